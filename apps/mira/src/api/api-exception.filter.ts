@@ -1,0 +1,89 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { BrokerError } from '@mira/broker';
+
+export interface ApiErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+  code?: string;
+}
+
+const BROKER_STATUS: Record<string, number> = {
+  BROKER_QUEUE_FULL: HttpStatus.SERVICE_UNAVAILABLE,
+  BROKER_STOPPED: HttpStatus.SERVICE_UNAVAILABLE,
+  BROKER_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  BROKER_INVALID_MESSAGE: HttpStatus.BAD_REQUEST,
+};
+
+/**
+ * One error shape for every failure. Client errors keep their message; anything unexpected is
+ * a 500 with a generic message (details go to the log, never to the client).
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Api');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = this.toBody(exception);
+    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) reply.header('retry-after', '1');
+    if (body.statusCode >= 500 && body.statusCode !== HttpStatus.SERVICE_UNAVAILABLE) {
+      this.logger.error(
+        `Unhandled error: ${(exception as Error)?.message ?? String(exception)}`,
+        (exception as Error)?.stack,
+      );
+    }
+    void reply.status(body.statusCode).send(body);
+  }
+
+  private toBody(exception: unknown): ApiErrorBody {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const res = exception.getResponse();
+      const message =
+        typeof res === 'string'
+          ? res
+          : ((res as { message?: string | string[] }).message ?? exception.message);
+      return { statusCode: status, error: httpErrorName(status), message };
+    }
+    if (exception instanceof BrokerError) {
+      const status = BROKER_STATUS[exception.code] ?? HttpStatus.SERVICE_UNAVAILABLE;
+      return {
+        statusCode: status,
+        error: httpErrorName(status),
+        message: exception.message,
+        code: exception.code,
+      };
+    }
+    // Fastify's own client errors (bad JSON, body too large, bad content type) carry a 4xx statusCode.
+    const fst = exception as { statusCode?: number; code?: string; message?: string };
+    if (typeof fst?.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
+      return {
+        statusCode: fst.statusCode,
+        error: httpErrorName(fst.statusCode),
+        message: fst.message ?? 'Bad request',
+        code: fst.code,
+      };
+    }
+    return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
+  }
+}
+
+function httpErrorName(status: number): string {
+  const name = HttpStatus[status] as string | undefined;
+  return name
+    ? name
+        .toLowerCase()
+        .split('_')
+        .map((w) => w[0].toUpperCase() + w.slice(1))
+        .join(' ')
+    : 'Error';
+}

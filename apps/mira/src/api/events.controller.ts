@@ -1,0 +1,15 @@
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
+import { messageBodySchema, type MessageBody } from './api.schemas';
+
+@Controller('api/v1/events')
+export class EventsController {
+  constructor(@Inject(MESSAGE_BROKER) private readonly broker: MessageBroker) {}
+
+  /** Publishes on the broker; a full queue surfaces as 503 (see ApiExceptionFilter), never a silent drop. */
+  @Post()
+  @HttpCode(202)
+  async publish(@Body({ schema: messageBodySchema }) body: MessageBody): Promise<{ id: string }> {
+    return { id: await this.broker.publish(body.type, body.data) };
+  }
+}

@@ -1,0 +1,67 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { ConfigStore } from '@mira/config';
+import { Agent } from './agent.decorator';
+import { AgentError } from './agent.error';
+import type { AgentOptions, MiraAgent, RegisteredAgent } from './agent.interface';
+
+/** Every @Agent provider in the container, with its enabled state read live from config. */
+@Injectable()
+export class AgentRegistry implements OnModuleInit {
+  private readonly logger = new Logger('AgentRegistry');
+  private readonly agents = new Map<string, { options: AgentOptions; instance: MiraAgent }>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly config: ConfigStore,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders({ metadataKey: Agent.KEY })) {
+      const options = this.discovery.getMetadataByDecorator(Agent, wrapper);
+      const instance = wrapper.instance as MiraAgent | undefined;
+      if (!options || !instance) continue;
+      if (typeof instance.process !== 'function') {
+        throw new AgentError(
+          'AGENT_INVALID_INPUT',
+          `Agent ${options.id} (${wrapper.name}) must implement process(message)`,
+        );
+      }
+      if (this.agents.has(options.id)) {
+        throw new AgentError(
+          'AGENT_ROUTING_CONFLICT',
+          `Two providers declare agent id "${options.id}"; agent ids must be unique`,
+        );
+      }
+      this.agents.set(options.id, { options, instance });
+    }
+    this.logger.log(`Registered ${this.agents.size} agent(s): ${[...this.agents.keys()].join(', ')}`);
+  }
+
+  isEnabled(id: string): boolean {
+    return this.config.get('agents')[id]?.enabled !== false;
+  }
+
+  /** The agent if registered and enabled. */
+  get(id: string): MiraAgent | undefined {
+    return this.isEnabled(id) ? this.agents.get(id)?.instance : undefined;
+  }
+
+  has(id: string): boolean {
+    return this.agents.has(id);
+  }
+
+  list(): RegisteredAgent[] {
+    return [...this.agents.values()].map(({ options, instance }) => ({
+      id: options.id,
+      messageTypes: options.messageTypes,
+      description: options.description,
+      enabled: this.isEnabled(options.id),
+      instance,
+    }));
+  }
+
+  enabledCount(): number {
+    return this.list().filter((a) => a.enabled).length;
+  }
+}

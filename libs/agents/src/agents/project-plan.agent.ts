@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { Agent } from '../agent.decorator';
+import { BaseAgent, parseInput } from '../base.agent';
+
+export const PROJECT_PLAN_AGENT_ID = 'project_plan_agent';
+
+const generatePlanSchema = z.looseObject({
+  name: z.string().default('Unnamed Project'),
+  description: z.string().default(''),
+  goals: z.array(z.string()).default([]),
+  duration_weeks: z.number().int().positive().max(1040).default(12),
+});
+
+const updatePlanSchema = z.looseObject({
+  plan: z.record(z.string(), z.unknown()),
+  updates: z.record(z.string(), z.unknown()),
+});
+
+export interface Milestone {
+  id: string;
+  name: string;
+  week: number;
+  deliverables: string[];
+  status: string;
+}
+
+export interface PlanTask {
+  id: string;
+  milestone_id: string;
+  name: string;
+  status: string;
+  priority: string;
+  estimated_hours: number;
+}
+
+export interface ProjectPlan {
+  name: string;
+  description: string;
+  duration_weeks: number;
+  milestones: Milestone[];
+  tasks: PlanTask[];
+  created_by: string;
+}
+
+@Injectable()
+@Agent({
+  id: PROJECT_PLAN_AGENT_ID,
+  messageTypes: ['generate_plan', 'update_plan'],
+  description: 'Builds and updates project plans',
+})
+export class ProjectPlanAgent extends BaseAgent {
+  protected readonly handlers = {
+    generate_plan: (data: unknown) => this.generatePlan(data),
+    update_plan: (data: unknown) => this.updatePlan(data),
+  };
+
+  generatePlan(data: unknown): ProjectPlan {
+    const { name, description, goals, duration_weeks } = parseInput(
+      generatePlanSchema,
+      data,
+      'generate_plan',
+    );
+    const milestones: Milestone[] = goals.map((goal, index) => {
+      const i = index + 1;
+      return {
+        id: `M${i}`,
+        name: goal,
+        week: Math.floor((i * duration_weeks) / goals.length),
+        deliverables: [`Deliverable for ${goal}`],
+        status: 'not_started',
+      };
+    });
+    const tasks: PlanTask[] = milestones.flatMap((m) =>
+      [1, 2, 3].map((j) => ({
+        id: `${m.id}-T${j}`,
+        milestone_id: m.id,
+        name: `Task ${j} for ${m.name}`,
+        status: 'not_started',
+        priority: 'medium',
+        estimated_hours: 8,
+      })),
+    );
+    return { name, description, duration_weeks, milestones, tasks, created_by: this.id };
+  }
+
+  updatePlan(data: unknown): Record<string, unknown> {
+    const { plan, updates } = parseInput(updatePlanSchema, data, 'update_plan');
+    return { ...plan, ...updates };
+  }
+}

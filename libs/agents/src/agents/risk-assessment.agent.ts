@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { Agent } from '../agent.decorator';
+import { BaseAgent, parseInput } from '../base.agent';
+
+export const RISK_ASSESSMENT_AGENT_ID = 'risk_assessment_agent';
+
+export type Severity = 'low' | 'medium' | 'high';
+
+export interface RiskPattern {
+  category: string;
+  pattern: string;
+  keywords: readonly string[];
+  severity: Severity;
+  mitigation: string;
+}
+
+export const RISK_PATTERNS: readonly RiskPattern[] = [
+  {
+    category: 'schedule',
+    pattern: 'tight_deadline',
+    keywords: ['urgent', 'asap', 'short timeline'],
+    severity: 'high',
+    mitigation: 'Add buffer time, reduce scope, or increase resources',
+  },
+  {
+    category: 'technical',
+    pattern: 'new_technology',
+    keywords: ['new', 'unfamiliar', 'learning'],
+    severity: 'medium',
+    mitigation: 'Allocate time for training and proof-of-concept',
+  },
+  {
+    category: 'resource',
+    pattern: 'limited_resources',
+    keywords: ['limited', 'insufficient', 'lack of'],
+    severity: 'high',
+    mitigation: 'Secure additional resources or adjust project scope',
+  },
+  {
+    category: 'dependency',
+    pattern: 'external_dependency',
+    keywords: ['depends on', 'waiting for', 'third party'],
+    severity: 'medium',
+    mitigation: 'Establish clear SLAs and backup plans',
+  },
+];
+
+export const SEVERITY_POINTS: Readonly<Record<Severity, number>> = { low: 1, medium: 2, high: 3 };
+
+export interface Risk {
+  id: string;
+  category: string;
+  pattern: string;
+  severity: Severity;
+  description: string;
+  mitigation: string;
+  status: string;
+}
+
+export interface RiskAssessment {
+  project_name: string;
+  risk_score: number;
+  total_risks: number;
+  risks: Risk[];
+  assessed_by: string;
+}
+
+const assessSchema = z.looseObject({
+  name: z.string().default('Unnamed Project'),
+  description: z.string().default(''),
+  tasks: z.array(z.unknown()).default([]),
+  duration_weeks: z.number().min(0).default(12),
+});
+
+const updateRiskSchema = z.looseObject({
+  risk: z.record(z.string(), z.unknown()),
+  updates: z.record(z.string(), z.unknown()),
+});
+
+export function round2(x: number): number {
+  return Math.round((x + Number.EPSILON) * 100) / 100;
+}
+
+@Injectable()
+@Agent({
+  id: RISK_ASSESSMENT_AGENT_ID,
+  messageTypes: ['assess_risks', 'update_risk'],
+  description: 'Finds schedule, technical, resource and dependency risks',
+})
+export class RiskAssessmentAgent extends BaseAgent {
+  protected readonly handlers = {
+    assess_risks: (data: unknown) => this.assessRisks(data),
+    update_risk: (data: unknown) => this.updateRisk(data),
+  };
+
+  assessRisks(data: unknown): RiskAssessment {
+    const { name, description, tasks, duration_weeks } = parseInput(assessSchema, data, 'assess_risks');
+    const text = description.toLowerCase();
+    const risks: Risk[] = [];
+    for (const p of RISK_PATTERNS) {
+      if (!p.keywords.some((k) => text.includes(k))) continue;
+      risks.push({
+        id: `R${risks.length + 1}`,
+        category: p.category,
+        pattern: p.pattern,
+        severity: p.severity,
+        description: `Potential ${p.category} risk detected`,
+        mitigation: p.mitigation,
+        status: 'identified',
+      });
+    }
+    if (tasks.length > 0 && duration_weeks > 0) {
+      const perWeek = tasks.length / duration_weeks;
+      if (perWeek > 5) {
+        risks.push({
+          id: `R${risks.length + 1}`,
+          category: 'schedule',
+          pattern: 'high_task_density',
+          severity: 'high',
+          description: `High task density: ${perWeek.toFixed(1)} tasks per week`,
+          mitigation: 'Consider extending timeline or adding resources',
+          status: 'identified',
+        });
+      }
+    }
+    const points = risks.reduce((sum, r) => sum + SEVERITY_POINTS[r.severity], 0);
+    const risk_score = risks.length ? round2((points / (3 * risks.length)) * 100) : 0;
+    return { project_name: name, risk_score, total_risks: risks.length, risks, assessed_by: this.id };
+  }
+
+  updateRisk(data: unknown): Record<string, unknown> {
+    const { risk, updates } = parseInput(updateRiskSchema, data, 'update_risk');
+    return { ...risk, ...updates };
+  }
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { Agent } from '../agent.decorator';
+import { BaseAgent, parseInput } from '../base.agent';
+import { Clock } from '../clock.service';
+import { round2 } from './risk-assessment.agent';
+
+export const STATUS_REPORTER_AGENT_ID = 'status_reporter_agent';
+
+export const WEEKDAYS = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+] as const;
+
+const task = z.looseObject({ name: z.string().optional(), status: z.string().optional() });
+const milestone = z.looseObject({ name: z.string().optional(), week: z.number().optional() });
+const risk = z.looseObject({
+  id: z.string().optional(),
+  description: z.string().optional(),
+  severity: z.string().optional(),
+});
+
+const reportSchema = z.looseObject({
+  name: z.string().default('Unnamed Project'),
+  tasks: z.array(task).default([]),
+  milestones: z.array(milestone).default([]),
+  risks: z.array(risk).default([]),
+  week_number: z.number().int().min(0).default(1),
+});
+
+const scheduleSchema = z.looseObject({
+  frequency: z.string().default('weekly'),
+  recipients: z.array(z.string()).default([]),
+  day_of_week: z.string().default('Friday'),
+});
+
+@Injectable()
+@Agent({
+  id: STATUS_REPORTER_AGENT_ID,
+  messageTypes: ['generate_report', 'schedule_report'],
+  description: 'Writes and schedules status reports',
+})
+export class StatusReporterAgent extends BaseAgent {
+  protected readonly handlers = {
+    generate_report: (data: unknown) => this.generateReport(data),
+    schedule_report: (data: unknown) => this.scheduleReport(data),
+  };
+
+  constructor(private readonly clock: Clock) {
+    super();
+  }
+
+  generateReport(data: unknown) {
+    const { name, tasks, milestones, risks, week_number } = parseInput(reportSchema, data, 'generate_report');
+    const completed = tasks.filter((t) => t.status === 'completed');
+    const inProgress = tasks.filter((t) => t.status === 'in_progress');
+    const notStarted = tasks.filter((t) => t.status === 'not_started');
+    const next_week_plan = [`Continue work on ${inProgress.length} in-progress tasks`];
+    if (notStarted.length > 0) next_week_plan.push(`Start ${Math.min(notStarted.length, 5)} new tasks`);
+    return {
+      project_name: name,
+      report_date: this.clock.now().toISOString(),
+      week_number,
+      summary: {
+        total_tasks: tasks.length,
+        completed: completed.length,
+        in_progress: inProgress.length,
+        not_started: notStarted.length,
+        completion_percentage: tasks.length ? round2((completed.length / tasks.length) * 100) : 0,
+      },
+      accomplishments: [
+        `Completed ${completed.length} tasks this week`,
+        ...completed.slice(0, 3).map((t) => t.name ?? 'Unnamed task'),
+      ],
+      upcoming_milestones: milestones
+        .filter((m) => typeof m.week === 'number' && m.week >= week_number && m.week <= week_number + 2)
+        .map((m) => ({ name: m.name ?? null, week: m.week })),
+      risks_and_blockers: risks
+        .filter((r) => r.severity === 'high')
+        .map((r) => ({ id: r.id ?? null, description: r.description ?? null, severity: r.severity })),
+      next_week_plan,
+      generated_by: this.id,
+    };
+  }
+
+  scheduleReport(data: unknown) {
+    const { frequency, recipients, day_of_week } = parseInput(scheduleSchema, data, 'schedule_report');
+    const found = WEEKDAYS.findIndex((d) => d.toLowerCase() === day_of_week.trim().toLowerCase());
+    const target = found === -1 ? WEEKDAYS.indexOf('Friday') : found;
+    const now = this.clock.now();
+    let ahead = (target - now.getUTCDay() + 7) % 7;
+    if (ahead === 0) ahead = 7;
+    const next = new Date(now.getTime() + ahead * 86_400_000);
+    return {
+      frequency,
+      recipients,
+      day_of_week: WEEKDAYS[target],
+      next_run: next.toISOString(),
+      status: 'scheduled',
+      scheduled_by: this.id,
+    };
+  }
+}

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker, type Subscription } from '@mira/broker';
+import type { AgentMessage, AgentResponse, RoutedResponse } from '../agent.interface';
+import { AgentRegistry } from '../agent.registry';
+import { errorResponse, successResponse } from '../agent.response';
+import { ERROR_CODE } from '../base.agent';
+import {
+  AGENT_RESPONSE_EVENT,
+  DEFAULT_ROUTING_RULES,
+  ORCHESTRATOR_GROUP,
+  ORCHESTRATOR_ID,
+  PENDING_APPROVAL_EVENT,
+  WORKFLOW_MESSAGE_TYPE,
+} from './routing.constants';
+import {
+  UnknownWorkflowError,
+  type WorkflowRequest,
+  type WorkflowResult,
+  type WorkflowStep,
+} from './workflow.interface';
+
+const WORKFLOWS = ['project_initialization'] as const;
+
+/**
+ * Routes messages to agents by type, runs multi-step workflows, and consumes routed message
+ * types from the broker (one group, `orchestrator`) publishing each answer as `agent.response`.
+ */
+@Injectable()
+export class OrchestratorService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Orchestrator');
+  private readonly rules = new Map<string, string>(Object.entries(DEFAULT_ROUTING_RULES));
+  private readonly subscriptions: Subscription[] = [];
+  private subscribedTypes = new Set<string>();
+  private started = false;
+
+  constructor(
+    private readonly registry: AgentRegistry,
+    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Agents contribute their own types; an explicit runtime rule still wins.
+    for (const agent of this.registry.list()) {
+      for (const type of agent.messageTypes) {
+        const existing = this.rules.get(type);
+        if (existing && existing !== agent.id) {
+          this.logger.warn(
+            `Message type ${type} is routed to ${existing}; ${agent.id} also declares it and is ignored for it`,
+          );
+          continue;
+        }
+        this.rules.set(type, agent.id);
+      }
+    }
+    this.started = true;
+    await this.subscribe([...this.rules.keys(), WORKFLOW_MESSAGE_TYPE]);
+  }
+
+  /** Adds or replaces a rule at run time; the type is consumed from the broker from now on. */
+  async addRoutingRule(type: string, agentId: string): Promise<void> {
+    if (!type || type === WORKFLOW_MESSAGE_TYPE)
+      throw new Error(`Cannot route message type "${type}" to an agent`);
+    this.rules.set(type, agentId);
+    if (this.started) await this.subscribe([type]);
+  }
+
+  routingRules(): Record<string, string> {
+    return Object.fromEntries(this.rules);
+  }
+
+  /** Processes a message and answers with an envelope (never throws for bad input). */
+  async process(message: AgentMessage): Promise<AgentResponse> {
+    return (await this.route(message)).response;
+  }
+
+  async route(message: AgentMessage): Promise<RoutedResponse> {
+    if (message.type === WORKFLOW_MESSAGE_TYPE) {
+      try {
+        const result = await this.runWorkflow(message.data as unknown as WorkflowRequest);
+        return { response: successResponse(ORCHESTRATOR_ID, result), failure: null };
+      } catch (err) {
+        return { response: errorResponse(ORCHESTRATOR_ID, (err as Error).message), failure: 'invalid_input' };
+      }
+    }
+    const agentId = this.rules.get(message.type);
+    if (!agentId) {
+      return {
+        response: errorResponse(ORCHESTRATOR_ID, `No routing rule for message type: ${message.type}`),
+        failure: 'no_route',
+      };
+    }
+    const agent = this.registry.get(agentId);
+    if (!agent) {
+      return {
+        response: errorResponse(ORCHESTRATOR_ID, `Agent not found: ${agentId}`),
+        failure: 'agent_not_found',
+      };
+    }
+    let response: AgentResponse;
+    try {
+      response = await agent.process(message);
+    } catch (err) {
+      this.logger.error(
+        `Agent ${agentId} threw while processing ${message.type}: ${(err as Error).message}`,
+        (err as Error).stack,
+      );
+      return {
+        response: errorResponse(agentId, `Processing ${message.type} failed: ${(err as Error).message}`),
+        failure: 'agent_failed',
+      };
+    }
+    if (response.status !== 'error') return { response, failure: null };
+    const code = (response as unknown as Record<symbol, unknown>)[ERROR_CODE];
+    return { response, failure: code === 'AGENT_FAILED' ? 'agent_failed' : 'invalid_input' };
+  }
+
+  /** Runs a workflow; throws UnknownWorkflowError for a type nobody implements. */
+  async runWorkflow(request: WorkflowRequest): Promise<WorkflowResult> {
+    const workflowType = request?.workflow_type;
+    if (!WORKFLOWS.includes(workflowType as (typeof WORKFLOWS)[number]))
+      throw new UnknownWorkflowError(String(workflowType), WORKFLOWS);
+    const data = request.data ?? {};
+    const workflowId = String(request.governance_data?.workflow_id ?? data.workflow_id ?? randomUUID());
+    const result: WorkflowResult = {
+      workflow_id: workflowId,
+      workflow_type: workflowType,
+      status: 'completed',
+      steps: [],
+      governance: null,
+      risk_level: 'low',
+      requires_human_validation: false,
+    };
+
+    if (request.governance_data) {
+      const assessment = await this.route({
+        type: 'assess_governance',
+        data: { workflow_id: workflowId, ...request.governance_data },
+      });
+      if (assessment.response.status === 'success') {
+        const g = assessment.response.data as Record<string, unknown>;
+        result.governance = g;
+        result.risk_level = String(g.risk_level);
+        result.requires_human_validation = g.requires_human_validation === true;
+      } else {
+        // A failed assessment must not block the work: continue as low risk and say so in the logs.
+        this.logger.error(
+          `Governance assessment failed for workflow ${workflowId}: ${assessment.response.error}; continuing as risk low`,
+        );
+      }
+      if (result.requires_human_validation) {
+        result.status = 'pending_approval';
+        await this.broker.publish(PENDING_APPROVAL_EVENT, {
+          workflow_id: workflowId,
+          workflow_type: workflowType,
+          assessment: result.governance,
+          data,
+          timestamp: new Date().toISOString(),
+        });
+        this.logger.warn(`Workflow ${workflowId} (${workflowType}) is pending human approval`);
+        return result;
+      }
+    }
+
+    result.steps = await this.projectInitialization(data);
+    result.status =
+      result.steps.every((s) => s.status === 'success') && result.steps.length === 3 ? 'completed' : 'failed';
+    return result;
+  }
+
+  private async projectInitialization(data: Record<string, unknown>): Promise<WorkflowStep[]> {
+    const steps: WorkflowStep[] = [];
+    const plan = await this.step(steps, 'generate_plan', data);
+    if (!plan) return steps;
+    const risks = await this.step(steps, 'assess_risks', plan);
+    if (!risks) return steps;
+    await this.step(steps, 'generate_report', { ...plan, risks: risks.risks ?? [] });
+    return steps;
+  }
+
+  private async step(
+    steps: WorkflowStep[],
+    type: string,
+    data: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | null> {
+    const { response } = await this.route({ type, data });
+    steps.push({
+      step: type,
+      status: response.status,
+      result: response.status === 'success' ? response.data : response.error,
+    });
+    return response.status === 'success' ? (response.data as Record<string, unknown>) : null;
+  }
+
+  private async subscribe(types: string[]): Promise<void> {
+    const fresh = types.filter((t) => !this.subscribedTypes.has(t));
+    if (fresh.length === 0) return;
+    fresh.forEach((t) => this.subscribedTypes.add(t));
+    this.subscriptions.push(
+      await this.broker.subscribe(fresh, (m) => this.handleBrokerMessage(m), { group: ORCHESTRATOR_GROUP }),
+    );
+  }
+
+  private async handleBrokerMessage(message: BrokerMessage): Promise<void> {
+    const data = message.data;
+    const response =
+      typeof data === 'object' && data !== null && !Array.isArray(data)
+        ? await this.process({ type: message.type, data: data as Record<string, unknown> })
+        : errorResponse(ORCHESTRATOR_ID, `Message ${message.id} (${message.type}) has no data object`);
+    await this.broker.publish(
+      AGENT_RESPONSE_EVENT,
+      { message_id: message.id, message_type: message.type, response },
+      { ...message.headers },
+    );
+  }
+}

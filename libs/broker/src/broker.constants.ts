@@ -1,0 +1,8 @@
+/** Inject the active transport with `@Inject(MESSAGE_BROKER) broker: MessageBroker`. */
+export const MESSAGE_BROKER = Symbol('mira:MESSAGE_BROKER');
+/** Optional: a BrokerContextPropagator (the logging module provides the CLS one). */
+export const BROKER_CONTEXT_PROPAGATOR = Symbol('mira:BROKER_CONTEXT_PROPAGATOR');
+/** Optional multi-observer hook: the metrics module registers one. */
+export const BROKER_OBSERVERS = Symbol('mira:BROKER_OBSERVERS');
+/** Metadata key of @BrokerTransport(name) on transport factories. */
+export const BROKER_TRANSPORT_METADATA = 'mira:broker-transport';

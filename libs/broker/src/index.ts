@@ -1,0 +1,21 @@
+export { BrokerModule } from './broker.module';
+export { BrokerService } from './broker.service';
+export { MESSAGE_BROKER, BROKER_CONTEXT_PROPAGATOR } from './broker.constants';
+export { BrokerTransport, BrokerObserverProvider } from './broker.decorators';
+export { BrokerError, type BrokerErrorCode } from './broker.error';
+export { MemoryTransport, type MemoryTransportOptions } from './memory/memory.transport';
+export type { BrokerTransportFactory, BrokerTransportContext } from './broker-transport.interface';
+export type {
+  BrokerMessage,
+  MessageHandler,
+  SubscribeOptions,
+  Subscription,
+  BrokerStats,
+  DrainResult,
+  BrokerHealth,
+  BrokerHealthStatus,
+  MessageBroker,
+  BrokerContextPropagator,
+  BrokerObserver,
+} from './broker.interface';
+export { BrokerHealthIndicator } from './broker.health';

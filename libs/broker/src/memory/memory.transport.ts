@@ -1,0 +1,323 @@
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { BrokerError } from '../broker.error';
+import type {
+  BrokerContextPropagator,
+  BrokerHealth,
+  BrokerMessage,
+  BrokerObserver,
+  BrokerStats,
+  DrainResult,
+  MessageBroker,
+  MessageHandler,
+  SubscribeOptions,
+  Subscription,
+} from '../broker.interface';
+
+export interface MemoryTransportOptions {
+  /** Messages accepted but not yet dispatched; publish refuses beyond it. */
+  queueSize: number;
+  /** Handler invocations running at once; dispatch pauses beyond it, so the queue takes the back-pressure. */
+  maxInFlight?: number;
+  propagator?: BrokerContextPropagator | null;
+  observers?: BrokerObserver[];
+}
+
+/** Messages dispatched per macrotask before yielding to I/O. */
+const BATCH = 1024;
+
+class MemoryMessage<T> implements BrokerMessage<T> {
+  private iso: string | undefined;
+  constructor(
+    readonly id: string,
+    readonly type: string,
+    readonly data: T,
+    readonly headers: Readonly<Record<string, string>>,
+    private readonly ms: number,
+  ) {}
+  // Formatting a date costs more than the rest of a publish; most handlers never read it.
+  get timestamp(): string {
+    return (this.iso ??= new Date(this.ms).toISOString());
+  }
+  toJSON(): object {
+    return {
+      id: this.id,
+      type: this.type,
+      data: this.data,
+      headers: this.headers,
+      timestamp: this.timestamp,
+    };
+  }
+}
+
+interface Member {
+  sub: MemorySubscription;
+  handler: MessageHandler<any>;
+}
+
+interface Group {
+  name: string;
+  members: Member[];
+  next: number;
+}
+
+class MemorySubscription implements Subscription {
+  constructor(
+    readonly id: string,
+    readonly types: readonly string[],
+    readonly group: string,
+    private readonly owner: MemoryTransport,
+  ) {}
+  unsubscribe(): Promise<void> {
+    return this.owner.unsubscribe(this);
+  }
+}
+
+/**
+ * In-process transport: asynchronous delivery in batches, fan-out across groups, competing
+ * members within a group, a bounded queue and a bounded number of handlers in flight.
+ */
+export class MemoryTransport implements MessageBroker {
+  readonly transport = 'memory';
+  private readonly logger = new Logger('MemoryBroker');
+  private readonly groupsByType = new Map<string, Group[]>();
+  private queue: MemoryMessage<unknown>[] = [];
+  private head = 0;
+  private scheduled = false;
+  private accepting = true;
+  private running = true;
+  private readonly idPrefix = randomBytes(4).toString('hex');
+  private seq = 0;
+  private subSeq = 0;
+  private readonly counters = { published: 0, delivered: 0, failed: 0, in_flight: 0, dropped: 0 };
+  private idleWaiters: (() => void)[] = [];
+  private readonly maxInFlight: number;
+  private readonly observers: BrokerObserver[];
+
+  constructor(private options: MemoryTransportOptions) {
+    this.maxInFlight = options.maxInFlight ?? Math.max(options.queueSize, 1);
+    this.observers = options.observers ?? [];
+  }
+
+  /** Applies a new queue size (a hot config change); already queued messages are kept. */
+  setQueueSize(size: number): void {
+    this.options = { ...this.options, queueSize: size };
+  }
+
+  get queueSize(): number {
+    return this.options.queueSize;
+  }
+
+  async start(): Promise<void> {
+    this.accepting = true;
+    this.running = true;
+    this.schedule();
+  }
+
+  async publish<T>(type: string, data: T, headers?: Record<string, string>): Promise<string> {
+    if (typeof type !== 'string' || type.length === 0) {
+      throw new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string');
+    }
+    if (!this.accepting) {
+      throw new BrokerError(
+        'BROKER_STOPPED',
+        `Broker is shutting down and no longer accepts messages (type ${type}); retry against another replica`,
+        true,
+      );
+    }
+    const queued = this.queue.length - this.head;
+    if (queued >= this.options.queueSize) {
+      throw new BrokerError(
+        'BROKER_QUEUE_FULL',
+        `Broker queue is full (${this.options.queueSize} messages waiting); retry later or raise broker.queue_size`,
+        true,
+      );
+    }
+    const id = `${this.idPrefix}-${(++this.seq).toString(36)}`;
+    const h = this.options.propagator ? this.options.propagator.inject({ ...headers }) : { ...headers };
+    this.queue.push(new MemoryMessage(id, type, data, h, Date.now()));
+    this.counters.published++;
+    for (const o of this.observers) o.onPublished?.(type);
+    this.schedule();
+    return id;
+  }
+
+  async subscribe<T>(
+    type: string | readonly string[],
+    handler: MessageHandler<T>,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    const types = typeof type === 'string' ? [type] : [...type];
+    if (types.length === 0 || types.some((t) => typeof t !== 'string' || t.length === 0)) {
+      throw new BrokerError('BROKER_INVALID_MESSAGE', 'subscribe needs one or more non-empty message types');
+    }
+    if (typeof handler !== 'function')
+      throw new BrokerError('BROKER_INVALID_MESSAGE', 'subscribe needs a handler function');
+    const id = `sub-${++this.subSeq}`;
+    const sub = new MemorySubscription(id, types, options.group ?? id, this);
+    for (const t of types) {
+      const groups = this.groupsByType.get(t) ?? [];
+      let group = groups.find((g) => g.name === sub.group);
+      if (!group) {
+        group = { name: sub.group, members: [], next: 0 };
+        groups.push(group);
+      }
+      group.members.push({ sub, handler: handler as MessageHandler<any> });
+      this.groupsByType.set(t, groups);
+    }
+    return sub;
+  }
+
+  async unsubscribe(subscription: Subscription | string): Promise<void> {
+    const id = typeof subscription === 'string' ? subscription : subscription.id;
+    for (const [type, groups] of this.groupsByType) {
+      for (const g of groups) g.members = g.members.filter((m) => m.sub.id !== id);
+      const left = groups.filter((g) => g.members.length > 0);
+      if (left.length) this.groupsByType.set(type, left);
+      else this.groupsByType.delete(type);
+    }
+  }
+
+  async drain(timeoutMs = 30000): Promise<DrainResult> {
+    this.accepting = false;
+    this.schedule();
+    if (!this.isIdle()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        timer.unref?.();
+        this.idleWaiters.push(done);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+    return {
+      completed: this.isIdle(),
+      in_flight: this.counters.in_flight,
+      queued: this.queue.length - this.head,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.accepting = false;
+    this.running = false;
+    const left = this.queue.length - this.head;
+    if (left > 0) {
+      this.counters.dropped += left;
+      this.logger.warn(`Broker stopped with ${left} undelivered message(s); they are dropped`);
+    }
+    this.queue = [];
+    this.head = 0;
+    this.notifyIdle();
+  }
+
+  stats(): BrokerStats {
+    return { ...this.counters, queued: this.queue.length - this.head };
+  }
+
+  async health(): Promise<BrokerHealth> {
+    const queued = this.queue.length - this.head;
+    const nearlyFull = queued >= this.options.queueSize * 0.9;
+    return {
+      status: !this.running ? 'unhealthy' : nearlyFull ? 'degraded' : 'healthy',
+      transport: this.transport,
+      connected: this.running,
+      ...(nearlyFull ? { reason: `queue ${queued}/${this.options.queueSize} nearly full` } : {}),
+      details: { ...this.stats(), queue_size: this.options.queueSize, accepting: this.accepting },
+    };
+  }
+
+  private isIdle(): boolean {
+    return this.counters.in_flight === 0 && this.queue.length === this.head;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || !this.running) return;
+    this.scheduled = true;
+    setImmediate(this.pump);
+  }
+
+  private readonly pump = (): void => {
+    this.scheduled = false;
+    let n = 0;
+    while (
+      this.running &&
+      this.head < this.queue.length &&
+      this.counters.in_flight < this.maxInFlight &&
+      n < BATCH
+    ) {
+      const msg = this.queue[this.head];
+      this.queue[this.head++] = undefined as never;
+      n++;
+      const groups = this.groupsByType.get(msg.type);
+      if (groups) {
+        for (const g of groups) {
+          const member = g.members[g.next++ % g.members.length];
+          this.invoke(member, g.name, msg);
+        }
+      }
+    }
+    // Compact the array now and then instead of shifting per message.
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (this.head < this.queue.length && this.counters.in_flight < this.maxInFlight) this.schedule();
+    if (this.isIdle()) this.notifyIdle();
+  };
+
+  private invoke(member: Member, group: string, msg: MemoryMessage<unknown>): void {
+    const started = this.observers.length ? performance.now() : 0;
+    this.counters.in_flight++;
+    let result: unknown;
+    try {
+      const p = this.options.propagator;
+      result = p ? p.run(msg.headers, () => member.handler(msg)) : member.handler(msg);
+    } catch (err) {
+      this.settle(false, group, msg, started, err);
+      return;
+    }
+    if (
+      result !== null &&
+      typeof result === 'object' &&
+      typeof (result as PromiseLike<unknown>).then === 'function'
+    ) {
+      (result as PromiseLike<unknown>).then(
+        () => this.settle(true, group, msg, started),
+        (err: unknown) => this.settle(false, group, msg, started, err),
+      );
+    } else {
+      this.settle(true, group, msg, started);
+    }
+  }
+
+  private settle(
+    ok: boolean,
+    group: string,
+    msg: MemoryMessage<unknown>,
+    started: number,
+    err?: unknown,
+  ): void {
+    this.counters.in_flight--;
+    if (ok) {
+      this.counters.delivered++;
+      for (const o of this.observers) o.onDelivered?.(msg.type, group, performance.now() - started);
+    } else {
+      this.counters.failed++;
+      // Only the error's message: message data may hold anything and is never logged.
+      this.logger.warn(
+        `Handler of group ${group} failed for message ${msg.id} (${msg.type}): ${err instanceof Error ? err.message : String(err)}`,
+      );
+      for (const o of this.observers) o.onFailed?.(msg.type, group, err);
+    }
+    if (this.head < this.queue.length) this.schedule();
+    else if (this.counters.in_flight === 0) this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,14 @@
+export type ConfigErrorCode =
+  'CONFIG_INVALID' | 'CONFIG_FILE_UNREADABLE' | 'CONFIG_FILE_UNPARSABLE' | 'CONFIG_NOT_LOADED';
+
+/** A configuration problem; `message` names the key path (or file) and how to fix it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly code: ConfigErrorCode,
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+
+// Environment values arrive as strings: these helpers accept both the typed value (from
+// YAML/JSON) and its string form (from MIRA_* variables) so one schema serves both layers.
+const num = (def: number, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY) =>
+  z
+    .preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v),
+      z.number().min(min).max(max),
+    )
+    .default(def);
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .preprocess(
+      (v) => (typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v),
+      z.number().int().min(min).max(max),
+    )
+    .default(def);
+const bool = (def: boolean) =>
+  z
+    .preprocess((v) => {
+      if (typeof v !== 'string') return v;
+      const s = v.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(s)) return true;
+      if (['false', '0', 'no', 'off'].includes(s)) return false;
+      return v;
+    }, z.boolean())
+    .default(def);
+const list = (def: string[]) =>
+  z
+    .preprocess(
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : v,
+      z.array(z.string()),
+    )
+    .default(def);
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export const serverSchema = z
+  .strictObject({
+    host: z.string().default('0.0.0.0'),
+    port: int(3000, 0, 65535),
+    body_limit_bytes: int(1024 * 1024, 1024),
+  })
+  .prefault({});
+
+export const loggingSchema = z
+  .strictObject({
+    level: z
+      .preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(LOG_LEVELS))
+      .default('info'),
+    json: bool(true),
+    file: z.string().nullable().default(null),
+  })
+  .prefault({});
+
+export const brokerSchema = z
+  .strictObject({
+    transport: z.enum(['memory', 'redis']).default('memory'),
+    queue_size: int(1000, 1),
+    max_attempts: int(5, 1),
+    redis: z
+      .strictObject({
+        url: z.string().default('redis://127.0.0.1:6379'),
+        stream_prefix: z.string().default('mira:'),
+        visibility_timeout_ms: int(30000, 100),
+        maxlen: int(100000, 1),
+        block_ms: int(1000, 1),
+        batch_size: int(32, 1),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const secretsSchema = z
+  .strictObject({
+    backend: z.string().min(1).default('env'),
+    auto_refresh: bool(false),
+    refresh_interval: num(3600, 1),
+    cache_ttl: num(300, 0),
+    retry: z.strictObject({ max_retries: int(3, 0, 20), delay: num(1, 0), factor: num(2, 1) }).prefault({}),
+    file: z.strictObject({ root: z.string().default('/etc/mira/secrets') }).prefault({}),
+    vault: z
+      .strictObject({
+        url: z.string().nullable().default(null),
+        token: z.string().nullable().default(null),
+        token_file: z.string().nullable().default(null),
+        namespace: z.string().nullable().default(null),
+        mount_point: z.string().default('secret'),
+        kv_version: z
+          .preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.union([z.literal(1), z.literal(2)]))
+          .default(2),
+        auth_method: z.enum(['token', 'approle', 'kubernetes']).default('token'),
+        role_id: z.string().nullable().default(null),
+        secret_id: z.string().nullable().default(null),
+        role_id_file: z.string().nullable().default(null),
+        secret_id_file: z.string().nullable().default(null),
+        kubernetes_role: z.string().nullable().default(null),
+        kubernetes_jwt_file: z.string().default('/var/run/secrets/kubernetes.io/serviceaccount/token'),
+        kubernetes_mount_path: z.string().default('kubernetes'),
+        approle_mount_path: z.string().default('approle'),
+      })
+      .prefault({}),
+    kubernetes: z
+      .strictObject({
+        namespace: z.string().nullable().default(null),
+        kubeconfig: z.string().nullable().default(null),
+        watch: bool(false),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const configSectionSchema = z
+  .strictObject({ hot_reload: bool(false), poll_interval: num(5, 0.05), debounce_ms: int(50, 0, 10000) })
+  .prefault({});
+
+export const webhookServiceSchema = z.strictObject({
+  secret: z.string().nullable().default(null),
+  previous_secret: z.string().nullable().default(null),
+  enabled: bool(true),
+});
+
+export const apiSchema = z
+  .strictObject({
+    keys: list([]),
+    auth: z.enum(['enabled', 'disabled']).default('enabled'),
+    protect_metrics: bool(false),
+  })
+  .prefault({});
+
+export const agentSettingsSchema = z.looseObject({ enabled: bool(true) });
+
+export const governanceSchema = z
+  .strictObject({
+    financial_threshold: num(10000, 0),
+    compliance_threshold: z.string().default('medium'),
+    explainability_threshold: num(0.7, 0, 1),
+  })
+  .prefault({});
+
+export const shutdownSchema = z
+  .strictObject({
+    timeout_ms: int(30000, 0),
+    hook_timeout_ms: int(10000, 0),
+    drain_delay_ms: int(5000, 0),
+  })
+  .prefault({});
+
+export const healthSchema = z
+  .strictObject({ event_loop_max_lag_ms: int(1000, 1), cache_ttl_ms: int(1000, 0) })
+  .prefault({});
+
+/** The whole configuration: defaults < file < environment, validated at start and on every reload. */
+export const miraConfigSchema = z.strictObject({
+  server: serverSchema,
+  logging: loggingSchema,
+  broker: brokerSchema,
+  secrets: secretsSchema,
+  config: configSectionSchema,
+  webhooks: z.record(z.string(), webhookServiceSchema).default({}),
+  api: apiSchema,
+  agents: z.record(z.string(), agentSettingsSchema).default({}),
+  governance: governanceSchema,
+  shutdown: shutdownSchema,
+  health: healthSchema,
+  features: z.record(z.string(), bool(false)).default({}),
+});
+
+export type MiraConfig = z.infer<typeof miraConfigSchema>;
+export type MiraConfigInput = z.input<typeof miraConfigSchema>;

@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import type {
+  ConfigChange,
+  ConfigChangeEvent,
+  ConfigChangeListener,
+  ConfigStatus,
+  ConfigValueResolver,
+} from './config.interface';
+import type { LoadedConfig } from './config.loader';
+import { diffPaths, getPath } from './config.merge';
+import type { MiraConfig } from './config.schema';
+
+/**
+ * Holds the current validated config as an immutable snapshot. Readers always see a whole
+ * snapshot: a reload builds the next one aside and swaps the reference in one assignment.
+ */
+@Injectable()
+export class ConfigStore {
+  private snapshot: MiraConfig;
+  private readonly listeners = new Set<{ prefix: string | null; fn: ConfigChangeListener }>();
+  private readonly resolvers: ConfigValueResolver[] = [];
+  private state: ConfigStatus;
+  private loaded: LoadedConfig;
+
+  constructor(initial: LoadedConfig) {
+    this.loaded = initial;
+    this.snapshot = initial.config;
+    this.state = {
+      status: 'healthy',
+      reason: null,
+      file: initial.file,
+      loaded_at: new Date().toISOString(),
+      reloads: { ok: 0, failed: 0 },
+    };
+  }
+
+  /** The current snapshot (frozen). Keep a reference only as long as one consistent view is needed. */
+  get current(): MiraConfig {
+    return this.snapshot;
+  }
+
+  get<K extends keyof MiraConfig>(section: K): MiraConfig[K] {
+    return this.snapshot[section];
+  }
+
+  /** Reads a dotted path, e.g. `governance.financial_threshold`. */
+  getPath<T = unknown>(path: string): T {
+    return getPath(this.snapshot, path) as T;
+  }
+
+  get file(): string | null {
+    return this.loaded.file;
+  }
+
+  get hash(): string | null {
+    return this.loaded.hash;
+  }
+
+  status(): ConfigStatus {
+    return { ...this.state, reloads: { ...this.state.reloads } };
+  }
+
+  /**
+   * Subscribes to changes; with `prefix` (e.g. `governance` or `logging.level`) only events touching
+   * that subtree are delivered, filtered to the matching changes. Returns an unsubscribe function.
+   */
+  onChange(fn: ConfigChangeListener, prefix: string | null = null): () => void {
+    const entry = { prefix, fn };
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
+  }
+
+  addResolver(resolver: ConfigValueResolver): void {
+    this.resolvers.push(resolver);
+  }
+
+  /** Runs the registered resolvers (secret references, ...) over a validated config. */
+  async resolve(config: MiraConfig): Promise<MiraConfig> {
+    let out = config;
+    for (const r of this.resolvers) out = await r.resolve(out);
+    return out;
+  }
+
+  /** Swaps in a new snapshot and notifies listeners; returns the changed keys. */
+  replace(next: LoadedConfig): ConfigChange[] {
+    const previous = this.snapshot;
+    const changes = diffPaths(previous, next.config);
+    this.loaded = next;
+    this.snapshot = next.config;
+    this.state = {
+      ...this.state,
+      status: 'healthy',
+      reason: null,
+      file: next.file,
+      loaded_at: new Date().toISOString(),
+      reloads: { ...this.state.reloads, ok: this.state.reloads.ok + 1 },
+    };
+    if (changes.length > 0) this.emit({ changes, previous, current: next.config });
+    return changes;
+  }
+
+  /** Records a failed reload: the last good snapshot stays, health turns degraded with the reason. */
+  markFailed(reason: string): void {
+    this.state = {
+      ...this.state,
+      status: 'degraded',
+      reason,
+      reloads: { ...this.state.reloads, failed: this.state.reloads.failed + 1 },
+    };
+  }
+
+  private emit(event: ConfigChangeEvent): void {
+    for (const { prefix, fn } of this.listeners) {
+      const changes =
+        prefix === null
+          ? event.changes
+          : event.changes.filter((c) => c.path === prefix || c.path.startsWith(`${prefix}.`));
+      if (changes.length === 0) continue;
+      try {
+        fn({ ...event, changes });
+      } catch {
+        // A listener's failure must not stop the others or undo the swap; listeners log their own errors.
+      }
+    }
+  }
+}

@@ -1,0 +1,34 @@
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+
+/** One indicator's answer: a value, never a thrown error. Extra keys are details. */
+export interface HealthIndicatorResult {
+  status: HealthStatus;
+  reason?: string | null;
+  [detail: string]: unknown;
+}
+
+/** A scalar (e.g. `agent_count: 5`) is reported as-is and does not affect the status. */
+export type HealthCheckValue = HealthIndicatorResult | number | string | boolean;
+
+export interface HealthContributor {
+  check(): HealthCheckValue | Promise<HealthCheckValue>;
+}
+
+export interface HealthIndicatorOptions {
+  /** Key under `checks` in /healthz. */
+  name: string;
+  /** When true (default), an unhealthy result also fails readiness. */
+  readiness?: boolean;
+}
+
+export interface HealthReport {
+  status: HealthStatus;
+  checks: Record<string, HealthCheckValue>;
+}
+
+export interface HealthModuleOptions {
+  /** Per-indicator time limit; a slower indicator is reported unhealthy (timeout). */
+  indicatorTimeoutMs?: number;
+  /** Results are cached this long so probes cannot hammer dependencies (0 = no cache). */
+  cacheTtlMs?: number;
+}
