@@ -1,0 +1,57 @@
+import type { ModuleMetadata } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory';
+
+export interface TestAppOptions {
+  /** Config values layered over the defaults (no config file, no process env unless given). */
+  overrides?: Record<string, unknown>;
+  /** Environment for MIRA_* overrides (default: none, so the developer's env cannot leak in). */
+  env?: Record<string, string | undefined>;
+  /** A config file to load (default: none). */
+  file?: string | null;
+  imports?: ModuleMetadata['imports'];
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Boots the real AppModule through the real bootstrap path and listens on a free loopback port. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const app = await createApp({
+    config: {
+      file: options.file ?? null,
+      env: options.env ?? {},
+      overrides: { logging: { level: 'silent' }, health: { cache_ttl_ms: 0 }, shutdown: { drain_delay_ms: 0 }, ...options.overrides },
+    },
+    imports: options.imports,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+/** JSON request helper over real HTTP (global fetch). */
+export async function request(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+  const hasBody = init.raw !== undefined || init.body !== undefined;
+  const res = await fetch(url, {
+    method: init.method ?? (hasBody ? 'POST' : 'GET'),
+    headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    body: init.raw ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined),
+  });
+  const text = await res.text();
+  let body: unknown = undefined;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, headers: res.headers, body, text };
+}
