@@ -4,6 +4,7 @@ import { BrokerModule } from '@mira/broker';
 import { ConfigModule, ConfigStore, type ConfigModuleDefinitionOptions } from '@mira/config';
 import { HealthModule } from '@mira/health';
 import { LoggingModule } from '@mira/logging';
+import { MetricsModule } from '@mira/metrics';
 import { ApiModule } from './api/api.module';
 
 export interface AppModuleOptions {
@@ -22,6 +23,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ ...options.config, isGlobal: true }),
         LoggingModule,
+        MetricsModule.forRoot(),
         BrokerModule,
         HealthModule.forRootAsync({
           inject: [ConfigStore],

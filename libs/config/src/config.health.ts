@@ -10,6 +10,13 @@ export class ConfigHealthIndicator implements HealthContributor {
 
   check(): HealthIndicatorResult {
     const s = this.store.status();
-    return { status: s.status, reason: s.reason, file: s.file, loaded_at: s.loaded_at, reloads: s.reloads };
+    return {
+      status: s.status,
+      reason: s.reason,
+      file: s.file,
+      loaded_at: s.loaded_at,
+      reloads: s.reloads,
+      pending_restart: s.pending_restart,
+    };
   }
 }

@@ -34,6 +34,8 @@ export interface ConfigStatus {
   file: string | null;
   loaded_at: string;
   reloads: { ok: number; failed: number };
+  /** Keys changed in the file that take effect only after a restart (running values still in force). */
+  pending_restart: string[];
 }
 
 /**

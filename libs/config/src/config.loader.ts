@@ -51,22 +51,33 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   return parsed;
 }
 
-export function readConfigFile(file: string): { raw: Record<string, unknown>; hash: string } {
+/** The error for a file that cannot be read (missing, permission denied, ...), saying how to fix it. */
+export function unreadableFileError(file: string, err: unknown): ConfigError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT'
+      ? 'does not exist'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'is not readable (permission denied)'
+        : `cannot be read (${code ?? (err as Error).message})`;
+  return new ConfigError(
+    'CONFIG_FILE_UNREADABLE',
+    `Config file ${file} ${why}; fix the path in MIRA_CONFIG_FILE or the file's permissions`,
+  );
+}
+
+/** How the loader reads the file; the reload service passes the bytes it has already hashed. */
+export type ConfigFileRead = (file: string) => Buffer;
+
+export function readConfigFile(
+  file: string,
+  read: ConfigFileRead = readFileSync,
+): { raw: Record<string, unknown>; hash: string } {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = read(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EACCES'
-          ? 'is not readable (permission denied)'
-          : `cannot be read (${code ?? (err as Error).message})`;
-    throw new ConfigError(
-      'CONFIG_FILE_UNREADABLE',
-      `Config file ${file} ${why}; fix the path in MIRA_CONFIG_FILE or the file's permissions`,
-    );
+    throw unreadableFileError(file, err);
   }
   return {
     raw: parseConfigText(bytes.toString('utf8'), file),
@@ -102,10 +113,10 @@ export function validateConfig(tree: unknown, sources = new Map<string, string>(
 }
 
 /** Defaults < file < overrides < environment, validated; the returned config is frozen. */
-export function loadConfig(options: ConfigModuleOptions = {}): LoadedConfig {
+export function loadConfig(options: ConfigModuleOptions = {}, read: ConfigFileRead = readFileSync): LoadedConfig {
   const env = options.env ?? process.env;
   const file = resolveConfigFile(options);
-  const fromFile = file ? readConfigFile(file) : null;
+  const fromFile = file ? readConfigFile(file, read) : null;
   const envLayer = readEnvLayer(env);
   const tree = deepMerge(deepMerge(fromFile?.raw ?? {}, options.overrides ?? {}), envLayer.values);
   const config = deepFreeze(validateConfig(tree, envLayer.sources));

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ConfigWatcherFactory } from './config-watcher.factory';
+import { ConfigFileSystem } from './config.file-system';
 import { ConfigHealthIndicator } from './config.health';
 import { loadConfig } from './config.loader';
 import {
@@ -6,9 +8,13 @@ import {
   ConfigurableModuleClass,
   type ConfigModuleDefinitionOptions,
 } from './config.module-definition';
+import { ConfigReloadService } from './config.reload.service';
 import { ConfigStore } from './config.store';
 
-/** Loads, validates and holds the configuration; global so every module can inject ConfigStore. */
+/**
+ * Loads, validates and holds the configuration; global so every module can inject ConfigStore.
+ * With config.hot_reload on, ConfigReloadService watches the file and swaps validated snapshots.
+ */
 @Module({
   providers: [
     {
@@ -18,7 +24,10 @@ import { ConfigStore } from './config.store';
         new ConfigStore(options.preloaded ?? loadConfig(options)),
     },
     ConfigHealthIndicator,
+    ConfigFileSystem,
+    ConfigWatcherFactory,
+    ConfigReloadService,
   ],
-  exports: [ConfigStore, CONFIG_MODULE_OPTIONS],
+  exports: [ConfigStore, CONFIG_MODULE_OPTIONS, ConfigReloadService],
 })
 export class ConfigModule extends ConfigurableModuleClass {}

@@ -73,6 +73,21 @@ export const brokerSchema = z
         maxlen: int(100000, 1),
         block_ms: int(1000, 1),
         batch_size: int(32, 1),
+        // Handlers running at once per subscription; reads pause beyond it (back-pressure stays in Redis).
+        max_in_flight: int(256, 1),
+        command_timeout_ms: int(5000, 100),
+        reconnect_max_delay_ms: int(5000, 50),
+        retry_base_ms: int(200, 0),
+        retry_max_ms: int(30000, 0),
+        // Lag / pending counts over these report degraded or unhealthy (0 disables a threshold).
+        health: z
+          .strictObject({
+            lag_degraded: int(1000, 0),
+            lag_unhealthy: int(0, 0),
+            pending_degraded: int(1000, 0),
+            pending_unhealthy: int(0, 0),
+          })
+          .prefault({}),
       })
       .prefault({}),
   })
@@ -84,7 +99,19 @@ export const secretsSchema = z
     auto_refresh: bool(false),
     refresh_interval: num(3600, 1),
     cache_ttl: num(300, 0),
-    retry: z.strictObject({ max_retries: int(3, 0, 20), delay: num(1, 0), factor: num(2, 1) }).prefault({}),
+    retry: z
+      .strictObject({ max_retries: int(3, 0, 20), delay: num(1, 0), factor: num(2, 1), max_delay: num(30, 0) })
+      .prefault({}),
+    // opossum around Vault / Kubernetes API calls; durations in seconds.
+    circuit_breaker: z
+      .strictObject({
+        enabled: bool(true),
+        timeout: num(10, 0.01),
+        error_threshold_percentage: int(50, 1, 100),
+        volume_threshold: int(5, 1),
+        reset_timeout: num(30, 0.01),
+      })
+      .prefault({}),
     file: z.strictObject({ root: z.string().default('/etc/mira/secrets') }).prefault({}),
     vault: z
       .strictObject({
@@ -112,26 +139,52 @@ export const secretsSchema = z
         namespace: z.string().nullable().default(null),
         kubeconfig: z.string().nullable().default(null),
         watch: bool(false),
+        // In-cluster service-account files (token, ca.crt, namespace); configurable so tests can emulate a pod.
+        service_account_dir: z.string().default('/var/run/secrets/kubernetes.io/serviceaccount'),
       })
       .prefault({}),
   })
   .prefault({});
 
 export const configSectionSchema = z
-  .strictObject({ hot_reload: bool(false), poll_interval: num(5, 0.05), debounce_ms: int(50, 0, 10000) })
+  .strictObject({
+    hot_reload: bool(false),
+    poll_interval: num(5, 0.05),
+    debounce_ms: int(50, 0, 10000),
+    // auto: native watching, falling back to polling if it fails; native: no fallback; poll: polling only.
+    watch_mode: z.enum(['auto', 'native', 'poll']).default('auto'),
+  })
   .prefault({});
 
 export const webhookServiceSchema = z.strictObject({
   secret: z.string().nullable().default(null),
   previous_secret: z.string().nullable().default(null),
   enabled: bool(true),
+  // Timestamped schemes (X-Mira-Signature) reject deliveries older or newer than this.
+  tolerance_seconds: int(300, 1, 86400),
+  // After `secret` changes (reload or secret:// rotation) the replaced value stays valid this long.
+  rotation_grace_seconds: int(3600, 0),
+  // Delivery ids are remembered this long for replay detection.
+  dedup_ttl_seconds: int(86400, 1),
+  // Trello signs body + callback URL exactly as registered; null rebuilds it from the request.
+  callback_url: z.string().nullable().default(null),
 });
+
+const rateLimitSchema = (limit: number) =>
+  z.strictObject({ enabled: bool(true), limit: int(limit, 1), window_ms: int(60000, 100) }).prefault({});
 
 export const apiSchema = z
   .strictObject({
     keys: list([]),
     auth: z.enum(['enabled', 'disabled']).default('enabled'),
     protect_metrics: bool(false),
+    // Keys removed by a reload or rotation stay valid this long (0 = revoked at once).
+    rotation_grace_seconds: int(0, 0),
+    // Per API key (else client IP) on /api/*, per client IP on /webhooks/*.
+    rate_limit: rateLimitSchema(1200),
+    webhook_rate_limit: rateLimitSchema(600),
+    // CORS stays off unless origins are listed.
+    cors_origins: list([]),
   })
   .prefault({});
 

@@ -31,6 +31,7 @@ export class ConfigStore {
       file: initial.file,
       loaded_at: new Date().toISOString(),
       reloads: { ok: 0, failed: 0 },
+      pending_restart: [],
     };
   }
 
@@ -57,7 +58,11 @@ export class ConfigStore {
   }
 
   status(): ConfigStatus {
-    return { ...this.state, reloads: { ...this.state.reloads } };
+    return {
+      ...this.state,
+      reloads: { ...this.state.reloads },
+      pending_restart: [...this.state.pending_restart],
+    };
   }
 
   /**
@@ -81,8 +86,11 @@ export class ConfigStore {
     return out;
   }
 
-  /** Swaps in a new snapshot and notifies listeners; returns the changed keys. */
-  replace(next: LoadedConfig): ConfigChange[] {
+  /**
+   * Swaps in a new snapshot and notifies listeners; returns the changed keys. `pendingRestart`
+   * lists keys whose file value differs from the running one but needs a restart (paths only).
+   */
+  replace(next: LoadedConfig, meta: { pendingRestart?: readonly string[] } = {}): ConfigChange[] {
     const previous = this.snapshot;
     const changes = diffPaths(previous, next.config);
     this.loaded = next;
@@ -94,6 +102,7 @@ export class ConfigStore {
       file: next.file,
       loaded_at: new Date().toISOString(),
       reloads: { ...this.state.reloads, ok: this.state.reloads.ok + 1 },
+      pending_restart: [...(meta.pendingRestart ?? this.state.pending_restart)],
     };
     if (changes.length > 0) this.emit({ changes, previous, current: next.config });
     return changes;

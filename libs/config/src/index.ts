@@ -8,8 +8,10 @@ export {
   parseConfigText,
   validateConfig,
   resolveConfigFile,
+  unreadableFileError,
   DEFAULT_CONFIG_FILE,
   type LoadedConfig,
+  type ConfigFileRead,
 } from './config.loader';
 export {
   readEnvLayer,
@@ -29,3 +31,15 @@ export type {
   ConfigValueResolver,
 } from './config.interface';
 export { ConfigHealthIndicator } from './config.health';
+export { ConfigReloadService, type ReloadResult, type ConfigWatchMode } from './config.reload.service';
+export {
+  LIVE_RELOAD_RULES,
+  isLiveReloadable,
+  liveReloadRule,
+  planReload,
+  type LiveReloadRule,
+  type ReloadPlan,
+} from './config.reload-policy';
+export { ConfigFileSystem } from './config.file-system';
+export { ConfigWatcherFactory } from './config-watcher.factory';
+export type { ConfigWatcher, ConfigWatcherHandlers, ConfigWatchTarget } from './config-watcher.interface';

@@ -25,7 +25,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     config: {
       file: options.file ?? null,
       env: options.env ?? {},
-      overrides: { logging: { level: 'silent' }, health: { cache_ttl_ms: 0 }, shutdown: { drain_delay_ms: 0 }, ...options.overrides },
+      overrides: {
+        logging: { level: 'silent' },
+        health: { cache_ttl_ms: 0 },
+        shutdown: { drain_delay_ms: 0 },
+        ...options.overrides,
+      },
     },
     imports: options.imports,
   });

@@ -27,6 +27,12 @@ export interface GovernanceAssessment {
   reasons: string[];
 }
 
+// Own keys only: a level like "constructor" must rank as unknown, not as an Object.prototype member.
+function complianceRank(level: string): number | undefined {
+  const key = level.toLowerCase();
+  return Object.hasOwn(COMPLIANCE_RANK, key) ? COMPLIANCE_RANK[key] : undefined;
+}
+
 function atLeast(current: RiskLevel, floor: RiskLevel): RiskLevel {
   return RISK_ORDER.indexOf(current) >= RISK_ORDER.indexOf(floor) ? current : floor;
 }
@@ -67,8 +73,8 @@ export class GovernanceAgent extends BaseAgent {
       requires = true;
       reasons.push(`Financial impact $${input.financial_impact} exceeds threshold $${t.financial_threshold}`);
     }
-    const rank = COMPLIANCE_RANK[input.compliance_level.toLowerCase()] ?? 0;
-    const thresholdRank = COMPLIANCE_RANK[t.compliance_threshold.toLowerCase()] ?? 2;
+    const rank = complianceRank(input.compliance_level) ?? 0;
+    const thresholdRank = complianceRank(t.compliance_threshold) ?? 2;
     if (rank >= thresholdRank) {
       risk = atLeast(risk, 'medium');
       if (rank >= COMPLIANCE_RANK.high) requires = true;

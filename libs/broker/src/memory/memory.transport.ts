@@ -23,6 +23,8 @@ export interface MemoryTransportOptions {
   observers?: BrokerObserver[];
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Messages dispatched per macrotask before yielding to I/O. */
 const BATCH = 1024;
 
@@ -48,6 +50,18 @@ class MemoryMessage<T> implements BrokerMessage<T> {
       timestamp: this.timestamp,
     };
   }
+}
+
+/** Completion callbacks of one async handler call. */
+class Delivery {
+  constructor(
+    private readonly owner: MemoryTransport,
+    private readonly group: string,
+    private readonly msg: MemoryMessage<unknown>,
+    private readonly started: number,
+  ) {}
+  readonly ok = (): void => this.owner.settle(true, this.group, this.msg, this.started);
+  readonly fail = (err: unknown): void => this.owner.settle(false, this.group, this.msg, this.started, err);
 }
 
 interface Member {
@@ -86,7 +100,7 @@ export class MemoryTransport implements MessageBroker {
   private scheduled = false;
   private accepting = true;
   private running = true;
-  private readonly idPrefix = randomBytes(4).toString('hex');
+  private readonly idPrefix = `${randomBytes(4).toString('hex')}-`;
   private seq = 0;
   private subSeq = 0;
   private readonly counters = { published: 0, delivered: 0, failed: 0, in_flight: 0, dropped: 0 };
@@ -114,32 +128,29 @@ export class MemoryTransport implements MessageBroker {
     this.schedule();
   }
 
-  async publish<T>(type: string, data: T, headers?: Record<string, string>): Promise<string> {
+  // Not `async`: the common path allocates one resolved promise and nothing else it can avoid.
+  publish<T>(type: string, data: T, headers?: Record<string, string>): Promise<string> {
     if (typeof type !== 'string' || type.length === 0) {
-      throw new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string');
+      return Promise.reject(new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string'));
     }
     if (!this.accepting) {
-      throw new BrokerError(
-        'BROKER_STOPPED',
-        `Broker is shutting down and no longer accepts messages (type ${type}); retry against another replica`,
-        true,
+      return Promise.reject(
+        new BrokerError('BROKER_STOPPED', `Broker is shutting down and no longer accepts messages (type ${type}); retry against another replica`, true),
       );
     }
-    const queued = this.queue.length - this.head;
-    if (queued >= this.options.queueSize) {
-      throw new BrokerError(
-        'BROKER_QUEUE_FULL',
-        `Broker queue is full (${this.options.queueSize} messages waiting); retry later or raise broker.queue_size`,
-        true,
+    if (this.queue.length - this.head >= this.options.queueSize) {
+      return Promise.reject(
+        new BrokerError('BROKER_QUEUE_FULL', `Broker queue is full (${this.options.queueSize} messages waiting); retry later or raise broker.queue_size`, true),
       );
     }
-    const id = `${this.idPrefix}-${(++this.seq).toString(36)}`;
-    const h = this.options.propagator ? this.options.propagator.inject({ ...headers }) : { ...headers };
+    const id = this.idPrefix + ++this.seq;
+    const propagator = this.options.propagator;
+    const h = propagator ? propagator.inject({ ...headers }) : headers ? { ...headers } : NO_HEADERS;
     this.queue.push(new MemoryMessage(id, type, data, h, Date.now()));
     this.counters.published++;
-    for (const o of this.observers) o.onPublished?.(type);
-    this.schedule();
-    return id;
+    for (let i = 0; i < this.observers.length; i++) this.observers[i].onPublished?.(type);
+    if (!this.scheduled) this.schedule();
+    return Promise.resolve(id);
   }
 
   async subscribe<T>(
@@ -253,13 +264,18 @@ export class MemoryTransport implements MessageBroker {
       const groups = this.groupsByType.get(msg.type);
       if (groups) {
         for (const g of groups) {
+          // A handler earlier in this fan-out may have unsubscribed this group's last member.
+          if (g.members.length === 0) continue;
           const member = g.members[g.next++ % g.members.length];
           this.invoke(member, g.name, msg);
         }
       }
     }
-    // Compact the array now and then instead of shifting per message.
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+    // Reset when drained; compact now and then otherwise, instead of shifting per message.
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
@@ -283,16 +299,15 @@ export class MemoryTransport implements MessageBroker {
       typeof result === 'object' &&
       typeof (result as PromiseLike<unknown>).then === 'function'
     ) {
-      (result as PromiseLike<unknown>).then(
-        () => this.settle(true, group, msg, started),
-        (err: unknown) => this.settle(false, group, msg, started, err),
-      );
+      const delivery = new Delivery(this, group, msg, started);
+      (result as PromiseLike<unknown>).then(delivery.ok, delivery.fail);
     } else {
       this.settle(true, group, msg, started);
     }
   }
 
-  private settle(
+  /** @internal called by Delivery when an async handler settles. */
+  settle(
     ok: boolean,
     group: string,
     msg: MemoryMessage<unknown>,

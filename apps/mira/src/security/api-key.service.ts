@@ -1,0 +1,112 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { ConfigStore } from '@mira/config';
+import { API_KEY_IDENTITY } from './security.constants';
+import { EdgeClock } from './edge-clock';
+import { RotatingKeySet } from './rotating-key-set';
+import { RuntimeEnvironment } from './runtime-environment';
+import { SecurityError } from './security.error';
+
+/** enforced: keys required; open: no keys configured (dev); disabled: api.auth off; closed: production without keys. */
+export type ApiAuthMode = 'enforced' | 'open' | 'disabled' | 'closed';
+
+const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * The API keys from `api.keys` (already resolved from secret:// references by the secrets module),
+ * held only as sha256 digests. A presented key is hashed and compared with every digest using
+ * timingSafeEqual (equal-length buffers, no early exit), so timing reveals neither which key
+ * matched nor how much of it. Follows config reloads; removed keys may keep a grace period.
+ */
+@Injectable()
+export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ApiKeys');
+  private readonly digests: RotatingKeySet;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly runtime: RuntimeEnvironment,
+    clock: EdgeClock,
+  ) {
+    this.digests = new RotatingKeySet(() => clock.now());
+    this.load(0);
+  }
+
+  onModuleInit(): void {
+    const mode = this.mode;
+    if (mode === 'closed') {
+      throw new SecurityError(
+        'SECURITY_NO_API_KEYS',
+        'api.keys is empty while NODE_ENV=production: set api.keys (MIRA_API__KEYS, comma-separated, or secret:// references) or set api.auth: disabled to run the API without authentication on purpose',
+      );
+    }
+    if (mode === 'open')
+      this.logger.warn('api.keys is empty: /api/* is open to anyone; set api.keys before exposing the service');
+    if (mode === 'disabled')
+      this.logger.warn('api.auth is disabled: /api/* accepts requests without an API key');
+    this.unsubscribe = this.config.onChange(() => {
+      const before = this.digests.configuredCount;
+      this.load(this.config.get('api').rotation_grace_seconds * 1000);
+      this.logger.log(
+        `API keys reloaded: ${this.digests.configuredCount} active (was ${before}), auth ${this.mode}`,
+      );
+      if (this.mode === 'closed')
+        this.logger.error('api.keys became empty in production: /api/* now refuses every request');
+    }, 'api');
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  get mode(): ApiAuthMode {
+    if (this.config.get('api').auth === 'disabled') return 'disabled';
+    if (this.digests.values().length > 0) return 'enforced';
+    return this.runtime.isProduction ? 'closed' : 'open';
+  }
+
+  /** The key presented as `Authorization: Bearer <key>` or `X-API-Key: <key>`, if any. */
+  static presentedKey(headers: FastifyRequest['headers']): string | null {
+    const auth = headers.authorization;
+    if (typeof auth === 'string') {
+      const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(auth);
+      if (m) return m[1];
+    }
+    const header = headers['x-api-key'];
+    const value = Array.isArray(header) ? header[0] : header;
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+  }
+
+  /**
+   * A short non-secret id of the matching key (prefix of its digest) for rate limiting and logs,
+   * or null. Cached on the request so the throttler and the guard hash only once.
+   */
+  identify(req: FastifyRequest): string | null {
+    const cached = (req as unknown as Record<symbol, string | null | undefined>)[API_KEY_IDENTITY];
+    if (cached !== undefined) return cached;
+    const key = ApiKeyService.presentedKey(req.headers);
+    const id = key === null ? null : this.match(key);
+    (req as unknown as Record<symbol, string | null>)[API_KEY_IDENTITY] = id;
+    return id;
+  }
+
+  /** Constant-time check of one presented key against every accepted digest. */
+  match(presented: string): string | null {
+    const digest = sha256(presented);
+    let found: string | null = null;
+    for (const hex of this.digests.values()) {
+      const candidate = Buffer.from(hex, 'hex');
+      if (timingSafeEqual(candidate, digest) && found === null) found = hex.slice(0, 12);
+    }
+    return found;
+  }
+
+  private load(graceMs: number): void {
+    this.digests.update(
+      this.config.get('api').keys.map((k) => sha256(k).toString('hex')),
+      graceMs,
+    );
+  }
+}

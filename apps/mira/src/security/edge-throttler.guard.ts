@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
+import { ConfigStore } from '@mira/config';
+import { ApiKeyService } from './api-key.service';
+import { routeGroup } from './route-group';
+import { EDGE_THROTTLER_STORAGE } from './throttler-storage.provider';
+
+/**
+ * @nestjs/throttler's guard scoped to /api/* (per API key, else per client IP) and /webhooks/*
+ * (per client IP). One counter per client across all routes of a group; limits and windows are
+ * read from config on each request so reloads apply at once. Blocked requests get 429 with
+ * Retry-After (seconds) from the base guard.
+ */
+@Injectable()
+export class EdgeThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @Inject(EDGE_THROTTLER_STORAGE) storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly config: ConfigStore,
+    private readonly keys: ApiKeyService,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  /** The settings for this request's group, or null when it is not limited. */
+  settings(context: ExecutionContext): { limit: number; window_ms: number } | null {
+    if (context.getType() !== 'http') return null;
+    const group = routeGroup(context.switchToHttp().getRequest<FastifyRequest>());
+    const api = this.config.get('api');
+    const s = group === 'api' ? api.rate_limit : group === 'webhooks' ? api.webhook_rate_limit : null;
+    return s?.enabled ? s : null;
+  }
+
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return this.settings(context) === null;
+  }
+
+  protected override async getTracker(req: Record<string, any>): Promise<string> {
+    const request = req as FastifyRequest;
+    const group = routeGroup(request);
+    const id = group === 'api' ? this.keys.identify(request) : null;
+    return id ? `key:${id}` : `${group}:ip:${request.ip}`;
+  }
+
+  protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+    return createHash('sha256').update(`${name}:${tracker}`).digest('hex');
+  }
+}
+
+/** Options for the guard: one throttler whose limit and window follow the request's group. */
+export function edgeThrottlerOptions(config: ConfigStore): ThrottlerModuleOptions {
+  const pick = (context: ExecutionContext) => {
+    const group = routeGroup(context.switchToHttp().getRequest<FastifyRequest>());
+    const api = config.get('api');
+    return group === 'webhooks' ? api.webhook_rate_limit : api.rate_limit;
+  };
+  return {
+    throttlers: [{ name: 'default', limit: (c) => pick(c).limit, ttl: (c) => pick(c).window_ms }],
+    errorMessage: 'Too many requests: retry after the number of seconds in the Retry-After header',
+  };
+}

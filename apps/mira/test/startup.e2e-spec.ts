@@ -1,0 +1,76 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '@mira/config';
+import { freePort, repoRoot, runNode, waitForHttp } from './support/child';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ensureBuilt } = require('../../../scripts/build-if-needed.js') as {
+  ensureBuilt: (o?: { quiet?: boolean }) => string;
+};
+
+describe('start-up of the built service (npm start path)', () => {
+  let entry: string;
+  beforeAll(() => {
+    entry = ensureBuilt({ quiet: true });
+  }, 180_000);
+
+  it('the bundled example config validates as-is', () => {
+    const { config, file } = loadConfig({ cwd: repoRoot, env: {} });
+    expect(file).toBe(join(repoRoot, DEFAULT_CONFIG_FILE));
+    expect(config.broker.transport).toBe('memory');
+    expect(config.secrets.backend).toBe('env');
+  });
+
+  it('starts from a clean checkout on the bundled config and answers /healthz', async () => {
+    const port = await freePort();
+    const child = runNode([entry], { PORT: String(port) });
+    try {
+      const res = await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { status: string }).status).toBe('healthy');
+    } finally {
+      child.proc.kill('SIGTERM');
+      await child.exited;
+    }
+  }, 60_000);
+
+  it.each([
+    [
+      'a schema violation in the file',
+      'governance:\n  financial_threshold: lots\n',
+      {},
+      'governance.financial_threshold',
+    ],
+    ['an unknown key', 'governance:\n  financial_treshold: 5\n', {}, 'governance.financial_treshold'],
+    [
+      'a bad environment override',
+      '',
+      { MIRA_GOVERNANCE__EXPLAINABILITY_THRESHOLD: '7' },
+      'MIRA_GOVERNANCE__EXPLAINABILITY_THRESHOLD',
+    ],
+    ['invalid YAML', 'server: [unclosed\n', {}, 'not valid YAML'],
+  ])(
+    'exits 1 with one line naming the problem: %s',
+    async (_label, yaml, env, expected) => {
+      const dir = mkdtempSync(join(tmpdir(), 'mira-start-'));
+      const file = join(dir, 'mira.yaml');
+      writeFileSync(file, yaml);
+      const child = runNode([entry], { MIRA_CONFIG_FILE: file, PORT: String(await freePort()), ...env });
+      const { code } = await child.exited;
+      expect(code).toBe(1);
+      const lines = child.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^mira: fatal: /);
+      expect(lines[0]).toContain(expected);
+    },
+    60_000,
+  );
+
+  it('exits 1 naming the file when MIRA_CONFIG_FILE does not exist', async () => {
+    const child = runNode([entry], { MIRA_CONFIG_FILE: '/nonexistent/mira.yaml' });
+    const { code } = await child.exited;
+    expect(code).toBe(1);
+    expect(child.stderr()).toContain('/nonexistent/mira.yaml does not exist');
+  }, 60_000);
+});

@@ -1,0 +1,94 @@
+// Broker bench: the memory transport's publish-to-handler rate against the obvious
+// alternative, an EventEmitter delivering asynchronously (setImmediate per message) to an
+// async listener — both with the same publish loop, the same handler and completion counting.
+require('reflect-metadata');
+const { EventEmitter } = require('node:events');
+const { report } = require('./lib/harness');
+
+// The transport is TypeScript: load it through @swc/core's require hook equivalent.
+const { transformSync } = require('@swc/core');
+const Module = require('node:module');
+const { readFileSync } = require('node:fs');
+const swcrc = JSON.parse(readFileSync(require('node:path').join(__dirname, '../.swcrc'), 'utf8'));
+delete swcrc.$schema;
+require.extensions['.ts'] = (mod, filename) => {
+  const { code } = transformSync(readFileSync(filename, 'utf8'), {
+    ...swcrc,
+    filename,
+    swcrc: false,
+    sourceMaps: false,
+  });
+  mod._compile(code, filename);
+};
+const origResolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  const m = /^@mira\/([a-z-]+)$/.exec(request);
+  return origResolve.call(
+    this,
+    m ? require('node:path').join(__dirname, `../libs/${m[1]}/src/index.ts`) : request,
+    ...rest,
+  );
+};
+const { MemoryTransport } = require('../libs/broker/src/memory/memory.transport.ts');
+
+const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
+const WINDOW = 1000; // publishes in flight before waiting: the queue size of the default config
+
+async function runMira() {
+  const broker = new MemoryTransport({ queueSize: WINDOW });
+  let done = 0;
+  let wake = null;
+  await broker.subscribe('bench', async () => {
+    if (++done % WINDOW === 0 && wake) wake();
+  });
+  const t0 = process.hrtime.bigint();
+  for (let sent = 0; sent < N;) {
+    for (let i = 0; i < WINDOW && sent < N; i++, sent++) await broker.publish('bench', sent);
+    if (done < sent) await new Promise((r) => (wake = r));
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+async function runEmitter() {
+  const ee = new EventEmitter();
+  let done = 0;
+  let wake = null;
+  ee.on('bench', async () => {
+    if (++done % WINDOW === 0 && wake) wake();
+  });
+  // Same async publish signature and asynchronous delivery as a broker must offer.
+  const publish = async (type, data) => {
+    const msg = { id: String(done), type, data, headers: {}, timestamp: Date.now() };
+    setImmediate(() => ee.emit(type, msg));
+    return msg.id;
+  };
+  const t0 = process.hrtime.bigint();
+  for (let sent = 0; sent < N;) {
+    for (let i = 0; i < WINDOW && sent < N; i++, sent++) await publish('bench', sent);
+    if (done < sent) await new Promise((r) => (wake = r));
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+async function main() {
+  const mira = [];
+  const ee = [];
+  for (let round = 0; round < 5; round++) {
+    ee.push(N / (await runEmitter()));
+    mira.push(N / (await runMira()));
+  }
+  const best = (xs) => Math.max(...xs);
+  report(
+    `Broker: memory transport vs EventEmitter + setImmediate + async listener (${N} messages, best of 5 alternating rounds)`,
+    [
+      ['mira memory transport', `${(best(mira) / 1e6).toFixed(2)} M msg/s`],
+      ['EventEmitter baseline', `${(best(ee) / 1e6).toFixed(2)} M msg/s`],
+      ['ratio', `${(best(mira) / best(ee)).toFixed(2)} (target >= 1.2, and >= 2 M msg/s)`],
+    ],
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

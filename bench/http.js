@@ -1,0 +1,73 @@
+// HTTP bench: POST /api/v1/messages (generate_plan) and GET /healthz of the built service
+// against a raw node:http server answering the same JSON, in the same run.
+const { join } = require('node:path');
+const { ensureBuilt } = require('../scripts/build-if-needed.js');
+const { root, startServer, load, sideBySide, report } = require('./lib/harness');
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const planBody = JSON.stringify({
+  type: 'generate_plan',
+  data: { name: 'Bench', goals: ['Design', 'Build', 'Launch'], duration_weeks: 12 },
+});
+
+async function main() {
+  const entry = ensureBuilt({ quiet: true });
+  const app = await startServer([entry], {}, '/healthz');
+  // Capture the exact answers so the baseline sends the same bytes.
+  const planJson = await (
+    await fetch(`${app.url}/api/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: planBody,
+    })
+  ).json();
+  const healthJson = await (await fetch(`${app.url}/healthz`)).json();
+  const rawPlan = await startServer([join(root, 'bench/lib/raw-server.js'), 'plan'], {
+    RAW_PAYLOAD: JSON.stringify(planJson),
+  });
+  const rawHealth = await startServer([join(root, 'bench/lib/raw-server.js'), 'health'], {
+    RAW_PAYLOAD: JSON.stringify(healthJson),
+  });
+  try {
+    const post = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: planBody,
+      duration: DURATION,
+    };
+    const messages = await sideBySide({
+      contender: () => load({ url: `${app.url}/api/v1/messages`, ...post }),
+      baseline: () => load({ url: rawPlan.url, ...post }),
+    });
+    const health = await sideBySide({
+      contender: () => load({ url: `${app.url}/healthz`, duration: DURATION }),
+      baseline: () => load({ url: rawHealth.url, duration: DURATION }),
+    });
+    const fmt = (r) => `${Math.round(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx})`;
+    report('HTTP: Mira vs raw node:http (best of 3 alternating rounds, 32 connections)', [
+      [
+        'POST /api/v1/messages',
+        'mira',
+        fmt(messages.contender),
+        '| raw',
+        fmt(messages.baseline),
+        `| ratio ${messages.ratio.toFixed(2)} (target >= 0.5)`,
+      ],
+      [
+        'GET /healthz         ',
+        'mira',
+        fmt(health.contender),
+        '| raw',
+        fmt(health.baseline),
+        `| ratio ${health.ratio.toFixed(2)}`,
+      ],
+    ]);
+  } finally {
+    await Promise.all([app.stop(), rawPlan.stop(), rawHealth.stop()]);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

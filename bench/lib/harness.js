@@ -1,0 +1,88 @@
+// Shared bench helpers: start servers as child processes, drive them with autocannon,
+// and print contender/baseline ratios measured in the same run.
+const { spawn } = require('node:child_process');
+const { createServer } = require('node:net');
+const { join } = require('node:path');
+const autocannon = require('autocannon');
+
+const root = join(__dirname, '../..');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${url} not up: ${err.message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Starts a node process (output discarded, as a log shipper would consume it) and waits for `readyPath`. */
+async function startServer(args, env = {}, readyPath = '/') {
+  const port = await freePort();
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('MIRA_') && k !== 'PORT'),
+  );
+  const proc = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...clean, PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url + readyPath);
+  return {
+    url,
+    proc,
+    stop: () =>
+      new Promise((resolve) => {
+        proc.once('exit', resolve);
+        proc.kill('SIGKILL');
+      }),
+  };
+}
+
+/** Runs autocannon and returns requests/second (average) and latency percentiles. */
+async function load(opts) {
+  const result = await autocannon({ connections: 32, duration: 5, pipelining: 1, ...opts });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx,
+    total: result.requests.total,
+  };
+}
+
+/** Alternates contender and baseline rounds (reduces drift on a shared machine); returns best-of rounds. */
+async function sideBySide({ rounds = 3, contender, baseline }) {
+  const c = [];
+  const b = [];
+  for (let i = 0; i < rounds; i++) {
+    b.push(await baseline());
+    c.push(await contender());
+  }
+  const best = (xs) => xs.reduce((a, x) => (x.rps > a.rps ? x : a));
+  return { contender: best(c), baseline: best(b), ratio: best(c).rps / best(b).rps };
+}
+
+function report(title, rows) {
+  process.stdout.write(`\n## ${title}\n`);
+  for (const r of rows) process.stdout.write(`${r.join('  ')}\n`);
+}
+
+module.exports = { root, freePort, waitFor, startServer, load, sideBySide, report };

@@ -1,0 +1,82 @@
+import type { BrokerMessage } from '../broker.interface';
+
+/** Field names inside a stream entry: short, since every entry stores them. */
+export const FIELD = { id: 'i', time: 't', headers: 'h', data: 'd' } as const;
+
+export class RedisMessage<T = unknown> implements BrokerMessage<T> {
+  private iso: string | undefined;
+  constructor(
+    readonly id: string,
+    readonly type: string,
+    readonly data: T,
+    readonly headers: Readonly<Record<string, string>>,
+    private readonly ms: number,
+    /** The data as stored, kept for the dead-letter entry. */
+    readonly rawData: string,
+  ) {}
+  // Formatting a date costs more than decoding the entry; most handlers never read it.
+  get timestamp(): string {
+    return (this.iso ??= new Date(this.ms).toISOString());
+  }
+  toJSON(): object {
+    return { id: this.id, type: this.type, data: this.data, headers: this.headers, timestamp: this.timestamp };
+  }
+}
+
+export function encodeEntry(id: string, headers: Record<string, string>, data: string, now: number): string[] {
+  return [FIELD.id, id, FIELD.time, String(now), FIELD.headers, JSON.stringify(headers), FIELD.data, data];
+}
+
+export type DecodeResult = { ok: true; message: RedisMessage } | { ok: false; error: string; raw: string; headers: Record<string, string> };
+
+/** Decodes a stream entry's flat field list; an entry another producer wrote badly is reported, not thrown. */
+export function decodeEntry(type: string, entryId: string, fields: readonly string[]): DecodeResult {
+  let id: string | undefined;
+  let time = 0;
+  let headersText = '{}';
+  let data: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const f = fields[i];
+    if (f === FIELD.data) data = fields[i + 1];
+    else if (f === FIELD.headers) headersText = fields[i + 1];
+    else if (f === FIELD.id) id = fields[i + 1];
+    else if (f === FIELD.time) time = Number(fields[i + 1]);
+  }
+  let headers: Record<string, string> = {};
+  try {
+    const parsed: unknown = JSON.parse(headersText);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) headers = parsed as Record<string, string>;
+  } catch {
+    return { ok: false, error: `entry ${entryId} has unreadable headers`, raw: data ?? '', headers };
+  }
+  if (data === undefined) return { ok: false, error: `entry ${entryId} has no data field`, raw: '', headers };
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return { ok: false, error: `entry ${entryId} data is not JSON`, raw: data, headers };
+  }
+  return {
+    ok: true,
+    message: new RedisMessage(id ?? entryId, type, value, headers, Number.isFinite(time) && time > 0 ? time : entryTime(entryId), data),
+  };
+}
+
+/** Milliseconds part of a stream entry id (`<ms>-<seq>`). */
+export function entryTime(entryId: string): number {
+  const ms = Number(entryId.slice(0, entryId.indexOf('-')));
+  return Number.isFinite(ms) ? ms : Date.now();
+}
+
+/** XINFO-style flat [k1, v1, k2, v2...] reply as an object. */
+export function pairs(reply: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!Array.isArray(reply)) return out;
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = reply[i + 1];
+  return out;
+}
+
+export function errorText(err: unknown, max = 2000): string {
+  const s = err instanceof Error ? err.message : String(err);
+  return s.length > max ? `${s.slice(0, max)}...` : s;
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { MiraConfig } from '@mira/config';
+import type { RedisTransportOptions } from './redis.interface';
+
+/** Maps `broker.*` config onto transport options. */
+export function redisTransportOptions(
+  broker: MiraConfig['broker'],
+  extra: Pick<RedisTransportOptions, 'propagator' | 'observers' | 'consumerName'> = {},
+): RedisTransportOptions {
+  const r = broker.redis;
+  return {
+    url: r.url,
+    streamPrefix: r.stream_prefix,
+    visibilityTimeoutMs: r.visibility_timeout_ms,
+    maxlen: r.maxlen,
+    blockMs: r.block_ms,
+    batchSize: r.batch_size,
+    maxInFlight: r.max_in_flight,
+    maxAttempts: broker.max_attempts,
+    commandTimeoutMs: r.command_timeout_ms,
+    reconnectMaxDelayMs: r.reconnect_max_delay_ms,
+    retryBaseMs: r.retry_base_ms,
+    retryMaxMs: r.retry_max_ms,
+    health: {
+      lagDegraded: r.health.lag_degraded,
+      lagUnhealthy: r.health.lag_unhealthy,
+      pendingDegraded: r.health.pending_degraded,
+      pendingUnhealthy: r.health.pending_unhealthy,
+    },
+    ...extra,
+  };
+}
+
+/** Host + pid + random: two processes (or two restarts of one pid in a container) never share a name. */
+export function defaultConsumerName(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Exponential backoff with jitter in [delay/2, delay]: retries of many replicas do not align. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const delay = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(delay / 2 + (delay / 2) * random());
+}
+
+/** The URL without credentials, for logs, errors and /healthz. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = u.username ? '***' : '';
+      u.password = u.password ? '***' : '';
+    }
+    return u.toString();
+  } catch {
+    return '<unparseable redis url>';
+  }
+}

@@ -1,0 +1,96 @@
+import { deepFreeze, diffPaths, isPlainObject } from './config.merge';
+import type { MiraConfig } from './config.schema';
+
+/** A key (or key pattern, `*` = one path segment) that takes effect without a restart, and who applies it. */
+export interface LiveReloadRule {
+  pattern: string;
+  appliedBy: string;
+}
+
+/**
+ * THE list of keys that reload live; everything else requires a restart. The reload service and
+ * the docs generator (docs/configuration.md) both read it. Add a key here only when some code
+ * really reads it per use or subscribes to it with ConfigStore.onChange.
+ */
+export const LIVE_RELOAD_RULES: readonly LiveReloadRule[] = [
+  { pattern: 'logging.level', appliedBy: 'libs/logging (next log line)' },
+  { pattern: 'governance.*', appliedBy: 'GovernanceAgent (read on every assessment)' },
+  { pattern: 'agents.*.enabled', appliedBy: 'AgentRegistry (read on every route)' },
+  { pattern: 'broker.queue_size', appliedBy: 'BrokerService.reconfigure' },
+  { pattern: 'config.debounce_ms', appliedBy: 'ConfigReloadService (next file event)' },
+];
+
+function matches(pattern: string, path: string): boolean {
+  const p = pattern.split('.');
+  const k = path.split('.');
+  return p.length === k.length && p.every((seg, i) => seg === '*' || seg === k[i]);
+}
+
+export function isLiveReloadable(path: string): boolean {
+  return LIVE_RELOAD_RULES.some((r) => matches(r.pattern, path));
+}
+
+export function liveReloadRule(path: string): LiveReloadRule | undefined {
+  return LIVE_RELOAD_RULES.find((r) => matches(r.pattern, path));
+}
+
+/** Leaf-level differences: an added or removed subtree is expanded into its leaves. */
+export function leafChanges(running: unknown, desired: unknown): { path: string; previous: unknown; current: unknown }[] {
+  return diffPaths(running, desired).flatMap((c) =>
+    isPlainObject(c.previous) || isPlainObject(c.current)
+      ? diffPaths(isPlainObject(c.previous) ? c.previous : {}, isPlainObject(c.current) ? c.current : {}, c.path)
+      : [c],
+  );
+}
+
+export interface ReloadPlan {
+  /** The config to swap in: the desired values for live keys, the running values for all others. */
+  config: MiraConfig;
+  /** Keys whose new value waits for a restart (paths only: values may be secrets). */
+  pendingRestart: string[];
+}
+
+/**
+ * Splits a desired config into what applies now and what waits for a restart, so a change to
+ * e.g. `server.port` never half-applies: the snapshot keeps describing the running service.
+ */
+export function planReload(running: MiraConfig, desired: MiraConfig): ReloadPlan {
+  const pendingRestart: string[] = [];
+  const out = structuredClone(desired) as unknown as Record<string, unknown>;
+  for (const change of leafChanges(running, desired)) {
+    if (isLiveReloadable(change.path)) continue;
+    pendingRestart.push(change.path);
+    restorePath(out, running as unknown as Record<string, unknown>, change.path, change.previous);
+  }
+  return { config: deepFreeze(out as unknown as MiraConfig), pendingRestart };
+}
+
+/** Puts the running value back at `path` (deleting it, and any parent created only for it, if it did not exist). */
+function restorePath(
+  target: Record<string, unknown>,
+  running: Record<string, unknown>,
+  path: string,
+  previous: unknown,
+): void {
+  const parts = path.split('.');
+  const chain: Record<string, unknown>[] = [target];
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (!isPlainObject(node[part])) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+    chain.push(node);
+  }
+  const last = parts[parts.length - 1];
+  if (previous !== undefined) {
+    node[last] = structuredClone(previous);
+    return;
+  }
+  delete node[last];
+  // Remove parents that are now empty and did not exist in the running config.
+  for (let i = parts.length - 1; i > 0; i--) {
+    const parentPath = parts.slice(0, i);
+    const existed = parentPath.reduce<unknown>((n, p) => (isPlainObject(n) ? n[p] : undefined), running);
+    if (existed !== undefined || Object.keys(chain[i]).length > 0) break;
+    delete chain[i - 1][parts[i - 1]];
+  }
+}

@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { BoundedLabel } from '../bounded-label';
+
+/** Distinct message types outside the registered ones that may still get a label of their own. */
+const MAX_UNREGISTERED_TYPES = 16;
+
+/**
+ * The one place message types become label values. The orchestrator registers its routing
+ * table (and the events it publishes); other types share a small admission budget, then "other".
+ */
+@Injectable()
+export class MessageTypeLabels {
+  private readonly label = new BoundedLabel(MAX_UNREGISTERED_TYPES);
+
+  register(types: Iterable<string>): void {
+    this.label.allow(types);
+  }
+
+  isRegistered(type: string): boolean {
+    return this.label.isKnown(type);
+  }
+
+  value(type: string): string {
+    return this.label.value(type);
+  }
+}

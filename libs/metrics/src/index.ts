@@ -1,0 +1,11 @@
+export { MetricsModule } from './metrics.module';
+export { MetricsService } from './metrics.service';
+export { MetricsController } from './metrics.controller';
+export { METRICS_MODULE_OPTIONS } from './metrics.module-definition';
+export { METRICS_ACCESS_POLICY, METRIC_NAMES, OTHER_LABEL, UNMATCHED_ROUTE } from './metrics.constants';
+export type { MetricsModuleOptions, MetricsAccessPolicy, AgentOutcome } from './metrics.interface';
+export { MetricsError, type MetricsErrorCode } from './metrics.error';
+export { BoundedLabel } from './bounded-label';
+export { AgentMetrics } from './collectors/agent-metrics.service';
+export { MessageTypeLabels } from './collectors/message-type-labels';
+export { BrokerMetricsObserver } from './collectors/broker-metrics.observer';

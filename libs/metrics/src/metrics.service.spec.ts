@@ -1,0 +1,45 @@
+import { BoundedLabel } from './bounded-label';
+import { MetricsError } from './metrics.error';
+import { MetricsService } from './metrics.service';
+
+describe('MetricsService', () => {
+  it('keeps a registry per instance, so two apps in one process do not clash', async () => {
+    const a = new MetricsService({ defaultMetrics: false });
+    const b = new MetricsService({ defaultMetrics: false });
+    a.counter({ name: 'x_total', help: 'x' }).inc(2);
+    b.counter({ name: 'x_total', help: 'x' }).inc(5);
+    expect(await a.render()).toContain('x_total 2');
+    expect(await b.render()).toContain('x_total 5');
+  });
+
+  it('get-or-create is idempotent by name and refuses a conflicting redefinition', () => {
+    const m = new MetricsService({ defaultMetrics: false });
+    const c1 = m.counter({ name: 'y_total', help: 'y', labelNames: ['a', 'b'] });
+    const c2 = m.counter({ name: 'y_total', help: 'y', labelNames: ['b', 'a'] });
+    expect(c2).toBe(c1);
+    expect(() => m.gauge({ name: 'y_total', help: 'y', labelNames: ['a', 'b'] })).toThrow(MetricsError);
+    expect(() => m.counter({ name: 'y_total', help: 'y', labelNames: ['a'] })).toThrow(/labels \[a, b\]/);
+    const h = m.histogram({ name: 'h_seconds', help: 'h', buckets: [1] });
+    expect(m.histogram({ name: 'h_seconds', help: 'h', buckets: [1] })).toBe(h);
+  });
+
+  it('collects process defaults unless switched off', async () => {
+    expect(await new MetricsService().render()).toContain('process_cpu_user_seconds_total');
+    expect(await new MetricsService({ defaultMetrics: false }).render()).not.toContain('process_cpu');
+  });
+});
+
+describe('BoundedLabel', () => {
+  it('passes known values, admits a few others, then maps to "other"', () => {
+    const l = new BoundedLabel(2, ['known']);
+    expect(l.value('known')).toBe('known');
+    expect(l.value('a')).toBe('a');
+    expect(l.value('b')).toBe('b');
+    expect(l.value('c')).toBe('other');
+    expect(l.value('a')).toBe('a');
+    expect(l.value('x'.repeat(100))).toBe('other');
+    expect(l.value('')).toBe('other');
+    for (let i = 0; i < 1000; i++) l.value(`junk-${i}`);
+    expect(new Set(Array.from({ length: 1000 }, (_, i) => l.value(`junk-${i}`)))).toEqual(new Set(['other']));
+  });
+});

@@ -1,0 +1,87 @@
+import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
+import {
+  collectDefaultMetrics,
+  Counter,
+  type CounterConfiguration,
+  Gauge,
+  type GaugeConfiguration,
+  Histogram,
+  type HistogramConfiguration,
+  type Metric,
+  Registry,
+  Summary,
+  type SummaryConfiguration,
+} from 'prom-client';
+import { MetricsError } from './metrics.error';
+import type { MetricsModuleOptions } from './metrics.interface';
+import { METRICS_MODULE_OPTIONS } from './metrics.module-definition';
+
+type MetricClass = typeof Counter | typeof Gauge | typeof Histogram | typeof Summary;
+
+/**
+ * The application's prom-client registry (one per app instance, never the global default, so
+ * several apps in one process do not clash) and idempotent get-or-create helpers: any module
+ * may ask for a series by name at any time and gets the same instance back.
+ *
+ * Example (secrets refresh):
+ *   metrics.counter({ name: METRIC_NAMES.secretsRefresh, help: '...', labelNames: ['backend', 'result'] })
+ *     .inc({ backend: 'vault', result: 'ok' });
+ * Label values must come from small fixed sets (never ids, URLs or user input).
+ */
+@Injectable()
+export class MetricsService implements OnModuleDestroy {
+  readonly registry = new Registry();
+
+  constructor(@Optional() @Inject(METRICS_MODULE_OPTIONS) readonly options: MetricsModuleOptions | null = null) {
+    if (options?.defaultLabels) this.registry.setDefaultLabels(options.defaultLabels);
+    if (options?.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text (runs every series' collect callback first). */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  counter<T extends string = string>(config: Omit<CounterConfiguration<T>, 'registers'>): Counter<T> {
+    return this.getOrCreate(Counter, config, () => new Counter({ ...config, registers: [this.registry] }));
+  }
+
+  gauge<T extends string = string>(config: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T> {
+    return this.getOrCreate(Gauge, config, () => new Gauge({ ...config, registers: [this.registry] }));
+  }
+
+  histogram<T extends string = string>(config: Omit<HistogramConfiguration<T>, 'registers'>): Histogram<T> {
+    return this.getOrCreate(Histogram, config, () => new Histogram({ ...config, registers: [this.registry] }));
+  }
+
+  summary<T extends string = string>(config: Omit<SummaryConfiguration<T>, 'registers'>): Summary<T> {
+    return this.getOrCreate(Summary, config, () => new Summary({ ...config, registers: [this.registry] }));
+  }
+
+  onModuleDestroy(): void {
+    this.registry.clear();
+  }
+
+  private getOrCreate<M>(
+    kind: MetricClass,
+    config: { name: string; labelNames?: readonly string[] },
+    create: () => M,
+  ): M {
+    const existing = this.registry.getSingleMetric(config.name) as Metric | undefined;
+    if (!existing) return create();
+    const existingLabels = [...((existing as unknown as { labelNames?: string[] }).labelNames ?? [])].sort();
+    const wanted = [...(config.labelNames ?? [])].sort();
+    if (!(existing instanceof kind) || existingLabels.join(',') !== wanted.join(',')) {
+      throw new MetricsError(
+        'METRICS_CONFLICT',
+        `Metric ${config.name} is already registered as a ${existing.constructor.name} with labels [${existingLabels.join(', ')}]; ` +
+          `reuse the same type and label names or pick another name`,
+      );
+    }
+    return existing as unknown as M;
+  }
+}
