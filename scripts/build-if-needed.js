@@ -42,7 +42,9 @@ function ensureBuilt({ quiet = false } = {}) {
       // Another process is building; a lock older than 3 minutes is abandoned.
       try {
         if (Date.now() - statSync(lock).mtimeMs > 180_000) rmdirSync(lock);
-      } catch {}
+      } catch {
+        // the lock vanished between the two calls: retry
+      }
       if (Date.now() > deadline) throw new Error('timed out waiting for another build to finish');
       sleep(200);
     }

@@ -19,3 +19,18 @@ function readVersion(): string {
 }
 
 export const SERVICE_VERSION = readVersion();
+
+/** Optional: a writable stream replacing stdout as the log destination (tests, embedding). */
+export const LOG_DESTINATION = Symbol('mira:LOG_DESTINATION');
+
+/** Request and broker header carrying the correlation id (echoed on every HTTP response). */
+export const CORRELATION_HEADER = 'x-correlation-id';
+/** Fallback inbound header when no x-correlation-id is sent. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+/** W3C trace context: its trace id is the last fallback. */
+export const TRACEPARENT_HEADER = 'traceparent';
+/** Broker header carrying the workflow id across messages. */
+export const WORKFLOW_HEADER = 'x-workflow-id';
+
+/** Key of the correlation context object inside the CLS store. */
+export const CORRELATION_CLS_KEY = 'mira.correlation';

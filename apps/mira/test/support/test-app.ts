@@ -52,11 +52,11 @@ export async function request(
     body: init.raw ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined),
   });
   const text = await res.text();
-  let body: unknown = undefined;
+  let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    body = undefined;
+    // not JSON: callers look at `text`
   }
   return { status: res.status, headers: res.headers, body, text };
 }

@@ -1,0 +1,10 @@
+/** The ambient context every log line carries (snake_case, as written to the log). */
+export interface CorrelationContext {
+  readonly correlation_id: string;
+  readonly agent_id?: string;
+  readonly task_id?: string;
+  readonly workflow_id?: string;
+}
+
+/** Fields that may be added for a nested piece of work (an agent call, a workflow, a task). */
+export type CorrelationFields = Partial<Omit<CorrelationContext, 'correlation_id'>>;
