@@ -32,5 +32,5 @@ export const TRACEPARENT_HEADER = 'traceparent';
 /** Broker header carrying the workflow id across messages. */
 export const WORKFLOW_HEADER = 'x-workflow-id';
 
-/** Key of the correlation context object inside the CLS store. */
-export const CORRELATION_CLS_KEY = 'mira.correlation';
+/** Key of the correlation context object inside the CLS store (a symbol: a plain property read). */
+export const CORRELATION_CLS_KEY = Symbol.for('mira:correlation');

@@ -204,6 +204,21 @@ describe('StatusReporterAgent', () => {
       }
     });
 
+    it('counts days in UTC, whatever the local zone says', async () => {
+      // 23:30 UTC on Wednesday is already Thursday in UTC+14: local getters must not be used.
+      class Utc14Date extends Date {
+        override getDay(): number {
+          return (this.getUTCDay() + 1) % 7;
+        }
+        override getDate(): number {
+          return new Date(this.getTime() + 14 * 3_600_000).getUTCDate();
+        }
+      }
+      const a = new StatusReporterAgent({ now: () => new Utc14Date(NOW.getTime()) });
+      const r = await a.process({ type: 'schedule_report', data: { day_of_week: 'Thursday' } });
+      expect((r.data as { next_run: string }).next_run.slice(0, 10)).toBe('2026-11-19');
+    });
+
     it('answers an error naming a bad field', async () => {
       const r = await agent.process({ type: 'schedule_report', data: { recipients: 'all' } });
       expect(r).toMatchObject({ status: 'error', data: null });

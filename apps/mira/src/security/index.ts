@@ -1,0 +1,7 @@
+export { SecurityModule } from './security.module';
+export { applyHttpHardening } from './http-hardening';
+export { ApiKeyService, type ApiAuthMode } from './api-key.service';
+export { RequireApiKey } from './api-key.decorator';
+export { EdgeClock } from './edge-clock';
+export { RotatingKeySet } from './rotating-key-set';
+export { SecurityError, type SecurityErrorCode } from './security.error';

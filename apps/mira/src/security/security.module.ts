@@ -1,0 +1,30 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { getOptionsToken } from '@nestjs/throttler';
+import { ConfigStore } from '@mira/config';
+import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyService } from './api-key.service';
+import { EdgeClock } from './edge-clock';
+import { EdgeThrottlerGuard, edgeThrottlerOptions } from './edge-throttler.guard';
+import { RuntimeEnvironment } from './runtime-environment';
+import { edgeThrottlerStorageProvider } from './throttler-storage.provider';
+
+/**
+ * Request-level edge security as global guards, in this order: rate limiting first (so key
+ * guessing is throttled per IP too), then API keys. HTTP-level hardening (headers, body parsing,
+ * content types) is applied to the Fastify instance by applyHttpHardening in createApp.
+ */
+@Global()
+@Module({
+  providers: [
+    EdgeClock,
+    RuntimeEnvironment,
+    ApiKeyService,
+    edgeThrottlerStorageProvider,
+    { provide: getOptionsToken(), inject: [ConfigStore], useFactory: edgeThrottlerOptions },
+    { provide: APP_GUARD, useClass: EdgeThrottlerGuard },
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+  ],
+  exports: [EdgeClock, ApiKeyService, RuntimeEnvironment],
+})
+export class SecurityModule {}

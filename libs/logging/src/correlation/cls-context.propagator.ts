@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { CORRELATION_HEADER, WORKFLOW_HEADER } from '../logging.constants';
+import { isValidCorrelationId } from './correlation-id';
+import { currentCorrelation, runWithCorrelation } from './correlation.context';
+
+/**
+ * The broker's context propagator (it satisfies @mira/broker's BrokerContextPropagator
+ * structurally; logging does not depend on the broker). `inject` copies the current correlation
+ * id and workflow id into the message headers at publish; `run` gives every delivery a fresh
+ * CLS scope rebuilt from those headers, so handler logs carry the originating id — in this
+ * replica or another one reading the same headers from Redis.
+ */
+@Injectable()
+export class ClsContextPropagator {
+  inject(headers: Record<string, string>): Record<string, string> {
+    const ctx = currentCorrelation();
+    // An explicit valid header from the caller wins; otherwise the ambient context, else a new id
+    // is left for `run` to generate on the consuming side.
+    if (!isValidCorrelationId(headers[CORRELATION_HEADER])) {
+      if (ctx) headers[CORRELATION_HEADER] = ctx.correlation_id;
+      else delete headers[CORRELATION_HEADER];
+    }
+    if (ctx?.workflow_id && !isValidCorrelationId(headers[WORKFLOW_HEADER]))
+      headers[WORKFLOW_HEADER] = ctx.workflow_id;
+    return headers;
+  }
+
+  run<R>(headers: Readonly<Record<string, string>>, fn: () => R): R {
+    return runWithCorrelation(fn, {
+      correlation_id: headers[CORRELATION_HEADER],
+      workflow_id: headers[WORKFLOW_HEADER],
+    });
+  }
+}

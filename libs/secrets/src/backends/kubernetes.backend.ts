@@ -1,0 +1,189 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Injectable, type LoggerService } from '@nestjs/common';
+import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { SecretsCircuitBreaker } from '../secrets.breaker';
+import { SecretsBackendProvider } from '../secrets.decorator';
+import { formatRef, SecretsError } from '../secrets.error';
+import type { SecretsBackend, SecretsBackendContext, SecretsBackendHealth } from '../secrets.interface';
+import { isTransient, statusOf } from '../secrets.retry';
+
+const WATCH_RESTART_MS = 1000;
+
+/**
+ * Kubernetes Secrets through @kubernetes/client-node (loaded lazily here only): `secret://<name>:<key>`
+ * is data key `<key>` of Secret `<name>`, base64-decoded. Config: `secrets.kubernetes.kubeconfig`, else
+ * in-cluster (KUBERNETES_SERVICE_HOST/PORT + token and CA from `service_account_dir`), else the default
+ * kubeconfig. Namespace: `secrets.kubernetes.namespace`, else the pod's namespace file, else the
+ * kubeconfig context's. With `watch: true` Secret events trigger an immediate re-read.
+ */
+@Injectable()
+@SecretsBackendProvider('kubernetes')
+export class KubernetesSecretsBackend implements SecretsBackend {
+  private api!: CoreV1Api;
+  private kc!: KubeConfig;
+  private namespace = 'default';
+  private breaker!: SecretsCircuitBreaker;
+  private logger!: LoggerService;
+  private watchAbort: AbortController | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
+  private watching = false;
+  private watchError: string | null = null;
+  private closed = false;
+  private mode: 'kubeconfig' | 'in-cluster' | 'default' = 'default';
+
+  async init(context: SecretsBackendContext): Promise<void> {
+    const cfg = context.options.kubernetes;
+    this.logger = context.logger;
+    const k8s = await import('@kubernetes/client-node');
+    this.kc = new k8s.KubeConfig();
+    const saDir = cfg.service_account_dir;
+    const host = context.env.KUBERNETES_SERVICE_HOST;
+    const port = context.env.KUBERNETES_SERVICE_PORT;
+    try {
+      if (cfg.kubeconfig) {
+        this.mode = 'kubeconfig';
+        this.kc.loadFromFile(cfg.kubeconfig);
+      } else if (host && port) {
+        this.mode = 'in-cluster';
+        // Same shape as KubeConfig.loadFromCluster(), with the service-account directory configurable.
+        const server = `${['80', '8080', '8001'].includes(port) ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+        this.kc.loadFromClusterAndUser(
+          { name: 'inCluster', server, caFile: join(saDir, 'ca.crt'), skipTLSVerify: false },
+          { name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: join(saDir, 'token') } } },
+        );
+      } else {
+        this.kc.loadFromDefault();
+      }
+    } catch (err) {
+      throw new SecretsError(
+        'SECRETS_BACKEND_MISCONFIGURED',
+        `Kubernetes client config could not be loaded (${this.mode}): ${(err as Error).message}; set secrets.kubernetes.kubeconfig or run in a pod`,
+      );
+    }
+    if (!this.kc.getCurrentCluster())
+      throw new SecretsError(
+        'SECRETS_BACKEND_MISCONFIGURED',
+        'No Kubernetes cluster configured: set secrets.kubernetes.kubeconfig, KUBECONFIG, or run in a pod',
+      );
+    const nsFile = join(saDir, 'namespace');
+    this.namespace =
+      cfg.namespace ??
+      (existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : undefined) ??
+      this.kc.getContextObject(this.kc.getCurrentContext())?.namespace ??
+      'default';
+    this.api = this.kc.makeApiClient(k8s.CoreV1Api);
+    this.breaker = new SecretsCircuitBreaker('kubernetes', context.options.circuit_breaker);
+    if (cfg.watch) this.startWatch(new k8s.Watch(this.kc), context.notifyChanged);
+  }
+
+  async read(name: string, key: string | undefined): Promise<string | undefined> {
+    const ref = formatRef(name, key);
+    let secret: { data?: Record<string, string> };
+    try {
+      secret = await this.breaker.call(() => this.api.readNamespacedSecret({ name, namespace: this.namespace }));
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404) return undefined;
+      if (status === 403 || status === 401)
+        throw new SecretsError(
+          'SECRET_ACCESS_DENIED',
+          `Kubernetes denied reading ${ref} in namespace ${this.namespace} (${status}): grant the service account "get" on secrets`,
+          { transient: false, status },
+        );
+      if (err instanceof SecretsError) throw err;
+      throw new SecretsError(
+        'SECRETS_BACKEND_UNAVAILABLE',
+        `Kubernetes read of ${ref} in namespace ${this.namespace} failed: ${brief(err)}`,
+        { transient: isTransient(err), status, cause: err },
+      );
+    }
+    const data = secret.data ?? {};
+    const keys = Object.keys(data);
+    const field = key ?? (keys.length === 1 ? keys[0] : undefined);
+    if (field === undefined || data[field] === undefined) return undefined;
+    return Buffer.from(data[field], 'base64').toString('utf8');
+  }
+
+  health(): SecretsBackendHealth {
+    const circuit = this.breaker?.state ?? 'closed';
+    const degraded = circuit === 'open' || this.watchError !== null;
+    return {
+      status: degraded ? 'degraded' : 'healthy',
+      reason:
+        circuit === 'open'
+          ? 'Kubernetes API circuit open: serving cached secrets'
+          : this.watchError
+            ? `Secret watch interrupted: ${this.watchError}`
+            : null,
+      circuit,
+      mode: this.mode,
+      namespace: this.namespace,
+      watching: this.watching,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    this.watchAbort?.abort();
+    this.breaker?.shutdown();
+  }
+
+  private startWatch(
+    watch: { watch: KubeConfigWatch },
+    notify: (name: string) => void,
+  ): void {
+    if (this.closed) return;
+    const restart = (err: unknown) => {
+      this.watching = false;
+      if (this.closed) return;
+      if (err && (err as Error).name !== 'AbortError') {
+        this.watchError = brief(err);
+        this.logger.warn?.(`Kubernetes secret watch ended: ${this.watchError}; restarting`);
+      }
+      this.watchTimer = setTimeout(() => this.startWatch(watch, notify), WATCH_RESTART_MS);
+      this.watchTimer.unref();
+    };
+    watch
+      .watch(
+        `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/secrets`,
+        {},
+        (_type: string, obj: { metadata?: { name?: string } }) => {
+          this.watching = true;
+          this.watchError = null;
+          if (obj?.metadata?.name) notify(obj.metadata.name);
+        },
+        restart,
+      )
+      .then((controller: AbortController) => {
+        this.watchAbort = controller;
+        if (!this.closed) this.watching = true;
+      })
+      .catch(restart);
+  }
+}
+
+type KubeConfigWatch = (
+  path: string,
+  query: Record<string, unknown>,
+  callback: (type: string, obj: any) => void,
+  done: (err: unknown) => void,
+) => Promise<AbortController>;
+
+/** HTTP status and the API's Status message; never the raw body (ApiException.message embeds it). */
+function brief(err: unknown): string {
+  const status = statusOf(err);
+  const body = (err as { body?: unknown }).body;
+  let message: string | undefined;
+  if (typeof body === 'string') {
+    try {
+      message = (JSON.parse(body) as { message?: string }).message;
+    } catch {
+      message = undefined;
+    }
+  } else if (body && typeof body === 'object') message = (body as { message?: string }).message;
+  if (status !== undefined) return `HTTP ${status}${message ? `: ${message}` : ''}`;
+  const code = (err as { code?: unknown; cause?: { code?: unknown } }).code ?? (err as { cause?: { code?: unknown } }).cause?.code;
+  return [typeof code === 'string' ? code : undefined, (err as Error).message].filter(Boolean).join(': ');
+}
