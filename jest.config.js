@@ -20,6 +20,13 @@ module.exports = {
       displayName: 'unit',
       testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/src/**/*.spec.ts'],
     },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/apps/**/test/**/*.e2e-spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/apps/**/test/**/*.e2e-spec.ts'],
+      // Secret-leak scan of every e2e app's log lines (apps/mira/test/support/log-capture.ts).
+      globalSetup: '<rootDir>/apps/mira/test/support/log-scan.setup.js',
+      globalTeardown: '<rootDir>/apps/mira/test/support/log-scan.teardown.js',
+    },
   ],
 };

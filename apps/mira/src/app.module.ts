@@ -5,7 +5,12 @@ import { ConfigModule, ConfigStore, type ConfigModuleDefinitionOptions } from '@
 import { HealthModule } from '@mira/health';
 import { LoggingModule } from '@mira/logging';
 import { MetricsModule } from '@mira/metrics';
+import { SecretsModule } from '@mira/secrets';
+import { ShutdownModule } from '@mira/shutdown';
+import { FeaturesModule } from '@mira/features';
 import { ApiModule } from './api/api.module';
+import { ReadinessShutdownHook } from './readiness.shutdown';
+import { SecurityModule } from './security/security.module';
 
 export interface AppModuleOptions {
   /** How to load config (file, env, overrides) or a config already loaded by the bootstrap. */
@@ -22,17 +27,36 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ ...options.config, isGlobal: true }),
+        // Right after config: resolves secret:// config references during module init, before listen.
+        SecretsModule.fromConfig(),
         LoggingModule,
         MetricsModule.forRoot(),
         BrokerModule,
         HealthModule.forRootAsync({
           inject: [ConfigStore],
-          useFactory: (config: ConfigStore) => ({ cacheTtlMs: config.get('health').cache_ttl_ms }),
+          useFactory: (config: ConfigStore) => ({
+            cacheTtlMs: config.get('health').cache_ttl_ms,
+            eventLoopMaxLagMs: config.get('health').event_loop_max_lag_ms,
+          }),
+        }),
+        ShutdownModule.forRootAsync({
+          inject: [ConfigStore],
+          useFactory: (config: ConfigStore) => {
+            const s = config.get('shutdown');
+            return {
+              timeoutMs: s.timeout_ms,
+              hookTimeoutMs: s.hook_timeout_ms,
+              drainDelayMs: s.drain_delay_ms,
+            };
+          },
         }),
         AgentsModule,
+        FeaturesModule,
+        SecurityModule,
         ApiModule,
         ...(options.imports ?? []),
       ],
+      providers: [ReadinessShutdownHook],
     };
   }
 }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { ConfigError, ConfigStore, loadConfig, type LoadedConfig } from '@mira/config';
+import { ShutdownService } from '@mira/shutdown';
 import { createApp } from './app.factory';
+import type { AppModuleOptions } from './app.module';
 
 /** One plain line on stderr, then exit 1: a start failure must be obvious in any log viewer. */
 function fail(message: string): never {
@@ -8,7 +10,11 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-async function bootstrap(): Promise<void> {
+/**
+ * Loads config, builds the app, hands signals and fatal errors to the shutdown sequence and
+ * listens. Exported so a test entry can add extension modules to the real bootstrap.
+ */
+export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): Promise<void> {
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig();
@@ -17,12 +23,15 @@ async function bootstrap(): Promise<void> {
       err instanceof ConfigError ? err.message : `could not load configuration: ${(err as Error).message}`,
     );
   }
-  const app = await createApp({ config: { preloaded: loaded } });
-  app.enableShutdownHooks();
+  const app = await createApp({ config: { preloaded: loaded }, imports: extra.imports });
+  // Instead of app.enableShutdownHooks(): readiness, drain delay and HTTP drain must come
+  // before Nest's own close, which runs as one of the ordered hooks.
+  app.get(ShutdownService).attach(app);
   const { host, port } = app.get(ConfigStore).get('server');
   await app.listen({ port, host });
 }
 
-bootstrap().catch((err: Error & { code?: string }) =>
-  fail(`${err.code ? `${err.code}: ` : ''}${err.message}`),
-);
+if (require.main === module)
+  bootstrap().catch((err: Error & { code?: string }) =>
+    fail(`${err.code ? `${err.code}: ` : ''}${err.message}`),
+  );

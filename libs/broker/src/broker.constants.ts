@@ -6,3 +6,8 @@ export const BROKER_CONTEXT_PROPAGATOR = Symbol('mira:BROKER_CONTEXT_PROPAGATOR'
 export const BROKER_OBSERVERS = Symbol('mira:BROKER_OBSERVERS');
 /** Metadata key of @BrokerTransport(name) on transport factories. */
 export const BROKER_TRANSPORT_METADATA = 'mira:broker-transport';
+/**
+ * Header naming the message a publish answers. A draining broker still accepts such replies
+ * (they finish work it already accepted) while refusing new work.
+ */
+export const REPLY_TO_HEADER = 'x-mira-reply-to';

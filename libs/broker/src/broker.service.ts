@@ -50,6 +50,10 @@ export class BrokerService implements MessageBroker, OnModuleInit, OnModuleDestr
   }
 
   /** The transport instance, for transport-specific extras (e.g. Redis idempotency helpers). */
+  private notStarted(): BrokerError {
+    return new BrokerError('BROKER_UNAVAILABLE', 'Broker is not started yet; use it after module init', true);
+  }
+
   get active(): MessageBroker {
     if (!this.delegate)
       throw new BrokerError(
@@ -95,7 +99,7 @@ export class BrokerService implements MessageBroker, OnModuleInit, OnModuleDestr
   }
 
   publish<T>(type: string, data: T, headers?: Record<string, string>): Promise<string> {
-    return this.active.publish(type, data, headers);
+    return this.delegate ? this.delegate.publish(type, data, headers) : Promise.reject(this.notStarted());
   }
 
   subscribe<T>(
@@ -103,15 +107,15 @@ export class BrokerService implements MessageBroker, OnModuleInit, OnModuleDestr
     handler: MessageHandler<T>,
     options?: SubscribeOptions,
   ): Promise<Subscription> {
-    return this.active.subscribe(type, handler, options);
+    return this.delegate ? this.delegate.subscribe(type, handler, options) : Promise.reject(this.notStarted());
   }
 
   unsubscribe(subscription: Subscription | string): Promise<void> {
-    return this.active.unsubscribe(subscription);
+    return this.delegate ? this.delegate.unsubscribe(subscription) : Promise.reject(this.notStarted());
   }
 
   start(): Promise<void> {
-    return this.active.start();
+    return this.delegate ? this.delegate.start() : Promise.reject(this.notStarted());
   }
 
   async stop(): Promise<void> {
@@ -121,7 +125,7 @@ export class BrokerService implements MessageBroker, OnModuleInit, OnModuleDestr
   }
 
   drain(timeoutMs?: number): Promise<DrainResult> {
-    return this.active.drain(timeoutMs);
+    return this.delegate ? this.delegate.drain(timeoutMs) : Promise.reject(this.notStarted());
   }
 
   stats(): BrokerStats {

@@ -1,6 +1,6 @@
 export { BrokerModule } from './broker.module';
 export { BrokerService } from './broker.service';
-export { MESSAGE_BROKER, BROKER_CONTEXT_PROPAGATOR } from './broker.constants';
+export { MESSAGE_BROKER, BROKER_CONTEXT_PROPAGATOR, REPLY_TO_HEADER } from './broker.constants';
 export { BrokerTransport, BrokerObserverProvider } from './broker.decorators';
 export { BrokerError, type BrokerErrorCode } from './broker.error';
 export { MemoryTransport, type MemoryTransportOptions } from './memory/memory.transport';
@@ -19,3 +19,16 @@ export type {
   BrokerObserver,
 } from './broker.interface';
 export { BrokerHealthIndicator } from './broker.health';
+export { RedisTransport } from './redis/redis.transport';
+export { RedisTransportFactory } from './redis/redis-transport.factory';
+export { RedisIdempotencyStore, idempotencyStoreOf } from './redis/redis.idempotency';
+export { redisTransportOptions } from './redis/redis.options';
+export type {
+  RedisTransportOptions,
+  RedisBrokerObserver,
+  RedisBrokerStats,
+  RedisGroupInfo,
+  RedisHealthThresholds,
+  DeadLetter,
+  IdempotencyStore,
+} from './redis/redis.interface';

@@ -20,7 +20,10 @@ export class NativeConfigWatcher implements ConfigWatcher {
     this.setTarget(target);
   }
 
-  static async start(target: ConfigWatchTarget, handlers: ConfigWatcherHandlers): Promise<NativeConfigWatcher> {
+  static async start(
+    target: ConfigWatchTarget,
+    handlers: ConfigWatcherHandlers,
+  ): Promise<NativeConfigWatcher> {
     // Loaded lazily: polling-only deployments never load the watcher library.
     const { watch } = await import('chokidar');
     const watcher = watch(target.dirs, {
@@ -38,7 +41,8 @@ export class NativeConfigWatcher implements ConfigWatcher {
       watcher.once('error', (err) => reject(err instanceof Error ? err : new Error(String(err))));
     });
     watcher.on('all', (event, path) => {
-      if (!self.closed && self.dirs.has(dirname(path)) && self.names.has(basename(path))) handlers.onEvent(event, path);
+      if (!self.closed && self.dirs.has(dirname(path)) && self.names.has(basename(path)))
+        handlers.onEvent(event, path);
     });
     watcher.on('error', (err) => {
       if (!self.closed) handlers.onError(err instanceof Error ? err : new Error(String(err)));

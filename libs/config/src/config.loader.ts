@@ -113,7 +113,10 @@ export function validateConfig(tree: unknown, sources = new Map<string, string>(
 }
 
 /** Defaults < file < overrides < environment, validated; the returned config is frozen. */
-export function loadConfig(options: ConfigModuleOptions = {}, read: ConfigFileRead = readFileSync): LoadedConfig {
+export function loadConfig(
+  options: ConfigModuleOptions = {},
+  read: ConfigFileRead = readFileSync,
+): LoadedConfig {
   const env = options.env ?? process.env;
   const file = resolveConfigFile(options);
   const fromFile = file ? readConfigFile(file, read) : null;

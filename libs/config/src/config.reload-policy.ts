@@ -35,12 +35,19 @@ export function liveReloadRule(path: string): LiveReloadRule | undefined {
 }
 
 /** Leaf-level differences: an added or removed subtree is expanded into its leaves. */
-export function leafChanges(running: unknown, desired: unknown): { path: string; previous: unknown; current: unknown }[] {
-  return diffPaths(running, desired).flatMap((c) =>
+export function leafChanges(
+  running: unknown,
+  desired: unknown,
+): { path: string; previous: unknown; current: unknown }[] {
+  const expand = (c: { path: string; previous: unknown; current: unknown }): (typeof c)[] =>
     isPlainObject(c.previous) || isPlainObject(c.current)
-      ? diffPaths(isPlainObject(c.previous) ? c.previous : {}, isPlainObject(c.current) ? c.current : {}, c.path)
-      : [c],
-  );
+      ? diffPaths(
+          isPlainObject(c.previous) ? c.previous : {},
+          isPlainObject(c.current) ? c.current : {},
+          c.path,
+        ).flatMap(expand)
+      : [c];
+  return diffPaths(running, desired).flatMap(expand);
 }
 
 export interface ReloadPlan {
@@ -56,13 +63,21 @@ export interface ReloadPlan {
  */
 export function planReload(running: MiraConfig, desired: MiraConfig): ReloadPlan {
   const pendingRestart: string[] = [];
-  const out = structuredClone(desired) as unknown as Record<string, unknown>;
+  const out = clone(desired) as unknown as Record<string, unknown>;
   for (const change of leafChanges(running, desired)) {
     if (isLiveReloadable(change.path)) continue;
     pendingRestart.push(change.path);
     restorePath(out, running as unknown as Record<string, unknown>, change.path, change.previous);
   }
   return { config: deepFreeze(out as unknown as MiraConfig), pendingRestart };
+}
+
+/** A mutable copy of a config tree (plain objects, arrays, scalars); same realm, unlike structuredClone under jest. */
+function clone<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(clone) as T;
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)])) as T;
+  return value;
 }
 
 /** Puts the running value back at `path` (deleting it, and any parent created only for it, if it did not exist). */
@@ -82,7 +97,7 @@ function restorePath(
   }
   const last = parts[parts.length - 1];
   if (previous !== undefined) {
-    node[last] = structuredClone(previous);
+    node[last] = clone(previous);
     return;
   }
   delete node[last];

@@ -16,6 +16,7 @@ import { loadConfig, unreadableFileError } from './config.loader';
 import { deepFreeze } from './config.merge';
 import { CONFIG_MODULE_OPTIONS, type ConfigModuleDefinitionOptions } from './config.module-definition';
 import { planReload } from './config.reload-policy';
+import type { MiraConfig } from './config.schema';
 import { ConfigStore } from './config.store';
 
 export type ReloadResult =
@@ -145,7 +146,11 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
       real = this.fs.realpath(file);
       bytes = this.fs.readFile(file);
     } catch (err) {
-      return this.fail(unreadableFileError(file, err));
+      const error = unreadableFileError(file, err);
+      // The same read failure seen again (more events while the file is missing) is not a new failure.
+      if (`error:${error.message}` === this.lastSeen) return { outcome: 'unchanged' };
+      this.lastSeen = `error:${error.message}`;
+      return this.fail(error);
     }
     const hash = createHash('sha256').update(bytes).digest('hex');
     if (hash === this.lastSeen) return { outcome: 'unchanged' };
@@ -154,7 +159,14 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
     try {
       const { preloaded: _preloaded, ...options } = this.options;
       const loaded = loadConfig({ ...options, file }, () => bytes);
-      const resolved = deepFreeze(await this.store.resolve(loaded.config));
+      let resolved: MiraConfig;
+      try {
+        resolved = deepFreeze(await this.store.resolve(loaded.config));
+      } catch (err) {
+        // A resolver (secret backend) may fail transiently: the same bytes are retried on the next event or poll.
+        this.lastSeen = null;
+        throw err;
+      }
       // Planned against the snapshot current at swap time (synchronously up to replace()).
       const plan = planReload(this.store.current, resolved);
       const before = this.store.status().pending_restart;
@@ -163,7 +175,9 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
         { pendingRestart: plan.pendingRestart },
       );
       if (changes.length > 0)
-        this.logger.log(`Configuration reloaded from ${file}; applied live: ${changes.map((c) => c.path).join(', ')}`);
+        this.logger.log(
+          `Configuration reloaded from ${file}; applied live: ${changes.map((c) => c.path).join(', ')}`,
+        );
       else this.logger.debug(`Configuration file ${file} changed; no live setting differs`);
       const newlyPending = plan.pendingRestart.filter((p) => !before.includes(p));
       if (newlyPending.length > 0)
@@ -179,10 +193,9 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
   private fail(err: unknown): ReloadResult {
     const message =
       err instanceof ConfigError ? err.message : `Configuration reload failed: ${(err as Error).message}`;
-    const signature = `error:${message}`;
-    // The same failure seen again (e.g. more events while the file is missing) is not a new failure.
-    if (signature === this.lastSeen) return { outcome: 'unchanged' };
-    this.lastSeen = signature;
+    const s = this.store.status();
+    // A retried transient failure with the same reason is not a new failure (one log line, one count).
+    if (s.status === 'degraded' && s.reason === message) return { outcome: 'failed', error: message };
     this.store.markFailed(message);
     this.logger.error(`Configuration reload failed; keeping the last good configuration. ${message}`);
     return { outcome: 'failed', error: message };

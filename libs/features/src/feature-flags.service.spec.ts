@@ -28,7 +28,10 @@ describe('FeatureFlagsService', () => {
 
   beforeEach(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot({ preloaded: load({ beta: true, off: false }), isGlobal: true }), FeaturesModule],
+      imports: [
+        ConfigModule.forRoot({ preloaded: load({ beta: true, off: false }), isGlobal: true }),
+        FeaturesModule,
+      ],
     }).compile();
     store = moduleRef.get(ConfigStore);
     flags = moduleRef.get(FeatureFlagsService);

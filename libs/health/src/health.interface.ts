@@ -26,9 +26,31 @@ export interface HealthReport {
   checks: Record<string, HealthCheckValue>;
 }
 
+/** GET /healthz: the indicators plus the process's own state. */
+export interface FullHealthReport extends HealthReport {
+  /** Initialisation finished (startup tasks included). */
+  started: boolean;
+  /** The shutdown sequence has begun: readiness answers 503. */
+  shutting_down: boolean;
+  event_loop_lag_ms: number;
+  uptime_s: number;
+}
+
+/** Where the process is in its life, as the probes see it. */
+export interface HealthLifecycle {
+  started: boolean;
+  shutting_down: boolean;
+  /** Startup tasks still running. */
+  pending: string[];
+  /** Startup tasks that failed (startup stays incomplete). */
+  failed: string[];
+}
+
 export interface HealthModuleOptions {
   /** Per-indicator time limit; a slower indicator is reported unhealthy (timeout). */
   indicatorTimeoutMs?: number;
   /** Results are cached this long so probes cannot hammer dependencies (0 = no cache). */
   cacheTtlMs?: number;
+  /** Liveness fails when the event loop lags more than this (`health.event_loop_max_lag_ms`, default 1000). */
+  eventLoopMaxLagMs?: number;
 }

@@ -1,14 +1,22 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { EventLoopMonitor } from './event-loop.provider';
 import { HealthController } from './health.controller';
 import { ConfigurableModuleClass } from './health.module-definition';
 import { HealthService } from './health.service';
 
-/** /healthz and the indicator registry; modules contribute @HealthIndicatorProvider providers. */
+/**
+ * /healthz, /healthz/live, /healthz/ready, /healthz/startup and the indicator registry;
+ * modules contribute @HealthIndicatorProvider providers. terminus runs the probes; its own
+ * failure log is off because a draining pod answers 503 on every readiness probe by design.
+ * Global so any module can inject HealthService (register(), trackStartup()) without importing it.
+ */
+@Global()
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
-  providers: [HealthService],
+  providers: [HealthService, EventLoopMonitor],
   exports: [HealthService],
 })
 export class HealthModule extends ConfigurableModuleClass {}

@@ -1,2 +1,37 @@
 export { LoggingModule } from './logging.module';
-export { SERVICE_NAME, SERVICE_VERSION } from './logging.constants';
+export { LogDestinationModule } from './log-destination.module';
+export {
+  SERVICE_NAME,
+  SERVICE_VERSION,
+  LOG_DESTINATION,
+  CORRELATION_HEADER,
+  REQUEST_ID_HEADER,
+  TRACEPARENT_HEADER,
+  WORKFLOW_HEADER,
+} from './logging.constants';
+export type { CorrelationContext, CorrelationFields } from './logging.interface';
+export { LoggingError, type LoggingErrorCode } from './logging.error';
+export {
+  isValidCorrelationId,
+  generateCorrelationId,
+  correlationIdFromHeaders,
+  correlationIdForRequest,
+  traceIdFromTraceparent,
+  MAX_CORRELATION_ID_LENGTH,
+} from './correlation/correlation-id';
+export {
+  currentCorrelation,
+  currentCorrelationId,
+  runWithCorrelation,
+  runWithContextFields,
+  setContextFields,
+  correlationHeaders,
+} from './correlation/correlation.context';
+export { WithCorrelation, type WithCorrelationOptions } from './correlation/with-correlation.decorator';
+export { ClsContextPropagator } from './correlation/cls-context.propagator';
+export { CorrelationMiddleware } from './correlation/correlation.middleware';
+export { withCorrelationHeaders, correlationInterceptor } from './correlation/outbound-http';
+export { RedactionRegistry } from './redaction/redaction.registry';
+export { RedactionModule } from './redaction/redaction.module';
+export { REDACT_PATHS, REDACTED } from './redaction/redaction.constants';
+export { buildPinoOptions, buildLoggerParams, buildDestination, correlationMixin } from './logging.options';

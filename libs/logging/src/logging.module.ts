@@ -1,32 +1,39 @@
-import { hostname } from 'node:os';
-import { Module } from '@nestjs/common';
+import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
-import { stdTimeFunctions } from 'pino';
 import { ConfigStore } from '@mira/config';
-import { SERVICE_NAME, SERVICE_VERSION } from './logging.constants';
+import { ClsContextPropagator } from './correlation/cls-context.propagator';
+import { CorrelationMiddleware } from './correlation/correlation.middleware';
+import { LogLevelWatcher } from './log-level.watcher';
+import { LOG_DESTINATION } from './logging.constants';
+import { buildLoggerParams, CATCH_ALL_ROUTE } from './logging.options';
+import { LoggerShutdownHook } from './logging.shutdown';
+import { RedactionModule } from './redaction/redaction.module';
+import { RedactionRegistry } from './redaction/redaction.registry';
 
 /**
- * nestjs-pino as the application logger: JSON lines on stdout, level from `logging.level`.
- * Correlation context and redaction build on this module.
+ * The application logger (nestjs-pino): JSON lines (or pretty when `logging.json` is false),
+ * live `logging.level`, optional `logging.file`, redaction, and the correlation context
+ * (nestjs-cls) on every line. Each HTTP request gets its CLS scope from CorrelationMiddleware;
+ * the broker restores it per message through ClsContextPropagator.
  */
+@Global()
 @Module({
   imports: [
+    ClsModule.forRoot({ global: true }),
+    RedactionModule,
     LoggerModule.forRootAsync({
-      inject: [ConfigStore],
-      useFactory: (config: ConfigStore) => {
-        const logging = config.get('logging');
-        return {
-          pinoHttp: {
-            level: logging.level,
-            base: { service: SERVICE_NAME, version: SERVICE_VERSION, pid: process.pid, hostname: hostname() },
-            timestamp: stdTimeFunctions.isoTime,
-            formatters: { level: (label: string) => ({ level: label }) },
-            messageKey: 'msg',
-          },
-        };
-      },
+      imports: [RedactionModule],
+      inject: [ConfigStore, RedactionRegistry, { token: LOG_DESTINATION, optional: true }],
+      useFactory: (config: ConfigStore, redaction: RedactionRegistry, destination?: NodeJS.WritableStream) =>
+        buildLoggerParams(config.get('logging'), { redaction, destination }),
     }),
   ],
-  exports: [LoggerModule],
+  providers: [ClsContextPropagator, LogLevelWatcher, LoggerShutdownHook],
+  exports: [LoggerModule, ClsModule, RedactionModule, ClsContextPropagator],
 })
-export class LoggingModule {}
+export class LoggingModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(CorrelationMiddleware).forRoutes(CATCH_ALL_ROUTE);
+  }
+}

@@ -18,4 +18,5 @@ export interface MetricsAccessPolicy {
 }
 
 /** Outcome label of agent processing: bounded to these values. */
-export type AgentOutcome = 'success' | 'error' | 'invalid_input' | 'agent_failed' | 'no_route' | 'agent_not_found';
+export type AgentOutcome =
+  'success' | 'error' | 'invalid_input' | 'agent_failed' | 'no_route' | 'agent_not_found';

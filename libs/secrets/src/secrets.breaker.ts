@@ -52,10 +52,14 @@ export class SecretsCircuitBreaker {
           { transient: false },
         );
       if (code === 'ETIMEDOUT' && !(err instanceof SecretsError))
-        throw new SecretsError('SECRETS_BACKEND_UNAVAILABLE', `The ${this.backend} secrets backend timed out`, {
-          transient: true,
-          cause: err,
-        });
+        throw new SecretsError(
+          'SECRETS_BACKEND_UNAVAILABLE',
+          `The ${this.backend} secrets backend timed out`,
+          {
+            transient: true,
+            cause: err,
+          },
+        );
       throw err;
     }
   }

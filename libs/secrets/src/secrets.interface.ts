@@ -19,6 +19,8 @@ export interface SecretsBackendContext {
   logger: LoggerService;
   /** Called by watching backends when a secret changed (the service re-reads and fires rotations). */
   notifyChanged(name: string): void;
+  /** Circuit breaker state changes (for /metrics). */
+  reportCircuit(state: CircuitState): void;
 }
 
 /** Backend state for the `secrets` health check: a value, never a thrown error. */

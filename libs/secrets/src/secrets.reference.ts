@@ -47,13 +47,16 @@ export function parseSecretReference(raw: string): SecretReference {
 export interface ReferenceSite {
   /** Dotted config path of the key holding the reference (array items as `api.keys.0`). */
   path: string;
+  /** The config string as written, options included. */
+  value: string;
   ref: SecretReference;
 }
 
 /** Every `secret://` string leaf in a config tree. */
 export function findReferences(tree: unknown, prefix = ''): ReferenceSite[] {
-  if (isSecretReference(tree)) return [{ path: prefix, ref: parseSecretReference(tree) }];
-  if (Array.isArray(tree)) return tree.flatMap((v, i) => findReferences(v, prefix ? `${prefix}.${i}` : String(i)));
+  if (isSecretReference(tree)) return [{ path: prefix, value: tree, ref: parseSecretReference(tree) }];
+  if (Array.isArray(tree))
+    return tree.flatMap((v, i) => findReferences(v, prefix ? `${prefix}.${i}` : String(i)));
   if (typeof tree === 'object' && tree !== null)
     return Object.entries(tree).flatMap(([k, v]) => findReferences(v, prefix ? `${prefix}.${k}` : k));
   return [];

@@ -37,7 +37,12 @@ const TRANSIENT_CODES = new Set([
 
 /** HTTP status carried by the error shapes of node-vault, @kubernetes/client-node and SecretsError. */
 export function statusOf(err: unknown): number | undefined {
-  const e = err as { status?: unknown; statusCode?: unknown; code?: unknown; response?: { statusCode?: unknown } };
+  const e = err as {
+    status?: unknown;
+    statusCode?: unknown;
+    code?: unknown;
+    response?: { statusCode?: unknown };
+  };
   for (const v of [e?.response?.statusCode, e?.statusCode, e?.status, e?.code]) {
     if (typeof v === 'number' && v >= 100 && v < 600) return v;
   }
@@ -59,7 +64,11 @@ export function isTransient(err: unknown): boolean {
 }
 
 /** Full jitter: a uniform draw in [0, min(max, base * factor^attempt)] (AWS architecture blog). */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.delayMs * policy.factor ** attempt);
   return Math.floor(random() * ceiling);
 }

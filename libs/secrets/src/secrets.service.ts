@@ -49,7 +49,8 @@ export interface SecretsStats {
   refreshes: { ok: number; failed: number };
 }
 
-const cacheKey = (name: string, key: string | undefined) => (key === undefined ? name : `${name}\u0000${key}`);
+const cacheKey = (name: string, key: string | undefined) =>
+  key === undefined ? name : `${name}\u0000${key}`;
 const digest = (value: string) => createHash('sha256').update(value).digest('base64');
 
 /**
@@ -122,6 +123,7 @@ export class SecretsService implements OnModuleInit, OnApplicationShutdown {
       env: this.env,
       logger: this.logger,
       notifyChanged: (name) => void this.refreshName(name),
+      reportCircuit: (state) => this.metrics?.circuitState(this.options.backend, state),
     });
     this.backend = backend;
     if (this.options.auto_refresh) this.scheduleRefresh();
@@ -261,9 +263,10 @@ export class SecretsService implements OnModuleInit, OnApplicationShutdown {
       if (previous) this.cache.delete(k);
       return undefined;
     }
-    if (value !== '') this.redaction?.register(value);
     const now = Date.now();
     const hash = digest(value);
+    // Once per distinct value of an entry; rotated-out values stay registered (they may still be valid).
+    if (previous?.hash !== hash) this.redaction?.register(value);
     this.cache.set(k, {
       name,
       key,

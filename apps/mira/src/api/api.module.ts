@@ -4,9 +4,10 @@ import { AgentsController } from './agents.controller';
 import { EventsController } from './events.controller';
 import { MessagesController } from './messages.controller';
 import { WorkflowsController } from './workflows.controller';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
-  imports: [AgentsModule],
+  imports: [AgentsModule, WebhooksModule],
   controllers: [MessagesController, WorkflowsController, EventsController, AgentsController],
 })
 export class ApiModule {}

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ConfigStore } from '@mira/config';
 import { API_KEY_IDENTITY } from './security.constants';
 import { EdgeClock } from './edge-clock';
-import { RotatingKeySet } from './rotating-key-set';
+import { isUnresolvedReference, RotatingKeySet } from './rotating-key-set';
 import { RuntimeEnvironment } from './runtime-environment';
 import { SecurityError } from './security.error';
 
@@ -20,10 +20,10 @@ const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'ut
  * matched nor how much of it. Follows config reloads; removed keys may keep a grace period.
  */
 @Injectable()
-export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
+export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ApiKeys');
   private readonly digests: RotatingKeySet;
-  private unsubscribe: (() => void) | null = null;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly config: ConfigStore,
@@ -32,20 +32,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.digests = new RotatingKeySet(() => clock.now());
     this.load(0);
-  }
-
-  onModuleInit(): void {
-    const mode = this.mode;
-    if (mode === 'closed') {
-      throw new SecurityError(
-        'SECURITY_NO_API_KEYS',
-        'api.keys is empty while NODE_ENV=production: set api.keys (MIRA_API__KEYS, comma-separated, or secret:// references) or set api.auth: disabled to run the API without authentication on purpose',
-      );
-    }
-    if (mode === 'open')
-      this.logger.warn('api.keys is empty: /api/* is open to anyone; set api.keys before exposing the service');
-    if (mode === 'disabled')
-      this.logger.warn('api.auth is disabled: /api/* accepts requests without an API key');
+    // Subscribed from construction on: the secrets module swaps resolved values in during module init.
     this.unsubscribe = this.config.onChange(() => {
       const before = this.digests.configuredCount;
       this.load(this.config.get('api').rotation_grace_seconds * 1000);
@@ -57,8 +44,26 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     }, 'api');
   }
 
+  /** After every module's init, so secret:// keys are resolved before the production check. */
+  onApplicationBootstrap(): void {
+    this.load(0);
+    const mode = this.mode;
+    if (mode === 'closed') {
+      throw new SecurityError(
+        'SECURITY_NO_API_KEYS',
+        'api.keys is empty while NODE_ENV=production: set api.keys (MIRA_API__KEYS, comma-separated, or secret:// references) or set api.auth: disabled to run the API without authentication on purpose',
+      );
+    }
+    if (mode === 'open')
+      this.logger.warn(
+        'api.keys is empty: /api/* is open to anyone; set api.keys before exposing the service',
+      );
+    if (mode === 'disabled')
+      this.logger.warn('api.auth is disabled: /api/* accepts requests without an API key');
+  }
+
   onModuleDestroy(): void {
-    this.unsubscribe?.();
+    this.unsubscribe();
   }
 
   get mode(): ApiAuthMode {
@@ -105,7 +110,10 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
 
   private load(graceMs: number): void {
     this.digests.update(
-      this.config.get('api').keys.map((k) => sha256(k).toString('hex')),
+      this.config
+        .get('api')
+        .keys.filter((k) => !isUnresolvedReference(k))
+        .map((k) => sha256(k).toString('hex')),
       graceMs,
     );
   }

@@ -22,7 +22,11 @@ export function hasBody(req: Pick<FastifyRequest, 'headers'>): boolean {
  * onRequest hook: the JSON API takes JSON only. Anything else is refused with 415 before the body
  * is read. Webhooks are exempt: providers choose their content type and the raw bytes are verified.
  */
-export function contentTypePolicy(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
+export function contentTypePolicy(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  done: (err?: Error) => void,
+): void {
   if (routeGroup(req) === 'api' && hasBody(req) && !isJsonContentType(req.headers['content-type'])) {
     void reply.code(415).send({
       statusCode: 415,

@@ -1,4 +1,12 @@
 /**
+ * A `secret://` reference not (yet) replaced by the secrets module. Never usable as a key: its text
+ * sits in config files and would otherwise be accepted as a credential until resolution.
+ */
+export function isUnresolvedReference(value: string): boolean {
+  return value.startsWith('secret://');
+}
+
+/**
  * The values currently accepted for one credential: the configured ones, plus values that a
  * reload or a secret rotation just replaced, kept until their grace period ends so senders that
  * still hold the old value are not cut off mid-rotation.
@@ -12,7 +20,11 @@ export class RotatingKeySet {
 
   /** Swaps in the configured values; those dropped stay valid for `graceMs` (0 = revoked now). */
   update(values: readonly (string | null | undefined)[], graceMs: number): void {
-    const next = [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length > 0))];
+    const next = [
+      ...new Set(
+        values.filter((v): v is string => typeof v === 'string' && v.length > 0 && !isUnresolvedReference(v)),
+      ),
+    ];
     const until = this.now() + graceMs;
     for (const old of this.current) {
       if (!next.includes(old) && graceMs > 0) this.retired.set(old, until);

@@ -1,6 +1,9 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
+import { ConfigStore } from '@mira/config';
+import { LogDestinationModule } from '@mira/logging';
+import { captureLogsModule, recordConfigSecrets } from './log-capture';
 
 export interface TestAppOptions {
   /** Config values layered over the defaults (no config file, no process env unless given). */
@@ -21,23 +24,33 @@ export interface TestApp {
 
 /** Boots the real AppModule through the real bootstrap path and listens on a free loopback port. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  // Secret-leak scan (log-capture.ts): debug lines into a per-worker file unless the spec routes logs itself.
+  const capture = (options.imports ?? []).some(
+    (m) => (m as { module?: unknown })?.module === LogDestinationModule,
+  )
+    ? null
+    : captureLogsModule();
   const app = await createApp({
     config: {
       file: options.file ?? null,
       env: options.env ?? {},
       overrides: {
-        logging: { level: 'silent' },
+        logging: { level: capture ? 'debug' : 'silent' },
         health: { cache_ttl_ms: 0 },
         shutdown: { drain_delay_ms: 0 },
         ...options.overrides,
       },
     },
-    imports: options.imports,
+    imports: [...(capture ? [capture] : []), ...(options.imports ?? [])],
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const close = async () => {
+    recordConfigSecrets(app.get(ConfigStore).current);
+    await app.close();
+  };
+  return { app, url: `http://127.0.0.1:${port}`, close };
 }
 
 /** JSON request helper over real HTTP (global fetch). */

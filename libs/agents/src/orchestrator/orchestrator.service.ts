@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker, type Subscription } from '@mira/broker';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { MESSAGE_BROKER, REPLY_TO_HEADER, type BrokerMessage, type MessageBroker, type Subscription } from '@mira/broker';
+import { runWithContextFields, setContextFields } from '@mira/logging';
+import { AgentMetrics } from '@mira/metrics';
 import type { AgentMessage, AgentResponse, RoutedResponse } from '../agent.interface';
 import { AgentRegistry } from '../agent.registry';
 import { errorResponse, successResponse } from '../agent.response';
@@ -37,6 +39,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
   constructor(
     private readonly registry: AgentRegistry,
     @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
+    @Optional() @Inject(AgentMetrics) private readonly metrics: AgentMetrics | null = null,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,6 +57,14 @@ export class OrchestratorService implements OnApplicationBootstrap {
       }
     }
     this.started = true;
+    // Only these types (and workflows) become metric label values; anything else counts as "other".
+    this.metrics?.registerMessageTypes([
+      ...this.rules.keys(),
+      WORKFLOW_MESSAGE_TYPE,
+      AGENT_RESPONSE_EVENT,
+      PENDING_APPROVAL_EVENT,
+    ]);
+    this.metrics?.registerWorkflowTypes(WORKFLOWS);
     await this.subscribe([...this.rules.keys(), WORKFLOW_MESSAGE_TYPE]);
   }
 
@@ -62,6 +73,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
     if (!type || type === WORKFLOW_MESSAGE_TYPE)
       throw new Error(`Cannot route message type "${type}" to an agent`);
     this.rules.set(type, agentId);
+    this.metrics?.registerMessageTypes([type]);
     if (this.started) await this.subscribe([type]);
   }
 
@@ -75,6 +87,20 @@ export class OrchestratorService implements OnApplicationBootstrap {
   }
 
   async route(message: AgentMessage): Promise<RoutedResponse> {
+    if (!this.metrics) return this.routeMessage(message);
+    const started = performance.now();
+    const routed = await this.routeMessage(message);
+    const outcome = routed.failure ?? (routed.response.status === 'error' ? 'error' : 'success');
+    this.metrics.observeAgent(
+      routed.response.agent_id,
+      message.type,
+      outcome,
+      (performance.now() - started) / 1000,
+    );
+    return routed;
+  }
+
+  private async routeMessage(message: AgentMessage): Promise<RoutedResponse> {
     if (message.type === WORKFLOW_MESSAGE_TYPE) {
       try {
         const result = await this.runWorkflow(message.data as unknown as WorkflowRequest);
@@ -99,7 +125,8 @@ export class OrchestratorService implements OnApplicationBootstrap {
     }
     let response: AgentResponse;
     try {
-      response = await agent.process(message);
+      // The agent's log lines carry its id (a nested context, gone when it returns).
+      response = await runWithContextFields({ agent_id: agentId }, () => agent.process(message));
     } catch (err) {
       this.logger.error(
         `Agent ${agentId} threw while processing ${message.type}: ${(err as Error).message}`,
@@ -118,8 +145,10 @@ export class OrchestratorService implements OnApplicationBootstrap {
   /** Runs a workflow; throws UnknownWorkflowError for a type nobody implements. */
   async runWorkflow(request: WorkflowRequest): Promise<WorkflowResult> {
     const workflowType = request?.workflow_type;
-    if (!WORKFLOWS.includes(workflowType as (typeof WORKFLOWS)[number]))
+    if (!WORKFLOWS.includes(workflowType as (typeof WORKFLOWS)[number])) {
+      this.metrics?.observeWorkflow(String(workflowType), 'rejected');
       throw new UnknownWorkflowError(String(workflowType), WORKFLOWS);
+    }
     const data = request.data ?? {};
     const workflowId = String(request.governance_data?.workflow_id ?? data.workflow_id ?? randomUUID());
     const result: WorkflowResult = {
@@ -131,6 +160,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
       risk_level: 'low',
       requires_human_validation: false,
     };
+    setContextFields({ workflow_id: workflowId });
 
     if (request.governance_data) {
       const assessment = await this.route({
@@ -158,6 +188,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
           timestamp: new Date().toISOString(),
         });
         this.logger.warn(`Workflow ${workflowId} (${workflowType}) is pending human approval`);
+        this.metrics?.observeWorkflow(workflowType, result.status);
         return result;
       }
     }
@@ -165,6 +196,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
     result.steps = await this.projectInitialization(data);
     result.status =
       result.steps.every((s) => s.status === 'success') && result.steps.length === 3 ? 'completed' : 'failed';
+    this.metrics?.observeWorkflow(workflowType, result.status);
     return result;
   }
 
@@ -202,6 +234,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
   }
 
   private async handleBrokerMessage(message: BrokerMessage): Promise<void> {
+    setContextFields({ task_id: message.id });
     const data = message.data;
     const response =
       typeof data === 'object' && data !== null && !Array.isArray(data)
@@ -210,7 +243,8 @@ export class OrchestratorService implements OnApplicationBootstrap {
     await this.broker.publish(
       AGENT_RESPONSE_EVENT,
       { message_id: message.id, message_type: message.type, response },
-      { ...message.headers },
+      // Marked as a reply so a draining broker still accepts it: it completes work already accepted.
+      { ...message.headers, [REPLY_TO_HEADER]: message.id },
     );
   }
 }

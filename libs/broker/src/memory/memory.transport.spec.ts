@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
+import { REPLY_TO_HEADER } from '../broker.constants';
 import { BrokerError } from '../broker.error';
 import type { BrokerContextPropagator, BrokerMessage, BrokerObserver } from '../broker.interface';
 import { MemoryTransport } from './memory.transport';
@@ -231,6 +232,27 @@ describe('MemoryTransport', () => {
     expect(drained).toEqual({ completed: true, in_flight: 0, queued: 0 });
     expect(finished).toBe(2);
     expect(broker.stats()).toMatchObject({ published: 2, delivered: 2 });
+  });
+
+  it('drain() still accepts replies (x-mira-reply-to) that in-flight handlers publish, so no answer is lost', async () => {
+    const g = gate();
+    const replies: BrokerMessage[] = [];
+    await broker.subscribe('reply', (m) => void replies.push(m));
+    await broker.subscribe('work', async (m) => {
+      await g.promise;
+      await broker.publish('reply', { for: m.id }, { [REPLY_TO_HEADER]: m.id });
+    });
+    const id = await broker.publish('work', 1);
+    await waitFor(() => broker.stats().in_flight === 1, 'one in flight');
+    const draining = broker.drain(60_000);
+    await turns();
+    expect((await rejection(broker.publish('work', 2))).code).toBe('BROKER_STOPPED');
+    g.open();
+    expect(await draining).toEqual({ completed: true, in_flight: 0, queued: 0 });
+    expect(replies.map((r) => r.data)).toEqual([{ for: id }]);
+    expect(broker.stats()).toMatchObject({ published: 2, delivered: 2, failed: 0 });
+    await broker.stop();
+    expect((await rejection(broker.publish('reply', {}, { [REPLY_TO_HEADER]: id }))).code).toBe('BROKER_STOPPED');
   });
 
   it('drain() delivers what is still queued before answering', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { REPLY_TO_HEADER } from '../broker.constants';
 import { BrokerError } from '../broker.error';
 import type {
   BrokerContextPropagator,
@@ -133,7 +134,7 @@ export class MemoryTransport implements MessageBroker {
     if (typeof type !== 'string' || type.length === 0) {
       return Promise.reject(new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string'));
     }
-    if (!this.accepting) {
+    if (!this.accepting && (!this.running || headers?.[REPLY_TO_HEADER] === undefined)) {
       return Promise.reject(
         new BrokerError('BROKER_STOPPED', `Broker is shutting down and no longer accepts messages (type ${type}); retry against another replica`, true),
       );

@@ -19,15 +19,28 @@ export class RedisMessage<T = unknown> implements BrokerMessage<T> {
     return (this.iso ??= new Date(this.ms).toISOString());
   }
   toJSON(): object {
-    return { id: this.id, type: this.type, data: this.data, headers: this.headers, timestamp: this.timestamp };
+    return {
+      id: this.id,
+      type: this.type,
+      data: this.data,
+      headers: this.headers,
+      timestamp: this.timestamp,
+    };
   }
 }
 
-export function encodeEntry(id: string, headers: Record<string, string>, data: string, now: number): string[] {
-  return [FIELD.id, id, FIELD.time, String(now), FIELD.headers, JSON.stringify(headers), FIELD.data, data];
+/**
+ * Entry fields: id and data always, headers only when there are any. The publication time is
+ * the entry id's own millisecond part (Redis assigns it at XADD), so it is not stored twice.
+ */
+export function encodeEntry(id: string, headers: Record<string, string>, data: string): string[] {
+  for (const _ in headers) return [FIELD.id, id, FIELD.headers, JSON.stringify(headers), FIELD.data, data];
+  return [FIELD.id, id, FIELD.data, data];
 }
 
-export type DecodeResult = { ok: true; message: RedisMessage } | { ok: false; error: string; raw: string; headers: Record<string, string> };
+export type DecodeResult =
+  | { ok: true; message: RedisMessage }
+  | { ok: false; error: string; raw: string; headers: Record<string, string> };
 
 /** Decodes a stream entry's flat field list; an entry another producer wrote badly is reported, not thrown. */
 export function decodeEntry(type: string, entryId: string, fields: readonly string[]): DecodeResult {
@@ -45,7 +58,8 @@ export function decodeEntry(type: string, entryId: string, fields: readonly stri
   let headers: Record<string, string> = {};
   try {
     const parsed: unknown = JSON.parse(headersText);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) headers = parsed as Record<string, string>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      headers = parsed as Record<string, string>;
   } catch {
     return { ok: false, error: `entry ${entryId} has unreadable headers`, raw: data ?? '', headers };
   }
@@ -58,7 +72,14 @@ export function decodeEntry(type: string, entryId: string, fields: readonly stri
   }
   return {
     ok: true,
-    message: new RedisMessage(id ?? entryId, type, value, headers, Number.isFinite(time) && time > 0 ? time : entryTime(entryId), data),
+    message: new RedisMessage(
+      id ?? entryId,
+      type,
+      value,
+      headers,
+      Number.isFinite(time) && time > 0 ? time : entryTime(entryId),
+      data,
+    ),
   };
 }
 
@@ -66,6 +87,20 @@ export function decodeEntry(type: string, entryId: string, fields: readonly stri
 export function entryTime(entryId: string): number {
   const ms = Number(entryId.slice(0, entryId.indexOf('-')));
   return Number.isFinite(ms) ? ms : Date.now();
+}
+
+export type StreamEntries = [id: string, fields: string[] | null][];
+
+/**
+ * XREAD/XREADGROUP replies: RESP2 gives [[stream, entries], ...]; RESP3 (ioredis 6's default)
+ * gives a map, which ioredis flattens to [stream, entries, stream, entries, ...].
+ */
+export function streamsReply(reply: unknown): [stream: string, entries: StreamEntries][] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  if (Array.isArray(reply[0])) return reply as [string, StreamEntries][];
+  const out: [string, StreamEntries][] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), reply[i + 1] as StreamEntries]);
+  return out;
 }
 
 /** XINFO-style flat [k1, v1, k2, v2...] reply as an object. */

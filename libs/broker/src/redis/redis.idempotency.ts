@@ -23,7 +23,10 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     if (typeof key !== 'string' || key.length === 0)
       throw new BrokerError('BROKER_INVALID_MESSAGE', 'Idempotency key must be a non-empty string');
     if (!Number.isInteger(ttlMs) || ttlMs <= 0)
-      throw new BrokerError('BROKER_INVALID_MESSAGE', `Idempotency TTL must be a positive integer of ms (got ${ttlMs})`);
+      throw new BrokerError(
+        'BROKER_INVALID_MESSAGE',
+        `Idempotency TTL must be a positive integer of ms (got ${ttlMs})`,
+      );
     const c = this.ready();
     try {
       return (await c.set(this.prefix + key, '1', 'PX', ttlMs, 'NX')) === 'OK';

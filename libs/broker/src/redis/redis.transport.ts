@@ -12,7 +12,15 @@ import type {
   Subscription,
 } from '../broker.interface';
 import { AckBatcher } from './redis-ack.batcher';
-import { decodeEntry, encodeEntry, errorText, pairs, type RedisMessage } from './redis.codec';
+import {
+  decodeEntry,
+  encodeEntry,
+  errorText,
+  pairs,
+  streamsReply,
+  type RedisMessage,
+  type StreamEntries,
+} from './redis.codec';
 import { RedisIdempotencyStore } from './redis.idempotency';
 import type {
   DeadLetter,
@@ -26,8 +34,6 @@ import { backoffDelay, defaultConsumerName, redactUrl } from './redis.options';
 const DEAD_LETTER_TYPE = 'dead-letter';
 /** Claimed entries larger than this many ids per XCLAIM are split (keeps command size sane). */
 const CLAIM_CHUNK = 500;
-
-type StreamReply = [stream: string, entries: [id: string, fields: string[] | null][]][] | null;
 
 /** A read (or reclaimed) entry that is ours until acknowledged or dead-lettered. */
 interface Delivery {
@@ -59,6 +65,8 @@ interface Consumer {
   running: number;
   wake: (() => void) | null;
   idle: (() => void)[];
+  /** XAUTOCLAIM scan position per stream: a long pending list is walked across ticks, not rescanned. */
+  cursors: Map<string, string>;
 }
 
 class RedisSubscription implements Subscription {
@@ -97,7 +105,7 @@ export class RedisTransport implements MessageBroker {
   private seq = 0;
   private subSeq = 0;
   private timers: NodeJS.Timeout[] = [];
-  private connectionLost = false;
+  private readonly warned = new Map<string, number>();
   private lastPoll = 0;
   private groupInfo: RedisGroupInfo[] = [];
   private readonly counters = {
@@ -140,7 +148,8 @@ export class RedisTransport implements MessageBroker {
     if (this.stopped)
       throw new BrokerError('BROKER_STOPPED', 'The Redis transport was stopped; create a new one to restart');
     const mod = await import('ioredis');
-    this.Redis = (mod.Redis ?? (mod as unknown as { default: typeof RedisClient }).default) as typeof RedisClient;
+    this.Redis = (mod.Redis ??
+      (mod as unknown as { default: typeof RedisClient }).default) as typeof RedisClient;
     const client = new this.Redis(this.options.url, this.connectionOptions('cmd'));
     this.watch(client, 'command');
     try {
@@ -166,7 +175,10 @@ export class RedisTransport implements MessageBroker {
     if (typeof type !== 'string' || type.length === 0)
       throw new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string');
     if (type === DEAD_LETTER_TYPE)
-      throw new BrokerError('BROKER_INVALID_MESSAGE', `Message type "${DEAD_LETTER_TYPE}" is reserved for the dead-letter stream`);
+      throw new BrokerError(
+        'BROKER_INVALID_MESSAGE',
+        `Message type "${DEAD_LETTER_TYPE}" is reserved for the dead-letter stream`,
+      );
     if (!this.accepting)
       throw new BrokerError(
         'BROKER_STOPPED',
@@ -177,10 +189,14 @@ export class RedisTransport implements MessageBroker {
     try {
       payload = JSON.stringify(data === undefined ? null : data);
     } catch (err) {
-      throw new BrokerError('BROKER_INVALID_MESSAGE', `Message data of type ${type} is not JSON-serialisable: ${errorText(err)}`);
+      throw new BrokerError(
+        'BROKER_INVALID_MESSAGE',
+        `Message data of type ${type} is not JSON-serialisable: ${errorText(err)}`,
+      );
     }
     const client = this.commands;
-    if (!client || client.status !== 'ready') throw this.unavailable(type, `connection ${client?.status ?? 'not started'}`);
+    if (!client || client.status !== 'ready')
+      throw this.unavailable(type, `connection ${client?.status ?? 'not started'}`);
     const id = `${this.idPrefix}-${(++this.seq).toString(36)}`;
     const h = this.options.propagator ? this.options.propagator.inject({ ...headers }) : { ...headers };
     try {
@@ -190,7 +206,7 @@ export class RedisTransport implements MessageBroker {
         '~',
         this.options.maxlen,
         '*',
-        ...encodeEntry(id, h, payload, Date.now()),
+        ...encodeEntry(id, h, payload),
       );
     } catch (err) {
       throw this.unavailable(type, errorText(err));
@@ -232,6 +248,7 @@ export class RedisTransport implements MessageBroker {
       running: 0,
       wake: null,
       idle: [],
+      cursors: new Map(),
     };
     if (this.commands) {
       try {
@@ -277,7 +294,11 @@ export class RedisTransport implements MessageBroker {
     await Promise.race([this.acks.whenIdle(), sleep(left())]);
     const inFlight = all.reduce((n, c) => n + c.running, 0);
     const unacked = all.reduce((n, c) => n + c.held.size, 0);
-    return { completed: inFlight === 0 && this.acks.size === 0, in_flight: inFlight, queued: unacked - inFlight };
+    return {
+      completed: inFlight === 0 && this.acks.size === 0,
+      in_flight: inFlight,
+      queued: unacked - inFlight,
+    };
   }
 
   async stop(): Promise<void> {
@@ -360,7 +381,7 @@ export class RedisTransport implements MessageBroker {
     ][];
     return rows.map(([entryId, fields]) => {
       const f = pairs(fields) as Record<string, string>;
-      let headers: Record<string, string> = {};
+      let headers: Record<string, string>;
       try {
         headers = JSON.parse(f.headers ?? '{}') as Record<string, string>;
       } catch {
@@ -416,7 +437,7 @@ export class RedisTransport implements MessageBroker {
         }
         if (c.readerId === null) c.readerId = Number(await reader.call('CLIENT', 'ID'));
         if (!c.reading) break;
-        const reply = (await reader.call(
+        const reply = await reader.call(
           'XREADGROUP',
           'GROUP',
           c.group,
@@ -428,10 +449,10 @@ export class RedisTransport implements MessageBroker {
           'STREAMS',
           ...c.streams,
           ...ids,
-        )) as StreamReply;
+        );
         failures = 0;
         // Entries read after a drain began are ours already: handle them rather than strand them.
-        if (reply) for (const [stream, entries] of reply) this.accept(c, stream, entries, 1);
+        for (const [stream, entries] of streamsReply(reply)) this.accept(c, stream, entries, 1);
       } catch (err) {
         if (!c.reading) break;
         const text = errorText(err);
@@ -443,7 +464,12 @@ export class RedisTransport implements MessageBroker {
     }
   }
 
-  private accept(c: Consumer, stream: string, entries: [string, string[] | null][], attempts: number | Map<string, number>): void {
+  private accept(
+    c: Consumer,
+    stream: string,
+    entries: StreamEntries,
+    attempts: number | Map<string, number>,
+  ): void {
     const type = c.typeOf.get(stream) ?? stream.slice(this.options.streamPrefix.length);
     for (const [entryId, fields] of entries) {
       const key = `${stream} ${entryId}`;
@@ -459,13 +485,30 @@ export class RedisTransport implements MessageBroker {
       if (!decoded.ok) {
         const d = { key, stream, entryId, type, attempts: n, retryTimer: null } as unknown as Delivery;
         c.held.set(key, d);
-        void this.deadLetter(c, d, decoded.error, { raw: decoded.raw, headers: decoded.headers, id: entryId, ts: '' });
+        void this.deadLetter(c, d, decoded.error, {
+          raw: decoded.raw,
+          headers: decoded.headers,
+          id: entryId,
+          ts: '',
+        });
         continue;
       }
-      const d: Delivery = { key, stream, entryId, type, message: decoded.message, attempts: n, retryTimer: null };
+      const d: Delivery = {
+        key,
+        stream,
+        entryId,
+        type,
+        message: decoded.message,
+        attempts: n,
+        retryTimer: null,
+      };
       c.held.set(key, d);
       if (n > this.options.maxAttempts) {
-        void this.deadLetter(c, d, `delivered ${n - 1} time(s) without being acknowledged (its consumer died or timed out)`);
+        void this.deadLetter(
+          c,
+          d,
+          `delivered ${n - 1} time(s) without being acknowledged (its consumer died or timed out)`,
+        );
         continue;
       }
       this.invoke(c, d);
@@ -484,7 +527,11 @@ export class RedisTransport implements MessageBroker {
       this.settle(c, d, started, err, true);
       return;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (
+      result !== null &&
+      typeof result === 'object' &&
+      typeof (result as PromiseLike<unknown>).then === 'function'
+    ) {
       (result as PromiseLike<unknown>).then(
         () => this.settle(c, d, started),
         (err: unknown) => this.settle(c, d, started, err, true),
@@ -567,7 +614,7 @@ export class RedisTransport implements MessageBroker {
       'stream', d.stream,
       'entry_id', d.entryId,
       'error', error,
-      'attempts', String(raw ? d.attempts : d.attempts),
+      'attempts', String(d.attempts),
       'headers', JSON.stringify(raw ? raw.headers : m.headers),
       'data', raw ? raw.raw : m.rawData,
       'published_at', raw ? raw.ts : m.timestamp,
@@ -632,7 +679,9 @@ export class RedisTransport implements MessageBroker {
         for (let i = 0; i < ids.length; i += CLAIM_CHUNK) {
           await client
             .xclaim(stream, c.group, c.name, minIdle, ...ids.slice(i, i + CLAIM_CHUNK), 'JUSTID')
-            .catch((err: unknown) => this.warnOnce(`Could not extend claims on ${stream}: ${errorText(err)}`));
+            .catch((err: unknown) =>
+              this.warnOnce(`Could not extend claims on ${stream}: ${errorText(err)}`),
+            );
         }
       }
     }
@@ -648,15 +697,16 @@ export class RedisTransport implements MessageBroker {
         const room = this.options.maxInFlight - c.held.size;
         if (room <= 0 || !c.reading) break;
         try {
-          const [, entries, deleted] = (await client.xautoclaim(
+          const [next, entries, deleted] = (await client.xautoclaim(
             stream,
             c.group,
             c.name,
             this.options.visibilityTimeoutMs,
-            '0-0',
+            c.cursors.get(stream) ?? '0-0',
             'COUNT',
             Math.min(room, this.options.batchSize * 4),
-          )) as [string, [string, string[] | null][], string[]?];
+          )) as [string, StreamEntries, string[]?];
+          c.cursors.set(stream, next);
           if (deleted?.length) this.counters.trimmed += deleted.length;
           const fresh = entries.filter(([id]) => !c.held.has(`${stream} ${id}`));
           if (fresh.length === 0) continue;
@@ -766,7 +816,9 @@ export class RedisTransport implements MessageBroker {
       for (const s of c.streams) {
         const mine = (await client.xpending(s, c.group, '-', '+', 1, c.name)) as unknown[];
         if (mine.length > 0) {
-          this.logger.warn(`Consumer ${c.name} keeps pending entries on ${s}; another replica will reclaim them`);
+          this.logger.warn(
+            `Consumer ${c.name} keeps pending entries on ${s}; another replica will reclaim them`,
+          );
           return;
         }
       }
@@ -830,7 +882,9 @@ export class RedisTransport implements MessageBroker {
       autoResendUnfulfilledCommands: false,
       connectTimeout: this.options.commandTimeoutMs,
       ...(role === 'cmd'
-        ? { enableAutoPipelining: true, commandTimeout: this.options.commandTimeoutMs }
+        ? // socketTimeout (one timer per socket) rather than commandTimeout (one timer per command):
+          // a dead connection still fails the commands on it, at no per-publish cost.
+          { enableAutoPipelining: true, socketTimeout: this.options.commandTimeoutMs }
         : { blockingTimeout: this.options.blockMs, blockingTimeoutGrace: this.options.commandTimeoutMs }),
       retryStrategy: (times: number) => backoffDelay(times, 50, max),
     };
@@ -840,7 +894,8 @@ export class RedisTransport implements MessageBroker {
   private watch(client: RedisClient, role: string): void {
     let lost = false;
     client.on('error', (err: Error) => {
-      if (!lost && this.started && !this.stopped) this.warnOnce(`Redis ${role} connection error: ${err.message}`);
+      if (!lost && this.started && !this.stopped)
+        this.warnOnce(`Redis ${role} connection error: ${err.message}`);
     });
     client.on('close', () => {
       if (!lost && this.started && !this.stopped) {
@@ -851,13 +906,15 @@ export class RedisTransport implements MessageBroker {
     client.on('ready', () => {
       if (lost) this.logger.log(`Redis ${role} connection restored`);
       lost = false;
-      this.connectionLost = false;
     });
   }
 
+  /** At most one line per kind of failure every 10 s: an outage must not flood the log. */
   private warnOnce(text: string): void {
-    if (this.connectionLost) return;
-    this.connectionLost = true;
+    const key = text.slice(0, 30);
+    const now = Date.now();
+    if (now - (this.warned.get(key) ?? 0) < 10_000) return;
+    this.warned.set(key, now);
     this.logger.warn(text);
   }
 

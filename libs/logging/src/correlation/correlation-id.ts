@@ -28,7 +28,9 @@ export function traceIdFromTraceparent(value: unknown): string | undefined {
  * decides. A present but invalid value (too long, newlines, odd characters) is replaced by a
  * fresh id rather than trusted or logged.
  */
-export function correlationIdFromHeaders(headers: IncomingHttpHeaders | Readonly<Record<string, unknown>>): string {
+export function correlationIdFromHeaders(
+  headers: IncomingHttpHeaders | Readonly<Record<string, unknown>>,
+): string {
   const explicit = headers[CORRELATION_HEADER] ?? headers[REQUEST_ID_HEADER];
   if (explicit !== undefined) return isValidCorrelationId(explicit) ? explicit : generateCorrelationId();
   const parent = headers[TRACEPARENT_HEADER];

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { CORRELATION_HEADER } from '../logging.constants';
 import { correlationIdForRequest } from './correlation-id';
-import { runWithCorrelation } from './correlation.context';
+import { enterRequestScope } from './correlation.context';
 
 /**
  * Opens the request's CLS scope with its correlation id and echoes the id in the response
@@ -14,6 +14,6 @@ export class CorrelationMiddleware implements NestMiddleware {
   use(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
     const id = correlationIdForRequest(req);
     res.setHeader(CORRELATION_HEADER, id);
-    runWithCorrelation(next, id);
+    enterRequestScope(id, next);
   }
 }

@@ -6,8 +6,8 @@ import { correlationHeaders, currentCorrelationId } from './correlation.context'
  * a header the caller already set wins. Use it with fetch, node-vault's request options or
  * the Kubernetes client's middleware.
  */
-export function withCorrelationHeaders(headers?: HeadersInit | Record<string, string>): Headers {
-  const out = new Headers(headers as HeadersInit | undefined);
+export function withCorrelationHeaders(headers?: ConstructorParameters<typeof Headers>[0]): Headers {
+  const out = new Headers(headers);
   const id = currentCorrelationId();
   if (id && !out.has(CORRELATION_HEADER)) out.set(CORRELATION_HEADER, id);
   return out;
@@ -26,7 +26,10 @@ export function correlationInterceptor(dispatch: Dispatch): Dispatch {
   return (options, handler) => {
     const extra = correlationHeaders();
     if (!extra[CORRELATION_HEADER]) return dispatch(options, handler);
-    return dispatch({ ...options, headers: addHeader(options.headers, CORRELATION_HEADER, extra[CORRELATION_HEADER]) }, handler);
+    return dispatch(
+      { ...options, headers: addHeader(options.headers, CORRELATION_HEADER, extra[CORRELATION_HEADER]) },
+      handler,
+    );
   };
 }
 

@@ -2,7 +2,14 @@
 export const REDACTED = '[REDACTED]';
 
 /** Request/response headers that carry credentials. */
-const SENSITIVE_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'set-cookie', 'x-vault-token'];
+const SENSITIVE_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'cookie',
+  'set-cookie',
+  'x-vault-token',
+];
 
 /** Field names that hold credentials wherever they appear (one or two levels deep, and top level). */
 const SENSITIVE_FIELDS = [

@@ -1,6 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
-import { BrokerObserverProvider, MESSAGE_BROKER, type BrokerObserver, type MessageBroker } from '@mira/broker';
+import {
+  BrokerObserverProvider,
+  MESSAGE_BROKER,
+  type BrokerObserver,
+  type MessageBroker,
+} from '@mira/broker';
 import { METRIC_NAMES } from '../metrics.constants';
 import { MetricsService } from '../metrics.service';
 import { MessageTypeLabels } from './message-type-labels';

@@ -79,9 +79,13 @@ export class FileSecretsBackend implements SecretsBackend {
         return undefined;
       }
       if (code === 'EACCES' || code === 'EPERM')
-        throw new SecretsError('SECRET_ACCESS_DENIED', `${ref}: the file under ${this.root} is not readable`, {
-          transient: false,
-        });
+        throw new SecretsError(
+          'SECRET_ACCESS_DENIED',
+          `${ref}: the file under ${this.root} is not readable`,
+          {
+            transient: false,
+          },
+        );
       throw new SecretsError('SECRETS_BACKEND_UNAVAILABLE', `${ref}: reading the file failed (${code})`, {
         transient: true,
       });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable, type LoggerService } from '@nestjs/common';
-import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { SecretsCircuitBreaker } from '../secrets.breaker';
 import { SecretsBackendProvider } from '../secrets.decorator';
 import { formatRef, SecretsError } from '../secrets.error';
@@ -50,7 +50,10 @@ export class KubernetesSecretsBackend implements SecretsBackend {
         const server = `${['80', '8080', '8001'].includes(port) ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
         this.kc.loadFromClusterAndUser(
           { name: 'inCluster', server, caFile: join(saDir, 'ca.crt'), skipTLSVerify: false },
-          { name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: join(saDir, 'token') } } },
+          {
+            name: 'inClusterUser',
+            authProvider: { name: 'tokenFile', config: { tokenFile: join(saDir, 'token') } },
+          },
         );
       } else {
         this.kc.loadFromDefault();
@@ -73,7 +76,12 @@ export class KubernetesSecretsBackend implements SecretsBackend {
       this.kc.getContextObject(this.kc.getCurrentContext())?.namespace ??
       'default';
     this.api = this.kc.makeApiClient(k8s.CoreV1Api);
-    this.breaker = new SecretsCircuitBreaker('kubernetes', context.options.circuit_breaker);
+    this.breaker = new SecretsCircuitBreaker(
+      'kubernetes',
+      context.options.circuit_breaker,
+      context.reportCircuit,
+    );
+    context.reportCircuit(this.breaker.state);
     if (cfg.watch) this.startWatch(new k8s.Watch(this.kc), context.notifyChanged);
   }
 
@@ -81,7 +89,9 @@ export class KubernetesSecretsBackend implements SecretsBackend {
     const ref = formatRef(name, key);
     let secret: { data?: Record<string, string> };
     try {
-      secret = await this.breaker.call(() => this.api.readNamespacedSecret({ name, namespace: this.namespace }));
+      secret = await this.breaker.call(() =>
+        this.api.readNamespacedSecret({ name, namespace: this.namespace }),
+      );
     } catch (err) {
       const status = statusOf(err);
       if (status === 404) return undefined;
@@ -130,10 +140,7 @@ export class KubernetesSecretsBackend implements SecretsBackend {
     this.breaker?.shutdown();
   }
 
-  private startWatch(
-    watch: { watch: KubeConfigWatch },
-    notify: (name: string) => void,
-  ): void {
+  private startWatch(watch: Watch, notify: (name: string) => void): void {
     if (this.closed) return;
     const restart = (err: unknown) => {
       this.watching = false;
@@ -164,13 +171,6 @@ export class KubernetesSecretsBackend implements SecretsBackend {
   }
 }
 
-type KubeConfigWatch = (
-  path: string,
-  query: Record<string, unknown>,
-  callback: (type: string, obj: any) => void,
-  done: (err: unknown) => void,
-) => Promise<AbortController>;
-
 /** HTTP status and the API's Status message; never the raw body (ApiException.message embeds it). */
 function brief(err: unknown): string {
   const status = statusOf(err);
@@ -184,6 +184,8 @@ function brief(err: unknown): string {
     }
   } else if (body && typeof body === 'object') message = (body as { message?: string }).message;
   if (status !== undefined) return `HTTP ${status}${message ? `: ${message}` : ''}`;
-  const code = (err as { code?: unknown; cause?: { code?: unknown } }).code ?? (err as { cause?: { code?: unknown } }).cause?.code;
+  const code =
+    (err as { code?: unknown; cause?: { code?: unknown } }).code ??
+    (err as { cause?: { code?: unknown } }).cause?.code;
   return [typeof code === 'string' ? code : undefined, (err as Error).message].filter(Boolean).join(': ');
 }

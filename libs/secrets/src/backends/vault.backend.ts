@@ -11,7 +11,14 @@ import type {
   SecretsBackendHealth,
   SecretsConfig,
 } from '../secrets.interface';
-import { backoffDelay, isTransient, retryPolicyFrom, statusOf, withRetry, type RetryPolicy } from '../secrets.retry';
+import {
+  backoffDelay,
+  isTransient,
+  retryPolicyFrom,
+  statusOf,
+  withRetry,
+  type RetryPolicy,
+} from '../secrets.retry';
 
 type VaultConfig = SecretsConfig['vault'];
 
@@ -80,7 +87,8 @@ export class VaultSecretsBackend implements SecretsBackend {
     // those, so pin both to what config says.
     this.client.token = '';
     (this.client as unknown as { namespace: string }).namespace = this.cfg.namespace ?? '';
-    this.breaker = new SecretsCircuitBreaker('vault', context.options.circuit_breaker);
+    this.breaker = new SecretsCircuitBreaker('vault', context.options.circuit_breaker, context.reportCircuit);
+    context.reportCircuit(this.breaker.state);
     await this.relogin();
   }
 
@@ -106,7 +114,10 @@ export class VaultSecretsBackend implements SecretsBackend {
         throw s === 403 ? this.denied(ref) : this.wrap(again, `reading ${ref}`);
       }
     }
-    const data = (this.cfg.kv_version === 2 ? body?.data?.data : body?.data) as Record<string, unknown> | null;
+    const data = (this.cfg.kv_version === 2 ? body?.data?.data : body?.data) as Record<
+      string,
+      unknown
+    > | null;
     if (!data || typeof data !== 'object') return undefined;
     const field = key ?? singleKey(data);
     if (field === undefined) return undefined;
@@ -137,14 +148,16 @@ export class VaultSecretsBackend implements SecretsBackend {
       circuit,
       auth: {
         method: this.auth.method,
-        token_ttl_seconds: this.auth.expiresAt === null ? null : Math.max(0, Math.round((this.auth.expiresAt - now) / 1000)),
+        token_ttl_seconds:
+          this.auth.expiresAt === null ? null : Math.max(0, Math.round((this.auth.expiresAt - now) / 1000)),
         renewable: this.auth.renewable,
         logins: this.auth.logins,
         renewals: this.auth.renewals,
         failures: this.auth.failures,
         last_error: this.auth.lastError,
         last_login_at: this.auth.lastLoginAt === null ? null : new Date(this.auth.lastLoginAt).toISOString(),
-        last_renewal_at: this.auth.lastRenewalAt === null ? null : new Date(this.auth.lastRenewalAt).toISOString(),
+        last_renewal_at:
+          this.auth.lastRenewalAt === null ? null : new Date(this.auth.lastRenewalAt).toISOString(),
       },
     };
   }
@@ -199,7 +212,10 @@ export class VaultSecretsBackend implements SecretsBackend {
             );
       const token = res?.auth?.client_token;
       if (typeof token !== 'string' || !token)
-        throw new SecretsError('SECRETS_AUTH_FAILED', `Vault ${method} login answered without a client token`);
+        throw new SecretsError(
+          'SECRETS_AUTH_FAILED',
+          `Vault ${method} login answered without a client token`,
+        );
       this.client.token = token;
       ttl = Number(res?.auth?.lease_duration ?? 0);
       renewable = Boolean(res?.auth?.renewable);
@@ -232,7 +248,8 @@ export class VaultSecretsBackend implements SecretsBackend {
     try {
       if (this.auth.renewable) {
         const res = await withRetry(() => this.call(() => this.client.tokenRenewSelf()), this.policy, {
-          onRetry: (err, attempt, delay) => this.recordFailure(err, `renewal retry ${attempt} in ${delay} ms`),
+          onRetry: (err, attempt, delay) =>
+            this.recordFailure(err, `renewal retry ${attempt} in ${delay} ms`),
         });
         const ttl = Number(res?.auth?.lease_duration ?? 0);
         const now = Date.now();

@@ -1,0 +1,8 @@
+/** Inject the delivery de-duplicator with `@Inject(WEBHOOK_DEDUPLICATOR)`. */
+export const WEBHOOK_DEDUPLICATOR = Symbol('mira:WEBHOOK_DEDUPLICATOR');
+/** Broker message type of a verified delivery: `webhook.<service>`. */
+export const WEBHOOK_EVENT_PREFIX = 'webhook.';
+/** Service names accepted in the path; anything else is a 404 without further work. */
+export const SERVICE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Memory de-duplication keeps at most this many delivery ids (least recently seen evicted first). */
+export const MEMORY_DEDUP_CAPACITY = 10_000;

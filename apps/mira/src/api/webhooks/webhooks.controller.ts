@@ -1,0 +1,98 @@
+import {
+  BadRequestException,
+  Controller,
+  Head,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { webhookAckSchema, type WebhookAck } from './webhooks.schemas';
+import { WebhooksService, type WebhookOutcome } from './webhooks.service';
+
+const REJECTION_MESSAGE: Record<string, (header: string | null) => string> = {
+  missing_signature: (h) => `Missing webhook signature header ${h}`,
+  malformed_signature: (h) => `Malformed webhook signature header ${h}`,
+  stale_timestamp: () => 'Webhook signature timestamp is outside the tolerance window',
+  invalid_signature: () => 'Invalid webhook signature',
+  // Same answer as a wrong signature: a caller must not learn which services lack a key.
+  no_secret: () => 'Invalid webhook signature',
+};
+
+@ApiTags('webhooks')
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Post(':service')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Receive a signed webhook delivery',
+    description:
+      'Verified on the raw body (github: X-Hub-Signature-256; trello: X-Trello-Webhook; jira: X-Hub-Signature; ' +
+      'module services: X-Mira-Signature t=<unix>,v1=<hex>), then published on the broker as webhook.<service>.',
+  })
+  @ApiParam({ name: 'service', example: 'github' })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded', 'text/plain')
+  @ApiBody({ description: 'The provider payload, verified byte for byte', schema: {} })
+  @ApiResponse({ status: 202, description: 'Verified and published', standardSchema: webhookAckSchema })
+  @ApiResponse({
+    status: 200,
+    description: 'Replay of a delivery already accepted',
+    standardSchema: webhookAckSchema,
+  })
+  @ApiResponse({ status: 401, description: 'Missing, malformed, stale or wrong signature' })
+  @ApiResponse({ status: 404, description: 'Unknown or disabled service' })
+  @ApiResponse({ status: 413, description: 'Body over server.body_limit_bytes' })
+  @ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' })
+  async receive(
+    @Param('service') service: string,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<WebhookAck> {
+    const raw =
+      (req as FastifyRequest & { rawBody?: Buffer }).rawBody ?? (Buffer.isBuffer(req.body) ? req.body : null);
+    const outcome: WebhookOutcome = await this.webhooks.receive({
+      service,
+      rawBody: raw ?? Buffer.alloc(0),
+      headers: req.headers,
+      url: `${req.protocol}://${req.host}${req.url}`,
+      contentType: typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : null,
+    });
+    switch (outcome.kind) {
+      case 'unknown_service':
+        throw new NotFoundException('Unknown webhook service');
+      case 'rejected':
+        throw new UnauthorizedException(
+          REJECTION_MESSAGE[outcome.rejection.reason](outcome.rejection.header),
+        );
+      case 'bad_payload':
+        throw new BadRequestException(outcome.message);
+      case 'duplicate':
+        reply.status(200);
+        return {
+          status: 'accepted',
+          service: outcome.service,
+          delivery_id: outcome.deliveryId,
+          duplicate: true,
+        };
+      case 'accepted':
+        return { status: 'accepted', service: outcome.service, delivery_id: outcome.deliveryId };
+    }
+  }
+
+  /** Trello checks a callback URL with HEAD before it creates the webhook. */
+  @Head(':service')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Callback URL check (answers 200 for an enabled service)' })
+  @ApiResponse({ status: 200, description: 'Known service' })
+  @ApiResponse({ status: 404, description: 'Unknown or disabled service' })
+  check(@Param('service') service: string): void {
+    if (!this.webhooks.isKnown(service)) throw new NotFoundException('Unknown webhook service');
+  }
+}

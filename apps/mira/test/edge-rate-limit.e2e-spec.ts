@@ -1,0 +1,128 @@
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import { MESSAGE_BROKER } from '@mira/broker';
+import { RedisThrottlerStorage } from '../src/security/redis-throttler.storage';
+import { EDGE_THROTTLER_STORAGE } from '../src/security/throttler-storage.provider';
+import { startRedisServer, type RedisServer } from './support/redis-server';
+import { request, startTestApp, type TestApp } from './support/test-app';
+
+const limits = (limit: number, window_ms: number) => ({
+  rate_limit: { limit, window_ms },
+  webhook_rate_limit: { limit, window_ms },
+});
+
+/** Polls until `fn` is true (no fixed sleeps: the window ends when it ends). */
+async function eventually(fn: () => Promise<boolean>, what: string, ms = 15000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function rateLimitSuite(
+  name: string,
+  extra: () => Record<string, unknown>,
+  expectStorage: (s: unknown) => void,
+) {
+  describe(`rate limiting (${name})`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ overrides: { ...extra(), api: { keys: ['ka', 'kb'], ...limits(3, 1500) } } });
+    });
+    afterAll(() => t?.close());
+
+    it('uses the expected storage', () => {
+      expectStorage(t.app.get(EDGE_THROTTLER_STORAGE));
+    });
+
+    it('answers 429 with Retry-After past the limit, per API key, and resets after the window', async () => {
+      const get = (key: string) => request(`${t.url}/api/v1/agents`, { headers: { 'x-api-key': key } });
+      // The first window may already be under way; count from a fresh one by waiting for a 429 first.
+      let blocked = await get('ka');
+      for (let i = 0; i < 5 && blocked.status !== 429; i++) blocked = await get('ka');
+      expect(blocked.status).toBe(429);
+      const retryAfter = Number(blocked.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(blocked.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+      // Another key has its own budget.
+      const other = await get('kb');
+      expect(other.status).toBe(200);
+      expect(other.headers.get('x-ratelimit-limit')).toBe('3');
+      // After the window the key is served again.
+      await eventually(async () => (await get('ka')).status === 200, 'the limit to reset');
+    });
+
+    it('limits /webhooks per client IP, and never health probes', async () => {
+      let last = 0;
+      for (let i = 0; i < 6; i++) last = (await request(`${t.url}/webhooks/github`, { body: {} })).status;
+      expect(last).toBe(429);
+      for (let i = 0; i < 10; i++) expect((await request(`${t.url}/healthz`)).status).toBe(200);
+    });
+  });
+}
+
+rateLimitSuite(
+  'memory storage',
+  () => ({}),
+  (s) => expect(s).toBeInstanceOf(ThrottlerStorageService),
+);
+
+describe('with the Redis broker', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(() => redis?.stop());
+
+  rateLimitSuite(
+    'Redis storage',
+    () => ({ broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: `rl${Date.now()}:` } } }),
+    (s) => expect(s).toBeInstanceOf(RedisThrottlerStorage),
+  );
+
+  it('shares one limit across two replicas', async () => {
+    const overrides = {
+      broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: `shared${Date.now()}:` } },
+      api: { keys: ['shared'], ...limits(4, 60000) },
+    };
+    const a = await startTestApp({ overrides });
+    const b = await startTestApp({ overrides });
+    try {
+      expect(a.app.get(MESSAGE_BROKER).transport).toBe('redis');
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const t = i % 2 === 0 ? a : b;
+        statuses.push(
+          (await request(`${t.url}/api/v1/agents`, { headers: { 'x-api-key': 'shared' } })).status,
+        );
+      }
+      expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+      expect(statuses.slice(4)).toEqual([429, 429]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('falls back to per-process counting while Redis is down, and recovers', async () => {
+    const storage = new RedisThrottlerStorage({
+      url: redis.url,
+      prefix: `down${Date.now()}:`,
+      commandTimeoutMs: 500,
+    });
+    try {
+      expect((await storage.increment('k', 1000, 5, 1000, 'default')).totalHits).toBe(1);
+      await redis.down();
+      const during = await storage.increment('k', 1000, 5, 1000, 'default');
+      expect(during.isBlocked).toBe(false);
+      expect(storage.degraded).toBe(true);
+      await redis.restart();
+      await eventually(async () => {
+        await storage.increment('k2', 1000, 5, 1000, 'default');
+        return !storage.degraded;
+      }, 'Redis to be used again');
+    } finally {
+      await storage.onApplicationShutdown();
+    }
+  });
+});

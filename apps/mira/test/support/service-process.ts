@@ -1,0 +1,213 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, repoRoot, runNode, type Child } from './child';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ensureBuilt } = require('../../../../scripts/build-if-needed.js') as {
+  ensureBuilt: (o?: { quiet?: boolean }) => string;
+};
+
+/** What lifecycle-child.js adds to the built service (all optional). */
+export interface LifecycleTestSpec {
+  /** Agent `test_slow_agent` for type `test.slow`: sleeps `data.ms`. */
+  slowAgent?: boolean;
+  /** Broker subscribers: `test.slow_event` sleeps `data.ms`, `test.block` blocks the loop `data.ms`,
+   * `test.crash` throws outside any handler (uncaughtException). */
+  subscribers?: boolean;
+  /** Indicator `test_dependency` whose status is this file's content (healthy while absent). */
+  indicatorFile?: string;
+  /** Startup stays incomplete until this file exists. */
+  startupGateFile?: string;
+  hooks?: {
+    name: string;
+    priority: number;
+    behaviour: 'ok' | 'throw' | 'hang' | 'sleep';
+    ms?: number;
+    via: 'decorator' | 'register';
+    timeoutMs?: number;
+  }[];
+}
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  context?: string;
+  time?: string;
+  [key: string]: unknown;
+}
+
+export interface ServiceProcess {
+  url: string;
+  child: Child;
+  /** JSON log lines printed so far. */
+  logs(): LogLine[];
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<LogLine>;
+  /** Sends a real signal; resolves with the exit and the ms it took from the signal. */
+  signal(sig: NodeJS.Signals): { exit: Promise<{ code: number | null; ms: number }> };
+  kill(): Promise<void>;
+}
+
+/** The built entry (dist/), built first when missing or stale. */
+export function builtEntry(): string {
+  return ensureBuilt({ quiet: true });
+}
+
+/** A temp directory for config files, gates and indicator files. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'mira-lifecycle-'));
+}
+
+/**
+ * Starts the built service as a child process on a free port with `config` as its YAML file;
+ * with `spec`, through lifecycle-child.js (the real bootstrap plus a test extension module).
+ */
+export async function startService(
+  options: { config?: Record<string, unknown>; spec?: LifecycleTestSpec; env?: Record<string, string> } = {},
+): Promise<ServiceProcess> {
+  const entry = builtEntry();
+  const port = await freePort();
+  const file = join(tempDir(), 'mira.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      logging: { level: 'info', json: true },
+      ...options.config,
+      server: { host: '127.0.0.1', port },
+    }),
+  );
+  const script = options.spec ? join(repoRoot, 'apps/mira/test/support/lifecycle-child.js') : entry;
+  const env: Record<string, string> = { MIRA_CONFIG_FILE: file, PORT: String(port), ...options.env };
+  if (options.spec) env.LIFECYCLE_TEST_SPEC = JSON.stringify(options.spec);
+  const child = runNode([script], env);
+  const url = `http://127.0.0.1:${port}`;
+
+  const logs = (): LogLine[] =>
+    child
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as LogLine];
+        } catch {
+          return [];
+        }
+      });
+  let exitedAt = 0;
+  const exit = child.exited.then((r) => ((exitedAt = Date.now()), r));
+
+  const service: ServiceProcess = {
+    url,
+    child,
+    logs,
+    async waitForLog(pattern, timeoutMs = 20000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = logs().find((l) => pattern.test(l.msg));
+        if (hit) return hit;
+        if (Date.now() > deadline)
+          throw new Error(
+            `no log line matching ${pattern} within ${timeoutMs} ms; stderr: ${child.stderr()}`,
+          );
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    signal(sig) {
+      const sent = Date.now();
+      child.proc.kill(sig);
+      return { exit: exit.then((r) => ({ code: r.code, ms: exitedAt - sent })) };
+    },
+    async kill() {
+      if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
+      await exit;
+    },
+  };
+
+  // Listening = liveness answers; fail fast if the process dies first.
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (child.proc.exitCode !== null)
+      throw new Error(`service exited with ${child.proc.exitCode} before listening: ${child.stderr()}`);
+    try {
+      await get(`${url}/healthz/live`);
+      return service;
+    } catch {
+      if (Date.now() > deadline) {
+        await service.kill();
+        throw new Error(`service did not listen within 30 s: ${child.stderr()}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+}
+
+/** One HTTP request over node:http (headers such as `connection` are visible, unlike fetch). */
+export function send(
+  url: string,
+  init: { method?: string; body?: unknown; agent?: Agent; timeoutMs?: number } = {},
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const payload = init.body === undefined ? undefined : JSON.stringify(init.body);
+    const req = httpRequest(
+      url,
+      {
+        method: init.method ?? (payload ? 'POST' : 'GET'),
+        agent: init.agent,
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
+        timeout: init.timeoutMs ?? 30000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+export const get = (url: string, agent?: Agent) => send(url, { agent });
+
+/** Polls `fn` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 15000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${what} not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

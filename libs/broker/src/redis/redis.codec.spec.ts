@@ -1,0 +1,96 @@
+import { decodeEntry, encodeEntry, entryTime, pairs, streamsReply } from './redis.codec';
+import { backoffDelay, redactUrl, redisTransportOptions } from './redis.options';
+import { miraConfigSchema } from '@mira/config';
+
+describe('redis codec', () => {
+  it('round-trips id, headers and data; the timestamp comes from the entry id', () => {
+    const fields = encodeEntry('abc-1', { 'x-correlation-id': 'c1' }, JSON.stringify({ a: [1, 2] }));
+    const r = decodeEntry('t', '1700000000123-0', fields);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.message).toMatchObject({
+      id: 'abc-1',
+      type: 't',
+      data: { a: [1, 2] },
+      headers: { 'x-correlation-id': 'c1' },
+    });
+    expect(r.message.timestamp).toBe(new Date(1700000000123).toISOString());
+    expect(JSON.parse(JSON.stringify(r.message))).toMatchObject({
+      id: 'abc-1',
+      timestamp: r.message.timestamp,
+    });
+  });
+
+  it('stores no headers field when there are none', () => {
+    expect(encodeEntry('i', {}, 'null')).toEqual(['i', 'i', 'd', 'null']);
+  });
+
+  it('reports entries another producer wrote badly instead of throwing', () => {
+    expect(decodeEntry('t', '1-0', ['i', 'x', 'd', '{not json'])).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('not JSON'),
+    });
+    expect(decodeEntry('t', '1-0', ['i', 'x'])).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('no data'),
+    });
+    expect(decodeEntry('t', '1-0', ['h', '[', 'd', '1'])).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('headers'),
+    });
+  });
+
+  it('reads XREADGROUP replies in both RESP2 and RESP3 (flattened map) shapes', () => {
+    const entries = [['1-0', ['d', '1']]];
+    expect(streamsReply([['s', entries]])).toEqual([['s', entries]]);
+    expect(streamsReply(['s', entries, 'u', []])).toEqual([
+      ['s', entries],
+      ['u', []],
+    ]);
+    expect(streamsReply(null)).toEqual([]);
+  });
+
+  it('parses flat key/value replies and entry times', () => {
+    expect(pairs(['name', 'g', 'lag', null])).toEqual({ name: 'g', lag: null });
+    expect(entryTime('1700000000123-7')).toBe(1700000000123);
+  });
+});
+
+describe('redis options', () => {
+  it('maps broker config onto transport options', () => {
+    const config = miraConfigSchema.parse({
+      broker: {
+        max_attempts: 3,
+        redis: { url: 'redis://h:1', visibility_timeout_ms: 500, health: { lag_degraded: 7 } },
+      },
+    });
+    expect(redisTransportOptions(config.broker)).toMatchObject({
+      url: 'redis://h:1',
+      streamPrefix: 'mira:',
+      visibilityTimeoutMs: 500,
+      maxAttempts: 3,
+      maxlen: 100000,
+      health: { lagDegraded: 7, lagUnhealthy: 0 },
+    });
+  });
+
+  it('accepts the env string forms', () => {
+    const config = miraConfigSchema.parse({
+      broker: { transport: 'redis', redis: { block_ms: '250', batch_size: '64' } },
+    });
+    expect(config.broker.redis).toMatchObject({ block_ms: 250, batch_size: 64 });
+  });
+
+  it('backs off exponentially with jitter, capped', () => {
+    expect(backoffDelay(1, 100, 1000, () => 0)).toBe(50);
+    expect(backoffDelay(1, 100, 1000, () => 1)).toBe(100);
+    expect(backoffDelay(3, 100, 1000, () => 1)).toBe(400);
+    expect(backoffDelay(30, 100, 1000, () => 1)).toBe(1000);
+  });
+
+  it('never shows credentials of the URL', () => {
+    expect(redactUrl('redis://user:s3cret@host:6379/0')).toBe('redis://***:***@host:6379/0');
+    expect(redactUrl('redis://:s3cret@host:6379')).not.toContain('s3cret');
+    expect(redactUrl('not a url')).toBe('<unparseable redis url>');
+  });
+});

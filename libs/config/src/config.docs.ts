@@ -1,0 +1,186 @@
+import type { z } from 'zod';
+import { envNameForPath, FALLBACK_ENV_VARS, NAMED_ENV_VARS, OTHER_ENV_VARS } from './config.env';
+import { getPath } from './config.merge';
+import { LIVE_RELOAD_RULES, liveReloadRule } from './config.reload-policy';
+import { miraConfigSchema } from './config.schema';
+
+/** Placeholder used for the keys of record sections (`agents.<agent_id>.enabled`). */
+const RECORD_KEY_NAMES: Readonly<Record<string, string>> = {
+  webhooks: '<service>',
+  agents: '<agent_id>',
+  features: '<feature>',
+};
+
+export interface ConfigKeyDoc {
+  path: string;
+  type: string;
+  default: unknown;
+  env: string[];
+  live: boolean;
+  appliedBy: string | null;
+}
+
+type AnySchema = z.core.$ZodType;
+const def = (s: AnySchema) => s._zod.def as unknown as Record<string, any>;
+
+/** Unwraps default/prefault/pipe/optional wrappers; notes nullability. */
+function unwrap(schema: AnySchema): { inner: AnySchema; nullable: boolean } {
+  let s = schema;
+  let nullable = false;
+  for (;;) {
+    const d = def(s);
+    if (d.type === 'default' || d.type === 'prefault' || d.type === 'optional') s = d.innerType;
+    else if (d.type === 'nullable') {
+      nullable = true;
+      s = d.innerType;
+    } else if (d.type === 'pipe') s = d.out;
+    else return { inner: s, nullable };
+  }
+}
+
+function range(min: number | null, max: number | null, int: boolean): string {
+  const lo = min !== null && Number.isFinite(min) && !(int && min <= Number.MIN_SAFE_INTEGER) ? min : null;
+  const hi = max !== null && Number.isFinite(max) && !(int && max >= Number.MAX_SAFE_INTEGER) ? max : null;
+  if (lo !== null && hi !== null) return ` ${lo}..${hi}`;
+  if (lo !== null) return ` >= ${lo}`;
+  if (hi !== null) return ` <= ${hi}`;
+  return '';
+}
+
+function typeName(schema: AnySchema): string {
+  const { inner, nullable } = unwrap(schema);
+  const d = def(inner);
+  let t: string;
+  switch (d.type) {
+    case 'number': {
+      const n = inner as unknown as { minValue: number | null; maxValue: number | null; isInt: boolean };
+      t = `${n.isInt ? 'integer' : 'number'}${range(n.minValue, n.maxValue, n.isInt)}`;
+      break;
+    }
+    case 'enum':
+      t = `one of ${Object.values(d.entries as Record<string, string>).join(', ')}`;
+      break;
+    case 'union':
+      t = `one of ${(d.options as AnySchema[]).map((o) => (def(o).values ?? [typeName(o)]).join(', ')).join(', ')}`;
+      break;
+    case 'array':
+      t = `list of ${typeName(d.element)} (comma-separated in env)`;
+      break;
+    default:
+      t = String(d.type);
+  }
+  return nullable ? `${t} or null` : t;
+}
+
+function envVars(path: string): string[] {
+  const named = Object.entries(NAMED_ENV_VARS)
+    .filter(([, p]) => p === path)
+    .map(([v]) => v);
+  const fallback = Object.entries(FALLBACK_ENV_VARS)
+    .filter(([, p]) => p === path)
+    .map(([v]) => v);
+  return [...named, envNameForPath(path), ...fallback];
+}
+
+function walk(schema: AnySchema, path: string, defaults: unknown, out: ConfigKeyDoc[]): void {
+  const { inner } = unwrap(schema);
+  const d = def(inner);
+  if (d.type === 'object') {
+    for (const [key, child] of Object.entries(d.shape as Record<string, AnySchema>)) {
+      const childPath = path ? `${path}.${key}` : key;
+      walk(child, childPath, getPath(defaults, key), out);
+    }
+    return;
+  }
+  if (d.type === 'record') {
+    const placeholder = RECORD_KEY_NAMES[path] ?? '<name>';
+    const value = d.valueType as AnySchema;
+    // Defaults of one entry: what an absent value (scalars) or `{}` (objects) becomes.
+    const entry = value as z.ZodType;
+    const entryDefaults = entry.safeParse(undefined).data ?? entry.safeParse({}).data;
+    walk(value, `${path}.${placeholder}`, entryDefaults, out);
+    return;
+  }
+  const rule = liveReloadRule(path.replace(/<[^>]+>/g, '*'));
+  out.push({
+    path,
+    type: typeName(schema),
+    default: defaults,
+    env: envVars(path),
+    live: rule !== undefined,
+    appliedBy: rule?.appliedBy ?? null,
+  });
+}
+
+/** Every leaf key of the schema, in schema order. */
+export function describeConfigKeys(): ConfigKeyDoc[] {
+  const out: ConfigKeyDoc[] = [];
+  walk(miraConfigSchema, '', miraConfigSchema.parse({}), out);
+  return out;
+}
+
+function formatDefault(v: unknown): string {
+  if (v === undefined) return '(none)';
+  return `\`${JSON.stringify(v)}\``;
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+/** docs/configuration.md, generated from the zod schema (`npm run docs:config`). */
+export function generateConfigReference(): string {
+  const keys = describeConfigKeys();
+  const sections = [...new Set(keys.map((k) => k.path.split('.')[0]))];
+  const lines: string[] = [
+    '# Configuration reference',
+    '',
+    '<!-- Generated from libs/config/src/config.schema.ts by `npm run docs:config`. Do not edit by hand:',
+    '     a unit test (libs/config/src/config.docs.spec.ts) fails when this file is out of date. -->',
+    '',
+    'Mira reads a YAML (or `.json`) file, then layers: **defaults < file < overrides < environment**.',
+    'The file is `MIRA_CONFIG_FILE`, else `config/mira.yaml` when present. Every key can be set from the',
+    'environment with the generic form (the path upper-cased, parts joined by `__`, prefixed `MIRA_`);',
+    'some keys also have a named variable. Environment values keep overriding the file after every reload.',
+    `Other variables read by the service: ${OTHER_ENV_VARS.map((v) => `\`${v}\``).join(', ')}.`,
+    '',
+    '## Hot reload',
+    '',
+    'With `config.hot_reload: true` (or `MIRA_CONFIG_HOT_RELOAD=true`) the service watches the directory of',
+    'the config file, so in-place writes, editor-style atomic saves (temp file + rename) and Kubernetes',
+    'ConfigMap updates (the kubelet swaps the `..data` symlink) are all seen. After `config.debounce_ms`',
+    'the file is read again through its symlinks and its sha256 compared with the last content seen: no',
+    'reload happens when it did not change. `config.watch_mode`: `auto` (native watching, polling every',
+    '`config.poll_interval` seconds if native watching fails), `native`, or `poll`.',
+    '',
+    'A reload is a transaction: parse, layer, validate with the same schema as at start, resolve',
+    '`secret://<name>:<key>` references, then swap the snapshot atomically. An invalid or unreadable file',
+    'keeps the last good configuration, logs one error naming the key, and reports the `configuration`',
+    'check `degraded` on `/healthz` with the reason; the next valid write recovers.',
+    '',
+    'Keys marked **live** below take effect without a restart. A change to any other key is logged as',
+    'requiring a restart and is not applied: the running value stays in force (listed under',
+    '`pending_restart` in the `configuration` health check) until the service restarts.',
+    '',
+    'Mount a ConfigMap as a directory. A file mounted with `subPath` is never updated by Kubernetes; the',
+    'service warns at start when it detects one.',
+    '',
+    'Live keys:',
+    '',
+    ...LIVE_RELOAD_RULES.map((r) => `- \`${r.pattern}\`: applied by ${r.appliedBy}`),
+    '',
+  ];
+  for (const section of sections) {
+    lines.push(
+      `## \`${section}\``,
+      '',
+      '| Key | Type | Default | Environment | Reload |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const k of keys.filter((x) => x.path.split('.')[0] === section)) {
+      lines.push(
+        `| \`${cell(k.path)}\` | ${cell(k.type)} | ${cell(formatDefault(k.default))} | ${k.env.map((e) => `\`${e}\``).join(', ')} | ${k.live ? 'live' : 'restart'} |`,
+      );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,50 @@
+import { loadConfig } from './config.loader';
+import { isLiveReloadable, planReload } from './config.reload-policy';
+
+const load = (overrides: Record<string, unknown>) => loadConfig({ file: null, env: {}, overrides }).config;
+
+describe('reload policy', () => {
+  it('knows which keys reload live', () => {
+    expect(isLiveReloadable('logging.level')).toBe(true);
+    expect(isLiveReloadable('governance.financial_threshold')).toBe(true);
+    expect(isLiveReloadable('agents.governance_agent.enabled')).toBe(true);
+    expect(isLiveReloadable('broker.queue_size')).toBe(true);
+    expect(isLiveReloadable('server.port')).toBe(false);
+    expect(isLiveReloadable('broker.transport')).toBe(false);
+    expect(isLiveReloadable('broker.redis.url')).toBe(false);
+    expect(isLiveReloadable('secrets.backend')).toBe(false);
+    expect(isLiveReloadable('agents.governance_agent.other')).toBe(false);
+  });
+
+  it('applies live keys and keeps the running value of restart-only keys', () => {
+    const running = load({ server: { port: 3000 } });
+    const desired = load({
+      server: { port: 4000 },
+      broker: { redis: { url: 'redis://other:6379' }, queue_size: 10 },
+      governance: { financial_threshold: 1 },
+      agents: { governance_agent: { enabled: false } },
+    });
+    const plan = planReload(running, desired);
+    expect(plan.pendingRestart).toEqual(['server.port', 'broker.redis.url']);
+    expect(plan.config.server.port).toBe(3000);
+    expect(plan.config.broker.redis.url).toBe(running.broker.redis.url);
+    expect(plan.config.broker.queue_size).toBe(10);
+    expect(plan.config.governance.financial_threshold).toBe(1);
+    expect(plan.config.agents).toEqual({ governance_agent: { enabled: false } });
+    expect(Object.isFrozen(plan.config.broker)).toBe(true);
+  });
+
+  it('drops a restart-only subtree that did not exist in the running config', () => {
+    const running = load({});
+    const desired = load({ webhooks: { github: { secret: 'x' } } });
+    const plan = planReload(running, desired);
+    expect(plan.config.webhooks).toEqual({});
+    expect(plan.pendingRestart).toContain('webhooks.github.secret');
+  });
+
+  it('puts back a restart-only subtree that the new file removed', () => {
+    const running = load({ webhooks: { github: { secret: 'x' } } });
+    const plan = planReload(running, load({}));
+    expect(plan.config.webhooks).toEqual(running.webhooks);
+  });
+});

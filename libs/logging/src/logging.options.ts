@@ -1,0 +1,136 @@
+import { hostname } from 'node:os';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
+import type { Params } from 'nestjs-pino';
+import {
+  destination as pinoDestination,
+  multistream,
+  stdTimeFunctions,
+  type DestinationStream,
+  type LoggerOptions,
+} from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
+import type { MiraConfig } from '@mira/config';
+import {
+  correlationIdForRequest,
+  isValidCorrelationId,
+  traceIdFromTraceparent,
+} from './correlation/correlation-id';
+import { currentCorrelation } from './correlation/correlation.context';
+import {
+  CORRELATION_HEADER,
+  REQUEST_ID_HEADER,
+  SERVICE_NAME,
+  SERVICE_VERSION,
+  TRACEPARENT_HEADER,
+} from './logging.constants';
+import { LoggingError } from './logging.error';
+import { REDACT_PATHS, REDACTED } from './redaction/redaction.constants';
+import type { RedactionRegistry } from './redaction/redaction.registry';
+
+/** Every path, every method: the form path-to-regexp v8 (@fastify/middie) accepts. */
+export const CATCH_ALL_ROUTE = { path: '{*path}', method: RequestMethod.ALL };
+
+export interface LoggerBuildDeps {
+  redaction: RedactionRegistry;
+  /** Replaces stdout (tests capture lines through it). */
+  destination?: DestinationStream | NodeJS.WritableStream | null;
+}
+
+/**
+ * Adds the correlation context to every line. pino merges the returned object in place, so
+ * it must be a fresh one (never the context object itself).
+ */
+export function correlationMixin(): object {
+  const ctx = currentCorrelation();
+  return ctx ? { ...ctx } : {};
+}
+
+/** The pino options of the service (pure: exported for unit tests and the benchmark). */
+export function buildPinoOptions(logging: MiraConfig['logging'], deps: LoggerBuildDeps): LoggerOptions {
+  const { redaction } = deps;
+  return {
+    level: logging.level,
+    base: { service: SERVICE_NAME, version: SERVICE_VERSION, pid: process.pid, hostname: hostname() },
+    timestamp: stdTimeFunctions.isoTime,
+    messageKey: 'msg',
+    formatters: { level: (label: string) => ({ level: label }) },
+    mixin: correlationMixin,
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    // Registered secret values are masked on the final line, whatever field or message holds them.
+    hooks: { streamWrite: (line: string) => redaction.mask(line) },
+  };
+}
+
+/** Where lines go: stdout (JSON or pretty) or the injected stream, plus `logging.file` as JSON lines. */
+export function buildDestination(
+  logging: MiraConfig['logging'],
+  deps: LoggerBuildDeps,
+): DestinationStream | NodeJS.WritableStream {
+  const base =
+    deps.destination ??
+    (logging.json
+      ? pinoDestination({ dest: 1, sync: true })
+      : // Loaded only for human-readable output: production (JSON) never pays for it.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('pino-pretty') as typeof import('pino-pretty'))({
+          colorize: process.stdout.isTTY === true,
+          translateTime: 'SYS:standard',
+          ignore: 'pid,hostname,service,version',
+          messageKey: 'msg',
+          sync: true,
+        }));
+  if (!logging.file) return base;
+  let file: DestinationStream;
+  try {
+    file = pinoDestination({ dest: logging.file, mkdir: true, sync: true });
+  } catch (err) {
+    throw new LoggingError(
+      'LOGGING_FILE_UNWRITABLE',
+      `logging.file: cannot open ${logging.file} for writing (${(err as Error).message}); fix the path or its permissions, or unset logging.file`,
+    );
+  }
+  // Entry levels at the minimum: the root logger's (live) level is the only filter.
+  return multistream([
+    { stream: base as DestinationStream, level: 'trace' },
+    { stream: file, level: 'trace' },
+  ]);
+}
+
+const REPLACED = '[replaced: invalid id]';
+
+/**
+ * Request serializer (pino-http passes the standard serialized request): an id header that
+ * failed validation (10 kB of junk, control characters) is not written to the log. The common
+ * case (all valid or absent) returns the object untouched.
+ */
+export function withSafeIdHeaders<T extends { headers?: Record<string, unknown> }>(req: T): T {
+  const h = req.headers;
+  if (!h) return req;
+  const badCorrelation = h[CORRELATION_HEADER] !== undefined && !isValidCorrelationId(h[CORRELATION_HEADER]);
+  const badRequestId = h[REQUEST_ID_HEADER] !== undefined && !isValidCorrelationId(h[REQUEST_ID_HEADER]);
+  const badTrace = h[TRACEPARENT_HEADER] !== undefined && !traceIdFromTraceparent(h[TRACEPARENT_HEADER]);
+  if (!badCorrelation && !badRequestId && !badTrace) return req;
+  // A copy: the headers object is the live request's.
+  const headers = { ...h };
+  if (badCorrelation) headers[CORRELATION_HEADER] = REPLACED;
+  if (badRequestId) headers[REQUEST_ID_HEADER] = REPLACED;
+  if (badTrace) headers[TRACEPARENT_HEADER] = REPLACED;
+  return { ...req, headers };
+}
+
+/** nestjs-pino params: one line per request, the correlation id as the request id. */
+export function buildLoggerParams(logging: MiraConfig['logging'], deps: LoggerBuildDeps): Params {
+  const options: PinoHttpOptions = {
+    ...buildPinoOptions(logging, deps),
+    genReqId: (req: IncomingMessage) => correlationIdForRequest(req),
+    serializers: { req: withSafeIdHeaders },
+    customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+  };
+  return {
+    pinoHttp: [options, buildDestination(logging, deps) as DestinationStream],
+    // nestjs-pino's default catch-all ('{/*splat}') matches nothing under the Fastify adapter here.
+    forRoutes: [CATCH_ALL_ROUTE],
+  };
+}

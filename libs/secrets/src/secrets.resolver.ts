@@ -1,0 +1,97 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
+import {
+  ConfigError,
+  ConfigStore,
+  deepFreeze,
+  type ConfigValueResolver,
+  type MiraConfig,
+} from '@mira/config';
+import { formatRef } from './secrets.error';
+import { findReferences, replaceReferences, type ReferenceSite } from './secrets.reference';
+import { describe, SecretsService } from './secrets.service';
+
+/**
+ * Resolves `secret://<name>:<key>[?default=<value>]` config values. Cuts the config <-> secrets knot:
+ * ConfigModule loads the raw config, SecretsModule builds its backend from it, then this resolver
+ * (registered with ConfigStore.addResolver, so reloads use it too) swaps in the resolved snapshot during
+ * module init, before the app listens. When a referenced secret rotates, the raw config is resolved
+ * again and swapped in, which emits a config change for every key that referenced it.
+ */
+@Injectable()
+export class SecretsConfigResolver implements ConfigValueResolver, OnModuleInit, OnApplicationShutdown {
+  readonly name = 'secrets';
+  private readonly logger = new Logger('SecretsConfig');
+  /** The last unresolved config seen, and where its references are. */
+  private raw: MiraConfig | null = null;
+  private sites: ReferenceSite[] = [];
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly secrets: SecretsService,
+    @Optional() private readonly store?: ConfigStore,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (!this.store) return;
+    await this.secrets.start();
+    this.store.addResolver(this);
+    this.unsubscribe = this.secrets.onRotate((name, key) => this.onRotate(name, key));
+    const current = this.store.current;
+    if (findReferences(current).length === 0) {
+      this.raw = current;
+      return;
+    }
+    // Throws a ConfigError naming the key and the reference: Nest init fails and main.ts exits 1.
+    const resolved = await this.store.resolve(current);
+    this.store.replace({ config: resolved, file: this.store.file, hash: this.store.hash });
+    this.logger.log(`Resolved ${this.sites.length} secret reference(s) in the configuration`);
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe?.();
+  }
+
+  /** Config keys (dotted paths) that reference a secret; for change listeners and docs. */
+  referencesTo(name: string, key: string | undefined): string[] {
+    return this.sites.filter((s) => s.ref.name === name && s.ref.key === key).map((s) => s.path);
+  }
+
+  async resolve(config: MiraConfig): Promise<MiraConfig> {
+    const sites = findReferences(config);
+    this.raw = config;
+    this.sites = sites;
+    if (sites.length === 0) return config;
+    const values = new Map<string, string>();
+    for (const { path, value: leaf, ref } of sites) {
+      if (values.has(leaf)) continue;
+      try {
+        values.set(leaf, await this.secrets.get(ref.name, ref.key, { default: ref.default }));
+      } catch (err) {
+        if (ref.default !== undefined) {
+          this.logger.warn(`${path}: ${ref.raw} could not be read (${describe(err)}); using its default`);
+          values.set(leaf, ref.default);
+          continue;
+        }
+        throw new ConfigError(
+          'CONFIG_INVALID',
+          `Config key ${path} references ${formatRef(ref.name, ref.key)}, which could not be resolved: ${describe(err)}`,
+          path,
+        );
+      }
+    }
+    return deepFreeze(replaceReferences(config, (leaf) => values.get(leaf)!)) as MiraConfig;
+  }
+
+  private async onRotate(name: string, key: string | undefined): Promise<void> {
+    if (!this.store || !this.raw || this.referencesTo(name, key).length === 0) return;
+    try {
+      const resolved = await this.store.resolve(this.raw);
+      const changes = this.store.replace({ config: resolved, file: this.store.file, hash: this.store.hash });
+      this.logger.log(
+        `${formatRef(name, key)} rotated: config keys ${changes.map((c) => c.path).join(', ') || '(none)'} updated`,
+      );
+    } catch (err) {
+      this.store.markFailed(`re-resolving ${formatRef(name, key)} after rotation failed: ${describe(err)}`);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+// Writes docs/configuration.md from the zod schema (libs/config/src/config.docs.ts).
+// `node scripts/gen-config-docs.js --check` exits 1 when the committed file is out of date.
+const { readFileSync, writeFileSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+const Module = require('node:module');
+const { transformSync } = require('@swc/core');
+
+const root = join(__dirname, '..');
+const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
+delete swcrc.$schema;
+require.extensions['.ts'] = (mod, filename) => {
+  const { code } = transformSync(readFileSync(filename, 'utf8'), {
+    ...swcrc,
+    filename,
+    swcrc: false,
+    sourceMaps: false,
+  });
+  mod._compile(code, filename);
+};
+const origResolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  const m = /^@mira\/([a-z-]+)$/.exec(request);
+  return origResolve.call(this, m ? join(root, `libs/${m[1]}/src/index.ts`) : request, ...rest);
+};
+
+const { generateConfigReference } = require('../libs/config/src/config.docs.ts');
+const target = join(root, 'docs/configuration.md');
+const text = generateConfigReference();
+
+if (process.argv.includes('--check')) {
+  const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
+  if (current !== text) {
+    process.stderr.write('docs/configuration.md is out of date: run `npm run docs:config`\n');
+    process.exit(1);
+  }
+} else {
+  writeFileSync(target, text);
+  process.stdout.write(`wrote ${target}\n`);
+}
