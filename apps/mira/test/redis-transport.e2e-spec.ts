@@ -241,7 +241,7 @@ describe('Redis Streams transport (real redis-server)', () => {
     await t.subscribe('live', (m) => void got.push((m.data as { n: number }).n), { group: 'g' });
     for (let n = 0; n < 5; n++) await t.publish('live', { n });
     await until('first five', () => got.length === 5);
-    const killed = Number(await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
+    const killed = Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
     expect(killed).toBeGreaterThanOrEqual(2); // at least the command and the reader connection
     // Publishing through the admin connection while the transport reconnects.
     for (let n = 5; n < 10; n++)

@@ -2,6 +2,7 @@ import { Global, Injectable, Logger, Module, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ConfigModule, ConfigStore, loadConfig } from '@mira/config';
+import { ClsContextPropagator } from '@mira/logging';
 import { BROKER_CONTEXT_PROPAGATOR, MESSAGE_BROKER } from './broker.constants';
 import { BrokerObserverProvider, BrokerTransport } from './broker.decorators';
 import { BrokerError } from './broker.error';
@@ -60,9 +61,12 @@ function storeWith(transport: string): ConfigStore {
 }
 
 async function boot(imports: Type[] = [], overrides: Record<string, unknown> = {}): Promise<TestingModule> {
-  const ref = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [ConfigModule.forRoot({ file: null, env: {}, overrides }), BrokerModule, ...imports],
-  }).compile();
+  });
+  // BrokerModule binds the CLS propagator itself; a test propagator replaces it explicitly.
+  if (imports.includes(PropagatorModule)) builder.overrideProvider(BROKER_CONTEXT_PROPAGATOR).useValue(propagator);
+  const ref = await builder.compile();
   await ref.init();
   return ref;
 }
@@ -250,7 +254,7 @@ describe('BrokerService', () => {
     const service = ref.get(BrokerService);
     expect(service.active).toBe(fake);
     expect(service.transport).toBe('fake');
-    expect(create).toHaveBeenCalledWith({ config: store.current, propagator: null, observers: [] });
+    expect(create).toHaveBeenCalledWith({ config: store.current, propagator: expect.any(ClsContextPropagator), observers: [] });
     // Without a reconfigure hook, any broker change asks for a restart.
     store.replace({
       ...load(),
