@@ -65,7 +65,8 @@ async function boot(imports: Type[] = [], overrides: Record<string, unknown> = {
     imports: [ConfigModule.forRoot({ file: null, env: {}, overrides }), BrokerModule, ...imports],
   });
   // BrokerModule binds the CLS propagator itself; a test propagator replaces it explicitly.
-  if (imports.includes(PropagatorModule)) builder.overrideProvider(BROKER_CONTEXT_PROPAGATOR).useValue(propagator);
+  if (imports.includes(PropagatorModule))
+    builder.overrideProvider(BROKER_CONTEXT_PROPAGATOR).useValue(propagator);
   const ref = await builder.compile();
   await ref.init();
   return ref;
@@ -254,7 +255,11 @@ describe('BrokerService', () => {
     const service = ref.get(BrokerService);
     expect(service.active).toBe(fake);
     expect(service.transport).toBe('fake');
-    expect(create).toHaveBeenCalledWith({ config: store.current, propagator: expect.any(ClsContextPropagator), observers: [] });
+    expect(create).toHaveBeenCalledWith({
+      config: store.current,
+      propagator: expect.any(ClsContextPropagator),
+      observers: [],
+    });
     // Without a reconfigure hook, any broker change asks for a restart.
     store.replace({
       ...load(),

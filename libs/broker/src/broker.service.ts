@@ -107,7 +107,9 @@ export class BrokerService implements MessageBroker, OnModuleInit, OnModuleDestr
     handler: MessageHandler<T>,
     options?: SubscribeOptions,
   ): Promise<Subscription> {
-    return this.delegate ? this.delegate.subscribe(type, handler, options) : Promise.reject(this.notStarted());
+    return this.delegate
+      ? this.delegate.subscribe(type, handler, options)
+      : Promise.reject(this.notStarted());
   }
 
   unsubscribe(subscription: Subscription | string): Promise<void> {

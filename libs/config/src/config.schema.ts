@@ -100,7 +100,12 @@ export const secretsSchema = z
     refresh_interval: num(3600, 1),
     cache_ttl: num(300, 0),
     retry: z
-      .strictObject({ max_retries: int(3, 0, 20), delay: num(1, 0), factor: num(2, 1), max_delay: num(30, 0) })
+      .strictObject({
+        max_retries: int(3, 0, 20),
+        delay: num(1, 0),
+        factor: num(2, 1),
+        max_delay: num(30, 0),
+      })
       .prefault({}),
     // opossum around Vault / Kubernetes API calls; durations in seconds.
     circuit_breaker: z

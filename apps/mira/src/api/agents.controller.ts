@@ -15,14 +15,12 @@ export class AgentsController {
   @Get()
   list(): { agents: AgentView[] } {
     return {
-      agents: this.registry
-        .list()
-        .map((a) => ({
-          id: a.id,
-          message_types: a.messageTypes,
-          enabled: a.enabled,
-          description: a.description ?? null,
-        })),
+      agents: this.registry.list().map((a) => ({
+        id: a.id,
+        message_types: a.messageTypes,
+        enabled: a.enabled,
+        description: a.description ?? null,
+      })),
     };
   }
 }

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { MESSAGE_BROKER, REPLY_TO_HEADER, type BrokerMessage, type MessageBroker, type Subscription } from '@mira/broker';
+import {
+  MESSAGE_BROKER,
+  REPLY_TO_HEADER,
+  type BrokerMessage,
+  type MessageBroker,
+  type Subscription,
+} from '@mira/broker';
 import { runWithContextFields, setContextFields } from '@mira/logging';
 import { AgentMetrics } from '@mira/metrics';
 import type { AgentMessage, AgentResponse, RoutedResponse } from '../agent.interface';

@@ -252,7 +252,9 @@ describe('MemoryTransport', () => {
     expect(replies.map((r) => r.data)).toEqual([{ for: id }]);
     expect(broker.stats()).toMatchObject({ published: 2, delivered: 2, failed: 0 });
     await broker.stop();
-    expect((await rejection(broker.publish('reply', {}, { [REPLY_TO_HEADER]: id }))).code).toBe('BROKER_STOPPED');
+    expect((await rejection(broker.publish('reply', {}, { [REPLY_TO_HEADER]: id }))).code).toBe(
+      'BROKER_STOPPED',
+    );
   });
 
   it('drain() delivers what is still queued before answering', async () => {

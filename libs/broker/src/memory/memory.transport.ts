@@ -132,16 +132,26 @@ export class MemoryTransport implements MessageBroker {
   // Not `async`: the common path allocates one resolved promise and nothing else it can avoid.
   publish<T>(type: string, data: T, headers?: Record<string, string>): Promise<string> {
     if (typeof type !== 'string' || type.length === 0) {
-      return Promise.reject(new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string'));
+      return Promise.reject(
+        new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string'),
+      );
     }
     if (!this.accepting && (!this.running || headers?.[REPLY_TO_HEADER] === undefined)) {
       return Promise.reject(
-        new BrokerError('BROKER_STOPPED', `Broker is shutting down and no longer accepts messages (type ${type}); retry against another replica`, true),
+        new BrokerError(
+          'BROKER_STOPPED',
+          `Broker is shutting down and no longer accepts messages (type ${type}); retry against another replica`,
+          true,
+        ),
       );
     }
     if (this.queue.length - this.head >= this.options.queueSize) {
       return Promise.reject(
-        new BrokerError('BROKER_QUEUE_FULL', `Broker queue is full (${this.options.queueSize} messages waiting); retry later or raise broker.queue_size`, true),
+        new BrokerError(
+          'BROKER_QUEUE_FULL',
+          `Broker queue is full (${this.options.queueSize} messages waiting); retry later or raise broker.queue_size`,
+          true,
+        ),
       );
     }
     const id = this.idPrefix + ++this.seq;
@@ -308,13 +318,7 @@ export class MemoryTransport implements MessageBroker {
   }
 
   /** @internal called by Delivery when an async handler settles. */
-  settle(
-    ok: boolean,
-    group: string,
-    msg: MemoryMessage<unknown>,
-    started: number,
-    err?: unknown,
-  ): void {
+  settle(ok: boolean, group: string, msg: MemoryMessage<unknown>, started: number, err?: unknown): void {
     this.counters.in_flight--;
     if (ok) {
       this.counters.delivered++;
