@@ -12,7 +12,8 @@ const planBody = JSON.stringify({
 
 async function main() {
   const entry = ensureBuilt({ quiet: true });
-  const app = await startServer([entry], {}, '/healthz');
+  // Rate limiting off: one client IP sending tens of thousands of requests would be throttled (429).
+  const app = await startServer([entry], { MIRA_API__RATE_LIMIT__ENABLED: 'false' }, '/healthz');
   // Capture the exact answers so the baseline sends the same bytes.
   const planJson = await (
     await fetch(`${app.url}/api/v1/messages`, {

@@ -64,7 +64,7 @@ function rawRequest(port: number, headerLines: string[]): Promise<string> {
     socket.on('end', () => resolve(data));
     socket.on('error', reject);
     socket.write(
-      ['GET /healthz/live HTTP/1.1', 'Host: 127.0.0.1', 'Connection: close', ...headerLines, '', ''].join(
+      ['GET /api/v1/agents HTTP/1.1', 'Host: 127.0.0.1', 'Connection: close', ...headerLines, '', ''].join(
         '\r\n',
       ),
     );
@@ -93,7 +93,7 @@ describe('observability: logging and correlation (real app, captured log lines)'
 
   it('writes JSON lines with the standard fields', async () => {
     const mark = capture.lines.length;
-    await request(`${t.url}/healthz/live`, { headers: { 'x-correlation-id': 'fields-1' } });
+    await request(`${t.url}/api/v1/agents`, { headers: { 'x-correlation-id': 'fields-1' } });
     const line = await until('request line', () =>
       capture.since(mark).find((l) => l.correlation_id === 'fields-1' && l.msg === 'request completed'),
     );
@@ -201,7 +201,7 @@ describe('observability: logging and correlation (real app, captured log lines)'
     const port = Number(new URL(t.url).port);
     const junk = 'x'.repeat(10 * 1024);
     for (const value of [junk, 'a b"c', "id'; DROP TABLE", '../../etc/passwd?x=1', 'ünïcode']) {
-      const res = await request(`${t.url}/healthz/live`, { headers: { 'x-correlation-id': value } });
+      const res = await request(`${t.url}/api/v1/agents`, { headers: { 'x-correlation-id': value } });
       const echoed = res.headers.get('x-correlation-id')!;
       expect(echoed).not.toBe(value);
       expect(echoed).toMatch(/^[0-9a-f-]{36}$/);
@@ -226,7 +226,7 @@ describe('observability: logging and correlation (real app, captured log lines)'
     });
     expect(byTrace.status).toBe(400);
     expect(byTrace.headers.get('x-correlation-id')).toBe(trace);
-    const badTrace = await request(`${t.url}/healthz/live`, { headers: { traceparent: 'garbage' } });
+    const badTrace = await request(`${t.url}/api/v1/agents`, { headers: { traceparent: 'garbage' } });
     expect(badTrace.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -236,33 +236,63 @@ describe('observability: logging and correlation (real app, captured log lines)'
     registry.register(secret);
     try {
       const mark = capture.lines.length;
-      await request(`${t.url}/healthz/live`, {
+      await request(`${t.url}/api/v1/agents`, {
         headers: {
           'x-correlation-id': 'redact-1',
           authorization: 'Bearer top-secret-token',
           'x-api-key': 'key-123456',
           cookie: 'session=abcdef',
-          'x-echo': `prefix-${secret}-suffix`,
+          referer: `https://example.test/prefix-${secret}-suffix`,
         },
       });
       runWithCorrelation(() => new Logger('SecretsTest').log(`connected with token ${secret}`), 'redact-2');
       const reqLine = await until('request line', () =>
         capture.since(mark).find((l) => l.correlation_id === 'redact-1' && l.msg === 'request completed'),
       );
-      expect(reqLine.req.headers.authorization).toBe('[REDACTED]');
-      expect(reqLine.req.headers['x-api-key']).toBe('[REDACTED]');
-      expect(reqLine.req.headers.cookie).toBe('[REDACTED]');
-      expect(reqLine.req.headers['x-echo']).toBe('prefix-[REDACTED]-suffix');
+      // Credential headers never reach the access line (allow-listed headers only)...
+      expect(reqLine.req.headers).not.toHaveProperty('authorization');
+      expect(reqLine.req.headers).not.toHaveProperty('x-api-key');
+      expect(reqLine.req.headers).not.toHaveProperty('cookie');
+      // ...and a registered secret value is masked inside any logged value.
+      expect(reqLine.req.headers.referer).toBe('https://example.test/prefix-[REDACTED]-suffix');
+      // Hand-written log objects: credential headers and known sensitive fields are redacted.
+      runWithCorrelation(
+        () =>
+          new Logger('RedactTest').log({
+            msg: 'outbound call',
+            headers: { authorization: 'Bearer hand-logged-token' },
+            password: 'pw-123456',
+            nested: { token: 'tok-987654' },
+          }),
+        'redact-3',
+      );
+      const handLine = await until('hand-written line', () =>
+        capture.since(mark).find((l) => l.correlation_id === 'redact-3'),
+      );
+      expect(handLine.headers.authorization).toBe('[REDACTED]');
+      expect(handLine.password).toBe('[REDACTED]');
+      expect(handLine.nested.token).toBe('[REDACTED]');
       const msgLine = await until('message line', () =>
         capture.since(mark).find((l) => l.correlation_id === 'redact-2'),
       );
       expect(msgLine.msg).toBe('connected with token [REDACTED]');
       const written = capture.raw.slice(mark).join('\n');
-      for (const s of [secret, 'top-secret-token', 'key-123456', 'session=abcdef'])
+      for (const s of [secret, 'top-secret-token', 'key-123456', 'session=abcdef', 'hand-logged-token', 'pw-123456', 'tok-987654'])
         expect(written).not.toContain(s);
     } finally {
       registry.unregister(secret);
     }
+  });
+
+  it('writes no access line and opens no correlation scope for probe paths (logging.access_log_exclude)', async () => {
+    const mark = capture.lines.length;
+    const probe = await request(`${t.url}/healthz/live`, { headers: { 'x-correlation-id': 'probe-1' } });
+    expect(probe.status).toBe(200);
+    await request(`${t.url}/api/v1/agents`, { headers: { 'x-correlation-id': 'after-probe-1' } });
+    await until('the later request line', () =>
+      capture.since(mark).find((l) => l.correlation_id === 'after-probe-1' && l.msg === 'request completed'),
+    );
+    expect(capture.since(mark).filter((l) => l.correlation_id === 'probe-1' || l.req?.url === '/healthz/live')).toEqual([]);
   });
 
   it('applies a logging.level change from config without a restart', async () => {
@@ -273,7 +303,7 @@ describe('observability: logging and correlation (real app, captured log lines)'
         env: {},
         overrides: { ...store.current, logging: { ...store.current.logging, level } },
       });
-    const requestLine = async (id: string, path = '/healthz/live') => {
+    const requestLine = async (id: string, path = '/api/v1/agents') => {
       const mark = capture.lines.length;
       await request(`${t.url}${path}`, { headers: { 'x-correlation-id': id } });
       // A marker line written after the request: once it is there, the request line would be too.

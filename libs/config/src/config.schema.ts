@@ -57,6 +57,12 @@ export const loggingSchema = z
       .default('info'),
     json: bool(true),
     file: z.string().nullable().default(null),
+    /**
+     * Paths without an access-log line or correlation scope: probes hit these every few
+     * seconds per pod, and logging each hit drowns the useful lines (and costs the probes).
+     * `/x` matches exactly, `/x/*` everything below.
+     */
+    access_log_exclude: list(['/healthz', '/healthz/*', '/metrics']),
   })
   .prefault({});
 

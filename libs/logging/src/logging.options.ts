@@ -31,6 +31,14 @@ import type { RedactionRegistry } from './redaction/redaction.registry';
 /** Every path, every method: the form path-to-regexp v8 (@fastify/middie) accepts. */
 export const CATCH_ALL_ROUTE = { path: '{*path}', method: RequestMethod.ALL };
 
+/** `logging.access_log_exclude` entries (`/x` exact, `/x/*` prefix) as Nest route exclusions. */
+export function excludedRoutes(paths: readonly string[]): { path: string; method: RequestMethod }[] {
+  return paths.map((p) => ({
+    path: p.replace(/^\/+/, '').replace(/\/\*$/, '/{*path}'),
+    method: RequestMethod.ALL,
+  }));
+}
+
 export interface LoggerBuildDeps {
   redaction: RedactionRegistry;
   /** Replaces stdout (tests capture lines through it). */
@@ -119,12 +127,51 @@ export function withSafeIdHeaders<T extends { headers?: Record<string, unknown> 
   return { ...req, headers };
 }
 
+/**
+ * Request headers worth an access-log line. An allow-list, not a deny-list: credential headers
+ * (authorization, x-api-key, cookies, and any custom one) never reach the line, and the line
+ * stays small.
+ */
+export const ACCESS_LOG_HEADERS: readonly string[] = [
+  'host',
+  'user-agent',
+  'content-type',
+  'content-length',
+  'accept',
+  'referer',
+  'x-forwarded-for',
+  CORRELATION_HEADER,
+  REQUEST_ID_HEADER,
+  TRACEPARENT_HEADER,
+];
+
+interface SerializedRequest {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  remoteAddress?: string;
+  headers?: Record<string, unknown>;
+}
+
+/** The access line's `req`: id, method, url, client address and the allow-listed headers. */
+export function accessLogRequest(req: SerializedRequest): SerializedRequest {
+  const headers: Record<string, unknown> = {};
+  const h = req.headers ?? {};
+  for (const name of ACCESS_LOG_HEADERS) if (h[name] !== undefined) headers[name] = h[name];
+  return withSafeIdHeaders({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress, headers });
+}
+
+/** The access line's `res`: the status (response headers are ours, and large: CSP, HSTS...). */
+export function accessLogResponse(res: { statusCode?: number }): { statusCode?: number } {
+  return { statusCode: res.statusCode };
+}
+
 /** nestjs-pino params: one line per request, the correlation id as the request id. */
 export function buildLoggerParams(logging: MiraConfig['logging'], deps: LoggerBuildDeps): Params {
   const options: PinoHttpOptions = {
     ...buildPinoOptions(logging, deps),
     genReqId: (req: IncomingMessage) => correlationIdForRequest(req),
-    serializers: { req: withSafeIdHeaders },
+    serializers: { req: accessLogRequest, res: accessLogResponse },
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
       err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
   };
@@ -132,5 +179,6 @@ export function buildLoggerParams(logging: MiraConfig['logging'], deps: LoggerBu
     pinoHttp: [options, buildDestination(logging, deps) as DestinationStream],
     // nestjs-pino's default catch-all ('{/*splat}') matches nothing under the Fastify adapter here.
     forRoutes: [CATCH_ALL_ROUTE],
+    ...(logging.access_log_exclude.length ? { exclude: excludedRoutes(logging.access_log_exclude) } : {}),
   };
 }

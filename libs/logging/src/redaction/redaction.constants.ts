@@ -32,6 +32,8 @@ const SENSITIVE_FIELDS = [
  * serializers, plus known sensitive field names at the top level and one level down.
  */
 export const REDACT_PATHS: string[] = [
-  ...SENSITIVE_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `res.headers["${h}"]`, `headers["${h}"]`]),
+  // Access lines carry allow-listed request headers only (logging.options ACCESS_LOG_HEADERS) and
+  // no response headers; these paths cover request and header objects logged by hand.
+  ...SENSITIVE_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `headers["${h}"]`]),
   ...SENSITIVE_FIELDS.flatMap((f) => [`${f}`, `*.${f}`]),
 ];
