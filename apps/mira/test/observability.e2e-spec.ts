@@ -277,7 +277,15 @@ describe('observability: logging and correlation (real app, captured log lines)'
       );
       expect(msgLine.msg).toBe('connected with token [REDACTED]');
       const written = capture.raw.slice(mark).join('\n');
-      for (const s of [secret, 'top-secret-token', 'key-123456', 'session=abcdef', 'hand-logged-token', 'pw-123456', 'tok-987654'])
+      for (const s of [
+        secret,
+        'top-secret-token',
+        'key-123456',
+        'session=abcdef',
+        'hand-logged-token',
+        'pw-123456',
+        'tok-987654',
+      ])
         expect(written).not.toContain(s);
     } finally {
       registry.unregister(secret);
@@ -292,7 +300,9 @@ describe('observability: logging and correlation (real app, captured log lines)'
     await until('the later request line', () =>
       capture.since(mark).find((l) => l.correlation_id === 'after-probe-1' && l.msg === 'request completed'),
     );
-    expect(capture.since(mark).filter((l) => l.correlation_id === 'probe-1' || l.req?.url === '/healthz/live')).toEqual([]);
+    expect(
+      capture.since(mark).filter((l) => l.correlation_id === 'probe-1' || l.req?.url === '/healthz/live'),
+    ).toEqual([]);
   });
 
   it('applies a logging.level change from config without a restart', async () => {

@@ -33,5 +33,6 @@ export { CorrelationMiddleware } from './correlation/correlation.middleware';
 export { withCorrelationHeaders, correlationInterceptor } from './correlation/outbound-http';
 export { RedactionRegistry } from './redaction/redaction.registry';
 export { RedactionModule } from './redaction/redaction.module';
-export { REDACT_PATHS, REDACTED } from './redaction/redaction.constants';
+export { REDACTED, SENSITIVE_FIELDS, SENSITIVE_HEADERS } from './redaction/redaction.constants';
+export { redactSensitive } from './redaction/redact-sensitive';
 export { buildPinoOptions, buildLoggerParams, buildDestination, correlationMixin } from './logging.options';

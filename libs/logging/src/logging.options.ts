@@ -25,7 +25,7 @@ import {
   TRACEPARENT_HEADER,
 } from './logging.constants';
 import { LoggingError } from './logging.error';
-import { REDACT_PATHS, REDACTED } from './redaction/redaction.constants';
+import { redactSensitive } from './redaction/redact-sensitive';
 import type { RedactionRegistry } from './redaction/redaction.registry';
 
 /** Every path, every method: the form path-to-regexp v8 (@fastify/middie) accepts. */
@@ -62,9 +62,12 @@ export function buildPinoOptions(logging: MiraConfig['logging'], deps: LoggerBui
     base: { service: SERVICE_NAME, version: SERVICE_VERSION, pid: process.pid, hostname: hostname() },
     timestamp: stdTimeFunctions.isoTime,
     messageKey: 'msg',
-    formatters: { level: (label: string) => ({ level: label }) },
+    formatters: {
+      level: (label: string) => ({ level: label }),
+      log: redactSensitive,
+      bindings: redactSensitive,
+    },
     mixin: correlationMixin,
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
     // Registered secret values are masked on the final line, whatever field or message holds them.
     hooks: { streamWrite: (line: string) => redaction.mask(line) },
   };
@@ -158,7 +161,13 @@ export function accessLogRequest(req: SerializedRequest): SerializedRequest {
   const headers: Record<string, unknown> = {};
   const h = req.headers ?? {};
   for (const name of ACCESS_LOG_HEADERS) if (h[name] !== undefined) headers[name] = h[name];
-  return withSafeIdHeaders({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress, headers });
+  return withSafeIdHeaders({
+    id: req.id,
+    method: req.method,
+    url: req.url,
+    remoteAddress: req.remoteAddress,
+    headers,
+  });
 }
 
 /** The access line's `res`: the status (response headers are ours, and large: CSP, HSTS...). */

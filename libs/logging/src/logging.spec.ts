@@ -149,7 +149,10 @@ describe('redaction', () => {
       },
     });
     const log = pino(
-      buildPinoOptions({ level: 'info', json: true, file: null, access_log_exclude: [] }, { redaction: registry }),
+      buildPinoOptions(
+        { level: 'info', json: true, file: null, access_log_exclude: [] },
+        { redaction: registry },
+      ),
       stream,
     );
     return { log, lines };

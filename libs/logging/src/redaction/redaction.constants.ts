@@ -2,7 +2,7 @@
 export const REDACTED = '[REDACTED]';
 
 /** Request/response headers that carry credentials. */
-const SENSITIVE_HEADERS = [
+export const SENSITIVE_HEADERS: readonly string[] = [
   'authorization',
   'proxy-authorization',
   'x-api-key',
@@ -11,8 +11,8 @@ const SENSITIVE_HEADERS = [
   'x-vault-token',
 ];
 
-/** Field names that hold credentials wherever they appear (one or two levels deep, and top level). */
-const SENSITIVE_FIELDS = [
+/** Field names that hold credentials wherever they appear (top level and one level down). */
+export const SENSITIVE_FIELDS: readonly string[] = [
   'password',
   'passwd',
   'token',
@@ -25,15 +25,4 @@ const SENSITIVE_FIELDS = [
   'apiKey',
   'private_key',
   'authorization',
-];
-
-/**
- * pino `redact` paths (compiled once by fast-redact). Headers of the request/response
- * serializers, plus known sensitive field names at the top level and one level down.
- */
-export const REDACT_PATHS: string[] = [
-  // Access lines carry allow-listed request headers only (logging.options ACCESS_LOG_HEADERS) and
-  // no response headers; these paths cover request and header objects logged by hand.
-  ...SENSITIVE_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `headers["${h}"]`]),
-  ...SENSITIVE_FIELDS.flatMap((f) => [`${f}`, `*.${f}`]),
 ];
