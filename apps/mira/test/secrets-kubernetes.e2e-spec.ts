@@ -53,6 +53,11 @@ describe('Kubernetes backend against a TLS test API server (real @kubernetes/cli
 
   it('watch: an updated Secret rotates the cached value and the config key', async () => {
     await until(() => k8s.watchCount() > 0, 'the watch to connect');
+    // Named watches only (fieldSelector), so a Role restricted by resourceNames allows them.
+    const watches = k8s.requests.filter((r) => r.watch);
+    expect(watches.length).toBeGreaterThan(0);
+    expect(watches.every((r) => r.fieldSelector?.startsWith('metadata.name='))).toBe(true);
+    expect(watches.map((r) => r.fieldSelector)).toContain('metadata.name=mira-api');
     const rotated = `api-key-${randomUUID()}`;
     recordSecretValues(rotated);
     const seen: string[] = [];
@@ -64,12 +69,58 @@ describe('Kubernetes backend against a TLS test API server (real @kubernetes/cli
     );
     expect(seen).toContain('mira-api:key');
     const health = (await request(`${app.url}/healthz`)).body.checks.secrets;
+    expect(health.watching).toContain('mira-api');
     expect(health).toMatchObject({
       status: 'healthy',
       mode: 'in-cluster',
       namespace: 'mira-ns',
       circuit: 'closed',
     });
+  });
+});
+
+describe('Kubernetes backend under a Role restricted to named Secrets (resourceNames)', () => {
+  if (LIVE) return;
+  let k8s: K8sTestServer;
+  let app: TestApp;
+  const apiKey = `api-key-${randomUUID()}`;
+
+  beforeAll(async () => {
+    k8s = await K8sTestServer.start('mira-ns');
+    k8s.allowedNames = new Set(['mira-api']);
+    k8s.setSecret('mira-ns', 'mira-api', { key: apiKey });
+    recordSecretValues(apiKey, k8s.token);
+    app = await startTestApp({
+      env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(k8s.port) },
+      overrides: {
+        secrets: {
+          backend: 'kubernetes',
+          retry: { delay: 0.01 },
+          kubernetes: { service_account_dir: k8s.serviceAccountDir, watch: true },
+        },
+        webhooks: { deploy: { secret: 'secret://mira-api:key' } },
+      },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await k8s?.stop();
+  });
+
+  it('watches only the Secrets it read, by name, and rotation still flows; no forbidden watch', async () => {
+    await until(() => k8s.watchCount() > 0, 'the named watch to connect');
+    const rotated = `api-key-${randomUUID()}`;
+    recordSecretValues(rotated);
+    k8s.setSecret('mira-ns', 'mira-api', { key: rotated });
+    await until(
+      () => app.app.get(ConfigStore).get('webhooks').deploy.secret === rotated,
+      'config re-resolved',
+    );
+    const health = (await request(`${app.url}/healthz`)).body.checks.secrets;
+    expect(health).toMatchObject({ status: 'healthy', watching: ['mira-api'] });
+    expect(
+      k8s.requests.filter((r) => r.watch).every((r) => r.fieldSelector === 'metadata.name=mira-api'),
+    ).toBe(true);
   });
 });
 

@@ -13,9 +13,20 @@ import { join } from 'node:path';
  */
 export class K8sTestServer {
   readonly secrets = new Map<string, Record<string, string>>();
-  readonly requests: { path: string; auth: string | undefined; watch: boolean }[] = [];
+  readonly requests: {
+    path: string;
+    auth: string | undefined;
+    watch: boolean;
+    fieldSelector: string | null;
+  }[] = [];
   denied = new Set<string>();
-  private readonly watchers = new Set<{ ns: string; res: ServerResponse }>();
+  private readonly watchers = new Set<{ ns: string; name: string | null; res: ServerResponse }>();
+  /**
+   * When set, emulates a Role with `resourceNames`: get and watch are allowed for these names
+   * only, and a watch must name its Secret with `fieldSelector=metadata.name=<name>` (a watch of
+   * the whole collection is forbidden, as the API server's RBAC authorizer decides).
+   */
+  allowedNames: Set<string> | null = null;
   private version = 1;
 
   private constructor(
@@ -110,7 +121,7 @@ export class K8sTestServer {
     this.secrets.set(`${ns}/${name}`, encoded);
     this.version++;
     for (const w of this.watchers)
-      if (w.ns === ns)
+      if (w.ns === ns && (w.name === null || w.name === name))
         w.res.write(
           `${JSON.stringify({ type: exists ? 'MODIFIED' : 'ADDED', object: this.object(ns, name, encoded) })}\n`,
         );
@@ -139,13 +150,18 @@ export class K8sTestServer {
   private handle(rawUrl: string, auth: string | undefined, res: ServerResponse): void {
     const url = new URL(rawUrl, 'https://k8s');
     const watch = url.searchParams.get('watch') === 'true';
-    this.requests.push({ path: url.pathname, auth, watch });
+    this.requests.push({
+      path: url.pathname,
+      auth,
+      watch,
+      fieldSelector: url.searchParams.get('fieldSelector'),
+    });
     if (auth !== `Bearer ${this.token}`) return status(res, 401, 'Unauthorized', 'Unauthorized');
     const one = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(url.pathname);
     const list = /^\/api\/v1\/namespaces\/([^/]+)\/secrets$/.exec(url.pathname);
     if (one && !watch) {
       const [, ns, name] = one;
-      if (this.denied.has(name))
+      if (this.denied.has(name) || (this.allowedNames && !this.allowedNames.has(name)))
         return status(
           res,
           403,
@@ -157,9 +173,18 @@ export class K8sTestServer {
       return json(res, 200, this.object(ns, name, data));
     }
     if (list && watch) {
+      const selector = /^metadata\.name=(.+)$/.exec(url.searchParams.get('fieldSelector') ?? '');
+      const name = selector ? selector[1] : null;
+      if (this.allowedNames && (name === null || !this.allowedNames.has(name)))
+        return status(
+          res,
+          403,
+          'Forbidden',
+          `secrets${name ? ` "${name}"` : ''} is forbidden: User cannot watch resource "secrets" in API group "" in the namespace "${list[1]}"`,
+        );
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
       res.flushHeaders();
-      const entry = { ns: list[1], res };
+      const entry = { ns: list[1], name, res };
       this.watchers.add(entry);
       res.on('close', () => this.watchers.delete(entry));
       return;

@@ -25,9 +25,13 @@ export class KubernetesSecretsBackend implements SecretsBackend {
   private namespace = 'default';
   private breaker!: SecretsCircuitBreaker;
   private logger!: LoggerService;
-  private watchAbort: AbortController | null = null;
-  private watchTimer: NodeJS.Timeout | null = null;
-  private watching = false;
+  /** One watch per Secret read so far (RBAC `resourceNames` only authorises named watches). */
+  private readonly watches = new Map<
+    string,
+    { abort: AbortController | null; timer: NodeJS.Timeout | null; live: boolean }
+  >();
+  private watchFactory: (() => Watch) | null = null;
+  private notify: ((name: string) => void) | null = null;
   private watchError: string | null = null;
   private closed = false;
   private mode: 'kubeconfig' | 'in-cluster' | 'default' = 'default';
@@ -82,7 +86,11 @@ export class KubernetesSecretsBackend implements SecretsBackend {
       context.reportCircuit,
     );
     context.reportCircuit(this.breaker.state);
-    if (cfg.watch) this.startWatch(new k8s.Watch(this.kc), context.notifyChanged);
+    if (cfg.watch) {
+      const watch = new k8s.Watch(this.kc);
+      this.watchFactory = () => watch;
+      this.notify = context.notifyChanged;
+    }
   }
 
   async read(name: string, key: string | undefined): Promise<string | undefined> {
@@ -108,6 +116,7 @@ export class KubernetesSecretsBackend implements SecretsBackend {
         { transient: isTransient(err), status, cause: err },
       );
     }
+    if (this.watchFactory && !this.watches.has(name)) this.startWatch(name);
     const data = secret.data ?? {};
     const keys = Object.keys(data);
     const field = key ?? (keys.length === 1 ? keys[0] : undefined);
@@ -129,43 +138,53 @@ export class KubernetesSecretsBackend implements SecretsBackend {
       circuit,
       mode: this.mode,
       namespace: this.namespace,
-      watching: this.watching,
+      watching: [...this.watches].filter(([, w]) => w.live).map(([n]) => n),
     };
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.watchTimer) clearTimeout(this.watchTimer);
-    this.watchAbort?.abort();
+    for (const w of this.watches.values()) {
+      if (w.timer) clearTimeout(w.timer);
+      w.abort?.abort();
+    }
     this.breaker?.shutdown();
   }
 
-  private startWatch(watch: Watch, notify: (name: string) => void): void {
-    if (this.closed) return;
+  /**
+   * Watches one Secret with `fieldSelector=metadata.name=<name>`: a Role restricted to named
+   * Secrets (`resourceNames`) authorises exactly this, while a watch of the whole collection
+   * would be forbidden. Restarts after a drop; any event re-reads the Secret.
+   */
+  private startWatch(name: string): void {
+    if (this.closed || !this.watchFactory || !this.notify) return;
+    const notify = this.notify;
+    const entry = this.watches.get(name) ?? { abort: null, timer: null, live: false };
+    this.watches.set(name, entry);
     const restart = (err: unknown) => {
-      this.watching = false;
+      entry.live = false;
       if (this.closed) return;
       if (err && (err as Error).name !== 'AbortError') {
-        this.watchError = brief(err);
-        this.logger.warn?.(`Kubernetes secret watch ended: ${this.watchError}; restarting`);
+        this.watchError = `${name}: ${brief(err)}`;
+        this.logger.warn?.(`Kubernetes watch of secret ${name} ended: ${brief(err)}; restarting`);
       }
-      this.watchTimer = setTimeout(() => this.startWatch(watch, notify), WATCH_RESTART_MS);
-      this.watchTimer.unref();
+      entry.timer = setTimeout(() => this.startWatch(name), WATCH_RESTART_MS);
+      entry.timer.unref();
     };
-    watch
+    this.watchFactory()
       .watch(
         `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/secrets`,
-        {},
+        { fieldSelector: `metadata.name=${name}` },
         (_type: string, obj: { metadata?: { name?: string } }) => {
-          this.watching = true;
+          entry.live = true;
           this.watchError = null;
           if (obj?.metadata?.name) notify(obj.metadata.name);
         },
         restart,
       )
       .then((controller: AbortController) => {
-        this.watchAbort = controller;
-        if (!this.closed) this.watching = true;
+        entry.abort = controller;
+        if (!this.closed) entry.live = true;
       })
       .catch(restart);
   }
