@@ -102,13 +102,13 @@ describe('configuration hot reload (real app over HTTP)', () => {
     // At `warn`, successful requests (logged at info) leave no line.
     await request(`${t.url}/healthz`);
     const isRequestLine = (l: { level: string; req?: { url?: string } }) =>
-      l.level === 'info' && l.req?.url === '/healthz/ready';
-    await request(`${t.url}/healthz/ready`);
+      l.level === 'info' && l.req?.url === '/api/v1/agents';
+    await request(`${t.url}/api/v1/agents`);
     expect(logLines().filter(isRequestLine)).toHaveLength(0);
 
     kubeletWrite(dir, { 'mira.yaml': configYaml(100000, 'info') });
     await until('the reload', health, (c) => c.reloads.ok === 2);
-    await request(`${t.url}/healthz/ready`);
+    await request(`${t.url}/api/v1/agents`);
     await until(
       'an info request line in the output',
       async () => logLines().filter(isRequestLine),

@@ -24,7 +24,8 @@ describe('docs/configuration.md', () => {
       env: ['MIRA_AGENTS__<AGENT_ID>__ENABLED'],
       live: true,
     });
-    expect(documented.get('features.<feature>')).toMatchObject({ default: false, live: false });
+    expect(documented.get('features.<feature>')).toMatchObject({ default: false, live: true });
+    expect(documented.get('api.cors_origins')).toMatchObject({ live: false });
   });
 
   it('lists named, generic and fallback variables, and the reload policy', () => {

@@ -187,6 +187,19 @@ describe('ConfigStore', () => {
     expect(all).toHaveLength(2);
   });
 
+  it('a re-resolved snapshot (secret rotation) emits changes but neither counts as a reload nor hides a failure', () => {
+    const store = new ConfigStore(loadConfig({ file: null, env: {} }));
+    store.markFailed('Invalid configuration: server.port: too big');
+    const seen: string[] = [];
+    store.onChange((e) => seen.push(...e.changes.map((c) => c.path)));
+    store.replace(
+      loadConfig({ file: null, env: {}, overrides: { webhooks: { github: { secret: 'rotated' } } } }),
+      { source: 'resolved' },
+    );
+    expect(seen).toContain('webhooks.github.secret');
+    expect(store.status()).toMatchObject({ status: 'degraded', reloads: { ok: 0, failed: 1 } });
+  });
+
   it('records failures as degraded and recovers on the next good swap', () => {
     const store = new ConfigStore(loadConfig({ file: null, env: {} }));
     store.markFailed('Invalid configuration: governance.financial_threshold: expected number');

@@ -16,6 +16,21 @@ describe('reload policy', () => {
     expect(isLiveReloadable('agents.governance_agent.other')).toBe(false);
   });
 
+  it('treats the edge settings that are read per request or subscribed to as live', () => {
+    for (const path of [
+      'api.keys',
+      'api.auth',
+      'api.protect_metrics',
+      'api.rate_limit.limit',
+      'api.webhook_rate_limit.enabled',
+      'webhooks.github.secret',
+      'webhooks.github.enabled',
+      'features.new_dashboard',
+    ])
+      expect({ path, live: isLiveReloadable(path) }).toEqual({ path, live: true });
+    expect(isLiveReloadable('api.cors_origins')).toBe(false);
+  });
+
   it('applies live keys and keeps the running value of restart-only keys', () => {
     const running = load({ server: { port: 3000 } });
     const desired = load({
@@ -34,17 +49,18 @@ describe('reload policy', () => {
     expect(Object.isFrozen(plan.config.broker)).toBe(true);
   });
 
-  it('drops a restart-only subtree that did not exist in the running config', () => {
+  it('drops a restart-only key that did not exist in the running config (live siblings still apply)', () => {
     const running = load({});
-    const desired = load({ webhooks: { github: { secret: 'x' } } });
+    const desired = load({ agents: { extra_agent: { mode: 'x' } } });
     const plan = planReload(running, desired);
-    expect(plan.config.webhooks).toEqual({});
-    expect(plan.pendingRestart).toContain('webhooks.github.secret');
+    expect(plan.config.agents).toEqual({ extra_agent: { enabled: true } });
+    expect(plan.pendingRestart).toEqual(['agents.extra_agent.mode']);
   });
 
-  it('puts back a restart-only subtree that the new file removed', () => {
-    const running = load({ webhooks: { github: { secret: 'x' } } });
+  it('puts back a restart-only key that the new file removed', () => {
+    const running = load({ agents: { extra_agent: { mode: 'x' } } });
     const plan = planReload(running, load({}));
-    expect(plan.config.webhooks).toEqual(running.webhooks);
+    expect(plan.config.agents).toEqual({ extra_agent: { mode: 'x' } });
+    expect(plan.pendingRestart).toEqual(['agents.extra_agent.mode']);
   });
 });

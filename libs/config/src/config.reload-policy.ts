@@ -18,6 +18,21 @@ export const LIVE_RELOAD_RULES: readonly LiveReloadRule[] = [
   { pattern: 'agents.*.enabled', appliedBy: 'AgentRegistry (read on every route)' },
   { pattern: 'broker.queue_size', appliedBy: 'BrokerService.reconfigure' },
   { pattern: 'config.debounce_ms', appliedBy: 'ConfigReloadService (next file event)' },
+  {
+    pattern: 'api.keys',
+    appliedBy: 'ApiKeyService (config change subscription; old keys kept for the grace window)',
+  },
+  { pattern: 'api.auth', appliedBy: 'ApiKeyService (read on every request)' },
+  { pattern: 'api.rotation_grace_seconds', appliedBy: 'ApiKeyService (next key change)' },
+  { pattern: 'api.protect_metrics', appliedBy: 'ApiKeyGuard (read on every request)' },
+  { pattern: 'api.rate_limit.*', appliedBy: 'EdgeThrottlerGuard (read on every request)' },
+  { pattern: 'api.webhook_rate_limit.*', appliedBy: 'EdgeThrottlerGuard (read on every request)' },
+  {
+    pattern: 'webhooks.*.*',
+    appliedBy:
+      'WebhooksService / WebhookSecretsService (per delivery; rotated secrets kept for the grace window)',
+  },
+  { pattern: 'features.*', appliedBy: 'FeatureFlagsService (read on every check)' },
 ];
 
 function matches(pattern: string, path: string): boolean {

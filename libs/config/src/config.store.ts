@@ -90,20 +90,33 @@ export class ConfigStore {
    * Swaps in a new snapshot and notifies listeners; returns the changed keys. `pendingRestart`
    * lists keys whose file value differs from the running one but needs a restart (paths only).
    */
-  replace(next: LoadedConfig, meta: { pendingRestart?: readonly string[] } = {}): ConfigChange[] {
+  replace(
+    next: LoadedConfig,
+    meta: {
+      pendingRestart?: readonly string[];
+      /**
+       * `reload` (default): a new file/env load; it counts as a reload and clears a failed state.
+       * `resolved`: the same config with references re-resolved (start-up, secret rotation); it
+       * neither counts as a reload nor hides a failed file reload.
+       */
+      source?: 'reload' | 'resolved';
+    } = {},
+  ): ConfigChange[] {
     const previous = this.snapshot;
     const changes = diffPaths(previous, next.config);
     this.loaded = next;
     this.snapshot = next.config;
-    this.state = {
-      ...this.state,
-      status: 'healthy',
-      reason: null,
-      file: next.file,
-      loaded_at: new Date().toISOString(),
-      reloads: { ...this.state.reloads, ok: this.state.reloads.ok + 1 },
-      pending_restart: [...(meta.pendingRestart ?? this.state.pending_restart)],
-    };
+    if (meta.source !== 'resolved') {
+      this.state = {
+        ...this.state,
+        status: 'healthy',
+        reason: null,
+        file: next.file,
+        loaded_at: new Date().toISOString(),
+        reloads: { ...this.state.reloads, ok: this.state.reloads.ok + 1 },
+        pending_restart: [...(meta.pendingRestart ?? this.state.pending_restart)],
+      };
+    }
     if (changes.length > 0) this.emit({ changes, previous, current: next.config });
     return changes;
   }

@@ -43,7 +43,10 @@ export class SecretsConfigResolver implements ConfigValueResolver, OnModuleInit,
     }
     // Throws a ConfigError naming the key and the reference: Nest init fails and main.ts exits 1.
     const resolved = await this.store.resolve(current);
-    this.store.replace({ config: resolved, file: this.store.file, hash: this.store.hash });
+    this.store.replace(
+      { config: resolved, file: this.store.file, hash: this.store.hash },
+      { source: 'resolved' },
+    );
     this.logger.log(`Resolved ${this.sites.length} secret reference(s) in the configuration`);
   }
 
@@ -86,7 +89,10 @@ export class SecretsConfigResolver implements ConfigValueResolver, OnModuleInit,
     if (!this.store || !this.raw || this.referencesTo(name, key).length === 0) return;
     try {
       const resolved = await this.store.resolve(this.raw);
-      const changes = this.store.replace({ config: resolved, file: this.store.file, hash: this.store.hash });
+      const changes = this.store.replace(
+        { config: resolved, file: this.store.file, hash: this.store.hash },
+        { source: 'resolved' },
+      );
       this.logger.log(
         `${formatRef(name, key)} rotated: config keys ${changes.map((c) => c.path).join(', ') || '(none)'} updated`,
       );
