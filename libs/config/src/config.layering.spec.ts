@@ -188,7 +188,9 @@ describe('ConfigStore', () => {
   });
 
   it('a re-resolved snapshot (secret rotation) emits changes but neither counts as a reload nor hides a failure', () => {
-    const store = new ConfigStore(loadConfig({ file: null, env: {} }));
+    const store = new ConfigStore(
+      loadConfig({ file: null, env: {}, overrides: { webhooks: { github: { secret: 'old' } } } }),
+    );
     store.markFailed('Invalid configuration: server.port: too big');
     const seen: string[] = [];
     store.onChange((e) => seen.push(...e.changes.map((c) => c.path)));
