@@ -5,30 +5,8 @@ require('reflect-metadata');
 const { EventEmitter } = require('node:events');
 const { report } = require('./lib/harness');
 
-// The transport is TypeScript: load it through @swc/core's require hook equivalent.
-const { transformSync } = require('@swc/core');
-const Module = require('node:module');
-const { readFileSync } = require('node:fs');
-const swcrc = JSON.parse(readFileSync(require('node:path').join(__dirname, '../.swcrc'), 'utf8'));
-delete swcrc.$schema;
-require.extensions['.ts'] = (mod, filename) => {
-  const { code } = transformSync(readFileSync(filename, 'utf8'), {
-    ...swcrc,
-    filename,
-    swcrc: false,
-    sourceMaps: false,
-  });
-  mod._compile(code, filename);
-};
-const origResolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  const m = /^@mira\/([a-z-]+)$/.exec(request);
-  return origResolve.call(
-    this,
-    m ? require('node:path').join(__dirname, `../libs/${m[1]}/src/index.ts`) : request,
-    ...rest,
-  );
-};
+// The transport is TypeScript: compiled on the fly by the project's require hook.
+require('../scripts/ts-register');
 const { MemoryTransport } = require('../libs/broker/src/memory/memory.transport.ts');
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000);

@@ -8,26 +8,9 @@ require('reflect-metadata');
 const fs = require('node:fs');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
-const Module = require('node:module');
-const { transformSync } = require('@swc/core');
 
 const root = join(__dirname, '..');
-const swcrc = JSON.parse(fs.readFileSync(join(root, '.swcrc'), 'utf8'));
-delete swcrc.$schema;
-require.extensions['.ts'] = (mod, filename) => {
-  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
-    ...swcrc,
-    filename,
-    swcrc: false,
-    sourceMaps: false,
-  });
-  mod._compile(code, filename);
-};
-const origResolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  const m = /^@mira\/([a-z-]+)$/.exec(request);
-  return origResolve.call(this, m ? join(root, `libs/${m[1]}/src/index.ts`) : request, ...rest);
-};
+require('../scripts/ts-register');
 const { Logger } = require('@nestjs/common');
 const src = join(root, 'libs/config/src');
 const { ConfigStore } = require(join(src, 'config.store.ts'));

@@ -5,29 +5,10 @@
 //  2. scaling: a pre-filled stream consumed by one, then two consumer processes (one group).
 // Usage: node bench/redis-broker.js   (BENCH_MESSAGES, BENCH_ROUNDS, BENCH_SCALE_MESSAGES, BENCH_WORK_US)
 require('reflect-metadata');
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
 const { spawn } = require('node:child_process');
-const Module = require('node:module');
-const { transformSync } = require('@swc/core');
 
 // The transport is TypeScript: compile on require with the repo's .swcrc (as bench/broker.js does).
-const swcrc = JSON.parse(readFileSync(join(__dirname, '../.swcrc'), 'utf8'));
-delete swcrc.$schema;
-require.extensions['.ts'] = (mod, filename) => {
-  const { code } = transformSync(readFileSync(filename, 'utf8'), {
-    ...swcrc,
-    filename,
-    swcrc: false,
-    sourceMaps: false,
-  });
-  mod._compile(code, filename);
-};
-const origResolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  const m = /^@mira\/([a-z-]+)$/.exec(request);
-  return origResolve.call(this, m ? join(__dirname, `../libs/${m[1]}/src/index.ts`) : request, ...rest);
-};
+require('../scripts/ts-register');
 const { Logger } = require('@nestjs/common');
 const { Redis } = require('ioredis');
 const { RedisTransport } = require('../libs/broker/src/redis/redis.transport.ts');

@@ -3,28 +3,9 @@
 // cold reads), and direct backend reads (outage). The outage runs the real Vault backend (node-vault)
 // against the Vault test server; 60 s by default, BENCH_OUTAGE_S scales it.
 require('reflect-metadata');
-const { readFileSync } = require('node:fs');
-const path = require('node:path');
-const Module = require('node:module');
-const { transformSync } = require('@swc/core');
 const { report } = require('./lib/harness');
 
-const swcrc = JSON.parse(readFileSync(path.join(__dirname, '../.swcrc'), 'utf8'));
-delete swcrc.$schema;
-require.extensions['.ts'] = (mod, filename) => {
-  const { code } = transformSync(readFileSync(filename, 'utf8'), {
-    ...swcrc,
-    filename,
-    swcrc: false,
-    sourceMaps: false,
-  });
-  mod._compile(code, filename);
-};
-const origResolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  const m = /^@mira\/([a-z-]+)$/.exec(request);
-  return origResolve.call(this, m ? path.join(__dirname, `../libs/${m[1]}/src/index.ts`) : request, ...rest);
-};
+require('../scripts/ts-register');
 const { Logger } = require('@nestjs/common');
 Logger.overrideLogger(false); // warnings during the outage would only measure the console
 const { miraConfigSchema } = require('@mira/config');

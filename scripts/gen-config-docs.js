@@ -2,26 +2,9 @@
 // `node scripts/gen-config-docs.js --check` exits 1 when the committed file is out of date.
 const { readFileSync, writeFileSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
-const Module = require('node:module');
-const { transformSync } = require('@swc/core');
 
 const root = join(__dirname, '..');
-const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
-delete swcrc.$schema;
-require.extensions['.ts'] = (mod, filename) => {
-  const { code } = transformSync(readFileSync(filename, 'utf8'), {
-    ...swcrc,
-    filename,
-    swcrc: false,
-    sourceMaps: false,
-  });
-  mod._compile(code, filename);
-};
-const origResolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  const m = /^@mira\/([a-z-]+)$/.exec(request);
-  return origResolve.call(this, m ? join(root, `libs/${m[1]}/src/index.ts`) : request, ...rest);
-};
+require('./ts-register');
 
 const { generateConfigReference } = require('../libs/config/src/config.docs.ts');
 const target = join(root, 'docs/configuration.md');

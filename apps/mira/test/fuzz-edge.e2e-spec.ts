@@ -65,8 +65,12 @@ function sendOnce(base: URL, r: FuzzRequest, via: Agent | false): Promise<{ stat
       return resolve({ status: -1, body: '' });
     }
     req.on('error', (err: NodeJS.ErrnoException) =>
-      // The server may close the connection after answering 413 / 400 before the body is sent.
-      err.code === 'ECONNRESET' || err.code === 'EPIPE' ? resolve({ status: -2, body: '' }) : reject(err),
+      // The server may close the connection after answering 413 / 400 before the body is sent;
+      // a pooled socket caught in that close (reset, or bytes of the unread body still in flight
+      // when the close is parsed: HPE_CLOSED_CONNECTION) is the client's race: retried fresh.
+      err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'HPE_CLOSED_CONNECTION'
+        ? resolve({ status: -2, body: '' })
+        : reject(err),
     );
     if (r.body) req.end(r.body);
     else req.end();

@@ -5,28 +5,10 @@
 //
 // Env: REDIS_URL, PREFIX, TYPE, GROUP, HANDLE_MS, MAX_IN_FLIGHT, BATCH, VISIBILITY_MS, DRAIN_MS.
 require('reflect-metadata');
-const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const Module = require('node:module');
-const { transformSync } = require('@swc/core');
 
 const root = join(__dirname, '../../../..');
-const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
-delete swcrc.$schema;
-require.extensions['.ts'] = (mod, filename) => {
-  const { code } = transformSync(readFileSync(filename, 'utf8'), {
-    ...swcrc,
-    filename,
-    swcrc: false,
-    sourceMaps: false,
-  });
-  mod._compile(code, filename);
-};
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  const m = /^@mira\/([a-z-]+)$/.exec(request);
-  return resolve.call(this, m ? join(root, `libs/${m[1]}/src/index.ts`) : request, ...rest);
-};
+require('../../../../scripts/ts-register');
 
 const { Logger } = require('@nestjs/common');
 const pino = require('pino');

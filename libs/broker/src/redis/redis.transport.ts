@@ -346,7 +346,7 @@ export class RedisTransport implements MessageBroker {
         ...base,
         status: 'unhealthy',
         connected: false,
-        reason: `Redis at ${redactUrl(this.options.url)} did not answer: ${errorText(err, 200)}`,
+        reason: `Redis at ${redactUrl(this.options.url)} is unreachable (did not answer: ${errorText(err, 200)})`,
         details: { ...this.stats(), consumer: this.consumerName },
       };
     }
