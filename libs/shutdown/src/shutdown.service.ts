@@ -262,7 +262,9 @@ export class ShutdownService implements OnModuleInit, BeforeApplicationShutdown 
     let deadlineExceeded = false;
     for (const hook of hooks) {
       const remaining = this.deadlineAt - Date.now();
-      if (remaining <= 0) {
+      // Once a hook was cut by the deadline the rest are skipped, even if the clock reads a
+      // millisecond left (timers and Date.now() round differently).
+      if (remaining <= 0 || deadlineExceeded) {
         deadlineExceeded = true;
         this.logger.error(
           `Shutdown hook "${hook.name}" (priority ${hook.priority}) skipped: the deadline passed`,
