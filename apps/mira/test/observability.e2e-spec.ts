@@ -292,10 +292,11 @@ describe('observability: logging and correlation (real app, captured log lines)'
     }
   });
 
-  it('writes no access line and opens no correlation scope for probe paths (logging.access_log_exclude)', async () => {
+  it('writes no access line for probe paths (logging.access_log_exclude) but still echoes their id', async () => {
     const mark = capture.lines.length;
     const probe = await request(`${t.url}/healthz/live`, { headers: { 'x-correlation-id': 'probe-1' } });
     expect(probe.status).toBe(200);
+    expect(probe.headers.get('x-correlation-id')).toBe('probe-1');
     await request(`${t.url}/api/v1/agents`, { headers: { 'x-correlation-id': 'after-probe-1' } });
     await until('the later request line', () =>
       capture.since(mark).find((l) => l.correlation_id === 'after-probe-1' && l.msg === 'request completed'),

@@ -47,10 +47,9 @@ export abstract class BaseAgent implements MiraAgent {
       if (err instanceof AgentError)
         return Object.assign(errorResponse(this.id, err.message), { [ERROR_CODE]: err.code });
       this.logger.error(`Processing ${message.type} failed: ${(err as Error).message}`, (err as Error).stack);
-      return Object.assign(
-        errorResponse(this.id, `Processing ${message.type} failed: ${(err as Error).message}`),
-        { [ERROR_CODE]: 'AGENT_FAILED' },
-      );
+      return Object.assign(errorResponse(this.id, `Processing ${message.type} failed: internal error`), {
+        [ERROR_CODE]: 'AGENT_FAILED',
+      });
     }
   }
 }

@@ -6,7 +6,7 @@ import { ClsContextPropagator } from './correlation/cls-context.propagator';
 import { CorrelationMiddleware } from './correlation/correlation.middleware';
 import { LogLevelWatcher } from './log-level.watcher';
 import { LOG_DESTINATION } from './logging.constants';
-import { buildLoggerParams, CATCH_ALL_ROUTE, excludedRoutes } from './logging.options';
+import { buildLoggerParams, CATCH_ALL_ROUTE } from './logging.options';
 import { LoggerShutdownHook } from './logging.shutdown';
 import { RedactionModule } from './redaction/redaction.module';
 import { RedactionRegistry } from './redaction/redaction.registry';
@@ -33,11 +33,9 @@ import { RedactionRegistry } from './redaction/redaction.registry';
   exports: [LoggerModule, ClsModule, RedactionModule, ClsContextPropagator],
 })
 export class LoggingModule implements NestModule {
-  constructor(private readonly config: ConfigStore) {}
-
   configure(consumer: MiddlewareConsumer): void {
-    const excluded = excludedRoutes(this.config.get('logging').access_log_exclude);
-    const proxy = consumer.apply(CorrelationMiddleware);
-    (excluded.length ? proxy.exclude(...excluded) : proxy).forRoutes(CATCH_ALL_ROUTE);
+    // Every request gets its correlation scope and echoed id, probes included; only the access
+    // log line is skipped for logging.access_log_exclude (see buildLoggerParams).
+    consumer.apply(CorrelationMiddleware).forRoutes(CATCH_ALL_ROUTE);
   }
 }

@@ -85,12 +85,29 @@ export class SecretsConfigResolver implements ConfigValueResolver, OnModuleInit,
     return deepFreeze(replaceReferences(config, (leaf) => values.get(leaf)!)) as MiraConfig;
   }
 
+  /**
+   * Only the keys that reference the rotated secret change, on top of the config in force: the
+   * rest of the last raw config is not re-applied (a hot reload may have held restart-only keys
+   * back, and those must not slip in through a rotation).
+   */
   private async onRotate(name: string, key: string | undefined): Promise<void> {
-    if (!this.store || !this.raw || this.referencesTo(name, key).length === 0) return;
+    const sites = this.sites.filter((s) => s.ref.name === name && s.ref.key === key);
+    if (!this.store || sites.length === 0) return;
     try {
-      const resolved = await this.store.resolve(this.raw);
+      // A JSON copy: config is JSON data, and the copy's objects stay plain for diffing.
+      const next = JSON.parse(JSON.stringify(this.store.current)) as Record<string, unknown>;
+      for (const site of sites) {
+        let value: string;
+        try {
+          value = await this.secrets.get(site.ref.name, site.ref.key, { default: site.ref.default });
+        } catch (err) {
+          if (site.ref.default === undefined) throw err;
+          value = site.ref.default;
+        }
+        setAtPath(next, site.path, value);
+      }
       const changes = this.store.replace(
-        { config: resolved, file: this.store.file, hash: this.store.hash },
+        { config: deepFreeze(next) as unknown as MiraConfig, file: this.store.file, hash: this.store.hash },
         { source: 'resolved' },
       );
       this.logger.log(
@@ -100,4 +117,16 @@ export class SecretsConfigResolver implements ConfigValueResolver, OnModuleInit,
       this.store.markFailed(`re-resolving ${formatRef(name, key)} after rotation failed: ${describe(err)}`);
     }
   }
+}
+
+/** Sets a dotted path (`api.keys.0`) in a plain tree, creating nothing: a missing parent is skipped. */
+function setAtPath(tree: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node: unknown = tree;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node !== 'object' || node === null) return;
+    node = (node as Record<string, unknown>)[part];
+  }
+  if (typeof node === 'object' && node !== null)
+    (node as Record<string, unknown>)[parts[parts.length - 1]] = value;
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
-import { messageBodySchema, type MessageBody } from './api.schemas';
+import { eventBodySchema, type MessageBody } from './api.schemas';
 
 @Controller('api/v1/events')
 export class EventsController {
@@ -9,7 +9,7 @@ export class EventsController {
   /** Publishes on the broker; a full queue surfaces as 503 (see ApiExceptionFilter), never a silent drop. */
   @Post()
   @HttpCode(202)
-  async publish(@Body({ schema: messageBodySchema }) body: MessageBody): Promise<{ id: string }> {
+  async publish(@Body({ schema: eventBodySchema }) body: MessageBody): Promise<{ id: string }> {
     return { id: await this.broker.publish(body.type, body.data) };
   }
 }

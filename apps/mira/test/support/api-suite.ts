@@ -210,6 +210,15 @@ export function defineApiSuite(label: string, overrides: () => Record<string, un
       });
     });
 
+    it.each(['webhook.github', 'agent.response', 'governance.pending_approval'])(
+      'POST /api/v1/events refuses the reserved type %s (400): clients cannot forge service events',
+      async (type) => {
+        const res = await request(`${t.url}/api/v1/events`, { body: { type, data: {} } });
+        expect(res.status).toBe(400);
+        expect(JSON.stringify(res.body.message)).toContain('reserved');
+      },
+    );
+
     it('GET /api/v1/agents lists built-in and extension agents', async () => {
       const res = await request(`${t.url}/api/v1/agents`);
       expect(res.status).toBe(200);

@@ -247,7 +247,7 @@ describe('OrchestratorService', () => {
         agent_id: 'echo_agent',
         status: 'error',
         data: null,
-        error: 'Processing echo failed: boom',
+        error: 'Processing echo failed: internal error',
       });
     });
 

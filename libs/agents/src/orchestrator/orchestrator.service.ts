@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import {
+  BrokerError,
   MESSAGE_BROKER,
   REPLY_TO_HEADER,
   type BrokerMessage,
@@ -112,6 +113,9 @@ export class OrchestratorService implements OnApplicationBootstrap {
         const result = await this.runWorkflow(message.data as unknown as WorkflowRequest);
         return { response: successResponse(ORCHESTRATOR_ID, result), failure: null };
       } catch (err) {
+        // A broker refusal (queue full, shutting down) is the service's state, not bad input: the
+        // caller maps it to 503.
+        if (err instanceof BrokerError) throw err;
         return { response: errorResponse(ORCHESTRATOR_ID, (err as Error).message), failure: 'invalid_input' };
       }
     }
@@ -139,7 +143,8 @@ export class OrchestratorService implements OnApplicationBootstrap {
         (err as Error).stack,
       );
       return {
-        response: errorResponse(agentId, `Processing ${message.type} failed: ${(err as Error).message}`),
+        // The detail is in the log line above; the client gets no internals.
+        response: errorResponse(agentId, `Processing ${message.type} failed: internal error`),
         failure: 'agent_failed',
       };
     }
@@ -233,10 +238,12 @@ export class OrchestratorService implements OnApplicationBootstrap {
   private async subscribe(types: string[]): Promise<void> {
     const fresh = types.filter((t) => !this.subscribedTypes.has(t));
     if (fresh.length === 0) return;
+    const subscription = await this.broker.subscribe(fresh, (m) => this.handleBrokerMessage(m), {
+      group: ORCHESTRATOR_GROUP,
+    });
+    // Marked only once subscribed: a failed subscribe (broker unavailable) is retried next time.
     fresh.forEach((t) => this.subscribedTypes.add(t));
-    this.subscriptions.push(
-      await this.broker.subscribe(fresh, (m) => this.handleBrokerMessage(m), { group: ORCHESTRATOR_GROUP }),
-    );
+    this.subscriptions.push(subscription);
   }
 
   private async handleBrokerMessage(message: BrokerMessage): Promise<void> {

@@ -126,7 +126,9 @@ export class RedisTransport implements MessageBroker {
     this.observers = (options.observers ?? []) as RedisBrokerObserver[];
     this.idempotency = new RedisIdempotencyStore(() => this.commands, `${options.streamPrefix}idempotency:`);
     this.acks = new AckBatcher({
-      send: (stream, group, ids) => this.client().xack(stream, group, ...ids),
+      // async: after stop() client() throws, and the batcher flushes from setImmediate, where a
+      // synchronous throw would be an uncaught exception; a rejection is retried or given up.
+      send: async (stream, group, ids) => this.client().xack(stream, group, ...ids),
       // Keep re-sending while running: an unacked entry would be redelivered after the visibility timeout.
       retryDelay: (n) =>
         this.stopped ? null : backoffDelay(n, 50, Math.min(this.options.reconnectMaxDelayMs, 2000)),
@@ -547,10 +549,16 @@ export class RedisTransport implements MessageBroker {
     if (!failed) {
       this.counters.delivered++;
       for (const o of this.observers) o.onDelivered?.(d.type, c.group, performance.now() - started);
-      this.acks.ack(d.stream, c.group, d.entryId, (acked) => {
-        if (acked) this.counters.acked++;
+      if (this.stopped) {
+        // Stopped while the handler ran: no connection to ack on; the entry stays pending and
+        // another replica reclaims it after the visibility timeout (at-least-once).
         this.release(c, d);
-      });
+      } else {
+        this.acks.ack(d.stream, c.group, d.entryId, (acked) => {
+          if (acked) this.counters.acked++;
+          this.release(c, d);
+        });
+      }
       if (c.running === 0) this.notifyIdle(c);
       return;
     }

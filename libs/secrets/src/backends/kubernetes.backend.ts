@@ -161,10 +161,15 @@ export class KubernetesSecretsBackend implements SecretsBackend {
     const notify = this.notify;
     const entry = this.watches.get(name) ?? { abort: null, timer: null, live: false };
     this.watches.set(name, entry);
+    let ended = false;
     const restart = (err: unknown) => {
+      ended = true;
       entry.live = false;
       if (this.closed) return;
-      if (err && (err as Error).name !== 'AbortError') {
+      // The client ends an idle watch after its request timeout (TimeoutError) and the server
+      // ends watches on its own schedule (no error): both are routine reconnects, not failures.
+      const routine = !err || ['AbortError', 'TimeoutError'].includes((err as Error).name);
+      if (!routine) {
         this.watchError = `${name}: ${brief(err)}`;
         this.logger.warn?.(`Kubernetes watch of secret ${name} ended: ${brief(err)}; restarting`);
       }
@@ -184,7 +189,8 @@ export class KubernetesSecretsBackend implements SecretsBackend {
       )
       .then((controller: AbortController) => {
         entry.abort = controller;
-        if (!this.closed) entry.live = true;
+        // watch() resolves even when it already failed (it reports through done()).
+        if (!this.closed && !ended) entry.live = true;
       })
       .catch(restart);
   }

@@ -38,6 +38,8 @@ interface AuthState {
 
 /** Renew (or log in again) when this fraction of the token's TTL has passed. */
 export const RENEW_AT_FRACTION = 2 / 3;
+/** The largest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * HashiCorp Vault through node-vault (loaded lazily here only). `secret://<name>:<key>` reads path
@@ -239,7 +241,20 @@ export class VaultSecretsBackend implements SecretsBackend {
     if (this.renewTimer) clearTimeout(this.renewTimer);
     this.renewTimer = null;
     if (this.closed || ttlSeconds <= 0) return;
-    this.renewTimer = setTimeout(() => void this.renewOrLogin(), ttlSeconds * 1000 * RENEW_AT_FRACTION);
+    const dueAt = Date.now() + ttlSeconds * 1000 * RENEW_AT_FRACTION;
+    this.armRenewal(dueAt);
+  }
+
+  /**
+   * setTimeout caps at 2^31-1 ms (~24.8 days) and fires at once beyond it; a long-TTL token would
+   * then renew in a loop. Long waits are split: re-arm until the due time.
+   */
+  private armRenewal(dueAt: number): void {
+    const wait = Math.min(Math.max(0, dueAt - Date.now()), MAX_TIMER_MS);
+    this.renewTimer = setTimeout(() => {
+      if (Date.now() < dueAt) this.armRenewal(dueAt);
+      else void this.renewOrLogin();
+    }, wait);
     this.renewTimer.unref();
   }
 
