@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createHmac } from 'node:crypto';
 import { Injectable, Module } from '@nestjs/common';
 import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
@@ -175,7 +176,10 @@ describe('POST /webhooks/:service (real app)', () => {
       'x-mira-delivery': 'm-1',
     });
     expect(ok.status).toBe(202);
-    expect(ok.body).toEqual({ status: 'accepted', service: 'acme', delivery_id: 'm-1' });
+    // The delivery id comes from signed material only (timestamp + body digest), never from the
+    // unsigned X-Mira-Delivery header.
+    const deliveryId = `${unix}.${createHash('sha256').update(body).digest('hex')}`;
+    expect(ok.body).toEqual({ status: 'accepted', service: 'acme', delivery_id: deliveryId });
     const stale = await post('acme', body, { 'x-mira-signature': signMira('acme-secret', body, unix - 301) });
     expect(stale.status).toBe(401);
     expect(stale.body.message).toContain('tolerance');
@@ -183,6 +187,16 @@ describe('POST /webhooks/:service (real app)', () => {
     const sig = signMira('acme-secret', '{"n":2}', unix - 10);
     expect((await post('acme', '{"n":2}', { 'x-mira-signature': sig })).status).toBe(202);
     expect((await post('acme', '{"n":2}', { 'x-mira-signature': sig })).body.duplicate).toBe(true);
+    // Neither a different X-Mira-Delivery nor a re-formatted signature header makes a replay new.
+    const replays = [
+      { 'x-mira-signature': sig, 'x-mira-delivery': 'another-id' },
+      { 'x-mira-signature': `${sig},x=1` },
+      { 'x-mira-signature': sig.replace(/v1=([0-9a-f]+)/, (_m, hex: string) => `v1=${hex.toUpperCase()}`) },
+    ];
+    for (const headers of replays) {
+      const replay = await post('acme', '{"n":2}', headers);
+      expect({ status: replay.status, duplicate: replay.body.duplicate }).toEqual({ status: 200, duplicate: true });
+    }
   });
 
   it('unknown or disabled service 404, never 500', async () => {
@@ -216,10 +230,10 @@ describe('POST /webhooks/:service (real app)', () => {
         overrides: { ...overrides, logging: { level: 'silent' }, webhooks: rotated },
       }),
     );
+    // Distinct bodies: the delivery id is derived from the signed timestamp and body.
     const send = (secret: string, id: string) =>
-      post('acme', '{"r":1}', {
-        'x-mira-signature': signMira(secret, '{"r":1}', Math.floor(now / 1000)),
-        'x-mira-delivery': id,
+      post('acme', `{"r":"${id}"}`, {
+        'x-mira-signature': signMira(secret, `{"r":"${id}"}`, Math.floor(now / 1000)),
       });
     expect((await send('acme-secret-2', 'rot-1')).status).toBe(202);
     expect((await send('acme-secret', 'rot-2')).status).toBe(202); // within grace

@@ -5,7 +5,6 @@ export {
   MiraSignatureVerifier,
   signMira,
   MIRA_SIGNATURE_HEADER,
-  MIRA_DELIVERY_HEADER,
 } from './providers/mira-signature.verifier';
 export { HubSignatureVerifier } from './providers/hub-signature.verifier';
 export { WEBHOOK_DEDUPLICATOR, WEBHOOK_EVENT_PREFIX } from './webhooks.constants';

@@ -1,8 +1,8 @@
+import { createHash } from 'node:crypto';
 import { headerValue, hmac, matchesAny } from '../webhook.crypto';
 import type { WebhookDelivery, WebhookRejection, WebhookVerifier } from '../webhook.interface';
 
 export const MIRA_SIGNATURE_HEADER = 'x-mira-signature';
-export const MIRA_DELIVERY_HEADER = 'x-mira-delivery';
 
 /** Builds the header value for a body, for senders and tests: `t=<unix>,v1=<hex>`. */
 export function signMira(secret: string, body: Buffer | string, unixSeconds: number): string {
@@ -31,13 +31,16 @@ export class MiraSignatureVerifier implements WebhookVerifier {
     return ok ? null : { reason: 'invalid_signature', header };
   }
 
-  /** X-Mira-Delivery when sent; otherwise the signature itself, unique per body and second. */
+  /**
+   * Built from signed material only: the timestamp and a digest of the body. An unsigned header
+   * (X-Mira-Delivery) or re-formatting the signature header (extra keys, hex case) must not turn
+   * a captured delivery into a "new" one inside the tolerance window.
+   */
   deliveryId(delivery: WebhookDelivery): string | null {
-    return (
-      headerValue(delivery.headers, MIRA_DELIVERY_HEADER) ??
-      headerValue(delivery.headers, MIRA_SIGNATURE_HEADER) ??
-      null
-    );
+    const value = headerValue(delivery.headers, MIRA_SIGNATURE_HEADER);
+    const parsed = value === undefined ? null : parseMiraSignature(value);
+    if (!parsed) return null;
+    return `${parsed.t}.${createHash('sha256').update(delivery.rawBody).digest('hex')}`;
   }
 
   eventType(delivery: WebhookDelivery): string | null {
