@@ -188,14 +188,17 @@ describe('POST /webhooks/:service (real app)', () => {
     expect((await post('acme', '{"n":2}', { 'x-mira-signature': sig })).status).toBe(202);
     expect((await post('acme', '{"n":2}', { 'x-mira-signature': sig })).body.duplicate).toBe(true);
     // Neither a different X-Mira-Delivery nor a re-formatted signature header makes a replay new.
-    const replays = [
+    const replays: Record<string, string>[] = [
       { 'x-mira-signature': sig, 'x-mira-delivery': 'another-id' },
       { 'x-mira-signature': `${sig},x=1` },
       { 'x-mira-signature': sig.replace(/v1=([0-9a-f]+)/, (_m, hex: string) => `v1=${hex.toUpperCase()}`) },
     ];
     for (const headers of replays) {
       const replay = await post('acme', '{"n":2}', headers);
-      expect({ status: replay.status, duplicate: replay.body.duplicate }).toEqual({ status: 200, duplicate: true });
+      expect({ status: replay.status, duplicate: replay.body.duplicate }).toEqual({
+        status: 200,
+        duplicate: true,
+      });
     }
   });
 

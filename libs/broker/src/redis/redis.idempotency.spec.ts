@@ -8,7 +8,8 @@ function fakeClient(status = 'ready') {
     status,
     set: async (key, value, ...rest) => {
       calls.push([key, value, ...rest]);
-      if (keys.has(key)) return null;
+      const mode = rest[2];
+      if (mode === 'NX' ? keys.has(key) : !keys.has(key)) return null;
       keys.set(key, value);
       return 'OK';
     },
@@ -26,6 +27,16 @@ describe('RedisIdempotencyStore', () => {
     expect(calls[0]).toEqual(['mira:idempotency:gh-1', '1', 'PX', 60000, 'NX']);
     await store.release('gh-1');
     expect(await store.claim('gh-1', 60000)).toBe(true);
+  });
+
+  it('extends an existing claim with SET key XX PX ttl; a lapsed claim is not re-created', async () => {
+    const { client, calls } = fakeClient();
+    const store = new RedisIdempotencyStore(() => client, 'p:');
+    expect(await store.extend('gone', 1000)).toBe(false);
+    expect(await store.claim('k', 60000)).toBe(true);
+    expect(await store.extend('k', 86400000)).toBe(true);
+    expect(calls.at(-1)).toEqual(['p:k', '1', 'PX', 86400000, 'XX']);
+    await expect(store.extend('k', 0)).rejects.toMatchObject({ code: 'BROKER_INVALID_MESSAGE' });
   });
 
   it('refuses bad keys and TTLs, and reports an unreachable Redis as retryable', async () => {

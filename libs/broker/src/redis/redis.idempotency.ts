@@ -5,7 +5,7 @@ import type { IdempotencyStore } from './redis.interface';
 /** The subset of an ioredis client the store needs (kept narrow so the core never imports ioredis). */
 export interface IdempotencyClient {
   status: string;
-  set(key: string, value: string, px: 'PX', ttl: number, nx: 'NX'): Promise<string | null>;
+  set(key: string, value: string, px: 'PX', ttl: number, mode: 'NX' | 'XX'): Promise<string | null>;
   del(key: string): Promise<number>;
 }
 
@@ -30,6 +30,20 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     const c = this.ready();
     try {
       return (await c.set(this.prefix + key, '1', 'PX', ttlMs, 'NX')) === 'OK';
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async extend(key: string, ttlMs: number): Promise<boolean> {
+    if (!Number.isInteger(ttlMs) || ttlMs <= 0)
+      throw new BrokerError(
+        'BROKER_INVALID_MESSAGE',
+        `Idempotency TTL must be a positive integer of ms (got ${ttlMs})`,
+      );
+    const c = this.ready();
+    try {
+      return (await c.set(this.prefix + key, '1', 'PX', ttlMs, 'XX')) === 'OK';
     } catch (err) {
       throw unavailable(err);
     }

@@ -82,4 +82,6 @@ export interface IdempotencyStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Forgets a claim (e.g. processing failed and the sender will retry). */
   release(key: string): Promise<void>;
+  /** Sets a new TTL on an existing claim (false when it already expired). */
+  extend(key: string, ttlMs: number): Promise<boolean>;
 }

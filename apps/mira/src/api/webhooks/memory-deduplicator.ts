@@ -27,6 +27,13 @@ export class MemoryDeduplicator implements DeliveryDeduplicator {
     return true;
   }
 
+  async extend(key: string, ttlMs: number): Promise<boolean> {
+    const until = this.seen.get(key);
+    if (until === undefined || until <= this.now()) return false;
+    this.seen.set(key, this.now() + ttlMs);
+    return true;
+  }
+
   async release(key: string): Promise<void> {
     this.seen.delete(key);
   }

@@ -35,6 +35,10 @@ export class BrokerOrMemoryDeduplicator implements DeliveryDeduplicator {
     return this.store().release(key);
   }
 
+  extend(key: string, ttlMs: number): Promise<boolean> {
+    return this.store().extend(key, Math.max(1, Math.round(ttlMs)));
+  }
+
   private store(): DeliveryDeduplicator {
     let shared = null;
     try {
@@ -47,6 +51,7 @@ export class BrokerOrMemoryDeduplicator implements DeliveryDeduplicator {
           kind: `broker:${this.broker.transport}`,
           claim: (k, t) => shared.claim(k, t),
           release: (k) => shared.release(k),
+          extend: (k, t) => shared.extend(k, t),
         }
       : this.memory;
     if (this.announced !== store.kind) {

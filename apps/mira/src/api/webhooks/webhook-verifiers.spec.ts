@@ -227,4 +227,16 @@ describe('MemoryDeduplicator', () => {
     expect(d.size).toBe(3);
     expect(await d.claim('b', 1000)).toBe(true); // evicted as least recent
   });
+
+  it('extends a live claim and refuses to revive an expired one', async () => {
+    let now = 0;
+    const d = new MemoryDeduplicator(10, () => now);
+    await d.claim('a', 100);
+    expect(await d.extend('a', 1000)).toBe(true);
+    now = 500;
+    expect(await d.claim('a', 100)).toBe(false); // still held thanks to the extension
+    now = 2000;
+    expect(await d.extend('a', 1000)).toBe(false);
+    expect(await d.claim('a', 100)).toBe(true);
+  });
 });

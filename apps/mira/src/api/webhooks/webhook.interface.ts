@@ -49,6 +49,8 @@ export interface DeliveryDeduplicator {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Forgets a claim whose delivery could not be handed over, so the provider's retry is accepted. */
   release(key: string): Promise<void>;
+  /** Sets a new TTL on an existing claim; false when it is gone. */
+  extend(key: string, ttlMs: number): Promise<boolean>;
 }
 
 /** What a verified delivery becomes on the broker as `webhook.<service>`. */

@@ -13,6 +13,9 @@ import { WebhookRegistry } from './webhook.registry';
 import { WebhookSecretsService } from './webhook-secrets.service';
 import { WEBHOOK_DEDUPLICATOR, WEBHOOK_EVENT_PREFIX } from './webhooks.constants';
 
+/** How long a delivery id is held while its event is being published (then extended). */
+const IN_PROGRESS_CLAIM_MS = 60_000;
+
 export interface IncomingWebhook {
   service: string;
   rawBody: Buffer;
@@ -87,7 +90,10 @@ export class WebhooksService {
     const event = safe(() => registered.verifier.eventType?.(delivery, payload) ?? null);
 
     const dedupKey = deliveryId ? `${incoming.service}:${deliveryId}` : null;
-    if (dedupKey && !(await this.dedup.claim(dedupKey, settings.dedup_ttl_seconds * 1000))) {
+    const ttlMs = settings.dedup_ttl_seconds * 1000;
+    // Claimed for a short while first, extended once published: if the publish and the release
+    // both fail (Redis gone mid-request), the claim lapses soon and the provider's retry gets in.
+    if (dedupKey && !(await this.dedup.claim(dedupKey, Math.min(ttlMs, IN_PROGRESS_CLAIM_MS)))) {
       this.logger.log(`Duplicate ${incoming.service} delivery ${deliveryId} ignored`);
       return { kind: 'duplicate', service: incoming.service, deliveryId: deliveryId! };
     }
@@ -101,10 +107,20 @@ export class WebhooksService {
     };
     try {
       const messageId = await this.broker.publish(`${WEBHOOK_EVENT_PREFIX}${incoming.service}`, message);
+      if (dedupKey && ttlMs > IN_PROGRESS_CLAIM_MS) {
+        await this.dedup
+          .extend(dedupKey, ttlMs)
+          .catch((err: unknown) =>
+            this.logger.warn(
+              `Could not extend the de-duplication claim of ${incoming.service} delivery ${deliveryId}: ${(err as Error).message}`,
+            ),
+          );
+      }
       return { kind: 'accepted', service: incoming.service, deliveryId, messageId };
     } catch (err) {
-      // Not handed over: let the provider's retry through instead of calling it a duplicate.
-      if (dedupKey) await this.dedup.release(dedupKey);
+      // Not handed over: let the provider's retry through instead of calling it a duplicate. If
+      // the release fails too, the short in-progress claim lapses on its own.
+      if (dedupKey) await this.dedup.release(dedupKey).catch(() => undefined);
       throw err;
     }
   }
