@@ -261,6 +261,28 @@ describe('ShutdownModule discovery', () => {
     expect(calls).toEqual(['first:application close', 'second']);
   });
 
+  it('after attach(), an outside app.close() runs the hooks once without waiting on its own close', async () => {
+    const ref = await Test.createTestingModule({
+      imports: [ShutdownModule.forRoot({ drainDelayMs: 0, hookTimeoutMs: 4000 })],
+    })
+      .overrideProvider(ProcessSignals)
+      .useValue(new FakeProcess())
+      .compile();
+    const app = await ref.init();
+    const service = app.get(ShutdownService);
+    service.attach(app);
+    const ran: string[] = [];
+    service.register({ name: 'cleanup', priority: 20, fn: () => void ran.push('cleanup') });
+    const started = Date.now();
+    await app.close();
+    // Before the fix the nest-application hook waited on Nest's in-flight close until its timeout.
+    expect(Date.now() - started).toBeLessThan(3000);
+    const result = await service.run('again'); // the same, finished run
+    expect(ran).toEqual(['cleanup']);
+    expect(result.hooks.find((h) => h.name === 'nest-application')?.outcome).toBe('completed');
+    expect(result.exitCode).toBe(0);
+  });
+
   it('fails at start when a marked provider has no onShutdown()', async () => {
     @Injectable()
     @ShutdownHook({ name: 'broken', priority: 3 })

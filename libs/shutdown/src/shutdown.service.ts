@@ -61,6 +61,8 @@ export class ShutdownService implements OnModuleInit, BeforeApplicationShutdown 
   private current: Promise<ShutdownResult> | null = null;
   private currentReason = '';
   private deadlineAt = 0;
+  /** The current run was started by Nest's own close (app.close() called from outside). */
+  private closingFromNest = false;
   private runState: ShutdownState = 'running';
   private detach: (() => void)[] = [];
   private fatalDuringRun = false;
@@ -183,7 +185,9 @@ export class ShutdownService implements OnModuleInit, BeforeApplicationShutdown 
     this.register({
       name: 'nest-application',
       priority: SHUTDOWN_PRIORITY.NEST_APPLICATION,
-      fn: () => app.close(),
+      // When the run itself came from app.close() (beforeApplicationShutdown), Nest is already
+      // closing: calling close() again would wait on its own in-flight promise until the timeout.
+      fn: () => (this.closingFromNest ? undefined : app.close()),
     });
     this.detach.push(
       this.process.onSignals(SHUTDOWN_SIGNALS, (signal) => {
@@ -233,6 +237,7 @@ export class ShutdownService implements OnModuleInit, BeforeApplicationShutdown 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     // Inside our own run, app.close() is the `nest-application` hook: nothing more to do.
     if (this.current) return;
+    this.closingFromNest = true;
     await this.run(signal ?? 'application close', { exit: false });
   }
 
