@@ -355,6 +355,20 @@ describe('OrchestratorService', () => {
       expect(result.steps[1].result).toBe('Agent not found: risk_assessment_agent');
     });
 
+    it('a broker refusing the pending_approval event surfaces as a BrokerError, not as bad input', async () => {
+      await b.broker.drain(1000); // the broker now refuses new messages (BROKER_STOPPED)
+      await expect(
+        b.orchestrator.route({
+          type: 'workflow',
+          data: {
+            workflow_type: 'project_initialization',
+            data: {},
+            governance_data: { financial_impact: 1e9 },
+          },
+        }),
+      ).rejects.toMatchObject({ code: 'BROKER_STOPPED', retryable: true });
+    });
+
     it('holds a workflow needing validation as pending_approval and publishes the event', async () => {
       const events: BrokerMessage[] = [];
       await b.broker.subscribe('governance.pending_approval', (m) => void events.push(m));
