@@ -12,11 +12,11 @@
 //    choice and would dominate): idle, and under autocannon load on POST /api/v1/messages.
 const { spawn } = require('node:child_process');
 const { mkdtempSync, writeFileSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { ensureBuilt } = require('../scripts/build-if-needed.js');
+const { freePort } = require('./lib/harness');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -30,17 +30,6 @@ const ROUNDS = Number(opt('rounds', 3));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function childEnv(extra) {
   const env = {};

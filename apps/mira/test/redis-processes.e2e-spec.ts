@@ -7,6 +7,7 @@ import { miraConfigSchema } from '@mira/config';
 import { ClsContextPropagator, runWithCorrelation } from '@mira/logging';
 import { runNode, type Child } from './support/child';
 import { startRedisServer, type RedisServer } from './support/redis-server';
+import { until as poll } from './support/poll';
 
 const WORKER = join(__dirname, 'support/redis-worker.js');
 
@@ -19,19 +20,9 @@ interface Line {
   [k: string]: unknown;
 }
 
-async function until<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 30000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+// Label first here: reads better in these specs (`until('all acked', ...)`).
+const until = <T>(what: string, check: () => T | Promise<T>, timeoutMs = 30000) =>
+  poll(check, what, timeoutMs);
 
 /** A consumer process (support/redis-worker.js) and its parsed stdout lines. */
 class Worker {

@@ -11,21 +11,11 @@ import {
 } from '@mira/broker';
 import { miraConfigSchema } from '@mira/config';
 import { startRedisServer, type RedisServer } from './support/redis-server';
+import { until as poll } from './support/poll';
 
-/** Polls until `check` returns a truthy value or the deadline passes (no fixed sleeps). */
-async function until<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 15000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+// Label first here: reads better in these specs (`until('all acked', ...)`).
+const until = <T>(what: string, check: () => T | Promise<T>, timeoutMs = 15000) =>
+  poll(check, what, timeoutMs);
 
 describe('Redis Streams transport (real redis-server)', () => {
   let redis: RedisServer;

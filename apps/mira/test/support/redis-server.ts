@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './child';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,17 +15,6 @@ export interface RedisServer {
   down(): Promise<void>;
   /** (Re)starts it on the same port, e.g. to end a simulated outage. */
   restart(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** One PING over a raw socket: true when the server answers +PONG. */

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { REPLY_TO_HEADER } from '../broker.constants';
 import { BrokerError } from '../broker.error';
+import { TransportMessage, TransportSubscription } from '../broker.message';
 import type {
   BrokerContextPropagator,
   BrokerHealth,
-  BrokerMessage,
   BrokerObserver,
   BrokerStats,
   DrainResult,
@@ -29,36 +29,12 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 /** Messages dispatched per macrotask before yielding to I/O. */
 const BATCH = 1024;
 
-class MemoryMessage<T> implements BrokerMessage<T> {
-  private iso: string | undefined;
-  constructor(
-    readonly id: string,
-    readonly type: string,
-    readonly data: T,
-    readonly headers: Readonly<Record<string, string>>,
-    private readonly ms: number,
-  ) {}
-  // Formatting a date costs more than the rest of a publish; most handlers never read it.
-  get timestamp(): string {
-    return (this.iso ??= new Date(this.ms).toISOString());
-  }
-  toJSON(): object {
-    return {
-      id: this.id,
-      type: this.type,
-      data: this.data,
-      headers: this.headers,
-      timestamp: this.timestamp,
-    };
-  }
-}
-
 /** Completion callbacks of one async handler call. */
 class Delivery {
   constructor(
     private readonly owner: MemoryTransport,
     private readonly group: string,
-    private readonly msg: MemoryMessage<unknown>,
+    private readonly msg: TransportMessage<unknown>,
     private readonly started: number,
   ) {}
   readonly ok = (): void => this.owner.settle(true, this.group, this.msg, this.started);
@@ -66,7 +42,7 @@ class Delivery {
 }
 
 interface Member {
-  sub: MemorySubscription;
+  sub: TransportSubscription;
   handler: MessageHandler<any>;
 }
 
@@ -74,18 +50,6 @@ interface Group {
   name: string;
   members: Member[];
   next: number;
-}
-
-class MemorySubscription implements Subscription {
-  constructor(
-    readonly id: string,
-    readonly types: readonly string[],
-    readonly group: string,
-    private readonly owner: MemoryTransport,
-  ) {}
-  unsubscribe(): Promise<void> {
-    return this.owner.unsubscribe(this);
-  }
 }
 
 /**
@@ -96,7 +60,7 @@ export class MemoryTransport implements MessageBroker {
   readonly transport = 'memory';
   private readonly logger = new Logger('MemoryBroker');
   private readonly groupsByType = new Map<string, Group[]>();
-  private queue: MemoryMessage<unknown>[] = [];
+  private queue: TransportMessage<unknown>[] = [];
   private head = 0;
   private scheduled = false;
   private accepting = true;
@@ -157,7 +121,7 @@ export class MemoryTransport implements MessageBroker {
     const id = this.idPrefix + ++this.seq;
     const propagator = this.options.propagator;
     const h = propagator ? propagator.inject({ ...headers }) : headers ? { ...headers } : NO_HEADERS;
-    this.queue.push(new MemoryMessage(id, type, data, h, Date.now()));
+    this.queue.push(new TransportMessage(id, type, data, h, Date.now()));
     this.counters.published++;
     for (let i = 0; i < this.observers.length; i++) this.observers[i].onPublished?.(type);
     if (!this.scheduled) this.schedule();
@@ -176,7 +140,7 @@ export class MemoryTransport implements MessageBroker {
     if (typeof handler !== 'function')
       throw new BrokerError('BROKER_INVALID_MESSAGE', 'subscribe needs a handler function');
     const id = `sub-${++this.subSeq}`;
-    const sub = new MemorySubscription(id, types, options.group ?? id, this);
+    const sub = new TransportSubscription(id, types, options.group ?? id, this);
     for (const t of types) {
       const groups = this.groupsByType.get(t) ?? [];
       let group = groups.find((g) => g.name === sub.group);
@@ -294,7 +258,7 @@ export class MemoryTransport implements MessageBroker {
     if (this.isIdle()) this.notifyIdle();
   };
 
-  private invoke(member: Member, group: string, msg: MemoryMessage<unknown>): void {
+  private invoke(member: Member, group: string, msg: TransportMessage<unknown>): void {
     const started = this.observers.length ? performance.now() : 0;
     this.counters.in_flight++;
     let result: unknown;
@@ -318,7 +282,7 @@ export class MemoryTransport implements MessageBroker {
   }
 
   /** @internal called by Delivery when an async handler settles. */
-  settle(ok: boolean, group: string, msg: MemoryMessage<unknown>, started: number, err?: unknown): void {
+  settle(ok: boolean, group: string, msg: TransportMessage<unknown>, started: number, err?: unknown): void {
     this.counters.in_flight--;
     if (ok) {
       this.counters.delivered++;

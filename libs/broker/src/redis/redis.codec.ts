@@ -1,31 +1,20 @@
-import type { BrokerMessage } from '../broker.interface';
+import { TransportMessage } from '../broker.message';
 
 /** Field names inside a stream entry: short, since every entry stores them. */
 export const FIELD = { id: 'i', time: 't', headers: 'h', data: 'd' } as const;
 
-export class RedisMessage<T = unknown> implements BrokerMessage<T> {
-  private iso: string | undefined;
+/** A stream entry as delivered; keeps the stored data text for the dead-letter entry. */
+export class RedisMessage<T = unknown> extends TransportMessage<T> {
   constructor(
-    readonly id: string,
-    readonly type: string,
-    readonly data: T,
-    readonly headers: Readonly<Record<string, string>>,
-    private readonly ms: number,
+    id: string,
+    type: string,
+    data: T,
+    headers: Readonly<Record<string, string>>,
+    ms: number,
     /** The data as stored, kept for the dead-letter entry. */
     readonly rawData: string,
-  ) {}
-  // Formatting a date costs more than decoding the entry; most handlers never read it.
-  get timestamp(): string {
-    return (this.iso ??= new Date(this.ms).toISOString());
-  }
-  toJSON(): object {
-    return {
-      id: this.id,
-      type: this.type,
-      data: this.data,
-      headers: this.headers,
-      timestamp: this.timestamp,
-    };
+  ) {
+    super(id, type, data, headers, ms);
   }
 }
 

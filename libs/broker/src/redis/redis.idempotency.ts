@@ -19,23 +19,19 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     private readonly prefix: string,
   ) {}
 
+  /** True when this caller is first to hold `key` for `ttlMs` (SET NX PX). */
   async claim(key: string, ttlMs: number): Promise<boolean> {
     if (typeof key !== 'string' || key.length === 0)
       throw new BrokerError('BROKER_INVALID_MESSAGE', 'Idempotency key must be a non-empty string');
-    if (!Number.isInteger(ttlMs) || ttlMs <= 0)
-      throw new BrokerError(
-        'BROKER_INVALID_MESSAGE',
-        `Idempotency TTL must be a positive integer of ms (got ${ttlMs})`,
-      );
-    const c = this.ready();
-    try {
-      return (await c.set(this.prefix + key, '1', 'PX', ttlMs, 'NX')) === 'OK';
-    } catch (err) {
-      throw unavailable(err);
-    }
+    return this.set(key, ttlMs, 'NX');
   }
 
+  /** Sets a new TTL on a claim that still exists (SET XX PX). */
   async extend(key: string, ttlMs: number): Promise<boolean> {
+    return this.set(key, ttlMs, 'XX');
+  }
+
+  private async set(key: string, ttlMs: number, mode: 'NX' | 'XX'): Promise<boolean> {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0)
       throw new BrokerError(
         'BROKER_INVALID_MESSAGE',
@@ -43,7 +39,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       );
     const c = this.ready();
     try {
-      return (await c.set(this.prefix + key, '1', 'PX', ttlMs, 'XX')) === 'OK';
+      return (await c.set(this.prefix + key, '1', 'PX', ttlMs, mode)) === 'OK';
     } catch (err) {
       throw unavailable(err);
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+import { TransportSubscription } from '../broker.message';
 import { BrokerError } from '../broker.error';
 import type {
   BrokerHealth,
@@ -49,7 +50,7 @@ interface Delivery {
 
 /** One subscription: one consumer of one group across the streams of its types. */
 interface Consumer {
-  sub: RedisSubscription;
+  sub: TransportSubscription;
   handler: MessageHandler<any>;
   group: string;
   /** A subscription without a group gets a group of its own, removed when it ends. */
@@ -67,18 +68,6 @@ interface Consumer {
   idle: (() => void)[];
   /** XAUTOCLAIM scan position per stream: a long pending list is walked across ticks, not rescanned. */
   cursors: Map<string, string>;
-}
-
-class RedisSubscription implements Subscription {
-  constructor(
-    readonly id: string,
-    readonly types: readonly string[],
-    readonly group: string,
-    private readonly owner: RedisTransport,
-  ) {}
-  unsubscribe(): Promise<void> {
-    return this.owner.unsubscribe(this);
-  }
 }
 
 /**
@@ -233,7 +222,7 @@ export class RedisTransport implements MessageBroker {
     const name = `${this.consumerName}-${this.subSeq}`;
     const ephemeral = options.group === undefined;
     const group = options.group ?? `~${name}`;
-    const sub = new RedisSubscription(id, types, ephemeral ? id : group, this);
+    const sub = new TransportSubscription(id, types, ephemeral ? id : group, this);
     const c: Consumer = {
       sub,
       handler: handler as MessageHandler<any>,
