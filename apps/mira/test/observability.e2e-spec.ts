@@ -130,10 +130,13 @@ describe('observability: logging and correlation (real app, captured log lines)'
     expect(
       lines.find((l) => l.context === 'Orchestrator' && /pending human approval/.test(l.msg)),
     ).toBeDefined();
-    // Nothing written during this request carries another id.
-    const during = capture.since(mark).filter((l) => l.req?.headers?.['x-correlation-id'] === 'abc-123');
-    expect(during.length).toBeGreaterThanOrEqual(3);
-    for (const l of during) expect(l.correlation_id).toBe('abc-123');
+    // The access line, the orchestrator, the agent and the subscriber at least; and every line
+    // about this workflow (request, agents, broker handler) carries the request's id.
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    expect(lines.find((l) => l.msg === 'request completed')?.req?.headers?.['x-correlation-id']).toBe('abc-123');
+    const aboutWorkflow = capture.since(mark).filter((l) => l.workflow_id === workflowId);
+    expect(aboutWorkflow.length).toBeGreaterThanOrEqual(2);
+    for (const l of aboutWorkflow) expect(l.correlation_id).toBe('abc-123');
   });
 
   it('carries the id across the broker: POST /events -> orchestrator -> agent logs the originating id', async () => {

@@ -29,7 +29,6 @@ export {
 } from './correlation/correlation.context';
 export { WithCorrelation, type WithCorrelationOptions } from './correlation/with-correlation.decorator';
 export { ClsContextPropagator } from './correlation/cls-context.propagator';
-export { CorrelationMiddleware } from './correlation/correlation.middleware';
 export { withCorrelationHeaders, correlationInterceptor } from './correlation/outbound-http';
 export { RedactionRegistry } from './redaction/redaction.registry';
 export { RedactionModule } from './redaction/redaction.module';

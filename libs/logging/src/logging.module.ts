@@ -1,12 +1,12 @@
-import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { ConfigStore } from '@mira/config';
 import { ClsContextPropagator } from './correlation/cls-context.propagator';
-import { CorrelationMiddleware } from './correlation/correlation.middleware';
+import { HttpLoggingHooks } from './http-logging.hooks';
 import { LogLevelWatcher } from './log-level.watcher';
 import { LOG_DESTINATION } from './logging.constants';
-import { buildLoggerParams, CATCH_ALL_ROUTE } from './logging.options';
+import { buildLoggerParams } from './logging.options';
 import { LoggerShutdownHook } from './logging.shutdown';
 import { RedactionModule } from './redaction/redaction.module';
 import { RedactionRegistry } from './redaction/redaction.registry';
@@ -14,13 +14,17 @@ import { RedactionRegistry } from './redaction/redaction.registry';
 /**
  * The application logger (nestjs-pino): JSON lines (or pretty when `logging.json` is false),
  * live `logging.level`, optional `logging.file`, redaction, and the correlation context
- * (nestjs-cls) on every line. Each HTTP request gets its CLS scope from CorrelationMiddleware;
- * the broker restores it per message through ClsContextPropagator.
+ * (nestjs-cls) on every line. Each HTTP request gets its CLS scope and access line from
+ * HttpLoggingHooks (Fastify hooks); the broker restores the scope per message through
+ * ClsContextPropagator.
  */
 @Global()
 @Module({
   imports: [
-    ClsModule.forRoot({ global: true }),
+    // forFeature, not forRoot: the ClsService is all we use (scopes are opened by our own hooks),
+    // and forRoot always mounts a global pass-through guard and interceptor, which alone put every
+    // request through Nest's rxjs interceptor chain.
+    ClsModule.forFeature(),
     RedactionModule,
     LoggerModule.forRootAsync({
       imports: [RedactionModule],
@@ -29,13 +33,7 @@ import { RedactionRegistry } from './redaction/redaction.registry';
         buildLoggerParams(config.get('logging'), { redaction, destination }),
     }),
   ],
-  providers: [ClsContextPropagator, LogLevelWatcher, LoggerShutdownHook],
+  providers: [ClsContextPropagator, LogLevelWatcher, LoggerShutdownHook, HttpLoggingHooks],
   exports: [LoggerModule, ClsModule, RedactionModule, ClsContextPropagator],
 })
-export class LoggingModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    // Every request gets its correlation scope and echoed id, probes included; only the access
-    // log line is skipped for logging.access_log_exclude (see buildLoggerParams).
-    consumer.apply(CorrelationMiddleware).forRoutes(CATCH_ALL_ROUTE);
-  }
-}
+export class LoggingModule {}

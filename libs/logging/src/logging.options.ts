@@ -1,6 +1,4 @@
 import { hostname } from 'node:os';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import {
   destination as pinoDestination,
@@ -11,11 +9,7 @@ import {
 } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import type { MiraConfig } from '@mira/config';
-import {
-  correlationIdForRequest,
-  isValidCorrelationId,
-  traceIdFromTraceparent,
-} from './correlation/correlation-id';
+import { isValidCorrelationId, traceIdFromTraceparent } from './correlation/correlation-id';
 import { currentCorrelation } from './correlation/correlation.context';
 import {
   CORRELATION_HEADER,
@@ -28,15 +22,26 @@ import { LoggingError } from './logging.error';
 import { redactSensitive } from './redaction/redact-sensitive';
 import type { RedactionRegistry } from './redaction/redaction.registry';
 
-/** Every path, every method: the form path-to-regexp v8 (@fastify/middie) accepts. */
-export const CATCH_ALL_ROUTE = { path: '{*path}', method: RequestMethod.ALL };
-
-/** `logging.access_log_exclude` entries (`/x` exact, `/x/*` prefix) as Nest route exclusions. */
-export function excludedRoutes(paths: readonly string[]): { path: string; method: RequestMethod }[] {
-  return paths.map((p) => ({
-    path: p.replace(/^\/+/, '').replace(/\/\*$/, '/{*path}'),
-    method: RequestMethod.ALL,
-  }));
+/**
+ * `logging.access_log_exclude` entries (`/x` exact, `/x/*` everything below) as one predicate
+ * over a request URL (the query string is ignored).
+ */
+export function accessLogExclusion(paths: readonly string[]): (url: string) => boolean {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const p of paths) {
+    const path = '/' + p.replace(/^\/+/, '');
+    if (path.endsWith('/*')) prefixes.push(path.slice(0, -1));
+    else exact.add(path.replace(/\/+$/, '') || '/');
+  }
+  if (exact.size === 0 && prefixes.length === 0) return () => false;
+  return (url) => {
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (exact.has(path) || exact.has(path.replace(/\/+$/, '') || '/')) return true;
+    for (const prefix of prefixes) if (path.startsWith(prefix)) return true;
+    return false;
+  };
 }
 
 export interface LoggerBuildDeps {
@@ -175,19 +180,12 @@ export function accessLogResponse(res: { statusCode?: number }): { statusCode?: 
   return { statusCode: res.statusCode };
 }
 
-/** nestjs-pino params: one line per request, the correlation id as the request id. */
+/**
+ * nestjs-pino params: the logger only. Its pino-http middleware is not mounted (no routes): the
+ * correlation scope and the access line come from Fastify hooks (HttpLoggingHooks), which cost a
+ * fraction of a per-request child logger run through @fastify/middie.
+ */
 export function buildLoggerParams(logging: MiraConfig['logging'], deps: LoggerBuildDeps): Params {
-  const options: PinoHttpOptions = {
-    ...buildPinoOptions(logging, deps),
-    genReqId: (req: IncomingMessage) => correlationIdForRequest(req),
-    serializers: { req: accessLogRequest, res: accessLogResponse },
-    customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-  };
-  return {
-    pinoHttp: [options, buildDestination(logging, deps) as DestinationStream],
-    // nestjs-pino's default catch-all ('{/*splat}') matches nothing under the Fastify adapter here.
-    forRoutes: [CATCH_ALL_ROUTE],
-    ...(logging.access_log_exclude.length ? { exclude: excludedRoutes(logging.access_log_exclude) } : {}),
-  };
+  const options: PinoHttpOptions = buildPinoOptions(logging, deps);
+  return { pinoHttp: [options, buildDestination(logging, deps) as DestinationStream], forRoutes: [] };
 }

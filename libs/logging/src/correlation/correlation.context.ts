@@ -1,5 +1,4 @@
 import { ClsServiceManager } from 'nestjs-cls';
-import { PinoLogger } from 'nestjs-pino';
 import { CORRELATION_CLS_KEY, CORRELATION_HEADER } from '../logging.constants';
 import type { CorrelationContext, CorrelationFields } from '../logging.interface';
 import { generateCorrelationId, isValidCorrelationId } from './correlation-id';
@@ -34,19 +33,13 @@ function normalise(context?: string | Partial<CorrelationContext>): CorrelationC
  * an async `fn` keeps the context across its awaits.
  */
 export function runWithCorrelation<R>(fn: () => R, context?: string | Partial<CorrelationContext>): R {
-  const store = { [CORRELATION_CLS_KEY]: normalise(context) } as Store;
-  // Also leave nestjs-pino's request scope: work started from a request (a broker delivery
-  // scheduled by it, a timer) must not log with that request's bound logger.
-  return freshLoggerScope(() => cls().runWith(store, fn));
+  return cls().runWith({ [CORRELATION_CLS_KEY]: normalise(context) } as Store, fn);
 }
 
-/** Opens the CLS scope of an HTTP request (nestjs-pino's own request scope stays as it is). */
+/** Opens the CLS scope of an HTTP request. */
 export function enterRequestScope<R>(correlationId: string, fn: () => R): R {
   return cls().runWith({ [CORRELATION_CLS_KEY]: { correlation_id: correlationId } } as Store, fn);
 }
-
-// runInContext uses no instance state: calling it unbound spares a DI dependency on the logger.
-const freshLoggerScope = <R>(fn: () => R): R => PinoLogger.prototype.runInContext.call(undefined, fn) as R;
 
 /**
  * Runs `fn` in a nested scope: the current context plus `fields` (agent_id, task_id, workflow_id),

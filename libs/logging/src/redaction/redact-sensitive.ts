@@ -9,6 +9,16 @@ function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Only plain objects are walked: a class instance (a raw request, a socket, an Error) has
+ * serializers of its own, and a for-in over its prototype chain is the costliest part of a line.
+ */
+function isPlain(v: unknown): v is Obj {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 /** A copy of a headers object with credential headers masked; the same object when none is present. */
 function redactHeaders(headers: Obj): Obj {
   let out = headers;
@@ -29,7 +39,7 @@ function redactLevel(obj: Obj, nested: boolean): Obj {
     let next: unknown = value;
     if (FIELDS.has(key)) next = REDACTED;
     else if (key === 'headers' && isObject(value)) next = redactHeaders(value);
-    else if (!nested && isObject(value) && !(value instanceof Error)) next = redactLevel(value, true);
+    else if (!nested && isPlain(value)) next = redactLevel(value, true);
     if (next !== value) {
       if (out === obj) out = { ...obj };
       out[key] = next;

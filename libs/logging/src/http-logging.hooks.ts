@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
+import { ConfigStore } from '@mira/config';
+import { correlationIdForRequest } from './correlation/correlation-id';
+import { enterRequestScope } from './correlation/correlation.context';
+import { CORRELATION_HEADER } from './logging.constants';
+import { accessLogRequest, accessLogExclusion } from './logging.options';
+
+type Done = (err?: Error) => void;
+
+/**
+ * The HTTP edge of the logging module, as two Fastify hooks rather than Nest middleware:
+ * - onRequest: the request's correlation id (validated; see correlationIdForRequest) is echoed
+ *   in `x-correlation-id` and the request runs in its own CLS scope, so every line written while
+ *   handling it carries the id;
+ * - onResponse: one access line (`request completed` / `request errored`) with the allow-listed
+ *   request fields, the status and the response time, unless `logging.access_log_exclude` lists
+ *   the path.
+ *
+ * Hooks instead of Nest middleware (and instead of nestjs-pino's pino-http middleware): the two
+ * middlewares ran through @fastify/middie and built a child logger per request, and together
+ * measured about half the per-request cost of POST /api/v1/messages. The hooks are added when
+ * this provider is created (during NestFactory.create), before the hooks the application adds
+ * afterwards (security headers, content-type policy), so a request refused by those still
+ * carries its id and gets its access line.
+ */
+@Injectable()
+export class HttpLoggingHooks {
+  constructor(adapterHost: HttpAdapterHost, config: ConfigStore) {
+    const fastify = adapterHost.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
+    // Not a Fastify app (a bare test module): nothing to hook.
+    if (!fastify || typeof fastify.addHook !== 'function') return;
+    const excluded = accessLogExclusion(config.get('logging').access_log_exclude);
+
+    fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: Done) => {
+      const id = correlationIdForRequest(req.raw);
+      reply.raw.setHeader(CORRELATION_HEADER, id);
+      enterRequestScope(id, done);
+    });
+
+    fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: Done) => {
+      if (!excluded(req.url)) writeAccessLine(req, reply);
+      done();
+    });
+  }
+}
+
+type Pino = (typeof PinoLogger)['root'];
+const identity = <T>(value: T): T => value;
+const accessLoggers = new WeakMap<Pino, Pino>();
+
+/**
+ * The root logger's child that writes access lines. The root comes from pino-http, whose
+ * `req`/`res` serializers expect raw Node objects; the line's fields are built here already.
+ * The child accepts every level: the root's (live) level is checked before each line.
+ */
+function accessLogger(root: Pino): Pino {
+  let child = accessLoggers.get(root);
+  if (!child) {
+    child = root.child({}, { level: 'trace', serializers: { req: identity, res: identity } });
+    accessLoggers.set(root, child);
+  }
+  return child;
+}
+
+function writeAccessLine(req: FastifyRequest, reply: FastifyReply): void {
+  const root = PinoLogger.root;
+  if (!root) return;
+  const status = reply.statusCode;
+  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  if (!root.isLevelEnabled(level)) return;
+  const raw = req.raw;
+  accessLogger(root)[level](
+    {
+      // The id is also the correlation id; set here because the hook may run outside the
+      // request's CLS scope (it follows the socket's 'finish' event).
+      correlation_id: correlationIdForRequest(raw),
+      req: accessLogRequest({
+        id: correlationIdForRequest(raw),
+        method: raw.method,
+        url: raw.url,
+        remoteAddress: raw.socket?.remoteAddress,
+        headers: raw.headers,
+      }),
+      res: { statusCode: status },
+      responseTime: Math.round(reply.elapsedTime),
+    },
+    status >= 500 ? 'request errored' : 'request completed',
+  );
+}
