@@ -133,7 +133,9 @@ describe('observability: logging and correlation (real app, captured log lines)'
     // The access line, the orchestrator, the agent and the subscriber at least; and every line
     // about this workflow (request, agents, broker handler) carries the request's id.
     expect(lines.length).toBeGreaterThanOrEqual(4);
-    expect(lines.find((l) => l.msg === 'request completed')?.req?.headers?.['x-correlation-id']).toBe('abc-123');
+    expect(lines.find((l) => l.msg === 'request completed')?.req?.headers?.['x-correlation-id']).toBe(
+      'abc-123',
+    );
     const aboutWorkflow = capture.since(mark).filter((l) => l.workflow_id === workflowId);
     expect(aboutWorkflow.length).toBeGreaterThanOrEqual(2);
     for (const l of aboutWorkflow) expect(l.correlation_id).toBe('abc-123');
