@@ -10,7 +10,19 @@ export type RouteGroup = 'api' | 'webhooks' | 'metrics' | null;
 export function routeGroup(
   req: Pick<FastifyRequest, 'url'> & { routeOptions?: { url?: string } },
 ): RouteGroup {
-  const path = req.routeOptions?.url ?? req.url.split('?')[0];
+  // Asked several times per request (content-type policy, guards, body parser): Fastify's
+  // routeOptions getter builds a new object on each read, so the answer is kept per request.
+  let group = groups.get(req);
+  if (group === undefined) {
+    group = classify(req.routeOptions?.url ?? req.url.split('?')[0]);
+    groups.set(req, group);
+  }
+  return group;
+}
+
+const groups = new WeakMap<object, RouteGroup>();
+
+function classify(path: string): RouteGroup {
   if (path === '/api' || path.startsWith(API_PREFIX)) return 'api';
   if (path.startsWith(WEBHOOKS_PREFIX)) return 'webhooks';
   if (path === METRICS_PATH || path.startsWith(`${METRICS_PATH}/`)) return 'metrics';

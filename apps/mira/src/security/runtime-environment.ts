@@ -7,13 +7,12 @@ import { CONFIG_MODULE_OPTIONS, type ConfigModuleDefinitionOptions } from '@mira
  */
 @Injectable()
 export class RuntimeEnvironment {
-  constructor(@Inject(CONFIG_MODULE_OPTIONS) private readonly options: ConfigModuleDefinitionOptions) {}
+  /** Read once: the API-key guard asks on every request, and the environment is fixed at start. */
+  readonly nodeEnv: string | undefined;
+  readonly isProduction: boolean;
 
-  get nodeEnv(): string | undefined {
-    return (this.options.env ?? process.env).NODE_ENV;
-  }
-
-  get isProduction(): boolean {
-    return this.nodeEnv?.trim().toLowerCase() === 'production';
+  constructor(@Inject(CONFIG_MODULE_OPTIONS) options: ConfigModuleDefinitionOptions) {
+    this.nodeEnv = (options.env ?? process.env).NODE_ENV;
+    this.isProduction = this.nodeEnv?.trim().toLowerCase() === 'production';
   }
 }
