@@ -6,6 +6,7 @@
 // Usage: node bench/redis-broker.js   (BENCH_MESSAGES, BENCH_ROUNDS, BENCH_SCALE_MESSAGES, BENCH_WORK_US)
 require('reflect-metadata');
 const { spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 
 // The transport is TypeScript: compile on require with the repo's .swcrc (as bench/broker.js does).
 require('../scripts/ts-register');
@@ -175,16 +176,34 @@ async function scaling(url, processes, run) {
   return { rate: SCALE_N / secs, counts };
 }
 
+/** User + system CPU time of a process so far, in clock ticks (1/100 s). */
+function cpuTicks(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
 async function main() {
   const { startRedisServer } = require('../apps/mira/test/support/redis-server.ts');
   const redis = await startRedisServer();
   try {
     const mira = [];
     const raw = [];
+    // CPU per message of this process (the contender's client side) and of redis-server, from
+    // the best round of each: says which side limits the rate.
+    const cpu = { mira: null, raw: null };
+    const timed = async (name, fn, out, round) => {
+      const r0 = cpuTicks(redis.pid);
+      const c0 = process.cpuUsage();
+      out.push(await fn(redis.url, `${name}${round}:`));
+      const c = process.cpuUsage(c0);
+      if (out[out.length - 1] === Math.max(...out))
+        cpu[name] = { node: (c.user + c.system) / N, redis: ((cpuTicks(redis.pid) - r0) * 1e4) / N };
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      raw.push(await runRaw(redis.url, `raw${round}:`));
-      mira.push(await runMira(redis.url, `mira${round}:`));
+      await timed('raw', runRaw, raw, round);
+      await timed('mira', runMira, mira, round);
     }
+    const us = (c) => `cpu/msg: node ${c.node.toFixed(1)} us, redis-server ${c.redis.toFixed(1)} us`;
     const best = (xs) => Math.max(...xs);
     const k = (x) => `${(x / 1000).toFixed(1)}k msg/s`;
     const rows = [
@@ -192,8 +211,14 @@ async function main() {
         'mira RedisTransport (publish -> handler -> XACK)',
         k(best(mira)),
         `rounds: ${mira.map(k).join(', ')}`,
+        us(cpu.mira),
       ],
-      ['raw ioredis XADD + XREADGROUP/XACK loop', k(best(raw)), `rounds: ${raw.map(k).join(', ')}`],
+      [
+        'raw ioredis XADD + XREADGROUP/XACK loop',
+        k(best(raw)),
+        `rounds: ${raw.map(k).join(', ')}`,
+        us(cpu.raw),
+      ],
       ['ratio', `${(best(mira) / best(raw)).toFixed(2)} (target >= 0.8)`],
     ];
     process.stdout.write(
