@@ -16,7 +16,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { ensureBuilt } = require('../scripts/build-if-needed.js');
-const { freePort } = require('./lib/harness');
+const { freePort, pinLoadGenerator, serverCommand } = require('./lib/harness');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -62,7 +62,8 @@ async function startService(config) {
       ...config,
     }),
   );
-  const proc = spawn(process.execPath, [entry], {
+  const [command, argv] = serverCommand([entry]);
+  const proc = spawn(command, argv, {
     env: childEnv({ MIRA_CONFIG_FILE: file, PORT: String(port) }),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -83,7 +84,8 @@ async function startRaw(routes) {
       res.writeHead(r[0], { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(r[1]) });
       res.end(r[1]);
     }).listen(${port}, '127.0.0.1', () => process.stdout.write('ready\\n'));`;
-  const proc = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [command, argv] = serverCommand(['-e', code]);
+  const proc = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve) => proc.stdout.once('data', resolve));
   return { proc, url: `http://127.0.0.1:${port}` };
 }
@@ -158,6 +160,7 @@ async function sigtermToExit(underLoad) {
 }
 
 async function main() {
+  pinLoadGenerator();
   process.stdout.write(
     `bench/health: ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} rounds, service log level ${LOG_LEVEL}, node ${process.version}\n\n`,
   );

@@ -2,7 +2,7 @@
 // against a raw node:http server answering the same JSON, in the same run.
 const { join } = require('node:path');
 const { ensureBuilt } = require('../scripts/build-if-needed.js');
-const { root, startServer, load, sideBySide, report } = require('./lib/harness');
+const { root, startServer, load, sideBySide, report, pinLoadGenerator } = require('./lib/harness');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const planBody = JSON.stringify({
@@ -11,6 +11,7 @@ const planBody = JSON.stringify({
 });
 
 async function main() {
+  pinLoadGenerator();
   const entry = ensureBuilt({ quiet: true });
   // Rate limiting off: one client IP sending tens of thousands of requests would be throttled (429).
   const app = await startServer([entry], { MIRA_API__RATE_LIMIT__ENABLED: 'false' }, '/healthz');
@@ -45,24 +46,27 @@ async function main() {
       baseline: () => load({ url: rawHealth.url, duration: DURATION }),
     });
     const fmt = (r) => `${Math.round(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx})`;
-    report('HTTP: Mira vs raw node:http (best of 3 alternating rounds, 32 connections)', [
+    report(
+      'HTTP: Mira vs raw node:http (best of 3 alternating rounds after a warm-up round, 32 connections, server and client on one core each)',
       [
-        'POST /api/v1/messages',
-        'mira',
-        fmt(messages.contender),
-        '| raw',
-        fmt(messages.baseline),
-        `| ratio ${messages.ratio.toFixed(2)} (target >= 0.5)`,
+        [
+          'POST /api/v1/messages',
+          'mira',
+          fmt(messages.contender),
+          '| raw',
+          fmt(messages.baseline),
+          `| ratio ${messages.ratio.toFixed(2)} (target >= 0.5)`,
+        ],
+        [
+          'GET /healthz         ',
+          'mira',
+          fmt(health.contender),
+          '| raw',
+          fmt(health.baseline),
+          `| ratio ${health.ratio.toFixed(2)}`,
+        ],
       ],
-      [
-        'GET /healthz         ',
-        'mira',
-        fmt(health.contender),
-        '| raw',
-        fmt(health.baseline),
-        `| ratio ${health.ratio.toFixed(2)}`,
-      ],
-    ]);
+    );
   } finally {
     await Promise.all([app.stop(), rawPlan.stop(), rawHealth.stop()]);
   }

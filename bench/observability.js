@@ -6,7 +6,7 @@
 // side by side in one run, stdout of every server discarded (as a log shipper would read it).
 // Usage: node bench/observability.js   (BENCH_DURATION=seconds per round, default 5)
 const { join } = require('node:path');
-const { root, startServer, load, report } = require('./lib/harness');
+const { root, startServer, load, report, pinLoadGenerator } = require('./lib/harness');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -51,6 +51,7 @@ async function serve(mode) {
 }
 
 async function main() {
+  pinLoadGenerator();
   const { ensureBuilt } = require('../scripts/build-if-needed.js');
   ensureBuilt({ quiet: true });
   const self = join(root, 'bench/observability.js');

@@ -1,11 +1,30 @@
 // Shared bench helpers: start servers as child processes, drive them with autocannon,
 // and print contender/baseline ratios measured in the same run.
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { createServer } = require('node:net');
+const { availableParallelism } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 
 const root = join(__dirname, '../..');
+
+// Servers run on CPU 0 and the load generator on CPU 1 (BENCH_PIN=0 turns this off): figures are
+// per core, as the targets are stated, and the scheduler cannot put server and client on one
+// core for part of a round, which was the largest source of round-to-round noise on 2 cores.
+const PIN =
+  process.env.BENCH_PIN !== '0' &&
+  availableParallelism() >= 2 &&
+  spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+
+/** Pins this process (the load generator) to CPU 1; call from a bench's main, not from a server child. */
+function pinLoadGenerator() {
+  if (PIN) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+}
+
+/** Command and arguments that start a node server process (pinned to CPU 0 when pinning is on). */
+function serverCommand(args) {
+  return PIN ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -37,7 +56,8 @@ async function startServer(args, env = {}, readyPath = '/') {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('MIRA_') && k !== 'PORT'),
   );
-  const proc = spawn(process.execPath, args, {
+  const [command, argv] = serverCommand(args);
+  const proc = spawn(command, argv, {
     cwd: root,
     env: { ...clean, PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -69,7 +89,12 @@ async function load(opts) {
 }
 
 /** Alternates contender and baseline rounds (reduces drift on a shared machine); returns best-of rounds. */
-async function sideBySide({ rounds = 3, contender, baseline }) {
+async function sideBySide({ rounds = 3, contender, baseline, warmup }) {
+  // A first, unrecorded round of each (JIT, caches) unless the caller warmed them up already.
+  if (warmup !== false) {
+    await baseline();
+    await contender();
+  }
   const c = [];
   const b = [];
   for (let i = 0; i < rounds; i++) {
@@ -85,4 +110,14 @@ function report(title, rows) {
   for (const r of rows) process.stdout.write(`${r.join('  ')}\n`);
 }
 
-module.exports = { root, freePort, waitFor, startServer, load, sideBySide, report };
+module.exports = {
+  root,
+  freePort,
+  waitFor,
+  startServer,
+  load,
+  sideBySide,
+  report,
+  pinLoadGenerator,
+  serverCommand,
+};
