@@ -4,6 +4,8 @@
 //     per batch) on the same Redis, alternating rounds, best of each;
 //  2. scaling: a pre-filled stream consumed by one, then two consumer processes (one group).
 // Usage: node bench/redis-broker.js   (BENCH_MESSAGES, BENCH_ROUNDS, BENCH_SCALE_MESSAGES, BENCH_WORK_US)
+// Loaded first: re-runs this script on the project's Node when started with another one.
+require('./lib/harness');
 require('reflect-metadata');
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
