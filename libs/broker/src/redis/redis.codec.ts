@@ -27,6 +27,9 @@ export function encodeEntry(id: string, headers: Record<string, string>, data: s
   return [FIELD.id, id, FIELD.data, data];
 }
 
+/** Shared by every message delivered without headers; frozen so no handler can write into it. */
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export type DecodeResult =
   | { ok: true; message: RedisMessage }
   | { ok: false; error: string; raw: string; headers: Record<string, string> };
@@ -35,7 +38,7 @@ export type DecodeResult =
 export function decodeEntry(type: string, entryId: string, fields: readonly string[]): DecodeResult {
   let id: string | undefined;
   let time = 0;
-  let headersText = '{}';
+  let headersText: string | undefined;
   let data: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const f = fields[i];
@@ -44,13 +47,16 @@ export function decodeEntry(type: string, entryId: string, fields: readonly stri
     else if (f === FIELD.id) id = fields[i + 1];
     else if (f === FIELD.time) time = Number(fields[i + 1]);
   }
-  let headers: Record<string, string> = {};
-  try {
-    const parsed: unknown = JSON.parse(headersText);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-      headers = parsed as Record<string, string>;
-  } catch {
-    return { ok: false, error: `entry ${entryId} has unreadable headers`, raw: data ?? '', headers };
+  let headers: Record<string, string> = NO_HEADERS;
+  // Most entries carry no headers field (encodeEntry omits an empty one): nothing to parse.
+  if (headersText !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(headersText);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        headers = parsed as Record<string, string>;
+    } catch {
+      return { ok: false, error: `entry ${entryId} has unreadable headers`, raw: data ?? '', headers: {} };
+    }
   }
   if (data === undefined) return { ok: false, error: `entry ${entryId} has no data field`, raw: '', headers };
   let value: unknown;

@@ -189,7 +189,8 @@ export class RedisTransport implements MessageBroker {
     if (!client || client.status !== 'ready')
       throw this.unavailable(type, `connection ${client?.status ?? 'not started'}`);
     const id = `${this.idPrefix}-${(++this.seq).toString(36)}`;
-    const h = this.options.propagator ? this.options.propagator.inject({ ...headers }) : { ...headers };
+    // encodeEntry only reads the headers: the caller's object is copied only for the propagator to fill.
+    const h = this.options.propagator ? this.options.propagator.inject({ ...headers }) : (headers ?? {});
     try {
       await client.xadd(
         this.streamOf(type),
