@@ -311,6 +311,35 @@ describe('observability: logging and correlation (real app, captured log lines)'
     ).toEqual([]);
   });
 
+  it('echoes the id and writes a warn access line for a request refused before routing completes (415, 400, 404)', async () => {
+    const mark = capture.lines.length;
+    const refused = [
+      ['ct-415', { headers: { 'content-type': 'text/plain' }, body: 'x' }, 415, '/api/v1/messages'],
+      [
+        'json-400',
+        { headers: { 'content-type': 'application/json' }, body: '{bad' },
+        400,
+        '/api/v1/messages',
+      ],
+      ['none-404', { method: 'GET' }, 404, '/no-such-route'],
+    ] as const;
+    for (const [id, init, status, path] of refused) {
+      const res = await fetch(`${t.url}${path}`, {
+        method: 'POST',
+        ...init,
+        headers: { ...('headers' in init ? init.headers : {}), 'x-correlation-id': id },
+      });
+      expect(res.status).toBe(status);
+      expect(res.headers.get('x-correlation-id')).toBe(id);
+    }
+    for (const [id, , status] of refused) {
+      const line = await until(`access line of ${id}`, () =>
+        capture.since(mark).find((l) => l.correlation_id === id && l.msg === 'request completed'),
+      );
+      expect(line).toMatchObject({ level: 'warn', req: { id }, res: { statusCode: status } });
+    }
+  });
+
   it('applies a logging.level change from config without a restart', async () => {
     const store = t.app.get(ConfigStore);
     const withLevel = (level: string) =>

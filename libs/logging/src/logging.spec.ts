@@ -14,7 +14,7 @@ import {
 } from './correlation/correlation.context';
 import { correlationInterceptor, withCorrelationHeaders } from './correlation/outbound-http';
 import { WithCorrelation } from './correlation/with-correlation.decorator';
-import { buildPinoOptions, withSafeIdHeaders } from './logging.options';
+import { accessLogExclusion, buildPinoOptions, withSafeIdHeaders } from './logging.options';
 import { RedactionRegistry } from './redaction/redaction.registry';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -50,6 +50,29 @@ describe('correlation ids', () => {
     expect(req.headers['x-correlation-id']).toBe('bad id\n'); // the live request is untouched
     const ok = { headers: { 'x-correlation-id': 'good' } };
     expect(withSafeIdHeaders(ok)).toBe(ok);
+  });
+});
+
+describe('access log exclusion (logging.access_log_exclude)', () => {
+  it('matches `/x` exactly and `/x/*` below, ignoring the query string and a trailing slash', () => {
+    const excluded = accessLogExclusion(['/healthz', '/healthz/*', 'metrics']);
+    for (const url of [
+      '/healthz',
+      '/healthz/',
+      '/healthz?full=1',
+      '/healthz/live',
+      '/healthz/ready?x=1',
+      '/metrics',
+    ])
+      expect(excluded(url)).toBe(true);
+    for (const url of ['/healthzz', '/api/v1/agents', '/metrics/x', '/', '/api/v1/healthz'])
+      expect(excluded(url)).toBe(false);
+  });
+
+  it('excludes nothing when the list is empty', () => {
+    const excluded = accessLogExclusion([]);
+    expect(excluded('/healthz')).toBe(false);
+    expect(excluded('/')).toBe(false);
   });
 });
 
