@@ -36,7 +36,9 @@ export class HttpLoggingHooks {
 
     fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: Done) => {
       const id = correlationIdForRequest(req.raw);
-      reply.raw.setHeader(CORRELATION_HEADER, id);
+      // Through Fastify's header map, not the raw response: one header set on the raw response
+      // makes Node validate and copy every header of the reply one by one at writeHead.
+      void reply.header(CORRELATION_HEADER, id);
       enterRequestScope(id, done);
     });
 
