@@ -26,15 +26,17 @@ async function serve(mode) {
     const { RequestMethod } = require('@nestjs/common');
     const { LoggerModule } = require('nestjs-pino');
     const { ClsModule } = require('nestjs-cls');
-    // Rewire the module's metadata: plain LoggerModule, no correlation middleware, no mixin or redaction.
+    // Rewire the module's metadata: plain LoggerModule (pino-http middleware on every route), no
+    // correlation hooks, no mixin or redaction. ClsModule.forFeature as in the real module, so the
+    // broker's context propagator still resolves and both variants carry the same CLS setup.
     const plain = LoggerModule.forRoot({
       pinoHttp: { level: 'info' },
-      // nestjs-pino's own default route does not match under this Fastify adapter (see logging.options.ts).
+      // nestjs-pino's own default route ('{/*splat}') matches nothing under this Fastify adapter.
       forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     });
     Reflect.defineMetadata(
       'imports',
-      [ClsModule.forRoot({ global: true }), logging.RedactionModule, plain],
+      [ClsModule.forFeature(), logging.RedactionModule, plain],
       logging.LoggingModule,
     );
     Reflect.defineMetadata('providers', [logging.ClsContextPropagator], logging.LoggingModule);
@@ -43,7 +45,6 @@ async function serve(mode) {
       [LoggerModule, ClsModule, logging.RedactionModule, logging.ClsContextPropagator],
       logging.LoggingModule,
     );
-    logging.LoggingModule.prototype.configure = () => {};
   }
   const { createApp } = require(join(dist, 'apps/mira/src/app.factory.js'));
   const app = await createApp({});

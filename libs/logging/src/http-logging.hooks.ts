@@ -17,7 +17,7 @@ type Done = (err?: Error) => void;
  *   handling it carries the id;
  * - onResponse: one access line (`request completed` / `request errored`) with the allow-listed
  *   request fields, the status and the response time, unless `logging.access_log_exclude` lists
- *   the path.
+ *   the path; onRequestAbort: `request aborted` when the client left before the answer.
  *
  * Hooks instead of Nest middleware (and instead of nestjs-pino's pino-http middleware): the two
  * middlewares ran through @fastify/middie and built a child logger per request, and together
@@ -46,6 +46,13 @@ export class HttpLoggingHooks {
       if (!excluded(req.url)) writeAccessLine(req, reply);
       done();
     });
+
+    // A client that goes away before the response is sent: the response never finishes, so
+    // onResponse never runs. One `request aborted` line instead (as pino-http wrote).
+    fastify.addHook('onRequestAbort', (req: FastifyRequest, done: Done) => {
+      if (!excluded(req.url)) writeAccessLine(req, null);
+      done();
+    });
   }
 }
 
@@ -67,11 +74,12 @@ function accessLogger(root: Pino): Pino {
   return child;
 }
 
-function writeAccessLine(req: FastifyRequest, reply: FastifyReply): void {
+/** The access line of a request: answered (`reply`), or aborted by the client (`null`). */
+function writeAccessLine(req: FastifyRequest, reply: FastifyReply | null): void {
   const root = PinoLogger.root;
   if (!root) return;
-  const status = reply.statusCode;
-  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  const status = reply?.statusCode ?? 0;
+  const level = !reply || (status >= 400 && status < 500) ? 'warn' : status >= 500 ? 'error' : 'info';
   if (!root.isLevelEnabled(level)) return;
   const raw = req.raw;
   accessLogger(root)[level](
@@ -86,9 +94,8 @@ function writeAccessLine(req: FastifyRequest, reply: FastifyReply): void {
         remoteAddress: raw.socket?.remoteAddress,
         headers: raw.headers,
       }),
-      res: { statusCode: status },
-      responseTime: Math.round(reply.elapsedTime),
+      ...(reply ? { res: { statusCode: status }, responseTime: Math.round(reply.elapsedTime) } : {}),
     },
-    status >= 500 ? 'request errored' : 'request completed',
+    !reply ? 'request aborted' : status >= 500 ? 'request errored' : 'request completed',
   );
 }

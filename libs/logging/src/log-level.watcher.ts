@@ -4,7 +4,7 @@ import { ConfigStore, type MiraConfig } from '@mira/config';
 
 /**
  * Applies `logging.level` changes live: the root pino logger's level is set, so the next line
- * obeys (per-request loggers are children created from the root at each request).
+ * obeys (the access-line child accepts every level and checks the root's before each line).
  */
 @Injectable()
 export class LogLevelWatcher implements OnModuleInit, OnModuleDestroy {

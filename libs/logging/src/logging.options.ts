@@ -186,6 +186,11 @@ export function accessLogResponse(res: { statusCode?: number }): { statusCode?: 
  * fraction of a per-request child logger run through @fastify/middie.
  */
 export function buildLoggerParams(logging: MiraConfig['logging'], deps: LoggerBuildDeps): Params {
-  const options: PinoHttpOptions = buildPinoOptions(logging, deps);
+  const options: PinoHttpOptions = {
+    ...buildPinoOptions(logging, deps),
+    // Any line that logs a raw `req`/`res` gets the access line's allow-listed shape, never every
+    // header (authorization, cookies): pino-http would otherwise install its standard serializers.
+    serializers: { req: accessLogRequest, res: accessLogResponse },
+  };
   return { pinoHttp: [options, buildDestination(logging, deps) as DestinationStream], forRoutes: [] };
 }
