@@ -108,12 +108,10 @@ async function load(opts) {
 }
 
 /** Alternates contender and baseline rounds (reduces drift on a shared machine); returns best-of rounds. */
-async function sideBySide({ rounds = 3, contender, baseline, warmup }) {
-  // A first, unrecorded round of each (JIT, caches) unless the caller warmed them up already.
-  if (warmup !== false) {
-    await baseline();
-    await contender();
-  }
+async function sideBySide({ rounds = 3, contender, baseline }) {
+  // A first, unrecorded round of each (JIT, caches).
+  await baseline();
+  await contender();
   const c = [];
   const b = [];
   for (let i = 0; i < rounds; i++) {

@@ -1,4 +1,31 @@
-import type { BrokerMessage, MessageBroker, Subscription } from './broker.interface';
+import type {
+  BrokerContextPropagator,
+  BrokerMessage,
+  MessageBroker,
+  MessageHandler,
+  Subscription,
+} from './broker.interface';
+
+/** The headers of every message published without any; frozen so no handler can write into it. */
+export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Calls a subscriber's handler, inside the propagator's context scope when there is one; returns
+ * what it returned (a thenable for an async handler) and lets a synchronous throw through.
+ */
+export function callHandler(
+  handler: MessageHandler<any>,
+  message: BrokerMessage<unknown>,
+  propagator: BrokerContextPropagator | null | undefined,
+): unknown {
+  return propagator ? propagator.run(message.headers, () => handler(message)) : handler(message);
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
 
 /** A delivered message with its ISO timestamp formatted on first read. */
 export class TransportMessage<T = unknown> implements BrokerMessage<T> {

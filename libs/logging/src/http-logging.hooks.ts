@@ -82,13 +82,14 @@ function writeAccessLine(req: FastifyRequest, reply: FastifyReply | null): void 
   const level = !reply || (status >= 400 && status < 500) ? 'warn' : status >= 500 ? 'error' : 'info';
   if (!root.isLevelEnabled(level)) return;
   const raw = req.raw;
+  const id = correlationIdForRequest(raw);
   accessLogger(root)[level](
     {
       // The id is also the correlation id; set here because the hook may run outside the
       // request's CLS scope (it follows the socket's 'finish' event).
-      correlation_id: correlationIdForRequest(raw),
+      correlation_id: id,
       req: accessLogRequest({
-        id: correlationIdForRequest(raw),
+        id,
         method: raw.method,
         url: raw.url,
         remoteAddress: raw.socket?.remoteAddress,

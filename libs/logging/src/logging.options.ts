@@ -27,20 +27,18 @@ import type { RedactionRegistry } from './redaction/redaction.registry';
  * over a request URL (the query string is ignored).
  */
 export function accessLogExclusion(paths: readonly string[]): (url: string) => boolean {
+  const withoutTrailingSlash = (path: string) => path.replace(/\/+$/, '') || '/';
   const exact = new Set<string>();
   const prefixes: string[] = [];
   for (const p of paths) {
     const path = '/' + p.replace(/^\/+/, '');
     if (path.endsWith('/*')) prefixes.push(path.slice(0, -1));
-    else exact.add(path.replace(/\/+$/, '') || '/');
+    else exact.add(withoutTrailingSlash(path));
   }
   if (exact.size === 0 && prefixes.length === 0) return () => false;
   return (url) => {
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    if (exact.has(path) || exact.has(path.replace(/\/+$/, '') || '/')) return true;
-    for (const prefix of prefixes) if (path.startsWith(prefix)) return true;
-    return false;
+    const path = url.split('?', 1)[0];
+    return exact.has(withoutTrailingSlash(path)) || prefixes.some((prefix) => path.startsWith(prefix));
   };
 }
 

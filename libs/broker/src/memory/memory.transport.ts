@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { REPLY_TO_HEADER } from '../broker.constants';
 import { BrokerError } from '../broker.error';
-import { TransportMessage, TransportSubscription } from '../broker.message';
+import {
+  callHandler,
+  isThenable,
+  NO_HEADERS,
+  TransportMessage,
+  TransportSubscription,
+} from '../broker.message';
 import type {
   BrokerContextPropagator,
   BrokerHealth,
@@ -23,8 +29,6 @@ export interface MemoryTransportOptions {
   propagator?: BrokerContextPropagator | null;
   observers?: BrokerObserver[];
 }
-
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Messages dispatched per macrotask before yielding to I/O. */
 const BATCH = 1024;
@@ -263,19 +267,14 @@ export class MemoryTransport implements MessageBroker {
     this.counters.in_flight++;
     let result: unknown;
     try {
-      const p = this.options.propagator;
-      result = p ? p.run(msg.headers, () => member.handler(msg)) : member.handler(msg);
+      result = callHandler(member.handler, msg, this.options.propagator);
     } catch (err) {
       this.settle(false, group, msg, started, err);
       return;
     }
-    if (
-      result !== null &&
-      typeof result === 'object' &&
-      typeof (result as PromiseLike<unknown>).then === 'function'
-    ) {
+    if (isThenable(result)) {
       const delivery = new Delivery(this, group, msg, started);
-      (result as PromiseLike<unknown>).then(delivery.ok, delivery.fail);
+      result.then(delivery.ok, delivery.fail);
     } else {
       this.settle(true, group, msg, started);
     }

@@ -1,4 +1,4 @@
-import { TransportMessage } from '../broker.message';
+import { NO_HEADERS, TransportMessage } from '../broker.message';
 
 /** Field names inside a stream entry: short, since every entry stores them. */
 export const FIELD = { id: 'i', time: 't', headers: 'h', data: 'd' } as const;
@@ -22,13 +22,14 @@ export class RedisMessage<T = unknown> extends TransportMessage<T> {
  * Entry fields: id and data always, headers only when there are any. The publication time is
  * the entry id's own millisecond part (Redis assigns it at XADD), so it is not stored twice.
  */
-export function encodeEntry(id: string, headers: Record<string, string>, data: string): string[] {
+export function encodeEntry(
+  id: string,
+  headers: Readonly<Record<string, string>> | undefined,
+  data: string,
+): string[] {
   for (const _ in headers) return [FIELD.id, id, FIELD.headers, JSON.stringify(headers), FIELD.data, data];
   return [FIELD.id, id, FIELD.data, data];
 }
-
-/** Shared by every message delivered without headers; frozen so no handler can write into it. */
-const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export type DecodeResult =
   | { ok: true; message: RedisMessage }
@@ -47,7 +48,7 @@ export function decodeEntry(type: string, entryId: string, fields: readonly stri
     else if (f === FIELD.id) id = fields[i + 1];
     else if (f === FIELD.time) time = Number(fields[i + 1]);
   }
-  let headers: Record<string, string> = NO_HEADERS;
+  let headers: Readonly<Record<string, string>> = NO_HEADERS;
   // Most entries carry no headers field (encodeEntry omits an empty one): nothing to parse.
   if (headersText !== undefined) {
     try {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
-import { TransportSubscription } from '../broker.message';
+import { callHandler, isThenable, TransportSubscription } from '../broker.message';
 import { BrokerError } from '../broker.error';
 import type {
   BrokerHealth,
@@ -190,7 +190,7 @@ export class RedisTransport implements MessageBroker {
       throw this.unavailable(type, `connection ${client?.status ?? 'not started'}`);
     const id = `${this.idPrefix}-${(++this.seq).toString(36)}`;
     // encodeEntry only reads the headers: the caller's object is copied only for the propagator to fill.
-    const h = this.options.propagator ? this.options.propagator.inject({ ...headers }) : (headers ?? {});
+    const h = this.options.propagator ? this.options.propagator.inject({ ...headers }) : headers;
     try {
       await client.xadd(
         this.streamOf(type),
@@ -513,18 +513,13 @@ export class RedisTransport implements MessageBroker {
     this.counters.in_flight++;
     let result: unknown;
     try {
-      const p = this.options.propagator;
-      result = p ? p.run(d.message.headers, () => c.handler(d.message)) : c.handler(d.message);
+      result = callHandler(c.handler, d.message, this.options.propagator);
     } catch (err) {
       this.settle(c, d, started, err, true);
       return;
     }
-    if (
-      result !== null &&
-      typeof result === 'object' &&
-      typeof (result as PromiseLike<unknown>).then === 'function'
-    ) {
-      (result as PromiseLike<unknown>).then(
+    if (isThenable(result)) {
+      result.then(
         () => this.settle(c, d, started),
         (err: unknown) => this.settle(c, d, started, err, true),
       );
