@@ -1,13 +1,16 @@
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { StandardSchemaValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@mira/config';
-import { correlationIdForRequest } from '@mira/logging';
+import { HealthFastPath, HealthProbes } from '@mira/health';
+import { CORRELATION_HEADER, correlationIdForRequest } from '@mira/logging';
 import { ApiExceptionFilter } from './api/api-exception.filter';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { setupOpenApi } from './openapi/openapi.setup';
-import { applyHttpHardening } from './security/http-hardening';
+import { applyHttpHardening, jsonSecurityHeaders } from './security/http-hardening';
 
 /**
  * Builds the configured application (adapter, logger, validation, error shape) without
@@ -16,11 +19,15 @@ import { applyHttpHardening } from './security/http-hardening';
 export async function createApp(options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
   const loaded = options.config?.preloaded ?? loadConfig(options.config);
   const server = loaded.config.server;
+  const fastPath = new HealthFastPath();
   const adapter = new FastifyAdapter({
     bodyLimit: server.body_limit_bytes,
     return503OnClosing: false,
     // The request id is the validated correlation id (x-correlation-id / x-request-id / traceparent).
     genReqId: correlationIdForRequest,
+    // The Node server's request listener gives the health fast path the first look (see below).
+    serverFactory: (handler: RequestListener, opts: FastifyServerOptions) =>
+      httpServer(fastPath.wrap(handler), opts),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register({ ...options, config: { ...options.config, preloaded: loaded } }),
@@ -33,5 +40,24 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
   app.useGlobalFilters(new ApiExceptionFilter());
   await applyHttpHardening(app, loaded.config);
   setupOpenApi(app);
+  // Probes skip the API pipeline but keep the security headers of JSON answers; switched off, the
+  // health controller answers them through Fastify (access log and request metrics included).
+  if (loaded.config.health.fast_path) {
+    fastPath.attach(app.get(HealthProbes), {
+      headers: jsonSecurityHeaders(),
+      requestId: { header: CORRELATION_HEADER, of: correlationIdForRequest },
+    });
+  }
   return app;
+}
+
+/** The HTTP/1 server Fastify would create itself, with its timeouts, around `listener`. */
+function httpServer(listener: RequestListener, opts: FastifyServerOptions): Server {
+  // `http` is Fastify's pass-through of node:http server options (absent from its option type).
+  const server = createServer((opts as { http?: ServerOptions }).http ?? {}, listener);
+  server.keepAliveTimeout = opts.keepAliveTimeout!;
+  server.requestTimeout = opts.requestTimeout!;
+  server.setTimeout(opts.connectionTimeout ?? 0);
+  if ((opts.maxRequestsPerSocket ?? 0) > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket!;
+  return server;
 }

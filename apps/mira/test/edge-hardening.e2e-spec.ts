@@ -48,15 +48,23 @@ describe('hardening and OpenAPI (real app)', () => {
   afterAll(() => t.close());
   const auth = { 'x-api-key': 'hk' };
 
-  it('sends helmet security headers everywhere and no CORS headers by default', async () => {
-    for (const path of ['/healthz', '/api/v1/agents', '/nowhere']) {
+  it("sends security headers everywhere (the JSON set on JSON-only routes, helmet's full set elsewhere) and no CORS headers by default", async () => {
+    for (const path of ['/healthz', '/healthz/ready', '/api/v1/agents', '/metrics', '/nowhere', '/docs']) {
       const res = await request(`${t.url}${path}`, { headers: { ...auth, origin: 'https://evil.example' } });
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(res.headers.get('x-powered-by')).toBeNull();
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      if (path === '/nowhere' || path === '/docs') {
+        expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+        expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+        expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      } else {
+        // Nothing may be loaded or framed from a JSON answer; no cross-origin no-cors reads.
+        expect(res.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+        expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+        expect(res.headers.get('x-frame-options')).toBeNull();
+      }
     }
     const preflight = await request(`${t.url}/api/v1/messages`, {
       method: 'OPTIONS',

@@ -1,62 +1,41 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
+import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { FullHealthReport } from './health.interface';
-import { HealthService } from './health.service';
+import type { ProbeName } from './health.interface';
+import { HealthProbes } from './health.probes';
 
 /**
- * `/healthz` (everything, foundation shape: healthy/degraded 200, unhealthy 503) and the three
- * Kubernetes probes, which answer in terminus' `{ status, info, error, details }` shape.
+ * `/healthz` (everything, foundation shape) and the three Kubernetes probes. With the fast
+ * path attached (see HealthFastPath) these routes only answer what the fast path leaves to the
+ * framework (other methods) or when it is switched off; both serve HealthProbes' answers.
  */
 @Controller('healthz')
 export class HealthController {
-  constructor(
-    private readonly health: HealthService,
-    private readonly terminus: HealthCheckService,
-  ) {}
+  constructor(private readonly probes: HealthProbes) {}
 
   @Get()
-  async full(@Res({ passthrough: true }) reply: FastifyReply): Promise<FullHealthReport> {
-    const report = await this.health.report();
-    reply.status(report.status === 'unhealthy' ? 503 : 200);
-    reply.header('cache-control', 'no-store');
-    return report;
+  full(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    return this.answer(reply, 'full');
   }
 
-  /** 200 while the event loop turns; never fails for a dependency or during a drain. */
   @Get('live')
-  live(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
-    return this.probe(reply, [() => this.health.liveness()]);
+  live(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    return this.answer(reply, 'live');
   }
 
-  /** 503 before startup completes, while shutting down, or when a readiness indicator is down. */
   @Get('ready')
-  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
-    const results = await this.health.readinessIndicators();
-    return this.probe(
-      reply,
-      results.map((r) => () => r),
-    );
+  ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    return this.answer(reply, 'ready');
   }
 
-  /** 200 once initialisation (and every tracked startup task) finished. */
   @Get('startup')
-  startup(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
-    return this.probe(reply, [() => this.health.startup()]);
+  startup(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    return this.answer(reply, 'startup');
   }
 
-  /** terminus decides the status; its 503 is answered here with the full result as the body. */
-  private async probe(
-    reply: FastifyReply,
-    indicators: HealthIndicatorFunction[],
-  ): Promise<HealthCheckResult> {
+  private async answer(reply: FastifyReply, probe: ProbeName): Promise<unknown> {
+    const { statusCode, body } = await this.probes.answer(probe);
+    reply.status(statusCode);
     reply.header('cache-control', 'no-store');
-    try {
-      return await this.terminus.check(indicators);
-    } catch (err) {
-      if (!(err instanceof ServiceUnavailableException)) throw err;
-      reply.status(503);
-      return err.getResponse() as HealthCheckResult;
-    }
+    return body;
   }
 }

@@ -54,3 +54,12 @@ export interface HealthModuleOptions {
   /** Liveness fails when the event loop lags more than this (`health.event_loop_max_lag_ms`, default 1000). */
   eventLoopMaxLagMs?: number;
 }
+
+/** The health endpoints: `full` is `/healthz`, the others `/healthz/<name>`. */
+export type ProbeName = 'full' | 'live' | 'ready' | 'startup';
+
+/** What a health endpoint answers; health results are values, never thrown errors. */
+export interface ProbeAnswer {
+  statusCode: 200 | 503;
+  body: unknown;
+}

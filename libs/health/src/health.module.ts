@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { EventLoopMonitor } from './event-loop.provider';
 import { HealthController } from './health.controller';
 import { ConfigurableModuleClass } from './health.module-definition';
+import { HealthProbes } from './health.probes';
 import { HealthService } from './health.service';
 
 /**
@@ -16,7 +17,7 @@ import { HealthService } from './health.service';
 @Module({
   imports: [DiscoveryModule, TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
-  providers: [HealthService, EventLoopMonitor],
-  exports: [HealthService],
+  providers: [HealthService, HealthProbes, EventLoopMonitor],
+  exports: [HealthService, HealthProbes],
 })
 export class HealthModule extends ConfigurableModuleClass {}

@@ -128,8 +128,7 @@ export class HealthService implements OnApplicationBootstrap {
   }
 
   /** Liveness: only the event loop, never a dependency, never the lifecycle. */
-  liveness(): TerminusResult<'event_loop'> {
-    const lag = this.eventLoop.lagMs();
+  liveness(lag = this.eventLoop.lagMs()): TerminusResult<'event_loop'> {
     const max = this.eventLoopMaxLagMs;
     const session = this.indicators.check('event_loop');
     return lag > max

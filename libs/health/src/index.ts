@@ -1,6 +1,8 @@
 export { HealthModule } from './health.module';
 export { HealthService, aggregate, worst } from './health.service';
 export { HealthController } from './health.controller';
+export { HealthProbes } from './health.probes';
+export { HealthFastPath, type HealthFastPathOptions } from './health.fast-path';
 export { HealthIndicatorProvider } from './health.decorator';
 export { EventLoopMonitor } from './event-loop.provider';
 export { HEALTH_MODULE_OPTIONS } from './health.module-definition';
@@ -14,4 +16,6 @@ export type {
   FullHealthReport,
   HealthLifecycle,
   HealthModuleOptions,
+  ProbeName,
+  ProbeAnswer,
 } from './health.interface';

@@ -24,6 +24,42 @@ export function staticSecurityHeaders(options: HelmetOptions): Record<string, st
   return headers;
 }
 
+let securityHeaderCache: Readonly<Record<string, string>> | null = null;
+let jsonHeaderCache: Readonly<Record<string, string>> | null = null;
+
+/** The service's security headers: helmet's defaults, for any answer that may be a document. */
+export function miraSecurityHeaders(): Readonly<Record<string, string>> {
+  securityHeaderCache ??= staticSecurityHeaders({
+    // Swagger UI at /docs loads its own scripts and styles from 'self'; nothing else is served as HTML.
+    contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } },
+  });
+  return securityHeaderCache;
+}
+
+/**
+ * Security headers for answers that are only ever JSON (the OWASP REST set): nothing may be
+ * loaded, framed or sniffed, no cross-origin no-cors reads, HTTPS only. helmet's other
+ * headers steer how browsers treat documents (referrers, opener, DNS prefetch, legacy IE
+ * and Flash) and mean nothing for a JSON body, while each header costs every answer.
+ */
+export function jsonSecurityHeaders(): Readonly<Record<string, string>> {
+  jsonHeaderCache ??= staticSecurityHeaders({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] },
+    },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    referrerPolicy: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xFrameOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  });
+  return jsonHeaderCache;
+}
+
 function unsupportedMediaType(): Error {
   return Object.assign(new Error('Unsupported Media Type: send Content-Type: application/json'), {
     statusCode: 415,
@@ -33,7 +69,8 @@ function unsupportedMediaType(): Error {
 
 /**
  * Edge hardening on the Fastify instance, applied by createApp before init:
- * - security headers (helmet, computed once: see staticSecurityHeaders), CORS only for the origins listed in `api.cors_origins`;
+ * - security headers (helmet, computed once: see staticSecurityHeaders): the JSON set on the API,
+ *   webhook and metrics routes, helmet's full set elsewhere; CORS only for the origins listed in `api.cors_origins`;
  * - body parsing: JSON is parsed exactly as Fastify's default parser does, except for
  *   /webhooks/*, whose bodies stay raw bytes (any content type) so signatures are checked on the
  *   bytes that were signed, and parsed only after verification. Other content types are 415.
@@ -44,12 +81,12 @@ export async function applyHttpHardening(app: NestFastifyApplication, config: Mi
   const fastify = app.getHttpAdapter().getInstance();
   const bodyLimit = config.server.body_limit_bytes;
 
-  const securityHeaders = staticSecurityHeaders({
-    // Swagger UI at /docs loads its own scripts and styles from 'self'; nothing else is served as HTML.
-    contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } },
-  });
-  fastify.addHook('onRequest', (_req, reply, done) => {
-    reply.headers(securityHeaders);
+  const documentHeaders = miraSecurityHeaders();
+  const jsonHeaders = jsonSecurityHeaders();
+  // The API, webhook and metrics routes never answer a document; anything else (the docs UI,
+  // routes other modules add, 404s) gets helmet's full set.
+  fastify.addHook('onRequest', (req, reply, done) => {
+    reply.headers(routeGroup(req) === null ? documentHeaders : jsonHeaders);
     done();
   });
   if (config.api.cors_origins.length > 0) {
