@@ -1,18 +1,20 @@
-/** Called once the ack reached Redis, or with `false` when it was given up (the entry stays pending). */
-export type AckDone = (acked: boolean) => void;
-
-interface Batch {
+interface Batch<T> {
   stream: string;
   group: string;
   ids: string[];
-  done: AckDone[];
+  items: T[];
 }
 
-export interface AckBatcherOptions {
+export interface AckBatcherOptions<T> {
   send(stream: string, group: string, ids: string[]): Promise<unknown>;
   /** Delay before re-sending acks that failed (connection loss); null gives up. */
   retryDelay(failures: number): number | null;
   onError(err: unknown, count: number): void;
+  /**
+   * Called for each acked item once its ack reached Redis, or with `false` when it was given up
+   * (the entry stays pending). One callback for all: no closure per message.
+   */
+  done(item: T, acked: boolean): void;
 }
 
 /**
@@ -20,28 +22,28 @@ export interface AckBatcherOptions {
  * consumer finishing a batch of handlers costs one round trip, not one per message.
  * Failed acks are re-sent (the entries stay ours, the claim extender keeps them).
  */
-export class AckBatcher {
-  private batches = new Map<string, Batch>();
+export class AckBatcher<T> {
+  private batches = new Map<string, Batch<T>>();
   private scheduled = false;
   private outstanding = 0;
   private failures = 0;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: AckBatcherOptions) {}
+  constructor(private readonly options: AckBatcherOptions<T>) {}
 
   get size(): number {
     return this.outstanding;
   }
 
-  ack(stream: string, group: string, id: string, done: AckDone): void {
+  ack(stream: string, group: string, id: string, item: T): void {
     const key = `${stream}\u0000${group}`;
     let b = this.batches.get(key);
     if (!b) {
-      b = { stream, group, ids: [], done: [] };
+      b = { stream, group, ids: [], items: [] };
       this.batches.set(key, b);
     }
     b.ids.push(id);
-    b.done.push(done);
+    b.items.push(item);
     this.outstanding++;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -70,7 +72,7 @@ export class AckBatcher {
           if (delay === null) return this.settle(b, false);
           const t = setTimeout(() => {
             this.outstanding -= b.ids.length;
-            for (let i = 0; i < b.ids.length; i++) this.ack(b.stream, b.group, b.ids[i], b.done[i]);
+            for (let i = 0; i < b.ids.length; i++) this.ack(b.stream, b.group, b.ids[i], b.items[i]);
           }, delay);
           t.unref?.();
         },
@@ -78,9 +80,10 @@ export class AckBatcher {
     }
   };
 
-  private settle(b: Batch, acked: boolean): void {
+  private settle(b: Batch<T>, acked: boolean): void {
     this.outstanding -= b.ids.length;
-    for (const d of b.done) d(acked);
+    const done = this.options.done;
+    for (const item of b.items) done(item, acked);
     if (this.outstanding === 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];

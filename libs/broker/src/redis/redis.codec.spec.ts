@@ -1,28 +1,36 @@
-import { decodeEntry, encodeEntry, entryTime, pairs, streamsReply } from './redis.codec';
+import { decodeEntry, encodeEntry, entryTime, messageId, pairs, streamsReply } from './redis.codec';
 import { backoffDelay, redactUrl, redisTransportOptions } from './redis.options';
 import { miraConfigSchema } from '@mira/config';
 
 describe('redis codec', () => {
-  it('round-trips id, headers and data; the timestamp comes from the entry id', () => {
-    const fields = encodeEntry('abc-1', { 'x-correlation-id': 'c1' }, JSON.stringify({ a: [1, 2] }));
+  it('round-trips headers and data; the id and timestamp come from the type and entry id', () => {
+    const fields = encodeEntry({ 'x-correlation-id': 'c1' }, JSON.stringify({ a: [1, 2] }));
     const r = decodeEntry('t', '1700000000123-0', fields);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
+    expect(r.message.id).toBe(messageId('t', '1700000000123-0'));
+    expect(r.message.id).toBe('t:1700000000123-0');
     expect(r.message).toMatchObject({
-      id: 'abc-1',
       type: 't',
       data: { a: [1, 2] },
       headers: { 'x-correlation-id': 'c1' },
     });
     expect(r.message.timestamp).toBe(new Date(1700000000123).toISOString());
     expect(JSON.parse(JSON.stringify(r.message))).toMatchObject({
-      id: 'abc-1',
+      id: 't:1700000000123-0',
       timestamp: r.message.timestamp,
     });
   });
 
-  it('stores no headers field when there are none', () => {
-    expect(encodeEntry('i', {}, 'null')).toEqual(['i', 'i', 'd', 'null']);
+  it('stores no headers field when there are none, and no id or time', () => {
+    expect(encodeEntry({}, 'null')).toEqual(['d', 'null']);
+    expect(encodeEntry(undefined, '1')).toEqual(['d', '1']);
+  });
+
+  it('keeps the id and time another producer stored in the entry', () => {
+    const r = decodeEntry('t', '1700000000123-0', ['i', 'theirs-1', 't', '1600000000000', 'd', '2']);
+    expect(r.ok && r.message.id).toBe('theirs-1');
+    expect(r.ok && r.message.timestamp).toBe(new Date(1600000000000).toISOString());
   });
 
   it('reports entries another producer wrote badly instead of throwing', () => {

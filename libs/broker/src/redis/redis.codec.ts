@@ -1,7 +1,19 @@
 import { NO_HEADERS, TransportMessage } from '../broker.message';
 
-/** Field names inside a stream entry: short, since every entry stores them. */
+/**
+ * Field names inside a stream entry: short, since every entry stores them. `i` and `t` are only
+ * read (entries written by other producers may carry an id and a time of their own).
+ */
 export const FIELD = { id: 'i', time: 't', headers: 'h', data: 'd' } as const;
+
+/**
+ * A message's id: its type and stream entry id. Redis assigns the entry id at XADD, unique and
+ * increasing within the stream; with the type it is unique across streams, and it says where
+ * the message is (`XRANGE <prefix><type> <entry> <entry>`). Nothing extra is stored or sent.
+ */
+export function messageId(type: string, entryId: string): string {
+  return `${type}:${entryId}`;
+}
 
 /** A stream entry as delivered; keeps the stored data text for the dead-letter entry. */
 export class RedisMessage<T = unknown> extends TransportMessage<T> {
@@ -19,16 +31,12 @@ export class RedisMessage<T = unknown> extends TransportMessage<T> {
 }
 
 /**
- * Entry fields: id and data always, headers only when there are any. The publication time is
- * the entry id's own millisecond part (Redis assigns it at XADD), so it is not stored twice.
+ * Entry fields: data always, headers only when there are any. The message id and publication
+ * time come from the entry id (see messageId, entryTime), so neither is stored.
  */
-export function encodeEntry(
-  id: string,
-  headers: Readonly<Record<string, string>> | undefined,
-  data: string,
-): string[] {
-  for (const _ in headers) return [FIELD.id, id, FIELD.headers, JSON.stringify(headers), FIELD.data, data];
-  return [FIELD.id, id, FIELD.data, data];
+export function encodeEntry(headers: Readonly<Record<string, string>> | undefined, data: string): string[] {
+  for (const _ in headers) return [FIELD.headers, JSON.stringify(headers), FIELD.data, data];
+  return [FIELD.data, data];
 }
 
 export type DecodeResult =
@@ -69,7 +77,7 @@ export function decodeEntry(type: string, entryId: string, fields: readonly stri
   return {
     ok: true,
     message: new RedisMessage(
-      id ?? entryId,
+      id ?? messageId(type, entryId),
       type,
       value,
       headers,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { callHandler, isThenable, TransportSubscription } from '../broker.message';
@@ -17,6 +16,7 @@ import {
   decodeEntry,
   encodeEntry,
   errorText,
+  messageId,
   pairs,
   streamsReply,
   type RedisMessage,
@@ -38,6 +38,7 @@ const CLAIM_CHUNK = 500;
 
 /** A read (or reclaimed) entry that is ours until acknowledged or dead-lettered. */
 interface Delivery {
+  consumer: Consumer;
   key: string;
   stream: string;
   entryId: string;
@@ -84,14 +85,12 @@ export class RedisTransport implements MessageBroker {
   private readonly logger = new Logger('RedisBroker');
   private readonly observers: RedisBrokerObserver[];
   private readonly consumers = new Map<string, Consumer>();
-  private readonly idPrefix = randomBytes(4).toString('hex');
-  private readonly acks: AckBatcher;
+  private readonly acks: AckBatcher<Delivery | null>;
   private Redis: typeof RedisClient | null = null;
   private commands: RedisClient | null = null;
   private started = false;
   private stopped = false;
   private accepting = true;
-  private seq = 0;
   private subSeq = 0;
   private timers: NodeJS.Timeout[] = [];
   private readonly warned = new Map<string, number>();
@@ -122,6 +121,11 @@ export class RedisTransport implements MessageBroker {
       retryDelay: (n) =>
         this.stopped ? null : backoffDelay(n, 50, Math.min(this.options.reconnectMaxDelayMs, 2000)),
       onError: (err, count) => this.warnOnce(`Could not acknowledge ${count} message(s): ${errorText(err)}`),
+      done: (d, acked) => {
+        if (d === null) return; // an entry trimmed away while pending: nothing was held
+        if (acked) this.counters.acked++;
+        this.release(d.consumer, d);
+      },
     });
   }
 
@@ -188,24 +192,24 @@ export class RedisTransport implements MessageBroker {
     const client = this.commands;
     if (!client || client.status !== 'ready')
       throw this.unavailable(type, `connection ${client?.status ?? 'not started'}`);
-    const id = `${this.idPrefix}-${(++this.seq).toString(36)}`;
     // encodeEntry only reads the headers: the caller's object is copied only for the propagator to fill.
     const h = this.options.propagator ? this.options.propagator.inject({ ...headers }) : headers;
+    let entryId: string;
     try {
-      await client.xadd(
+      entryId = (await client.xadd(
         this.streamOf(type),
         'MAXLEN',
         '~',
         this.options.maxlen,
         '*',
-        ...encodeEntry(id, h, payload),
-      );
+        ...encodeEntry(h, payload),
+      )) as string;
     } catch (err) {
       throw this.unavailable(type, errorText(err));
     }
     this.counters.published++;
     for (const o of this.observers) o.onPublished?.(type);
-    return id;
+    return messageId(type, entryId);
   }
 
   async subscribe<T>(
@@ -464,18 +468,26 @@ export class RedisTransport implements MessageBroker {
   ): void {
     const type = c.typeOf.get(stream) ?? stream.slice(this.options.streamPrefix.length);
     for (const [entryId, fields] of entries) {
-      const key = `${stream} ${entryId}`;
+      const key = heldKey(c, stream, entryId);
       if (c.held.has(key)) continue; // ours already (a reclaim of our own slow entry)
       const n = typeof attempts === 'number' ? attempts : (attempts.get(entryId) ?? 1);
       if (!fields) {
         // Trimmed away while pending: nothing left to deliver; drop it from the group's list.
         this.counters.trimmed++;
-        this.acks.ack(stream, c.group, entryId, () => undefined);
+        this.acks.ack(stream, c.group, entryId, null);
         continue;
       }
       const decoded = decodeEntry(type, entryId, fields);
       if (!decoded.ok) {
-        const d = { key, stream, entryId, type, attempts: n, retryTimer: null } as unknown as Delivery;
+        const d = {
+          consumer: c,
+          key,
+          stream,
+          entryId,
+          type,
+          attempts: n,
+          retryTimer: null,
+        } as unknown as Delivery;
         c.held.set(key, d);
         void this.deadLetter(c, d, decoded.error, {
           raw: decoded.raw,
@@ -486,6 +498,7 @@ export class RedisTransport implements MessageBroker {
         continue;
       }
       const d: Delivery = {
+        consumer: c,
         key,
         stream,
         entryId,
@@ -539,10 +552,7 @@ export class RedisTransport implements MessageBroker {
         // another replica reclaims it after the visibility timeout (at-least-once).
         this.release(c, d);
       } else {
-        this.acks.ack(d.stream, c.group, d.entryId, (acked) => {
-          if (acked) this.counters.acked++;
-          this.release(c, d);
-        });
+        this.acks.ack(d.stream, c.group, d.entryId, d);
       }
       if (c.running === 0) this.notifyIdle(c);
       return;
@@ -701,7 +711,7 @@ export class RedisTransport implements MessageBroker {
           )) as [string, StreamEntries, string[]?];
           c.cursors.set(stream, next);
           if (deleted?.length) this.counters.trimmed += deleted.length;
-          const fresh = entries.filter(([id]) => !c.held.has(`${stream} ${id}`));
+          const fresh = entries.filter(([id]) => !c.held.has(heldKey(c, stream, id)));
           if (fresh.length === 0) continue;
           // Delivery counts (XAUTOCLAIM raised them) decide whether attempts are exhausted.
           const counts = new Map<string, number>();
@@ -937,6 +947,11 @@ export class RedisTransport implements MessageBroker {
     t.unref?.();
     this.timers.push(t);
   }
+}
+
+/** Key of a held entry: the entry id alone when the consumer reads one stream (the usual case). */
+function heldKey(c: Consumer, stream: string, entryId: string): string {
+  return c.streams.length === 1 ? entryId : `${stream} ${entryId}`;
 }
 
 function sleep(ms: number): Promise<void> {
