@@ -20,14 +20,21 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
   const loaded = options.config?.preloaded ?? loadConfig(options.config);
   const server = loaded.config.server;
   const fastPath = new HealthFastPath();
+  const fastPathOn = loaded.config.health.fast_path;
   const adapter = new FastifyAdapter({
     bodyLimit: server.body_limit_bytes,
     return503OnClosing: false,
     // The request id is the validated correlation id (x-correlation-id / x-request-id / traceparent).
     genReqId: correlationIdForRequest,
     // The Node server's request listener gives the health fast path the first look (see below).
-    serverFactory: (handler: RequestListener, opts: FastifyServerOptions) =>
-      httpServer(fastPath.wrap(handler), opts),
+    // Only with the fast path on: with a server factory Fastify binds one address per listen
+    // (`localhost` is 127.0.0.1 or ::1, not both).
+    ...(fastPathOn
+      ? {
+          serverFactory: (handler: RequestListener, opts: FastifyServerOptions) =>
+            httpServer(fastPath.wrap(handler), opts),
+        }
+      : {}),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register({ ...options, config: { ...options.config, preloaded: loaded } }),
@@ -42,11 +49,23 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
   setupOpenApi(app);
   // Probes skip the API pipeline but keep the security headers of JSON answers; switched off, the
   // health controller answers them through Fastify (access log and request metrics included).
-  if (loaded.config.health.fast_path) {
+  if (fastPathOn) {
+    const cors = loaded.config.api.cors_origins.length > 0;
     fastPath.attach(app.get(HealthProbes), {
       headers: jsonSecurityHeaders(),
       requestId: { header: CORRELATION_HEADER, of: correlationIdForRequest },
+      // Browser requests (an Origin header) get their CORS answer from Fastify; probes send none.
+      passThrough: cors ? (req) => req.headers.origin !== undefined : undefined,
     });
+    // Once the application closes, probes meet Fastify's closing behaviour (Connection: close)
+    // instead of answers from providers being torn down.
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('preClose', (done) => {
+        fastPath.detach();
+        done();
+      });
   }
   return app;
 }

@@ -67,11 +67,35 @@ describe('health endpoints with health.fast_path: false (real app, real HTTP)', 
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.headers.get('x-correlation-id')).toBe('slow-lane');
+      // The same JSON security headers as on the fast path.
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBeNull();
     }
     expect((await request(`${t.url}/healthz/live`)).body).toMatchObject({
       status: 'ok',
       info: { event_loop: { status: 'up' } },
     });
     expect(await histogramCount(t.url, '/healthz/live')).toBe(2);
+  });
+});
+
+describe('health endpoints with CORS origins configured (real app, real HTTP)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ overrides: { api: { cors_origins: ['https://dash.example'] } } });
+  });
+  afterAll(() => t.close());
+
+  it('leaves browser requests (with an Origin) to Fastify for their CORS headers; probes stay on the fast path', async () => {
+    const browser = await request(`${t.url}/healthz`, { headers: { origin: 'https://dash.example' } });
+    expect(browser.status).toBe(200);
+    expect(browser.headers.get('access-control-allow-origin')).toBe('https://dash.example');
+    expect(browser.body).toMatchObject({ status: 'healthy' });
+    expect(await histogramCount(t.url, '/healthz')).toBe(1);
+    const probe = await request(`${t.url}/healthz`);
+    expect(probe.status).toBe(200);
+    expect(probe.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await histogramCount(t.url, '/healthz')).toBe(1);
   });
 });

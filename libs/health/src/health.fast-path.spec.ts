@@ -145,15 +145,28 @@ describe('HealthFastPath (real node:http server)', () => {
     expect(JSON.parse(res.body).error.lifecycle.message).toBe('shutting down');
   });
 
-  it('turns a failing probe into a 503 naming the reason instead of a hanging request', async () => {
+  it('turns a failing probe into a 503 with a generic body (the reason goes to the log) instead of a hanging request', async () => {
     attach();
-    probes.answers.full = () => Promise.reject(new Error('indicator wrapper broke'));
+    probes.answers.full = () => Promise.reject(new Error('indicator wrapper broke at /secret/path'));
     const res = await call('GET', '/healthz');
     expect(res.status).toBe(503);
     expect(JSON.parse(res.body)).toEqual({
       status: 'error',
-      error: 'health check failed: indicator wrapper broke',
+      error: 'health check failed; see the service log',
     });
+    expect(res.body).not.toContain('secret');
+  });
+
+  it('leaves requests the passThrough predicate picks to the framework', async () => {
+    fast.attach(probes as unknown as HealthProbes, {
+      passThrough: (req) => req.headers.origin !== undefined,
+    });
+    const browser = await call('GET', '/healthz', { origin: 'https://dash.example' });
+    expect(browser.headers['x-answered-by']).toBe('framework');
+    const probe = await call('GET', '/healthz');
+    expect(probe.status).toBe(200);
+    expect(passed).toEqual(['GET /healthz']);
+    expect(probes.asked).toEqual(['full']);
   });
 
   it("keeps headers an earlier listener set, such as the drain's Connection: close", async () => {

@@ -11,11 +11,15 @@ const PROBE_PATHS = new Map<string, ProbeName>([
   ['/healthz/startup', 'startup'],
 ]);
 
+const FAILED_BODY = JSON.stringify({ status: 'error', error: 'health check failed; see the service log' });
+
 export interface HealthFastPathOptions {
   /** Headers every answer carries besides content type, length and `cache-control: no-store` (e.g. security headers). */
   headers?: Readonly<Record<string, string>>;
   /** Echoes a request id (e.g. the validated correlation id) in this response header. */
   requestId?: { header: string; of(req: IncomingMessage): string };
+  /** Requests left to the framework even on a health path (e.g. CORS requests, which it answers). */
+  passThrough?: (req: IncomingMessage) => boolean;
 }
 
 /**
@@ -34,6 +38,7 @@ export class HealthFastPath {
   private probes: HealthProbes | null = null;
   private fixed: string[] = [];
   private requestId: HealthFastPathOptions['requestId'];
+  private passThrough: HealthFastPathOptions['passThrough'];
   private lastBody: unknown = undefined;
   private lastText = '';
 
@@ -43,6 +48,7 @@ export class HealthFastPath {
     for (const [name, value] of Object.entries(options.headers ?? {})) fixed.push(name, value);
     this.fixed = fixed;
     this.requestId = options.requestId;
+    this.passThrough = options.passThrough;
     this.probes = probes;
   }
 
@@ -71,20 +77,19 @@ export class HealthFastPath {
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const probe = PROBE_PATHS.get(q < 0 ? url : url.slice(0, q));
-    if (probe === undefined) return false;
+    if (probe === undefined || this.passThrough?.(req)) return false;
     probes.answer(probe).then(
       (a) => this.send(req, res, a.statusCode, this.text(a.body)),
       (err: unknown) => {
         // Health results are values; an exception here is a bug in an indicator wrapper, so
-        // the probe fails (503) with the reason rather than leaving the request hanging.
+        // the probe fails (503) rather than hanging. The reason goes to the log only: probes
+        // are unauthenticated.
         const reason = err instanceof Error ? err.message : String(err);
-        this.logger.error(`Health endpoint ${url} failed: ${reason}`);
-        this.send(
-          req,
-          res,
-          503,
-          JSON.stringify({ status: 'error', error: `health check failed: ${reason}` }),
+        this.logger.error(
+          `Health endpoint ${url} failed: ${reason}`,
+          err instanceof Error ? err.stack : undefined,
         );
+        this.send(req, res, 503, FAILED_BODY);
       },
     );
     return true;

@@ -47,6 +47,9 @@ async function boot(cacheTtlMs: number) {
 
 describe('HealthProbes', () => {
   beforeAll(() => Logger.overrideLogger(false));
+  // uptime_s is part of the /healthz answer: held still so a test cannot straddle a second.
+  beforeEach(() => jest.spyOn(process, 'uptime').mockReturnValue(100));
+  afterEach(() => jest.restoreAllMocks());
 
   it('answers each endpoint: foundation shape for /healthz, terminus shape for the probes', async () => {
     const { probes, ref } = await boot(0);

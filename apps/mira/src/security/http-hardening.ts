@@ -70,7 +70,7 @@ function unsupportedMediaType(): Error {
 /**
  * Edge hardening on the Fastify instance, applied by createApp before init:
  * - security headers (helmet, computed once: see staticSecurityHeaders): the JSON set on the API,
- *   webhook and metrics routes, helmet's full set elsewhere; CORS only for the origins listed in `api.cors_origins`;
+ *   webhook, metrics and health routes, helmet's full set elsewhere; CORS only for the origins listed in `api.cors_origins`;
  * - body parsing: JSON is parsed exactly as Fastify's default parser does, except for
  *   /webhooks/*, whose bodies stay raw bytes (any content type) so signatures are checked on the
  *   bytes that were signed, and parsed only after verification. Other content types are 415.
@@ -83,8 +83,8 @@ export async function applyHttpHardening(app: NestFastifyApplication, config: Mi
 
   const documentHeaders = miraSecurityHeaders();
   const jsonHeaders = jsonSecurityHeaders();
-  // The API, webhook and metrics routes never answer a document; anything else (the docs UI,
-  // routes other modules add, 404s) gets helmet's full set.
+  // The API, webhook, metrics and health routes never answer a document; anything else (the
+  // docs UI, routes other modules add, 404s) gets helmet's full set.
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.headers(routeGroup(req) === null ? documentHeaders : jsonHeaders);
     done();

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { API_PREFIX, METRICS_PATH, WEBHOOKS_PREFIX } from './security.constants';
+import { API_PREFIX, HEALTH_PATH, METRICS_PATH, WEBHOOKS_PREFIX } from './security.constants';
 
-export type RouteGroup = 'api' | 'webhooks' | 'metrics' | null;
+export type RouteGroup = 'api' | 'webhooks' | 'metrics' | 'health' | null;
 
 /**
  * Which edge policy applies, decided on the route the router matched (e.g. `/api/v1/messages`),
@@ -26,5 +26,6 @@ function classify(path: string): RouteGroup {
   if (path === '/api' || path.startsWith(API_PREFIX)) return 'api';
   if (path.startsWith(WEBHOOKS_PREFIX)) return 'webhooks';
   if (path === METRICS_PATH || path.startsWith(`${METRICS_PATH}/`)) return 'metrics';
+  if (path === HEALTH_PATH || path.startsWith(`${HEALTH_PATH}/`)) return 'health';
   return null;
 }

@@ -82,7 +82,8 @@ describe('edge helpers', () => {
     expect(routeGroup({ url: '/%61pi/v1/x', routeOptions: { url: '/api/v1/x' } })).toBe('api');
     expect(routeGroup({ url: '/webhooks/github?x=1' })).toBe('webhooks');
     expect(routeGroup({ url: '/metrics' })).toBe('metrics');
-    expect(routeGroup({ url: '/healthz/live' })).toBeNull();
+    expect(routeGroup({ url: '/healthz/live' })).toBe('health');
+    expect(routeGroup({ url: '/healthzz' })).toBeNull();
     expect(routeGroup({ url: '/apix' })).toBeNull();
   });
   it('accepts application/json with parameters only', () => {

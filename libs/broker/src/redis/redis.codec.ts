@@ -8,8 +8,10 @@ export const FIELD = { id: 'i', time: 't', headers: 'h', data: 'd' } as const;
 
 /**
  * A message's id: its type and stream entry id. Redis assigns the entry id at XADD, unique and
- * increasing within the stream; with the type it is unique across streams, and it says where
- * the message is (`XRANGE <prefix><type> <entry> <entry>`). Nothing extra is stored or sent.
+ * increasing within the stream; with the type it is unique across the streams of one
+ * `stream_prefix` on one Redis (deployments sharing a Redis use different prefixes anyway), and
+ * it says where the message is (`XRANGE <prefix><type> <entry> <entry>`). Nothing extra is
+ * stored or sent.
  */
 export function messageId(type: string, entryId: string): string {
   return `${type}:${entryId}`;

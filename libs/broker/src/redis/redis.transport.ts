@@ -492,7 +492,7 @@ export class RedisTransport implements MessageBroker {
         void this.deadLetter(c, d, decoded.error, {
           raw: decoded.raw,
           headers: decoded.headers,
-          id: entryId,
+          id: messageId(type, entryId),
           ts: '',
         });
         continue;
