@@ -35,11 +35,15 @@ export class TransportMessage<T = unknown> implements BrokerMessage<T> {
     readonly type: string,
     readonly data: T,
     readonly headers: Readonly<Record<string, string>>,
-    private readonly ms: number,
+    protected readonly ms: number,
   ) {}
   // Formatting a date costs more than the rest of a publish; most handlers never read it.
   get timestamp(): string {
-    return (this.iso ??= new Date(this.ms).toISOString());
+    return (this.iso ??= new Date(this.epochMs()).toISOString());
+  }
+  /** Publication time in epoch milliseconds. */
+  protected epochMs(): number {
+    return this.ms;
   }
   toJSON(): object {
     return {

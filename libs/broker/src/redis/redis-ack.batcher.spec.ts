@@ -10,8 +10,9 @@ describe('AckBatcher', () => {
       onError: () => undefined,
       done: (item, ok) => done.push([item, ok]),
     });
-    for (const id of ['1-0', '2-0', '3-0']) b.ack('s', 'g', id, `g/${id}`);
+    for (const id of ['1-0', '2-0']) b.ack('s', 'g', id, `g/${id}`);
     b.ack('s', 'h', '1-0', 'h/1-0');
+    b.ack('s', 'g', '3-0', 'g/3-0'); // back to an earlier batch of the same tick
     expect(b.size).toBe(4);
     await b.whenIdle();
     expect(sent).toEqual([

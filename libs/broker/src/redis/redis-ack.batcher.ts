@@ -24,6 +24,7 @@ export interface AckBatcherOptions<T> {
  */
 export class AckBatcher<T> {
   private batches = new Map<string, Batch<T>>();
+  private last: Batch<T> | null = null;
   private scheduled = false;
   private outstanding = 0;
   private failures = 0;
@@ -36,11 +37,16 @@ export class AckBatcher<T> {
   }
 
   ack(stream: string, group: string, id: string, item: T): void {
-    const key = `${stream}\u0000${group}`;
-    let b = this.batches.get(key);
-    if (!b) {
-      b = { stream, group, ids: [], items: [] };
-      this.batches.set(key, b);
+    // Acks come in runs for one stream and group (a read batch): the last batch is tried first.
+    let b = this.last;
+    if (b === null || b.stream !== stream || b.group !== group) {
+      const key = `${stream}\u0000${group}`;
+      b = this.batches.get(key) ?? null;
+      if (b === null) {
+        b = { stream, group, ids: [], items: [] };
+        this.batches.set(key, b);
+      }
+      this.last = b;
     }
     b.ids.push(id);
     b.items.push(item);
@@ -60,6 +66,7 @@ export class AckBatcher<T> {
     this.scheduled = false;
     const batches = [...this.batches.values()];
     this.batches.clear();
+    this.last = null;
     for (const b of batches) {
       this.options.send(b.stream, b.group, b.ids).then(
         () => {

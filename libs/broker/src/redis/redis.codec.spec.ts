@@ -1,24 +1,33 @@
-import { decodeEntry, encodeEntry, entryTime, messageId, pairs, streamsReply } from './redis.codec';
+import {
+  DecodeFailure,
+  decodeEntry,
+  encodeEntry,
+  entryTime,
+  messageId,
+  pairs,
+  RedisMessage,
+  streamsReply,
+} from './redis.codec';
 import { backoffDelay, redactUrl, redisTransportOptions } from './redis.options';
 import { miraConfigSchema } from '@mira/config';
 
 describe('redis codec', () => {
   it('round-trips headers and data; the id and timestamp come from the type and entry id', () => {
     const fields = encodeEntry({ 'x-correlation-id': 'c1' }, JSON.stringify({ a: [1, 2] }));
-    const r = decodeEntry('t', '1700000000123-0', fields);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    expect(r.message.id).toBe(messageId('t', '1700000000123-0'));
-    expect(r.message.id).toBe('t:1700000000123-0');
-    expect(r.message).toMatchObject({
+    const m = decodeEntry('t', '1700000000123-0', fields) as RedisMessage;
+    expect(m).toBeInstanceOf(RedisMessage);
+    expect(m.id).toBe(messageId('t', '1700000000123-0'));
+    expect(m.id).toBe('t:1700000000123-0');
+    expect(m.entryId).toBe('1700000000123-0');
+    expect(m).toMatchObject({
       type: 't',
       data: { a: [1, 2] },
       headers: { 'x-correlation-id': 'c1' },
     });
-    expect(r.message.timestamp).toBe(new Date(1700000000123).toISOString());
-    expect(JSON.parse(JSON.stringify(r.message))).toMatchObject({
+    expect(m.timestamp).toBe(new Date(1700000000123).toISOString());
+    expect(JSON.parse(JSON.stringify(m))).toMatchObject({
       id: 't:1700000000123-0',
-      timestamp: r.message.timestamp,
+      timestamp: m.timestamp,
     });
   });
 
@@ -28,24 +37,28 @@ describe('redis codec', () => {
   });
 
   it('keeps the id and time another producer stored in the entry', () => {
-    const r = decodeEntry('t', '1700000000123-0', ['i', 'theirs-1', 't', '1600000000000', 'd', '2']);
-    expect(r.ok && r.message.id).toBe('theirs-1');
-    expect(r.ok && r.message.timestamp).toBe(new Date(1600000000000).toISOString());
+    const m = decodeEntry('t', '1700000000123-0', [
+      'i',
+      'theirs-1',
+      't',
+      '1600000000000',
+      'd',
+      '2',
+    ]) as RedisMessage;
+    expect(m.id).toBe('theirs-1');
+    expect(m.timestamp).toBe(new Date(1600000000000).toISOString());
   });
 
   it('reports entries another producer wrote badly instead of throwing', () => {
-    expect(decodeEntry('t', '1-0', ['i', 'x', 'd', '{not json'])).toMatchObject({
-      ok: false,
-      error: expect.stringContaining('not JSON'),
-    });
-    expect(decodeEntry('t', '1-0', ['i', 'x'])).toMatchObject({
-      ok: false,
-      error: expect.stringContaining('no data'),
-    });
-    expect(decodeEntry('t', '1-0', ['h', '[', 'd', '1'])).toMatchObject({
-      ok: false,
-      error: expect.stringContaining('headers'),
-    });
+    const notJson = decodeEntry('t', '1-0', ['i', 'x', 'd', '{not json']);
+    expect(notJson).toBeInstanceOf(DecodeFailure);
+    expect(notJson).toMatchObject({ error: expect.stringContaining('not JSON'), raw: '{not json' });
+    const noData = decodeEntry('t', '1-0', ['i', 'x']);
+    expect(noData).toBeInstanceOf(DecodeFailure);
+    expect(noData).toMatchObject({ error: expect.stringContaining('no data') });
+    const badHeaders = decodeEntry('t', '1-0', ['h', '[', 'd', '1']);
+    expect(badHeaders).toBeInstanceOf(DecodeFailure);
+    expect(badHeaders).toMatchObject({ error: expect.stringContaining('headers') });
   });
 
   it('reads XREADGROUP replies in both RESP2 and RESP3 (flattened map) shapes', () => {

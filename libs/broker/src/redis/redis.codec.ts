@@ -24,12 +24,27 @@ export class RedisMessage<T = unknown> extends TransportMessage<T> {
     type: string,
     data: T,
     headers: Readonly<Record<string, string>>,
+    /** A time the producer stored (epoch ms), or 0: then the entry id's, read only when asked for. */
     ms: number,
+    readonly entryId: string,
     /** The data as stored, kept for the dead-letter entry. */
     readonly rawData: string,
   ) {
     super(id, type, data, headers, ms);
   }
+  protected override epochMs(): number {
+    return this.ms > 0 ? this.ms : entryTime(this.entryId);
+  }
+}
+
+/** An entry another producer wrote badly: reported (and dead-lettered), never thrown. */
+export class DecodeFailure {
+  constructor(
+    readonly error: string,
+    /** The data field as stored ('' when missing). */
+    readonly raw: string,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {}
 }
 
 /**
@@ -41,12 +56,15 @@ export function encodeEntry(headers: Readonly<Record<string, string>> | undefine
   return [FIELD.data, data];
 }
 
-export type DecodeResult =
-  | { ok: true; message: RedisMessage }
-  | { ok: false; error: string; raw: string; headers: Record<string, string> };
-
-/** Decodes a stream entry's flat field list; an entry another producer wrote badly is reported, not thrown. */
-export function decodeEntry(type: string, entryId: string, fields: readonly string[]): DecodeResult {
+/**
+ * Decodes a stream entry's flat field list into the message, or a DecodeFailure for an entry
+ * another producer wrote badly (no wrapper object per message on the common path).
+ */
+export function decodeEntry(
+  type: string,
+  entryId: string,
+  fields: readonly string[],
+): RedisMessage | DecodeFailure {
   let id: string | undefined;
   let time = 0;
   let headersText: string | undefined;
@@ -66,27 +84,25 @@ export function decodeEntry(type: string, entryId: string, fields: readonly stri
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
         headers = parsed as Record<string, string>;
     } catch {
-      return { ok: false, error: `entry ${entryId} has unreadable headers`, raw: data ?? '', headers: {} };
+      return new DecodeFailure(`entry ${entryId} has unreadable headers`, data ?? '', {});
     }
   }
-  if (data === undefined) return { ok: false, error: `entry ${entryId} has no data field`, raw: '', headers };
+  if (data === undefined) return new DecodeFailure(`entry ${entryId} has no data field`, '', headers);
   let value: unknown;
   try {
     value = JSON.parse(data);
   } catch {
-    return { ok: false, error: `entry ${entryId} data is not JSON`, raw: data, headers };
+    return new DecodeFailure(`entry ${entryId} data is not JSON`, data, headers);
   }
-  return {
-    ok: true,
-    message: new RedisMessage(
-      id ?? messageId(type, entryId),
-      type,
-      value,
-      headers,
-      Number.isFinite(time) && time > 0 ? time : entryTime(entryId),
-      data,
-    ),
-  };
+  return new RedisMessage(
+    id ?? messageId(type, entryId),
+    type,
+    value,
+    headers,
+    Number.isFinite(time) && time > 0 ? time : 0,
+    entryId,
+    data,
+  );
 }
 
 /** Milliseconds part of a stream entry id (`<ms>-<seq>`). */

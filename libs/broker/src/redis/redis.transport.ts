@@ -14,6 +14,7 @@ import type {
 import { AckBatcher } from './redis-ack.batcher';
 import {
   decodeEntry,
+  DecodeFailure,
   encodeEntry,
   errorText,
   messageId,
@@ -478,7 +479,7 @@ export class RedisTransport implements MessageBroker {
         continue;
       }
       const decoded = decodeEntry(type, entryId, fields);
-      if (!decoded.ok) {
+      if (decoded instanceof DecodeFailure) {
         const d = {
           consumer: c,
           key,
@@ -503,7 +504,7 @@ export class RedisTransport implements MessageBroker {
         stream,
         entryId,
         type,
-        message: decoded.message,
+        message: decoded,
         attempts: n,
         retryTimer: null,
       };
