@@ -1,7 +1,9 @@
 // Redis broker bench, on a real redis-server started here (loopback, no persistence):
 //  1. end to end (publish -> handler -> ack) through Mira's RedisTransport against a raw ioredis
 //     producer (pipelined XADD) + consumer-group loop (XREADGROUP, JSON.parse, handler, one XACK
-//     per batch) on the same Redis, alternating rounds, best of each;
+//     per batch) on the same Redis, alternating rounds, best of each. Every round runs its
+//     contender in a fresh process (a warm-up pass, then the measured pass), as the HTTP benches
+//     run each server in its own process, so neither inherits the other's JIT feedback or heap;
 //  2. scaling: a pre-filled stream consumed by one, then two consumer processes (one group).
 // Usage: node bench/redis-broker.js   (BENCH_MESSAGES, BENCH_ROUNDS, BENCH_SCALE_MESSAGES, BENCH_WORK_US)
 // Loaded first: re-runs this script on the project's Node when started with another one.
@@ -185,30 +187,53 @@ function cpuTicks(pid) {
   return Number(f[11]) + Number(f[12]);
 }
 
+/**
+ * Child mode: one round of one contender in this fresh process: an unrecorded warm-up pass (JIT,
+ * connections), then the measured pass; prints its rate and the CPU per message of this process
+ * and of redis-server during the measured pass.
+ */
+async function contenderProcess(name, url, prefix, redisPid) {
+  const run = name === 'mira' ? runMira : runRaw;
+  await run(url, `${prefix}warm:`);
+  const r0 = cpuTicks(redisPid);
+  const c0 = process.cpuUsage();
+  const rate = await run(url, prefix);
+  const c = process.cpuUsage(c0);
+  const result = { rate, node: (c.user + c.system) / N, redis: ((cpuTicks(redisPid) - r0) * 1e4) / N };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function round(name, url, prefix, redisPid) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [__filename, 'contender', name, url, prefix, String(redisPid)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.once('error', reject);
+    p.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()))
+        : reject(new Error(`${name} round exited ${code}`)),
+    );
+  });
+}
+
 async function main() {
   const { startRedisServer } = require('../apps/mira/test/support/redis-server.ts');
   const redis = await startRedisServer();
   try {
-    const mira = [];
-    const raw = [];
-    // CPU per message of this process (the contender's client side) and of redis-server, from
-    // the best round of each: says which side limits the rate.
-    const cpu = { mira: null, raw: null };
-    const timed = async (name, fn, out, round) => {
-      const r0 = cpuTicks(redis.pid);
-      const c0 = process.cpuUsage();
-      out.push(await fn(redis.url, `${name}${round}:`));
-      const c = process.cpuUsage(c0);
-      if (out[out.length - 1] === Math.max(...out))
-        cpu[name] = { node: (c.user + c.system) / N, redis: ((cpuTicks(redis.pid) - r0) * 1e4) / N };
-    };
-    // One unrecorded round of each first (JIT, connections, Redis memory).
-    await runRaw(redis.url, 'warmraw:');
-    await runMira(redis.url, 'warmmira:');
-    for (let round = 0; round < ROUNDS; round++) {
-      await timed('raw', runRaw, raw, round);
-      await timed('mira', runMira, mira, round);
+    const results = { mira: [], raw: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const name of ['raw', 'mira'])
+        results[name].push(await round(name, redis.url, `${name}${r}:`, redis.pid));
     }
+    const bestOf = (xs) => xs.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const mira = results.mira.map((x) => x.rate);
+    const raw = results.raw.map((x) => x.rate);
+    // CPU per message of the contender's process and of redis-server, from the best round of
+    // each: says which side limits the rate.
+    const cpu = { mira: bestOf(results.mira), raw: bestOf(results.raw) };
     const us = (c) => `cpu/msg: node ${c.node.toFixed(1)} us, redis-server ${c.redis.toFixed(1)} us`;
     const best = (xs) => Math.max(...xs);
     const k = (x) => `${(x / 1000).toFixed(1)}k msg/s`;
@@ -228,7 +253,7 @@ async function main() {
       ['ratio', `${(best(mira) / best(raw)).toFixed(2)} (target >= 0.8)`],
     ];
     process.stdout.write(
-      `\n## Redis broker end to end: ${N} messages, window ${WINDOW}, COUNT ${BATCH}, best of ${ROUNDS} alternating rounds after a warm-up round\n`,
+      `\n## Redis broker end to end: ${N} messages, window ${WINDOW}, COUNT ${BATCH}, best of ${ROUNDS} alternating rounds, each contender in a fresh process after a warm-up pass\n`,
     );
     for (const r of rows) process.stdout.write(`${r.join('  ')}\n`);
 
@@ -247,7 +272,14 @@ async function main() {
   }
 }
 
-if (process.argv[2] === 'consumer') {
+if (process.argv[2] === 'contender') {
+  contenderProcess(process.argv[3], process.argv[4], process.argv[5], Number(process.argv[6])).catch(
+    (err) => {
+      process.stderr.write(`${err.stack}\n`);
+      process.exit(1);
+    },
+  );
+} else if (process.argv[2] === 'consumer') {
   consumerProcess(process.argv[3], process.argv[4]).catch((err) => {
     process.stderr.write(`${err.stack}\n`);
     process.exit(1);
