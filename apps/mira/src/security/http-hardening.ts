@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import type { MiraConfig } from '@mira/config';
 import { contentTypePolicy } from './content-type.policy';
-import { routeGroup } from './route-group';
+import { declareRouteGroup, routeGroup } from './route-group';
 
 type Done = (err: Error | null, body?: unknown) => void;
 
@@ -81,6 +81,7 @@ export async function applyHttpHardening(app: NestFastifyApplication, config: Mi
   const fastify = app.getHttpAdapter().getInstance();
   const bodyLimit = config.server.body_limit_bytes;
 
+  declareRouteGroup(fastify);
   const documentHeaders = miraSecurityHeaders();
   const jsonHeaders = jsonSecurityHeaders();
   // The API, webhook, metrics and health routes never answer a document; anything else (the
