@@ -39,8 +39,9 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register({ ...options, config: { ...options.config, preloaded: loaded } }),
     adapter,
-    // rawBody: webhook signatures are checked on the exact bytes received (see applyHttpHardening).
-    { bufferLogs: true, abortOnError: false, rawBody: true },
+    // No rawBody copy on every request: webhook routes get the exact bytes received as their body
+    // (see applyHttpHardening), which is what their signatures are checked on.
+    { bufferLogs: true, abortOnError: false, rawBody: false },
   );
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new StandardSchemaValidationPipe());

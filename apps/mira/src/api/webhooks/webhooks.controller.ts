@@ -55,8 +55,8 @@ export class WebhooksController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<WebhookAck> {
-    const raw =
-      (req as FastifyRequest & { rawBody?: Buffer }).rawBody ?? (Buffer.isBuffer(req.body) ? req.body : null);
+    // The body parser hands webhook routes the bytes received, unparsed (applyHttpHardening).
+    const raw = Buffer.isBuffer(req.body) ? req.body : null;
     const outcome: WebhookOutcome = await this.webhooks.receive({
       service,
       rawBody: raw ?? Buffer.alloc(0),
