@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { HEALTH_ROUTE } from './health.constants';
 import type { ProbeName } from './health.interface';
 import { HealthProbes } from './health.probes';
 
@@ -8,7 +9,7 @@ import { HealthProbes } from './health.probes';
  * path attached (see HealthFastPath) these routes only answer what the fast path leaves to the
  * framework (other methods) or when it is switched off; both serve HealthProbes' answers.
  */
-@Controller('healthz')
+@Controller(HEALTH_ROUTE)
 export class HealthController {
   constructor(private readonly probes: HealthProbes) {}
 

@@ -1,14 +1,15 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
+import { HEALTH_PATH } from './health.constants';
 import type { ProbeName } from './health.interface';
 import type { HealthProbes } from './health.probes';
 
 /** The paths served; a Map, so `/__proto__` and friends are never mistaken for a probe. */
 const PROBE_PATHS = new Map<string, ProbeName>([
-  ['/healthz', 'full'],
-  ['/healthz/live', 'live'],
-  ['/healthz/ready', 'ready'],
-  ['/healthz/startup', 'startup'],
+  [HEALTH_PATH, 'full'],
+  [`${HEALTH_PATH}/live`, 'live'],
+  [`${HEALTH_PATH}/ready`, 'ready'],
+  [`${HEALTH_PATH}/startup`, 'startup'],
 ]);
 
 const FAILED_BODY = JSON.stringify({ status: 'error', error: 'health check failed; see the service log' });

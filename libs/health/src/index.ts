@@ -1,4 +1,5 @@
 export { HealthModule } from './health.module';
+export { HEALTH_PATH, HEALTH_ROUTE } from './health.constants';
 export { HealthService, aggregate, worst } from './health.service';
 export { HealthController } from './health.controller';
 export { HealthProbes } from './health.probes';

@@ -28,7 +28,7 @@ let securityHeaderCache: Readonly<Record<string, string>> | null = null;
 let jsonHeaderCache: Readonly<Record<string, string>> | null = null;
 
 /** The service's security headers: helmet's defaults, for any answer that may be a document. */
-export function miraSecurityHeaders(): Readonly<Record<string, string>> {
+function miraSecurityHeaders(): Readonly<Record<string, string>> {
   securityHeaderCache ??= staticSecurityHeaders({
     // Swagger UI at /docs loads its own scripts and styles from 'self'; nothing else is served as HTML.
     contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:'] } },

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { API_PREFIX, HEALTH_PATH, METRICS_PATH, WEBHOOKS_PREFIX } from './security.constants';
+import { HEALTH_PATH } from '@mira/health';
+import { API_PREFIX, METRICS_PATH, WEBHOOKS_PREFIX } from './security.constants';
 
 export type RouteGroup = 'api' | 'webhooks' | 'metrics' | 'health' | null;
 

@@ -6,4 +6,3 @@ export const API_KEY_IDENTITY = Symbol('mira:api-key-identity');
 export const API_PREFIX = '/api/';
 export const WEBHOOKS_PREFIX = '/webhooks/';
 export const METRICS_PATH = '/metrics';
-export const HEALTH_PATH = '/healthz';
