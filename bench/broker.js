@@ -48,12 +48,53 @@ async function runEmitter() {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+/**
+ * Reference, not a contender: the least any in-process transport can do with this publish loop.
+ * One array as queue, one setImmediate per batch, the message object a broker must build, the
+ * handler called, its promise observed with shared callbacks. No message ids, headers, bounded
+ * queue, back-pressure, per-delivery accounting or observers, all of which the MessageBroker
+ * contract requires. Its rate bounds what the memory transport could reach.
+ */
+async function runFloor() {
+  let done = 0;
+  let wake = null;
+  const handler = async () => {
+    if (++done % WINDOW === 0 && wake) wake();
+  };
+  let queue = [];
+  let scheduled = false;
+  let settled = 0;
+  const onSettled = () => void settled++;
+  const pump = () => {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    for (let i = 0; i < batch.length; i++) handler(batch[i]).then(onSettled, onSettled);
+  };
+  const publish = (type, data) => {
+    queue.push({ type, data, timestamp: Date.now() });
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(pump);
+    }
+    return Promise.resolve(type);
+  };
+  const t0 = process.hrtime.bigint();
+  for (let sent = 0; sent < N;) {
+    for (let i = 0; i < WINDOW && sent < N; i++, sent++) await publish('bench', sent);
+    if (done < sent) await new Promise((r) => (wake = r));
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
 async function main() {
   const mira = [];
   const ee = [];
+  const floor = [];
   for (let round = 0; round < 5; round++) {
     ee.push(N / (await runEmitter()));
     mira.push(N / (await runMira()));
+    floor.push(N / (await runFloor()));
   }
   const best = (xs) => Math.max(...xs);
   report(
@@ -62,6 +103,10 @@ async function main() {
       ['mira memory transport', `${(best(mira) / 1e6).toFixed(2)} M msg/s`],
       ['EventEmitter baseline', `${(best(ee) / 1e6).toFixed(2)} M msg/s`],
       ['ratio', `${(best(mira) / best(ee)).toFixed(2)} (target >= 1.2, and >= 2 M msg/s)`],
+      [
+        'reference: bare batched queue, no broker contract',
+        `${(best(floor) / 1e6).toFixed(2)} M msg/s, ${(best(floor) / best(ee)).toFixed(2)} x the baseline`,
+      ],
     ],
   );
 }

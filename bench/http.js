@@ -2,7 +2,7 @@
 // against a raw node:http server answering the same JSON, in the same run.
 const { join } = require('node:path');
 const { ensureBuilt } = require('../scripts/build-if-needed.js');
-const { root, startServer, load, sideBySide, report, pinLoadGenerator } = require('./lib/harness');
+const { root, startServer, loadWithCpu, sideBySide, report, pinLoadGenerator } = require('./lib/harness');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const planBody = JSON.stringify({
@@ -38,14 +38,19 @@ async function main() {
       duration: DURATION,
     };
     const messages = await sideBySide({
-      contender: () => load({ url: `${app.url}/api/v1/messages`, ...post }),
-      baseline: () => load({ url: rawPlan.url, ...post }),
+      contender: () => loadWithCpu(app, { url: `${app.url}/api/v1/messages`, ...post }),
+      baseline: () => loadWithCpu(rawPlan, { url: rawPlan.url, ...post }),
     });
     const health = await sideBySide({
-      contender: () => load({ url: `${app.url}/healthz`, duration: DURATION }),
-      baseline: () => load({ url: rawHealth.url, duration: DURATION }),
+      contender: () => loadWithCpu(app, { url: `${app.url}/healthz`, duration: DURATION }),
+      baseline: () => loadWithCpu(rawHealth, { url: rawHealth.url, duration: DURATION }),
     });
-    const fmt = (r) => `${Math.round(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx})`;
+    const cpu = (r) => (r.cpuPerRequest === null ? '' : `, cpu ${r.cpuPerRequest.toFixed(1)} us/req`);
+    const fmt = (r) =>
+      `${Math.round(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}${cpu(r)})`;
+    // Requests per CPU-second of the server, against the baseline's: per core, as the target is stated.
+    const perCore = ({ contender: c, baseline: b }) =>
+      c.cpuPerRequest && b.cpuPerRequest ? `, by cpu ${(b.cpuPerRequest / c.cpuPerRequest).toFixed(2)}` : '';
     report(
       'HTTP: Mira vs raw node:http (best of 3 alternating rounds after a warm-up round, 32 connections, server and client on one core each)',
       [
@@ -55,7 +60,7 @@ async function main() {
           fmt(messages.contender),
           '| raw',
           fmt(messages.baseline),
-          `| ratio ${messages.ratio.toFixed(2)} (target >= 0.5)`,
+          `| ratio ${messages.ratio.toFixed(2)}${perCore(messages)} (target >= 0.5)`,
         ],
         [
           'GET /healthz         ',
@@ -63,7 +68,7 @@ async function main() {
           fmt(health.contender),
           '| raw',
           fmt(health.baseline),
-          `| ratio ${health.ratio.toFixed(2)}`,
+          `| ratio ${health.ratio.toFixed(2)}${perCore(health)}`,
         ],
       ],
     );

@@ -6,7 +6,7 @@
 // side by side in one run, stdout of every server discarded (as a log shipper would read it).
 // Usage: node bench/observability.js   (BENCH_DURATION=seconds per round, default 5)
 const { join } = require('node:path');
-const { root, startServer, load, report, pinLoadGenerator } = require('./lib/harness');
+const { root, startServer, loadWithCpu, report, pinLoadGenerator } = require('./lib/harness');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -77,22 +77,33 @@ async function main() {
     const results = { raw: [], plain: [], full: [] };
     // Alternating rounds (raw, plain, full, raw, ...) spread machine drift over all three.
     for (let i = 0; i < ROUNDS; i++) {
-      results.raw.push(await load({ ...post(raw.url), url: raw.url }));
-      results.plain.push(await load(post(plain.url)));
-      results.full.push(await load(post(full.url)));
+      results.raw.push(await loadWithCpu(raw, { ...post(raw.url), url: raw.url }));
+      results.plain.push(await loadWithCpu(plain, post(plain.url)));
+      results.full.push(await loadWithCpu(full, post(full.url)));
     }
     const best = (xs) => xs.reduce((a, x) => (x.rps > a.rps ? x : a));
     const r = { raw: best(results.raw), plain: best(results.plain), full: best(results.full) };
-    const fmt = (x) => `${Math.round(x.rps)} req/s (p50 ${x.p50} ms, p99 ${x.p99} ms, non-2xx ${x.non2xx})`;
+    const cpu = (x) => (x.cpuPerRequest === null ? '' : `, cpu ${x.cpuPerRequest.toFixed(1)} us/req`);
+    const fmt = (x) =>
+      `${Math.round(x.rps)} req/s (p50 ${x.p50} ms, p99 ${x.p99} ms, non-2xx ${x.non2xx}${cpu(x)})`;
+    // Requests per CPU-second against raw's: per core, as the target is stated.
+    const byCpu = (x) =>
+      x.cpuPerRequest && r.raw.cpuPerRequest
+        ? `, by cpu ${(r.raw.cpuPerRequest / x.cpuPerRequest).toFixed(2)}`
+        : '';
     report(
       `Observability: POST /api/v1/messages, best of ${ROUNDS} alternating rounds, ${DURATION}s, 32 connections`,
       [
         ['raw node:http                 ', fmt(r.raw)],
-        ['mira, plain nestjs-pino       ', fmt(r.plain), `| vs raw ${(r.plain.rps / r.raw.rps).toFixed(2)}`],
+        [
+          'mira, plain nestjs-pino       ',
+          fmt(r.plain),
+          `| vs raw ${(r.plain.rps / r.raw.rps).toFixed(2)}${byCpu(r.plain)}`,
+        ],
         [
           'mira, full observability      ',
           fmt(r.full),
-          `| vs raw ${(r.full.rps / r.raw.rps).toFixed(2)} (target >= 0.5)`,
+          `| vs raw ${(r.full.rps / r.raw.rps).toFixed(2)}${byCpu(r.full)} (target >= 0.5)`,
         ],
         [
           'correlation + redaction cost  ',

@@ -3,7 +3,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const { createServer } = require('node:net');
 const { availableParallelism } = require('node:os');
-const { existsSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 
@@ -107,6 +107,32 @@ async function load(opts) {
   };
 }
 
+/**
+ * CPU time (user + system, in microseconds) a process has used so far, from /proc (Linux); null
+ * elsewhere. Per-request CPU of a server is steadier than its request rate on a shared machine:
+ * time the hypervisor gives to other guests slows the rate but is not charged to the process.
+ */
+function cpuMicros(pid) {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th (clock ticks, 100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
+/** load() against one server, adding the server's CPU microseconds per request (`cpuPerRequest`, or null). */
+async function loadWithCpu(server, opts) {
+  const before = cpuMicros(server.proc.pid);
+  const r = await load(opts);
+  const after = cpuMicros(server.proc.pid);
+  return {
+    ...r,
+    cpuPerRequest: before === null || after === null || !r.total ? null : (after - before) / r.total,
+  };
+}
+
 /** Alternates contender and baseline rounds (reduces drift on a shared machine); returns best-of rounds. */
 async function sideBySide({ rounds = 3, contender, baseline }) {
   // A first, unrecorded round of each (JIT, caches).
@@ -133,6 +159,7 @@ module.exports = {
   waitFor,
   startServer,
   load,
+  loadWithCpu,
   sideBySide,
   report,
   pinLoadGenerator,
