@@ -7,8 +7,8 @@
 //   mira           the built service as shipped: POST /api/v1/messages (generate_plan).
 // The nest rows do none of Mira's work (no agent, no correlation context, no metrics, no security
 // headers): they bound from above what any Nest service with validation and request logging can
-// reach here. Each row gives request rate and server CPU per request (steadier on a shared VM),
-// each as a ratio to raw. Usage: node bench/nest-ceiling.js (BENCH_DURATION, BENCH_ROUNDS).
+// reach here. Each row gives request rate and server CPU per request, each as a ratio to raw.
+// Usage: node bench/nest-ceiling.js (BENCH_DURATION, BENCH_ROUNDS).
 const { join } = require('node:path');
 const { ensureBuilt } = require('../scripts/build-if-needed.js');
 const { root, startServer, loadWithCpu, report, pinLoadGenerator } = require('./lib/harness');

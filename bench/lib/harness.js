@@ -109,8 +109,8 @@ async function load(opts) {
 
 /**
  * CPU time (user + system, in microseconds) a process has used so far, from /proc (Linux); null
- * elsewhere. Per-request CPU of a server is steadier than its request rate on a shared machine:
- * time the hypervisor gives to other guests slows the rate but is not charged to the process.
+ * elsewhere. A server's CPU per request is its cost per core, independent of whether the load
+ * generator kept it fully busy.
  */
 function cpuMicros(pid) {
   try {
