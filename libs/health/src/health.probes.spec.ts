@@ -1,18 +1,7 @@
-import { Injectable, Logger, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { EventLoopMonitor } from './event-loop.provider';
+import { Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorProvider } from './health.decorator';
 import type { HealthContributor, HealthIndicatorResult } from './health.interface';
-import { HealthModule } from './health.module';
-import { HealthProbes } from './health.probes';
-import { HealthService } from './health.service';
-
-class FakeLoop extends EventLoopMonitor {
-  lag = 3;
-  override lagMs(): number {
-    return this.lag;
-  }
-}
+import { bootHealth } from './health.testing';
 
 /** A dependency whose state a test flips; every check returns a new object. */
 @Injectable()
@@ -27,22 +16,8 @@ class Dep implements HealthContributor {
 }
 
 async function boot(cacheTtlMs: number) {
-  @Module({ providers: [Dep] })
-  class Extra {}
-  const ref = await Test.createTestingModule({
-    imports: [HealthModule.forRoot({ eventLoopMaxLagMs: 100, cacheTtlMs }), Extra],
-  })
-    .overrideProvider(EventLoopMonitor)
-    .useClass(FakeLoop)
-    .compile();
-  await ref.init();
-  return {
-    ref,
-    probes: ref.get(HealthProbes),
-    health: ref.get(HealthService),
-    loop: ref.get(EventLoopMonitor) as FakeLoop,
-    dep: ref.get(Dep),
-  };
+  const booted = await bootHealth({ cacheTtlMs }, [Dep]);
+  return { ...booted, dep: booted.ref.get(Dep) };
 }
 
 describe('HealthProbes', () => {

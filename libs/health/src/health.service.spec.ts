@@ -1,39 +1,8 @@
-import { Injectable, Logger, Module } from '@nestjs/common';
-import { HealthCheckService } from '@nestjs/terminus';
-import { Test } from '@nestjs/testing';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventLoopMonitor } from './event-loop.provider';
 import { HealthIndicatorProvider } from './health.decorator';
 import type { HealthContributor, HealthIndicatorResult } from './health.interface';
-import { HealthModule } from './health.module';
-import { HealthService } from './health.service';
-
-class FakeLoop extends EventLoopMonitor {
-  lag = 3;
-  override lagMs(): number {
-    return this.lag;
-  }
-}
-
-async function boot(
-  options: { cacheTtlMs?: number; indicatorTimeoutMs?: number } = {},
-  providers: any[] = [],
-) {
-  @Module({ providers })
-  class Extra {}
-  const ref = await Test.createTestingModule({
-    imports: [HealthModule.forRoot({ eventLoopMaxLagMs: 100, ...options }), Extra],
-  })
-    .overrideProvider(EventLoopMonitor)
-    .useClass(FakeLoop)
-    .compile();
-  await ref.init();
-  return {
-    ref,
-    health: ref.get(HealthService),
-    loop: ref.get(EventLoopMonitor) as FakeLoop,
-    terminus: ref.get(HealthCheckService),
-  };
-}
+import { bootHealth as boot } from './health.testing';
 
 describe('HealthService', () => {
   beforeAll(() => Logger.overrideLogger(false));
