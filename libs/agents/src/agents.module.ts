@@ -8,8 +8,17 @@ import { StatusReporterAgent } from './agents/status-reporter.agent';
 import { AgentCountHealthIndicator, AgentsHealthIndicator } from './agents.health';
 import { Clock } from './clock.service';
 import { OrchestratorService } from './orchestrator/orchestrator.service';
+import { ApprovalMetrics } from './workflows/approval.metrics';
+import { ApprovalService } from './workflows/approval.service';
+import { ProjectInitializationWorkflow } from './workflows/project-initialization.workflow';
+import { WorkflowEngine } from './workflows/workflow.engine';
+import { WorkflowRegistry } from './workflows/workflow.registry';
+import { WorkflowSweeper } from './workflows/workflow.sweeper';
 
-/** The five built-in agents, the registry and the orchestrator. Needs BrokerModule and ConfigModule. */
+/**
+ * The built-in agents and workflows, their registries, the orchestrator and the workflow engine
+ * with its approvals. Needs BrokerModule, ConfigModule and StateModule.
+ */
 @Module({
   imports: [DiscoveryModule],
   providers: [
@@ -22,7 +31,13 @@ import { OrchestratorService } from './orchestrator/orchestrator.service';
     GovernanceAgent,
     AgentsHealthIndicator,
     AgentCountHealthIndicator,
+    WorkflowRegistry,
+    WorkflowEngine,
+    ApprovalMetrics,
+    ApprovalService,
+    WorkflowSweeper,
+    ProjectInitializationWorkflow,
   ],
-  exports: [AgentRegistry, OrchestratorService, Clock],
+  exports: [AgentRegistry, OrchestratorService, Clock, WorkflowRegistry, WorkflowEngine, ApprovalService],
 })
 export class AgentsModule {}

@@ -5,7 +5,7 @@ export { AgentRegistry } from './agent.registry';
 export { BaseAgent, parseInput, describeIssues, type AgentHandler } from './base.agent';
 export { successResponse, errorResponse } from './agent.response';
 export { Clock } from './clock.service';
-export { OrchestratorService } from './orchestrator/orchestrator.service';
+export { OrchestratorService, type WorkflowRunner } from './orchestrator/orchestrator.service';
 export {
   DEFAULT_ROUTING_RULES,
   ORCHESTRATOR_ID,
@@ -13,14 +13,36 @@ export {
   ORCHESTRATOR_GROUP,
   AGENT_RESPONSE_EVENT,
   PENDING_APPROVAL_EVENT,
+  APPROVED_EVENT,
+  REJECTED_EVENT,
+  EXPIRED_EVENT,
+  CANCELLED_EVENT,
+  WORKFLOW_COMPLETED_EVENT,
+  WORKFLOW_FAILED_EVENT,
+  WORKFLOW_RUNNER_GROUP,
 } from './orchestrator/routing.constants';
+export { Workflow } from './workflows/workflow.decorator';
+export { WorkflowRegistry } from './workflows/workflow.registry';
+export { WorkflowEngine, SYSTEM_ACTOR, type SubmitOptions, type SubmitResult } from './workflows/workflow.engine';
+export { ApprovalService, type DecisionInput } from './workflows/approval.service';
+export { workflowView } from './workflows/workflow.view';
+export { WorkflowError, UnknownWorkflowError, type WorkflowErrorCode } from './workflows/workflow.error';
+export { governanceDataSchema, COMPLIANCE_LEVELS, WORKFLOW_ID_PATTERN } from './workflows/governance-data.schema';
+export { ProjectInitializationWorkflow, PROJECT_INITIALIZATION } from './workflows/project-initialization.workflow';
 export {
-  UnknownWorkflowError,
+  WORKFLOW_STATUSES,
+  FINAL_STATUSES,
+  type Actor,
+  type WorkflowDefinition,
+  type WorkflowOptions,
   type WorkflowRequest,
   type WorkflowResult,
   type WorkflowStep,
+  type WorkflowStepContext,
+  type WorkflowStepDefinition,
   type WorkflowStatus,
-} from './orchestrator/workflow.interface';
+  type WorkflowView,
+} from './workflows/workflow.interface';
 export { ProjectPlanAgent, PROJECT_PLAN_AGENT_ID } from './agents/project-plan.agent';
 export { RiskAssessmentAgent, RISK_ASSESSMENT_AGENT_ID, RISK_PATTERNS } from './agents/risk-assessment.agent';
 export { StatusReporterAgent, STATUS_REPORTER_AGENT_ID } from './agents/status-reporter.agent';

@@ -184,9 +184,41 @@ export const webhookServiceSchema = z.strictObject({
 const rateLimitSchema = (limit: number) =>
   z.strictObject({ enabled: bool(true), limit: int(limit, 1), window_ms: int(60000, 100) }).prefault({});
 
+export const API_ROLES = ['submitter', 'approver', 'auditor', 'admin'] as const;
+
+export const apiKeyEntrySchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_", ":" or "-"'),
+  key: z.string().min(1),
+  roles: z.array(z.enum(API_ROLES)).min(1).default([...API_ROLES]),
+});
+
 export const apiSchema = z
   .strictObject({
-    keys: list([]),
+    // A plain string is a key with every role (named key-<n>); an object names the key's
+    // identity (the actor in records, logs and the audit trail) and its roles.
+    keys: z
+      .preprocess(
+        (v) =>
+          typeof v === 'string'
+            ? v
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : v,
+        z.array(z.union([z.string(), apiKeyEntrySchema])),
+      )
+      .default([])
+      .superRefine((keys, ctx) => {
+        const seen = new Set<string>();
+        keys.forEach((k, i) => {
+          const name = typeof k === 'string' ? `key-${i + 1}` : k.name;
+          if (seen.has(name))
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate key name "${name}"` });
+          seen.add(name);
+        });
+      }),
     auth: z.enum(['enabled', 'disabled']).default('enabled'),
     protect_metrics: bool(false),
     // Keys removed by a reload or rotation stay valid this long (0 = revoked at once).
@@ -206,6 +238,19 @@ export const governanceSchema = z
     financial_threshold: num(10000, 0),
     compliance_threshold: z.string().default('medium'),
     explainability_threshold: num(0.7, 0, 1),
+    // Distinct approvals a held workflow needs, by its risk level.
+    approvals_required: z
+      .strictObject({ low: int(1, 1, 100), medium: int(1, 1, 100), high: int(1, 1, 100) })
+      .prefault({}),
+    // A workflow still pending after this long expires and never runs (three days).
+    approval_ttl_seconds: int(259200, 1),
+    // Separation of duties: a requester never approves their own workflow unless this is on.
+    allow_self_approval: bool(false),
+    // How long a replica's claim on running a workflow's steps holds without renewal; another
+    // replica finishes a workflow whose claim ran out (its replica died).
+    lease_seconds: num(60, 0.5),
+    // How often each replica looks for expired approvals and abandoned runs.
+    sweep_interval_seconds: num(30, 0.1),
   })
   .prefault({});
 

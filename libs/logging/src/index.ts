@@ -8,6 +8,7 @@ export {
   REQUEST_ID_HEADER,
   TRACEPARENT_HEADER,
   WORKFLOW_HEADER,
+  ACTOR_HEADER,
 } from './logging.constants';
 export type { CorrelationContext, CorrelationFields } from './logging.interface';
 export { LoggingError, type LoggingErrorCode } from './logging.error';

@@ -31,6 +31,8 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 export const TRACEPARENT_HEADER = 'traceparent';
 /** Broker header carrying the workflow id across messages. */
 export const WORKFLOW_HEADER = 'x-workflow-id';
+/** Broker header carrying the acting caller's name to the consumer (set by the service only). */
+export const ACTOR_HEADER = 'x-mira-actor';
 
 /** Key of the correlation context object inside the CLS store (a symbol: a plain property read). */
 export const CORRELATION_CLS_KEY = Symbol.for('mira:correlation');

@@ -4,6 +4,8 @@ export interface CorrelationContext {
   readonly agent_id?: string;
   readonly task_id?: string;
   readonly workflow_id?: string;
+  /** The authenticated caller's name (an API key's name, never the key). */
+  readonly actor?: string;
 }
 
 /** Fields that may be added for a nested piece of work (an agent call, a workflow, a task). */

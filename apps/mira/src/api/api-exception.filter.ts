@@ -7,13 +7,17 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { WorkflowError, type WorkflowErrorCode } from '@mira/agents';
 import { BrokerError } from '@mira/broker';
+import { StateError } from '@mira/state';
 
 export interface ApiErrorBody {
   statusCode: number;
   error: string;
   message: string | string[];
   code?: string;
+  /** For a conflict on a workflow: the status it is in now. */
+  status?: string;
 }
 
 const BROKER_STATUS: Record<string, number> = {
@@ -21,6 +25,17 @@ const BROKER_STATUS: Record<string, number> = {
   BROKER_STOPPED: HttpStatus.SERVICE_UNAVAILABLE,
   BROKER_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
   BROKER_INVALID_MESSAGE: HttpStatus.BAD_REQUEST,
+};
+
+const WORKFLOW_STATUS: Record<WorkflowErrorCode, number> = {
+  WORKFLOW_UNKNOWN_TYPE: HttpStatus.UNPROCESSABLE_ENTITY,
+  WORKFLOW_INVALID_INPUT: HttpStatus.BAD_REQUEST,
+  WORKFLOW_NOT_FOUND: HttpStatus.NOT_FOUND,
+  WORKFLOW_CONFLICT: HttpStatus.CONFLICT,
+  WORKFLOW_ALREADY_EXISTS: HttpStatus.CONFLICT,
+  WORKFLOW_FORBIDDEN: HttpStatus.FORBIDDEN,
+  WORKFLOW_IDEMPOTENCY_MISMATCH: HttpStatus.UNPROCESSABLE_ENTITY,
+  WORKFLOW_DEFINITION_INVALID: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
 /**
@@ -59,6 +74,25 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return {
         statusCode: status,
         error: httpErrorName(status),
+        message: exception.message,
+        code: exception.code,
+      };
+    }
+    if (exception instanceof WorkflowError) {
+      const status = WORKFLOW_STATUS[exception.code] ?? HttpStatus.BAD_REQUEST;
+      return {
+        statusCode: status,
+        error: httpErrorName(status),
+        message: exception.message,
+        code: exception.code,
+        ...(exception.currentStatus ? { status: exception.currentStatus } : {}),
+      };
+    }
+    // The store's message says what is wrong without its address or credentials.
+    if (exception instanceof StateError) {
+      return {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'Service Unavailable',
         message: exception.message,
         code: exception.code,
       };

@@ -1,7 +1,9 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
 import { eventBodySchema, type MessageBody } from './api.schemas';
+import { Roles } from '../security';
 
+@Roles('submitter')
 @Controller('api/v1/events')
 export class EventsController {
   constructor(@Inject(MESSAGE_BROKER) private readonly broker: MessageBroker) {}

@@ -3,7 +3,9 @@ import type { FastifyReply } from 'fastify';
 import { OrchestratorService, type AgentResponse } from '@mira/agents';
 import { messageBodySchema, type MessageBody } from './api.schemas';
 import { ROUTE_FAILURE_STATUS } from './route-failure';
+import { Roles } from '../security';
 
+@Roles('submitter')
 @Controller('api/v1/messages')
 export class MessagesController {
   constructor(private readonly orchestrator: OrchestratorService) {}

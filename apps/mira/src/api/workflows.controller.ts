@@ -1,32 +1,122 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
-  OrchestratorService,
-  UnknownWorkflowError,
+  ApprovalService,
   errorResponse,
   ORCHESTRATOR_ID,
+  UnknownWorkflowError,
+  WorkflowEngine,
+  workflowView,
   type AgentResponse,
-  type WorkflowResult,
+  type WorkflowStatus,
+  type WorkflowView,
 } from '@mira/agents';
-import { workflowBodySchema, type WorkflowBody } from './api.schemas';
+import { Caller, Roles, type CallerIdentity } from '../security';
+import {
+  approveBodySchema,
+  cancelBodySchema,
+  idempotencyKeySchema,
+  rejectBodySchema,
+  workflowBodySchema,
+  workflowListQuerySchema,
+  type ApproveBody,
+  type CancelBody,
+  type RejectBody,
+  type WorkflowBody,
+  type WorkflowListQuery,
+} from './api.schemas';
+
+/** Statuses in which the answer to a create is final (200); anything else is still going on (202). */
+const FINISHED: readonly WorkflowStatus[] = ['completed', 'failed'];
 
 @Controller('api/v1/workflows')
 export class WorkflowsController {
-  constructor(private readonly orchestrator: OrchestratorService) {}
+  constructor(
+    private readonly engine: WorkflowEngine,
+    private readonly approvals: ApprovalService,
+  ) {}
 
-  /** Runs a workflow; the result carries `status` completed | failed | pending_approval. */
+  /**
+   * Runs a workflow as a durable record: 200 with the finished record, or 202 when it waits for
+   * approval; `Location` names the record. `Idempotency-Key` makes a retry return the same record.
+   */
   @Post()
-  @HttpCode(200)
+  @Roles('submitter')
   async run(
     @Body({ schema: workflowBodySchema }) body: WorkflowBody,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Caller() caller: CallerIdentity,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<WorkflowResult | AgentResponse> {
+  ): Promise<WorkflowView | AgentResponse> {
+    const key = idempotencyKeySchema.safeParse(idempotencyKey);
+    if (!key.success) throw new BadRequestException(key.error.issues[0].message);
     try {
-      return await this.orchestrator.runWorkflow(body);
+      const { record } = await this.engine.submit(body, { actor: caller.name, idempotencyKey: key.data ?? null });
+      reply.header('location', `/api/v1/workflows/${encodeURIComponent(record.workflow_id)}`);
+      reply.status(FINISHED.includes(record.status) ? 200 : 202);
+      return workflowView(record);
     } catch (err) {
       if (!(err instanceof UnknownWorkflowError)) throw err;
       reply.status(422);
       return errorResponse(ORCHESTRATOR_ID, err.message);
     }
+  }
+
+  /** Newest first; `next_cursor` fetches the following page. */
+  @Get()
+  async list(
+    @Query({ schema: workflowListQuerySchema }) query: WorkflowListQuery,
+  ): Promise<{ items: WorkflowView[]; next_cursor: string | null }> {
+    const page = await this.approvals.list({
+      status: query.status as WorkflowStatus | undefined,
+      type: query.type,
+      limit: query.limit,
+      cursor: query.cursor ?? null,
+    });
+    return { items: page.items.map(workflowView), next_cursor: page.next_cursor };
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string): Promise<WorkflowView> {
+    return workflowView(await this.approvals.get(id));
+  }
+
+  @Post(':id/approve')
+  @HttpCode(200)
+  @Roles('approver')
+  async approve(
+    @Param('id') id: string,
+    @Body({ schema: approveBodySchema }) body: ApproveBody,
+    @Caller() caller: CallerIdentity,
+  ): Promise<WorkflowView> {
+    return workflowView(
+      await this.approvals.decide(id, caller, {
+        decision: 'approve',
+        comment: body.comment ?? null,
+        data_patch: body.data_patch ?? null,
+      }),
+    );
+  }
+
+  @Post(':id/reject')
+  @HttpCode(200)
+  @Roles('approver')
+  async reject(
+    @Param('id') id: string,
+    @Body({ schema: rejectBodySchema }) body: RejectBody,
+    @Caller() caller: CallerIdentity,
+  ): Promise<WorkflowView> {
+    return workflowView(await this.approvals.decide(id, caller, { decision: 'reject', comment: body.comment }));
+  }
+
+  /** The requester or an admin withdraws a workflow still waiting for approval. */
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(
+    @Param('id') id: string,
+    @Body({ schema: cancelBodySchema }) body: CancelBody,
+    @Caller() caller: CallerIdentity,
+  ): Promise<WorkflowView> {
+    return workflowView(await this.approvals.cancel(id, caller, body.comment ?? null));
   }
 }

@@ -1,10 +1,17 @@
-import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigStore } from '@mira/config';
-import { ApiKeyService } from './api-key.service';
 import { routeGroup } from './route-group';
-import { REQUIRE_API_KEY_METADATA } from './security.constants';
+import { setContextFields } from '@mira/logging';
+import { ApiKeyService as Keys, type ApiRole, type CallerIdentity } from './api-key.service';
+import { REQUIRE_API_KEY_METADATA, REQUIRED_ROLES_METADATA } from './security.constants';
 
 /**
  * Global guard: /api/* needs a valid key, /metrics too when `api.protect_metrics` is on, and any
@@ -13,7 +20,7 @@ import { REQUIRE_API_KEY_METADATA } from './security.constants';
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
-    private readonly keys: ApiKeyService,
+    private readonly keys: Keys,
     private readonly config: ConfigStore,
     private readonly reflector: Reflector,
   ) {}
@@ -31,13 +38,27 @@ export class ApiKeyGuard implements CanActivate {
       ]) === true;
     if (!required) return true;
     const mode = this.keys.mode;
-    if (mode === 'open' || mode === 'disabled') return true;
-    if (mode === 'enforced' && this.keys.identify(req) !== null) return true;
+    const identity = mode === 'closed' ? null : this.keys.identity(req);
+    if (identity !== null) return this.authorised(context, identity);
     void context.switchToHttp().getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="mira"');
     throw new UnauthorizedException(
       mode === 'closed'
         ? 'API authentication is required but no API key is configured'
         : 'A valid API key is required: send Authorization: Bearer <key> or X-API-Key: <key>',
+    );
+  }
+
+  /** Roles a route declares with @Roles(); the caller's name joins every log line of the request. */
+  private authorised(context: ExecutionContext, identity: CallerIdentity): boolean {
+    setContextFields({ actor: identity.name });
+    const needed = this.reflector.getAllAndOverride<ApiRole[] | undefined>(REQUIRED_ROLES_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!needed || needed.length === 0) return true;
+    if (identity.roles.includes('admin') || needed.some((r) => identity.roles.includes(r))) return true;
+    throw new ForbiddenException(
+      `This action needs the ${needed.join(' or ')} role (or admin); "${identity.name}" has: ${identity.roles.join(', ') || 'none'}`,
     );
   }
 }

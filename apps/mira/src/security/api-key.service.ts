@@ -1,12 +1,24 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ConfigStore } from '@mira/config';
-import { API_KEY_IDENTITY } from './security.constants';
+import { API_ROLES, ConfigStore, type MiraConfig } from '@mira/config';
+import { API_KEY_IDENTITY, ACTOR_HEADER, CALLER_IDENTITY } from './security.constants';
 import { EdgeClock } from './edge-clock';
 import { isUnresolvedReference, RotatingKeySet } from './rotating-key-set';
 import { RuntimeEnvironment } from './runtime-environment';
 import { SecurityError } from './security.error';
+
+export type ApiRole = (typeof API_ROLES)[number];
+
+/** Who calls: the key's name (never the key) and its roles. */
+export interface CallerIdentity {
+  name: string;
+  roles: readonly ApiRole[];
+}
+
+/** Names a caller may claim with X-Mira-Actor when no keys are configured. */
+const ACTOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const ANONYMOUS: CallerIdentity = Object.freeze({ name: 'anonymous', roles: API_ROLES });
 
 /** enforced: keys required; open: no keys configured (dev); disabled: api.auth off; closed: production without keys. */
 export type ApiAuthMode = 'enforced' | 'open' | 'disabled' | 'closed';
@@ -23,6 +35,8 @@ const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'ut
 export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ApiKeys');
   private readonly digests: RotatingKeySet;
+  /** digest hex -> identity; a retired key keeps its identity while its grace lasts. */
+  private readonly identities = new Map<string, CallerIdentity>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -99,22 +113,65 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Constant-time check of one presented key against every accepted digest. */
   match(presented: string): string | null {
+    const hex = this.matchDigest(presented);
+    return hex === null ? null : hex.slice(0, 12);
+  }
+
+  /**
+   * The caller's identity: the matching key's name and roles; with no keys configured, the
+   * `X-Mira-Actor` name (or `anonymous`) with every role; null when no configured key matched.
+   * Cached on the request like identify().
+   */
+  identity(req: FastifyRequest): CallerIdentity | null {
+    const bag = req as unknown as Record<symbol, CallerIdentity | null | undefined>;
+    const cached = bag[CALLER_IDENTITY];
+    if (cached !== undefined) return cached;
+    const key = ApiKeyService.presentedKey(req.headers);
+    const hex = key === null ? null : this.matchDigest(key);
+    let found: CallerIdentity | null = hex === null ? null : (this.identities.get(hex) ?? null);
+    if (found === null) {
+      // The claimed name counts only while no key exists at all (open development mode); with
+      // keys configured but auth disabled, an unauthenticated caller is anonymous.
+      if (this.digests.values().length === 0) found = ApiKeyService.claimedActor(req);
+      else if (this.config.get('api').auth === 'disabled') found = ANONYMOUS;
+    }
+    bag[CALLER_IDENTITY] = found;
+    return found;
+  }
+
+  private static claimedActor(req: FastifyRequest): CallerIdentity {
+    const header = req.headers[ACTOR_HEADER];
+    const name = Array.isArray(header) ? header[0] : header;
+    return typeof name === 'string' && ACTOR_NAME.test(name) ? { name, roles: API_ROLES } : ANONYMOUS;
+  }
+
+  private matchDigest(presented: string): string | null {
     const digest = sha256(presented);
     let found: string | null = null;
     for (const hex of this.digests.values()) {
       const candidate = Buffer.from(hex, 'hex');
-      if (timingSafeEqual(candidate, digest) && found === null) found = hex.slice(0, 12);
+      if (timingSafeEqual(candidate, digest) && found === null) found = hex;
     }
     return found;
   }
 
   private load(graceMs: number): void {
+    const usable = configuredKeys(this.config.get('api').keys).filter((k) => !isUnresolvedReference(k.key));
+    for (const k of usable) this.identities.set(sha256(k.key).toString('hex'), { name: k.name, roles: k.roles });
     this.digests.update(
-      this.config
-        .get('api')
-        .keys.filter((k) => !isUnresolvedReference(k))
-        .map((k) => sha256(k).toString('hex')),
+      usable.map((k) => sha256(k.key).toString('hex')),
       graceMs,
     );
+    const alive = new Set(this.digests.values());
+    for (const hex of this.identities.keys()) if (!alive.has(hex)) this.identities.delete(hex);
   }
+}
+
+/** `api.keys` as identities: a plain string is `key-<n>` (its position, from 1) with every role. */
+export function configuredKeys(
+  keys: MiraConfig['api']['keys'],
+): { name: string; key: string; roles: readonly ApiRole[] }[] {
+  return keys.map((k, i) =>
+    typeof k === 'string' ? { name: `key-${i + 1}`, key: k, roles: API_ROLES } : { ...k, roles: k.roles },
+  );
 }

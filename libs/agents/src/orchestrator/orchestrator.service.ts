@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import {
-  BrokerError,
   MESSAGE_BROKER,
   REPLY_TO_HEADER,
   type BrokerMessage,
   type MessageBroker,
   type Subscription,
 } from '@mira/broker';
-import { runWithContextFields, setContextFields } from '@mira/logging';
+import { currentCorrelation, runWithContextFields, setContextFields } from '@mira/logging';
 import { AgentMetrics } from '@mira/metrics';
 import type { AgentMessage, AgentResponse, RoutedResponse } from '../agent.interface';
 import { AgentRegistry } from '../agent.registry';
@@ -22,14 +20,11 @@ import {
   PENDING_APPROVAL_EVENT,
   WORKFLOW_MESSAGE_TYPE,
 } from './routing.constants';
-import {
-  UnknownWorkflowError,
-  type WorkflowRequest,
-  type WorkflowResult,
-  type WorkflowStep,
-} from './workflow.interface';
+import { WorkflowError } from '../workflows/workflow.error';
+import type { WorkflowRequest } from '../workflows/workflow.interface';
 
-const WORKFLOWS = ['project_initialization'] as const;
+/** Runs a `workflow` message for `actor` (the workflow engine registers itself). */
+export type WorkflowRunner = (request: WorkflowRequest, actor: string) => Promise<unknown>;
 
 /**
  * Routes messages to agents by type, runs multi-step workflows, and consumes routed message
@@ -42,6 +37,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
   private readonly subscriptions: Subscription[] = [];
   private subscribedTypes = new Set<string>();
   private started = false;
+  private workflowRunner: WorkflowRunner | null = null;
 
   constructor(
     private readonly registry: AgentRegistry,
@@ -71,8 +67,12 @@ export class OrchestratorService implements OnApplicationBootstrap {
       AGENT_RESPONSE_EVENT,
       PENDING_APPROVAL_EVENT,
     ]);
-    this.metrics?.registerWorkflowTypes(WORKFLOWS);
     await this.subscribe([...this.rules.keys(), WORKFLOW_MESSAGE_TYPE]);
+  }
+
+  /** The workflow engine hands itself in here, so the orchestrator does not depend on it. */
+  useWorkflowRunner(runner: WorkflowRunner): void {
+    this.workflowRunner = runner;
   }
 
   /** Adds or replaces a rule at run time; the type is consumed from the broker from now on. */
@@ -109,14 +109,17 @@ export class OrchestratorService implements OnApplicationBootstrap {
 
   private async routeMessage(message: AgentMessage): Promise<RoutedResponse> {
     if (message.type === WORKFLOW_MESSAGE_TYPE) {
+      if (!this.workflowRunner)
+        return { response: errorResponse(ORCHESTRATOR_ID, 'Workflows are not available'), failure: 'agent_not_found' };
       try {
-        const result = await this.runWorkflow(message.data as unknown as WorkflowRequest);
+        const actor = currentCorrelation()?.actor ?? 'system';
+        const result = await this.workflowRunner(message.data as unknown as WorkflowRequest, actor);
         return { response: successResponse(ORCHESTRATOR_ID, result), failure: null };
       } catch (err) {
-        // A broker refusal (queue full, shutting down) is the service's state, not bad input: the
-        // caller maps it to 503.
-        if (err instanceof BrokerError) throw err;
-        return { response: errorResponse(ORCHESTRATOR_ID, (err as Error).message), failure: 'invalid_input' };
+        // Only a request the engine refused is the caller's mistake; the store or broker being
+        // unavailable is the service's state, and the caller maps it to 5xx.
+        if (!(err instanceof WorkflowError)) throw err;
+        return { response: errorResponse(ORCHESTRATOR_ID, err.message), failure: 'invalid_input' };
       }
     }
     const agentId = this.rules.get(message.type);
@@ -153,88 +156,6 @@ export class OrchestratorService implements OnApplicationBootstrap {
     return { response, failure: code === 'AGENT_FAILED' ? 'agent_failed' : 'invalid_input' };
   }
 
-  /** Runs a workflow; throws UnknownWorkflowError for a type nobody implements. */
-  async runWorkflow(request: WorkflowRequest): Promise<WorkflowResult> {
-    const workflowType = request?.workflow_type;
-    if (!WORKFLOWS.includes(workflowType as (typeof WORKFLOWS)[number])) {
-      this.metrics?.observeWorkflow(String(workflowType), 'rejected');
-      throw new UnknownWorkflowError(String(workflowType), WORKFLOWS);
-    }
-    const data = request.data ?? {};
-    const workflowId = String(request.governance_data?.workflow_id ?? data.workflow_id ?? randomUUID());
-    const result: WorkflowResult = {
-      workflow_id: workflowId,
-      workflow_type: workflowType,
-      status: 'completed',
-      steps: [],
-      governance: null,
-      risk_level: 'low',
-      requires_human_validation: false,
-    };
-    setContextFields({ workflow_id: workflowId });
-
-    if (request.governance_data) {
-      const assessment = await this.route({
-        type: 'assess_governance',
-        data: { workflow_id: workflowId, ...request.governance_data },
-      });
-      if (assessment.response.status === 'success') {
-        const g = assessment.response.data as Record<string, unknown>;
-        result.governance = g;
-        result.risk_level = String(g.risk_level);
-        result.requires_human_validation = g.requires_human_validation === true;
-      } else {
-        // A failed assessment must not block the work: continue as low risk and say so in the logs.
-        this.logger.error(
-          `Governance assessment failed for workflow ${workflowId}: ${assessment.response.error}; continuing as risk low`,
-        );
-      }
-      if (result.requires_human_validation) {
-        result.status = 'pending_approval';
-        await this.broker.publish(PENDING_APPROVAL_EVENT, {
-          workflow_id: workflowId,
-          workflow_type: workflowType,
-          assessment: result.governance,
-          data,
-          timestamp: new Date().toISOString(),
-        });
-        this.logger.warn(`Workflow ${workflowId} (${workflowType}) is pending human approval`);
-        this.metrics?.observeWorkflow(workflowType, result.status);
-        return result;
-      }
-    }
-
-    result.steps = await this.projectInitialization(data);
-    result.status =
-      result.steps.every((s) => s.status === 'success') && result.steps.length === 3 ? 'completed' : 'failed';
-    this.metrics?.observeWorkflow(workflowType, result.status);
-    return result;
-  }
-
-  private async projectInitialization(data: Record<string, unknown>): Promise<WorkflowStep[]> {
-    const steps: WorkflowStep[] = [];
-    const plan = await this.step(steps, 'generate_plan', data);
-    if (!plan) return steps;
-    const risks = await this.step(steps, 'assess_risks', plan);
-    if (!risks) return steps;
-    await this.step(steps, 'generate_report', { ...plan, risks: risks.risks ?? [] });
-    return steps;
-  }
-
-  private async step(
-    steps: WorkflowStep[],
-    type: string,
-    data: Record<string, unknown>,
-  ): Promise<Record<string, unknown> | null> {
-    const { response } = await this.route({ type, data });
-    steps.push({
-      step: type,
-      status: response.status,
-      result: response.status === 'success' ? response.data : response.error,
-    });
-    return response.status === 'success' ? (response.data as Record<string, unknown>) : null;
-  }
-
   private async subscribe(types: string[]): Promise<void> {
     const fresh = types.filter((t) => !this.subscribedTypes.has(t));
     if (fresh.length === 0) return;
@@ -249,6 +170,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
   private async handleBrokerMessage(message: BrokerMessage): Promise<void> {
     setContextFields({ task_id: message.id });
     const data = message.data;
+    // A failing handler is retried by the broker (the store or broker may be back by then).
     const response =
       typeof data === 'object' && data !== null && !Array.isArray(data)
         ? await this.process({ type: message.type, data: data as Record<string, unknown> })

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CORRELATION_HEADER, WORKFLOW_HEADER } from '../logging.constants';
+import { ACTOR_HEADER, CORRELATION_HEADER, WORKFLOW_HEADER } from '../logging.constants';
 import { isValidCorrelationId } from './correlation-id';
 import { currentCorrelation, runWithCorrelation } from './correlation.context';
 
@@ -22,6 +22,8 @@ export class ClsContextPropagator {
     }
     if (ctx?.workflow_id && !isValidCorrelationId(headers[WORKFLOW_HEADER]))
       headers[WORKFLOW_HEADER] = ctx.workflow_id;
+    // Who asked travels with the work, so a workflow submitted as an event keeps its requester.
+    if (ctx?.actor && !isValidCorrelationId(headers[ACTOR_HEADER])) headers[ACTOR_HEADER] = ctx.actor;
     return headers;
   }
 
@@ -29,6 +31,7 @@ export class ClsContextPropagator {
     return runWithCorrelation(fn, {
       correlation_id: headers[CORRELATION_HEADER],
       workflow_id: headers[WORKFLOW_HEADER],
+      actor: headers[ACTOR_HEADER],
     });
   }
 }

@@ -1,0 +1,195 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigStore } from '@mira/config';
+import { runWithContextFields } from '@mira/logging';
+import {
+  STATE_STORE,
+  type StateStore,
+  type WorkflowDecision,
+  type WorkflowPatch,
+  type WorkflowQuery,
+  type WorkflowRecord,
+} from '@mira/state';
+import { Clock } from '../clock.service';
+import {
+  APPROVED_EVENT,
+  CANCELLED_EVENT,
+  EXPIRED_EVENT,
+  REJECTED_EVENT,
+} from '../orchestrator/routing.constants';
+import { ApprovalMetrics, type ApprovalOutcome } from './approval.metrics';
+import { applyMergePatch } from './merge-patch';
+import { SYSTEM_ACTOR, WorkflowEngine } from './workflow.engine';
+import { WorkflowError } from './workflow.error';
+import type { Actor, WorkflowStatus } from './workflow.interface';
+
+export interface DecisionInput {
+  decision: 'approve' | 'reject';
+  comment?: string | null;
+  data_patch?: Record<string, unknown> | null;
+}
+
+/** Conditional updates lose to a concurrent change at most this often before giving up. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Human decisions on held workflows. Every change is a conditional update of the record (its
+ * version) with its audit entry in the same transaction, so of two approvers racing for the last
+ * vote, on any replicas, exactly one wins and the other gets a conflict naming the new status.
+ */
+@Injectable()
+export class ApprovalService {
+  private readonly logger = new Logger('Approvals');
+
+  constructor(
+    @Inject(STATE_STORE) private readonly store: StateStore,
+    private readonly engine: WorkflowEngine,
+    private readonly config: ConfigStore,
+    private readonly clock: Clock,
+    private readonly metrics: ApprovalMetrics,
+  ) {}
+
+  async get(id: string): Promise<WorkflowRecord> {
+    const record = await this.store.getWorkflow(id);
+    if (!record) throw new WorkflowError('WORKFLOW_NOT_FOUND', `Workflow ${id} not found`);
+    return record;
+  }
+
+  list(query: WorkflowQuery): ReturnType<StateStore['listWorkflows']> {
+    return this.store.listWorkflows(query);
+  }
+
+  /** Approve (optionally editing the input with a JSON merge patch) or reject (with a comment). */
+  decide(id: string, actor: Actor, input: DecisionInput): Promise<WorkflowRecord> {
+    return runWithContextFields({ workflow_id: id }, () => this.decideNow(id, actor, input));
+  }
+
+  /** The requester (or an admin) withdraws a workflow that is still waiting. */
+  cancel(id: string, actor: Actor, comment: string | null = null): Promise<WorkflowRecord> {
+    return runWithContextFields({ workflow_id: id }, () =>
+      this.transition(id, (record) => {
+        if (record.requested_by !== actor.name && !actor.roles.includes('admin'))
+          throw new WorkflowError(
+            'WORKFLOW_FORBIDDEN',
+            `Only the requester (${record.requested_by}) or an admin may cancel workflow ${id}`,
+          );
+        return { to: 'cancelled', patch: {}, action: 'cancel', comment, actor: actor.name };
+      }),
+    );
+  }
+
+  /** Expires a workflow whose approval window has passed (the sweeper calls this; actor `system`). */
+  async expire(record: WorkflowRecord): Promise<WorkflowRecord | null> {
+    const now = this.clock.now();
+    const expired = await this.engine.update(
+      record,
+      { status: 'expired', updated_at: now.toISOString() },
+      this.engine.audit(SYSTEM_ACTOR, 'expire', record.workflow_id, record.status, 'expired', null, now),
+    );
+    if (expired) await this.settled(expired, 'expire', now);
+    return expired;
+  }
+
+  private async decideNow(id: string, actor: Actor, input: DecisionInput): Promise<WorkflowRecord> {
+    const comment = input.comment?.trim() || null;
+    if (input.decision === 'reject' && !comment)
+      throw new WorkflowError('WORKFLOW_INVALID_INPUT', 'comment: a rejection must say why');
+    return this.transition(id, (record) => {
+      const allowSelf = this.config.get('governance').allow_self_approval;
+      if (input.decision === 'approve' && record.requested_by === actor.name && !allowSelf)
+        throw new WorkflowError(
+          'WORKFLOW_FORBIDDEN',
+          `Separation of duties: ${actor.name} requested workflow ${id} and cannot approve it (governance.allow_self_approval is off)`,
+        );
+      if (record.decisions.some((d) => d.actor === actor.name && d.decision === 'approve'))
+        throw new WorkflowError(
+          'WORKFLOW_FORBIDDEN',
+          `${actor.name} has already approved workflow ${id}: one approver counts once`,
+        );
+      const at = this.clock.now().toISOString();
+      const decision: WorkflowDecision = {
+        actor: actor.name,
+        decision: input.decision,
+        comment,
+        ...(input.data_patch ? { data_patch: input.data_patch } : {}),
+        at,
+      };
+      const decisions = [...record.decisions, decision];
+      const patch: WorkflowPatch = { decisions };
+      if (input.decision === 'reject') return { to: 'rejected', patch, action: 'reject', comment, actor: actor.name };
+      if (input.data_patch) {
+        const data = applyMergePatch(record.data, input.data_patch);
+        if (typeof data !== 'object' || data === null || Array.isArray(data))
+          throw new WorkflowError('WORKFLOW_INVALID_INPUT', 'data_patch: the patched data must stay an object');
+        patch.data = data as Record<string, unknown>;
+      }
+      const approvals = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size;
+      const to: WorkflowStatus = approvals >= record.approvals_required ? 'approved' : 'pending_approval';
+      return { to, patch, action: 'approve', comment, actor: actor.name };
+    });
+  }
+
+  /**
+   * Reads the record, checks it still waits, applies the change conditionally, and retries when
+   * another change slipped in between (a vote that did not decide the outcome).
+   */
+  private async transition(
+    id: string,
+    plan: (record: WorkflowRecord) => {
+      to: WorkflowStatus;
+      patch: WorkflowPatch;
+      action: ApprovalOutcome;
+      comment: string | null;
+      actor: string;
+    },
+  ): Promise<WorkflowRecord> {
+    for (let attempt = 1; ; attempt++) {
+      const record = await this.get(id);
+      const now = this.clock.now();
+      if (record.status === 'pending_approval' && record.expires_at && Date.parse(record.expires_at) <= now.getTime())
+        await this.expire(record);
+      else if (record.status === 'pending_approval') {
+        const step = plan(record);
+        const updated = await this.engine.update(
+          record,
+          { ...step.patch, status: step.to, updated_at: now.toISOString() },
+          this.engine.audit(step.actor, step.action, id, record.status, step.to, step.comment, now),
+        );
+        if (updated) {
+          this.logger.log(`Workflow ${id}: ${step.action} by ${step.actor} -> ${step.to}`);
+          if (step.to !== 'pending_approval' || step.action !== 'approve') await this.settled(updated, step.action, now);
+          else this.metrics.decision('approve');
+          return updated;
+        }
+        if (attempt < MAX_ATTEMPTS) continue;
+      }
+      const current = await this.get(id);
+      if (current.status === 'pending_approval' && attempt < MAX_ATTEMPTS) continue;
+      throw new WorkflowError(
+        'WORKFLOW_CONFLICT',
+        `Workflow ${id} is ${current.status}: only a pending_approval workflow accepts decisions`,
+        current.status,
+      );
+    }
+  }
+
+  /** Metrics and the event of an outcome; an approval also hands the run to the runner group. */
+  private async settled(record: WorkflowRecord, action: ApprovalOutcome, now: Date): Promise<void> {
+    this.metrics.decision(action);
+    if (record.status !== 'pending_approval') this.metrics.settled(record.status, record.created_at, now);
+    const event = {
+      approved: APPROVED_EVENT,
+      rejected: REJECTED_EVENT,
+      expired: EXPIRED_EVENT,
+      cancelled: CANCELLED_EVENT,
+    }[record.status as 'approved' | 'rejected' | 'expired' | 'cancelled'];
+    if (!event) return;
+    const last = record.decisions.at(-1);
+    // If the approval event cannot be published, the sweeper finds the approved record and runs it.
+    await this.engine.publishQuietly(event, {
+      workflow_id: record.workflow_id,
+      workflow_type: record.workflow_type,
+      status: record.status,
+      actor: action === 'expire' ? SYSTEM_ACTOR : (last?.actor ?? null),
+    });
+  }
+}

@@ -1,0 +1,426 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
+import { ConfigStore } from '@mira/config';
+import { currentCorrelationId, runWithContextFields, setContextFields } from '@mira/logging';
+import { AgentMetrics } from '@mira/metrics';
+import {
+  STATE_STORE,
+  type AuditInput,
+  type StateStore,
+  type WorkflowPatch,
+  type WorkflowRecord,
+} from '@mira/state';
+import { Clock } from '../clock.service';
+import { OrchestratorService } from '../orchestrator/orchestrator.service';
+import { describeIssues } from '../base.agent';
+import {
+  APPROVED_EVENT,
+  PENDING_APPROVAL_EVENT,
+  WORKFLOW_COMPLETED_EVENT,
+  WORKFLOW_FAILED_EVENT,
+  WORKFLOW_RUNNER_GROUP,
+} from '../orchestrator/routing.constants';
+import { governanceDataSchema, WORKFLOW_ID_PATTERN } from './governance-data.schema';
+import { WorkflowError } from './workflow.error';
+import type { WorkflowRequest, WorkflowStep, WorkflowStepContext } from './workflow.interface';
+import { WorkflowRegistry } from './workflow.registry';
+import { workflowView } from './workflow.view';
+
+/** The actor of what the service does by itself (expiry, resuming, recovery). */
+export const SYSTEM_ACTOR = 'system';
+
+export interface SubmitOptions {
+  /** Who asks (an identity name, never a credential). */
+  actor: string;
+  /** A retry with the same key (and the same body) returns the same workflow. */
+  idempotencyKey?: string | null;
+}
+
+export interface SubmitResult {
+  record: WorkflowRecord;
+  /** False when an Idempotency-Key matched an earlier request. */
+  created: boolean;
+}
+
+/**
+ * Runs workflows as durable records. A workflow is created `running` (or `pending_approval`
+ * when governance says a person must decide), its steps run under a lease held by this replica,
+ * and it ends `completed` or `failed`. Approved workflows are resumed from the broker by any
+ * replica; a replica that dies mid-run leaves a lease that runs out, and the sweeper of another
+ * replica finishes the workflow (see WorkflowSweeper).
+ */
+@Injectable()
+export class WorkflowEngine implements OnApplicationBootstrap {
+  private readonly logger = new Logger('WorkflowEngine');
+  /** This replica's name on the leases it takes. */
+  readonly instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly workflows: WorkflowRegistry,
+    private readonly orchestrator: OrchestratorService,
+    private readonly config: ConfigStore,
+    private readonly clock: Clock,
+    @Inject(STATE_STORE) private readonly store: StateStore,
+    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
+    @Optional() @Inject(AgentMetrics) private readonly metrics: AgentMetrics | null = null,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.orchestrator.useWorkflowRunner((request, actor) =>
+      this.submit(request, { actor }).then(({ record }) => workflowView(record)),
+    );
+    this.metrics?.registerWorkflowTypes(this.workflows.types());
+    this.metrics?.registerMessageTypes([
+      PENDING_APPROVAL_EVENT,
+      APPROVED_EVENT,
+      WORKFLOW_COMPLETED_EVENT,
+      WORKFLOW_FAILED_EVENT,
+    ]);
+    // One replica of the group takes each approval and runs the steps.
+    await this.broker.subscribe(APPROVED_EVENT, (m) => this.onApproved(m as BrokerMessage<{ workflow_id?: string }>), {
+      group: WORKFLOW_RUNNER_GROUP,
+    });
+  }
+
+  /** Validates, assesses governance, stores the record and runs the steps unless a person must decide. */
+  async submit(request: WorkflowRequest, options: SubmitOptions): Promise<SubmitResult> {
+    const type = request?.workflow_type;
+    try {
+      this.workflows.get(String(type));
+    } catch (err) {
+      this.metrics?.observeWorkflow(String(type), 'rejected');
+      throw err;
+    }
+    const data = request.data ?? {};
+    const governanceData = this.validateGovernanceData(request.governance_data);
+    const workflowId = this.workflowIdOf(request);
+    setContextFields({ workflow_id: workflowId });
+
+    // A retry with the same key finds the first record when it is inserted (the store's unique
+    // key on requester + Idempotency-Key), so two concurrent retries cannot both run.
+    const requestHash = options.idempotencyKey ? hashRequest(request) : null;
+
+    const now = this.clock.now();
+    const gate = governanceData ? await this.assess(workflowId, governanceData) : null;
+    const held = gate?.requiresValidation === true;
+    const governance = this.config.get('governance');
+    const riskLevel = gate?.riskLevel ?? 'low';
+    const status = held ? 'pending_approval' : 'running';
+    const { record, created } = await this.create(
+      {
+        workflow_id: workflowId,
+        workflow_type: type,
+        status,
+        requested_by: options.actor,
+        created_at: now.toISOString(),
+        data,
+        governance: gate?.assessment ?? null,
+        risk_level: riskLevel,
+        reasons: gate?.reasons ?? [],
+        approvals_required: held ? approvalsFor(governance.approvals_required, riskLevel) : 0,
+        decisions: [],
+        expires_at: held ? new Date(now.getTime() + governance.approval_ttl_seconds * 1000).toISOString() : null,
+        steps: [],
+        lease_owner: held ? null : this.instanceId,
+        lease_expires_at: held ? null : this.leaseUntil(now),
+        idempotency_key: options.idempotencyKey ?? null,
+        request_hash: requestHash,
+      },
+      this.audit(options.actor, 'created', workflowId, null, status, null, now),
+    );
+    if (!created) return { record: this.sameRequest(record, requestHash), created: false };
+
+    if (held) {
+      this.metrics?.observeWorkflow(type, 'pending_approval');
+      this.logger.warn(`Workflow ${workflowId} (${type}) is pending human approval`);
+      await this.broker.publish(PENDING_APPROVAL_EVENT, {
+        workflow_id: workflowId,
+        workflow_type: type,
+        risk_level: record.risk_level,
+        reasons: record.reasons,
+        approvals_required: record.approvals_required,
+        expires_at: record.expires_at,
+        requested_by: record.requested_by,
+        assessment: record.governance,
+        data,
+        timestamp: now.toISOString(),
+      });
+      return { record, created: true };
+    }
+    return { record: await this.runSteps(record), created: true };
+  }
+
+  /**
+   * Claims an approved workflow (or one whose runner's lease ran out) and runs its steps. Any
+   * number of replicas may call this for the same workflow: the conditional update lets one run it.
+   */
+  async resume(workflowId: string): Promise<WorkflowRecord | null> {
+    const record = await this.store.getWorkflow(workflowId);
+    if (!record) return null;
+    const now = this.clock.now();
+    const abandoned =
+      record.status === 'running' &&
+      (record.lease_expires_at === null || Date.parse(record.lease_expires_at) <= now.getTime());
+    if (record.status !== 'approved' && !abandoned) return record;
+    const claimed = await this.store.updateWorkflow(
+      record.workflow_id,
+      record.version,
+      {
+        status: 'running',
+        lease_owner: this.instanceId,
+        lease_expires_at: this.leaseUntil(now),
+        updated_at: now.toISOString(),
+        // A run taken over starts again from the first step: steps are pure functions of the data.
+        steps: [],
+      },
+      this.audit(
+        SYSTEM_ACTOR,
+        abandoned ? 'recovered' : 'started',
+        record.workflow_id,
+        record.status,
+        'running',
+        abandoned ? `lease of ${record.lease_owner ?? 'unknown'} ran out` : null,
+        now,
+      ),
+    );
+    if (!claimed) return this.store.getWorkflow(workflowId);
+    if (abandoned) this.logger.warn(`Workflow ${workflowId}: taking over a run whose replica stopped renewing its lease`);
+    return runWithContextFields({ workflow_id: workflowId }, () => this.runSteps(claimed));
+  }
+
+  /** Runs the definition's steps on the record's data while this replica holds the lease. */
+  private async runSteps(record: WorkflowRecord): Promise<WorkflowRecord> {
+    const definition = this.workflows.get(record.workflow_type);
+    let current = record;
+    const lease = this.keepLease(() => current, (r) => (current = r));
+    const steps: WorkflowStep[] = [];
+    try {
+      const results: Record<string, Record<string, unknown>> = {};
+      for (const step of definition.steps) {
+        const context: WorkflowStepContext = { data: record.data, results };
+        const { response } = await this.orchestrator.route({ type: step.step, data: step.input(context) });
+        steps.push({
+          step: step.step,
+          status: response.status,
+          result: response.status === 'success' ? response.data : response.error,
+        });
+        if (response.status !== 'success') break;
+        results[step.step] = response.data as Record<string, unknown>;
+      }
+    } finally {
+      await lease.stop();
+    }
+    const ok = steps.length === definition.steps.length && steps.every((s) => s.status === 'success');
+    const status = ok ? 'completed' : 'failed';
+    const now = this.clock.now();
+    const done = await this.store.updateWorkflow(
+      current.workflow_id,
+      current.version,
+      { status, steps, lease_owner: null, lease_expires_at: null, updated_at: now.toISOString() },
+      this.audit(SYSTEM_ACTOR, status, current.workflow_id, 'running', status, null, now),
+    );
+    if (!done) {
+      // Our lease ran out and another replica took the run over: its result is the one that counts.
+      this.logger.warn(`Workflow ${current.workflow_id}: lost its lease while running; another replica finishes it`);
+      return (await this.store.getWorkflow(current.workflow_id)) ?? current;
+    }
+    this.metrics?.observeWorkflow(done.workflow_type, status);
+    await this.publishQuietly(status === 'completed' ? WORKFLOW_COMPLETED_EVENT : WORKFLOW_FAILED_EVENT, {
+      workflow_id: done.workflow_id,
+      workflow_type: done.workflow_type,
+      status,
+    });
+    return done;
+  }
+
+  /** Renews the lease every third of its length while the steps run, so a slow run is not taken over. */
+  private keepLease(
+    get: () => WorkflowRecord,
+    set: (r: WorkflowRecord) => void,
+  ): { stop: () => Promise<void> } {
+    const every = (this.config.get('governance').lease_seconds * 1000) / 3;
+    let renewing: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewing.then(async () => {
+        const r = get();
+        const now = this.clock.now();
+        const renewed = await this.store
+          .updateWorkflow(r.workflow_id, r.version, { lease_expires_at: this.leaseUntil(now) }, [])
+          .catch((err: Error) => {
+            this.logger.warn(`Workflow ${r.workflow_id}: lease renewal failed: ${err.message}`);
+            return null;
+          });
+        if (renewed) set(renewed);
+      });
+    }, every);
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await renewing;
+      },
+    };
+  }
+
+  private async onApproved(message: BrokerMessage<{ workflow_id?: string }>): Promise<void> {
+    const id = message.data?.workflow_id;
+    if (typeof id !== 'string') return;
+    await this.resume(id);
+  }
+
+  private async assess(
+    workflowId: string,
+    governanceData: Record<string, unknown>,
+  ): Promise<{
+    assessment: Record<string, unknown> | null;
+    riskLevel: string;
+    requiresValidation: boolean;
+    reasons: string[];
+  }> {
+    let why: string;
+    try {
+      const { response } = await this.orchestrator.route({
+        type: 'assess_governance',
+        data: { ...governanceData, workflow_id: workflowId },
+      });
+      if (response.status === 'success') {
+        const g = response.data as Record<string, unknown>;
+        return {
+          assessment: g,
+          riskLevel: String(g.risk_level),
+          requiresValidation: g.requires_human_validation === true,
+          reasons: Array.isArray(g.reasons) ? g.reasons.map(String) : [],
+        };
+      }
+      why = response.error ?? 'no assessment';
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    // Fail closed: without an assessment a person decides.
+    const reason = `Governance assessment unavailable: ${why}`;
+    this.logger.error(`Workflow ${workflowId}: ${reason}; holding it for approval`);
+    return { assessment: null, riskLevel: 'high', requiresValidation: true, reasons: [reason] };
+  }
+
+  private validateGovernanceData(value: WorkflowRequest['governance_data']): Record<string, unknown> | null {
+    if (value === undefined || value === null) return null;
+    const parsed = governanceDataSchema.safeParse(value);
+    if (!parsed.success) {
+      const issues = describeIssues(parsed.error)
+        .split('; ')
+        .map((i) => `governance_data.${i}`)
+        .join('; ');
+      throw new WorkflowError('WORKFLOW_INVALID_INPUT', `Invalid governance_data: ${issues}`);
+    }
+    return parsed.data;
+  }
+
+  private workflowIdOf(request: WorkflowRequest): string {
+    const given = request.governance_data?.workflow_id ?? request.data?.workflow_id;
+    if (given === undefined || given === null) return randomUUID();
+    if (typeof given !== 'string' || !WORKFLOW_ID_PATTERN.test(given))
+      throw new WorkflowError(
+        'WORKFLOW_INVALID_INPUT',
+        'workflow_id: must be 1-128 letters, digits, ".", "_", ":" or "-"',
+      );
+    return given;
+  }
+
+  private async create(
+    record: Parameters<StateStore['createWorkflow']>[0],
+    audit: AuditInput[],
+  ): Promise<SubmitResult> {
+    if (!record.idempotency_key && (await this.store.getWorkflow(record.workflow_id)))
+      throw this.exists(record.workflow_id);
+    try {
+      return await this.store.createWorkflow(record, audit);
+    } catch (err) {
+      // A concurrent create with the same client-chosen id.
+      if (await this.store.getWorkflow(record.workflow_id).catch(() => null)) throw this.exists(record.workflow_id);
+      throw err;
+    }
+  }
+
+  private exists(id: string): WorkflowError {
+    return new WorkflowError(
+      'WORKFLOW_ALREADY_EXISTS',
+      `Workflow ${id} already exists: choose another workflow_id, or send an Idempotency-Key to retry safely`,
+    );
+  }
+
+  private sameRequest(record: WorkflowRecord, hash: string | null): WorkflowRecord {
+    if (hash !== null && record.request_hash !== hash)
+      throw new WorkflowError(
+        'WORKFLOW_IDEMPOTENCY_MISMATCH',
+        'Idempotency-Key was already used with a different request body: use a new key for a new request',
+      );
+    return record;
+  }
+
+  private leaseUntil(now: Date): string {
+    return new Date(now.getTime() + this.config.get('governance').lease_seconds * 1000).toISOString();
+  }
+
+  /** One audit entry (the store chains and hashes it in the same transaction as the change). */
+  audit(
+    actor: string,
+    action: string,
+    workflowId: string,
+    from: string | null,
+    to: string | null,
+    comment: string | null,
+    at: Date,
+  ): AuditInput[] {
+    return [
+      {
+        at: at.toISOString(),
+        actor,
+        action,
+        workflow_id: workflowId,
+        from_status: from,
+        to_status: to,
+        comment,
+        correlation_id: currentCorrelationId() ?? null,
+      },
+    ];
+  }
+
+  /** Applies a conditional update with its audit entry (null when another change won). */
+  update(record: WorkflowRecord, patch: WorkflowPatch, audit: AuditInput[]): Promise<WorkflowRecord | null> {
+    return this.store.updateWorkflow(record.workflow_id, record.version, patch, audit);
+  }
+
+  /** Events after a state change are notifications: the record is the truth, so a refusal is logged. */
+  async publishQuietly(type: string, data: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.broker.publish(type, { ...data, timestamp: this.clock.now().toISOString() });
+      return true;
+    } catch (err) {
+      this.logger.warn(`Could not publish ${type} for workflow ${String(data.workflow_id)}: ${(err as Error).message}`);
+      return false;
+    }
+  }
+}
+
+export function approvalsFor(required: Record<string, number>, riskLevel: string): number {
+  return Object.hasOwn(required, riskLevel) ? required[riskLevel] : Math.max(...Object.values(required), 1);
+}
+
+/** A digest of what was asked, so a reused Idempotency-Key with another body is recognised. */
+function hashRequest(request: WorkflowRequest): string {
+  return createHash('sha256')
+    .update(canonicalJson([request.workflow_type, request.data ?? {}, request.governance_data ?? null]))
+    .digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null)
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
+}

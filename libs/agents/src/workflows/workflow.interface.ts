@@ -1,0 +1,109 @@
+import type { AgentResponse } from '../agent.interface';
+
+/** `{ workflow_type, data, governance_data? }`: what a client asks for. */
+export interface WorkflowRequest {
+  workflow_type: string;
+  data: Record<string, unknown>;
+  governance_data?: Record<string, unknown> | null;
+}
+
+/** What has been computed so far while a workflow runs: its input and each finished step's result. */
+export interface WorkflowStepContext {
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly results: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+/**
+ * One step: a message `type` routed like any other message, with its input built from the
+ * workflow's data and earlier results. Steps are data the engine runs, so a workflow resumed
+ * after approval runs exactly the steps it would have run without the gate.
+ */
+export interface WorkflowStepDefinition {
+  /** The message type sent (and the step's name in the record). */
+  readonly step: string;
+  readonly input: (context: WorkflowStepContext) => Record<string, unknown>;
+}
+
+/** Metadata of @Workflow(). */
+export interface WorkflowOptions {
+  type: string;
+  description?: string;
+}
+
+/** The contract of a provider marked @Workflow(): its steps, run in order while each succeeds. */
+export interface WorkflowDefinition {
+  readonly steps: readonly WorkflowStepDefinition[];
+}
+
+export interface WorkflowStep {
+  step: string;
+  status: AgentResponse['status'];
+  result: unknown;
+}
+
+/** Who acts: the identity name (never a credential) and its roles. */
+export interface Actor {
+  name: string;
+  roles: readonly string[];
+}
+
+export type WorkflowStatus =
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'pending_approval'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'cancelled';
+
+export interface WorkflowDecisionView {
+  actor: string;
+  decision: 'approve' | 'reject';
+  comment: string | null;
+  data_patch?: Record<string, unknown> | null;
+  at: string;
+}
+
+/** A workflow record as the API shows it (internal lease and hash fields left out). */
+export interface WorkflowView {
+  workflow_id: string;
+  workflow_type: string;
+  status: WorkflowStatus;
+  requested_by: string;
+  created_at: string;
+  updated_at: string;
+  data: Record<string, unknown>;
+  governance: Record<string, unknown> | null;
+  risk_level: string;
+  reasons: string[];
+  requires_human_validation: boolean;
+  approvals_required: number;
+  approvals: number;
+  decisions: WorkflowDecisionView[];
+  expires_at: string | null;
+  steps: WorkflowStep[];
+}
+
+/** Kept for callers of the first API: a workflow result is its record's view. */
+export type WorkflowResult = WorkflowView;
+
+export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
+  'running',
+  'completed',
+  'failed',
+  'pending_approval',
+  'approved',
+  'rejected',
+  'expired',
+  'cancelled',
+];
+
+/** Statuses after which nothing more happens to a workflow. */
+export const FINAL_STATUSES: readonly WorkflowStatus[] = [
+  'completed',
+  'failed',
+  'rejected',
+  'expired',
+  'cancelled',
+];

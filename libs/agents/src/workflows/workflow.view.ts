@@ -1,0 +1,24 @@
+import type { WorkflowRecord } from '@mira/state';
+import type { WorkflowView } from './workflow.interface';
+
+/** The API's view of a record: internal lease and hash fields stay inside. */
+export function workflowView(record: WorkflowRecord): WorkflowView {
+  return {
+    workflow_id: record.workflow_id,
+    workflow_type: record.workflow_type,
+    status: record.status,
+    requested_by: record.requested_by,
+    created_at: record.created_at,
+    updated_at: record.updated_at,
+    data: record.data,
+    governance: record.governance,
+    risk_level: record.risk_level,
+    reasons: record.reasons,
+    requires_human_validation: record.approvals_required > 0,
+    approvals_required: record.approvals_required,
+    approvals: new Set(record.decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size,
+    decisions: record.decisions,
+    expires_at: record.expires_at,
+    steps: record.steps as WorkflowView['steps'],
+  };
+}
