@@ -109,7 +109,22 @@ export function validateConfig(tree: unknown, sources = new Map<string, string>(
     const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
     throw new ConfigError('CONFIG_INVALID', `Invalid configuration: ${message}${more}`, path);
   }
+  checkCrossField(result.data);
   return result.data;
+}
+
+/** Rules that span sections: each valid alone, wrong together. Throws one ConfigError naming the key. */
+export function checkCrossField(config: MiraConfig): void {
+  // Replicas share work over Redis, so a decision stored in one replica's own sqlite file would be
+  // invisible to the replica that picks up the workflow: refuse instead of losing approvals.
+  if (config.broker.transport === 'redis' && config.state.backend === 'sqlite') {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      'Invalid configuration: state.backend is sqlite while broker.transport is redis: approvals stored on one replica ' +
+        'would be invisible to the others; set state.backend: postgres (MIRA_STATE__BACKEND=postgres) and state.postgres.url',
+      'state.backend',
+    );
+  }
 }
 
 /** Defaults < file < overrides < environment, validated; the returned config is frozen. */

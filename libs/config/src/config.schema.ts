@@ -271,6 +271,28 @@ export const healthSchema = z
   })
   .prefault({});
 
+export const stateSchema = z
+  .strictObject({
+    // A string, not an enum: a module may contribute another backend (@StateBackendProvider).
+    backend: z.string().min(1).default('sqlite'),
+    sqlite: z
+      .strictObject({
+        // Relative to the working directory (/app in the image, where /app/data is writable); `:memory:` for tests.
+        path: z.string().min(1).default('data/mira.db'),
+      })
+      .prefault({}),
+    postgres: z
+      .strictObject({
+        // May be a secret:// reference (resolved before the store connects); never logged.
+        url: z.string().min(1).nullable().default(null),
+        pool_max: int(10, 1, 1000),
+        statement_timeout_ms: int(5000, 100),
+        connect_timeout_ms: int(5000, 100),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 /** The whole configuration: defaults < file < environment, validated at start and on every reload. */
 export const miraConfigSchema = z.strictObject({
   server: serverSchema,
@@ -284,6 +306,7 @@ export const miraConfigSchema = z.strictObject({
   governance: governanceSchema,
   shutdown: shutdownSchema,
   health: healthSchema,
+  state: stateSchema,
   features: z.record(z.string(), bool(false)).default({}),
 });
 

@@ -1,0 +1,30 @@
+export { StateModule } from './state.module';
+export { StateService } from './state.service';
+export { STATE_STORE, STATE_HEALTH_NAME, AUDIT_GENESIS_HASH } from './state.constants';
+export { STATE_MODULE_OPTIONS } from './state.module-definition';
+export { StateBackendProvider } from './state.decorator';
+export { StateError, type StateErrorCode } from './state.error';
+export { auditHash } from './state.audit';
+export { StateHealthIndicator } from './state.health';
+export { StateShutdownHook, STATE_SHUTDOWN_PRIORITY } from './state.shutdown';
+export { SqliteStateBackend, SqliteStateStore } from './backends/sqlite.backend';
+export { PostgresStateBackend, PostgresStateStore } from './backends/postgres.backend';
+export type {
+  WorkflowStatus,
+  WorkflowStepRecord,
+  WorkflowDecision,
+  WorkflowRecord,
+  NewWorkflowRecord,
+  AuditInput,
+  AuditEntry,
+  Page,
+  WorkflowQuery,
+  AuditQuery,
+  AuditVerification,
+  WorkflowPatch,
+  StateStore,
+  StateBackend,
+  StateBackendContext,
+  StateSettings,
+  StateModuleOptions,
+} from './state.interface';

@@ -1,0 +1,177 @@
+import type { MiraConfig } from '@mira/config';
+
+export type WorkflowStatus =
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'pending_approval'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'cancelled';
+
+export interface WorkflowStepRecord {
+  step: string;
+  status: string;
+  result: unknown;
+}
+
+export interface WorkflowDecision {
+  actor: string;
+  decision: 'approve' | 'reject';
+  comment: string | null;
+  data_patch?: Record<string, unknown> | null;
+  at: string;
+}
+
+export interface WorkflowRecord {
+  workflow_id: string;
+  workflow_type: string;
+  status: WorkflowStatus;
+  requested_by: string;
+  /** ISO-8601 UTC with milliseconds. */
+  created_at: string;
+  updated_at: string;
+  data: Record<string, unknown>;
+  governance: Record<string, unknown> | null;
+  risk_level: string;
+  reasons: string[];
+  approvals_required: number;
+  decisions: WorkflowDecision[];
+  expires_at: string | null;
+  steps: WorkflowStepRecord[];
+  /** Optimistic-concurrency counter: starts at 1, +1 on every successful update. */
+  version: number;
+  /** Which replica runs the steps and until when its claim holds (null when nobody does). */
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+}
+
+/** updated_at = created_at, version = 1. */
+export type NewWorkflowRecord = Omit<WorkflowRecord, 'version' | 'updated_at'>;
+
+/** What a caller gives; seq, prev_hash and hash are assigned by the store inside the transaction. */
+export interface AuditInput {
+  at: string;
+  actor: string;
+  action: string;
+  workflow_id: string | null;
+  from_status: string | null;
+  to_status: string | null;
+  comment: string | null;
+  correlation_id: string | null;
+}
+
+export interface AuditEntry extends AuditInput {
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** Newest first (created_at desc, workflow_id desc as tiebreak); the cursor is opaque. */
+export interface WorkflowQuery {
+  status?: WorkflowStatus;
+  type?: string;
+  limit: number;
+  cursor?: string | null;
+}
+
+/** Oldest first (seq asc). */
+export interface AuditQuery {
+  workflow_id?: string;
+  limit: number;
+  cursor?: string | null;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  first_bad_seq?: number;
+}
+
+export type WorkflowPatch = Partial<
+  Pick<
+    WorkflowRecord,
+    | 'status'
+    | 'data'
+    | 'governance'
+    | 'risk_level'
+    | 'reasons'
+    | 'approvals_required'
+    | 'decisions'
+    | 'expires_at'
+    | 'steps'
+    | 'lease_owner'
+    | 'lease_expires_at'
+    | 'updated_at'
+  >
+>;
+
+export interface StateStore {
+  /** 'sqlite' | 'postgres' | ... */
+  readonly backend: string;
+  /**
+   * Inserts the record and appends the audit entries, in one transaction. When idempotency_key is
+   * set and a record with the same (requested_by, idempotency_key) exists, inserts nothing and
+   * returns { record: existing, created: false }.
+   */
+  createWorkflow(
+    record: NewWorkflowRecord,
+    audit: AuditInput[],
+  ): Promise<{ record: WorkflowRecord; created: boolean }>;
+  getWorkflow(id: string): Promise<WorkflowRecord | null>;
+  listWorkflows(query: WorkflowQuery): Promise<Page<WorkflowRecord>>;
+  /**
+   * Conditional update: applies `patch` only if the stored version equals expectedVersion (and bumps
+   * it), appending the audit entries in the SAME transaction. Returns the updated record, or null
+   * when the version no longer matches (someone else won) or the record does not exist.
+   */
+  updateWorkflow(
+    id: string,
+    expectedVersion: number,
+    patch: WorkflowPatch,
+    audit: AuditInput[],
+  ): Promise<WorkflowRecord | null>;
+  /** Records in `statuses` whose expires_at <= now, oldest first, at most limit. */
+  findExpired(statuses: WorkflowStatus[], now: string, limit: number): Promise<WorkflowRecord[]>;
+  /** Records in `statuses` whose lease is free (lease_expires_at null or <= now), oldest updated first. */
+  findUnleased(statuses: WorkflowStatus[], now: string, limit: number): Promise<WorkflowRecord[]>;
+  countByStatus(): Promise<Partial<Record<WorkflowStatus, number>>>;
+  listAudit(query: AuditQuery): Promise<Page<AuditEntry>>;
+  /** Walks the whole chain in seq order recomputing every hash; reports the first bad entry (gaps included). */
+  verifyAudit(): Promise<AuditVerification>;
+  /** Cheap round trip for health checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The `state` config section. */
+export type StateSettings = MiraConfig['state'];
+
+/** What a backend gets to open its store. */
+export interface StateBackendContext {
+  settings: StateSettings;
+}
+
+/**
+ * A pluggable backend: a provider marked `@StateBackendProvider('<name>')` that opens a store for
+ * `state.backend: <name>` (connect, migrate). Any module can add one without editing libs/state.
+ */
+export interface StateBackend {
+  open(context: StateBackendContext): Promise<StateStore>;
+}
+
+export interface StateModuleOptions {
+  /**
+   * The `state` section, or a function read at module init: fromConfig() passes a function so
+   * secret:// references (e.g. state.postgres.url) are already resolved when the store connects.
+   */
+  settings: StateSettings | (() => StateSettings);
+}

@@ -1,0 +1,125 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { StateBackendProvider } from './state.decorator';
+import { StateError } from './state.error';
+import type {
+  AuditInput,
+  AuditQuery,
+  NewWorkflowRecord,
+  StateBackend,
+  StateModuleOptions,
+  StateSettings,
+  StateStore,
+  WorkflowPatch,
+  WorkflowQuery,
+  WorkflowStatus,
+} from './state.interface';
+import { STATE_MODULE_OPTIONS } from './state.module-definition';
+
+/**
+ * The STATE_STORE everyone injects: at module init it picks the backend named by `state.backend`
+ * among the @StateBackendProvider providers, opens it (connect + migrations) and delegates to it.
+ * An unknown backend or a store that cannot open fails the start.
+ */
+@Injectable()
+export class StateService implements StateStore, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('StateStore');
+  private readonly backends = new Map<string, StateBackend>();
+  private store: StateStore | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    @Inject(STATE_MODULE_OPTIONS) private readonly options: StateModuleOptions,
+    @Optional() private readonly discovery?: DiscoveryService,
+  ) {}
+
+  /** The configured backend name (before and after open). */
+  get backend(): string {
+    return this.store?.backend ?? this.settings().backend;
+  }
+
+  private settings(): StateSettings {
+    const s = this.options.settings;
+    return typeof s === 'function' ? s() : s;
+  }
+
+  /** Adds a backend by hand (code outside Nest, tests); discovered providers are added at init. */
+  registerBackend(name: string, backend: StateBackend): void {
+    this.backends.set(name, backend);
+  }
+
+  async onModuleInit(): Promise<void> {
+    for (const wrapper of this.discovery?.getProviders({ metadataKey: StateBackendProvider.KEY }) ?? []) {
+      const name = this.discovery!.getMetadataByDecorator(StateBackendProvider, wrapper);
+      if (name && wrapper.instance && !this.backends.has(name)) this.backends.set(name, wrapper.instance as StateBackend);
+    }
+    const settings = this.settings();
+    const backend = this.backends.get(settings.backend);
+    if (!backend)
+      throw new StateError(
+        'STATE_UNKNOWN_BACKEND',
+        `state.backend is "${settings.backend}" but no such backend is registered (known: ${[...this.backends.keys()].sort().join(', ')}); fix state.backend / MIRA_STATE__BACKEND or import the module that provides it`,
+      );
+    this.store = await backend.open({ settings });
+    this.logger.log(
+      `State store ready: ${settings.backend}${settings.backend === 'sqlite' ? ` (${settings.sqlite.path})` : ''}`,
+    );
+  }
+
+  private get active(): StateStore {
+    if (!this.store)
+      throw new StateError(
+        this.closing ? 'STATE_CLOSED' : 'STATE_UNAVAILABLE',
+        this.closing
+          ? 'The state store is closed (the service is shutting down)'
+          : 'The state store is not open yet; use it after module init',
+        !this.closing,
+      );
+    return this.store;
+  }
+
+  createWorkflow(record: NewWorkflowRecord, audit: AuditInput[]) {
+    return this.active.createWorkflow(record, audit);
+  }
+  getWorkflow(id: string) {
+    return this.active.getWorkflow(id);
+  }
+  listWorkflows(query: WorkflowQuery) {
+    return this.active.listWorkflows(query);
+  }
+  updateWorkflow(id: string, expectedVersion: number, patch: WorkflowPatch, audit: AuditInput[]) {
+    return this.active.updateWorkflow(id, expectedVersion, patch, audit);
+  }
+  findExpired(statuses: WorkflowStatus[], now: string, limit: number) {
+    return this.active.findExpired(statuses, now, limit);
+  }
+  findUnleased(statuses: WorkflowStatus[], now: string, limit: number) {
+    return this.active.findUnleased(statuses, now, limit);
+  }
+  countByStatus() {
+    return this.active.countByStatus();
+  }
+  listAudit(query: AuditQuery) {
+    return this.active.listAudit(query);
+  }
+  verifyAudit() {
+    return this.active.verifyAudit();
+  }
+  ping() {
+    return this.active.ping();
+  }
+
+  /** Idempotent: the shutdown hook closes the store; Nest's own shutdown finds it closed. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const store = this.store;
+      this.store = null;
+      await store?.close();
+    })();
+    return this.closing;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+}
