@@ -18,6 +18,7 @@ export const RESERVED_EVENT_PREFIXES: readonly string[] = [
   'webhook.',
   'agent.',
   'governance.',
+  'workflow.',
   'dead-letter',
   'mira.',
 ];

@@ -168,7 +168,8 @@ export function defineApiSuite(label: string, overrides: () => Record<string, un
           },
         },
       });
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
+      expect(res.headers.get('location')).toBe('/api/v1/workflows/wf-approval-1');
       expect(res.body).toMatchObject({
         status: 'pending_approval',
         risk_level: 'high',

@@ -35,10 +35,10 @@ export function recordSecretValues(...values: (string | null | undefined)[]): vo
 
 /** Secret-bearing config keys of a resolved snapshot: API keys and webhook signing secrets. */
 export function recordConfigSecrets(config: {
-  api?: { keys?: string[] };
+  api?: { keys?: (string | { key: string })[] };
   webhooks?: Record<string, { secret?: string | null; previous_secret?: string | null }>;
 }): void {
-  const values = [...(config.api?.keys ?? [])];
+  const values = (config.api?.keys ?? []).map((k) => (typeof k === 'string' ? k : k.key));
   for (const w of Object.values(config.webhooks ?? {})) values.push(w.secret ?? '', w.previous_secret ?? '');
   recordSecretValues(...values.filter((v) => !v.startsWith('secret://')));
 }

@@ -38,6 +38,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         logging: { level: capture ? 'debug' : 'silent' },
         health: { cache_ttl_ms: 0 },
         shutdown: { drain_delay_ms: 0 },
+        // Each test app gets its own empty store unless the spec chooses one.
+        state: { sqlite: { path: ':memory:' } },
         ...options.overrides,
       },
     },
