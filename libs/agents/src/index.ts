@@ -23,12 +23,24 @@ export {
 } from './orchestrator/routing.constants';
 export { Workflow } from './workflows/workflow.decorator';
 export { WorkflowRegistry } from './workflows/workflow.registry';
-export { WorkflowEngine, SYSTEM_ACTOR, type SubmitOptions, type SubmitResult } from './workflows/workflow.engine';
+export {
+  WorkflowEngine,
+  SYSTEM_ACTOR,
+  type SubmitOptions,
+  type SubmitResult,
+} from './workflows/workflow.engine';
 export { ApprovalService, type DecisionInput } from './workflows/approval.service';
 export { workflowView } from './workflows/workflow.view';
 export { WorkflowError, UnknownWorkflowError, type WorkflowErrorCode } from './workflows/workflow.error';
-export { governanceDataSchema, COMPLIANCE_LEVELS, WORKFLOW_ID_PATTERN } from './workflows/governance-data.schema';
-export { ProjectInitializationWorkflow, PROJECT_INITIALIZATION } from './workflows/project-initialization.workflow';
+export {
+  governanceDataSchema,
+  COMPLIANCE_LEVELS,
+  WORKFLOW_ID_PATTERN,
+} from './workflows/governance-data.schema';
+export {
+  ProjectInitializationWorkflow,
+  PROJECT_INITIALIZATION,
+} from './workflows/project-initialization.workflow';
 export {
   WORKFLOW_STATUSES,
   FINAL_STATUSES,

@@ -14,7 +14,11 @@ export class AuditController {
   list(
     @Query({ schema: auditQuerySchema }) query: AuditQuery,
   ): Promise<{ items: AuditEntry[]; next_cursor: string | null }> {
-    return this.store.listAudit({ workflow_id: query.workflow_id, limit: query.limit, cursor: query.cursor ?? null });
+    return this.store.listAudit({
+      workflow_id: query.workflow_id,
+      limit: query.limit,
+      cursor: query.cursor ?? null,
+    });
   }
 
   /** Walks the whole chain: `{ ok, entries, first_bad_seq? }`. */

@@ -1,4 +1,15 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   ApprovalService,
@@ -51,7 +62,10 @@ export class WorkflowsController {
     const key = idempotencyKeySchema.safeParse(idempotencyKey);
     if (!key.success) throw new BadRequestException(key.error.issues[0].message);
     try {
-      const { record } = await this.engine.submit(body, { actor: caller.name, idempotencyKey: key.data ?? null });
+      const { record } = await this.engine.submit(body, {
+        actor: caller.name,
+        idempotencyKey: key.data ?? null,
+      });
       reply.header('location', `/api/v1/workflows/${encodeURIComponent(record.workflow_id)}`);
       reply.status(FINISHED.includes(record.status) ? 200 : 202);
       return workflowView(record);
@@ -106,7 +120,9 @@ export class WorkflowsController {
     @Body({ schema: rejectBodySchema }) body: RejectBody,
     @Caller() caller: CallerIdentity,
   ): Promise<WorkflowView> {
-    return workflowView(await this.approvals.decide(id, caller, { decision: 'reject', comment: body.comment }));
+    return workflowView(
+      await this.approvals.decide(id, caller, { decision: 'reject', comment: body.comment }),
+    );
   }
 
   /** The requester or an admin withdraws a workflow still waiting for approval. */

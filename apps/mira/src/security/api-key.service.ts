@@ -157,7 +157,8 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private load(graceMs: number): void {
     const usable = configuredKeys(this.config.get('api').keys).filter((k) => !isUnresolvedReference(k.key));
-    for (const k of usable) this.identities.set(sha256(k.key).toString('hex'), { name: k.name, roles: k.roles });
+    for (const k of usable)
+      this.identities.set(sha256(k.key).toString('hex'), { name: k.name, roles: k.roles });
     this.digests.update(
       usable.map((k) => sha256(k.key).toString('hex')),
       graceMs,

@@ -25,7 +25,7 @@ describe('GovernanceAgent', () => {
   };
 
   it('uses the default thresholds 10000 / medium / 0.7', () => {
-    expect(store.get('governance')).toEqual({
+    expect(store.get('governance')).toMatchObject({
       financial_threshold: 10000,
       compliance_threshold: 'medium',
       explainability_threshold: 0.7,

@@ -2,6 +2,7 @@ import { Injectable, Logger, Module, type Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { BrokerModule, MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
 import { ConfigModule, ConfigStore, loadConfig } from '@mira/config';
+import { StateModule } from '@mira/state';
 import { Agent } from '../agent.decorator';
 import type { AgentMessage, AgentResponse, MiraAgent } from '../agent.interface';
 import { AgentRegistry } from '../agent.registry';
@@ -10,7 +11,6 @@ import { AgentsModule } from '../agents.module';
 import { Clock } from '../clock.service';
 import { OrchestratorService } from './orchestrator.service';
 import { DEFAULT_ROUTING_RULES } from './routing.constants';
-import { UnknownWorkflowError } from './workflow.interface';
 
 /** An agent declared only here, in a module of the test: nothing in libs/agents knows it. */
 @Injectable()
@@ -52,8 +52,13 @@ async function boot(
 ): Promise<Booted> {
   const ref = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot({ file: null, env: {}, overrides: options.overrides }),
+      ConfigModule.forRoot({
+        file: null,
+        env: {},
+        overrides: { state: { sqlite: { path: ':memory:' } }, ...options.overrides },
+      }),
       BrokerModule,
+      StateModule.fromConfig(),
       AgentsModule,
       ...(options.imports ?? []),
     ],
@@ -257,223 +262,6 @@ describe('OrchestratorService', () => {
         'Agent not found: echo_agent',
       );
       expect(b.registry.enabledCount()).toBe(4);
-    });
-  });
-
-  describe('workflows', () => {
-    const projectData = {
-      name: 'Apollo',
-      description: 'An urgent new platform',
-      goals: ['Design', 'Build'],
-      duration_weeks: 4,
-    };
-
-    beforeEach(async () => {
-      b = await boot();
-    });
-
-    it('runs project_initialization: plan -> risks -> report', async () => {
-      const result = await b.orchestrator.runWorkflow({
-        workflow_type: 'project_initialization',
-        data: { ...projectData, workflow_id: 'wf-1' },
-      });
-      expect(result).toMatchObject({
-        workflow_id: 'wf-1',
-        workflow_type: 'project_initialization',
-        status: 'completed',
-        governance: null,
-        risk_level: 'low',
-        requires_human_validation: false,
-      });
-      expect(result.steps.map((s) => [s.step, s.status])).toEqual([
-        ['generate_plan', 'success'],
-        ['assess_risks', 'success'],
-        ['generate_report', 'success'],
-      ]);
-      const [plan, risks, report] = result.steps.map((s) => s.result as any);
-      expect(plan.milestones.map((m: { id: string; week: number }) => [m.id, m.week])).toEqual([
-        ['M1', 2],
-        ['M2', 4],
-      ]);
-      expect(plan.tasks).toHaveLength(6);
-      // The risk step receives the plan: its description and its 6 tasks over 4 weeks.
-      expect(risks).toMatchObject({ project_name: 'Apollo', risk_score: 83.33, total_risks: 2 });
-      expect(risks.risks.map((r: { pattern: string }) => r.pattern)).toEqual([
-        'tight_deadline',
-        'new_technology',
-      ]);
-      // The report step receives the plan plus the risks.
-      expect(report).toMatchObject({
-        project_name: 'Apollo',
-        report_date: WEDNESDAY.toISOString(),
-        summary: { total_tasks: 6, completed: 0, in_progress: 0, not_started: 6, completion_percentage: 0 },
-        upcoming_milestones: [{ name: 'Design', week: 2 }],
-        risks_and_blockers: [{ id: 'R1', description: 'Potential schedule risk detected', severity: 'high' }],
-        next_week_plan: ['Continue work on 0 in-progress tasks', 'Start 5 new tasks'],
-      });
-    });
-
-    it('is reachable as a `workflow` message and generates a workflow id when none is given', async () => {
-      const { response, failure } = await b.orchestrator.route({
-        type: 'workflow',
-        data: { workflow_type: 'project_initialization', data: projectData },
-      });
-      expect(failure).toBeNull();
-      expect(response.agent_id).toBe('orchestrator');
-      expect(response.status).toBe('success');
-      const result = response.data as any;
-      expect(result.workflow_id).toMatch(/^[0-9a-f-]{36}$/);
-      expect(result.status).toBe('completed');
-    });
-
-    it('stops at the first failed step', async () => {
-      const result = await b.orchestrator.runWorkflow({
-        workflow_type: 'project_initialization',
-        data: { goals: 'not a list' },
-      });
-      expect(result.status).toBe('failed');
-      expect(result.steps).toEqual([
-        {
-          step: 'generate_plan',
-          status: 'error',
-          result: expect.stringMatching(/^Invalid data for generate_plan: goals: /),
-        },
-      ]);
-    });
-
-    it('does not run the report when the risk step fails', async () => {
-      reconfigure(b.store, { agents: { risk_assessment_agent: { enabled: false } } });
-      const result = await b.orchestrator.runWorkflow({
-        workflow_type: 'project_initialization',
-        data: projectData,
-      });
-      expect(result.status).toBe('failed');
-      expect(result.steps.map((s) => [s.step, s.status])).toEqual([
-        ['generate_plan', 'success'],
-        ['assess_risks', 'error'],
-      ]);
-      expect(result.steps[1].result).toBe('Agent not found: risk_assessment_agent');
-    });
-
-    it('a broker refusing the pending_approval event surfaces as a BrokerError, not as bad input', async () => {
-      await b.broker.drain(1000); // the broker now refuses new messages (BROKER_STOPPED)
-      await expect(
-        b.orchestrator.route({
-          type: 'workflow',
-          data: {
-            workflow_type: 'project_initialization',
-            data: {},
-            governance_data: { financial_impact: 1e9 },
-          },
-        }),
-      ).rejects.toMatchObject({ code: 'BROKER_STOPPED', retryable: true });
-    });
-
-    it('holds a workflow needing validation as pending_approval and publishes the event', async () => {
-      const events: BrokerMessage[] = [];
-      await b.broker.subscribe('governance.pending_approval', (m) => void events.push(m));
-      const governance_data = { workflow_id: 'wf-gov', financial_impact: 50000 };
-      const result = await b.orchestrator.runWorkflow({
-        workflow_type: 'project_initialization',
-        data: projectData,
-        governance_data,
-      });
-      const assessment = {
-        financial_impact: 50000,
-        compliance_level: 'low',
-        explainability_score: 1,
-        risk_level: 'high',
-        requires_human_validation: true,
-        reasons: ['Financial impact $50000 exceeds threshold $10000'],
-      };
-      expect(result).toEqual({
-        workflow_id: 'wf-gov',
-        workflow_type: 'project_initialization',
-        status: 'pending_approval',
-        steps: [],
-        governance: assessment,
-        risk_level: 'high',
-        requires_human_validation: true,
-      });
-      const event = await waitFor(() => events[0], 'the pending approval event');
-      expect(event.data).toEqual({
-        workflow_id: 'wf-gov',
-        workflow_type: 'project_initialization',
-        assessment,
-        data: projectData,
-        timestamp: expect.any(String),
-      });
-      const ts = (event.data as { timestamp: string }).timestamp;
-      expect(new Date(ts).toISOString()).toBe(ts);
-      expect(events).toHaveLength(1);
-    });
-
-    it('runs the steps when governance finds only medium risk without validation', async () => {
-      const result = await b.orchestrator.runWorkflow({
-        workflow_type: 'project_initialization',
-        data: projectData,
-        governance_data: { compliance_level: 'medium' },
-      });
-      expect(result.status).toBe('completed');
-      expect(result.risk_level).toBe('medium');
-      expect(result.requires_human_validation).toBe(false);
-      expect(result.governance).toMatchObject({ reasons: ["Compliance level 'medium' requires review"] });
-      expect(result.steps).toHaveLength(3);
-    });
-
-    it('uses the live governance thresholds', async () => {
-      const run = () =>
-        b.orchestrator.runWorkflow({
-          workflow_type: 'project_initialization',
-          data: projectData,
-          governance_data: { financial_impact: 5000 },
-        });
-      expect((await run()).status).toBe('completed');
-      reconfigure(b.store, { governance: { financial_threshold: 1000 } });
-      expect((await run()).status).toBe('pending_approval');
-    });
-
-    it.each([
-      ['the governance agent is disabled', { agents: { governance_agent: { enabled: false } } }, {}],
-      ['the governance data is invalid', {}, { financial_impact: 'a lot' }],
-    ])('goes on as risk low when the assessment fails (%s)', async (_why, overrides, governance_data) => {
-      reconfigure(b.store, overrides);
-      const result = await b.orchestrator.runWorkflow({
-        workflow_type: 'project_initialization',
-        data: projectData,
-        governance_data: { workflow_id: 'wf-x', financial_impact: 99999, ...governance_data },
-      });
-      expect(result).toMatchObject({
-        workflow_id: 'wf-x',
-        status: 'completed',
-        governance: null,
-        risk_level: 'low',
-        requires_human_validation: false,
-      });
-      expect(result.steps).toHaveLength(3);
-      expect(errorLog).toHaveBeenCalledWith(
-        expect.stringContaining('Governance assessment failed for workflow wf-x'),
-      );
-      expect(errorLog).toHaveBeenCalledWith(expect.stringContaining('continuing as risk low'));
-    });
-
-    it('rejects an unknown workflow type', async () => {
-      await expect(b.orchestrator.runWorkflow({ workflow_type: 'nope', data: {} })).rejects.toBeInstanceOf(
-        UnknownWorkflowError,
-      );
-      const routed = await b.orchestrator.route({
-        type: 'workflow',
-        data: { workflow_type: 'nope', data: {} },
-      });
-      expect(routed.failure).toBe('invalid_input');
-      expect(routed.response).toMatchObject({
-        agent_id: 'orchestrator',
-        status: 'error',
-        data: null,
-        error: 'Unknown workflow type: nope (known: project_initialization)',
-      });
-      const missing = await b.orchestrator.route({ type: 'workflow', data: {} });
-      expect(missing.response.error).toBe('Unknown workflow type: undefined (known: project_initialization)');
     });
   });
 

@@ -110,7 +110,10 @@ export class OrchestratorService implements OnApplicationBootstrap {
   private async routeMessage(message: AgentMessage): Promise<RoutedResponse> {
     if (message.type === WORKFLOW_MESSAGE_TYPE) {
       if (!this.workflowRunner)
-        return { response: errorResponse(ORCHESTRATOR_ID, 'Workflows are not available'), failure: 'agent_not_found' };
+        return {
+          response: errorResponse(ORCHESTRATOR_ID, 'Workflows are not available'),
+          failure: 'agent_not_found',
+        };
       try {
         const actor = currentCorrelation()?.actor ?? 'system';
         const result = await this.workflowRunner(message.data as unknown as WorkflowRequest, actor);

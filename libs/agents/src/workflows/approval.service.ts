@@ -115,11 +115,15 @@ export class ApprovalService {
       };
       const decisions = [...record.decisions, decision];
       const patch: WorkflowPatch = { decisions };
-      if (input.decision === 'reject') return { to: 'rejected', patch, action: 'reject', comment, actor: actor.name };
+      if (input.decision === 'reject')
+        return { to: 'rejected', patch, action: 'reject', comment, actor: actor.name };
       if (input.data_patch) {
         const data = applyMergePatch(record.data, input.data_patch);
         if (typeof data !== 'object' || data === null || Array.isArray(data))
-          throw new WorkflowError('WORKFLOW_INVALID_INPUT', 'data_patch: the patched data must stay an object');
+          throw new WorkflowError(
+            'WORKFLOW_INVALID_INPUT',
+            'data_patch: the patched data must stay an object',
+          );
         patch.data = data as Record<string, unknown>;
       }
       const approvals = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size;
@@ -145,7 +149,11 @@ export class ApprovalService {
     for (let attempt = 1; ; attempt++) {
       const record = await this.get(id);
       const now = this.clock.now();
-      if (record.status === 'pending_approval' && record.expires_at && Date.parse(record.expires_at) <= now.getTime())
+      if (
+        record.status === 'pending_approval' &&
+        record.expires_at &&
+        Date.parse(record.expires_at) <= now.getTime()
+      )
         await this.expire(record);
       else if (record.status === 'pending_approval') {
         const step = plan(record);
@@ -156,7 +164,8 @@ export class ApprovalService {
         );
         if (updated) {
           this.logger.log(`Workflow ${id}: ${step.action} by ${step.actor} -> ${step.to}`);
-          if (step.to !== 'pending_approval' || step.action !== 'approve') await this.settled(updated, step.action, now);
+          if (step.to !== 'pending_approval' || step.action !== 'approve')
+            await this.settled(updated, step.action, now);
           else this.metrics.decision('approve');
           return updated;
         }

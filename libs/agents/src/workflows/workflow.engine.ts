@@ -79,9 +79,13 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       WORKFLOW_FAILED_EVENT,
     ]);
     // One replica of the group takes each approval and runs the steps.
-    await this.broker.subscribe(APPROVED_EVENT, (m) => this.onApproved(m as BrokerMessage<{ workflow_id?: string }>), {
-      group: WORKFLOW_RUNNER_GROUP,
-    });
+    await this.broker.subscribe(
+      APPROVED_EVENT,
+      (m) => this.onApproved(m as BrokerMessage<{ workflow_id?: string }>),
+      {
+        group: WORKFLOW_RUNNER_GROUP,
+      },
+    );
   }
 
   /** Validates, assesses governance, stores the record and runs the steps unless a person must decide. */
@@ -121,7 +125,9 @@ export class WorkflowEngine implements OnApplicationBootstrap {
         reasons: gate?.reasons ?? [],
         approvals_required: held ? approvalsFor(governance.approvals_required, riskLevel) : 0,
         decisions: [],
-        expires_at: held ? new Date(now.getTime() + governance.approval_ttl_seconds * 1000).toISOString() : null,
+        expires_at: held
+          ? new Date(now.getTime() + governance.approval_ttl_seconds * 1000).toISOString()
+          : null,
         steps: [],
         lease_owner: held ? null : this.instanceId,
         lease_expires_at: held ? null : this.leaseUntil(now),
@@ -186,7 +192,8 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       ),
     );
     if (!claimed) return this.store.getWorkflow(workflowId);
-    if (abandoned) this.logger.warn(`Workflow ${workflowId}: taking over a run whose replica stopped renewing its lease`);
+    if (abandoned)
+      this.logger.warn(`Workflow ${workflowId}: taking over a run whose replica stopped renewing its lease`);
     return runWithContextFields({ workflow_id: workflowId }, () => this.runSteps(claimed));
   }
 
@@ -194,7 +201,10 @@ export class WorkflowEngine implements OnApplicationBootstrap {
   private async runSteps(record: WorkflowRecord): Promise<WorkflowRecord> {
     const definition = this.workflows.get(record.workflow_type);
     let current = record;
-    const lease = this.keepLease(() => current, (r) => (current = r));
+    const lease = this.keepLease(
+      () => current,
+      (r) => (current = r),
+    );
     const steps: WorkflowStep[] = [];
     try {
       const results: Record<string, Record<string, unknown>> = {};
@@ -223,7 +233,9 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     );
     if (!done) {
       // Our lease ran out and another replica took the run over: its result is the one that counts.
-      this.logger.warn(`Workflow ${current.workflow_id}: lost its lease while running; another replica finishes it`);
+      this.logger.warn(
+        `Workflow ${current.workflow_id}: lost its lease while running; another replica finishes it`,
+      );
       return (await this.store.getWorkflow(current.workflow_id)) ?? current;
     }
     this.metrics?.observeWorkflow(done.workflow_type, status);
@@ -338,7 +350,8 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       return await this.store.createWorkflow(record, audit);
     } catch (err) {
       // A concurrent create with the same client-chosen id.
-      if (await this.store.getWorkflow(record.workflow_id).catch(() => null)) throw this.exists(record.workflow_id);
+      if (await this.store.getWorkflow(record.workflow_id).catch(() => null))
+        throw this.exists(record.workflow_id);
       throw err;
     }
   }
@@ -398,7 +411,9 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       await this.broker.publish(type, { ...data, timestamp: this.clock.now().toISOString() });
       return true;
     } catch (err) {
-      this.logger.warn(`Could not publish ${type} for workflow ${String(data.workflow_id)}: ${(err as Error).message}`);
+      this.logger.warn(
+        `Could not publish ${type} for workflow ${String(data.workflow_id)}: ${(err as Error).message}`,
+      );
       return false;
     }
   }

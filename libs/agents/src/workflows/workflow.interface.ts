@@ -48,14 +48,7 @@ export interface Actor {
 }
 
 export type WorkflowStatus =
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'pending_approval'
-  | 'approved'
-  | 'rejected'
-  | 'expired'
-  | 'cancelled';
+  'running' | 'completed' | 'failed' | 'pending_approval' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 
 export interface WorkflowDecisionView {
   actor: string;

@@ -8,7 +8,10 @@ import type { WorkflowDefinition, WorkflowOptions } from './workflow.interface';
 @Injectable()
 export class WorkflowRegistry implements OnModuleInit {
   private readonly logger = new Logger('WorkflowRegistry');
-  private readonly workflows = new Map<string, { options: WorkflowOptions; definition: WorkflowDefinition }>();
+  private readonly workflows = new Map<
+    string,
+    { options: WorkflowOptions; definition: WorkflowDefinition }
+  >();
 
   constructor(private readonly discovery: DiscoveryService) {}
 

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { ConfigStore } from '@mira/config';
 import { runWithCorrelation } from '@mira/logging';
 import { ShutdownHook } from '@mira/shutdown';
@@ -35,7 +41,10 @@ export class WorkflowSweeper implements OnApplicationBootstrap, OnModuleDestroy 
   onApplicationBootstrap(): void {
     // Recovery at start: what a previous instance left behind is picked up at once.
     void this.sweep();
-    this.timer = setInterval(() => void this.sweep(), this.config.get('governance').sweep_interval_seconds * 1000);
+    this.timer = setInterval(
+      () => void this.sweep(),
+      this.config.get('governance').sweep_interval_seconds * 1000,
+    );
     this.timer.unref();
   }
 
