@@ -109,7 +109,7 @@ describe('observability: logging and correlation (real app, captured log lines)'
       headers: { 'x-correlation-id': 'abc-123' },
       body: GOVERNED_WORKFLOW,
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(202);
     expect(res.body.status).toBe('pending_approval');
     expect(res.headers.get('x-correlation-id')).toBe('abc-123');
     const workflowId = res.body.workflow_id as string;

@@ -32,6 +32,11 @@ describe('config layering: defaults < file < overrides < environment', () => {
       financial_threshold: 10000,
       compliance_threshold: 'medium',
       explainability_threshold: 0.7,
+      approvals_required: { low: 1, medium: 1, high: 1 },
+      approval_ttl_seconds: 259200,
+      allow_self_approval: false,
+      lease_seconds: 60,
+      sweep_interval_seconds: 30,
     });
     expect(config.broker.transport).toBe('memory');
     expect(config.broker.queue_size).toBe(1000);
