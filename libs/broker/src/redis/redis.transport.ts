@@ -168,8 +168,7 @@ export class RedisTransport implements MessageBroker {
   }
 
   async publish<T>(type: string, data: T, headers?: Record<string, string>): Promise<string> {
-    if (typeof type !== 'string' || type.length === 0)
-      throw new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string');
+    checkType(type);
     if (type === DEAD_LETTER_TYPE)
       throw new BrokerError(
         'BROKER_INVALID_MESSAGE',
@@ -219,8 +218,9 @@ export class RedisTransport implements MessageBroker {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     const types = typeof type === 'string' ? [type] : [...new Set(type)];
-    if (types.length === 0 || types.some((t) => typeof t !== 'string' || t.length === 0))
+    if (types.length === 0)
       throw new BrokerError('BROKER_INVALID_MESSAGE', 'subscribe needs one or more non-empty message types');
+    types.forEach(checkType);
     if (typeof handler !== 'function')
       throw new BrokerError('BROKER_INVALID_MESSAGE', 'subscribe needs a handler function');
     if (this.stopped) throw new BrokerError('BROKER_STOPPED', 'Broker is stopped; cannot subscribe');
@@ -948,6 +948,23 @@ export class RedisTransport implements MessageBroker {
     t.unref?.();
     this.timers.push(t);
   }
+}
+
+/**
+ * A type is part of a key name (`<prefix><type>`). Every other key the service keeps under the
+ * prefix is `<prefix><space>:<rest>` (idempotency:, throttle:), so a type without `:` can never
+ * name one of them: no event type reaches webhook dedup or rate-limit keys.
+ */
+const TYPE_PATTERN = /^[^\s:]{1,200}$/;
+
+function checkType(type: unknown): asserts type is string {
+  if (typeof type !== 'string' || type.length === 0)
+    throw new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string');
+  if (!TYPE_PATTERN.test(type))
+    throw new BrokerError(
+      'BROKER_INVALID_MESSAGE',
+      `Message type "${type.slice(0, 200)}" is not a valid type on Redis: at most 200 characters, no ':' and no whitespace (':' separates the broker's own key spaces); use '.' to build names like webhook.github`,
+    );
 }
 
 /** Key of a held entry: the entry id alone when the consumer reads one stream (the usual case). */
