@@ -75,6 +75,8 @@ describe('item 2: Redis restarted without persistence', () => {
     const pub = publisher(t.url, 'fault.probe', (n) => ({ n }));
     await until(() => pub.accepted.size >= 100, 'events accepted before the restart', 20000);
     await redis.down('SIGKILL'); // comes back empty: streams and groups are gone
+    // Down long enough for the connections' reconnect backoffs to drift apart, as in production.
+    await sleep(3000);
     await redis.restart();
     const restartedAt = Date.now();
     const before = pub.accepted.size;
