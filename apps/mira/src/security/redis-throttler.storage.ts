@@ -125,6 +125,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
     const client = this.client;
     this.client = null;
     if (!client) return;
+    if (client.status !== 'ready') return client.disconnect(); // also ends a reconnect loop
     try {
       await client.quit();
     } catch {
