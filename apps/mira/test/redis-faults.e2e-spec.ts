@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
+import { MESSAGE_BROKER, RedisTransport, redisTransportOptions, type MessageBroker } from '@mira/broker';
+import { miraConfigSchema } from '@mira/config';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 import { request, startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/poll';
@@ -95,6 +96,41 @@ describe('item 2: Redis restarted without persistence', () => {
     );
     expect({ lost: lost.length }).toEqual({ lost: 0 });
   }, 90000);
+});
+
+describe('item 2: a consumer group that vanished (transport)', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+  let t: RedisTransport;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    admin = new Redis(redis.url);
+    const config = miraConfigSchema.parse({ broker: { redis: { url: redis.url, stream_prefix: 'gone:' } } });
+    // A long block: the reader sits in XREADGROUP while the stream is deleted under it.
+    t = new RedisTransport({ ...redisTransportOptions(config.broker), blockMs: 10000 });
+    await t.start();
+  });
+  afterAll(async () => {
+    await t?.stop();
+    admin?.disconnect();
+    await redis?.stop();
+  });
+
+  it('is unhealthy while its group is missing, then recreates it at 0 and delivers what was published meanwhile', async () => {
+    const got: unknown[] = [];
+    await t.subscribe('miss', (m) => void got.push(m.data), { group: 'g' });
+    await t.publish('miss', { n: 1 });
+    await until(() => got.length === 1, 'first delivery');
+    await admin.del('gone:miss'); // what a restart without persistence does to the stream and group
+    const h = await t.health();
+    expect(h.status).toBe('unhealthy');
+    expect(h.reason).toMatch(/missing/);
+    // A publish recreates the stream before the group exists: it must not be skipped.
+    await t.publish('miss', { n: 2 });
+    await until(() => got.length === 2, 'the entry published before the group was recreated');
+    expect(got).toEqual([{ n: 1 }, { n: 2 }]);
+    await until(async () => (await t.health()).status === 'healthy', 'healthy again');
+  });
 });
 
 describe('item 3: a short outage of Redis with AOF', () => {
