@@ -2,6 +2,8 @@ export type BrokerErrorCode =
   | 'BROKER_QUEUE_FULL'
   | 'BROKER_STOPPED'
   | 'BROKER_UNAVAILABLE'
+  /** The publish was sent but its answer never came: the message MAY have been stored. */
+  | 'BROKER_PUBLISH_UNCONFIRMED'
   | 'BROKER_INVALID_MESSAGE'
   | 'BROKER_UNKNOWN_TRANSPORT';
 

@@ -25,6 +25,17 @@ export interface Subscription {
   unsubscribe(): Promise<void>;
 }
 
+export interface PublishOptions {
+  /**
+   * Publishes at most once per key within `idempotencyTtlMs`: a repeat answers the first
+   * publish's id without storing the message again (lets a client retry an unconfirmed publish).
+   * Honoured by transports where a publish can have an unknown fate (Redis); the in-process
+   * memory transport always knows the fate and ignores it.
+   */
+  idempotencyKey?: string;
+  idempotencyTtlMs?: number;
+}
+
 export interface BrokerStats {
   published: number;
   delivered: number;
@@ -58,7 +69,12 @@ export interface BrokerHealth {
 export interface MessageBroker {
   readonly transport: string;
   /** Publishes and resolves with the message id; rejects with a BrokerError when it cannot accept. */
-  publish<T = unknown>(type: string, data: T, headers?: Record<string, string>): Promise<string>;
+  publish<T = unknown>(
+    type: string,
+    data: T,
+    headers?: Record<string, string>,
+    options?: PublishOptions,
+  ): Promise<string>;
   subscribe<T = unknown>(
     type: string | readonly string[],
     handler: MessageHandler<T>,

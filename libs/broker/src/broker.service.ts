@@ -20,6 +20,7 @@ import type {
   DrainResult,
   MessageBroker,
   MessageHandler,
+  PublishOptions,
   SubscribeOptions,
   Subscription,
 } from './broker.interface';
@@ -98,8 +99,15 @@ export class BrokerService implements MessageBroker, OnModuleInit, OnModuleDestr
     this.logger.log(`Broker started on the ${this.delegate.transport} transport`);
   }
 
-  publish<T>(type: string, data: T, headers?: Record<string, string>): Promise<string> {
-    return this.delegate ? this.delegate.publish(type, data, headers) : Promise.reject(this.notStarted());
+  publish<T>(
+    type: string,
+    data: T,
+    headers?: Record<string, string>,
+    options?: PublishOptions,
+  ): Promise<string> {
+    return this.delegate
+      ? this.delegate.publish(type, data, headers, options)
+      : Promise.reject(this.notStarted());
   }
 
   subscribe<T>(

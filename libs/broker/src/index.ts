@@ -9,6 +9,7 @@ export type {
   BrokerMessage,
   MessageHandler,
   SubscribeOptions,
+  PublishOptions,
   Subscription,
   BrokerStats,
   DrainResult,

@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis as RedisClient } from 'ioredis';
 
@@ -10,6 +10,8 @@ export interface RedisThrottlerStorageOptions {
   prefix: string;
   /** Per-command time limit; a slow Redis must not hang requests. */
   commandTimeoutMs?: number;
+  /** After a failed command, count in memory this long before trying Redis again. */
+  retryAfterMs?: number;
 }
 
 // Fixed window per key, atomically: count the hit, start the window on the first one, and once the
@@ -34,13 +36,30 @@ return {hits, ttl, 0, 0}
  * process's memory (limits per replica) rather than failing requests: rate limiting degrades, the
  * API stays up.
  */
-export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
+export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('RedisThrottlerStorage');
   private client: RedisClient | null = null;
   private readonly fallback = new ThrottlerStorageService();
   private degradedSince: number | null = null;
+  private bypassUntil = 0;
+  private everReady = false;
 
   constructor(private readonly options: RedisThrottlerStorageOptions) {}
+
+  /** Connects at start, so the first requests already count in Redis (bounded: never blocks start). */
+  async onModuleInit(): Promise<void> {
+    const client = this.redis();
+    if (client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 2000);
+      client.once('ready', done);
+    });
+  }
 
   async increment(
     key: string,
@@ -50,9 +69,16 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
     const base = `${this.options.prefix}${throttlerName}:${key}`;
+    const client = this.redis();
+    // Fail fast: while the connection is down (or just failed) count locally at once instead of
+    // making every request wait on a command that cannot succeed.
+    if (client.status !== 'ready' || Date.now() < this.bypassUntil) {
+      this.degrade(`connection ${client.status}`);
+      return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
+    }
     let reply: [number, number, number, number];
     try {
-      reply = (await this.redis().eval(
+      reply = (await client.eval(
         INCREMENT,
         2,
         `${base}:hits`,
@@ -62,12 +88,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
         String(Math.max(1, Math.round(blockDuration))),
       )) as [number, number, number, number];
     } catch (err) {
-      if (this.degradedSince === null) {
-        this.degradedSince = Date.now();
-        this.logger.warn(
-          `Rate limit storage (Redis) failed: ${(err as Error).message}; counting in memory per replica until it recovers (check broker.redis.url)`,
-        );
-      }
+      // A timeout (hung or partitioned Redis) does not close the socket: stop asking for a while.
+      this.bypassUntil = Date.now() + (this.options.retryAfterMs ?? 1000);
+      this.degrade((err as Error).message);
       return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
     }
     if (this.degradedSince !== null) {
@@ -83,6 +106,15 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     };
   }
 
+  private degrade(why: string): void {
+    // Still connecting at start is not an outage worth a warning.
+    if (this.degradedSince !== null || (why === 'connection connecting' && !this.everReady)) return;
+    this.degradedSince = Date.now();
+    this.logger.warn(
+      `Rate limit storage (Redis) failed: ${why}; counting in memory per replica until it recovers (check broker.redis.url)`,
+    );
+  }
+
   /** True while counting falls back to memory. */
   get degraded(): boolean {
     return this.degradedSince !== null;
@@ -93,6 +125,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     const client = this.client;
     this.client = null;
     if (!client) return;
+    if (client.status !== 'ready') return client.disconnect(); // also ends a reconnect loop
     try {
       await client.quit();
     } catch {
@@ -106,12 +139,18 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Redis } = require('ioredis') as typeof import('ioredis');
       this.client = new Redis(this.options.url, {
-        commandTimeout: this.options.commandTimeoutMs ?? 2000,
-        maxRetriesPerRequest: 1,
-        enableOfflineQueue: true,
+        commandTimeout: this.options.commandTimeoutMs ?? 500,
+        // Never queue while disconnected: a queued command makes the request wait for Redis.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
+        connectTimeout: 2000,
+        retryStrategy: (times: number) => Math.min(5000, 50 * 2 ** Math.min(times, 7)),
         lazyConnect: false,
       });
-      this.client.on('error', (err: Error) => this.logger.warn(`Redis (rate limits): ${err.message}`));
+      this.client.on('ready', () => (this.everReady = true));
+      // One line per outage (degrade()), not one per reconnect attempt.
+      this.client.on('error', () => undefined);
     }
     return this.client;
   }

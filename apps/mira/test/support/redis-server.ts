@@ -11,8 +11,11 @@ export interface RedisServer {
   pid: number;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temp dir. */
   stop(): Promise<void>;
-  /** Stops the process only (a simulated outage); `restart()` brings it back on the same port. */
-  down(): Promise<void>;
+  /**
+   * Stops the process only (a simulated outage; SIGKILL for a crash); `restart()` brings it back
+   * on the same port, with its data when started with `aof`.
+   */
+  down(signal?: NodeJS.Signals): Promise<void>;
   /** (Re)starts it on the same port, e.g. to end a simulated outage. */
   restart(): Promise<void>;
 }
@@ -37,11 +40,12 @@ function ping(port: number): Promise<boolean> {
 }
 
 /**
- * Starts a real `redis-server` on a free loopback port without persistence, waits until it
+ * Starts a real `redis-server` on a free loopback port without persistence (or with an
+ * append-only file fsynced on every write, `aof: true`), waits until it
  * answers PING and stops it by PID. Needs the Debian `redis-server` package (`.ci/run` installs it).
  */
 export async function startRedisServer(
-  options: { port?: number; timeoutMs?: number } = {},
+  options: { port?: number; timeoutMs?: number; aof?: boolean } = {},
 ): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mira-redis-'));
   const timeoutMs = options.timeoutMs ?? 15000;
@@ -58,7 +62,8 @@ export async function startRedisServer(
       '--save',
       '',
       '--appendonly',
-      'no',
+      options.aof ? 'yes' : 'no',
+      ...(options.aof ? ['--appendfsync', 'always'] : []),
       '--dir',
       dir,
     ];
@@ -81,12 +86,12 @@ export async function startRedisServer(
     }
   }
 
-  async function stopProc(): Promise<void> {
+  async function stopProc(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const p = proc;
     proc = null;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise<void>((r) => p.once('exit', () => r()));
-    p.kill('SIGTERM');
+    p.kill(signal);
     const t = setTimeout(() => p.kill('SIGKILL'), 5000);
     await gone;
     clearTimeout(t);
@@ -118,12 +123,12 @@ export async function startRedisServer(
       return proc?.pid ?? -1;
     },
     async stop() {
-      await stopProc();
+      await stopProc('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
-    down: stopProc,
+    down: (signal?: NodeJS.Signals) => stopProc(signal),
     async restart() {
-      await stopProc();
+      await stopProc('SIGTERM');
       await launch();
     },
   };

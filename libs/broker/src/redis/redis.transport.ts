@@ -8,6 +8,7 @@ import type {
   DrainResult,
   MessageBroker,
   MessageHandler,
+  PublishOptions,
   SubscribeOptions,
   Subscription,
 } from '../broker.interface';
@@ -34,6 +35,17 @@ import type {
 import { backoffDelay, defaultConsumerName, redactUrl } from './redis.options';
 
 const DEAD_LETTER_TYPE = 'dead-letter';
+/** Idempotency keys of publishes live apart from webhook delivery ids. */
+const PUBLISH_KEY_SPACE = 'publish:';
+
+// XADD at most once per idempotency key, atomically: a repeat answers the first entry id.
+const PUBLISH_ONCE = `
+local seen = redis.call('GET', KEYS[2])
+if seen then return seen end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[2], id, 'PX', ARGV[2])
+return id
+`;
 /** Claimed entries larger than this many ids per XCLAIM are split (keeps command size sane). */
 const CLAIM_CHUNK = 500;
 
@@ -47,6 +59,8 @@ interface Delivery {
   message: RedisMessage;
   /** Handler runs so far including the current one (Redis' delivery counter follows it). */
   attempts: number;
+  /** The last run failed while Redis was unreachable: its retry is not counted as an attempt. */
+  outage?: number;
   retryTimer: NodeJS.Timeout | null;
 }
 
@@ -97,6 +111,8 @@ export class RedisTransport implements MessageBroker {
   private readonly warned = new Map<string, number>();
   private lastPoll = 0;
   private groupInfo: RedisGroupInfo[] = [];
+  /** `<stream> <group>` of our groups found missing at the last poll (Redis lost its data). */
+  private missingGroups: string[] = [];
   private readonly counters = {
     published: 0,
     delivered: 0,
@@ -167,9 +183,13 @@ export class RedisTransport implements MessageBroker {
     for (const c of this.consumers.values()) this.startReading(c);
   }
 
-  async publish<T>(type: string, data: T, headers?: Record<string, string>): Promise<string> {
-    if (typeof type !== 'string' || type.length === 0)
-      throw new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string');
+  async publish<T>(
+    type: string,
+    data: T,
+    headers?: Record<string, string>,
+    options: PublishOptions = {},
+  ): Promise<string> {
+    checkType(type);
     if (type === DEAD_LETTER_TYPE)
       throw new BrokerError(
         'BROKER_INVALID_MESSAGE',
@@ -195,18 +215,36 @@ export class RedisTransport implements MessageBroker {
       throw this.unavailable(type, `connection ${client?.status ?? 'not started'}`);
     // encodeEntry only reads the headers: the caller's object is copied only for the propagator to fill.
     const h = this.options.propagator ? this.options.propagator.inject({ ...headers }) : headers;
+    const key = options.idempotencyKey;
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 200))
+      throw new BrokerError(
+        'BROKER_INVALID_MESSAGE',
+        'Idempotency key must be a string of 1 to 200 characters',
+      );
     let entryId: string;
     try {
-      entryId = (await client.xadd(
-        this.streamOf(type),
-        'MAXLEN',
-        '~',
-        this.options.maxlen,
-        '*',
-        ...encodeEntry(h, payload),
-      )) as string;
+      entryId = (
+        key === undefined
+          ? await client.xadd(
+              this.streamOf(type),
+              'MAXLEN',
+              '~',
+              this.options.maxlen,
+              '*',
+              ...encodeEntry(h, payload),
+            )
+          : await client.eval(
+              PUBLISH_ONCE,
+              2,
+              this.streamOf(type),
+              `${this.options.streamPrefix}idempotency:${PUBLISH_KEY_SPACE}${key}`,
+              this.options.maxlen,
+              Math.max(1, Math.round(options.idempotencyTtlMs ?? 15 * 60_000)),
+              ...encodeEntry(h, payload),
+            )
+      ) as string;
     } catch (err) {
-      throw this.unavailable(type, errorText(err));
+      throw this.publishFailed(type, err, key);
     }
     this.counters.published++;
     for (const o of this.observers) o.onPublished?.(type);
@@ -219,8 +257,9 @@ export class RedisTransport implements MessageBroker {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     const types = typeof type === 'string' ? [type] : [...new Set(type)];
-    if (types.length === 0 || types.some((t) => typeof t !== 'string' || t.length === 0))
+    if (types.length === 0)
       throw new BrokerError('BROKER_INVALID_MESSAGE', 'subscribe needs one or more non-empty message types');
+    types.forEach(checkType);
     if (typeof handler !== 'function')
       throw new BrokerError('BROKER_INVALID_MESSAGE', 'subscribe needs a handler function');
     if (this.stopped) throw new BrokerError('BROKER_STOPPED', 'Broker is stopped; cannot subscribe');
@@ -354,7 +393,11 @@ export class RedisTransport implements MessageBroker {
     const over = (v: number, limit: number) => limit > 0 && v >= limit;
     let status: BrokerHealthStatus = 'healthy';
     let reason: string | undefined;
-    if (over(lag, t.lagUnhealthy) || over(pending, t.pendingUnhealthy)) {
+    if (this.missingGroups.length > 0) {
+      // Messages published now would wait for a group that does not exist yet: not ready.
+      status = 'unhealthy';
+      reason = `consumer group(s) missing (Redis lost its data?), being recreated: ${this.missingGroups.slice(0, 5).join(', ')}`;
+    } else if (over(lag, t.lagUnhealthy) || over(pending, t.pendingUnhealthy)) {
       status = 'unhealthy';
       reason = `consumer groups behind: lag ${lag}, pending ${pending} (unhealthy at lag ${t.lagUnhealthy || 'off'}, pending ${t.pendingUnhealthy || 'off'})`;
     } else if (over(lag, t.lagDegraded) || over(pending, t.pendingDegraded)) {
@@ -429,8 +472,11 @@ export class RedisTransport implements MessageBroker {
           continue;
         }
         if (!groupsReady) {
-          await this.ensureGroups(c);
+          await this.ensureGroups(c, '0');
           groupsReady = true;
+          this.logger.warn(
+            `Consumer group ${c.group} was missing (Redis lost its data?); recreated from the start of its streams`,
+          );
         }
         if (c.readerId === null) c.readerId = Number(await reader.call('CLIENT', 'ID'));
         if (!c.reading) break;
@@ -558,6 +604,25 @@ export class RedisTransport implements MessageBroker {
       if (c.running === 0) this.notifyIdle(c);
       return;
     }
+    if (this.isOutage(err)) {
+      // The handler failed because Redis is unreachable (its own publish or ack could not land):
+      // not the message's fault, so not an attempt. Retried once Redis answers again.
+      d.outage = (d.outage ?? 0) + 1;
+      if (c.reading) {
+        const delay = backoffDelay(
+          d.outage,
+          Math.max(50, this.options.retryBaseMs),
+          this.options.reconnectMaxDelayMs,
+        );
+        d.retryTimer = setTimeout(() => void this.retry(c, d), delay);
+      }
+      this.warnOnce(
+        `Handler of group ${c.group} could not finish while Redis is unreachable (${errorText(err, 200)}); retrying without counting an attempt`,
+      );
+      if (c.running === 0) this.notifyIdle(c);
+      return;
+    }
+    d.outage = 0;
     this.counters.failed++;
     for (const o of this.observers) o.onFailed?.(d.type, c.group, err);
     // Only the error's message: message data may hold anything and is never logged.
@@ -578,8 +643,22 @@ export class RedisTransport implements MessageBroker {
   private async retry(c: Consumer, d: Delivery): Promise<void> {
     d.retryTimer = null;
     if (!c.reading) return;
-    d.attempts++;
-    for (const o of this.observers) o.onRetried?.(d.type, c.group, d.attempts);
+    if (d.outage) {
+      // Wait for Redis rather than burn a run that would fail the same way.
+      if (this.commands?.status !== 'ready') {
+        d.outage++;
+        const delay = backoffDelay(
+          d.outage,
+          Math.max(50, this.options.retryBaseMs),
+          this.options.reconnectMaxDelayMs,
+        );
+        d.retryTimer = setTimeout(() => void this.retry(c, d), delay);
+        return;
+      }
+    } else {
+      d.attempts++;
+      for (const o of this.observers) o.onRetried?.(d.type, c.group, d.attempts);
+    }
     try {
       // Records the attempt in Redis (RETRYCOUNT) so a replica reclaiming it later counts it too;
       // an empty answer means the entry is no longer pending (trimmed and deleted): drop it.
@@ -743,17 +822,22 @@ export class RedisTransport implements MessageBroker {
   private async pollGroups(): Promise<void> {
     const client = this.client();
     const out: RedisGroupInfo[] = [];
+    const missing: string[] = [];
     for (const c of this.consumers.values()) {
+      if (!c.reading) continue; // not started or draining: nothing recreates its groups
       for (const stream of c.streams) {
         let groups: unknown[];
         try {
           groups = (await client.xinfo('GROUPS', stream)) as unknown[];
         } catch (err) {
-          if (errorText(err).includes('no such key')) continue;
-          throw err;
+          if (!errorText(err).includes('no such key')) throw err;
+          groups = [];
         }
         const g = groups.map(pairs).find((x) => x.name === c.group);
-        if (!g) continue;
+        if (!g) {
+          missing.push(`${stream} ${c.group}`);
+          continue;
+        }
         out.push({
           type: c.typeOf.get(stream)!,
           group: c.group,
@@ -764,16 +848,22 @@ export class RedisTransport implements MessageBroker {
       }
     }
     this.groupInfo = out;
+    this.missingGroups = missing;
     this.lastPoll = Date.now();
   }
 
   // ---- lifecycle helpers ---------------------------------------------------------------------
 
-  private async ensureGroups(c: Consumer): Promise<void> {
+  /**
+   * `$` for a new subscription: like the memory transport, it sees messages published from now on.
+   * `0` when a group went missing (Redis restarted without persistence, FLUSHALL): whatever is in
+   * the stream then was published after the loss (a publish recreates the stream before the reader
+   * notices) and nobody has read it yet, so nothing may be skipped.
+   */
+  private async ensureGroups(c: Consumer, from: '$' | '0' = '$'): Promise<void> {
     for (const stream of c.streams) {
       try {
-        // `$`: like the memory transport, a new subscription sees messages published from now on.
-        await this.client().xgroup('CREATE', stream, c.group, '$', 'MKSTREAM');
+        await this.client().xgroup('CREATE', stream, c.group, from, 'MKSTREAM');
       } catch (err) {
         if (!errorText(err).includes('BUSYGROUP')) throw err;
       }
@@ -928,6 +1018,36 @@ export class RedisTransport implements MessageBroker {
     return c;
   }
 
+  /** True when a handler's failure comes from Redis being unreachable rather than from the message. */
+  private isOutage(err: unknown): boolean {
+    if (this.commands?.status !== 'ready') return true;
+    for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+      if (
+        e instanceof BrokerError &&
+        (e.code === 'BROKER_UNAVAILABLE' || e.code === 'BROKER_PUBLISH_UNCONFIRMED')
+      )
+        return true;
+    }
+    return false;
+  }
+
+  /**
+   * Redis answered with an error, or the command was never sent (offline queue off): nothing was
+   * stored. Anything else (connection closed or timed out after sending) has an unknown fate.
+   */
+  private publishFailed(type: string, err: unknown, key?: string): BrokerError {
+    const text = errorText(err);
+    if ((err as Error)?.name === 'ReplyError' || text.includes('enableOfflineQueue'))
+      return this.unavailable(type, text);
+    return new BrokerError(
+      'BROKER_PUBLISH_UNCONFIRMED',
+      key === undefined
+        ? `Redis did not confirm message ${type} (${text}): it MAY have been stored and delivered; retrying may publish it twice (publish with an idempotency key to retry safely)`
+        : `Redis did not confirm message ${type} (${text}): it MAY have been stored; retry with the same idempotency key (${key}) to publish it at most once`,
+      true,
+    );
+  }
+
   private unavailable(type: string, why: string): BrokerError {
     return new BrokerError(
       'BROKER_UNAVAILABLE',
@@ -948,6 +1068,23 @@ export class RedisTransport implements MessageBroker {
     t.unref?.();
     this.timers.push(t);
   }
+}
+
+/**
+ * A type is part of a key name (`<prefix><type>`). Every other key the service keeps under the
+ * prefix is `<prefix><space>:<rest>` (idempotency:, throttle:), so a type without `:` can never
+ * name one of them: no event type reaches webhook dedup or rate-limit keys.
+ */
+const TYPE_PATTERN = /^[^\s:]{1,200}$/;
+
+function checkType(type: unknown): asserts type is string {
+  if (typeof type !== 'string' || type.length === 0)
+    throw new BrokerError('BROKER_INVALID_MESSAGE', 'Message type must be a non-empty string');
+  if (!TYPE_PATTERN.test(type))
+    throw new BrokerError(
+      'BROKER_INVALID_MESSAGE',
+      `Message type "${type.slice(0, 200)}" is not a valid type on Redis: at most 200 characters, no ':' and no whitespace (':' separates the broker's own key spaces); use '.' to build names like webhook.github`,
+    );
 }
 
 /** Key of a held entry: the entry id alone when the consumer reads one stream (the usual case). */
