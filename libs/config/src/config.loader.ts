@@ -92,11 +92,6 @@ export function readConfigFile(
   };
 }
 
-/** True for a document with no settings at all: empty, blank, comments only, `{}` or `null`. */
-export function isEmptyDocument(raw: Record<string, unknown>): boolean {
-  return Object.keys(raw).length === 0;
-}
-
 /** Formats the first validation issue as `path: reason (set by VAR)`. */
 export function formatIssue(
   issue: z.core.$ZodIssue,

@@ -12,7 +12,7 @@ import { ConfigWatcherFactory } from './config-watcher.factory';
 import { ConfigError } from './config.error';
 import { ConfigFileSystem } from './config.file-system';
 import type { ConfigChange } from './config.interface';
-import { isEmptyDocument, loadConfig, readConfigFile, unreadableFileError } from './config.loader';
+import { loadConfig, unreadableFileError } from './config.loader';
 import { deepFreeze } from './config.merge';
 import { CONFIG_MODULE_OPTIONS, type ConfigModuleDefinitionOptions } from './config.module-definition';
 import { planReload } from './config.reload-policy';
@@ -182,8 +182,9 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
     this.retarget(file, real);
     try {
       const { preloaded: _preloaded, ...options } = this.options;
-      this.refuseSuspiciousDocument(file, bytes);
       const loaded = loadConfig({ ...options, file }, () => bytes);
+      // After validation, so an invalid file is reported by the key that fails.
+      this.refuseSuspiciousDocument(file, loaded.sections ?? []);
       let resolved: MiraConfig;
       try {
         resolved = deepFreeze(await this.store.resolve(loaded.config));
@@ -240,14 +241,13 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
    * interrupted write or `> file` leaves), and one that lost top-level sections the running file
    * had (what a write cut short leaves: the sections after the cut are gone, yet it still parses).
    */
-  private refuseSuspiciousDocument(file: string, bytes: Buffer): void {
-    const { raw } = readConfigFile(file, () => bytes);
-    if (isEmptyDocument(raw))
+  private refuseSuspiciousDocument(file: string, sections: readonly string[]): void {
+    if (sections.length === 0)
       throw new ConfigError(
         'CONFIG_RELOAD_HELD',
         `Config file ${file} is empty (no settings, or comments only): not applied, as a reload never applies an empty file. The last good configuration stays in force; write the complete file again`,
       );
-    const lost = (this.store.sections ?? []).filter((s) => !Object.hasOwn(raw, s));
+    const lost = (this.store.sections ?? []).filter((s) => !sections.includes(s));
     if (lost.length > 0)
       throw new ConfigError(
         'CONFIG_RELOAD_HELD',
