@@ -1,5 +1,10 @@
 export type ConfigErrorCode =
-  'CONFIG_INVALID' | 'CONFIG_FILE_UNREADABLE' | 'CONFIG_FILE_UNPARSABLE' | 'CONFIG_NOT_LOADED';
+  | 'CONFIG_INVALID'
+  | 'CONFIG_FILE_UNREADABLE'
+  | 'CONFIG_FILE_UNPARSABLE'
+  | 'CONFIG_NOT_LOADED'
+  /** A reload held back: empty document, or top-level sections lost (a truncated write). */
+  | 'CONFIG_RELOAD_HELD';
 
 /** A configuration problem; `message` names the key path (or file) and how to fix it. */
 export class ConfigError extends Error {

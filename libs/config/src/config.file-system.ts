@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { Injectable } from '@nestjs/common';
 
 /**
@@ -10,6 +10,12 @@ export class ConfigFileSystem {
   /** The file's bytes, following symlinks (a ConfigMap file is `name -> ..data/name`). */
   readFile(path: string): Buffer {
     return readFileSync(path);
+  }
+
+  /** size, mtime and inode of the file behind every symlink (throws like readFile when it is missing). */
+  stat(path: string): { size: number; mtimeMs: number; ino: number } {
+    const st = statSync(path);
+    return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
   }
 
   /** The path after resolving every symlink, resolved again on each reload. */

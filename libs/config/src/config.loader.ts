@@ -16,6 +16,11 @@ export interface LoadedConfig {
   file: string | null;
   /** sha256 of the file's bytes (null without a file); reloads skip identical content. */
   hash: string | null;
+  /**
+   * Top-level sections the file itself set (not defaults or env): a reload whose file lost one of
+   * them is held as a likely truncated write. Absent: unknown, nothing is compared.
+   */
+  sections?: readonly string[];
 }
 
 /** Finds the file: explicit option, then MIRA_CONFIG_FILE, then config/mira.yaml when present. */
@@ -57,9 +62,11 @@ export function unreadableFileError(file: string, err: unknown): ConfigError {
   const why =
     code === 'ENOENT'
       ? 'does not exist'
-      : code === 'EACCES' || code === 'EPERM'
-        ? 'is not readable (permission denied)'
-        : `cannot be read (${code ?? (err as Error).message})`;
+      : code === 'EISDIR'
+        ? 'is a directory, not a file'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'is not readable (permission denied)'
+          : `cannot be read (${code ?? (err as Error).message})`;
   return new ConfigError(
     'CONFIG_FILE_UNREADABLE',
     `Config file ${file} ${why}; fix the path in MIRA_CONFIG_FILE or the file's permissions`,
@@ -138,5 +145,10 @@ export function loadConfig(
   const envLayer = readEnvLayer(env);
   const tree = deepMerge(deepMerge(fromFile?.raw ?? {}, options.overrides ?? {}), envLayer.values);
   const config = deepFreeze(validateConfig(tree, envLayer.sources));
-  return { config, file, hash: fromFile?.hash ?? null };
+  return {
+    config,
+    file,
+    hash: fromFile?.hash ?? null,
+    ...(fromFile ? { sections: Object.keys(fromFile.raw) } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 import { loadConfig } from './config.loader';
-import { isLiveReloadable, planReload } from './config.reload-policy';
+import { authWeakenings, isLiveReloadable, planReload } from './config.reload-policy';
+import type { MiraConfig } from './config.schema';
 
 const load = (overrides: Record<string, unknown>) => loadConfig({ file: null, env: {}, overrides }).config;
 
@@ -62,5 +63,60 @@ describe('reload policy', () => {
     const plan = planReload(running, load({}));
     expect(plan.config.agents).toEqual({ extra_agent: { mode: 'x' } });
     expect(plan.pendingRestart).toEqual(['agents.extra_agent.mode']);
+  });
+
+  describe('auth-weakening changes', () => {
+    const running = load({
+      api: { keys: ['k1', 'k2'], protect_metrics: true },
+      webhooks: { github: { secret: 'gh' }, jira: { secret: 'j' } },
+      governance: { financial_threshold: 1 },
+    });
+    /** A desired config with `api` / `webhooks` replaced (keys entries of any shape). */
+    const desired = (api: Record<string, unknown>, webhooks: Record<string, unknown>) =>
+      ({ ...running, api: { ...running.api, ...api }, webhooks }) as unknown as MiraConfig;
+
+    it('names emptied keys, auth off, metrics unprotected and removed webhook secrets (paths only)', () => {
+      const d = desired(
+        { keys: [], auth: 'disabled', protect_metrics: false },
+        { github: { ...running.webhooks.github, secret: null } },
+      );
+      expect(authWeakenings(running, d)).toEqual([
+        { path: 'api.keys', change: 'emptied' },
+        { path: 'api.auth', change: 'enabled -> disabled' },
+        { path: 'api.protect_metrics', change: 'true -> false' },
+        { path: 'webhooks.github.secret', change: 'removed' },
+        { path: 'webhooks.jira', change: 'removed' },
+      ]);
+    });
+
+    it('counts api.keys entries of either shape; fewer keys or a rotated secret is no weakening', () => {
+      const hooks = running.webhooks;
+      expect(authWeakenings(running, desired({ keys: ['k2'] }, hooks))).toEqual([]);
+      expect(
+        authWeakenings(running, desired({ keys: [{ name: 'ci', key: 'k3', roles: [] }] }, hooks)),
+      ).toEqual([]);
+      expect(authWeakenings(running, desired({ keys: ['  '] }, hooks))).toEqual([
+        { path: 'api.keys', change: 'emptied' },
+      ]);
+      expect(authWeakenings(running, desired({ keys: [{ name: 'ci', key: '' }] }, hooks))).toEqual([
+        { path: 'api.keys', change: 'emptied' },
+      ]);
+      const rotated = { ...hooks, github: { ...hooks.github, secret: 'gh-2' } };
+      expect(authWeakenings(running, desired({}, rotated))).toEqual([]);
+    });
+
+    it('planReload keeps the running values of held paths, lists them pending, applies the rest', () => {
+      const d = {
+        ...desired({ keys: [] }, { github: running.webhooks.github }),
+        governance: { ...running.governance, financial_threshold: 2 },
+      } as MiraConfig;
+      const plan = planReload(running, d);
+      expect(plan.config.api.keys).toEqual(['k1', 'k2']);
+      expect(plan.config.webhooks.jira).toEqual(running.webhooks.jira);
+      expect(plan.config.governance.financial_threshold).toBe(2);
+      expect(plan.held.map((h) => h.path)).toEqual(['api.keys', 'webhooks.jira']);
+      expect(plan.pendingRestart).toEqual(expect.arrayContaining(['api.keys', 'webhooks.jira.secret']));
+      expect(JSON.stringify(plan.pendingRestart) + JSON.stringify(plan.held)).not.toMatch(/k1|"gh"|"j"/);
+    });
   });
 });

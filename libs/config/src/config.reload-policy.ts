@@ -18,6 +18,7 @@ export const LIVE_RELOAD_RULES: readonly LiveReloadRule[] = [
   { pattern: 'agents.*.enabled', appliedBy: 'AgentRegistry (read on every route)' },
   { pattern: 'broker.queue_size', appliedBy: 'BrokerService.reconfigure' },
   { pattern: 'config.debounce_ms', appliedBy: 'ConfigReloadService (next file event)' },
+  { pattern: 'config.stable_ms', appliedBy: 'ConfigReloadService (next file check)' },
   {
     pattern: 'api.keys',
     appliedBy: 'ApiKeyService (config change subscription; old keys kept for the grace window)',
@@ -65,26 +66,81 @@ export function leafChanges(
   return diffPaths(running, desired).flatMap(expand);
 }
 
+/** A change that would let through a request the running config refuses; held until a restart. */
+export interface AuthWeakening {
+  /** Key path (or subtree) kept at its running value. */
+  path: string;
+  /** What the change would do, without values: `emptied`, `enabled -> disabled`, `removed`. */
+  change: string;
+}
+
+/**
+ * An `api.keys` entry that grants access: a non-blank string, or an object entry (`{ name, key,
+ * roles }`) unless its `key` is blank. Counted generically so the entry shape can grow.
+ */
+function grantsAccess(entry: unknown): boolean {
+  if (typeof entry === 'string') return entry.trim() !== '';
+  if (isPlainObject(entry))
+    return !('key' in entry) || (typeof entry.key === 'string' && entry.key.trim() !== '');
+  return entry !== null && entry !== undefined;
+}
+
+const hasSecret = (v: unknown): boolean => typeof v === 'string' && v.trim() !== '';
+
+/**
+ * The changes from `running` to `desired` that weaken authentication: `api.keys` reduced to no
+ * usable key, `api.auth` switched off, `api.protect_metrics` switched off, a webhook secret removed
+ * or nulled (or its whole service removed). A hot reload never applies these: an empty or cut-short
+ * file write looks exactly like them, and the cost of being wrong is an open door. They wait for a
+ * restart, where start-up validation (e.g. production without keys) judges the file.
+ */
+export function authWeakenings(running: MiraConfig, desired: MiraConfig): AuthWeakening[] {
+  const out: AuthWeakening[] = [];
+  const keysBefore = (running.api?.keys as unknown[] | undefined) ?? [];
+  const keysAfter = (desired.api?.keys as unknown[] | undefined) ?? [];
+  if (keysBefore.some(grantsAccess) && !keysAfter.some(grantsAccess))
+    out.push({ path: 'api.keys', change: 'emptied' });
+  if (running.api?.auth !== 'disabled' && desired.api?.auth === 'disabled')
+    out.push({ path: 'api.auth', change: `${running.api?.auth ?? 'enabled'} -> disabled` });
+  if (running.api?.protect_metrics === true && desired.api?.protect_metrics !== true)
+    out.push({ path: 'api.protect_metrics', change: 'true -> false' });
+  const hooksBefore = (running.webhooks ?? {}) as Record<string, { secret?: unknown } | undefined>;
+  const hooksAfter = (desired.webhooks ?? {}) as Record<string, { secret?: unknown } | undefined>;
+  for (const [service, settings] of Object.entries(hooksBefore)) {
+    if (!hasSecret(settings?.secret)) continue;
+    const after = hooksAfter[service];
+    // A removed service is held whole: restoring only its secret would leave a half-defaulted entry.
+    if (after === undefined) out.push({ path: `webhooks.${service}`, change: 'removed' });
+    else if (!hasSecret(after.secret)) out.push({ path: `webhooks.${service}.secret`, change: 'removed' });
+  }
+  return out;
+}
+
 export interface ReloadPlan {
   /** The config to swap in: the desired values for live keys, the running values for all others. */
   config: MiraConfig;
   /** Keys whose new value waits for a restart (paths only: values may be secrets). */
   pendingRestart: string[];
+  /** Auth-weakening changes held back (also listed, leaf by leaf, in pendingRestart). */
+  held: AuthWeakening[];
 }
 
 /**
  * Splits a desired config into what applies now and what waits for a restart, so a change to
  * e.g. `server.port` never half-applies: the snapshot keeps describing the running service.
+ * Changes that weaken authentication (authWeakenings) wait for a restart too, even on live keys.
  */
 export function planReload(running: MiraConfig, desired: MiraConfig): ReloadPlan {
   const pendingRestart: string[] = [];
+  const held = authWeakenings(running, desired);
+  const isHeld = (path: string) => held.some((h) => path === h.path || path.startsWith(`${h.path}.`));
   const out = clone(desired) as unknown as Record<string, unknown>;
   for (const change of leafChanges(running, desired)) {
-    if (isLiveReloadable(change.path)) continue;
+    if (isLiveReloadable(change.path) && !isHeld(change.path)) continue;
     pendingRestart.push(change.path);
     restorePath(out, running as unknown as Record<string, unknown>, change.path, change.previous);
   }
-  return { config: deepFreeze(out as unknown as MiraConfig), pendingRestart };
+  return { config: deepFreeze(out as unknown as MiraConfig), pendingRestart, held };
 }
 
 /** A mutable copy of a config tree (plain objects, arrays, scalars); same realm, unlike structuredClone under jest. */

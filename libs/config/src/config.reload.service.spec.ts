@@ -167,6 +167,42 @@ describe('ConfigReloadService (real files and watchers)', () => {
     expect(h.store.status()).toMatchObject({ status: 'healthy', reloads: { ok: 1, failed: 0 } });
   });
 
+  it('applies a file only once two reads stable_ms apart agree: a half-written file never applies', async () => {
+    const file = join(tempDir(), 'mira.yaml');
+    writeFileSync(file, yaml(10000));
+    // The first read after the write sees the writer's first chunk (still a valid config).
+    const fs = new (class extends ConfigFileSystem {
+      partial: string | null = null;
+      override readFile(path: string): Buffer {
+        const p = this.partial;
+        this.partial = null;
+        return p === null ? super.readFile(path) : Buffer.from(p);
+      }
+    })();
+    const h = await start(file, { fs, overrides: { config: { stable_ms: 100 } } });
+    writeFileSync(file, yaml(100000));
+    fs.partial = yaml(1);
+    await until('the complete file applied', () => threshold(h) === 100000);
+    await settle(h.svc);
+    expect(h.events.map((e) => e.current.governance.financial_threshold)).toEqual([100000]);
+  });
+
+  it('holds an empty file and one that lost top-level sections; restoring them recovers', async () => {
+    const file = join(tempDir(), 'mira.yaml');
+    writeFileSync(file, yaml(10000, 'features:\n  beta: true\n'));
+    const h = await start(file);
+    writeFileSync(file, '# nothing but a comment\n');
+    await until('degraded', () => h.store.status().status === 'degraded');
+    expect(h.store.status()).toMatchObject({ reason: expect.stringContaining('is empty') });
+    writeFileSync(file, yaml(20000));
+    await until('held', () => /lost top-level section\(s\) features/.test(h.store.status().reason ?? ''));
+    expect(threshold(h)).toBe(10000);
+    writeFileSync(file, yaml(20000, 'features:\n  beta: false\n'));
+    await until('recovered', () => h.store.status().status === 'healthy');
+    expect(threshold(h)).toBe(20000);
+    expect(h.events).toHaveLength(1);
+  });
+
   it('reloads an editor-style atomic save (write temp + rename) exactly once', async () => {
     const dir = tempDir();
     const file = join(dir, 'mira.yaml');
@@ -338,8 +374,9 @@ describe('ConfigReloadService (real files and watchers)', () => {
       .find((m) => m.includes('requires a restart'));
     expect(warning).toContain('server.port, broker.transport');
 
-    // Reverting the restart-only keys clears the pending list.
-    writeFileSync(file, yaml(25000));
+    // Reverting the restart-only keys clears the pending list (the sections stay: dropping a whole
+    // section is held as a likely truncated write).
+    writeFileSync(file, yaml(25000, 'server:\n  port: 3000\nbroker:\n  transport: memory\n'));
     await until('pending cleared', () => h.store.status().pending_restart.length === 0);
     expect(h.store.get('broker').queue_size).toBe(1000);
   });
@@ -365,7 +402,8 @@ describe('ConfigReloadService (real files and watchers)', () => {
         return config;
       },
     });
-    writeFileSync(file, yaml(11000, '  compliance_threshold: secret://gov:level\n'));
+    const hook = 'webhooks:\n  github:\n    secret: secret://github:hmac\n';
+    writeFileSync(file, yaml(11000, `  compliance_threshold: secret://gov:level\n${hook}`));
     await until('degraded', () => h.store.status().status === 'degraded');
     expect(calls).toBe(1);
     expect(threshold(h)).toBe(10000);
@@ -373,7 +411,7 @@ describe('ConfigReloadService (real files and watchers)', () => {
       'Configuration reload failed: secret gov:level not found; create it in the secrets backend',
     );
 
-    writeFileSync(file, yaml(11000, '  compliance_threshold: high\n'));
+    writeFileSync(file, yaml(11000, `  compliance_threshold: high\n${hook}`));
     await until('recovered', () => h.store.status().status === 'healthy');
     expect(h.store.get('governance')).toMatchObject({
       financial_threshold: 11000,

@@ -27,6 +27,18 @@ export type ReloadResult =
 
 export type ConfigWatchMode = 'off' | 'native' | 'poll';
 
+type Observation =
+  | { key: string; real: string; bytes: Buffer; hash: string; size: number; mtimeMs: number; ino: number }
+  | { key: string; error: ConfigError };
+
+/** Two reads agree: the same failure, or the same bytes, size, mtime and inode behind the same path. */
+function sameObservation(a: Observation, b: Observation): boolean {
+  if ('error' in a || 'error' in b) return a.key === b.key;
+  return (
+    a.hash === b.hash && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.real === b.real
+  );
+}
+
 /** A ConfigMap volume's data directory link; the kubelet swaps it atomically on every update. */
 const CONFIGMAP_DATA_LINK = '..data';
 
@@ -34,14 +46,18 @@ const CONFIGMAP_DATA_LINK = '..data';
  * Hot reload of the config file (config.hot_reload). Watches the file's DIRECTORY (atomic renames
  * and the kubelet's `..data` swap replace directory entries, not the file), debounces, reads the
  * file through its symlinks again and compares a sha256 of the bytes (the swap keeps the mtime).
- * A reload is a transaction: parse, layer (same options as at start, so env overrides stay),
- * validate, resolve references, then one atomic ConfigStore.replace. On any failure the last good
- * snapshot stays and the store is marked degraded with the reason.
+ * A changed file is applied only once two reads `config.stable_ms` apart agree (a half-written file
+ * is never applied). A reload is a transaction: parse, refuse an empty document or one that lost
+ * top-level sections (a cut-short write), layer (same options as at start, so env overrides stay),
+ * validate, resolve references, plan (restart-only keys and auth-weakening changes keep their
+ * running values), then one atomic ConfigStore.replace. On any failure the last good snapshot
+ * stays and the store is marked degraded with the reason.
  */
 @Injectable()
 export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ConfigReload');
   private watcher: ConfigWatcher | null = null;
+  private backstop: ConfigWatcher | null = null;
   private debounce: NodeJS.Timeout | null = null;
   /** Hash of the last bytes read, or `error:<message>` after a failure: identical observations are no-ops. */
   private lastSeen: string | null = null;
@@ -92,7 +108,11 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
           onEvent: () => this.schedule(),
           onError: (err) => this.onNativeError(err),
         });
-        this.logger.log(`Watching ${file} for changes (native)`);
+        // Native events can be missed (a file replaced by a directory fires none): a slow poll backs them up.
+        this.backstop = this.watchers.poll(settings.poll_interval * 1000, () => void this.reload());
+        this.logger.log(
+          `Watching ${file} for changes (native, checked every ${settings.poll_interval}s as a backstop)`,
+        );
       } catch (err) {
         this.onNativeError(err as Error);
       }
@@ -108,6 +128,8 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
     const w = this.watcher;
     this.watcher = null;
     await w?.close();
+    await this.backstop?.close();
+    this.backstop = null;
     await this.tail;
   }
 
@@ -139,26 +161,30 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
   private async check(): Promise<ReloadResult> {
     const file = this.store.file;
     if (!file || this.stopped) return { outcome: 'skipped', reason: 'no config file or stopped' };
-    let bytes: Buffer;
-    let real: string;
-    try {
-      // Resolve the symlink chain again: after a kubelet swap it leads to a new directory.
-      real = this.fs.realpath(file);
-      bytes = this.fs.readFile(file);
-    } catch (err) {
-      const error = unreadableFileError(file, err);
-      // The same read failure seen again (more events while the file is missing) is not a new failure.
-      if (`error:${error.message}` === this.lastSeen) return { outcome: 'unchanged' };
-      this.lastSeen = `error:${error.message}`;
-      return this.fail(error);
+    const seen = this.observe(file);
+    if (seen.key === this.lastSeen) return { outcome: 'unchanged' };
+    // Read per check so config.stable_ms itself reloads live.
+    const stableMs = this.store.get('config').stable_ms;
+    if (stableMs > 0) {
+      await new Promise((r) => setTimeout(r, stableMs));
+      if (this.stopped) return { outcome: 'skipped', reason: 'stopped' };
+      const again = this.observe(file);
+      if (!sameObservation(seen, again)) {
+        // Still being written (or swapped again): look once more after the next quiet period.
+        this.logger.debug(`Config file ${file} is still changing; waiting for it to be stable`);
+        this.schedule();
+        return { outcome: 'skipped', reason: 'the file is still changing' };
+      }
     }
-    const hash = createHash('sha256').update(bytes).digest('hex');
-    if (hash === this.lastSeen) return { outcome: 'unchanged' };
-    this.lastSeen = hash;
+    this.lastSeen = seen.key;
+    if ('error' in seen) return this.fail(seen.error);
+    const { bytes, hash, real } = seen;
     this.retarget(file, real);
     try {
       const { preloaded: _preloaded, ...options } = this.options;
       const loaded = loadConfig({ ...options, file }, () => bytes);
+      // After validation, so an invalid file is reported by the key that fails.
+      this.refuseSuspiciousDocument(file, loaded.sections ?? []);
       let resolved: MiraConfig;
       try {
         resolved = deepFreeze(await this.store.resolve(loaded.config));
@@ -170,15 +196,20 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
       // Planned against the snapshot current at swap time (synchronously up to replace()).
       const plan = planReload(this.store.current, resolved);
       const before = this.store.status().pending_restart;
+      const heldReason =
+        plan.held.length > 0
+          ? `Configuration change would weaken authentication and is held until a restart (the running values stay in force): ${plan.held.map((h) => `${h.path} (${h.change})`).join(', ')}. Restore them in ${file}, or restart the service to apply them`
+          : null;
       const changes = this.store.replace(
-        { config: plan.config, file, hash },
-        { pendingRestart: plan.pendingRestart },
+        { config: plan.config, file, hash, sections: loaded.sections },
+        { pendingRestart: plan.pendingRestart, degradedReason: heldReason },
       );
       if (changes.length > 0)
         this.logger.log(
           `Configuration reloaded from ${file}; applied live: ${changes.map((c) => c.path).join(', ')}`,
         );
       else this.logger.debug(`Configuration file ${file} changed; no live setting differs`);
+      if (heldReason) this.logger.error(heldReason);
       const newlyPending = plan.pendingRestart.filter((p) => !before.includes(p));
       if (newlyPending.length > 0)
         this.logger.warn(
@@ -188,6 +219,40 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
     } catch (err) {
       return this.fail(err);
     }
+  }
+
+  /** The file's bytes and identity, or why it cannot be read; `key` identifies what was seen. */
+  private observe(file: string): Observation {
+    try {
+      // Resolve the symlink chain again: after a kubelet swap it leads to a new directory.
+      const real = this.fs.realpath(file);
+      const stat = this.fs.stat(file);
+      const bytes = this.fs.readFile(file);
+      const hash = createHash('sha256').update(bytes).digest('hex');
+      return { key: hash, real, bytes, hash, ...stat };
+    } catch (err) {
+      const error = unreadableFileError(file, err);
+      return { key: `error:${error.message}`, error };
+    }
+  }
+
+  /**
+   * Documents a reload never applies, whatever they would validate to: an empty one (what an
+   * interrupted write or `> file` leaves), and one that lost top-level sections the running file
+   * had (what a write cut short leaves: the sections after the cut are gone, yet it still parses).
+   */
+  private refuseSuspiciousDocument(file: string, sections: readonly string[]): void {
+    if (sections.length === 0)
+      throw new ConfigError(
+        'CONFIG_RELOAD_HELD',
+        `Config file ${file} is empty (no settings, or comments only): not applied, as a reload never applies an empty file. The last good configuration stays in force; write the complete file again`,
+      );
+    const lost = (this.store.sections ?? []).filter((s) => !sections.includes(s));
+    if (lost.length > 0)
+      throw new ConfigError(
+        'CONFIG_RELOAD_HELD',
+        `Config file ${file} lost top-level section(s) ${lost.join(', ')} that the running configuration was loaded with (as a truncated write does): not applied. Restore the section(s), or restart the service to start from the file as it is`,
+      );
   }
 
   private fail(err: unknown): ReloadResult {
@@ -207,6 +272,8 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
     const w = this.watcher;
     this.watcher = null;
     void w?.close();
+    void this.backstop?.close();
+    this.backstop = null;
     if (mode === 'auto') {
       this.startPolling(`native watching failed (${err.message})`);
       return;

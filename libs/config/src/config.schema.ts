@@ -162,6 +162,9 @@ export const configSectionSchema = z
     hot_reload: bool(false),
     poll_interval: num(5, 0.05),
     debounce_ms: int(50, 0, 10000),
+    // A changed file is read twice this far apart and applied only if both reads agree (content,
+    // size, mtime): a half-written file is never applied. 0 applies after the debounce alone.
+    stable_ms: int(300, 0, 60000),
     // auto: native watching, falling back to polling if it fails; native: no fallback; poll: polling only.
     watch_mode: z.enum(['auto', 'native', 'poll']).default('auto'),
   })

@@ -57,6 +57,11 @@ export class ConfigStore {
     return this.loaded.hash;
   }
 
+  /** Top-level sections the loaded file set (undefined when unknown, e.g. no file). */
+  get sections(): readonly string[] | undefined {
+    return this.loaded.sections;
+  }
+
   status(): ConfigStatus {
     return {
       ...this.state,
@@ -100,17 +105,20 @@ export class ConfigStore {
        * neither counts as a reload nor hides a failed file reload.
        */
       source?: 'reload' | 'resolved';
+      /** The reload applied, but held part of the file back for a reason health must show (degraded). */
+      degradedReason?: string | null;
     } = {},
   ): ConfigChange[] {
     const previous = this.snapshot;
     const changes = diffPaths(previous, next.config);
-    this.loaded = next;
+    // Re-resolved snapshots carry no file facts of their own: keep what the file load recorded.
+    this.loaded = next.sections === undefined ? { ...next, sections: this.loaded.sections } : next;
     this.snapshot = next.config;
     if (meta.source !== 'resolved') {
       this.state = {
         ...this.state,
-        status: 'healthy',
-        reason: null,
+        status: meta.degradedReason ? 'degraded' : 'healthy',
+        reason: meta.degradedReason ?? null,
         file: next.file,
         loaded_at: new Date().toISOString(),
         reloads: { ...this.state.reloads, ok: this.state.reloads.ok + 1 },

@@ -2,6 +2,8 @@ export type SecretsErrorCode =
   | 'SECRET_NOT_FOUND'
   | 'SECRET_NAME_INVALID'
   | 'SECRET_ACCESS_DENIED'
+  /** The path of a file secret is a directory or a broken symlink, not a readable file. */
+  | 'SECRET_NOT_A_FILE'
   | 'SECRETS_BACKEND_UNAVAILABLE'
   | 'SECRETS_BACKEND_UNKNOWN'
   | 'SECRETS_BACKEND_MISCONFIGURED'

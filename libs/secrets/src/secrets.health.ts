@@ -9,8 +9,9 @@ import { SECRETS_HEALTH_NAME } from './secrets.constants';
 import { SecretsService } from './secrets.service';
 
 /**
- * `secrets`: healthy while reads succeed; degraded while last good values are served after backend
- * errors (with the age of the oldest), while a circuit is open or Vault auth is failing.
+ * `secrets`: healthy while reads succeed; degraded while last good values are served stale (after
+ * backend errors, or because the secret was deleted or replaced by a directory or a broken link:
+ * each named with why, with the age of the oldest), while a circuit is open or Vault auth is failing.
  * Names and counts only: no value ever appears here.
  */
 @Injectable()
@@ -31,7 +32,7 @@ export class SecretsHealthIndicator implements HealthContributor {
     const stale = stats.stale > 0;
     const reasons = [
       stale
-        ? `${stats.stale} secret value(s) served stale after backend errors; oldest is ${stats.oldestStaleAgeSeconds}s old`
+        ? `${stats.stale} secret value(s) served stale (last good value kept); oldest is ${stats.oldestStaleAgeSeconds}s old: ${stats.staleSecrets.map((s) => `${s.ref} (${s.reason})`).join('; ')}`
         : null,
       backendReason,
     ].filter(Boolean);
@@ -42,6 +43,7 @@ export class SecretsHealthIndicator implements HealthContributor {
       cached: stats.cached,
       stale: stats.stale,
       oldest_stale_age_seconds: stats.oldestStaleAgeSeconds,
+      stale_secrets: stats.staleSecrets,
       last_refresh_at: stats.lastRefreshAt,
       refreshes: stats.refreshes,
       ...backendDetails,

@@ -55,6 +55,33 @@ describe('SecretsService', () => {
     await expect(svc.get('nope', 'k', { default: 'fallback' })).resolves.toBe('fallback');
   });
 
+  it('keeps a secret deleted at the source as stale (named, no value), and re-reads it when it returns', async () => {
+    const { svc, backend } = await service({ cache_ttl: 0 });
+    const rotated: string[] = [];
+    svc.onRotate((n, k) => void rotated.push(`${n}:${k}`));
+    backend.values.set('api:key', 'value-one');
+    await expect(svc.get('api', 'key')).resolves.toBe('value-one');
+
+    backend.values.delete('api:key');
+    await svc.refreshName('api');
+    await expect(svc.get('api', 'key')).resolves.toBe('value-one');
+    // Let the background re-read that a stale get starts finish (it finds the secret still gone).
+    await new Promise((r) => setImmediate(r));
+    const stats = svc.stats();
+    expect(stats.stale).toBe(1);
+    expect(stats.staleSecrets).toEqual([
+      { ref: 'secret://api:key', reason: 'not found in the fake backend (deleted?)' },
+    ]);
+    expect(JSON.stringify(stats)).not.toContain('value-one');
+
+    // Re-created with a new value: the watcher's notification re-reads it (it was not forgotten).
+    backend.values.set('api:key', 'value-two');
+    await svc.refreshName('api');
+    await expect(svc.get('api', 'key')).resolves.toBe('value-two');
+    expect(rotated).toEqual(['api:key']);
+    expect(svc.stats()).toMatchObject({ stale: 0, staleSecrets: [] });
+  });
+
   it('retries transient failures and never 403/404-like ones', async () => {
     const { svc, backend } = await service({ retry: { max_retries: 3, delay: 0.001 } });
     backend.values.set('a:b', 'value-ab');

@@ -45,6 +45,8 @@ export interface SecretsStats {
   stale: number;
   /** Age in seconds of the oldest value served stale, null when none. */
   oldestStaleAgeSeconds: number | null;
+  /** Each secret served stale and why (references and reasons only, never values). */
+  staleSecrets: { ref: string; reason: string | null }[];
   lastRefreshAt: string | null;
   refreshes: { ok: number; failed: number };
 }
@@ -170,9 +172,11 @@ export class SecretsService implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     let stale = 0;
     let oldest: number | null = null;
+    const staleSecrets: SecretsStats['staleSecrets'] = [];
     for (const e of this.cache.values()) {
       if (e.staleSince === null) continue;
       stale++;
+      staleSecrets.push({ ref: formatRef(e.name, e.key), reason: e.lastError });
       oldest = oldest === null ? e.fetchedAt : Math.min(oldest, e.fetchedAt);
     }
     return {
@@ -181,6 +185,7 @@ export class SecretsService implements OnModuleInit, OnApplicationShutdown {
       cached: this.cache.size,
       stale,
       oldestStaleAgeSeconds: oldest === null ? null : Math.round((now - oldest) / 100) / 10,
+      staleSecrets,
       lastRefreshAt: this.lastRefreshAt === null ? null : new Date(this.lastRefreshAt).toISOString(),
       refreshes: { ...this.refreshes },
     };
@@ -243,25 +248,23 @@ export class SecretsService implements OnModuleInit, OnApplicationShutdown {
     } catch (err) {
       this.recordRefresh('failed');
       const entry = this.cache.get(k);
-      if (entry && !(err instanceof SecretsError && err.code === 'SECRET_NAME_INVALID')) {
-        if (entry.staleSince === null) {
-          entry.staleSince = Date.now();
-          this.logger.warn(
-            `Serving the last good value of ${formatRef(name, key)} after a backend error: ${describe(err)}`,
-          );
-        }
-        entry.lastError = describe(err);
-        this.metrics?.stale(this.options.backend, this.stats().stale);
-        return entry.value;
-      }
+      if (entry && !(err instanceof SecretsError && err.code === 'SECRET_NAME_INVALID'))
+        return this.serveStale(entry, name, key, describe(err));
       throw err;
     }
     this.recordRefresh('ok');
     const previous = this.cache.get(k);
     if (value === undefined) {
-      // Deleted at the source: forget it rather than serve a value that no longer exists.
-      if (previous) this.cache.delete(k);
-      return undefined;
+      if (!previous) return undefined;
+      // Gone at the source after it was read: a deleted file or secret is as likely a botched
+      // rotation as a revocation, and forgetting it would also stop it being re-read when it comes
+      // back. Keep serving the last good value, stale (reported on /healthz), until it reappears.
+      return this.serveStale(
+        previous,
+        name,
+        key,
+        `not found in the ${this.options.backend} backend (deleted?)`,
+      );
     }
     const now = Date.now();
     const hash = digest(value);
@@ -283,6 +286,16 @@ export class SecretsService implements OnModuleInit, OnApplicationShutdown {
     }
     if (previous && previous.hash !== hash) this.fireRotation(name, key);
     return value;
+  }
+
+  /** Marks an entry stale (logged once per episode, or when the reason changes) and returns its value. */
+  private serveStale(entry: Entry, name: string, key: string | undefined, reason: string): string {
+    if (entry.staleSince === null || entry.lastError !== reason)
+      this.logger.warn(`Serving the last good value of ${formatRef(name, key)}: ${reason}`);
+    entry.staleSince ??= Date.now();
+    entry.lastError = reason;
+    this.metrics?.stale(this.options.backend, this.stats().stale);
+    return entry.value;
   }
 
   private recordRefresh(result: 'ok' | 'failed'): void {

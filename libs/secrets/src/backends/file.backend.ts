@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, realpath } from 'node:fs/promises';
+import { lstat, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Injectable, type LoggerService } from '@nestjs/common';
 import type { FSWatcher } from 'chokidar';
@@ -27,7 +27,9 @@ export function safeSegments(value: string, what: string, ref: string): string[]
  * `<root>/<name>`), `secret://<name>` is `<root>/<name>` (Docker secrets). One trailing newline is
  * dropped. The root is watched with chokidar; on any event under `<root>/<name>` the cached keys of that
  * secret are re-read (realpath + content hash), which catches the kubelet's atomic `..data` symlink
- * swap as well as a rewritten file. A light poll of the files already read backs the watcher up.
+ * swap as well as a rewritten file. A light poll of the files already read (and of those found
+ * missing) backs the watcher up. A directory or a broken symlink where a secret should be is an
+ * error, so the service keeps serving the last good value and reports it.
  */
 @Injectable()
 @SecretsBackendProvider('file')
@@ -67,6 +69,8 @@ export class FileSecretsBackend implements SecretsBackend {
       ...safeSegments(name, 'name', ref),
       ...(key === undefined ? [] : safeSegments(key, 'key', ref)),
     );
+    const keys = this.seen.get(name) ?? new Map<string, string>();
+    this.seen.set(name, keys);
     let bytes: Buffer;
     let real: string;
     try {
@@ -74,10 +78,16 @@ export class FileSecretsBackend implements SecretsBackend {
       bytes = await readFile(real);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') {
-        this.seen.get(name)?.delete(key ?? '');
-        return undefined;
-      }
+      // Remembered as missing (not forgotten), so the poll sees the secret come back.
+      keys.set(key ?? '', `missing\u0000${code}`);
+      if (code === 'EISDIR')
+        throw new SecretsError('SECRET_NOT_A_FILE', `${ref}: ${path} is a directory, not a file`);
+      if (code === 'ENOENT' && (await isSymlink(path)))
+        throw new SecretsError(
+          'SECRET_NOT_A_FILE',
+          `${ref}: ${path} is a broken symlink (its target does not exist)`,
+        );
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       if (code === 'EACCES' || code === 'EPERM')
         throw new SecretsError(
           'SECRET_ACCESS_DENIED',
@@ -90,9 +100,7 @@ export class FileSecretsBackend implements SecretsBackend {
         transient: true,
       });
     }
-    const keys = this.seen.get(name) ?? new Map<string, string>();
     keys.set(key ?? '', `${real}\u0000${createHash('sha256').update(bytes).digest('hex')}`);
-    this.seen.set(name, keys);
     return bytes.toString('utf8').replace(/\r?\n$/, '');
   }
 
@@ -128,22 +136,37 @@ export class FileSecretsBackend implements SecretsBackend {
     this.timers.set(name, timer);
   }
 
-  /** Backs the watcher up: a changed realpath or content of a file already read triggers a re-read. */
+  /**
+   * Backs the watcher up (events on a deleted inode or a re-created directory can be missed): a
+   * changed realpath or content of a file already read, or a missing one that came back, triggers
+   * a re-read.
+   */
   private async checkSeen(): Promise<void> {
     for (const [name, keys] of this.seen) {
       for (const [key, fingerprint] of keys) {
+        let now: string;
         try {
-          const path = join(this.root, name, key);
-          const real = await realpath(path);
+          const real = await realpath(join(this.root, name, key));
           const hash = createHash('sha256')
             .update(await readFile(real))
             .digest('hex');
-          if (`${real}\u0000${hash}` !== fingerprint) this.debounced(name);
-        } catch {
-          keys.delete(key);
+          now = `${real}\u0000${hash}`;
+        } catch (err) {
+          now = `missing\u0000${(err as NodeJS.ErrnoException).code}`;
+        }
+        if (now !== fingerprint) {
+          keys.set(key, now);
           this.debounced(name);
         }
       }
     }
+  }
+}
+
+async function isSymlink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
