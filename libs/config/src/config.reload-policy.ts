@@ -14,7 +14,12 @@ export interface LiveReloadRule {
  */
 export const LIVE_RELOAD_RULES: readonly LiveReloadRule[] = [
   { pattern: 'logging.level', appliedBy: 'libs/logging (next log line)' },
-  { pattern: 'governance.*', appliedBy: 'GovernanceAgent (read on every assessment)' },
+  {
+    pattern: 'governance.*',
+    appliedBy:
+      'GovernanceAgent (read on every assessment); WorkflowEngine, ApprovalService, WorkflowSweeper (read per use)',
+  },
+  { pattern: 'governance.approvals_required.*', appliedBy: 'WorkflowEngine (read when a workflow is held)' },
   { pattern: 'agents.*.enabled', appliedBy: 'AgentRegistry (read on every route)' },
   { pattern: 'broker.queue_size', appliedBy: 'BrokerService.reconfigure' },
   { pattern: 'config.debounce_ms', appliedBy: 'ConfigReloadService (next file event)' },
