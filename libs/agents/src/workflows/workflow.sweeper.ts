@@ -40,9 +40,14 @@ export class WorkflowSweeper implements OnApplicationBootstrap, OnModuleDestroy 
 
   onApplicationBootstrap(): void {
     // Recovery at start: what a previous instance left behind is picked up at once.
-    void this.sweep();
-    this.timer = setInterval(
-      () => void this.sweep(),
+    void this.sweep().then(() => this.scheduleNext());
+  }
+
+  /** The interval is read for every pass, so a reload of governance.sweep_interval_seconds applies. */
+  private scheduleNext(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(
+      () => void this.sweep().then(() => this.scheduleNext()),
       this.config.get('governance').sweep_interval_seconds * 1000,
     );
     this.timer.unref();
@@ -51,7 +56,7 @@ export class WorkflowSweeper implements OnApplicationBootstrap, OnModuleDestroy 
   /** Shutdown hook: no new sweep starts; the one under way finishes. */
   async onShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
 
