@@ -163,7 +163,8 @@ export class SqliteStateStore implements StateStore {
   }
 
   private get conn(): DatabaseSync {
-    if (!this.db) throw new StateError('STATE_CLOSED', 'The state store is closed (the service is shutting down)');
+    if (!this.db)
+      throw new StateError('STATE_CLOSED', 'The state store is closed (the service is shutting down)');
     return this.db;
   }
 
@@ -199,7 +200,9 @@ export class SqliteStateStore implements StateStore {
           'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
         );
         const applied = new Set(
-          (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+          (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+            (r) => r.version,
+          ),
         );
         for (const m of SQLITE_MIGRATIONS) {
           if (applied.has(m.version)) continue;
@@ -224,7 +227,8 @@ export class SqliteStateStore implements StateStore {
 
   private append(db: DatabaseSync, audit: AuditInput[]): void {
     if (audit.length === 0) return;
-    const tail = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as ChainTail | undefined;
+    const tail = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
+      ChainTail | undefined;
     const insert = db.prepare(
       `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
     );
@@ -252,7 +256,9 @@ export class SqliteStateStore implements StateStore {
         `INSERT INTO workflows (${WORKFLOW_COLUMNS.join(', ')}) VALUES (${WORKFLOW_COLUMNS.map(() => '?').join(', ')})`,
       ).run(...params);
       this.append(db, audit);
-      const created = row(db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(record.workflow_id));
+      const created = row(
+        db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(record.workflow_id),
+      );
       return { commit: true, value: { record: created, created: true } };
     });
   }
@@ -266,8 +272,14 @@ export class SqliteStateStore implements StateStore {
     const limit = checkLimit(query.limit);
     const where: string[] = [];
     const params: SQLInputValue[] = [];
-    if (query.status) (where.push('status = ?'), params.push(query.status));
-    if (query.type) (where.push('workflow_type = ?'), params.push(query.type));
+    if (query.status) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.type) {
+      where.push('workflow_type = ?');
+      params.push(query.type);
+    }
     const after = decodeWorkflowCursor(query.cursor);
     if (after) {
       where.push('(created_at < ? OR (created_at = ? AND workflow_id < ?))');
@@ -299,7 +311,10 @@ export class SqliteStateStore implements StateStore {
       // Lost the race (or no such record): nothing is written, the audit included.
       if (Number(changed.changes) !== 1) return { commit: false, value: null };
       this.append(db, audit);
-      return { commit: true, value: row(db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(id)) };
+      return {
+        commit: true,
+        value: row(db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(id)),
+      };
     });
   }
 
@@ -347,7 +362,10 @@ export class SqliteStateStore implements StateStore {
           .prepare('SELECT * FROM audit WHERE workflow_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?')
           .all(query.workflow_id, after, limit + 1)
       : this.conn.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq ASC LIMIT ?').all(after, limit + 1);
-    return auditPage(rows.map((r) => toAuditEntry(r as Record<string, unknown>)), limit);
+    return auditPage(
+      rows.map((r) => toAuditEntry(r as Record<string, unknown>)),
+      limit,
+    );
   }
 
   async verifyAudit(): Promise<AuditVerification> {
