@@ -7,6 +7,7 @@ import { LoggingModule } from '@mira/logging';
 import { MetricsModule } from '@mira/metrics';
 import { SecretsModule } from '@mira/secrets';
 import { ShutdownModule } from '@mira/shutdown';
+import { StateModule } from '@mira/state';
 import { FeaturesModule } from '@mira/features';
 import { ApiModule } from './api/api.module';
 import { ReadinessShutdownHook } from './readiness.shutdown';
@@ -32,6 +33,8 @@ export class AppModule {
         LoggingModule,
         MetricsModule.forRoot(),
         BrokerModule,
+        // Workflow records and the audit trail; opens (and migrates) the store during init.
+        StateModule.fromConfig(),
         HealthModule.forRootAsync({
           inject: [ConfigStore],
           useFactory: (config: ConfigStore) => ({

@@ -97,6 +97,26 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   },
 ];
 
+/**
+ * node:sqlite, loaded here so a postgres deployment never loads it. Node 24 still flags the module
+ * experimental and prints that once on stderr, where it would be the one non-JSON line of the
+ * service's output: that warning alone is dropped, every other warning passes.
+ */
+function loadSqlite(): typeof import('node:sqlite') {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (/SQLite is an experimental feature/.test(text)) return;
+    return (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('node:sqlite') as typeof import('node:sqlite');
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
 const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : (v ?? null));
 const row = (r: unknown) => toWorkflowRecord(r as Record<string, unknown>, json);
 
@@ -134,9 +154,7 @@ export class SqliteStateStore implements StateStore {
 
   /** Opens (creating the parent directory), sets the pragmas and applies pending migrations. */
   static open(path: string): SqliteStateStore {
-    // Loaded here so a postgres deployment never loads node:sqlite (and its experimental warning).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { DatabaseSync } = require('node:sqlite') as typeof import('node:sqlite');
+    const { DatabaseSync } = loadSqlite();
     const memory = path === ':memory:';
     let db: DatabaseSync;
     try {
