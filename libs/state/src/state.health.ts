@@ -12,10 +12,10 @@ import type { StateStore } from './state.interface';
 @Injectable()
 @HealthIndicatorProvider({ name: STATE_HEALTH_NAME })
 export class StateHealthIndicator implements HealthContributor {
-  constructor(
-    @Inject(STATE_STORE) private readonly store: StateStore,
-    private readonly timeoutMs = STATE_PING_TIMEOUT_MS,
-  ) {}
+  /** How long a ping may take before the store counts as unreachable. */
+  timeoutMs = STATE_PING_TIMEOUT_MS;
+
+  constructor(@Inject(STATE_STORE) private readonly store: StateStore) {}
 
   async check(): Promise<HealthIndicatorResult> {
     const started = performance.now();
