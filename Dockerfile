@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1.7
 # Mira container image: install -> build -> runtime (production dependencies only).
-# Build: docker build -t mira .      Run: docker run --rm --init -p 3000:3000 --read-only --tmpfs /tmp mira
+# Build: docker build -t mira .      Run: docker run --rm --init -p 3000:3000 --read-only --tmpfs /tmp -v mira-data:/app/data mira
 # NODE_VERSION follows the `node` devDependency in package.json (the deploy tests check the major);
 # for reproducible releases pin the digest too: node:24.9.0-bookworm-slim@sha256:<digest>.
 ARG NODE_VERSION=24.9.0
@@ -40,9 +40,15 @@ COPY --from=build /src/dist ./dist
 # mount their own directory and point MIRA_CONFIG_FILE at it.
 COPY config/mira.yaml ./config/mira.yaml
 COPY scripts/healthcheck.js ./scripts/healthcheck.js
-# Everything above is root-owned and read-only to the service user. Numeric ids so Kubernetes'
-# runAsNonRoot can verify them (1000 is the base image's `node` user). The service writes only
-# to stdout and /tmp, so it runs with a read-only root filesystem and a tmpfs/emptyDir on /tmp.
+# The embedded sqlite state store writes state.sqlite.path (default data/mira.db, relative to
+# WORKDIR): /app/data is the one directory the service user owns. A volume, so it stays writable
+# (and survives the container) under --read-only; mount a volume/PVC there to keep it.
+RUN mkdir -p /app/data && chown 1000:1000 /app/data
+VOLUME ["/app/data"]
+# Everything else is root-owned and read-only to the service user. Numeric ids so Kubernetes'
+# runAsNonRoot can verify them (1000 is the base image's `node` user). Besides /app/data the
+# service writes only to stdout and /tmp, so it runs with a read-only root filesystem and a
+# tmpfs/emptyDir on /tmp.
 USER 1000:1000
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

@@ -33,7 +33,7 @@ export class AppModule {
         LoggingModule,
         MetricsModule.forRoot(),
         BrokerModule,
-        // Durable workflow records and the audit trail (sqlite embedded, postgres to scale out).
+        // Workflow records and the audit trail; opens (and migrates) the store during init.
         StateModule.fromConfig(),
         HealthModule.forRootAsync({
           inject: [ConfigStore],

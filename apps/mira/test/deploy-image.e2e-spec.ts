@@ -227,11 +227,11 @@ describe('deploy/compose.yaml', () => {
     }
   });
 
-  it('the vault profile is opt-in: a plain `up` starts only Mira and Redis', () => {
+  it('the vault profile is opt-in: a plain `up` starts only Mira, Redis and PostgreSQL', () => {
     const started = Object.entries(services)
       .filter(([, s]) => !s.profiles)
       .map(([n]) => n);
-    expect(started.sort()).toEqual(['mira', 'redis']);
+    expect(started.sort()).toEqual(['mira', 'postgres', 'redis']);
     expect(services.vault.command).toEqual(expect.arrayContaining(['server', '-dev']));
   });
 });

@@ -5,7 +5,16 @@
 // exists in devDependencies, a write outside /tmp, and a signal that does not stop the process.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import {
@@ -103,8 +112,24 @@ describe('production install, run like the image', () => {
     const devOnly = Object.keys(lock.packages).filter((p) => p && lock.packages[p].dev === true);
     expect(devOnly).toEqual(expect.arrayContaining(['node_modules/jest', 'node_modules/node']));
     expect(devOnly.filter((p) => existsSync(join(root, p)))).toEqual([]);
-    // Read-only working tree, as with readOnlyRootFilesystem (only /tmp is writable).
+    // Read-only working tree, as with readOnlyRootFilesystem (only /tmp and the VOLUMEs are writable).
     execFileSync('chmod', ['-R', 'a-w,a+rX', root]);
+    // Each VOLUME under WORKDIR (e.g. /app/data for the sqlite store) is a writable mount, owned by
+    // the image user as the image's own `chown` makes it.
+    const [uid, gid] = lastOf(runtime, 'USER')!.args.split(':').map(Number);
+    for (const ins of runtime.instructions.filter((i) => i.keyword === 'VOLUME')) {
+      for (const path of (ins.exec ?? ins.args.split(/\s+/)) as string[]) {
+        const rel = posix.relative(workdir, path);
+        if (rel.startsWith('..')) continue;
+        const dir = join(root, rel);
+        execFileSync('chmod', ['u+w', dirname(dir)]);
+        mkdirSync(dir, { recursive: true });
+        execFileSync('chmod', ['a-w', dirname(dir)]);
+        chmodSync(dir, 0o755);
+        if (process.getuid?.() === 0) chownSync(dir, uid, gid ?? uid);
+        else chmodSync(dir, 0o777);
+      }
+    }
   });
 
   afterAll(async () => {
@@ -152,6 +177,8 @@ describe('production install, run like the image', () => {
     expect(uid).toBe(lastOf(runtime, 'USER')!.args.split(':')[0]);
     const api = await fetch(`${url}/api/v1/agents`, { headers: { 'x-api-key': apiKey } });
     expect(api.status).toBe(200);
+    // The default sqlite store lives in the writable volume, not in the read-only tree.
+    expect(existsSync(join(root, 'data', 'mira.db'))).toBe(true);
   });
 
   it('passes the image HEALTHCHECK command, run as the image user with the image env', () => {

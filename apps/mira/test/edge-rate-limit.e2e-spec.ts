@@ -2,6 +2,7 @@ import { ThrottlerStorageService } from '@nestjs/throttler';
 import { MESSAGE_BROKER } from '@mira/broker';
 import { RedisThrottlerStorage } from '../src/security/redis-throttler.storage';
 import { EDGE_THROTTLER_STORAGE } from '../src/security/throttler-storage.provider';
+import { startPostgres, type PostgresServer } from './support/postgres-server';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 import { request, startTestApp, type TestApp } from './support/test-app';
 
@@ -69,20 +70,27 @@ rateLimitSuite(
 
 describe('with the Redis broker', () => {
   let redis: RedisServer;
+  // Replicas on Redis share the postgres state store (sqlite is refused with redis).
+  let postgres: PostgresServer;
+  const state = () => ({ backend: 'postgres', postgres: { url: postgres.url } });
   beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-  afterAll(() => redis?.stop());
+    [redis, postgres] = await Promise.all([startRedisServer(), startPostgres()]);
+  }, 60000);
+  afterAll(() => Promise.all([redis?.stop(), postgres?.stop()]));
 
   rateLimitSuite(
     'Redis storage',
-    () => ({ broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: `rl${Date.now()}:` } } }),
+    () => ({
+      broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: `rl${Date.now()}:` } },
+      state: state(),
+    }),
     (s) => expect(s).toBeInstanceOf(RedisThrottlerStorage),
   );
 
   it('shares one limit across two replicas', async () => {
     const overrides = {
       broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: `shared${Date.now()}:` } },
+      state: state(),
       api: { keys: ['shared'], ...limits(4, 60000) },
     };
     const a = await startTestApp({ overrides });

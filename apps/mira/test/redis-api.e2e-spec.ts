@@ -2,25 +2,36 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { request, startTestApp, type TestApp } from './support/test-app';
 import { defineApiSuite } from './support/api-suite';
+import { startPostgres, type PostgresServer } from './support/postgres-server';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 
 // The foundation's API cases, unchanged, on the Redis Streams transport (real redis-server).
 let redis: RedisServer;
+// Replicas on Redis share the postgres state store (sqlite is refused with redis).
+let postgres: PostgresServer;
 const prefix = `api${randomBytes(3).toString('hex')}:`;
 beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(() => redis?.stop());
+  [redis, postgres] = await Promise.all([startRedisServer(), startPostgres()]);
+}, 60000);
+afterAll(() => Promise.all([redis?.stop(), postgres?.stop()]));
 
 defineApiSuite('redis', () => ({
   broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: prefix } },
+  state: { backend: 'postgres', postgres: { url: postgres.url } },
 }));
 
 describe('the service on the Redis transport', () => {
   let t: TestApp;
   let admin: Redis;
   beforeAll(async () => {
-    t = await startTestApp({ env: { MIRA_BROKER__TRANSPORT: 'redis', MIRA_BROKER__REDIS__URL: redis.url } });
+    t = await startTestApp({
+      env: {
+        MIRA_BROKER__TRANSPORT: 'redis',
+        MIRA_BROKER__REDIS__URL: redis.url,
+        MIRA_STATE__BACKEND: 'postgres',
+        MIRA_STATE__POSTGRES__URL: postgres.url,
+      },
+    });
     admin = new Redis(redis.url);
   });
   afterAll(async () => {

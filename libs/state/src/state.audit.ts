@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AUDIT_GENESIS_HASH } from './state.constants';
 import type { AuditEntry, AuditInput, AuditVerification } from './state.interface';
+import { iso } from './state.rows';
 
 /**
  * SHA-256 hex over a canonical JSON of the entry (fixed key order, prev_hash included), so editing
@@ -38,7 +39,7 @@ export function chainEntries(tail: ChainTail | null, inputs: AuditInput[]): Audi
   return inputs.map((input) => {
     const base: Omit<AuditEntry, 'hash'> = {
       seq: ++seq,
-      at: new Date(input.at).toISOString(),
+      at: iso(input.at)!,
       actor: input.actor,
       action: input.action,
       workflow_id: input.workflow_id ?? null,

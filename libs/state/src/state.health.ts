@@ -12,7 +12,8 @@ import type { StateStore } from './state.interface';
 @Injectable()
 @HealthIndicatorProvider({ name: STATE_HEALTH_NAME })
 export class StateHealthIndicator implements HealthContributor {
-  private readonly timeoutMs = STATE_PING_TIMEOUT_MS;
+  /** How long a ping may take before the store counts as unreachable. */
+  timeoutMs = STATE_PING_TIMEOUT_MS;
 
   constructor(@Inject(STATE_STORE) private readonly store: StateStore) {}
 
@@ -38,7 +39,11 @@ export class StateHealthIndicator implements HealthContributor {
           : (err as Error).message === 'timeout'
             ? `no answer within ${this.timeoutMs} ms`
             : 'STATE_UNAVAILABLE';
-      return { status: 'unhealthy', reason: `state store unreachable (${reason})`, backend: this.store.backend };
+      return {
+        status: 'unhealthy',
+        reason: `state store unreachable (${reason})`,
+        backend: this.store.backend,
+      };
     } finally {
       clearTimeout(timer);
     }

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { StateBackendProvider } from './state.decorator';
 import { StateError } from './state.error';
@@ -51,7 +58,8 @@ export class StateService implements StateStore, OnModuleInit, OnApplicationShut
   async onModuleInit(): Promise<void> {
     for (const wrapper of this.discovery?.getProviders({ metadataKey: StateBackendProvider.KEY }) ?? []) {
       const name = this.discovery!.getMetadataByDecorator(StateBackendProvider, wrapper);
-      if (name && wrapper.instance && !this.backends.has(name)) this.backends.set(name, wrapper.instance as StateBackend);
+      if (name && wrapper.instance && !this.backends.has(name))
+        this.backends.set(name, wrapper.instance as StateBackend);
     }
     const settings = this.settings();
     const backend = this.backends.get(settings.backend);
@@ -78,34 +86,35 @@ export class StateService implements StateStore, OnModuleInit, OnApplicationShut
     return this.store;
   }
 
-  createWorkflow(record: NewWorkflowRecord, audit: AuditInput[]) {
+  // async: a store not open (or closed) is a rejected promise, never a synchronous throw.
+  async createWorkflow(record: NewWorkflowRecord, audit: AuditInput[]) {
     return this.active.createWorkflow(record, audit);
   }
-  getWorkflow(id: string) {
+  async getWorkflow(id: string) {
     return this.active.getWorkflow(id);
   }
-  listWorkflows(query: WorkflowQuery) {
+  async listWorkflows(query: WorkflowQuery) {
     return this.active.listWorkflows(query);
   }
-  updateWorkflow(id: string, expectedVersion: number, patch: WorkflowPatch, audit: AuditInput[]) {
+  async updateWorkflow(id: string, expectedVersion: number, patch: WorkflowPatch, audit: AuditInput[]) {
     return this.active.updateWorkflow(id, expectedVersion, patch, audit);
   }
-  findExpired(statuses: WorkflowStatus[], now: string, limit: number) {
+  async findExpired(statuses: WorkflowStatus[], now: string, limit: number) {
     return this.active.findExpired(statuses, now, limit);
   }
-  findUnleased(statuses: WorkflowStatus[], now: string, limit: number) {
+  async findUnleased(statuses: WorkflowStatus[], now: string, limit: number) {
     return this.active.findUnleased(statuses, now, limit);
   }
-  countByStatus() {
+  async countByStatus() {
     return this.active.countByStatus();
   }
-  listAudit(query: AuditQuery) {
+  async listAudit(query: AuditQuery) {
     return this.active.listAudit(query);
   }
-  verifyAudit() {
+  async verifyAudit() {
     return this.active.verifyAudit();
   }
-  ping() {
+  async ping() {
     return this.active.ping();
   }
 

@@ -158,7 +158,8 @@ export function whyEnvIgnored(name: string, value?: string): string | null {
   }
   const layer = readEnvLayer({ [name]: value });
   try {
-    validateConfig(layer.values, layer.sources);
+    // One variable alone: rules spanning keys (redis needs postgres) are checked on the whole config.
+    validateConfig(layer.values, layer.sources, { crossField: false });
     return null;
   } catch (err) {
     return (err as Error).message;

@@ -38,7 +38,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         logging: { level: capture ? 'debug' : 'silent' },
         health: { cache_ttl_ms: 0 },
         shutdown: { drain_delay_ms: 0 },
-        // Each test app gets its own empty store unless the spec chooses one.
+        // No data/mira.db left behind by tests; a spec that wants a file or postgres overrides `state`.
         state: { sqlite: { path: ':memory:' } },
         ...options.overrides,
       },
