@@ -322,13 +322,23 @@ describe('ConfigReloadService (real files and watchers)', () => {
 
     writeFileSync(
       file,
-      yaml(25000, 'server:\n  port: 4321\nbroker:\n  transport: redis\n  queue_size: 64\n'),
+      yaml(
+        25000,
+        'server:\n  port: 4321\nbroker:\n  transport: redis\n  queue_size: 64\n' +
+          // Redis needs a shared store (a cross-field rule of the config).
+          'state:\n  backend: postgres\n  postgres:\n    url: postgres://db.example/mira\n',
+      ),
     );
     await until('reload applied', () => threshold(h) === 25000);
     expect(h.store.get('server').port).toBe(3000);
     expect(h.store.get('broker').transport).toBe('memory');
     expect(h.store.get('broker').queue_size).toBe(64);
-    expect(h.store.status().pending_restart).toEqual(['server.port', 'broker.transport']);
+    expect(h.store.status().pending_restart).toEqual([
+      'server.port',
+      'broker.transport',
+      'state.backend',
+      'state.postgres.url',
+    ]);
     expect(h.events[0].changes.map((c) => c.path).sort()).toEqual([
       'broker.queue_size',
       'governance.financial_threshold',

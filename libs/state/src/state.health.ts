@@ -38,7 +38,11 @@ export class StateHealthIndicator implements HealthContributor {
           : (err as Error).message === 'timeout'
             ? `no answer within ${this.timeoutMs} ms`
             : 'STATE_UNAVAILABLE';
-      return { status: 'unhealthy', reason: `state store unreachable (${reason})`, backend: this.store.backend };
+      return {
+        status: 'unhealthy',
+        reason: `state store unreachable (${reason})`,
+        backend: this.store.backend,
+      };
     } finally {
       clearTimeout(timer);
     }

@@ -1,14 +1,7 @@
 import type { MiraConfig } from '@mira/config';
 
 export type WorkflowStatus =
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'pending_approval'
-  | 'approved'
-  | 'rejected'
-  | 'expired'
-  | 'cancelled';
+  'running' | 'completed' | 'failed' | 'pending_approval' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 
 export interface WorkflowStepRecord {
   step: string;

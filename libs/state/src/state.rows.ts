@@ -1,5 +1,11 @@
 import { StateError } from './state.error';
-import type { AuditEntry, NewWorkflowRecord, WorkflowPatch, WorkflowRecord, WorkflowStatus } from './state.interface';
+import type {
+  AuditEntry,
+  NewWorkflowRecord,
+  WorkflowPatch,
+  WorkflowRecord,
+  WorkflowStatus,
+} from './state.interface';
 
 // Shared by both dialects: column lists, row <-> record mapping, patch columns and cursors, so the
 // two backend files hold only their SQL.
@@ -77,7 +83,10 @@ export function iso(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   const d = value instanceof Date ? value : new Date(value as string);
   if (Number.isNaN(d.getTime()))
-    throw new StateError('STATE_INVALID_INPUT', `"${String(value)}" is not a timestamp; pass an ISO-8601 string`);
+    throw new StateError(
+      'STATE_INVALID_INPUT',
+      `"${String(value)}" is not a timestamp; pass an ISO-8601 string`,
+    );
   return d.toISOString();
 }
 
@@ -97,7 +106,10 @@ export function newWorkflowParams(record: NewWorkflowRecord): unknown[] {
 }
 
 /** The patch's columns and parameters (undefined keys skipped); updated_at defaults to now. */
-export function patchAssignments(patch: WorkflowPatch, now = new Date()): { column: string; value: unknown }[] {
+export function patchAssignments(
+  patch: WorkflowPatch,
+  now = new Date(),
+): { column: string; value: unknown }[] {
   const withTime: WorkflowPatch = { ...patch, updated_at: patch.updated_at ?? now.toISOString() };
   if (withTime.status !== undefined && !WORKFLOW_STATUSES.includes(withTime.status))
     throw new StateError('STATE_INVALID_INPUT', `Unknown workflow status "${withTime.status}"`);
@@ -108,7 +120,10 @@ export function patchAssignments(patch: WorkflowPatch, now = new Date()): { colu
 }
 
 /** A row from either dialect: `json` decodes JSON columns (sqlite text; pg has already parsed JSONB). */
-export function toWorkflowRecord(row: Record<string, unknown>, json: (v: unknown) => unknown): WorkflowRecord {
+export function toWorkflowRecord(
+  row: Record<string, unknown>,
+  json: (v: unknown) => unknown,
+): WorkflowRecord {
   return {
     workflow_id: String(row.workflow_id),
     workflow_type: String(row.workflow_type),
@@ -165,14 +180,20 @@ function decode(cursor: string): Record<string, unknown> {
   } catch {
     // reported below
   }
-  throw new StateError('STATE_INVALID_CURSOR', 'The cursor is not one this store returned; pass next_cursor unchanged');
+  throw new StateError(
+    'STATE_INVALID_CURSOR',
+    'The cursor is not one this store returned; pass next_cursor unchanged',
+  );
 }
 
 export function decodeWorkflowCursor(cursor: string | null | undefined): WorkflowCursor | null {
   if (!cursor) return null;
   const v = decode(cursor);
   if (typeof v.created_at !== 'string' || typeof v.workflow_id !== 'string')
-    throw new StateError('STATE_INVALID_CURSOR', 'The cursor is not one this store returned; pass next_cursor unchanged');
+    throw new StateError(
+      'STATE_INVALID_CURSOR',
+      'The cursor is not one this store returned; pass next_cursor unchanged',
+    );
   return { created_at: iso(v.created_at)!, workflow_id: v.workflow_id };
 }
 
@@ -180,7 +201,10 @@ export function decodeAuditCursor(cursor: string | null | undefined): number {
   if (!cursor) return 0;
   const v = decode(cursor);
   if (typeof v.seq !== 'number' || !Number.isInteger(v.seq))
-    throw new StateError('STATE_INVALID_CURSOR', 'The cursor is not one this store returned; pass next_cursor unchanged');
+    throw new StateError(
+      'STATE_INVALID_CURSOR',
+      'The cursor is not one this store returned; pass next_cursor unchanged',
+    );
   return v.seq;
 }
 

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { StateBackendProvider } from './state.decorator';
 import { StateError } from './state.error';
@@ -51,7 +58,8 @@ export class StateService implements StateStore, OnModuleInit, OnApplicationShut
   async onModuleInit(): Promise<void> {
     for (const wrapper of this.discovery?.getProviders({ metadataKey: StateBackendProvider.KEY }) ?? []) {
       const name = this.discovery!.getMetadataByDecorator(StateBackendProvider, wrapper);
-      if (name && wrapper.instance && !this.backends.has(name)) this.backends.set(name, wrapper.instance as StateBackend);
+      if (name && wrapper.instance && !this.backends.has(name))
+        this.backends.set(name, wrapper.instance as StateBackend);
     }
     const settings = this.settings();
     const backend = this.backends.get(settings.backend);

@@ -71,11 +71,14 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const entry = builtEntry();
   const port = await freePort();
-  const file = join(tempDir(), 'mira.yaml');
+  const dir = tempDir();
+  const file = join(dir, 'mira.yaml');
   writeFileSync(
     file,
     stringify({
       logging: { level: 'info', json: true },
+      // The store's file in the temp dir, not data/mira.db of the checkout (a spec may override `state`).
+      state: { sqlite: { path: join(dir, 'mira.db') } },
       ...options.config,
       server: { host: '127.0.0.1', port },
     }),

@@ -109,7 +109,15 @@ function placeholder(column: string, n: number): string {
   return `$${n}`;
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', '57014']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57014',
+]);
 
 /**
  * A driver error as a StateError: the URL and password removed (pg puts them in some messages),
@@ -120,7 +128,8 @@ export function postgresError(err: unknown, what: string, secrets: (string | nul
   const e = err as { message?: string; code?: string };
   const message = sanitizeMessage(e.message ?? String(err), secrets);
   const code = e.code ?? '';
-  if (code === '23505') return new StateError('STATE_CONFLICT', `postgres ${what}: ${message}; use a new workflow_id`);
+  if (code === '23505')
+    return new StateError('STATE_CONFLICT', `postgres ${what}: ${message}; use a new workflow_id`);
   if (code === '28P01' || code === '28000')
     return new StateError(
       'STATE_UNAVAILABLE',
@@ -178,7 +187,7 @@ export class PostgresStateStore implements StateStore {
         'STATE_INVALID_CONFIG',
         'state.backend is postgres but state.postgres.url is not set; set it (MIRA_STATE__POSTGRES__URL, may be a secret:// reference)',
       );
-    let password: string | null = null;
+    let password: string | null;
     try {
       password = decodeURIComponent(new URL(url).password) || null;
     } catch {
@@ -212,7 +221,8 @@ export class PostgresStateStore implements StateStore {
   }
 
   private async client(what: string): Promise<PoolClient> {
-    if (this.closed) throw new StateError('STATE_CLOSED', 'The state store is closed (the service is shutting down)');
+    if (this.closed)
+      throw new StateError('STATE_CLOSED', 'The state store is closed (the service is shutting down)');
     try {
       return await this.pool.connect();
     } catch (err) {
@@ -220,7 +230,11 @@ export class PostgresStateStore implements StateStore {
     }
   }
 
-  private async query<R extends QueryResultRow>(what: string, text: string, values: unknown[] = []): Promise<R[]> {
+  private async query<R extends QueryResultRow>(
+    what: string,
+    text: string,
+    values: unknown[] = [],
+  ): Promise<R[]> {
     const c = await this.client(what);
     try {
       return (await c.query<R>(text, values)).rows;
@@ -259,7 +273,9 @@ export class PostgresStateStore implements StateStore {
         'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
       );
       const applied = new Set(
-        (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+        (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+          (r) => r.version,
+        ),
       );
       for (const m of POSTGRES_MIGRATIONS) {
         if (applied.has(m.version)) continue;
@@ -347,7 +363,9 @@ export class PostgresStateStore implements StateStore {
     const after = decodeWorkflowCursor(query.cursor);
     if (after) {
       const at = p(after.created_at);
-      where.push(`(created_at < ${at}::timestamptz OR (created_at = ${at}::timestamptz AND workflow_id < ${p(after.workflow_id)}))`);
+      where.push(
+        `(created_at < ${at}::timestamptz OR (created_at = ${at}::timestamptz AND workflow_id < ${p(after.workflow_id)}))`,
+      );
     }
     const rows = await this.query(
       'listWorkflows',
@@ -433,7 +451,10 @@ export class PostgresStateStore implements StateStore {
   async verifyAudit(): Promise<AuditVerification> {
     return verifyChain(async (afterSeq, limit) =>
       (
-        await this.query('verifyAudit', 'SELECT * FROM audit WHERE seq > $1 ORDER BY seq ASC LIMIT $2', [afterSeq, limit])
+        await this.query('verifyAudit', 'SELECT * FROM audit WHERE seq > $1 ORDER BY seq ASC LIMIT $2', [
+          afterSeq,
+          limit,
+        ])
       ).map(toAuditEntry),
     );
   }

@@ -97,6 +97,26 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   },
 ];
 
+/**
+ * node:sqlite, loaded here so a postgres deployment never loads it. Node 24 still flags the module
+ * experimental and prints that once on stderr, where it would be the one non-JSON line of the
+ * service's output: that warning alone is dropped, every other warning passes.
+ */
+function loadSqlite(): typeof import('node:sqlite') {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (/SQLite is an experimental feature/.test(text)) return;
+    return (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('node:sqlite') as typeof import('node:sqlite');
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
 const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : (v ?? null));
 const row = (r: unknown) => toWorkflowRecord(r as Record<string, unknown>, json);
 
@@ -134,9 +154,7 @@ export class SqliteStateStore implements StateStore {
 
   /** Opens (creating the parent directory), sets the pragmas and applies pending migrations. */
   static open(path: string): SqliteStateStore {
-    // Loaded here so a postgres deployment never loads node:sqlite (and its experimental warning).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { DatabaseSync } = require('node:sqlite') as typeof import('node:sqlite');
+    const { DatabaseSync } = loadSqlite();
     const memory = path === ':memory:';
     let db: DatabaseSync;
     try {
@@ -163,7 +181,8 @@ export class SqliteStateStore implements StateStore {
   }
 
   private get conn(): DatabaseSync {
-    if (!this.db) throw new StateError('STATE_CLOSED', 'The state store is closed (the service is shutting down)');
+    if (!this.db)
+      throw new StateError('STATE_CLOSED', 'The state store is closed (the service is shutting down)');
     return this.db;
   }
 
@@ -199,7 +218,9 @@ export class SqliteStateStore implements StateStore {
           'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
         );
         const applied = new Set(
-          (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+          (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+            (r) => r.version,
+          ),
         );
         for (const m of SQLITE_MIGRATIONS) {
           if (applied.has(m.version)) continue;
@@ -224,7 +245,8 @@ export class SqliteStateStore implements StateStore {
 
   private append(db: DatabaseSync, audit: AuditInput[]): void {
     if (audit.length === 0) return;
-    const tail = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as ChainTail | undefined;
+    const tail = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
+      ChainTail | undefined;
     const insert = db.prepare(
       `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
     );
@@ -252,7 +274,9 @@ export class SqliteStateStore implements StateStore {
         `INSERT INTO workflows (${WORKFLOW_COLUMNS.join(', ')}) VALUES (${WORKFLOW_COLUMNS.map(() => '?').join(', ')})`,
       ).run(...params);
       this.append(db, audit);
-      const created = row(db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(record.workflow_id));
+      const created = row(
+        db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(record.workflow_id),
+      );
       return { commit: true, value: { record: created, created: true } };
     });
   }
@@ -266,8 +290,14 @@ export class SqliteStateStore implements StateStore {
     const limit = checkLimit(query.limit);
     const where: string[] = [];
     const params: SQLInputValue[] = [];
-    if (query.status) (where.push('status = ?'), params.push(query.status));
-    if (query.type) (where.push('workflow_type = ?'), params.push(query.type));
+    if (query.status) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.type) {
+      where.push('workflow_type = ?');
+      params.push(query.type);
+    }
     const after = decodeWorkflowCursor(query.cursor);
     if (after) {
       where.push('(created_at < ? OR (created_at = ? AND workflow_id < ?))');
@@ -299,7 +329,10 @@ export class SqliteStateStore implements StateStore {
       // Lost the race (or no such record): nothing is written, the audit included.
       if (Number(changed.changes) !== 1) return { commit: false, value: null };
       this.append(db, audit);
-      return { commit: true, value: row(db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(id)) };
+      return {
+        commit: true,
+        value: row(db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(id)),
+      };
     });
   }
 
@@ -347,7 +380,10 @@ export class SqliteStateStore implements StateStore {
           .prepare('SELECT * FROM audit WHERE workflow_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?')
           .all(query.workflow_id, after, limit + 1)
       : this.conn.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq ASC LIMIT ?').all(after, limit + 1);
-    return auditPage(rows.map((r) => toAuditEntry(r as Record<string, unknown>)), limit);
+    return auditPage(
+      rows.map((r) => toAuditEntry(r as Record<string, unknown>)),
+      limit,
+    );
   }
 
   async verifyAudit(): Promise<AuditVerification> {

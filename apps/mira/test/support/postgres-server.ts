@@ -1,0 +1,217 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { freePort } from './child';
+
+export interface PostgresServer {
+  /** postgres://mira@127.0.0.1:<port>/mira (a database made at start). */
+  url: string;
+  port: number;
+  /** Creates a fresh database and answers its URL; `password` goes into the URL (trust auth ignores it). */
+  createDatabase(name: string, password?: string): Promise<string>;
+  /** Stops the server (fast shutdown by PID, kill -9 after 10 s) and removes its directory. */
+  stop(): Promise<void>;
+  /** Stops the server only (a simulated outage); restart() brings it back with its data. */
+  down(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+/** Debian's versioned server directory (/usr/lib/postgresql/<v>/bin), newest version first. */
+export function findPostgresBindir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length === 0)
+    throw new Error(
+      'PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb): install them with ' +
+        '`apt-get install -y postgresql` (.ci/run does); the postgres tests need a real server',
+    );
+  return join(root, versions[0], 'bin');
+}
+
+/**
+ * A real PostgreSQL on a free loopback port in a temp directory. PostgreSQL refuses to run as root,
+ * so as root the directory is handed to the `postgres` user and the server runs through runuser.
+ */
+export async function startPostgres(options: { timeoutMs?: number } = {}): Promise<PostgresServer> {
+  const bindir = findPostgresBindir();
+  const timeoutMs = options.timeoutMs ?? 30000;
+  const asRoot = process.getuid?.() === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'mira-pg-'));
+  const data = join(dir, 'data');
+  const as = (cmd: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(dir, uid, gid);
+    chmodSync(dir, 0o700);
+    // The postgres user must reach the directory: make every parent traversable (o+x).
+    for (let p = dirname(dir); p !== dirname(p); p = dirname(p)) chmodSync(p, statSync(p).mode | 0o001);
+  }
+  const [initCmd, initArgs] = as(join(bindir, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'mira',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
+  execFileSync(initCmd, initArgs, { stdio: 'pipe', timeout: 60000 });
+
+  let port = await freePort();
+  let proc: ChildProcess | null = null;
+
+  async function ready(): Promise<boolean> {
+    try {
+      execFileSync(join(bindir, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'mira', '-q'], {
+        stdio: 'ignore',
+        timeout: 5000,
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function launch(): Promise<void> {
+    const [cmd, args] = as(join(bindir, 'postgres'), [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+    ]);
+    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    let exited: string | null = null;
+    p.once('error', (err) => (exited = err.message));
+    p.once('exit', (code, signal) => (exited ??= `exited with ${code ?? signal}`));
+    proc = p;
+    const deadline = Date.now() + timeoutMs;
+    while (!(await ready())) {
+      if (exited) throw new Error(`postgres on port ${port} failed to start (${exited}): ${stderr.trim()}`);
+      if (Date.now() > deadline)
+        throw new Error(`postgres on port ${port} was not ready within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** The postmaster's own PID (runuser's child), from postmaster.pid. */
+  function postmasterPid(): number | null {
+    try {
+      return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
+    } catch {
+      return null;
+    }
+  }
+
+  async function stopProc(): Promise<void> {
+    const p = proc;
+    proc = null;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const gone = new Promise<void>((r) => p.once('exit', () => r()));
+    const pid = postmasterPid();
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(pid ?? p.pid!, sig);
+      } catch {
+        // already gone
+      }
+    };
+    signal('SIGINT'); // fast shutdown: disconnects clients, no waiting for them
+    const t = setTimeout(() => {
+      signal('SIGKILL');
+      p.kill('SIGKILL');
+    }, 10000);
+    await gone;
+    clearTimeout(t);
+  }
+
+  async function psql(sql: string): Promise<void> {
+    execFileSync(
+      join(bindir, 'psql'),
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'mira',
+        '-d',
+        'postgres',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-qc',
+        sql,
+      ],
+      { stdio: 'pipe', timeout: 20000 },
+    );
+  }
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      await stopProc();
+      if (attempt >= 3) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+      port = await freePort();
+    }
+  }
+
+  const urlFor = (db: string, password?: string) =>
+    `postgres://mira${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${db}`;
+  await psql('CREATE DATABASE mira');
+
+  return {
+    get url() {
+      return urlFor('mira');
+    },
+    get port() {
+      return port;
+    },
+    async createDatabase(name, password) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name ${name}: use [a-z0-9_]`);
+      await psql(`CREATE DATABASE ${name}`);
+      return urlFor(name, password);
+    },
+    async stop() {
+      await stopProc();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    down: stopProc,
+    async restart() {
+      await stopProc();
+      await launch();
+    },
+  };
+}

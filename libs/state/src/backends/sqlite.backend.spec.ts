@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import {
+  defineConcurrentMigrationTest,
+  defineStateStoreContract,
+  type ContractTarget,
+} from '../state.contract.testing';
+import { SqliteStateStore } from './sqlite.backend';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { DatabaseSync: Sqlite } = require('node:sqlite') as typeof import('node:sqlite');
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A new file per database (the parent directory does not exist yet: the store creates it). */
+const fileTarget: ContractTarget = {
+  async newDatabase() {
+    const dir = mkdtempSync(join(tmpdir(), 'mira-state-'));
+    dirs.push(dir);
+    const path = join(dir, 'nested', 'mira.db');
+    let raw: DatabaseSync | null = null;
+    return {
+      shared: true,
+      open: async () => SqliteStateStore.open(path),
+      async sql(text) {
+        raw ??= new Sqlite(path, { timeout: 5000 });
+        return raw.prepare(text).all() as Record<string, unknown>[];
+      },
+      async drop() {
+        raw?.close();
+      },
+    };
+  },
+};
+
+/** `:memory:`: one connection only, so raw SQL goes through that connection. */
+const memoryTarget: ContractTarget = {
+  async newDatabase() {
+    let store: SqliteStateStore | null = null;
+    return {
+      shared: false,
+      async open() {
+        store = SqliteStateStore.open(':memory:');
+        return store;
+      },
+      async sql(text) {
+        const db = (store as unknown as { db: DatabaseSync }).db;
+        return db.prepare(text).all() as Record<string, unknown>[];
+      },
+    };
+  },
+};
+
+defineStateStoreContract('sqlite (file)', fileTarget);
+defineStateStoreContract('sqlite (:memory:)', memoryTarget);
+
+describe('sqlite specifics', () => {
+  defineConcurrentMigrationTest('sqlite (file)', fileTarget);
+
+  it('uses WAL, synchronous=NORMAL, a busy timeout and foreign keys on the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mira-state-'));
+    dirs.push(dir);
+    const store = SqliteStateStore.open(join(dir, 'm.db'));
+    const db = (store as unknown as { db: DatabaseSync }).db;
+    const pragma = (p: string) => Object.values(db.prepare(`PRAGMA ${p}`).get()!)[0];
+    expect(pragma('journal_mode')).toBe('wal');
+    expect(pragma('synchronous')).toBe(1); // NORMAL
+    expect(pragma('busy_timeout')).toBe(5000);
+    expect(pragma('foreign_keys')).toBe(1);
+    await store.close();
+  });
+
+  it('an unusable path is STATE_UNAVAILABLE naming the path and the key to fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mira-state-'));
+    dirs.push(dir);
+    // A regular file where the parent directory should be.
+    writeFileSync(join(dir, 'file'), 'x');
+    expect(() => SqliteStateStore.open(join(dir, 'file', 'mira.db'))).toThrow(
+      expect.objectContaining({
+        code: 'STATE_UNAVAILABLE',
+        message: expect.stringContaining('state.sqlite.path'),
+      }),
+    );
+  });
+});
