@@ -264,8 +264,9 @@ describe('durable workflows across service processes (built service, real signal
 
     it('a replica killed (SIGKILL) while running approved steps: the other one recovers the run and completes it', async () => {
       const url = await postgres.createDatabase('takeover');
-      // Short lease and sweep so the takeover comes quickly after the kill.
-      const config = replicaConfig(url, 'takeover:', { lease_seconds: 1, sweep_interval_seconds: 0.2 });
+      // Short lease and sweep so the takeover comes quickly after the kill; 2 s rather than 1 so
+      // a loaded machine that delays one renewal (every lease/3) does not hand a live run over.
+      const config = replicaConfig(url, 'takeover:', { lease_seconds: 2, sweep_interval_seconds: 0.2 });
       const spec = { slowAgent: true, slowWorkflow: { steps: 2 } };
       const [a, b] = await Promise.all([start({ config, spec }), start({ config, spec })]);
 
