@@ -9,7 +9,7 @@ const { Inject, Injectable, Logger, Module } = require('@nestjs/common');
 
 const dist = join(__dirname, '../../../../dist');
 const { bootstrap } = require(join(dist, 'apps/mira/src/main.js'));
-const { Agent, successResponse } = require(join(dist, 'libs/agents/src/index.js'));
+const { Agent, Workflow, successResponse } = require(join(dist, 'libs/agents/src/index.js'));
 const { MESSAGE_BROKER } = require(join(dist, 'libs/broker/src/index.js'));
 const { HealthIndicatorProvider, HealthService } = require(join(dist, 'libs/health/src/index.js'));
 const { ShutdownHook, ShutdownService } = require(join(dist, 'libs/shutdown/src/index.js'));
@@ -38,6 +38,22 @@ if (spec.slowAgent) {
   }
   Agent({ id: 'test_slow_agent', messageTypes: ['test.slow'] })(SlowAgent);
   injectable(SlowAgent);
+}
+
+// A workflow of slow steps (each one `test.slow` for data.ms), so a test can stop a replica
+// while it runs approved steps. Needs slowAgent for its steps to succeed.
+if (spec.slowWorkflow) {
+  const steps = Number(spec.slowWorkflow.steps ?? 1);
+  class SlowWorkflow {
+    constructor() {
+      this.steps = Array.from({ length: steps }, () => ({
+        step: 'test.slow',
+        input: ({ data }) => ({ ms: data.ms, tag: data.tag }),
+      }));
+    }
+  }
+  Workflow({ type: 'test_slow_workflow', description: 'Test: slow steps' })(SlowWorkflow);
+  injectable(SlowWorkflow);
 }
 
 // Broker subscribers: one slow handler, one that blocks the event loop.

@@ -14,6 +14,8 @@ const { ensureBuilt } = require('../../../../scripts/build-if-needed.js') as {
 export interface LifecycleTestSpec {
   /** Agent `test_slow_agent` for type `test.slow`: sleeps `data.ms`. */
   slowAgent?: boolean;
+  /** Workflow `test_slow_workflow`: `steps` (default 1) steps of type `test.slow` with `{ ms, tag }` from its data. */
+  slowWorkflow?: { steps?: number };
   /** Broker subscribers: `test.slow_event` sleeps `data.ms`, `test.block` blocks the loop `data.ms`,
    * `test.crash` throws outside any handler (uncaughtException). */
   subscribers?: boolean;
