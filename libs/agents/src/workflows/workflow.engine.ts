@@ -7,6 +7,7 @@ import { currentCorrelationId, runWithContextFields, setContextFields } from '@m
 import { AgentMetrics } from '@mira/metrics';
 import {
   STATE_STORE,
+  StateError,
   type AuditInput,
   type StateStore,
   type WorkflowPatch,
@@ -344,14 +345,11 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     record: Parameters<StateStore['createWorkflow']>[0],
     audit: AuditInput[],
   ): Promise<SubmitResult> {
-    if (!record.idempotency_key && (await this.store.getWorkflow(record.workflow_id)))
-      throw this.exists(record.workflow_id);
     try {
       return await this.store.createWorkflow(record, audit);
     } catch (err) {
-      // A concurrent create with the same client-chosen id.
-      if (await this.store.getWorkflow(record.workflow_id).catch(() => null))
-        throw this.exists(record.workflow_id);
+      // The id a client chose is taken (the store's primary key said so, in the same round trip).
+      if (err instanceof StateError && err.code === 'STATE_CONFLICT') throw this.exists(record.workflow_id);
       throw err;
     }
   }
