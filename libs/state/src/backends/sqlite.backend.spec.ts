@@ -86,3 +86,52 @@ describe('sqlite specifics', () => {
     );
   });
 });
+
+describe('sqlite WAL checkpoints (off the event loop)', () => {
+  it('keeps the WAL bounded: a checkpoint thread lets writers reuse it instead of growing it', async () => {
+    const { statSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'mira-state-wal-'));
+    dirs.push(dir);
+    const path = join(dir, 'mira.db');
+    const store = SqliteStateStore.open(path);
+    const now = new Date().toISOString();
+    const round = async (r: number) => {
+      for (let i = 0; i < 300; i++)
+        await store.createWorkflow(
+          {
+            workflow_id: `wf-${r}-${i}`,
+            workflow_type: 't',
+            status: 'completed',
+            requested_by: 'a',
+            created_at: now,
+            data: { padding: 'x'.repeat(512) },
+            governance: null,
+            risk_level: 'low',
+            reasons: [],
+            approvals_required: 0,
+            decisions: [],
+            expires_at: null,
+            steps: [],
+            lease_owner: null,
+            lease_expires_at: null,
+            idempotency_key: null,
+            request_hash: null,
+          },
+          [],
+        );
+      // Longer than the checkpoint interval: the thread has moved this round into the database.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return statSync(`${path}-wal`).size;
+    };
+    try {
+      const first = await round(1);
+      let last = first;
+      for (let r = 2; r <= 4; r++) last = await round(r);
+      // Without checkpoints (wal_autocheckpoint=0 on the main connection) the WAL would hold all
+      // four rounds; with them each round reuses the space the previous one freed.
+      expect(last).toBeLessThan(first * 2);
+    } finally {
+      await store.close();
+    }
+  });
+});

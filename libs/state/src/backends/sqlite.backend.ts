@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { Injectable } from '@nestjs/common';
 import { chainEntries, verifyChain, type ChainTail } from '../state.audit';
+import { SqliteCheckpointer } from './sqlite.checkpointer';
 import { StateBackendProvider } from '../state.decorator';
 import { StateError } from '../state.error';
 import type {
@@ -40,6 +41,8 @@ import {
 
 /** How long a writer waits for another connection's write lock (two processes on one file). */
 const BUSY_TIMEOUT_MS = 5000;
+/** How often the checkpoint thread moves the WAL into the database file. */
+const CHECKPOINT_INTERVAL_MS = 1000;
 
 export interface SqliteMigration {
   version: number;
@@ -144,6 +147,7 @@ function sqliteError(err: unknown, what: string): StateError {
 export class SqliteStateStore implements StateStore {
   readonly backend = 'sqlite';
   private db: DatabaseSync | null;
+  private checkpointer: SqliteCheckpointer | null = null;
 
   private constructor(
     db: DatabaseSync,
@@ -162,6 +166,8 @@ export class SqliteStateStore implements StateStore {
       db = new DatabaseSync(memory ? path : resolve(path), { timeout: BUSY_TIMEOUT_MS });
       db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       if (!memory) db.exec('PRAGMA journal_mode = WAL');
+      // Checkpoints run on their own thread (SqliteCheckpointer), not inside a commit.
+      if (!memory) db.exec('PRAGMA wal_autocheckpoint = 0');
       db.exec('PRAGMA synchronous = NORMAL');
       db.exec('PRAGMA foreign_keys = ON');
     } catch (err) {
@@ -177,6 +183,8 @@ export class SqliteStateStore implements StateStore {
       db.close();
       throw err;
     }
+    if (!memory)
+      store.checkpointer = new SqliteCheckpointer(resolve(path), CHECKPOINT_INTERVAL_MS, BUSY_TIMEOUT_MS);
     return store;
   }
 
@@ -406,6 +414,8 @@ export class SqliteStateStore implements StateStore {
   async close(): Promise<void> {
     const db = this.db;
     this.db = null;
+    await this.checkpointer?.stop();
+    this.checkpointer = null;
     if (db?.isOpen) db.close();
   }
 }
