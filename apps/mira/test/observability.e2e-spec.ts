@@ -128,7 +128,7 @@ describe('observability: logging and correlation (real app, captured log lines)'
     expect(agentLine).toBeDefined();
     expect(agentLine!.workflow_id).toBe(workflowId);
     expect(
-      lines.find((l) => l.context === 'Orchestrator' && /pending human approval/.test(l.msg)),
+      lines.find((l) => l.context === 'WorkflowEngine' && /pending human approval/.test(l.msg)),
     ).toBeDefined();
     // The access line, the orchestrator, the agent and the subscriber at least; and every line
     // about this workflow (request, agents, broker handler) carries the request's id.

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { MESSAGE_BROKER, RedisTransport, redisTransportOptions, type MessageBroker } from '@mira/broker';
 import { miraConfigSchema } from '@mira/config';
+import { startPostgres, type PostgresServer } from './support/postgres-server';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 import { request, startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/poll';
@@ -10,8 +11,16 @@ import { until } from './support/poll';
 // Issue 16, items 2, 3, 4 and 7: the real app on a real redis-server that the test kills,
 // restarts, pauses or attacks through the public API.
 
+// Replicas on Redis share a postgres state store (sqlite is refused with redis): one server for the file.
+let postgres: PostgresServer;
+beforeAll(async () => {
+  postgres = await startPostgres();
+}, 60000);
+afterAll(() => postgres?.stop());
+
 const redisBroker = (url: string, extra: Record<string, unknown> = {}) => ({
   broker: { transport: 'redis', redis: { url, ...extra } },
+  state: { backend: 'postgres', postgres: { url: postgres.url } },
 });
 
 /**

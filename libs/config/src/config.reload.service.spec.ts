@@ -386,7 +386,10 @@ describe('ConfigReloadService (real files and watchers)', () => {
 
     // Reverting the restart-only keys clears the pending list (the sections stay: dropping a whole
     // section is held as a likely truncated write).
-    writeFileSync(file, yaml(25000, 'server:\n  port: 3000\nbroker:\n  transport: memory\n'));
+    writeFileSync(
+      file,
+      yaml(25000, 'server:\n  port: 3000\nbroker:\n  transport: memory\nstate:\n  backend: sqlite\n'),
+    );
     await until('pending cleared', () => h.store.status().pending_restart.length === 0);
     expect(h.store.get('broker').queue_size).toBe(1000);
   });
