@@ -37,11 +37,11 @@ describe('input and answer size (item 5)', () => {
     const res = await send(`${svc.url}/api/v1/messages`, {
       body: { type: 'generate_plan', data: { goals } },
     });
+    const peak = peakRssMiB(svc.child.proc.pid!);
+    process.stderr.write(`edge-limits: peak RSS after 200,000 goals: ${peak.toFixed(0)} MiB\n`);
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ agent_id: 'project_plan_agent', status: 'error' });
     expect(res.body.error).toContain('goals: at most 1000 items');
-    const peak = peakRssMiB(svc.child.proc.pid!);
-    process.stderr.write(`edge-limits: peak RSS after 200,000 goals: ${peak.toFixed(0)} MiB\n`);
     // The manifests' memory limit is 512 Mi; before the limits this request peaked at ~669 MiB.
     expect(peak).toBeLessThan(256);
     expect((await send(`${svc.url}/healthz/live`)).status).toBe(200);
