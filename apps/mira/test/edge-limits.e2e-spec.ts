@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { send, startService, eventually, type ServiceProcess } from './support/service-process';
+import { builtEntry, send, startService, eventually, type ServiceProcess } from './support/service-process';
 
 /**
  * (startService writes its own `server` section, so server keys come as MIRA_SERVER__* variables,
@@ -17,6 +17,12 @@ function peakRssMiB(pid: number): number {
   return Number(m[1]) / 1024;
 }
 
+// Building dist/ (or waiting for another worker's build) comes first; then each service starts in seconds.
+beforeAll(() => {
+  builtEntry();
+}, 180_000);
+const START_MS = 60_000;
+
 const message = (url: string, type: string, data: unknown, headers: Record<string, string> = {}) =>
   fetch(`${url}/api/v1/messages`, {
     method: 'POST',
@@ -28,7 +34,7 @@ describe('input and answer size (item 5)', () => {
   let svc: ServiceProcess;
   beforeAll(async () => {
     svc = await startService();
-  });
+  }, START_MS);
   afterAll(() => svc?.kill());
 
   it('answers generate_plan with 200,000 goals 422 naming the limit, without the memory to build the plan', async () => {
@@ -75,7 +81,7 @@ describe('answer size cap (item 5)', () => {
   let svc: ServiceProcess;
   beforeAll(async () => {
     svc = await startService({ env: { MIRA_SERVER__MAX_RESPONSE_BYTES: String(64 * 1024) } });
-  });
+  }, START_MS);
   afterAll(() => svc?.kill());
 
   it('refuses an answer over server.max_response_bytes with a 422 naming the limit, and serves small ones', async () => {
@@ -94,7 +100,7 @@ describe('nesting depth (item 6)', () => {
   let svc: ServiceProcess;
   beforeAll(async () => {
     svc = await startService();
-  });
+  }, START_MS);
   afterAll(() => svc?.kill());
 
   /** `{"child":{"child":...{"leaf":true}...}}`, written as text: JSON.stringify itself overflows on it. */
@@ -162,10 +168,13 @@ const slowBody =
 describe.each([true, false])('slow clients, health fast path %s (item 9)', (fastPath) => {
   let svc: ServiceProcess;
   beforeAll(async () => {
-    svc = await startService({
-      config: { health: { fast_path: fastPath } },
-      env: { MIRA_SERVER__REQUEST_TIMEOUT_MS: '1000' },
-    });
+    svc = await startService(
+      {
+        config: { health: { fast_path: fastPath } },
+        env: { MIRA_SERVER__REQUEST_TIMEOUT_MS: '1000' },
+      },
+      START_MS,
+    );
   });
   afterAll(() => svc?.kill());
 
@@ -197,9 +206,12 @@ describe('idle sockets (item 9)', () => {
   let svc: ServiceProcess;
   beforeAll(async () => {
     // No request timeout: only the idle timeout can cut a socket that sends nothing.
-    svc = await startService({
-      env: { MIRA_SERVER__REQUEST_TIMEOUT_MS: '0', MIRA_SERVER__IDLE_TIMEOUT_MS: '1000' },
-    });
+    svc = await startService(
+      {
+        env: { MIRA_SERVER__REQUEST_TIMEOUT_MS: '0', MIRA_SERVER__IDLE_TIMEOUT_MS: '1000' },
+      },
+      START_MS,
+    );
   });
   afterAll(() => svc?.kill());
 
@@ -239,10 +251,13 @@ describe('behind a proxy (item 10)', () => {
   describe('with server.trust_proxy: [127.0.0.1]', () => {
     let svc: ServiceProcess;
     beforeAll(async () => {
-      svc = await startService({
-        config: { api: rateLimit },
-        env: { MIRA_SERVER__TRUST_PROXY: '127.0.0.1' },
-      });
+      svc = await startService(
+        {
+          config: { api: rateLimit },
+          env: { MIRA_SERVER__TRUST_PROXY: '127.0.0.1' },
+        },
+        START_MS,
+      );
     });
     afterAll(() => svc?.kill());
 
@@ -264,7 +279,7 @@ describe('behind a proxy (item 10)', () => {
     let svc: ServiceProcess;
     beforeAll(async () => {
       svc = await startService({ config: { api: rateLimit } });
-    });
+    }, START_MS);
     afterAll(() => svc?.kill());
 
     it('ignores X-Forwarded-For: a client cannot dodge the limit by inventing addresses', async () => {

@@ -70,5 +70,5 @@ describe('npm start', () => {
     await exited;
     // It shut down through its own graceful sequence, not a kill.
     expect(out).toMatch(/Received SIGTERM; shutting down/);
-  });
+  }, 120_000);
 });
