@@ -128,6 +128,16 @@ describe('nesting depth (item 6)', () => {
   });
 });
 
+/** `promise`'s value, or null when it has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 interface SlowClient {
   closed: Promise<{ afterMs: number; answer: string }>;
   stop(): void;
@@ -168,24 +178,18 @@ const slowBody =
 describe.each([true, false])('slow clients, health fast path %s (item 9)', (fastPath) => {
   let svc: ServiceProcess;
   beforeAll(async () => {
-    svc = await startService(
-      {
-        config: { health: { fast_path: fastPath } },
-        env: { MIRA_SERVER__REQUEST_TIMEOUT_MS: '1000' },
-      },
-      START_MS,
-    );
-  });
+    svc = await startService({
+      config: { health: { fast_path: fastPath } },
+      env: { MIRA_SERVER__REQUEST_TIMEOUT_MS: '1000' },
+    });
+  }, START_MS);
   afterAll(() => svc?.kill());
 
   it('closes 50 connections sending a body one byte at a time after server.request_timeout_ms', async () => {
     const clients = Array.from({ length: 50 }, () => slowClient(svc.url, slowBody));
     try {
       // Without a request timeout these stay open as long as bytes trickle in: wait well past the limit.
-      const results = await Promise.race([
-        Promise.all(clients.map((c) => c.closed)),
-        new Promise<null>((r) => setTimeout(() => r(null), 10000)),
-      ]);
+      const results = await within(Promise.all(clients.map((c) => c.closed)), 10000);
       expect(results).not.toBeNull();
       for (const r of results!) {
         expect(r.afterMs).toBeGreaterThanOrEqual(900);
@@ -206,13 +210,10 @@ describe('idle sockets (item 9)', () => {
   let svc: ServiceProcess;
   beforeAll(async () => {
     // No request timeout: only the idle timeout can cut a socket that sends nothing.
-    svc = await startService(
-      {
-        env: { MIRA_SERVER__REQUEST_TIMEOUT_MS: '0', MIRA_SERVER__IDLE_TIMEOUT_MS: '1000' },
-      },
-      START_MS,
-    );
-  });
+    svc = await startService({
+      env: { MIRA_SERVER__REQUEST_TIMEOUT_MS: '0', MIRA_SERVER__IDLE_TIMEOUT_MS: '1000' },
+    });
+  }, START_MS);
   afterAll(() => svc?.kill());
 
   it('closes a connection that sends nothing after server.idle_timeout_ms', async () => {
@@ -221,11 +222,7 @@ describe('idle sockets (item 9)', () => {
     socket.on('error', () => undefined);
     const closed = new Promise<boolean>((resolve) => socket.on('close', () => resolve(true)));
     try {
-      const result = await Promise.race([
-        closed,
-        new Promise<boolean>((r) => setTimeout(() => r(false), 10000)),
-      ]);
-      expect(result).toBe(true);
+      expect(await within(closed, 10000)).toBe(true);
     } finally {
       socket.destroy();
     }
@@ -251,14 +248,11 @@ describe('behind a proxy (item 10)', () => {
   describe('with server.trust_proxy: [127.0.0.1]', () => {
     let svc: ServiceProcess;
     beforeAll(async () => {
-      svc = await startService(
-        {
-          config: { api: rateLimit },
-          env: { MIRA_SERVER__TRUST_PROXY: '127.0.0.1' },
-        },
-        START_MS,
-      );
-    });
+      svc = await startService({
+        config: { api: rateLimit },
+        env: { MIRA_SERVER__TRUST_PROXY: '127.0.0.1' },
+      });
+    }, START_MS);
     afterAll(() => svc?.kill());
 
     it('gives each forwarded client its own rate-limit bucket and logs its address', async () => {
