@@ -4,13 +4,16 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyServerOptions } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { loadConfig } from '@mira/config';
+import { loadConfig, type MiraConfig } from '@mira/config';
 import { HealthFastPath, HealthProbes } from '@mira/health';
 import { CORRELATION_HEADER, correlationIdForRequest } from '@mira/logging';
 import { ApiExceptionFilter } from './api/api-exception.filter';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { setupOpenApi } from './openapi/openapi.setup';
 import { applyHttpHardening, jsonSecurityHeaders } from './security/http-hardening';
+
+/** Node's own default; kept unless the request timeout is shorter. */
+const NODE_HEADERS_TIMEOUT_MS = 60000;
 
 /**
  * Builds the configured application (adapter, logger, validation, error shape) without
@@ -23,6 +26,9 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
   const fastPathOn = loaded.config.health.fast_path;
   const adapter = new FastifyAdapter({
     bodyLimit: server.body_limit_bytes,
+    ...serverTimeouts(server),
+    // request.ip (rate limits, access log) is the client from X-Forwarded-For only behind trusted proxies.
+    trustProxy: server.trust_proxy,
     return503OnClosing: false,
     // The request id is the validated correlation id (x-correlation-id / x-request-id / traceparent).
     genReqId: correlationIdForRequest,
@@ -69,6 +75,29 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
       });
   }
   return app;
+}
+
+/**
+ * Timeouts that cut slow clients, for both server paths (Fastify's own server, or httpServer()
+ * with the fast path): Fastify sets requestTimeout and the socket idle timeout (connectionTimeout)
+ * on the Node server, and hands `http` to its constructor. Node checks requestTimeout and
+ * headersTimeout only every connectionsCheckingInterval (30 s by default), so that follows the
+ * timeouts; headersTimeout may not exceed requestTimeout.
+ */
+export function serverTimeouts(
+  server: MiraConfig['server'],
+): Pick<FastifyServerOptions, 'requestTimeout' | 'connectionTimeout'> & { http: ServerOptions } {
+  const request = server.request_timeout_ms;
+  const headers = request > 0 ? Math.min(NODE_HEADERS_TIMEOUT_MS, request) : NODE_HEADERS_TIMEOUT_MS;
+  return {
+    requestTimeout: request,
+    connectionTimeout: server.idle_timeout_ms,
+    http: {
+      requestTimeout: request,
+      headersTimeout: headers,
+      connectionsCheckingInterval: Math.min(Math.max(Math.floor(headers / 4), 100), 30000),
+    },
+  };
 }
 
 /** The HTTP/1 server Fastify would create itself, with its timeouts, around `listener`. */

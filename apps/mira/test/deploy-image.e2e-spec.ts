@@ -79,7 +79,8 @@ describe('Dockerfile', () => {
     const cmd = lastOf(runtime, 'CMD')!;
     expect(cmd.exec).not.toBeNull(); // shell form would put /bin/sh between the signal and node
     expect(cmd.exec![0]).toBe('node');
-    expect(`node ${cmd.exec!.slice(1).join(' ')}`).toBe(packageJson.scripts.start);
+    // `npm start` runs the same command, exec'd so npm's shell does not stand between signal and node.
+    expect(`exec node ${cmd.exec!.slice(1).join(' ')}`).toBe(packageJson.scripts.start);
     expect(lastOf(runtime, 'ENTRYPOINT')).toBeUndefined();
   });
 

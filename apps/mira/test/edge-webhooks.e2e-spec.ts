@@ -118,6 +118,13 @@ describe('POST /webhooks/:service (real app)', () => {
     ).toBe(400);
   });
 
+  it('applies server.max_json_depth to signed bodies too: 5,000 levels is a 400, not a 500', async () => {
+    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const res = await post('github', deep, { 'x-hub-signature-256': ghSign(GH_SECRET, deep) });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('server.max_json_depth (64 levels)');
+  });
+
   it('answers a replayed delivery with 200 duplicate:true and publishes it once', async () => {
     const body = '{"action":"opened"}';
     const headers = { 'x-hub-signature-256': ghSign(GH_SECRET, body), 'x-github-delivery': 'replay-1' };

@@ -58,6 +58,7 @@ export {
 export { ProjectPlanAgent, PROJECT_PLAN_AGENT_ID } from './agents/project-plan.agent';
 export { RiskAssessmentAgent, RISK_ASSESSMENT_AGENT_ID, RISK_PATTERNS } from './agents/risk-assessment.agent';
 export { StatusReporterAgent, STATUS_REPORTER_AGENT_ID } from './agents/status-reporter.agent';
+export { AGENT_INPUT_LIMITS } from './agents/input-limits';
 export { GovernanceAgent, GOVERNANCE_AGENT_ID, type GovernanceAssessment } from './agents/governance.agent';
 export type {
   AgentMessage,

@@ -27,7 +27,16 @@ describe('config layering: defaults < file < overrides < environment', () => {
   it('has embedded defaults for every section', () => {
     const { config, file } = loadConfig({ file: null, env: {} });
     expect(file).toBeNull();
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 3000, body_limit_bytes: 1048576 });
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      port: 3000,
+      body_limit_bytes: 1048576,
+      max_response_bytes: 8 * 1024 * 1024,
+      max_json_depth: 64,
+      request_timeout_ms: 30000,
+      idle_timeout_ms: 60000,
+      trust_proxy: false,
+    });
     expect(config.governance).toEqual({
       financial_threshold: 10000,
       compliance_threshold: 'medium',

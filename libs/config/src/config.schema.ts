@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // Environment values arrive as strings: these helpers accept both the typed value (from
@@ -42,11 +43,71 @@ const list = (def: string[]) =>
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+/** proxy-addr's named ranges, accepted by Fastify's trustProxy next to addresses and CIDRs. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An address, `address/prefix`, `address/netmask` or a named range, as Fastify's trustProxy takes them. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [addr, range, ...rest] = entry.split('/');
+  const family = isIP(addr);
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d+$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
+
+/**
+ * `server.trust_proxy`: false (default), true, or a list of proxy addresses/CIDRs, as Fastify's
+ * trustProxy takes them; from the environment "true"/"false" or a comma-separated list. A hop
+ * count is refused: Fastify 5.12 ignores it (it cannot tell a proxy from a client that adds hops).
+ */
+const trustProxy = z
+  .preprocess(
+    (v) => {
+      if (typeof v !== 'string') return v;
+      const s = v.trim();
+      if (/^(true|false)$/i.test(s)) return s.toLowerCase() === 'true';
+      if (/^\d+$/.test(s)) return Number(s);
+      return s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+    },
+    z.union(
+      [
+        z.boolean(),
+        z
+          .array(
+            z.string().refine(isProxyAddress, {
+              message: 'expected an IP address, a CIDR (10.0.0.0/8) or loopback/linklocal/uniquelocal',
+            }),
+          )
+          .min(1),
+      ],
+      {
+        error:
+          'expected true, false or a list of proxy addresses/CIDRs (a hop count is not supported: ' +
+          'list the addresses of your proxies or load balancers instead)',
+      },
+    ),
+  )
+  .default(false);
+
 export const serverSchema = z
   .strictObject({
     host: z.string().default('0.0.0.0'),
     port: int(3000, 0, 65535),
     body_limit_bytes: int(1024 * 1024, 1024),
+    // Answers are built from the request (plans grow with goals): one over this is refused, not sent.
+    max_response_bytes: int(8 * 1024 * 1024, 1024),
+    // Parsed JSON bodies nested deeper than this are refused (deep data overflows the stack later).
+    max_json_depth: int(64, 1, 10000),
+    // The whole request (headers and body) must arrive within this, else 408 and the socket is closed; 0 = none.
+    request_timeout_ms: int(30000, 0),
+    // A socket with no bytes in either direction this long is closed (slow readers, stalled bodies); 0 = none.
+    idle_timeout_ms: int(60000, 0),
+    trust_proxy: trustProxy,
   })
   .prefault({});
 

@@ -92,7 +92,8 @@ function writeAccessLine(req: FastifyRequest, reply: FastifyReply | null): void 
         id,
         method: raw.method,
         url: raw.url,
-        remoteAddress: raw.socket?.remoteAddress,
+        // Fastify's client address: the socket peer, or X-Forwarded-For's client behind a trusted proxy (server.trust_proxy).
+        remoteAddress: req.ip,
         headers: raw.headers,
       }),
       ...(reply ? { res: { statusCode: status }, responseTime: Math.round(reply.elapsedTime) } : {}),

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import type { MiraConfig } from '@mira/config';
 import { contentTypePolicy } from './content-type.policy';
+import { boundedJsonSerializer, jsonTooDeep, nestsDeeperThan } from './edge-limits';
 import { declareRouteGroup, routeGroup } from './route-group';
 
 type Done = (err: Error | null, body?: unknown) => void;
@@ -74,7 +75,9 @@ function unsupportedMediaType(): Error {
  * - body parsing: JSON is parsed exactly as Fastify's default parser does, except for
  *   /webhooks/*, whose bodies stay raw bytes (any content type) so signatures are checked on the
  *   bytes that were signed, and parsed only after verification. Other content types are 415.
- *   Every parser honours `server.body_limit_bytes` (413 beyond it);
+ *   Every parser honours `server.body_limit_bytes` (413 beyond it); parsed JSON nested deeper
+ *   than `server.max_json_depth` is a 400;
+ * - answers serialised over `server.max_response_bytes` are refused (422) instead of sent;
  * - 415 for a non-JSON body on /api/* before the body is read.
  */
 export async function applyHttpHardening(app: NestFastifyApplication, config: MiraConfig): Promise<void> {
@@ -100,9 +103,14 @@ export async function applyHttpHardening(app: NestFastifyApplication, config: Mi
 
   const isWebhook = (req: FastifyRequest) => routeGroup(req) === 'webhooks';
   const defaultJson = fastify.getDefaultJsonParser('error', 'error');
+  const maxDepth = config.server.max_json_depth;
   app.useBodyParser('application/json', { bodyLimit }, ((req: FastifyRequest, body: Buffer, done: Done) => {
     if (isWebhook(req)) return done(null, body);
-    defaultJson(req, body as unknown as string, done);
+    defaultJson(req, body as unknown as string, (err, parsed) => {
+      if (err) return done(err);
+      // Checked once here, so no handler, agent or serialiser meets data deep enough to overflow the stack.
+      done(nestsDeeperThan(parsed, maxDepth) ? jsonTooDeep(maxDepth) : null, parsed);
+    });
   }) as never);
   // Fastify's built-in text/plain parser would hand webhooks a decoded string, not the signed bytes.
   if (fastify.hasContentTypeParser('text/plain')) fastify.removeContentTypeParser('text/plain');
@@ -112,4 +120,5 @@ export async function applyHttpHardening(app: NestFastifyApplication, config: Mi
   }) as never);
 
   fastify.addHook('onRequest', contentTypePolicy);
+  fastify.setReplySerializer(boundedJsonSerializer(config.server.max_response_bytes));
 }

@@ -2,14 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { Agent } from '../agent.decorator';
 import { BaseAgent, parseInput } from '../base.agent';
+import { AGENT_INPUT_LIMITS, list, text } from './input-limits';
 
 export const PROJECT_PLAN_AGENT_ID = 'project_plan_agent';
 
 const generatePlanSchema = z.looseObject({
-  name: z.string().default('Unnamed Project'),
-  description: z.string().default(''),
-  goals: z.array(z.string()).default([]),
-  duration_weeks: z.number().int().positive().max(1040).default(12),
+  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unnamed Project'),
+  description: text(AGENT_INPUT_LIMITS.description_chars).default(''),
+  goals: list(text(AGENT_INPUT_LIMITS.goal_chars), AGENT_INPUT_LIMITS.goals).default([]),
+  duration_weeks: z.number().int().positive().max(AGENT_INPUT_LIMITS.duration_weeks).default(12),
 });
 
 const updatePlanSchema = z.looseObject({

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { Agent } from '../agent.decorator';
 import { BaseAgent, parseInput } from '../base.agent';
+import { AGENT_INPUT_LIMITS, list, text } from './input-limits';
 
 export const RISK_ASSESSMENT_AGENT_ID = 'risk_assessment_agent';
 
@@ -67,10 +68,10 @@ export interface RiskAssessment {
 }
 
 const assessSchema = z.looseObject({
-  name: z.string().default('Unnamed Project'),
-  description: z.string().default(''),
-  tasks: z.array(z.unknown()).default([]),
-  duration_weeks: z.number().min(0).default(12),
+  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unnamed Project'),
+  description: text(AGENT_INPUT_LIMITS.description_chars).default(''),
+  tasks: list(z.unknown(), AGENT_INPUT_LIMITS.tasks).default([]),
+  duration_weeks: z.number().min(0).max(AGENT_INPUT_LIMITS.duration_weeks).default(12),
 });
 
 const updateRiskSchema = z.looseObject({

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { Agent } from '../agent.decorator';
 import { BaseAgent, parseInput } from '../base.agent';
+import { AGENT_INPUT_LIMITS, list, text } from './input-limits';
 import { Clock } from '../clock.service';
 import { round2 } from './risk-assessment.agent';
 
@@ -26,17 +27,17 @@ const risk = z.looseObject({
 });
 
 const reportSchema = z.looseObject({
-  name: z.string().default('Unnamed Project'),
-  tasks: z.array(task).default([]),
-  milestones: z.array(milestone).default([]),
-  risks: z.array(risk).default([]),
+  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unnamed Project'),
+  tasks: list(task, AGENT_INPUT_LIMITS.tasks).default([]),
+  milestones: list(milestone, AGENT_INPUT_LIMITS.milestones).default([]),
+  risks: list(risk, AGENT_INPUT_LIMITS.risks).default([]),
   week_number: z.number().int().min(0).default(1),
 });
 
 const scheduleSchema = z.looseObject({
-  frequency: z.string().default('weekly'),
-  recipients: z.array(z.string()).default([]),
-  day_of_week: z.string().default('Friday'),
+  frequency: text(AGENT_INPUT_LIMITS.short_text_chars).default('weekly'),
+  recipients: list(text(AGENT_INPUT_LIMITS.recipient_chars), AGENT_INPUT_LIMITS.recipients).default([]),
+  day_of_week: text(AGENT_INPUT_LIMITS.short_text_chars).default('Friday'),
 });
 
 @Injectable()

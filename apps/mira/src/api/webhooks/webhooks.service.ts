@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigStore, validateConfig } from '@mira/config';
+import { jsonTooDeep, nestsDeeperThan } from '../../security/edge-limits';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
 import { EdgeClock } from '../../security/edge-clock';
 import type {
@@ -85,6 +86,10 @@ export class WebhooksService {
 
     const parsed = parsePayload(incoming.rawBody, incoming.contentType);
     if (!parsed.ok) return { kind: 'bad_payload', message: parsed.message };
+    // Webhook bodies skip the JSON body parser (signatures need the raw bytes): same depth limit here.
+    const maxDepth = this.config.get('server').max_json_depth;
+    if (nestsDeeperThan(parsed.payload, maxDepth))
+      return { kind: 'bad_payload', message: jsonTooDeep(maxDepth).message };
     const payload = parsed.payload;
     const deliveryId = safe(() => registered.verifier.deliveryId(delivery, payload));
     const event = safe(() => registered.verifier.eventType?.(delivery, payload) ?? null);
