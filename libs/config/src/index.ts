@@ -21,7 +21,13 @@ export {
   OTHER_ENV_VARS,
 } from './config.env';
 export { deepMerge, diffPaths, getPath, deepFreeze } from './config.merge';
-export { miraConfigSchema, LOG_LEVELS, API_ROLES, type MiraConfig, type MiraConfigInput } from './config.schema';
+export {
+  miraConfigSchema,
+  LOG_LEVELS,
+  API_ROLES,
+  type MiraConfig,
+  type MiraConfigInput,
+} from './config.schema';
 export type {
   ConfigChange,
   ConfigChangeEvent,

@@ -83,12 +83,11 @@ function reconfigure(store: ConfigStore, overrides: Record<string, unknown>): vo
 
 describe('OrchestratorService', () => {
   let b: Booted;
-  let errorLog: jest.SpyInstance;
 
   beforeEach(() => {
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    errorLog = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   });
   afterEach(async () => {
     await b?.ref.close();
