@@ -43,7 +43,6 @@ export {
 } from './workflows/project-initialization.workflow';
 export {
   WORKFLOW_STATUSES,
-  FINAL_STATUSES,
   type Actor,
   type WorkflowDefinition,
   type WorkflowOptions,

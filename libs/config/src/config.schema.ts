@@ -27,19 +27,15 @@ const bool = (def: boolean) =>
       return v;
     }, z.boolean())
     .default(def);
-const list = (def: string[]) =>
-  z
-    .preprocess(
-      (v) =>
-        typeof v === 'string'
-          ? v
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : v,
-      z.array(z.string()),
-    )
-    .default(def);
+/** An environment value `a, b` is the list [a, b]; file values are lists already. */
+const splitCommas = (v: unknown) =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : v;
+const list = (def: string[]) => z.preprocess(splitCommas, z.array(z.string())).default(def);
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -266,16 +262,7 @@ export const apiSchema = z
     // A plain string is a key with every role (named key-<n>); an object names the key's
     // identity (the actor in records, logs and the audit trail) and its roles.
     keys: z
-      .preprocess(
-        (v) =>
-          typeof v === 'string'
-            ? v
-                .split(',')
-                .map((s) => s.trim())
-                .filter(Boolean)
-            : v,
-        z.array(z.union([z.string(), apiKeyEntrySchema])),
-      )
+      .preprocess(splitCommas, z.array(z.union([z.string(), apiKeyEntrySchema])))
       .default([])
       .superRefine((keys, ctx) => {
         const seen = new Set<string>();

@@ -5,6 +5,7 @@ export { STATE_MODULE_OPTIONS } from './state.module-definition';
 export { StateBackendProvider } from './state.decorator';
 export { StateError, type StateErrorCode } from './state.error';
 export { auditHash } from './state.audit';
+export { WORKFLOW_STATUSES } from './state.rows';
 export { StateHealthIndicator } from './state.health';
 export { StateShutdownHook, STATE_SHUTDOWN_PRIORITY } from './state.shutdown';
 export { SqliteStateBackend, SqliteStateStore } from './backends/sqlite.backend';

@@ -8,6 +8,7 @@ import type { AgentMessage, AgentResponse, MiraAgent } from '../agent.interface'
 import { AgentRegistry } from '../agent.registry';
 import { successResponse } from '../agent.response';
 import { AgentsModule } from '../agents.module';
+import { waitFor } from '../agents.testing';
 import { Clock } from '../clock.service';
 import { OrchestratorService } from './orchestrator.service';
 import { DEFAULT_ROUTING_RULES } from './routing.constants';
@@ -28,16 +29,6 @@ class EchoAgent implements MiraAgent {
 class EchoModule {}
 
 const WEDNESDAY = new Date('2026-11-18T09:00:00.000Z');
-
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 interface Booted {
   ref: TestingModule;

@@ -4,6 +4,7 @@ import { BrokerModule, MESSAGE_BROKER, type BrokerMessage, type MessageBroker } 
 import { ConfigModule, ConfigStore, loadConfig } from '@mira/config';
 import { STATE_STORE, StateModule, type StateStore } from '@mira/state';
 import { AgentsModule } from '../agents.module';
+import { waitFor } from '../agents.testing';
 import { Clock } from '../clock.service';
 import { OrchestratorService } from '../orchestrator/orchestrator.service';
 import { ApprovalService } from './approval.service';
@@ -30,16 +31,6 @@ class EchoTwiceWorkflow implements WorkflowDefinition {
 
 @Module({ providers: [EchoTwiceWorkflow] })
 class EchoTwiceModule {}
-
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 interface Booted {
   ref: TestingModule;

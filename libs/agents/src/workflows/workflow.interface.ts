@@ -1,3 +1,4 @@
+import type { WorkflowDecision, WorkflowStatus } from '@mira/state';
 import type { AgentResponse } from '../agent.interface';
 
 /** `{ workflow_type, data, governance_data? }`: what a client asks for. */
@@ -47,16 +48,7 @@ export interface Actor {
   roles: readonly string[];
 }
 
-export type WorkflowStatus =
-  'running' | 'completed' | 'failed' | 'pending_approval' | 'approved' | 'rejected' | 'expired' | 'cancelled';
-
-export interface WorkflowDecisionView {
-  actor: string;
-  decision: 'approve' | 'reject';
-  comment: string | null;
-  data_patch?: Record<string, unknown> | null;
-  at: string;
-}
+export type { WorkflowStatus } from '@mira/state';
 
 /** A workflow record as the API shows it (internal lease and hash fields left out). */
 export interface WorkflowView {
@@ -73,7 +65,7 @@ export interface WorkflowView {
   requires_human_validation: boolean;
   approvals_required: number;
   approvals: number;
-  decisions: WorkflowDecisionView[];
+  decisions: WorkflowDecision[];
   expires_at: string | null;
   steps: WorkflowStep[];
 }
@@ -81,22 +73,4 @@ export interface WorkflowView {
 /** Kept for callers of the first API: a workflow result is its record's view. */
 export type WorkflowResult = WorkflowView;
 
-export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
-  'running',
-  'completed',
-  'failed',
-  'pending_approval',
-  'approved',
-  'rejected',
-  'expired',
-  'cancelled',
-];
-
-/** Statuses after which nothing more happens to a workflow. */
-export const FINAL_STATUSES: readonly WorkflowStatus[] = [
-  'completed',
-  'failed',
-  'rejected',
-  'expired',
-  'cancelled',
-];
+export { WORKFLOW_STATUSES } from '@mira/state';
