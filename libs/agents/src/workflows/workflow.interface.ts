@@ -1,4 +1,4 @@
-import type { WorkflowDecision, WorkflowStatus } from '@mira/state';
+import type { WorkflowRecord } from '@mira/state';
 import type { AgentResponse } from '../agent.interface';
 
 /** `{ workflow_type, data, governance_data? }`: what a client asks for. */
@@ -50,25 +50,15 @@ export interface Actor {
 
 export type { WorkflowStatus } from '@mira/state';
 
-/** A workflow record as the API shows it (internal lease and hash fields left out). */
-export interface WorkflowView {
-  workflow_id: string;
-  workflow_type: string;
-  status: WorkflowStatus;
-  requested_by: string;
-  created_at: string;
-  updated_at: string;
-  data: Record<string, unknown>;
-  governance: Record<string, unknown> | null;
-  risk_level: string;
-  reasons: string[];
+/** Record fields that stay inside the service (leases, concurrency, idempotency material). */
+type InternalFields = 'version' | 'lease_owner' | 'lease_expires_at' | 'idempotency_key' | 'request_hash';
+
+/** A workflow record as the API shows it, with the approval counts a reader needs. */
+export type WorkflowView = Omit<WorkflowRecord, InternalFields | 'steps'> & {
   requires_human_validation: boolean;
-  approvals_required: number;
   approvals: number;
-  decisions: WorkflowDecision[];
-  expires_at: string | null;
   steps: WorkflowStep[];
-}
+};
 
 /** Kept for callers of the first API: a workflow result is its record's view. */
 export type WorkflowResult = WorkflowView;
