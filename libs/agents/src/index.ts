@@ -5,7 +5,11 @@ export { AgentRegistry } from './agent.registry';
 export { BaseAgent, parseInput, describeIssues, type AgentHandler } from './base.agent';
 export { successResponse, errorResponse } from './agent.response';
 export { Clock } from './clock.service';
-export { OrchestratorService, type WorkflowRunner } from './orchestrator/orchestrator.service';
+export {
+  OrchestratorService,
+  type RouteOptions,
+  type WorkflowRunner,
+} from './orchestrator/orchestrator.service';
 export {
   DEFAULT_ROUTING_RULES,
   ORCHESTRATOR_ID,

@@ -89,15 +89,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
         ...(exception.currentStatus ? { status: exception.currentStatus } : {}),
       };
     }
-    // The store's message says what is wrong without its address or credentials.
-    if (exception instanceof StateError) {
-      return {
-        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
-        error: 'Service Unavailable',
-        message: exception.message,
-        code: exception.code,
-      };
-    }
+    if (exception instanceof StateError) return stateErrorBody(exception);
     // Fastify's own client errors (bad JSON, body too large, bad content type) carry a 4xx statusCode.
     const fst = exception as { statusCode?: number; code?: string; message?: string };
     if (typeof fst?.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
@@ -110,6 +102,25 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
   }
+}
+
+/**
+ * A store refusal by its code: bad cursors and unstorable values are the client's (400), a taken
+ * id a conflict (409), an unreachable or closing store the service's state (503); anything else
+ * is a 500 whose driver detail stays in the log.
+ */
+function stateErrorBody(err: StateError): ApiErrorBody {
+  const status =
+    err.code === 'STATE_INVALID_CURSOR' || err.code === 'STATE_INVALID_INPUT'
+      ? HttpStatus.BAD_REQUEST
+      : err.code === 'STATE_CONFLICT'
+        ? HttpStatus.CONFLICT
+        : err.code === 'STATE_UNAVAILABLE' || err.code === 'STATE_CLOSED' || err.retryable
+          ? HttpStatus.SERVICE_UNAVAILABLE
+          : HttpStatus.INTERNAL_SERVER_ERROR;
+  if (status === HttpStatus.INTERNAL_SERVER_ERROR)
+    return { statusCode: status, error: 'Internal Server Error', message: 'Internal server error' };
+  return { statusCode: status, error: httpErrorName(status), message: err.message, code: err.code };
 }
 
 function httpErrorName(status: number): string {

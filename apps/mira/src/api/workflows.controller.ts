@@ -38,7 +38,7 @@ import {
 } from './api.schemas';
 
 /** Statuses in which the answer to a create is final (200); anything else is still going on (202). */
-const FINISHED: readonly WorkflowStatus[] = ['completed', 'failed'];
+const FINISHED: readonly WorkflowStatus[] = ['completed', 'failed', 'rejected', 'expired', 'cancelled'];
 
 @Controller('api/v1/workflows')
 export class WorkflowsController {

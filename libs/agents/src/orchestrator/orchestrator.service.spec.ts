@@ -291,11 +291,24 @@ describe('OrchestratorService', () => {
         error: `Message ${bad} (generate_plan) has no data object`,
       });
 
-      const wf = await b.broker.publish('workflow', { workflow_type: 'project_initialization', data: {} });
+      // The requester travels in the x-mira-actor header (set from the caller's context on publish).
+      const wf = await b.broker.publish(
+        'workflow',
+        { workflow_type: 'project_initialization', data: {} },
+        { 'x-mira-actor': 'dana' },
+      );
       expect((await responseTo(wf)).data.response).toMatchObject({
         agent_id: 'orchestrator',
         status: 'success',
-        data: { status: 'completed' },
+        data: { status: 'completed', requested_by: 'dana' },
+      });
+      const nobody = await b.broker.publish('workflow', {
+        workflow_type: 'project_initialization',
+        data: {},
+      });
+      expect((await responseTo(nobody)).data.response).toMatchObject({
+        status: 'error',
+        error: expect.stringContaining('A workflow needs a requester'),
       });
 
       const echo = await b.broker.publish('echo', { via: 'broker' });

@@ -24,7 +24,16 @@ import { WorkflowError } from '../workflows/workflow.error';
 import type { WorkflowRequest } from '../workflows/workflow.interface';
 
 /** Runs a `workflow` message for `actor` (the workflow engine registers itself). */
-export type WorkflowRunner = (request: WorkflowRequest, actor: string) => Promise<unknown>;
+export type WorkflowRunner = (
+  request: WorkflowRequest,
+  actor: string,
+  idempotencyKey: string | null,
+) => Promise<unknown>;
+
+export interface RouteOptions {
+  /** For a `workflow` message: a redelivery with the same key returns the same workflow. */
+  idempotencyKey?: string;
+}
 
 /**
  * Routes messages to agents by type, runs multi-step workflows, and consumes routed message
@@ -93,10 +102,10 @@ export class OrchestratorService implements OnApplicationBootstrap {
     return (await this.route(message)).response;
   }
 
-  async route(message: AgentMessage): Promise<RoutedResponse> {
-    if (!this.metrics) return this.routeMessage(message);
+  async route(message: AgentMessage, options: RouteOptions = {}): Promise<RoutedResponse> {
+    if (!this.metrics) return this.routeMessage(message, options);
     const started = performance.now();
-    const routed = await this.routeMessage(message);
+    const routed = await this.routeMessage(message, options);
     const outcome = routed.failure ?? (routed.response.status === 'error' ? 'error' : 'success');
     this.metrics.observeAgent(
       routed.response.agent_id,
@@ -107,16 +116,30 @@ export class OrchestratorService implements OnApplicationBootstrap {
     return routed;
   }
 
-  private async routeMessage(message: AgentMessage): Promise<RoutedResponse> {
+  private async routeMessage(message: AgentMessage, options: RouteOptions): Promise<RoutedResponse> {
     if (message.type === WORKFLOW_MESSAGE_TYPE) {
       if (!this.workflowRunner)
         return {
           response: errorResponse(ORCHESTRATOR_ID, 'Workflows are not available'),
           failure: 'agent_not_found',
         };
+      // Fail closed: a workflow nobody asked for by name could be approved by anyone, its
+      // requester included (separation of duties needs to know who requested it).
+      const actor = currentCorrelation()?.actor;
+      if (!actor)
+        return {
+          response: errorResponse(
+            ORCHESTRATOR_ID,
+            'A workflow needs a requester: send it through the API, or publish it with the x-mira-actor header',
+          ),
+          failure: 'invalid_input',
+        };
       try {
-        const actor = currentCorrelation()?.actor ?? 'system';
-        const result = await this.workflowRunner(message.data as unknown as WorkflowRequest, actor);
+        const result = await this.workflowRunner(
+          message.data as unknown as WorkflowRequest,
+          actor,
+          options.idempotencyKey ?? null,
+        );
         return { response: successResponse(ORCHESTRATOR_ID, result), failure: null };
       } catch (err) {
         // Only a request the engine refused is the caller's mistake; the store or broker being
@@ -176,7 +199,13 @@ export class OrchestratorService implements OnApplicationBootstrap {
     // A failing handler is retried by the broker (the store or broker may be back by then).
     const response =
       typeof data === 'object' && data !== null && !Array.isArray(data)
-        ? await this.process({ type: message.type, data: data as Record<string, unknown> })
+        ? // The message id keys a workflow, so a redelivery does not start a second one.
+          (
+            await this.route(
+              { type: message.type, data: data as Record<string, unknown> },
+              { idempotencyKey: `broker:${message.id}` },
+            )
+          ).response
         : errorResponse(ORCHESTRATOR_ID, `Message ${message.id} (${message.type}) has no data object`);
     await this.broker.publish(
       AGENT_RESPONSE_EVENT,

@@ -173,6 +173,12 @@ export class ApprovalService {
       }
       const current = await this.get(id);
       if (current.status === 'pending_approval' && attempt < MAX_ATTEMPTS) continue;
+      if (current.status === 'pending_approval')
+        throw new WorkflowError(
+          'WORKFLOW_CONFLICT',
+          `Workflow ${id} is being decided by others at this moment: retry the decision`,
+          current.status,
+        );
       throw new WorkflowError(
         'WORKFLOW_CONFLICT',
         `Workflow ${id} is ${current.status}: only a pending_approval workflow accepts decisions`,

@@ -2,6 +2,7 @@ import { Injectable, Logger, Module, type Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { BrokerModule, MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
 import { ConfigModule, ConfigStore, loadConfig } from '@mira/config';
+import { runWithContextFields } from '@mira/logging';
 import { STATE_STORE, StateModule, type StateStore } from '@mira/state';
 import { AgentsModule } from '../agents.module';
 import { waitFor } from '../agents.testing';
@@ -168,17 +169,42 @@ describe('WorkflowEngine', () => {
       expect(record.steps[1].result).toMatchObject({ name: 'X', echoed: true });
     });
 
-    it('is reachable as a `workflow` message and generates a workflow id when none is given', async () => {
-      const { response, failure } = await b.ref.get(OrchestratorService).route({
+    it('is reachable as a `workflow` message for a named requester, and refused without one', async () => {
+      const orchestrator = b.ref.get(OrchestratorService);
+      const message = {
         type: 'workflow',
         data: { workflow_type: 'project_initialization', data: projectData },
-      });
+      };
+      const { response, failure } = await runWithContextFields({ actor: 'dana' }, () =>
+        orchestrator.route(message),
+      );
       expect(failure).toBeNull();
       expect(response.agent_id).toBe('orchestrator');
       const result = response.data as any;
       expect(result.workflow_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(result.status).toBe('completed');
-      expect(result.requested_by).toBe('system');
+      expect(result.requested_by).toBe('dana');
+
+      // Fail closed: with nobody named, separation of duties could not hold.
+      const anonymous = await orchestrator.route(message);
+      expect(anonymous.failure).toBe('invalid_input');
+      expect(anonymous.response.error).toContain('A workflow needs a requester');
+    });
+
+    it('answers a redelivered `workflow` message with the same workflow', async () => {
+      const orchestrator = b.ref.get(OrchestratorService);
+      const message = {
+        type: 'workflow',
+        data: { workflow_type: 'project_initialization', data: projectData },
+      };
+      const send = () =>
+        runWithContextFields({ actor: 'dana' }, () =>
+          orchestrator.route(message, { idempotencyKey: 'broker:m-1' }),
+        );
+      const first = (await send()).response.data as any;
+      const again = (await send()).response.data as any;
+      expect(again.workflow_id).toBe(first.workflow_id);
+      expect((await b.store.listWorkflows({ limit: 10 })).items).toHaveLength(1);
     });
 
     it('stops at the first failed step', async () => {
@@ -243,9 +269,9 @@ describe('WorkflowEngine', () => {
       await expect(
         b.engine.submit({ workflow_type: 'nope', data: {} }, { actor: 'a' }),
       ).rejects.toBeInstanceOf(UnknownWorkflowError);
-      const routed = await b.ref
-        .get(OrchestratorService)
-        .route({ type: 'workflow', data: { workflow_type: 'nope', data: {} } });
+      const routed = await runWithContextFields({ actor: 'dana' }, () =>
+        b.ref.get(OrchestratorService).route({ type: 'workflow', data: { workflow_type: 'nope', data: {} } }),
+      );
       expect(routed.failure).toBe('invalid_input');
       expect(routed.response).toMatchObject({
         agent_id: 'orchestrator',

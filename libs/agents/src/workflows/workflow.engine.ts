@@ -69,8 +69,8 @@ export class WorkflowEngine implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.orchestrator.useWorkflowRunner((request, actor) =>
-      this.submit(request, { actor }).then(({ record }) => workflowView(record)),
+    this.orchestrator.useWorkflowRunner((request, actor, idempotencyKey) =>
+      this.submit(request, { actor, idempotencyKey }).then(({ record }) => workflowView(record)),
     );
     this.metrics?.registerWorkflowTypes(this.workflows.types());
     this.metrics?.registerMessageTypes([
@@ -107,8 +107,10 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     // key on requester + Idempotency-Key), so two concurrent retries cannot both run.
     const requestHash = options.idempotencyKey ? hashRequest(request) : null;
 
-    const now = this.clock.now();
     const gate = governanceData ? await this.assess(workflowId, governanceData) : null;
+    // Read after the assessment, so a new run's lease starts whole.
+    const now = this.clock.now();
+    const leaseMs = this.leaseMs();
     const held = gate?.requiresValidation === true;
     const governance = this.config.get('governance');
     const riskLevel = gate?.riskLevel ?? 'low';
@@ -131,7 +133,7 @@ export class WorkflowEngine implements OnApplicationBootstrap {
           : null,
         steps: [],
         lease_owner: held ? null : this.instanceId,
-        lease_expires_at: held ? null : this.leaseUntil(now),
+        lease_expires_at: held ? null : leaseUntil(now, leaseMs),
         idempotency_key: options.idempotencyKey ?? null,
         request_hash: requestHash,
       },
@@ -142,7 +144,9 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     if (held) {
       this.metrics?.observeWorkflow(type, 'pending_approval');
       this.logger.warn(`Workflow ${workflowId} (${type}) is pending human approval`);
-      await this.broker.publish(PENDING_APPROVAL_EVENT, {
+      // The record is committed: a refused event must not tell the client to retry (it would
+      // create a second workflow). Approvers find it in the store whatever happens to the event.
+      await this.publishQuietly(PENDING_APPROVAL_EVENT, {
         workflow_id: workflowId,
         workflow_type: type,
         risk_level: record.risk_level,
@@ -152,11 +156,10 @@ export class WorkflowEngine implements OnApplicationBootstrap {
         requested_by: record.requested_by,
         assessment: record.governance,
         data,
-        timestamp: now.toISOString(),
       });
       return { record, created: true };
     }
-    return { record: await this.runSteps(record), created: true };
+    return { record: await this.runSteps(record, leaseMs), created: true };
   }
 
   /**
@@ -171,13 +174,21 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       record.status === 'running' &&
       (record.lease_expires_at === null || Date.parse(record.lease_expires_at) <= now.getTime());
     if (record.status !== 'approved' && !abandoned) return record;
+    if (!this.workflows.types().includes(record.workflow_type)) {
+      // Its module is gone: claiming it would only fail again on every sweep.
+      this.logger.error(
+        `Workflow ${workflowId} (${record.workflow_type}) cannot run: no @Workflow provider declares that type`,
+      );
+      return record;
+    }
+    const leaseMs = this.leaseMs();
     const claimed = await this.store.updateWorkflow(
       record.workflow_id,
       record.version,
       {
         status: 'running',
         lease_owner: this.instanceId,
-        lease_expires_at: this.leaseUntil(now),
+        lease_expires_at: leaseUntil(now, leaseMs),
         updated_at: now.toISOString(),
         // A run taken over starts again from the first step: steps are pure functions of the data.
         steps: [],
@@ -195,14 +206,18 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     if (!claimed) return this.store.getWorkflow(workflowId);
     if (abandoned)
       this.logger.warn(`Workflow ${workflowId}: taking over a run whose replica stopped renewing its lease`);
-    return runWithContextFields({ workflow_id: workflowId }, () => this.runSteps(claimed));
+    return runWithContextFields({ workflow_id: workflowId }, () => this.runSteps(claimed, leaseMs));
   }
 
-  /** Runs the definition's steps on the record's data while this replica holds the lease. */
-  private async runSteps(record: WorkflowRecord): Promise<WorkflowRecord> {
+  /**
+   * Runs the definition's steps on the record's data while this replica holds the lease (of
+   * `leaseMs`, fixed for the run so a reload cannot make it lapse under a live runner).
+   */
+  private async runSteps(record: WorkflowRecord, leaseMs: number): Promise<WorkflowRecord> {
     const definition = this.workflows.get(record.workflow_type);
     let current = record;
     const lease = this.keepLease(
+      leaseMs,
       () => current,
       (r) => (current = r),
     );
@@ -220,24 +235,37 @@ export class WorkflowEngine implements OnApplicationBootstrap {
         if (response.status !== 'success') break;
         results[step.step] = response.data as Record<string, unknown>;
       }
+    } catch (err) {
+      // A step that throws (its input builder, say) fails the workflow instead of leaving it
+      // running for the sweeper to retry forever.
+      const failed = definition.steps[steps.length]?.step ?? 'unknown';
+      this.logger.error(`Workflow ${record.workflow_id}: step ${failed} threw: ${(err as Error).message}`);
+      steps.push({ step: failed, status: 'error', result: `Step ${failed} failed: internal error` });
     } finally {
       await lease.stop();
     }
     const ok = steps.length === definition.steps.length && steps.every((s) => s.status === 'success');
     const status = ok ? 'completed' : 'failed';
     const now = this.clock.now();
-    const done = await this.store.updateWorkflow(
-      current.workflow_id,
-      current.version,
-      { status, steps, lease_owner: null, lease_expires_at: null, updated_at: now.toISOString() },
-      this.audit(SYSTEM_ACTOR, status, current.workflow_id, 'running', status, null, now),
-    );
-    if (!done) {
-      // Our lease ran out and another replica took the run over: its result is the one that counts.
-      this.logger.warn(
-        `Workflow ${current.workflow_id}: lost its lease while running; another replica finishes it`,
+    const finish = (r: WorkflowRecord) =>
+      this.store.updateWorkflow(
+        r.workflow_id,
+        r.version,
+        { status, steps, lease_owner: null, lease_expires_at: null, updated_at: now.toISOString() },
+        this.audit(SYSTEM_ACTOR, status, r.workflow_id, 'running', status, null, now),
       );
-      return (await this.store.getWorkflow(current.workflow_id)) ?? current;
+    let done = await finish(current);
+    if (!done) {
+      // A renewal may have committed without us seeing its answer: still ours, so finish it.
+      const latest = await this.store.getWorkflow(current.workflow_id);
+      if (latest?.status === 'running' && latest.lease_owner === this.instanceId) done = await finish(latest);
+      if (!done) {
+        // Our lease ran out and another replica took the run over: its result is the one that counts.
+        this.logger.warn(
+          `Workflow ${current.workflow_id}: lost its lease while running; another replica finishes it`,
+        );
+        return latest ?? current;
+      }
     }
     this.metrics?.observeWorkflow(done.workflow_type, status);
     await this.publishQuietly(status === 'completed' ? WORKFLOW_COMPLETED_EVENT : WORKFLOW_FAILED_EVENT, {
@@ -250,17 +278,18 @@ export class WorkflowEngine implements OnApplicationBootstrap {
 
   /** Renews the lease every third of its length while the steps run, so a slow run is not taken over. */
   private keepLease(
+    leaseMs: number,
     get: () => WorkflowRecord,
     set: (r: WorkflowRecord) => void,
   ): { stop: () => Promise<void> } {
-    const every = (this.config.get('governance').lease_seconds * 1000) / 3;
+    const every = leaseMs / 3;
     let renewing: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
       renewing = renewing.then(async () => {
         const r = get();
         const now = this.clock.now();
         const renewed = await this.store
-          .updateWorkflow(r.workflow_id, r.version, { lease_expires_at: this.leaseUntil(now) }, [])
+          .updateWorkflow(r.workflow_id, r.version, { lease_expires_at: leaseUntil(now, leaseMs) }, [])
           .catch((err: Error) => {
             this.logger.warn(`Workflow ${r.workflow_id}: lease renewal failed: ${err.message}`);
             return null;
@@ -370,8 +399,8 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     return record;
   }
 
-  private leaseUntil(now: Date): string {
-    return new Date(now.getTime() + this.config.get('governance').lease_seconds * 1000).toISOString();
+  private leaseMs(): number {
+    return this.config.get('governance').lease_seconds * 1000;
   }
 
   /** One audit entry (the store chains and hashes it in the same transaction as the change). */
@@ -415,6 +444,10 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       return false;
     }
   }
+}
+
+function leaseUntil(now: Date, leaseMs: number): string {
+  return new Date(now.getTime() + leaseMs).toISOString();
 }
 
 export function approvalsFor(required: Record<string, number>, riskLevel: string): number {

@@ -71,12 +71,22 @@ export class WorkflowSweeper implements OnApplicationBootstrap, OnModuleDestroy 
     return this.running;
   }
 
+  /** One record's failure is logged and skipped: it must not stop the pass for the others. */
+  private async one<T>(id: string, work: () => Promise<T>): Promise<T | null> {
+    try {
+      return await work();
+    } catch (err) {
+      this.logger.warn(`Workflow ${id}: sweep step failed: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
   private async pass(): Promise<void> {
     try {
       const now = this.clock.now();
       for (const record of await this.store.findExpired(['pending_approval'], now.toISOString(), BATCH)) {
         if (this.stopped) return;
-        if (await this.approvals.expire(record))
+        if (await this.one(record.workflow_id, () => this.approvals.expire(record)))
           this.logger.warn(`Workflow ${record.workflow_id} expired without a decision`);
       }
       // An approval is normally taken from the broker at once; one left alone for a lease
@@ -85,7 +95,7 @@ export class WorkflowSweeper implements OnApplicationBootstrap, OnModuleDestroy 
       for (const record of await this.store.findUnleased(['approved', 'running'], now.toISOString(), BATCH)) {
         if (this.stopped) return;
         if (record.status === 'approved' && Date.parse(record.updated_at) > now.getTime() - grace) continue;
-        await this.engine.resume(record.workflow_id);
+        await this.one(record.workflow_id, () => this.engine.resume(record.workflow_id));
       }
     } catch (err) {
       // A store outage shows on /healthz (state check); the next pass tries again.

@@ -130,6 +130,9 @@ export function postgresError(err: unknown, what: string, secrets: (string | nul
   const code = e.code ?? '';
   if (code === '23505')
     return new StateError('STATE_CONFLICT', `postgres ${what}: ${message}; use a new workflow_id`);
+  // Class 22 (data exception: a value out of range, a NUL character in JSON): the input's fault.
+  if (code.startsWith('22'))
+    return new StateError('STATE_INVALID_INPUT', `postgres ${what}: the value cannot be stored (${message})`);
   if (code === '28P01' || code === '28000')
     return new StateError(
       'STATE_UNAVAILABLE',
