@@ -47,10 +47,10 @@ describe('chainEntries + verifyChain', () => {
     expect(all.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     const reader = (entries: AuditEntry[]) => async (after: number, limit: number) =>
       entries.filter((e) => e.seq > after).slice(0, limit);
-    expect(await verifyChain(reader(all), 2)).toEqual({ ok: true, entries: 7 });
+    expect(await verifyChain(reader(all), null, 2)).toEqual({ ok: true, entries: 7 });
     const tampered = all.map((e) => (e.seq === 5 ? { ...e, actor: 'mallory' } : e));
-    expect(await verifyChain(reader(tampered), 2)).toEqual({ ok: false, entries: 5, first_bad_seq: 5 });
-    expect(await verifyChain(reader(all.filter((e) => e.seq !== 1)), 2)).toEqual({
+    expect(await verifyChain(reader(tampered), null, 2)).toEqual({ ok: false, entries: 5, first_bad_seq: 5 });
+    expect(await verifyChain(reader(all.filter((e) => e.seq !== 1)), null, 2)).toEqual({
       ok: false,
       entries: 1,
       first_bad_seq: 2,

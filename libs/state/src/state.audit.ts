@@ -58,10 +58,13 @@ export function chainEntries(tail: ChainTail | null, inputs: AuditInput[]): Audi
 /**
  * Walks the chain page by page (seq asc) and stops at the first entry whose seq is not the next
  * one (a deleted entry), whose prev_hash is not the previous hash, or whose hash does not match
- * its content. The store only reads: it has no path that updates or deletes audit rows.
+ * its content. Then the end of the chain must be `head`, the last link the store recorded in the
+ * same transaction as the entry: otherwise entries were cut off the end, and the first missing
+ * seq is reported. The store only reads: it has no path that updates or deletes audit rows.
  */
 export async function verifyChain(
   readAfter: (afterSeq: number, limit: number) => Promise<AuditEntry[]>,
+  head: ChainTail | null = null,
   batch = 500,
 ): Promise<AuditVerification> {
   let expectedSeq = 1;
@@ -77,6 +80,9 @@ export async function verifyChain(
       prev = hash;
       expectedSeq++;
     }
-    if (page.length < batch) return { ok: true, entries };
+    if (page.length < batch) break;
   }
+  if (head && (head.seq !== expectedSeq - 1 || head.hash !== prev))
+    return { ok: false, entries, first_bad_seq: expectedSeq };
+  return { ok: true, entries };
 }

@@ -440,6 +440,17 @@ export function defineStateStoreContract(name: string, target: ContractTarget): 
         expect((await store.verifyAudit()).first_bad_seq).toBe(2);
       });
 
+      it('entries cut off the end are detected against the recorded head, and later appends keep the gap', async () => {
+        await seedChain(5);
+        await db.sql('DELETE FROM audit WHERE seq >= 4');
+        expect(await store.verifyAudit()).toEqual({ ok: false, entries: 3, first_bad_seq: 4 });
+        // A new link follows the recorded head (seq 6), so the truncation cannot be papered over.
+        await seedChain(1);
+        expect((await store.verifyAudit()).first_bad_seq).toBe(6);
+        await db.sql('DELETE FROM audit');
+        expect(await store.verifyAudit()).toEqual({ ok: false, entries: 0, first_bad_seq: 1 });
+      });
+
       it('an empty chain verifies', async () => {
         expect(await store.verifyAudit()).toEqual({ ok: true, entries: 0 });
       });
@@ -554,7 +565,11 @@ export function defineConcurrentMigrationTest(name: string, target: ContractTarg
     const db = await target.newDatabase();
     const stores = await Promise.all(Array.from({ length: 4 }, () => db.open()));
     try {
-      expect(await db.sql('SELECT version FROM schema_migrations')).toHaveLength(1);
+      // Each migration recorded exactly once, whoever won the race.
+      expect(await db.sql('SELECT version FROM schema_migrations ORDER BY version')).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
       await Promise.all(
         stores.map((s, i) => s.createWorkflow(newRecord({ workflow_id: `m-${i}` }), [auditFor(`m-${i}`)])),
       );

@@ -97,6 +97,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX audit_workflow ON audit (workflow_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'audit_head',
+    // The chain's last link, written with every append: entries cut off the end are detectable.
+    sql: `
+      CREATE TABLE audit_head (id integer PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL, hash text NOT NULL);
+      INSERT INTO audit_head (id, seq, hash) SELECT 1, seq, hash FROM audit ORDER BY seq DESC LIMIT 1;
+    `,
+  },
 ];
 
 // pg has already parsed JSONB; timestamptz arrives as Date and is turned into ISO by the mapper.
@@ -310,13 +319,20 @@ export class PostgresStateStore implements StateStore {
 
   private async append(c: PoolClient, audit: AuditInput[]): Promise<void> {
     if (audit.length === 0) return;
-    const tail = (await c.query<ChainTail>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')).rows[0];
-    for (const e of chainEntries(tail ? { seq: Number(tail.seq), hash: tail.hash } : null, audit)) {
+    // New links follow the recorded head, not the last row: a row deleted off the end stays a gap.
+    const tail = (await c.query<ChainTail>('SELECT seq, hash FROM audit_head WHERE id = 1')).rows[0];
+    const entries = chainEntries(tail ? { seq: Number(tail.seq), hash: tail.hash } : null, audit);
+    for (const e of entries) {
       await c.query(
         `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((col, i) => (col === 'at' ? `$${i + 1}::timestamptz` : `$${i + 1}`)).join(', ')})`,
         AUDIT_COLUMNS.map((col) => e[col]),
       );
     }
+    const last = entries[entries.length - 1];
+    await c.query(
+      'INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
+      [last.seq, last.hash],
+    );
   }
 
   private async lockAudit(c: PoolClient, audit: AuditInput[]): Promise<void> {
@@ -452,13 +468,16 @@ export class PostgresStateStore implements StateStore {
   }
 
   async verifyAudit(): Promise<AuditVerification> {
-    return verifyChain(async (afterSeq, limit) =>
-      (
-        await this.query('verifyAudit', 'SELECT * FROM audit WHERE seq > $1 ORDER BY seq ASC LIMIT $2', [
-          afterSeq,
-          limit,
-        ])
-      ).map(toAuditEntry),
+    const [head] = await this.query('verifyAudit', 'SELECT seq, hash FROM audit_head WHERE id = 1', []);
+    return verifyChain(
+      async (afterSeq, limit) =>
+        (
+          await this.query('verifyAudit', 'SELECT * FROM audit WHERE seq > $1 ORDER BY seq ASC LIMIT $2', [
+            afterSeq,
+            limit,
+          ])
+        ).map(toAuditEntry),
+      head ? { seq: Number(head.seq), hash: String(head.hash) } : null,
     );
   }
 

@@ -98,6 +98,15 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX audit_workflow ON audit (workflow_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'audit_head',
+    // The chain's last link, written with every append: entries cut off the end are detectable.
+    sql: `
+      CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+      INSERT INTO audit_head (id, seq, hash) SELECT 1, seq, hash FROM audit ORDER BY seq DESC LIMIT 1;
+    `,
+  },
 ];
 
 /**
@@ -253,12 +262,17 @@ export class SqliteStateStore implements StateStore {
 
   private append(db: DatabaseSync, audit: AuditInput[]): void {
     if (audit.length === 0) return;
-    const tail = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
-      ChainTail | undefined;
+    // New links follow the recorded head, not the last row: a row deleted off the end stays a gap.
+    const tail = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as ChainTail | undefined;
     const insert = db.prepare(
       `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
     );
-    for (const e of chainEntries(tail ?? null, audit)) insert.run(...AUDIT_COLUMNS.map((c) => e[c]));
+    const entries = chainEntries(tail ?? null, audit);
+    for (const e of entries) insert.run(...AUDIT_COLUMNS.map((c) => e[c]));
+    const last = entries[entries.length - 1];
+    db.prepare(
+      'INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
+    ).run(last.seq, last.hash);
   }
 
   private findByIdempotency(db: DatabaseSync, requestedBy: string, key: string): WorkflowRecord | null {
@@ -395,11 +409,15 @@ export class SqliteStateStore implements StateStore {
   }
 
   async verifyAudit(): Promise<AuditVerification> {
-    return verifyChain(async (afterSeq, limit) =>
-      this.conn
-        .prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq ASC LIMIT ?')
-        .all(afterSeq, limit)
-        .map((r) => toAuditEntry(r as Record<string, unknown>)),
+    const head = this.conn.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as
+      ChainTail | undefined;
+    return verifyChain(
+      async (afterSeq, limit) =>
+        this.conn
+          .prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq ASC LIMIT ?')
+          .all(afterSeq, limit)
+          .map((r) => toAuditEntry(r as Record<string, unknown>)),
+      head ? { seq: Number(head.seq), hash: head.hash } : null,
     );
   }
 
