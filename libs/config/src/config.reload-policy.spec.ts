@@ -89,6 +89,30 @@ describe('reload policy', () => {
       ]);
     });
 
+    it('holds wider roles for a named key, a lower approval quorum and self-approval switched on', () => {
+      const withKeys = (roles: string[]) =>
+        ({
+          ...running,
+          api: { ...running.api, keys: [{ name: 'ci', key: 'k3', roles }] },
+        }) as unknown as MiraConfig;
+      const before = withKeys(['submitter']);
+      expect(authWeakenings(before, withKeys(['submitter', 'admin']))).toEqual([
+        { path: 'api.keys', change: 'roles of ci widened' },
+      ]);
+      expect(authWeakenings(withKeys(['submitter', 'admin']), withKeys(['submitter']))).toEqual([]);
+      const governed = (approvals_required: Record<string, number>, allow_self_approval: boolean) =>
+        ({
+          ...running,
+          governance: { ...running.governance, approvals_required, allow_self_approval },
+        }) as unknown as MiraConfig;
+      const strict = governed({ low: 1, medium: 2, high: 3 }, false);
+      expect(authWeakenings(strict, governed({ low: 1, medium: 2, high: 1 }, true))).toEqual([
+        { path: 'governance.approvals_required.high', change: 'lowered' },
+        { path: 'governance.allow_self_approval', change: 'false -> true' },
+      ]);
+      expect(authWeakenings(strict, governed({ low: 2, medium: 2, high: 4 }, false))).toEqual([]);
+    });
+
     it('counts api.keys entries of either shape; fewer keys or a rotated secret is no weakening', () => {
       const hooks = running.webhooks;
       expect(authWeakenings(running, desired({ keys: ['k2'] }, hooks))).toEqual([]);

@@ -109,6 +109,30 @@ export function authWeakenings(running: MiraConfig, desired: MiraConfig): AuthWe
     out.push({ path: 'api.auth', change: `${running.api?.auth ?? 'enabled'} -> disabled` });
   if (running.api?.protect_metrics === true && desired.api?.protect_metrics !== true)
     out.push({ path: 'api.protect_metrics', change: 'true -> false' });
+  // Widening a key's roles grants approval or audit rights live: that waits for a restart too.
+  const rolesOf = (keys: unknown[]) =>
+    new Map(
+      keys
+        .filter(
+          (k): k is { name: string; roles: string[] } => typeof k === 'object' && k !== null && 'name' in k,
+        )
+        .map((k) => [k.name, new Set(k.roles ?? [])]),
+    );
+  const rolesBefore = rolesOf(keysBefore);
+  for (const [name, after] of rolesOf(keysAfter)) {
+    const before = rolesBefore.get(name);
+    if (before && [...after].some((r) => !before.has(r)))
+      out.push({ path: 'api.keys', change: `roles of ${name} widened` });
+  }
+  // Governance guards work as authentication guards callers: fewer approvals or self-approval
+  // (a line-truncated write resets them to defaults) never apply live.
+  const quorumBefore = running.governance?.approvals_required ?? {};
+  const quorumAfter = desired.governance?.approvals_required ?? {};
+  for (const [risk, n] of Object.entries(quorumBefore))
+    if ((quorumAfter as Record<string, number>)[risk] < n)
+      out.push({ path: `governance.approvals_required.${risk}`, change: 'lowered' });
+  if (running.governance?.allow_self_approval !== true && desired.governance?.allow_self_approval === true)
+    out.push({ path: 'governance.allow_self_approval', change: 'false -> true' });
   const hooksBefore = (running.webhooks ?? {}) as Record<string, { secret?: unknown } | undefined>;
   const hooksAfter = (desired.webhooks ?? {}) as Record<string, { secret?: unknown } | undefined>;
   for (const [service, settings] of Object.entries(hooksBefore)) {

@@ -251,10 +251,8 @@ export const apiKeyEntrySchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_", ":" or "-"'),
   key: z.string().min(1),
-  roles: z
-    .array(z.enum(API_ROLES))
-    .min(1)
-    .default([...API_ROLES]),
+  // Required: an entry cut short by a truncated write must not default to every role.
+  roles: z.array(z.enum(API_ROLES)).min(1),
 });
 
 export const apiSchema = z
