@@ -189,6 +189,10 @@ describe('Durable workflows and human approval over HTTP', () => {
     expect(page1.status).toBe(200);
     expect(page1.body.items.map((w: { workflow_id: string }) => w.workflow_id)).toEqual([ids[2], ids[1]]);
     expect(page1.body.items.every((w: { status: string }) => w.status === 'pending_approval')).toBe(true);
+    // Summaries: the input and step results (megabytes at the input limits) stay on GET /:id.
+    expect(page1.body.items[0]).not.toHaveProperty('data');
+    expect(page1.body.items[0]).not.toHaveProperty('steps');
+    expect(page1.body.items[0]).toMatchObject({ requested_by: 'alice', approvals_required: 2, approvals: 0 });
     const page2 = await request(
       `${t.url}/api/v1/workflows?status=pending_approval&limit=2&cursor=${encodeURIComponent(page1.body.next_cursor)}`,
       { headers: as('carol') },

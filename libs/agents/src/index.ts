@@ -34,7 +34,7 @@ export {
   type SubmitResult,
 } from './workflows/workflow.engine';
 export { ApprovalService, type DecisionInput } from './workflows/approval.service';
-export { workflowView } from './workflows/workflow.view';
+export { workflowView, workflowSummary } from './workflows/workflow.view';
 export { WorkflowError, UnknownWorkflowError, type WorkflowErrorCode } from './workflows/workflow.error';
 export {
   governanceDataSchema,
@@ -57,6 +57,7 @@ export {
   type WorkflowStepDefinition,
   type WorkflowStatus,
   type WorkflowView,
+  type WorkflowSummary,
 } from './workflows/workflow.interface';
 export { ProjectPlanAgent, PROJECT_PLAN_AGENT_ID } from './agents/project-plan.agent';
 export { RiskAssessmentAgent, RISK_ASSESSMENT_AGENT_ID, RISK_PATTERNS } from './agents/risk-assessment.agent';

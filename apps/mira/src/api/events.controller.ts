@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { BadRequestException, Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
 import { eventBodySchema, type MessageBody } from './api.schemas';
-import { Roles } from '../security';
+import { Caller, Roles, type CallerIdentity } from '../security';
 
 /**
  * How long a publish remembers its idempotency key: a client retrying an unconfirmed publish
@@ -18,24 +17,33 @@ export class EventsController {
 
   /**
    * Publishes on the broker; a full queue surfaces as 503 (see ApiExceptionFilter), never a silent
-   * drop. Every publish carries an idempotency key (the client's `Idempotency-Key`, or one made
-   * here): when Redis does not confirm a publish, the 503 names the key so a retry with it cannot
-   * create a duplicate.
+   * drop. With an `Idempotency-Key`, a publish Redis did not confirm (503) can be retried with the
+   * same key without creating a duplicate.
    */
   @Post()
   @HttpCode(202)
   async publish(
     @Body({ schema: eventBodySchema }) body: MessageBody,
+    @Caller() caller: CallerIdentity,
     @Headers('idempotency-key') key?: string,
   ): Promise<{ id: string }> {
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
       throw new BadRequestException(
         'Idempotency-Key header must be 1 to 200 visible ASCII characters (e.g. a UUID)',
       );
-    const id = await this.broker.publish(body.type, body.data, undefined, {
-      idempotencyKey: key ?? randomUUID(),
-      idempotencyTtlMs: EVENT_IDEMPOTENCY_TTL_MS,
-    });
+    // Only a key the client sent is stored (nobody else could retry with it), and it is scoped to
+    // the caller and the type, so two clients, or two kinds of event, never share one.
+    const id = await this.broker.publish(
+      body.type,
+      body.data,
+      undefined,
+      key === undefined
+        ? undefined
+        : {
+            idempotencyKey: `${caller.name}:${body.type}:${key}`,
+            idempotencyTtlMs: EVENT_IDEMPOTENCY_TTL_MS,
+          },
+    );
     return { id };
   }
 }

@@ -17,9 +17,11 @@ import {
   ORCHESTRATOR_ID,
   UnknownWorkflowError,
   WorkflowEngine,
+  workflowSummary,
   workflowView,
   type AgentResponse,
   type WorkflowStatus,
+  type WorkflowSummary,
   type WorkflowView,
 } from '@mira/agents';
 import { Caller, Roles, type CallerIdentity } from '../security';
@@ -76,18 +78,18 @@ export class WorkflowsController {
     }
   }
 
-  /** Newest first; `next_cursor` fetches the following page. */
+  /** Newest first, as summaries (no `data` or `steps`: GET /:id has them); `next_cursor` pages on. */
   @Get()
   async list(
     @Query({ schema: workflowListQuerySchema }) query: WorkflowListQuery,
-  ): Promise<{ items: WorkflowView[]; next_cursor: string | null }> {
+  ): Promise<{ items: WorkflowSummary[]; next_cursor: string | null }> {
     const page = await this.approvals.list({
       status: query.status as WorkflowStatus | undefined,
       type: query.type,
       limit: query.limit,
       cursor: query.cursor ?? null,
     });
-    return { items: page.items.map(workflowView), next_cursor: page.next_cursor };
+    return { items: page.items.map(workflowSummary), next_cursor: page.next_cursor };
   }
 
   @Get(':id')

@@ -60,6 +60,9 @@ export type WorkflowView = Omit<WorkflowRecord, InternalFields | 'steps'> & {
   steps: WorkflowStep[];
 };
 
+/** A workflow in a list: the view without `data` and `steps`. */
+export type WorkflowSummary = Omit<WorkflowView, 'data' | 'steps'>;
+
 /** Kept for callers of the first API: a workflow result is its record's view. */
 export type WorkflowResult = WorkflowView;
 

@@ -1,5 +1,5 @@
 import type { WorkflowRecord } from '@mira/state';
-import type { WorkflowView } from './workflow.interface';
+import type { WorkflowSummary, WorkflowView } from './workflow.interface';
 
 /** The API's view of a record: internal lease and hash fields stay inside. */
 export function workflowView(record: WorkflowRecord): WorkflowView {
@@ -21,4 +21,13 @@ export function workflowView(record: WorkflowRecord): WorkflowView {
     expires_at: record.expires_at,
     steps: record.steps as WorkflowView['steps'],
   };
+}
+
+/**
+ * A record in a list: everything but its input and step results, which can be megabytes each
+ * (GET /api/v1/workflows/:id has them), so a page of 100 stays small.
+ */
+export function workflowSummary(record: WorkflowRecord): WorkflowSummary {
+  const { data: _data, steps: _steps, ...summary } = workflowView(record);
+  return summary;
 }

@@ -93,6 +93,9 @@ interface Consumer {
  * consumers after the visibility timeout and keeps extending the claim of slow handlers.
  * ioredis is loaded in start(), so the core never pays for it.
  */
+/** Error replies of a Redis that is starting, busy, full or read-only for now. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|OOM|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
+
 export class RedisTransport implements MessageBroker {
   readonly transport = 'redis';
   readonly consumerName: string;
@@ -1022,9 +1025,13 @@ export class RedisTransport implements MessageBroker {
   private isOutage(err: unknown): boolean {
     if (this.commands?.status !== 'ready') return true;
     for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+      // Retryable unavailability of Redis, or of another dependency the handler needed (the state
+      // store answers STATE_UNAVAILABLE): an outage, not a fault of the message.
+      const { code, retryable } = e as { code?: unknown; retryable?: unknown };
       if (
-        e instanceof BrokerError &&
-        (e.code === 'BROKER_UNAVAILABLE' || e.code === 'BROKER_PUBLISH_UNCONFIRMED')
+        retryable === true &&
+        typeof code === 'string' &&
+        (code.endsWith('_UNAVAILABLE') || code === 'BROKER_PUBLISH_UNCONFIRMED')
       )
         return true;
     }
@@ -1037,8 +1044,16 @@ export class RedisTransport implements MessageBroker {
    */
   private publishFailed(type: string, err: unknown, key?: string): BrokerError {
     const text = errorText(err);
-    if ((err as Error)?.name === 'ReplyError' || text.includes('enableOfflineQueue'))
-      return this.unavailable(type, text);
+    if (text.includes('enableOfflineQueue')) return this.unavailable(type, text);
+    if ((err as Error)?.name === 'ReplyError')
+      // Transient server states are worth retrying; any other error reply (WRONGTYPE, a script
+      // error) will answer the same way every time, so retrying it forever helps nobody.
+      return TRANSIENT_REPLY.test(text)
+        ? this.unavailable(type, text)
+        : new BrokerError(
+            'BROKER_UNAVAILABLE',
+            `Redis refused message ${type} (${text}); it was not published`,
+          );
     return new BrokerError(
       'BROKER_PUBLISH_UNCONFIRMED',
       key === undefined

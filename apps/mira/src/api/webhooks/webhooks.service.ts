@@ -111,7 +111,14 @@ export class WebhooksService {
       payload,
     };
     try {
-      const messageId = await this.broker.publish(`${WEBHOOK_EVENT_PREFIX}${incoming.service}`, message);
+      // Keyed by the delivery: if Redis stores it but the answer is lost, the provider's retry
+      // (let through below) finds the first entry instead of publishing the delivery twice.
+      const messageId = await this.broker.publish(
+        `${WEBHOOK_EVENT_PREFIX}${incoming.service}`,
+        message,
+        undefined,
+        dedupKey ? { idempotencyKey: `webhook:${dedupKey}`, idempotencyTtlMs: ttlMs } : undefined,
+      );
       if (dedupKey && ttlMs > IN_PROGRESS_CLAIM_MS) {
         await this.dedup
           .extend(dedupKey, ttlMs)
