@@ -10,7 +10,7 @@ const generatePlanSchema = z.looseObject({
   name: text(AGENT_INPUT_LIMITS.name_chars).default('Unnamed Project'),
   description: text(AGENT_INPUT_LIMITS.description_chars).default(''),
   goals: list(text(AGENT_INPUT_LIMITS.goal_chars), AGENT_INPUT_LIMITS.goals).default([]),
-  duration_weeks: z.number().int().positive().max(AGENT_INPUT_LIMITS.duration_weeks).default(12),
+  duration_weeks: z.number().int().min(0).max(AGENT_INPUT_LIMITS.duration_weeks).default(12),
 });
 
 const updatePlanSchema = z.looseObject({

@@ -68,7 +68,7 @@ export interface RiskAssessment {
 }
 
 const assessSchema = z.looseObject({
-  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unnamed Project'),
+  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unknown Project'),
   description: text(AGENT_INPUT_LIMITS.description_chars).default(''),
   tasks: list(z.unknown(), AGENT_INPUT_LIMITS.tasks).default([]),
   duration_weeks: z.number().min(0).max(AGENT_INPUT_LIMITS.duration_weeks).default(12),

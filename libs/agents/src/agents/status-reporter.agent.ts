@@ -27,7 +27,7 @@ const risk = z.looseObject({
 });
 
 const reportSchema = z.looseObject({
-  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unnamed Project'),
+  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unknown Project'),
   tasks: list(task, AGENT_INPUT_LIMITS.tasks).default([]),
   milestones: list(milestone, AGENT_INPUT_LIMITS.milestones).default([]),
   risks: list(risk, AGENT_INPUT_LIMITS.risks).default([]),
@@ -69,9 +69,9 @@ export class StatusReporterAgent extends BaseAgent {
       week_number,
       summary: {
         total_tasks: tasks.length,
-        completed: completed.length,
-        in_progress: inProgress.length,
-        not_started: notStarted.length,
+        completed_tasks: completed.length,
+        in_progress_tasks: inProgress.length,
+        not_started_tasks: notStarted.length,
         completion_percentage: tasks.length ? round2((completed.length / tasks.length) * 100) : 0,
       },
       accomplishments: [
@@ -103,7 +103,7 @@ export class StatusReporterAgent extends BaseAgent {
       day_of_week: WEEKDAYS[target],
       next_run: next.toISOString(),
       status: 'scheduled',
-      scheduled_by: this.id,
+      created_by: this.id,
     };
   }
 }
