@@ -56,6 +56,7 @@ export class AgentRegistry implements OnModuleInit {
       id: options.id,
       messageTypes: options.messageTypes,
       description: options.description,
+      schemas: options.schemas ?? {},
       enabled: this.isEnabled(options.id),
       instance,
     }));

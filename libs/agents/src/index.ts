@@ -64,6 +64,7 @@ export type {
   AgentResponse,
   AgentStatus,
   AgentOptions,
+  AgentMessageSchema,
   MiraAgent,
   RegisteredAgent,
   RouteFailure,

@@ -40,11 +40,62 @@ const scheduleSchema = z.looseObject({
   day_of_week: text(AGENT_INPUT_LIMITS.short_text_chars).default('Friday'),
 });
 
+const reportOutputSchema = z.object({
+  project_name: z.string(),
+  report_date: z.string(),
+  week_number: z.number().int(),
+  summary: z.object({
+    total_tasks: z.number().int(),
+    completed_tasks: z.number().int(),
+    in_progress_tasks: z.number().int(),
+    not_started_tasks: z.number().int(),
+    completion_percentage: z.number(),
+  }),
+  accomplishments: z.array(z.string()),
+  upcoming_milestones: z.array(z.object({ name: z.string().nullable(), week: z.number() })),
+  risks_and_blockers: z.array(
+    z.object({ id: z.string().nullable(), description: z.string().nullable(), severity: z.string() }),
+  ),
+  next_week_plan: z.array(z.string()),
+  generated_by: z.string(),
+});
+const scheduleOutputSchema = z.object({
+  frequency: z.string(),
+  recipients: z.array(z.string()),
+  day_of_week: z.enum(WEEKDAYS),
+  next_run: z.string(),
+  status: z.literal('scheduled'),
+  created_by: z.string(),
+});
+
 @Injectable()
 @Agent({
   id: STATUS_REPORTER_AGENT_ID,
   messageTypes: ['generate_report', 'schedule_report'],
   description: 'Writes and schedules status reports',
+  schemas: {
+    generate_report: {
+      summary: 'A weekly report: task counts by status, accomplishments, milestones due, high risks',
+      input: reportSchema,
+      output: reportOutputSchema,
+      example: {
+        name: 'Apollo',
+        week_number: 2,
+        tasks: [
+          { name: 'Design API', status: 'completed' },
+          { name: 'Build API', status: 'in_progress' },
+        ],
+        milestones: [{ name: 'Beta', week: 3 }],
+        risks: [{ id: 'R1', description: 'Vendor delay', severity: 'high' }],
+      },
+    },
+    schedule_report: {
+      summary: 'Schedules a recurring report; next_run is the next given weekday (UTC)',
+      input: scheduleSchema,
+      output: scheduleOutputSchema,
+      example: { frequency: 'weekly', recipients: ['pm@example.com'], day_of_week: 'Friday' },
+    },
+  },
 })
 export class StatusReporterAgent extends BaseAgent {
   protected readonly handlers = {
