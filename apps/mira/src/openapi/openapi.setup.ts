@@ -321,7 +321,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     if (!op) continue; // a route switched off in this build
     op.summary = doc.summary;
     op.tags = [doc.tag];
-    op.security = [{ api_key: [] }, { bearer: [] }];
+    op.security = [{ bearer: [] }, { api_key: [] }];
     if (doc.body) {
       op.requestBody = {
         required: true,
@@ -357,7 +357,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     if (!path.startsWith('/api/')) continue;
     for (const op of Object.values(item as Record<string, any>)) {
       if (op && typeof op === 'object' && 'responses' in op)
-        op.security ??= [{ api_key: [] }, { bearer: [] }];
+        op.security ??= [{ bearer: [] }, { api_key: [] }];
     }
   }
   return document;
