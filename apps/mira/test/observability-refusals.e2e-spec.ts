@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
 import { REFUSAL_REASONS } from '@mira/metrics';
@@ -27,6 +31,18 @@ function sample(text: string, name: string, labels: Record<string, string>): num
       return Number(line.split(' ').pop());
   }
   return undefined;
+}
+
+/** The real `promtool check metrics` (Debian's prometheus package) over the exposition text. */
+function promtoolCheck(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mira-promtool-'));
+  const file = join(dir, 'metrics.txt');
+  writeFileSync(file, text);
+  try {
+    return execFileSync('sh', ['-c', `promtool check metrics < "${file}" 2>&1`], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const GH_SECRET = 'gh-refusals-secret';
@@ -182,5 +198,7 @@ describe('metrics after refusals of each kind (real app, real HTTP)', () => {
     expect(deliveries('github', 'failed')).toBe(1);
     expect(deliveries('other', 'rejected')).toBe(1);
     expect(text).not.toContain('nosuchservice');
+    // Every new series passes the linter (counters end in _total, no gauge named like a counter).
+    expect(promtoolCheck(text)).not.toMatch(/error|should|counter metrics should/i);
   });
 });
