@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { ConfigError, ConfigStore, loadConfig, type LoadedConfig } from '@mira/config';
 import { ShutdownService } from '@mira/shutdown';
 import { createApp } from './app.factory';
@@ -29,6 +30,10 @@ export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): 
   app.get(ShutdownService).attach(app);
   const { host, port } = app.get(ConfigStore).get('server');
   await app.listen({ port, host });
+  // Port 0 picks a free port: report the one bound, so the line is the address to call.
+  const address = app.getHttpServer().address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  new Logger('Bootstrap').log(`Listening on http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
 }
 
 if (require.main === module)

@@ -177,10 +177,11 @@ describe('hardening and OpenAPI (real app)', () => {
         if (path.startsWith('/api/')) expect(op.security).toEqual([{ bearer: [] }, { api_key: [] }]);
       }
     }
-    // Every $ref resolves.
+    // Every $ref resolves (the document has them now: shared schemas live in components).
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {
-      const target = ref.slice(9, -1).replace('#/', '').split('/');
+      const target = ref.slice('"$ref":"#/'.length, -1).split('/');
       expect(target.reduce((n: any, k: string) => n?.[k], doc)).toBeDefined();
     }
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -202,9 +203,17 @@ describe('hardening and OpenAPI (real app)', () => {
     const bodySchema = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema;
     const fromZod = (s: typeof messageBodySchema | typeof workflowBodySchema) =>
       s['~standard'].jsonSchema.input({ target: 'openapi-3.0' });
-    expect(bodySchema('/api/v1/messages')).toMatchObject(fromZod(messageBodySchema));
     expect(bodySchema('/api/v1/workflows')).toMatchObject(fromZod(workflowBodySchema));
-    expect(bodySchema('/api/v1/messages').required).toEqual(['type', 'data']);
+    // The messages body is a union discriminated by type (issue 17): every member keeps the
+    // envelope's shape, `{ type, data }` both required, with the handling agent's data schema.
+    const members = bodySchema('/api/v1/messages').oneOf.map(
+      (m: { $ref: string }) => doc.components.schemas[m.$ref.split('/').pop()!],
+    );
+    expect(members.length).toBeGreaterThan(0);
+    for (const m of members) {
+      expect(m.required).toEqual(fromZod(messageBodySchema).required);
+      expect(m.properties.data.type).toBe('object');
+    }
   });
 
   it('serves the Swagger UI at /docs', async () => {

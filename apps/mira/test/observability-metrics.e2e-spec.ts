@@ -89,11 +89,11 @@ describe('observability: GET /metrics (real app)', () => {
       sample(text, 'http_request_duration_seconds_count', {
         method: 'POST',
         route: '/api/v1/messages',
-        status_class: '2xx',
+        status_code: '200',
       }),
     ).toBe(3);
     expect(
-      sample(text, 'http_request_duration_seconds_count', { route: 'unmatched', status_class: '4xx' }),
+      sample(text, 'http_request_duration_seconds_count', { route: 'unmatched', status_code: '404' }),
     ).toBe(1);
     expect(text).not.toContain('12345'); // raw URLs never become labels
     expect(text).not.toContain('no_such_type_1'); // unrouted types map to "other"

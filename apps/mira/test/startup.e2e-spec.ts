@@ -49,7 +49,6 @@ describe('start-up of the built service (npm start path)', () => {
       { MIRA_GOVERNANCE__EXPLAINABILITY_THRESHOLD: '7' },
       'MIRA_GOVERNANCE__EXPLAINABILITY_THRESHOLD',
     ],
-    ['invalid YAML', 'server: [unclosed\n', {}, 'not valid YAML'],
   ])(
     'exits 1 with one line naming the problem: %s',
     async (_label, yaml, env, expected) => {
@@ -66,6 +65,18 @@ describe('start-up of the built service (npm start path)', () => {
     },
     60_000,
   );
+
+  it('exits 1 on invalid YAML naming the file, with the parser code frame on the lines after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mira-start-'));
+    const file = join(dir, 'mira.yaml');
+    writeFileSync(file, 'server: [unclosed\n');
+    const child = runNode([entry], { MIRA_CONFIG_FILE: file, PORT: String(await freePort()) });
+    expect((await child.exited).code).toBe(1);
+    const lines = child.stderr().trim().split('\n');
+    expect(lines[0]).toMatch(/^mira: fatal: /);
+    expect(lines[0]).toContain('not valid YAML');
+    expect(lines.slice(1).join('\n')).toContain('server: [unclosed');
+  }, 60_000);
 
   it('exits 1 naming the file when MIRA_CONFIG_FILE does not exist', async () => {
     const child = runNode([entry], { MIRA_CONFIG_FILE: '/nonexistent/mira.yaml' });

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 export type AgentStatus = 'success' | 'error' | 'pending';
 
 /** What clients send: `{ type, data }`. */
@@ -15,11 +17,27 @@ export interface AgentResponse<T = unknown> {
   error: string | null;
 }
 
-/** Metadata of @Agent(): the id and the message types the agent handles. */
+/**
+ * The contract of one message type, contributed by the agent that handles it: the API document
+ * (OpenAPI) is built from these, so an agent added by a module appears there with its schemas.
+ */
+export interface AgentMessageSchema {
+  /** Validates `data` (use the same schema in the handler), exported as the request's JSON Schema. */
+  input: z.ZodType;
+  /** The success envelope's `data`; absent means any JSON object. */
+  output?: z.ZodType;
+  /** A `data` that succeeds as given: the document's example for this type. */
+  example?: Record<string, unknown>;
+  summary?: string;
+}
+
+/** Metadata of @Agent(): the id, the message types the agent handles and their schemas. */
 export interface AgentOptions {
   id: string;
   messageTypes: readonly string[];
   description?: string;
+  /** Per message type (keys from messageTypes); types without one are documented as free-form. */
+  schemas?: Readonly<Record<string, AgentMessageSchema>>;
 }
 
 /** The contract: a provider marked with @Agent() that turns a message into an envelope. */
@@ -31,6 +49,7 @@ export interface RegisteredAgent {
   id: string;
   messageTypes: readonly string[];
   description?: string;
+  schemas: Readonly<Record<string, AgentMessageSchema>>;
   enabled: boolean;
   instance: MiraAgent;
 }

@@ -56,9 +56,27 @@ export class AgentRegistry implements OnModuleInit {
       id: options.id,
       messageTypes: options.messageTypes,
       description: options.description,
+      schemas: options.schemas ?? {},
       enabled: this.isEnabled(options.id),
       instance,
     }));
+  }
+
+  /**
+   * Every @Agent's declared contract, read from the providers' metadata: usable before module
+   * init (the API document is built then), unlike list().
+   */
+  declared(): Pick<RegisteredAgent, 'id' | 'messageTypes' | 'description' | 'schemas'>[] {
+    return this.discovery
+      .getProviders({ metadataKey: Agent.KEY })
+      .map((wrapper) => this.discovery.getMetadataByDecorator(Agent, wrapper))
+      .filter((o): o is AgentOptions => o !== undefined)
+      .map((o) => ({
+        id: o.id,
+        messageTypes: o.messageTypes,
+        description: o.description,
+        schemas: o.schemas ?? {},
+      }));
   }
 
   enabledCount(): number {

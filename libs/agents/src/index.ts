@@ -69,6 +69,7 @@ export type {
   AgentResponse,
   AgentStatus,
   AgentOptions,
+  AgentMessageSchema,
   MiraAgent,
   RegisteredAgent,
   RouteFailure,

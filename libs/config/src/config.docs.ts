@@ -1,5 +1,13 @@
 import type { z } from 'zod';
-import { envNameForPath, FALLBACK_ENV_VARS, NAMED_ENV_VARS, OTHER_ENV_VARS } from './config.env';
+import { COMPAT_RULES } from './config.compat';
+import {
+  DEPRECATED_ENV_VARS,
+  envNameForPath,
+  FALLBACK_ENV_VARS,
+  NAMED_ENV_VARS,
+  OTHER_ENV_VARS,
+} from './config.env';
+import { MAX_LISTED_ISSUES } from './config.loader';
 import { getPath } from './config.merge';
 import { LIVE_RELOAD_RULES, liveReloadRule } from './config.reload-policy';
 import { miraConfigSchema } from './config.schema';
@@ -9,6 +17,8 @@ const RECORD_KEY_NAMES: Readonly<Record<string, string>> = {
   webhooks: '<service>',
   agents: '<agent_id>',
   features: '<feature>',
+  integrations: '<integration>',
+  'integrations.<integration>': '<key>',
 };
 
 export interface ConfigKeyDoc {
@@ -183,6 +193,30 @@ export function generateConfigReference(): string {
     'Live keys:',
     '',
     ...LIVE_RELOAD_RULES.map((r) => `- \`${r.pattern}\`: applied by ${r.appliedBy}`),
+    '',
+    '## Errors',
+    '',
+    `An invalid configuration stops the start with exit code 1 and lists every problem (up to ${MAX_LISTED_ISSUES}),`,
+    'each as `key: reason (set by file <path>)` or `(set by env MIRA_...)`; a YAML syntax error keeps',
+    "the parser's line, column and code frame (values of secret-looking keys masked).",
+    '',
+    '## Compatibility with the reference implementation',
+    '',
+    'These keys are accepted and mapped; each deprecated one logs one warning naming the key to use.',
+    'Log levels are accepted in any case (`INFO`), and `WARNING` / `CRITICAL` mean `warn` / `fatal`.',
+    '',
+    '| Old key | Use instead | Warning |',
+    '| --- | --- | --- |',
+    ...COMPAT_RULES.map(
+      (r) =>
+        `| \`${r.from}\` | ${r.to ? `\`${r.to}\`` : `ignored: ${cell(r.instead ?? '')}`} | ${r.deprecated ? 'deprecated' : 'alias, none'} |`,
+    ),
+    ...Object.entries(DEPRECATED_ENV_VARS).map(
+      ([v, from]) =>
+        `| \`${v}\` (env) | as \`${from}\`: \`${COMPAT_RULES.find((r) => r.from === from)?.to}\` | deprecated |`,
+    ),
+    '',
+    '`webhooks.default.secret` is not a service: it signs every webhook service that has no secret of its own.',
     '',
   ];
   for (const section of sections) {

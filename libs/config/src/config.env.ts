@@ -11,6 +11,11 @@ export const NAMED_ENV_VARS: Readonly<Record<string, string>> = {
   PORT: 'server.port',
 };
 
+/** Reference variables with no MIRA_<PATH> form of their own: variable -> old key (see config.compat). */
+export const DEPRECATED_ENV_VARS: Readonly<Record<string, string>> = {
+  MIRA_WEBHOOK_SECRET: 'webhook.secret_key',
+};
+
 /** Vault's own conventions; a MIRA_* variable for the same key wins. */
 export const FALLBACK_ENV_VARS: Readonly<Record<string, string>> = {
   VAULT_ADDR: 'secrets.vault.url',
@@ -52,6 +57,11 @@ export function readEnvLayer(env: Readonly<Record<string, string | undefined>>):
     set(parts.join('.'), value, variable);
   }
   for (const [variable, path] of Object.entries(NAMED_ENV_VARS)) {
+    const v = env[variable];
+    if (v !== undefined && v !== '') set(path, v, variable);
+  }
+  // The reference's variables land on their old key; applyCompat maps them and warns.
+  for (const [variable, path] of Object.entries(DEPRECATED_ENV_VARS)) {
     const v = env[variable];
     if (v !== undefined && v !== '') set(path, v, variable);
   }

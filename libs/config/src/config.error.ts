@@ -12,6 +12,8 @@ export class ConfigError extends Error {
     readonly code: ConfigErrorCode,
     message: string,
     readonly path?: string,
+    /** Every problem found (up to 20), each `path: reason (set by <source>)`. */
+    readonly issues: readonly string[] = [],
   ) {
     super(message);
     this.name = 'ConfigError';

@@ -142,8 +142,13 @@ describe('config validation errors name the key and the fix', () => {
     [{ governance: { explainability_threshold: 2 } }, {}, 'governance.explainability_threshold', /<=1/],
     [{ broker: { transport: 'kafka' } }, {}, 'broker.transport', /memory.*redis/],
     [{ server: { prot: 1 } }, {}, 'server.prot', /unknown key/],
-    [{}, { MIRA_SHUTDOWN__TIMEOUT_MS: 'soon' }, 'shutdown.timeout_ms', /set by MIRA_SHUTDOWN__TIMEOUT_MS/],
-    [{}, { PORT: '70000' }, 'server.port', /set by PORT/],
+    [
+      {},
+      { MIRA_SHUTDOWN__TIMEOUT_MS: 'soon' },
+      'shutdown.timeout_ms',
+      /set by env MIRA_SHUTDOWN__TIMEOUT_MS/,
+    ],
+    [{}, { PORT: '70000' }, 'server.port', /set by env PORT/],
   ])('%j %j -> %s', (overrides, env, path, reason) => {
     const err = loadError(() => loadConfig({ file: null, overrides, env }));
     expect(err.code).toBe('CONFIG_INVALID');

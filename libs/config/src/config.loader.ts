@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { applyCompat } from './config.compat';
 import { readEnvLayer } from './config.env';
 import { ConfigError } from './config.error';
 import type { ConfigModuleOptions } from './config.interface';
@@ -21,6 +22,8 @@ export interface LoadedConfig {
    * them is held as a likely truncated write. Absent: unknown, nothing is compared.
    */
   sections?: readonly string[];
+  /** Deprecated keys the file or environment used, one line each naming the key to use instead. */
+  deprecations?: readonly string[];
 }
 
 /** Finds the file: explicit option, then MIRA_CONFIG_FILE, then config/mira.yaml when present. */
@@ -40,7 +43,9 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   try {
     parsed = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    const reason = (err as Error).message.split('\n')[0];
+    // YAML's message carries line, column and a code frame pointing at the fault: keep them,
+    // with values of secret-looking keys masked (the frame quotes the file).
+    const reason = redactFrame((err as Error).message.trimEnd());
     throw new ConfigError(
       'CONFIG_FILE_UNPARSABLE',
       `Config file ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${reason}`,
@@ -54,6 +59,21 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
     );
   }
   return parsed;
+}
+
+const SECRET_LOOKING_KEY = /(secret|token|password|passwd|api_?key|credential|private)/i;
+
+/** Masks `key: value` lines of a code frame whose key looks like it holds a secret. */
+export function redactFrame(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const m = /^(.*?)([A-Za-z0-9_.-]+)(\s*:\s*)(\S.*)$/.exec(line);
+      return m && SECRET_LOOKING_KEY.test(m[2]) && !m[4].startsWith('secret://')
+        ? `${m[1]}${m[2]}${m[3]}[redacted]`
+        : line;
+    })
+    .join('\n');
 }
 
 /** The error for a file that cannot be read (missing, permission denied, ...), saying how to fix it. */
@@ -92,7 +112,19 @@ export function readConfigFile(
   };
 }
 
-/** Formats the first validation issue as `path: reason (set by VAR)`. */
+/** Most issues listed in one error; a broken file rarely has more, and a wall of text hides them. */
+export const MAX_LISTED_ISSUES = 20;
+
+/** The origin of a key: its own, else the nearest parent's (a whole section set by one layer). */
+function sourceOf(path: string, sources: Map<string, string>): string | undefined {
+  for (let p = path; p; p = p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : '') {
+    const s = sources.get(p);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/** Formats one validation issue as `path: reason (set by file <path> | env VAR)`. */
 export function formatIssue(
   issue: z.core.$ZodIssue,
   sources: Map<string, string>,
@@ -104,11 +136,11 @@ export function formatIssue(
     reason = `unknown key (allowed keys are listed in docs/configuration.md)`;
   }
   const path = segments.join('.') || '(root)';
-  const source = sources.get(path);
+  const source = sourceOf(path, sources);
   return { path, message: `${path}: ${reason}${source ? ` (set by ${source})` : ''}` };
 }
 
-/** Validates a layered tree; throws one ConfigError naming the first failing key. */
+/** Validates a layered tree; throws one ConfigError listing every failing key (up to 20) and its source. */
 export function validateConfig(
   tree: unknown,
   sources = new Map<string, string>(),
@@ -116,9 +148,25 @@ export function validateConfig(
 ): MiraConfig {
   const result = miraConfigSchema.safeParse(tree);
   if (!result.success) {
-    const { path, message } = formatIssue(result.error.issues[0], sources);
-    const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
-    throw new ConfigError('CONFIG_INVALID', `Invalid configuration: ${message}${more}`, path);
+    // An unknown-keys issue names several keys at once: one line per key.
+    const issues = result.error.issues.flatMap((i): z.core.$ZodIssue[] =>
+      i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ ...i, keys: [k] })) : [i],
+    );
+    const formatted = issues.map((i) => formatIssue(i, sources));
+    const listed = formatted.slice(0, MAX_LISTED_ISSUES);
+    const rest = formatted.length - listed.length;
+    const message =
+      formatted.length === 1
+        ? `Invalid configuration: ${formatted[0].message}`
+        : `Invalid configuration (${formatted.length} problems):\n` +
+          listed.map((f) => `  - ${f.message}`).join('\n') +
+          (rest > 0 ? `\n  ... and ${rest} more` : '');
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      message,
+      formatted[0].path,
+      listed.map((f) => f.message),
+    );
   }
   // Off only to judge one key alone (deploy tests); the service always checks the whole config.
   if (options.crossField !== false) checkCrossField(result.data);
@@ -147,13 +195,36 @@ export function loadConfig(
   const env = options.env ?? process.env;
   const file = resolveConfigFile(options);
   const fromFile = file ? readConfigFile(file, read) : null;
+  const fileLayer = applyCompat(fromFile?.raw ?? {}, (p) => `${p} in file ${file}`);
   const envLayer = readEnvLayer(env);
-  const tree = deepMerge(deepMerge(fromFile?.raw ?? {}, options.overrides ?? {}), envLayer.values);
-  const config = deepFreeze(validateConfig(tree, envLayer.sources));
+  const envCompat = applyCompat(
+    envLayer.values,
+    (p) => `env ${envLayer.sources.get(p) ?? p}`,
+    envLayer.sources,
+  );
+  const tree = deepMerge(deepMerge(fileLayer.tree, options.overrides ?? {}), envCompat.tree);
+  // Every key the file set is attributed to it unless the environment overrides it.
+  const sources = new Map<string, string>();
+  if (file) for (const path of leafPaths(fileLayer.tree)) sources.set(path, `file ${file}`);
+  for (const [path, variable] of envLayer.sources) sources.set(path, `env ${variable}`);
+  const config = deepFreeze(validateConfig(tree, sources));
+  const deprecations = [...fileLayer.deprecations, ...envCompat.deprecations];
   return {
     config,
     file,
     hash: fromFile?.hash ?? null,
-    ...(fromFile ? { sections: Object.keys(fromFile.raw) } : {}),
+    ...(fromFile ? { sections: Object.keys(fileLayer.tree) } : {}),
+    ...(deprecations.length ? { deprecations } : {}),
   };
+}
+
+/** Dotted paths of a tree's leaves (and of its empty sections). */
+function leafPaths(tree: Record<string, unknown>, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(tree)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (isPlainObject(v) && Object.keys(v).length > 0) out.push(...leafPaths(v, path));
+    else out.push(path);
+  }
+  return out;
 }

@@ -39,6 +39,11 @@ export const LIVE_RELOAD_RULES: readonly LiveReloadRule[] = [
       'WebhooksService / WebhookSecretsService (per delivery; rotated secrets kept for the grace window)',
   },
   { pattern: 'features.*', appliedBy: 'FeatureFlagsService (read on every check)' },
+  {
+    pattern: 'integrations.*.*',
+    appliedBy:
+      'the module owning the integration (ConfigStore.integration(name) read per use, or onChange("integrations.<name>"))',
+  },
 ];
 
 function matches(pattern: string, path: string): boolean {

@@ -38,6 +38,7 @@ const splitCommas = (v: unknown) =>
 const list = (def: string[]) => z.preprocess(splitCommas, z.array(z.string())).default(def);
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const LEVEL_ALIASES: Readonly<Record<string, string>> = { warning: 'warn', critical: 'fatal' };
 
 /** proxy-addr's named ranges, accepted by Fastify's trustProxy next to addresses and CIDRs. */
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -109,9 +110,15 @@ export const serverSchema = z
 
 export const loggingSchema = z
   .strictObject({
+    // Any case (the reference writes INFO); Python's WARNING and CRITICAL are warn and fatal.
     level: z
-      .preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(LOG_LEVELS))
+      .preprocess(
+        (v) =>
+          typeof v === 'string' ? (LEVEL_ALIASES[v.trim().toLowerCase()] ?? v.trim().toLowerCase()) : v,
+        z.enum(LOG_LEVELS),
+      )
       .default('info'),
+    // `json_format` (the deployment document's name) is accepted as an alias of this key.
     json: bool(true),
     file: z.string().nullable().default(null),
     /**
@@ -360,6 +367,10 @@ export const miraConfigSchema = z.strictObject({
   health: healthSchema,
   state: stateSchema,
   features: z.record(z.string(), bool(false)).default({}),
+  // Free-form credentials and settings per integration (`integrations.jira.api_token`); values
+  // may be secret:// references, resolved and rotated like any other. Read with
+  // ConfigStore.integration(name).
+  integrations: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
 });
 
 export type MiraConfig = z.infer<typeof miraConfigSchema>;

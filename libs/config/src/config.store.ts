@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type {
   ConfigChange,
   ConfigChangeEvent,
@@ -21,9 +21,13 @@ export class ConfigStore {
   private readonly resolvers: ConfigValueResolver[] = [];
   private state: ConfigStatus;
   private loaded: LoadedConfig;
+  private readonly logger = new Logger('Config');
+  /** Deprecation lines already logged: each is said once per process, not at every reload. */
+  private readonly warned = new Set<string>();
 
   constructor(initial: LoadedConfig) {
     this.loaded = initial;
+    this.warnDeprecations(initial);
     this.snapshot = initial.config;
     this.state = {
       status: 'healthy',
@@ -55,6 +59,29 @@ export class ConfigStore {
 
   get hash(): string | null {
     return this.loaded.hash;
+  }
+
+  /** Deprecated keys in use (logged once each): the reference's names mapped onto Mira's. */
+  get deprecations(): readonly string[] {
+    return this.loaded.deprecations ?? [];
+  }
+
+  /**
+   * One integration's free-form settings (`integrations.<name>`), secret:// references already
+   * resolved; an empty object when it is not configured. Re-read it (or subscribe with
+   * onChange('integrations.<name>')) to see rotated credentials.
+   */
+  integration(name: string): Readonly<Record<string, unknown>> {
+    const all = this.snapshot.integrations;
+    return Object.hasOwn(all, name) ? all[name] : {};
+  }
+
+  private warnDeprecations(loaded: LoadedConfig): void {
+    for (const line of loaded.deprecations ?? []) {
+      if (this.warned.has(line)) continue;
+      this.warned.add(line);
+      this.logger.warn(line);
+    }
   }
 
   /** Top-level sections the loaded file set (undefined when unknown, e.g. no file). */
@@ -113,6 +140,13 @@ export class ConfigStore {
     const changes = diffPaths(previous, next.config);
     // Re-resolved snapshots carry no file facts of their own: keep what the file load recorded.
     this.loaded = next.sections === undefined ? { ...next, sections: this.loaded.sections } : next;
+    // A re-resolved snapshot (secret rotation) carries no load details: keep the load's list.
+    if (meta.source === 'resolved' && next.deprecations === undefined)
+      this.loaded = {
+        ...this.loaded,
+        deprecations: this.deprecations.length ? [...this.deprecations] : undefined,
+      };
+    this.warnDeprecations(next);
     this.snapshot = next.config;
     if (meta.source !== 'resolved') {
       this.state = {

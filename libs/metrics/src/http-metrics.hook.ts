@@ -1,22 +1,35 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { BoundedLabel } from './bounded-label';
-import { METRIC_NAMES, UNMATCHED_ROUTE } from './metrics.constants';
+import { refusalReason } from './http-refusals';
+import {
+  KNOWN_STATUS_CODES,
+  METRIC_NAMES,
+  METRICS_ROUTE,
+  OTHER_LABEL,
+  REFUSAL_REASONS,
+  UNMATCHED_ROUTE,
+  type RefusalReason,
+} from './metrics.constants';
 import { MetricsService } from './metrics.service';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const DEFAULT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-type Labels = 'method' | 'route' | 'status_class';
+const STATUS_CODES = new Set<number>(KNOWN_STATUS_CODES);
+type Labels = 'method' | 'route' | 'status_code';
 
 /**
  * Times every HTTP request from a Fastify onResponse hook (so 404s, validation failures and
- * errors are counted too), labelled by the route TEMPLATE (`/api/v1/agents/:id`), never the raw URL.
+ * errors are counted too), labelled by the route TEMPLATE (`/api/v1/agents/:id`), never the raw
+ * URL, and by the numeric status (bounded), so 401, 422 and 429 can be told apart. Refusals are
+ * counted by reason from the same hook.
  */
 @Injectable()
 export class HttpMetricsHook implements OnModuleInit {
   private histogram: Histogram<Labels> | null = null;
+  private refusals: Counter<'reason'> | null = null;
   // Children cached per label combination: observe() on a child skips prom-client's label hashing.
   private readonly children = new Map<string, { observe(v: number): void }>();
   private readonly methods = new BoundedLabel(0, METHODS);
@@ -32,10 +45,17 @@ export class HttpMetricsHook implements OnModuleInit {
     if (!fastify || typeof fastify.addHook !== 'function') return; // not a Fastify app (e.g. a bare test module)
     this.histogram = this.metrics.histogram<Labels>({
       name: METRIC_NAMES.httpRequestDuration,
-      help: 'HTTP request duration in seconds, by method, route template and status class',
-      labelNames: ['method', 'route', 'status_class'],
+      help: 'HTTP request duration in seconds, by method, route template and status code',
+      labelNames: ['method', 'route', 'status_code'],
       buckets: this.metrics.options?.httpBuckets ?? DEFAULT_BUCKETS,
     });
+    this.refusals = this.metrics.counter<'reason'>({
+      name: METRIC_NAMES.httpRefusals,
+      help: 'Requests refused, by reason (rate limit, credentials, body, queue, webhook verification)',
+      labelNames: ['reason'],
+    });
+    // Every reason exported from the start: a rate() over a series that appears late misses its first hit.
+    for (const reason of REFUSAL_REASONS) this.refusals.inc({ reason }, 0);
     fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
       this.observe(req, reply);
       done();
@@ -43,14 +63,18 @@ export class HttpMetricsHook implements OnModuleInit {
   }
 
   private observe(req: FastifyRequest, reply: FastifyReply): void {
+    const reason: RefusalReason | null = refusalReason(reply, req.method);
+    if (reason) this.refusals!.inc({ reason });
     // Route templates are bounded by the code; requests no route matched share one label value.
     const route = req.routeOptions?.url ?? UNMATCHED_ROUTE;
+    // Scraping /metrics would otherwise make every scrape show up in what it measures.
+    if (route === METRICS_ROUTE) return;
     const method = this.methods.value(req.method);
-    const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
-    const key = `${method} ${route} ${statusClass}`;
+    const statusCode = STATUS_CODES.has(reply.statusCode) ? String(reply.statusCode) : OTHER_LABEL;
+    const key = `${method} ${route} ${statusCode}`;
     let child = this.children.get(key);
     if (!child) {
-      child = this.histogram!.labels({ method, route, status_class: statusClass });
+      child = this.histogram!.labels({ method, route, status_code: statusCode });
       this.children.set(key, child);
     }
     child.observe(reply.elapsedTime / 1000);

@@ -22,7 +22,14 @@ export const METRIC_NAMES = {
   brokerHandlerDuration: 'mira_broker_handler_duration_seconds',
   brokerQueueDepth: 'mira_broker_queue_depth',
   brokerInFlight: 'mira_broker_in_flight',
-  brokerDropped: 'mira_broker_messages_dropped',
+  /** Counter: messages undelivered at stop (was a gauge `mira_broker_messages_dropped`). */
+  brokerDropped: 'mira_broker_messages_dropped_total',
+  /** Counter labelled { reason } (REFUSAL_REASONS): requests the edge turned away. */
+  httpRefusals: 'mira_http_refusals_total',
+  /** Counter labelled { service, result: processed | duplicate | rejected | failed }. */
+  webhookDeliveries: 'mira_webhook_deliveries_total',
+  /** Gauge = 1 labelled { version, node }. */
+  buildInfo: 'mira_build_info',
   agentProcessingDuration: 'mira_agent_processing_duration_seconds',
   workflows: 'mira_workflows_total',
   configReloads: 'mira_config_reloads_total',
@@ -31,3 +38,33 @@ export const METRIC_NAMES = {
   /** For the secrets module: gauge, unix seconds of the last successful refresh, labelled { backend }. */
   secretsLastRefresh: 'mira_secrets_last_refresh_timestamp_seconds',
 } as const;
+
+/** Why a request was refused: the `reason` label of mira_http_refusals_total (a closed set). */
+export const REFUSAL_REASONS = [
+  'rate_limited',
+  'unauthorized',
+  'forbidden',
+  'body_too_large',
+  'invalid_body',
+  'unsupported_media_type',
+  'queue_full',
+  'broker_unavailable',
+  'webhook_signature',
+  'webhook_unknown_service',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** Outcome label of mira_webhook_deliveries_total. */
+export type WebhookDeliveryResult = 'processed' | 'duplicate' | 'rejected' | 'failed';
+
+/**
+ * Status codes the service answers with; any other becomes `other`, so status_code stays bounded
+ * even if a plugin answers with an unusual code.
+ */
+export const KNOWN_STATUS_CODES = [
+  200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 500, 502, 503,
+  504,
+] as const;
+
+/** The exposition route itself: scrapes are not observed in the request histogram. */
+export const METRICS_ROUTE = '/metrics';

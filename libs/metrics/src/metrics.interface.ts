@@ -9,6 +9,8 @@ export interface MetricsModuleOptions {
   httpBuckets?: number[];
   /** Labels added to every series (e.g. { replica: 'a' }); keep them few and fixed. */
   defaultLabels?: Record<string, string>;
+  /** The `version` label of mira_build_info; default the package version. */
+  version?: string;
 }
 
 /** Seam for protecting GET /metrics (provide it under METRICS_ACCESS_POLICY). */

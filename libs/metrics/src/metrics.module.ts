@@ -3,6 +3,7 @@ import { AgentMetrics } from './collectors/agent-metrics.service';
 import { BrokerMetricsObserver } from './collectors/broker-metrics.observer';
 import { ConfigMetricsCollector } from './collectors/config-metrics.collector';
 import { MessageTypeLabels } from './collectors/message-type-labels';
+import { WebhookMetrics } from './collectors/webhook-metrics.service';
 import { HttpMetricsHook } from './http-metrics.hook';
 import { MetricsController } from './metrics.controller';
 import { ConfigurableModuleClass, type OPTIONS_TYPE } from './metrics.module-definition';
@@ -22,8 +23,9 @@ import { MetricsService } from './metrics.service';
     BrokerMetricsObserver,
     AgentMetrics,
     ConfigMetricsCollector,
+    WebhookMetrics,
   ],
-  exports: [MetricsService, AgentMetrics, MessageTypeLabels],
+  exports: [MetricsService, AgentMetrics, MessageTypeLabels, WebhookMetrics],
 })
 export class MetricsModule extends ConfigurableModuleClass {
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {

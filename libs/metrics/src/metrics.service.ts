@@ -12,6 +12,8 @@ import {
   Summary,
   type SummaryConfiguration,
 } from 'prom-client';
+import { SERVICE_VERSION } from '@mira/logging';
+import { METRIC_NAMES } from './metrics.constants';
 import { MetricsError } from './metrics.error';
 import type { MetricsModuleOptions } from './metrics.interface';
 import { METRICS_MODULE_OPTIONS } from './metrics.module-definition';
@@ -48,6 +50,13 @@ export class MetricsService implements OnModuleDestroy {
       // suffix (nodejs_active_handles{type}, ...) carry the same information.
       for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
     }
+    // The info-metric idiom: a constant 1 whose labels say which build and runtime run here.
+    new Gauge({
+      name: METRIC_NAMES.buildInfo,
+      help: 'Build information: the service version and the Node.js version, always 1',
+      labelNames: ['version', 'node'],
+      registers: [this.registry],
+    }).set({ version: options?.version ?? SERVICE_VERSION, node: process.version }, 1);
   }
 
   get contentType(): string {

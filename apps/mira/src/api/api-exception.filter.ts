@@ -9,6 +9,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { WorkflowError, type WorkflowErrorCode } from '@mira/agents';
 import { BrokerError } from '@mira/broker';
+import { markRefusal } from '@mira/metrics';
 import { StateError } from '@mira/state';
 
 export interface ApiErrorBody {
@@ -51,6 +52,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
     if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) reply.header('retry-after', '1');
+    // A 503's reason is only in its code: tell a full queue from a broker that is down.
+    if (exception instanceof BrokerError && body.statusCode === HttpStatus.SERVICE_UNAVAILABLE)
+      markRefusal(reply, exception.code === 'BROKER_QUEUE_FULL' ? 'queue_full' : 'broker_unavailable');
     if (body.statusCode >= 500 && body.statusCode !== HttpStatus.SERVICE_UNAVAILABLE) {
       this.logger.error(
         `Unhandled error: ${(exception as Error)?.message ?? String(exception)}`,

@@ -18,6 +18,20 @@ const assessSchema = z.looseObject({
   explainability_score: z.number().default(1.0),
 });
 
+const assessmentSchema = z.object({
+  financial_impact: z.number(),
+  compliance_level: z.string(),
+  explainability_score: z.number(),
+  risk_level: z.enum(['low', 'medium', 'high']),
+  requires_human_validation: z.boolean(),
+  reasons: z.array(z.string()),
+});
+const validationSchema = z.object({
+  requires_validation: z.boolean(),
+  risk_level: z.enum(['low', 'medium', 'high']),
+  reasons: z.array(z.string()),
+});
+
 export interface GovernanceAssessment {
   financial_impact: number;
   compliance_level: string;
@@ -43,6 +57,20 @@ function atLeast(current: RiskLevel, floor: RiskLevel): RiskLevel {
   id: GOVERNANCE_AGENT_ID,
   messageTypes: ['assess_governance', 'check_human_validation'],
   description: 'Gates risky work for human approval',
+  schemas: {
+    assess_governance: {
+      summary: 'Risk level and whether a person must approve, against the governance thresholds',
+      input: assessSchema,
+      output: assessmentSchema,
+      example: { financial_impact: 50000, compliance_level: 'high', explainability_score: 0.9 },
+    },
+    check_human_validation: {
+      summary: 'Only whether a person must approve, and why',
+      input: assessSchema,
+      output: validationSchema,
+      example: { financial_impact: 500, compliance_level: 'low', explainability_score: 0.95 },
+    },
+  },
 })
 export class GovernanceAgent extends BaseAgent {
   protected readonly handlers = {

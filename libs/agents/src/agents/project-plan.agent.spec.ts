@@ -59,9 +59,20 @@ describe('ProjectPlanAgent', () => {
     [['a', 'b'], 12, [6, 12]],
     [['a', 'b', 'c', 'd'], 6, [1, 3, 4, 6]],
     [['a', 'b', 'c'], 1, [0, 0, 1]],
+    // The reference plans a zero-week project with every milestone at week 0.
+    [['a', 'b'], 0, [0, 0]],
   ])('goals %j over %i weeks -> weeks %j', async (goals, duration_weeks, weeks) => {
     const plan = (await generate({ goals, duration_weeks })).data as any;
     expect(plan.milestones.map((m: { week: number }) => m.week)).toEqual(weeks);
+  });
+
+  it('accepts duration_weeks: 0 (reference wire behaviour) and refuses a negative duration', async () => {
+    const plan = (await generate({ goals: ['Ship'], duration_weeks: 0 })).data as any;
+    expect(plan.duration_weeks).toBe(0);
+    expect(plan.milestones[0].week).toBe(0);
+    const r = await agent.process({ type: 'generate_plan', data: { duration_weeks: -1 } });
+    expect(r.status).toBe('error');
+    expect(r.error).toContain('duration_weeks: ');
   });
 
   it('creates three tasks per milestone, in order', async () => {

@@ -10,13 +10,38 @@ const generatePlanSchema = z.looseObject({
   name: text(AGENT_INPUT_LIMITS.name_chars).default('Unnamed Project'),
   description: text(AGENT_INPUT_LIMITS.description_chars).default(''),
   goals: list(text(AGENT_INPUT_LIMITS.goal_chars), AGENT_INPUT_LIMITS.goals).default([]),
-  duration_weeks: z.number().int().positive().max(AGENT_INPUT_LIMITS.duration_weeks).default(12),
+  duration_weeks: z.number().int().min(0).max(AGENT_INPUT_LIMITS.duration_weeks).default(12),
 });
 
 const updatePlanSchema = z.looseObject({
   plan: z.record(z.string(), z.unknown()),
   updates: z.record(z.string(), z.unknown()),
 });
+
+const milestoneSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  week: z.number().int(),
+  deliverables: z.array(z.string()),
+  status: z.string(),
+});
+const planTaskSchema = z.object({
+  id: z.string(),
+  milestone_id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  priority: z.string(),
+  estimated_hours: z.number(),
+});
+const projectPlanSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  duration_weeks: z.number().int(),
+  milestones: z.array(milestoneSchema),
+  tasks: z.array(planTaskSchema),
+  created_by: z.string(),
+});
+const anyObject = z.record(z.string(), z.unknown());
 
 export interface Milestone {
   id: string;
@@ -49,6 +74,26 @@ export interface ProjectPlan {
   id: PROJECT_PLAN_AGENT_ID,
   messageTypes: ['generate_plan', 'update_plan'],
   description: 'Builds and updates project plans',
+  schemas: {
+    generate_plan: {
+      summary:
+        'A plan with one milestone per goal, spread over duration_weeks, and three tasks per milestone',
+      input: generatePlanSchema,
+      output: projectPlanSchema,
+      example: {
+        name: 'Apollo',
+        description: 'Ship the new billing service',
+        goals: ['Design', 'Build', 'Launch'],
+        duration_weeks: 12,
+      },
+    },
+    update_plan: {
+      summary: 'The plan with `updates` merged in at top level (nested values replaced, not merged)',
+      input: updatePlanSchema,
+      output: anyObject,
+      example: { plan: { name: 'Apollo', duration_weeks: 12 }, updates: { duration_weeks: 16 } },
+    },
+  },
 })
 export class ProjectPlanAgent extends BaseAgent {
   protected readonly handlers = {

@@ -52,9 +52,13 @@ describe('RiskAssessmentAgent', () => {
     });
   });
 
+  it('names an unnamed project "Unknown Project" (the reference wire name)', async () => {
+    expect((await assess({ description: 'urgent' })).project_name).toBe('Unknown Project');
+  });
+
   it('uses the defaults for missing fields', async () => {
     expect(await assess({})).toEqual({
-      project_name: 'Unnamed Project',
+      project_name: 'Unknown Project',
       risk_score: 0,
       total_risks: 0,
       risks: [],

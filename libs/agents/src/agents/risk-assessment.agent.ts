@@ -68,7 +68,7 @@ export interface RiskAssessment {
 }
 
 const assessSchema = z.looseObject({
-  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unnamed Project'),
+  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unknown Project'),
   description: text(AGENT_INPUT_LIMITS.description_chars).default(''),
   tasks: list(z.unknown(), AGENT_INPUT_LIMITS.tasks).default([]),
   duration_weeks: z.number().min(0).max(AGENT_INPUT_LIMITS.duration_weeks).default(12),
@@ -77,6 +77,23 @@ const assessSchema = z.looseObject({
 const updateRiskSchema = z.looseObject({
   risk: z.record(z.string(), z.unknown()),
   updates: z.record(z.string(), z.unknown()),
+});
+
+const riskSchema = z.object({
+  id: z.string(),
+  category: z.string(),
+  pattern: z.string(),
+  severity: z.enum(['low', 'medium', 'high']),
+  description: z.string(),
+  mitigation: z.string(),
+  status: z.string(),
+});
+const riskAssessmentSchema = z.object({
+  project_name: z.string(),
+  risk_score: z.number().min(0).max(100),
+  total_risks: z.number().int(),
+  risks: z.array(riskSchema),
+  assessed_by: z.string(),
 });
 
 export function round2(x: number): number {
@@ -88,6 +105,25 @@ export function round2(x: number): number {
   id: RISK_ASSESSMENT_AGENT_ID,
   messageTypes: ['assess_risks', 'update_risk'],
   description: 'Finds schedule, technical, resource and dependency risks',
+  schemas: {
+    assess_risks: {
+      summary: 'Risks found by keywords in the description, and task density over the duration',
+      input: assessSchema,
+      output: riskAssessmentSchema,
+      example: {
+        name: 'Apollo',
+        description: 'Urgent migration that depends on a third party API',
+        tasks: [],
+        duration_weeks: 8,
+      },
+    },
+    update_risk: {
+      summary: 'The risk with `updates` merged in at top level',
+      input: updateRiskSchema,
+      output: z.record(z.string(), z.unknown()),
+      example: { risk: { id: 'R1', status: 'identified' }, updates: { status: 'mitigated' } },
+    },
+  },
 })
 export class RiskAssessmentAgent extends BaseAgent {
   protected readonly handlers = {

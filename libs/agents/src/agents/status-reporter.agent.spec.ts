@@ -30,16 +30,39 @@ describe('StatusReporterAgent', () => {
   describe('generate_report', () => {
     it('reports an empty project with the defaults', async () => {
       expect(await report({})).toEqual({
-        project_name: 'Unnamed Project',
+        project_name: 'Unknown Project',
         report_date: '2026-11-18T23:30:00.000Z',
         week_number: 1,
-        summary: { total_tasks: 0, completed: 0, in_progress: 0, not_started: 0, completion_percentage: 0 },
+        summary: {
+          total_tasks: 0,
+          completed_tasks: 0,
+          in_progress_tasks: 0,
+          not_started_tasks: 0,
+          completion_percentage: 0,
+        },
         accomplishments: ['Completed 0 tasks this week'],
         upcoming_milestones: [],
         risks_and_blockers: [],
         next_week_plan: ['Continue work on 0 in-progress tasks'],
         generated_by: STATUS_REPORTER_AGENT_ID,
       });
+    });
+
+    it('names the summary counts completed_tasks, in_progress_tasks and not_started_tasks (reference wire names)', async () => {
+      const data = await report({
+        tasks: [{ status: 'completed' }, { status: 'in_progress' }, { status: 'not_started' }],
+      });
+      expect(Object.keys(data.summary).sort()).toEqual(
+        [
+          'completed_tasks',
+          'completion_percentage',
+          'in_progress_tasks',
+          'not_started_tasks',
+          'total_tasks',
+        ].sort(),
+      );
+      expect(data.summary).toMatchObject({ completed_tasks: 1, in_progress_tasks: 1, not_started_tasks: 1 });
+      expect(data.project_name).toBe('Unknown Project');
     });
 
     it('counts tasks by status and rounds the completion percentage to 2 decimals', async () => {
@@ -58,9 +81,9 @@ describe('StatusReporterAgent', () => {
       // 1 / 6 * 100 = 16.666...; unknown statuses count in the total only.
       expect(data.summary).toEqual({
         total_tasks: 6,
-        completed: 1,
-        in_progress: 1,
-        not_started: 3,
+        completed_tasks: 1,
+        in_progress_tasks: 1,
+        not_started_tasks: 3,
         completion_percentage: 16.67,
       });
     });
@@ -144,6 +167,12 @@ describe('StatusReporterAgent', () => {
   });
 
   describe('schedule_report (today is Wednesday 2026-11-18 UTC)', () => {
+    it('says who scheduled it as created_by (the reference wire name), not scheduled_by', async () => {
+      const data = await schedule({ day_of_week: 'Monday' });
+      expect(data.created_by).toBe(STATUS_REPORTER_AGENT_ID);
+      expect(data).not.toHaveProperty('scheduled_by');
+    });
+
     it('defaults to a weekly report on Friday for nobody', async () => {
       expect(await schedule({})).toEqual({
         frequency: 'weekly',
@@ -151,7 +180,7 @@ describe('StatusReporterAgent', () => {
         day_of_week: 'Friday',
         next_run: expect.stringMatching(/^2026-11-20T/),
         status: 'scheduled',
-        scheduled_by: STATUS_REPORTER_AGENT_ID,
+        created_by: STATUS_REPORTER_AGENT_ID,
       });
     });
 

@@ -27,7 +27,7 @@ const risk = z.looseObject({
 });
 
 const reportSchema = z.looseObject({
-  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unnamed Project'),
+  name: text(AGENT_INPUT_LIMITS.name_chars).default('Unknown Project'),
   tasks: list(task, AGENT_INPUT_LIMITS.tasks).default([]),
   milestones: list(milestone, AGENT_INPUT_LIMITS.milestones).default([]),
   risks: list(risk, AGENT_INPUT_LIMITS.risks).default([]),
@@ -40,11 +40,62 @@ const scheduleSchema = z.looseObject({
   day_of_week: text(AGENT_INPUT_LIMITS.short_text_chars).default('Friday'),
 });
 
+const reportOutputSchema = z.object({
+  project_name: z.string(),
+  report_date: z.string(),
+  week_number: z.number().int(),
+  summary: z.object({
+    total_tasks: z.number().int(),
+    completed_tasks: z.number().int(),
+    in_progress_tasks: z.number().int(),
+    not_started_tasks: z.number().int(),
+    completion_percentage: z.number(),
+  }),
+  accomplishments: z.array(z.string()),
+  upcoming_milestones: z.array(z.object({ name: z.string().nullable(), week: z.number() })),
+  risks_and_blockers: z.array(
+    z.object({ id: z.string().nullable(), description: z.string().nullable(), severity: z.string() }),
+  ),
+  next_week_plan: z.array(z.string()),
+  generated_by: z.string(),
+});
+const scheduleOutputSchema = z.object({
+  frequency: z.string(),
+  recipients: z.array(z.string()),
+  day_of_week: z.enum(WEEKDAYS),
+  next_run: z.string(),
+  status: z.literal('scheduled'),
+  created_by: z.string(),
+});
+
 @Injectable()
 @Agent({
   id: STATUS_REPORTER_AGENT_ID,
   messageTypes: ['generate_report', 'schedule_report'],
   description: 'Writes and schedules status reports',
+  schemas: {
+    generate_report: {
+      summary: 'A weekly report: task counts by status, accomplishments, milestones due, high risks',
+      input: reportSchema,
+      output: reportOutputSchema,
+      example: {
+        name: 'Apollo',
+        week_number: 2,
+        tasks: [
+          { name: 'Design API', status: 'completed' },
+          { name: 'Build API', status: 'in_progress' },
+        ],
+        milestones: [{ name: 'Beta', week: 3 }],
+        risks: [{ id: 'R1', description: 'Vendor delay', severity: 'high' }],
+      },
+    },
+    schedule_report: {
+      summary: 'Schedules a recurring report; next_run is the next given weekday (UTC)',
+      input: scheduleSchema,
+      output: scheduleOutputSchema,
+      example: { frequency: 'weekly', recipients: ['pm@example.com'], day_of_week: 'Friday' },
+    },
+  },
 })
 export class StatusReporterAgent extends BaseAgent {
   protected readonly handlers = {
@@ -69,9 +120,9 @@ export class StatusReporterAgent extends BaseAgent {
       week_number,
       summary: {
         total_tasks: tasks.length,
-        completed: completed.length,
-        in_progress: inProgress.length,
-        not_started: notStarted.length,
+        completed_tasks: completed.length,
+        in_progress_tasks: inProgress.length,
+        not_started_tasks: notStarted.length,
         completion_percentage: tasks.length ? round2((completed.length / tasks.length) * 100) : 0,
       },
       accomplishments: [
@@ -103,7 +154,7 @@ export class StatusReporterAgent extends BaseAgent {
       day_of_week: WEEKDAYS[target],
       next_run: next.toISOString(),
       status: 'scheduled',
-      scheduled_by: this.id,
+      created_by: this.id,
     };
   }
 }

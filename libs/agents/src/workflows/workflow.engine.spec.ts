@@ -146,7 +146,13 @@ describe('WorkflowEngine', () => {
       expect(report).toMatchObject({
         project_name: 'Apollo',
         report_date: WEDNESDAY.toISOString(),
-        summary: { total_tasks: 6, completed: 0, in_progress: 0, not_started: 6, completion_percentage: 0 },
+        summary: {
+          total_tasks: 6,
+          completed_tasks: 0,
+          in_progress_tasks: 0,
+          not_started_tasks: 6,
+          completion_percentage: 0,
+        },
         upcoming_milestones: [{ name: 'Design', week: 2 }],
         risks_and_blockers: [{ id: 'R1', description: 'Potential schedule risk detected', severity: 'high' }],
         next_week_plan: ['Continue work on 0 in-progress tasks', 'Start 5 new tasks'],

@@ -63,11 +63,15 @@ export class BrokerMetricsObserver implements BrokerObserver {
         this.set(broker.stats().in_flight);
       },
     });
-    metrics.gauge({
+    // The transport keeps a running total; the counter advances by the difference at each scrape.
+    let counted = 0;
+    metrics.counter({
       name: METRIC_NAMES.brokerDropped,
-      help: 'Messages dropped (undelivered at stop) since start',
+      help: 'Messages dropped (undelivered at stop)',
       collect() {
-        this.set(broker.stats().dropped);
+        const dropped = broker.stats().dropped;
+        if (dropped > counted) this.inc(dropped - counted);
+        counted = Math.max(counted, dropped);
       },
     });
   }

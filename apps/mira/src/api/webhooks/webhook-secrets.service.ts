@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigStore } from '@mira/config';
 import { EdgeClock } from '../../security/edge-clock';
 import { RotatingKeySet } from '../../security/rotating-key-set';
+import { DEFAULT_WEBHOOK_SETTINGS_KEY } from './webhooks.constants';
 
 /**
  * The accepted signing keys of each webhook service: `webhooks.<service>.secret` (already
@@ -22,9 +23,14 @@ export class WebhookSecretsService implements OnModuleDestroy {
     this.unsubscribe = config.onChange(() => this.sync(true), 'webhooks');
   }
 
-  /** Keys to try, current first; empty when the service has no secret (every delivery is refused). */
+  /**
+   * Keys to try, current first: the service's own, else those of `webhooks.default`; empty when
+   * neither is set (every delivery is refused).
+   */
   secrets(service: string): string[] {
-    return this.rings.get(service)?.values() ?? [];
+    const own = this.rings.get(service)?.values() ?? [];
+    if (own.length > 0 || service === DEFAULT_WEBHOOK_SETTINGS_KEY) return own;
+    return this.rings.get(DEFAULT_WEBHOOK_SETTINGS_KEY)?.values() ?? [];
   }
 
   onModuleDestroy(): void {

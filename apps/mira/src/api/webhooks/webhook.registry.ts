@@ -4,7 +4,7 @@ import { ConfigStore } from '@mira/config';
 import { WebhookProvider } from './webhook.decorator';
 import { WebhookError } from './webhook.error';
 import type { WebhookProviderOptions, WebhookVerifier } from './webhook.interface';
-import { SERVICE_NAME_PATTERN } from './webhooks.constants';
+import { DEFAULT_WEBHOOK_SETTINGS_KEY, SERVICE_NAME_PATTERN } from './webhooks.constants';
 import { WebhookSecretsService } from './webhook-secrets.service';
 
 export interface RegisteredWebhook {
@@ -46,7 +46,9 @@ export class WebhookRegistry implements OnModuleInit {
     const unsigned = [...this.services.keys()].filter(
       (s) => this.isEnabled(s) && this.secrets.secrets(s).length === 0,
     );
-    const unknown = Object.keys(this.config.get('webhooks')).filter((s) => !this.services.has(s));
+    const unknown = Object.keys(this.config.get('webhooks')).filter(
+      (s) => !this.services.has(s) && s !== DEFAULT_WEBHOOK_SETTINGS_KEY,
+    );
     this.logger.log(`Webhook services: ${[...this.services.keys()].join(', ') || 'none'}`);
     if (unsigned.length)
       this.logger.warn(

@@ -6,3 +6,9 @@ export const WEBHOOK_EVENT_PREFIX = 'webhook.';
 export const SERVICE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Memory de-duplication keeps at most this many delivery ids (least recently seen evicted first). */
 export const MEMORY_DEDUP_CAPACITY = 10_000;
+
+/**
+ * `webhooks.default`: not a service but the secret of every service without one of its own
+ * (the reference's single `webhook.secret_key` / MIRA_WEBHOOK_SECRET lands here).
+ */
+export const DEFAULT_WEBHOOK_SETTINGS_KEY = 'default';

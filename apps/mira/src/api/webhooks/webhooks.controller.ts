@@ -3,7 +3,9 @@ import {
   Controller,
   Head,
   HttpCode,
+  Inject,
   NotFoundException,
+  Optional,
   Param,
   Post,
   Req,
@@ -12,6 +14,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { markRefusal, OTHER_LABEL, WebhookMetrics, type WebhookDeliveryResult } from '@mira/metrics';
 import { webhookAckSchema, type WebhookAck } from './webhooks.schemas';
 import { WebhooksService, type WebhookOutcome } from './webhooks.service';
 
@@ -27,7 +30,10 @@ const REJECTION_MESSAGE: Record<string, (header: string | null) => string> = {
 @ApiTags('webhooks')
 @Controller('webhooks')
 export class WebhooksController {
-  constructor(private readonly webhooks: WebhooksService) {}
+  constructor(
+    private readonly webhooks: WebhooksService,
+    @Optional() @Inject(WebhookMetrics) private readonly metrics: WebhookMetrics | null = null,
+  ) {}
 
   @Post(':service')
   @HttpCode(202)
@@ -57,17 +63,31 @@ export class WebhooksController {
   ): Promise<WebhookAck> {
     // The body parser hands webhook routes the bytes received, unparsed (applyHttpHardening).
     const raw = Buffer.isBuffer(req.body) ? req.body : null;
-    const outcome: WebhookOutcome = await this.webhooks.receive({
-      service,
-      rawBody: raw ?? Buffer.alloc(0),
-      headers: req.headers,
-      url: `${req.protocol}://${req.host}${req.url}`,
-      contentType: typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : null,
-    });
+    // Only a registered service name becomes a label value.
+    const label = this.webhooks.isKnown(service) ? service : OTHER_LABEL;
+    const count = (result: WebhookDeliveryResult) => this.metrics?.record(label, result);
+    let outcome: WebhookOutcome;
+    try {
+      outcome = await this.webhooks.receive({
+        service,
+        rawBody: raw ?? Buffer.alloc(0),
+        headers: req.headers,
+        url: `${req.protocol}://${req.host}${req.url}`,
+        contentType: typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : null,
+      });
+    } catch (err) {
+      count('failed'); // verified but not published (broker full or down)
+      throw err;
+    }
+    count(
+      outcome.kind === 'accepted' ? 'processed' : outcome.kind === 'duplicate' ? 'duplicate' : 'rejected',
+    );
     switch (outcome.kind) {
       case 'unknown_service':
+        markRefusal(reply, 'webhook_unknown_service');
         throw new NotFoundException('Unknown webhook service');
       case 'rejected':
+        markRefusal(reply, 'webhook_signature');
         throw new UnauthorizedException(
           REJECTION_MESSAGE[outcome.rejection.reason](outcome.rejection.header),
         );

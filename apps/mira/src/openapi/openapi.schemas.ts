@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { WORKFLOW_STATUSES } from '@mira/agents';
+
+/**
+ * Response bodies as zod schemas, exported to JSON Schema for the document. They mirror the
+ * TypeScript types the controllers return (WorkflowView, AuditEntry, ...); the contract test
+ * checks real answers against them, so a drift fails a test rather than a client.
+ */
+const isoTime = z.string().describe('ISO-8601 UTC timestamp with milliseconds');
+const anyObject = z.record(z.string(), z.unknown());
+
+export const apiErrorSchema = z
+  .object({
+    statusCode: z.number().int(),
+    error: z.string(),
+    message: z.union([z.string(), z.array(z.string())]),
+    code: z
+      .string()
+      .optional()
+      .describe('A stable machine-readable code, e.g. BROKER_QUEUE_FULL, WORKFLOW_CONFLICT'),
+    status: z.string().optional().describe('For a conflict on a workflow: the status it is in now'),
+  })
+  .describe('The error body of every non-agent failure');
+
+export const agentEnvelopeSchema = z
+  .object({
+    agent_id: z.string(),
+    timestamp: isoTime,
+    status: z.enum(['success', 'error', 'pending']),
+    data: z.unknown().nullable(),
+    error: z.string().nullable(),
+  })
+  .describe("An agent's answer; on failure status is error, data null and error says why");
+
+/** The success envelope around one agent's output schema. */
+export function successEnvelope(data: z.ZodType): z.ZodType {
+  return z.object({
+    agent_id: z.string(),
+    timestamp: isoTime,
+    status: z.literal('success'),
+    data,
+    error: z.null(),
+  });
+}
+
+const decisionSchema = z.object({
+  actor: z.string(),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().nullable(),
+  data_patch: anyObject.nullable().optional(),
+  at: isoTime,
+});
+
+const stepSchema = z.object({
+  step: z.string().describe('The message type the step ran'),
+  status: z.enum(['success', 'error', 'pending']),
+  result: z.unknown().describe("The step agent's envelope"),
+});
+
+export const workflowViewSchema = z
+  .object({
+    workflow_id: z.string(),
+    workflow_type: z.string(),
+    status: z.enum(WORKFLOW_STATUSES as [string, ...string[]]),
+    requested_by: z.string(),
+    created_at: isoTime,
+    updated_at: isoTime,
+    data: anyObject,
+    governance: anyObject.nullable(),
+    risk_level: z.string(),
+    reasons: z.array(z.string()),
+    requires_human_validation: z.boolean(),
+    approvals_required: z.number().int(),
+    approvals: z.number().int().describe('Distinct approvers so far'),
+    decisions: z.array(decisionSchema),
+    expires_at: isoTime.nullable(),
+    steps: z.array(stepSchema),
+  })
+  .describe('A workflow record as the API shows it');
+
+export const workflowPageSchema = z.object({
+  items: z.array(workflowViewSchema),
+  next_cursor: z.string().nullable(),
+});
+
+export const auditEntrySchema = z.object({
+  seq: z.number().int(),
+  at: isoTime,
+  actor: z.string(),
+  action: z.string(),
+  workflow_id: z.string().nullable(),
+  from_status: z.string().nullable(),
+  to_status: z.string().nullable(),
+  comment: z.string().nullable(),
+  correlation_id: z.string().nullable(),
+  prev_hash: z.string(),
+  hash: z.string(),
+});
+
+export const auditPageSchema = z.object({
+  items: z.array(auditEntrySchema),
+  next_cursor: z.string().nullable(),
+});
+
+export const auditVerificationSchema = z.object({
+  ok: z.boolean(),
+  entries: z.number().int(),
+  first_bad_seq: z.number().int().optional(),
+});
+
+export const eventAcceptedSchema = z.object({ id: z.string().describe('The broker message id') });
+
+export const agentListSchema = z.object({
+  agents: z.array(
+    z.object({
+      id: z.string(),
+      message_types: z.array(z.string()),
+      enabled: z.boolean(),
+      description: z.string().nullable(),
+    }),
+  ),
+});
