@@ -48,8 +48,8 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
       overrides: {
         api: {
           keys: [
-            { name: 'alice', key: 'alice-key' },
-            { name: 'bob', key: 'bob-key' },
+            { name: 'alice', key: 'alice-key', roles: ['admin'] },
+            { name: 'bob', key: 'bob-key', roles: ['admin'] },
           ],
         },
       },

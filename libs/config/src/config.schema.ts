@@ -267,7 +267,14 @@ export const apiSchema = z
     // A plain string is a key with every role (named key-<n>); an object names the key's
     // identity (the actor in records, logs and the audit trail) and its roles.
     keys: z
-      .preprocess(splitCommas, z.array(z.union([z.string(), apiKeyEntrySchema])))
+      .preprocess(
+        splitCommas,
+        z.array(
+          z.union([z.string(), apiKeyEntrySchema], {
+            error: `must be a key string, or { name, key, roles } with roles from ${API_ROLES.join(', ')}`,
+          }),
+        ),
+      )
       .default([])
       .superRefine((keys, ctx) => {
         const seen = new Set<string>();

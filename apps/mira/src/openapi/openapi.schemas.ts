@@ -78,8 +78,13 @@ export const workflowViewSchema = z
   })
   .describe('A workflow record as the API shows it');
 
+/** A workflow in a list: the record without its input and step results (GET /:id has them). */
+export const workflowSummarySchema = workflowViewSchema
+  .omit({ data: true, steps: true })
+  .describe('A workflow in a list: the record without data and steps');
+
 export const workflowPageSchema = z.object({
-  items: z.array(workflowViewSchema),
+  items: z.array(workflowSummarySchema),
   next_cursor: z.string().nullable(),
 });
 
