@@ -90,7 +90,10 @@ export function tracingSettings(): TracingSettings | null {
  * modules are loaded, so the instrumentations wrap them. With tracing off it registers nothing:
  * @opentelemetry/api stays a no-op and the spans the libs open cost next to nothing.
  */
-export function startTracing(settings: TracingSettings, extra: { scheduledDelayMs?: number } = {}): TracingRuntime | null {
+export function startTracing(
+  settings: TracingSettings,
+  extra: { scheduledDelayMs?: number } = {},
+): TracingRuntime | null {
   startSettings = settings;
   if (runtime || !settings.enabled) return runtime;
   const processor = new CountingSpanProcessor(buildExporter(settings), {
@@ -102,7 +105,8 @@ export function startTracing(settings: TracingSettings, extra: { scheduledDelayM
     resource: resourceFromAttributes({
       ...settings.resourceAttributes,
       [ATTR_SERVICE_NAME]: settings.serviceName,
-      [ATTR_SERVICE_VERSION]: process.env.npm_package_version ?? settings.resourceAttributes['service.version'] ?? '0.0.0',
+      [ATTR_SERVICE_VERSION]:
+        process.env.npm_package_version ?? settings.resourceAttributes['service.version'] ?? '0.0.0',
     }),
     autoDetectResources: false,
     sampler: buildSampler(settings),

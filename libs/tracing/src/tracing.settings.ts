@@ -85,7 +85,9 @@ export function resolveTracingSettings(
   const tracesUrl = tracesEndpoint ?? (baseEndpoint ? `${baseEndpoint.replace(/\/+$/, '')}/v1/traces` : null);
 
   const protocolValue =
-    nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_PROTOCOL) ?? s.protocol;
+    nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ??
+    nonEmpty(env.OTEL_EXPORTER_OTLP_PROTOCOL) ??
+    s.protocol;
   if (protocolValue !== 'http/protobuf' && protocolValue !== 'http/json')
     throw new TracingError(
       'TRACING_INVALID_SETTING',

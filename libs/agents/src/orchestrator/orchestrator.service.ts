@@ -8,6 +8,8 @@ import {
 } from '@mira/broker';
 import { currentCorrelation, runWithContextFields, setContextFields } from '@mira/logging';
 import { AgentMetrics } from '@mira/metrics';
+import { trace } from '@opentelemetry/api';
+import { inSpan, markOutcome } from '../agents.tracing';
 import type { AgentMessage, AgentResponse, RoutedResponse } from '../agent.interface';
 import { AgentRegistry } from '../agent.registry';
 import { errorResponse, successResponse } from '../agent.response';
@@ -93,7 +95,13 @@ export class OrchestratorService implements OnApplicationBootstrap {
     return (await this.route(message)).response;
   }
 
-  async route(message: AgentMessage): Promise<RoutedResponse> {
+  route(message: AgentMessage): Promise<RoutedResponse> {
+    return inSpan(`mira.route ${message.type}`, { 'mira.message.type': message.type }, () =>
+      this.routeMeasured(message),
+    );
+  }
+
+  private async routeMeasured(message: AgentMessage): Promise<RoutedResponse> {
     if (!this.metrics) return this.routeMessage(message);
     const started = performance.now();
     const routed = await this.routeMessage(message);
@@ -116,7 +124,18 @@ export class OrchestratorService implements OnApplicationBootstrap {
         };
       try {
         const actor = currentCorrelation()?.actor ?? 'system';
-        const result = await this.workflowRunner(message.data as unknown as WorkflowRequest, actor);
+        const request = message.data as unknown as WorkflowRequest;
+        const runner = this.workflowRunner;
+        const result = await inSpan(
+          `mira.workflow ${String(request?.workflow_type)}`,
+          { 'mira.workflow.type': String(request?.workflow_type) },
+          async () => {
+            const run = await runner(request, actor);
+            const id = (run as { workflow_id?: unknown } | null)?.workflow_id;
+            if (typeof id === 'string') trace.getActiveSpan()?.setAttribute('mira.workflow.id', id);
+            return run;
+          },
+        );
         return { response: successResponse(ORCHESTRATOR_ID, result), failure: null };
       } catch (err) {
         // Only a request the engine refused is the caller's mistake; the store or broker being
@@ -142,7 +161,17 @@ export class OrchestratorService implements OnApplicationBootstrap {
     let response: AgentResponse;
     try {
       // The agent's log lines carry its id (a nested context, gone when it returns).
-      response = await runWithContextFields({ agent_id: agentId }, () => agent.process(message));
+      response = await runWithContextFields({ agent_id: agentId }, () =>
+        inSpan(
+          `mira.agent ${agentId}`,
+          { 'mira.agent.id': agentId, 'mira.message.type': message.type },
+          async () => {
+            const answer = await agent.process(message);
+            markOutcome(answer.status);
+            return answer;
+          },
+        ),
+      );
     } catch (err) {
       this.logger.error(
         `Agent ${agentId} threw while processing ${message.type}: ${(err as Error).message}`,

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { inSpan } from '../agents.tracing';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
@@ -211,7 +212,15 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       const results: Record<string, Record<string, unknown>> = {};
       for (const step of definition.steps) {
         const context: WorkflowStepContext = { data: record.data, results };
-        const { response } = await this.orchestrator.route({ type: step.step, data: step.input(context) });
+        const { response } = await inSpan(
+          `mira.workflow.step ${step.step}`,
+          {
+            'mira.workflow.id': record.workflow_id,
+            'mira.workflow.type': record.workflow_type,
+            'mira.workflow.step': step.step,
+          },
+          () => this.orchestrator.route({ type: step.step, data: step.input(context) }),
+        );
         steps.push({
           step: step.step,
           status: response.status,
