@@ -1,4 +1,5 @@
 import { Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpRouteHooks } from './http-route.hooks';
 import { TracingMetricsCollector } from './tracing.metrics';
 import { activeTracing, tracingSettings } from './tracing.sdk';
 import { TracingShutdownHook } from './tracing.shutdown';
@@ -32,5 +33,5 @@ export class TracingStatusReporter implements OnApplicationBootstrap {
  * The Nest side of tracing: the SDK itself is started before the application loads (see
  * startTracing); this module adds its metrics, its flush on shutdown and a start-up line.
  */
-@Module({ providers: [TracingMetricsCollector, TracingShutdownHook, TracingStatusReporter] })
+@Module({ providers: [TracingMetricsCollector, TracingShutdownHook, TracingStatusReporter, HttpRouteHooks] })
 export class TracingModule {}

@@ -8,7 +8,6 @@ import {
 } from '@mira/broker';
 import { currentCorrelation, runWithContextFields, setContextFields } from '@mira/logging';
 import { AgentMetrics } from '@mira/metrics';
-import { trace } from '@opentelemetry/api';
 import { inSpan, markOutcome } from '../agents.tracing';
 import type { AgentMessage, AgentResponse, RoutedResponse } from '../agent.interface';
 import { AgentRegistry } from '../agent.registry';
@@ -124,18 +123,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
         };
       try {
         const actor = currentCorrelation()?.actor ?? 'system';
-        const request = message.data as unknown as WorkflowRequest;
-        const runner = this.workflowRunner;
-        const result = await inSpan(
-          `mira.workflow ${String(request?.workflow_type)}`,
-          { 'mira.workflow.type': String(request?.workflow_type) },
-          async () => {
-            const run = await runner(request, actor);
-            const id = (run as { workflow_id?: unknown } | null)?.workflow_id;
-            if (typeof id === 'string') trace.getActiveSpan()?.setAttribute('mira.workflow.id', id);
-            return run;
-          },
-        );
+        const result = await this.workflowRunner(message.data as unknown as WorkflowRequest, actor);
         return { response: successResponse(ORCHESTRATOR_ID, result), failure: null };
       } catch (err) {
         // Only a request the engine refused is the caller's mistake; the store or broker being
