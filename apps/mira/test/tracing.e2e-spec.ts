@@ -308,6 +308,11 @@ describe('tracing (OpenTelemetry over OTLP/HTTP, built service)', () => {
       expect(producer.parentSpanId).not.toBe('');
       expect(spans.some((s) => s.spanId === producer.parentSpanId)).toBe(true);
       expect(server).toBeDefined();
+      // ioredis client spans inside the trace, with the command name only (never its arguments).
+      const redisSpans = spans.filter((s) => s.kind === 'CLIENT' && /redis/i.test(s.scope));
+      expect(redisSpans.length).toBeGreaterThan(0);
+      for (const s of redisSpans)
+        expect(String(s.attributes['db.statement'] ?? s.attributes['db.query.text'] ?? '')).not.toMatch(/\s/);
       // B's handler log lines carry the same trace and the consumer's span.
       const handlerLines = b.logs().filter((l) => String(l.msg).includes(tag));
       expect(handlerLines.length).toBeGreaterThan(0);
