@@ -208,7 +208,7 @@ describe('monitoring: alert rules, kustomize component, dashboard', () => {
     const rule = single(objects, 'PrometheusRule', 'mira');
     expect(monitor.metadata.namespace).toBe(service.metadata.namespace);
     for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels as Record<string, string>))
-      expect(service.metadata.labels?.[k]).toBe(v);
+      expect((service.metadata as { labels?: Record<string, string> }).labels?.[k]).toBe(v);
     const ports = (service.spec.ports as { name: string }[]).map((p) => p.name);
     expect(ports).toContain(monitor.spec.endpoints[0].port);
     expect(monitor.spec.endpoints[0].path).toBe('/metrics');
