@@ -8,6 +8,10 @@ const tracer = trace.getTracer('mira.agents');
  * off the API's no-op tracer makes this a plain call.
  */
 export function inSpan<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
+  // Inside a trace the sampler dropped, no child can be sampled (parent-based sampling): skip
+  // the span and its context switch, so unsampled requests cost next to nothing.
+  const parent = trace.getActiveSpan();
+  if (parent && !parent.isRecording()) return fn();
   return tracer.startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await fn();

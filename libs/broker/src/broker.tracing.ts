@@ -5,6 +5,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Span,
 } from '@opentelemetry/api';
 import type { BrokerMessage } from './broker.interface';
@@ -37,6 +38,14 @@ export function startPublishSpan<H extends Readonly<Record<string, string>> | un
   headers: H,
 ): { span: Span | null; headers: H | Record<string, string> } {
   if (!tracingOn()) return { span: null, headers };
+  const active = trace.getActiveSpan();
+  if (active && !active.isRecording()) {
+    // An unsampled trace: no span, but the context (sampled flag off) still travels, so the
+    // consumer's side is not sampled either.
+    const carrier: Record<string, string> = { ...headers };
+    propagation.inject(context.active(), carrier);
+    return { span: null, headers: carrier };
+  }
   const span = tracer.startSpan(`send ${type}`, {
     kind: SpanKind.PRODUCER,
     attributes: {
@@ -72,6 +81,9 @@ function failSpan(span: Span, err: unknown): void {
 export function traceDelivery(system: string, message: BrokerMessage<unknown>, run: () => unknown): unknown {
   if (!tracingOn()) return run();
   const parent = propagation.extract(ROOT_CONTEXT, message.headers);
+  const remote = trace.getSpanContext(parent);
+  // The publisher's trace was not sampled: nothing under it will be; keep its context only.
+  if (remote && (remote.traceFlags & TraceFlags.SAMPLED) === 0) return context.with(parent, run);
   const span = tracer.startSpan(
     `process ${message.type}`,
     {

@@ -110,23 +110,38 @@ export function startTracing(
     // Traces only: metrics stay on /metrics (prom-client), logs on stdout.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({
-        // Server spans come from HttpServerSpans (Fastify hooks): cheaper, and named by route.
-        disableIncomingRequestInstrumentation: true,
-        // Outgoing calls (Vault, Kubernetes, webhooks out) only inside a trace, never as roots.
-        requireParentforOutgoingSpans: true,
-      }),
-      new IORedisInstrumentation({
-        requireParentSpan: true,
-        // The command name only: arguments carry message bodies (XADD, EVAL) and AUTH passwords.
-        dbStatementSerializer: (command: string) => command,
-      }),
-      // Query text with placeholders; bound values are never recorded (enhancedDatabaseReporting off).
-      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
-    ],
+    instrumentations: instrumentations(process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS),
   });
   sdk.start();
   runtime = new TracingRuntime(settings, sdk, processor);
   return runtime;
+}
+
+/**
+ * http (outgoing calls), ioredis and pg, less those named in OTEL_NODE_DISABLED_INSTRUMENTATIONS
+ * (comma-separated, the variable OpenTelemetry's Node auto-instrumentation reads).
+ */
+function instrumentations(disabled: string | undefined) {
+  const off = new Set((disabled ?? '').split(',').map((s) => s.trim().toLowerCase()));
+  return [
+    off.has('http')
+      ? null
+      : new HttpInstrumentation({
+          // Server spans come from HttpServerSpans (Fastify hooks): cheaper, and named by route.
+          disableIncomingRequestInstrumentation: true,
+          // Outgoing calls (Vault, Kubernetes, webhooks out) only inside a trace, never as roots.
+          requireParentforOutgoingSpans: true,
+        }),
+    off.has('ioredis')
+      ? null
+      : new IORedisInstrumentation({
+          requireParentSpan: true,
+          // The command name only: arguments carry message bodies (XADD, EVAL) and AUTH passwords.
+          dbStatementSerializer: (command: string) => command,
+        }),
+    // Query text with placeholders; bound values are never recorded (enhancedDatabaseReporting off).
+    off.has('pg')
+      ? null
+      : new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+  ].filter((i) => i !== null);
 }
