@@ -9,6 +9,7 @@ import { SecretsModule } from '@mira/secrets';
 import { ShutdownModule } from '@mira/shutdown';
 import { StateModule } from '@mira/state';
 import { FeaturesModule } from '@mira/features';
+import { TracingModule } from '@mira/tracing';
 import { ApiModule } from './api/api.module';
 import { ReadinessShutdownHook } from './readiness.shutdown';
 import { SecurityModule } from './security/security.module';
@@ -55,6 +56,7 @@ export class AppModule {
         }),
         AgentsModule,
         FeaturesModule,
+        TracingModule,
         SecurityModule,
         ApiModule,
         ...(options.imports ?? []),

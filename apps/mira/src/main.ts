@@ -1,3 +1,4 @@
+import { tracingStart } from './tracing.preload';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, ConfigStore, loadConfig, type LoadedConfig } from '@mira/config';
@@ -16,6 +17,7 @@ function fail(message: string): never {
  * listens. Exported so a test entry can add extension modules to the real bootstrap.
  */
 export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): Promise<void> {
+  if (tracingStart.error) fail(tracingStart.error.message);
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig();

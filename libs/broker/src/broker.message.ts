@@ -5,20 +5,25 @@ import type {
   MessageHandler,
   Subscription,
 } from './broker.interface';
+import { traceDelivery } from './broker.tracing';
 
 /** The headers of every message published without any; frozen so no handler can write into it. */
 export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
- * Calls a subscriber's handler, inside the propagator's context scope when there is one; returns
- * what it returned (a thenable for an async handler) and lets a synchronous throw through.
+ * Calls a subscriber's handler inside a consumer span (tracing on; its parent is the publisher's
+ * span from the headers) and the propagator's context scope when there is one; returns what it
+ * returned (a thenable for an async handler) and lets a synchronous throw through.
  */
 export function callHandler(
   handler: MessageHandler<any>,
   message: BrokerMessage<unknown>,
   propagator: BrokerContextPropagator | null | undefined,
+  system = 'mira.memory',
 ): unknown {
-  return propagator ? propagator.run(message.headers, () => handler(message)) : handler(message);
+  return traceDelivery(system, message, () =>
+    propagator ? propagator.run(message.headers, () => handler(message)) : handler(message),
+  );
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {

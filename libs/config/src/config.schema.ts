@@ -359,6 +359,27 @@ export const stateSchema = z
   })
   .prefault({});
 
+export const TRACING_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+
+// Mirrors the standard OTEL_* variables, which win over these keys (read once at start, before
+// the application loads; a change needs a restart). Off unless an endpoint is set.
+export const tracingSchema = z
+  .strictObject({
+    enabled: bool(true),
+    // OTLP/HTTP base URL (e.g. http://otel-collector:4318); null keeps tracing off.
+    endpoint: z.string().url().nullable().default(null),
+    protocol: z.enum(TRACING_PROTOCOLS).default('http/protobuf'),
+    service_name: z.string().min(1).default('mira'),
+    // Fraction of new traces recorded (parent-based: an incoming sampled traceparent is kept).
+    sample_ratio: num(1, 0, 1),
+    // Extra resource attributes, e.g. { deployment.environment: prod }.
+    resource_attributes: z.record(z.string(), z.string()).default({}),
+    // Ended spans waiting for export; beyond it spans are dropped and counted, never block.
+    max_queue_size: int(2048, 1, 1_000_000),
+    export_timeout_ms: int(10000, 100, 600_000),
+  })
+  .prefault({});
+
 /** The whole configuration: defaults < file < environment, validated at start and on every reload. */
 export const miraConfigSchema = z.strictObject({
   server: serverSchema,
@@ -373,6 +394,7 @@ export const miraConfigSchema = z.strictObject({
   shutdown: shutdownSchema,
   health: healthSchema,
   state: stateSchema,
+  tracing: tracingSchema,
   features: z.record(z.string(), bool(false)).default({}),
   // Free-form credentials and settings per integration (`integrations.jira.api_token`); values
   // may be secret:// references, resolved and rotated like any other. Read with

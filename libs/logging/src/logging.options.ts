@@ -8,6 +8,7 @@ import {
   type LoggerOptions,
 } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { MiraConfig } from '@mira/config';
 import { isValidCorrelationId, traceIdFromTraceparent } from './correlation/correlation-id';
 import { currentCorrelation } from './correlation/correlation.context';
@@ -54,6 +55,9 @@ export interface LoggerBuildDeps {
  */
 export function correlationMixin(): object {
   const ctx = currentCorrelation();
+  const span = trace.getActiveSpan()?.spanContext();
+  // Inside a span (tracing on), the line names it, so logs and traces join on trace_id/span_id.
+  if (span && isSpanContextValid(span)) return { ...ctx, trace_id: span.traceId, span_id: span.spanId };
   return ctx ? { ...ctx } : {};
 }
 

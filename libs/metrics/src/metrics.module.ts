@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AgentMetrics } from './collectors/agent-metrics.service';
 import { BrokerMetricsObserver } from './collectors/broker-metrics.observer';
 import { ConfigMetricsCollector } from './collectors/config-metrics.collector';
+import { HealthMetricsCollector } from './collectors/health-metrics.collector';
 import { MessageTypeLabels } from './collectors/message-type-labels';
 import { WebhookMetrics } from './collectors/webhook-metrics.service';
 import { HttpMetricsHook } from './http-metrics.hook';
@@ -24,6 +25,7 @@ import { MetricsService } from './metrics.service';
     AgentMetrics,
     ConfigMetricsCollector,
     WebhookMetrics,
+    HealthMetricsCollector,
   ],
   exports: [MetricsService, AgentMetrics, MessageTypeLabels, WebhookMetrics],
 })

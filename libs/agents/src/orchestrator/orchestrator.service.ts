@@ -8,6 +8,7 @@ import {
 } from '@mira/broker';
 import { currentCorrelation, runWithContextFields, setContextFields } from '@mira/logging';
 import { AgentMetrics } from '@mira/metrics';
+import { inSpan, markOutcome } from '../agents.tracing';
 import type { AgentMessage, AgentResponse, RoutedResponse } from '../agent.interface';
 import { AgentRegistry } from '../agent.registry';
 import { errorResponse, successResponse } from '../agent.response';
@@ -102,7 +103,13 @@ export class OrchestratorService implements OnApplicationBootstrap {
     return (await this.route(message)).response;
   }
 
-  async route(message: AgentMessage, options: RouteOptions = {}): Promise<RoutedResponse> {
+  route(message: AgentMessage, options: RouteOptions = {}): Promise<RoutedResponse> {
+    return inSpan(`mira.route ${message.type}`, { 'mira.message.type': message.type }, () =>
+      this.routeMeasured(message, options),
+    );
+  }
+
+  private async routeMeasured(message: AgentMessage, options: RouteOptions): Promise<RoutedResponse> {
     if (!this.metrics) return this.routeMessage(message, options);
     const started = performance.now();
     const routed = await this.routeMessage(message, options);
@@ -165,7 +172,17 @@ export class OrchestratorService implements OnApplicationBootstrap {
     let response: AgentResponse;
     try {
       // The agent's log lines carry its id (a nested context, gone when it returns).
-      response = await runWithContextFields({ agent_id: agentId }, () => agent.process(message));
+      response = await runWithContextFields({ agent_id: agentId }, () =>
+        inSpan(
+          `mira.agent ${agentId}`,
+          { 'mira.agent.id': agentId, 'mira.message.type': message.type },
+          async () => {
+            const answer = await agent.process(message);
+            markOutcome(answer.status);
+            return answer;
+          },
+        ),
+      );
     } catch (err) {
       this.logger.error(
         `Agent ${agentId} threw while processing ${message.type}: ${(err as Error).message}`,

@@ -28,6 +28,18 @@ export class ApprovalMetrics {
         if (counts) this.set(counts.pending_approval ?? 0);
       },
     });
+    metrics.gauge({
+      name: 'mira_approvals_oldest_pending_age_seconds',
+      help: 'Age of the oldest workflow still waiting for a decision (0 when none waits)',
+      async collect() {
+        // The earliest to expire is the oldest held (one TTL for all); far-future "now" lists any.
+        const [oldest] = await store
+          .findExpired(['pending_approval'], '9999-12-31T23:59:59.999Z', 1)
+          .catch(() => [null]);
+        if (oldest === null) return;
+        this.set(oldest ? Math.max(0, (Date.now() - Date.parse(oldest.created_at)) / 1000) : 0);
+      },
+    });
     this.decisions = metrics.counter({
       name: 'mira_approval_decisions_total',
       help: 'Decisions on held workflows: approve, reject, expire (by the service), cancel',

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { inSpan } from '../agents.tracing';
 import { ConfigStore } from '@mira/config';
 import { runWithContextFields } from '@mira/logging';
 import {
@@ -60,7 +61,13 @@ export class ApprovalService {
 
   /** Approve (optionally editing the input with a JSON merge patch) or reject (with a comment). */
   decide(id: string, actor: Actor, input: DecisionInput): Promise<WorkflowRecord> {
-    return runWithContextFields({ workflow_id: id }, () => this.decideNow(id, actor, input));
+    return runWithContextFields({ workflow_id: id }, () =>
+      inSpan(
+        `mira.approval.${input.decision}`,
+        { 'mira.workflow.id': id, 'mira.approval.decision': input.decision },
+        () => this.decideNow(id, actor, input),
+      ),
+    );
   }
 
   /** The requester (or an admin) withdraws a workflow that is still waiting. */

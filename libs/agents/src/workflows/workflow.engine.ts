@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
+import { inSpan } from '../agents.tracing';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
@@ -90,7 +92,14 @@ export class WorkflowEngine implements OnApplicationBootstrap {
   }
 
   /** Validates, assesses governance, stores the record and runs the steps unless a person must decide. */
-  async submit(request: WorkflowRequest, options: SubmitOptions): Promise<SubmitResult> {
+  submit(request: WorkflowRequest, options: SubmitOptions): Promise<SubmitResult> {
+    const type = String(request?.workflow_type);
+    return inSpan(`mira.workflow ${type}`, { 'mira.workflow.type': type }, () =>
+      this.submitNow(request, options),
+    );
+  }
+
+  private async submitNow(request: WorkflowRequest, options: SubmitOptions): Promise<SubmitResult> {
     const type = request?.workflow_type;
     try {
       this.workflows.get(String(type));
@@ -102,6 +111,7 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     const governanceData = this.validateGovernanceData(request.governance_data);
     const workflowId = this.workflowIdOf(request);
     setContextFields({ workflow_id: workflowId });
+    trace.getActiveSpan()?.setAttribute('mira.workflow.id', workflowId);
 
     // A retry with the same key finds the first record when it is inserted (the store's unique
     // key on requester + Idempotency-Key), so two concurrent retries cannot both run.
@@ -206,7 +216,13 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     if (!claimed) return this.store.getWorkflow(workflowId);
     if (abandoned)
       this.logger.warn(`Workflow ${workflowId}: taking over a run whose replica stopped renewing its lease`);
-    return runWithContextFields({ workflow_id: workflowId }, () => this.runSteps(claimed, leaseMs));
+    return runWithContextFields({ workflow_id: workflowId }, () =>
+      inSpan(
+        `mira.workflow.resume ${claimed.workflow_type}`,
+        { 'mira.workflow.id': workflowId, 'mira.workflow.type': claimed.workflow_type },
+        () => this.runSteps(claimed, leaseMs),
+      ),
+    );
   }
 
   /**
@@ -226,7 +242,15 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       const results: Record<string, Record<string, unknown>> = {};
       for (const step of definition.steps) {
         const context: WorkflowStepContext = { data: record.data, results };
-        const { response } = await this.orchestrator.route({ type: step.step, data: step.input(context) });
+        const { response } = await inSpan(
+          `mira.workflow.step ${step.step}`,
+          {
+            'mira.workflow.id': record.workflow_id,
+            'mira.workflow.type': record.workflow_type,
+            'mira.workflow.step': step.step,
+          },
+          () => this.orchestrator.route({ type: step.step, data: step.input(context) }),
+        );
         steps.push({
           step: step.step,
           status: response.status,

@@ -9,6 +9,10 @@ import {
   TransportMessage,
   TransportSubscription,
 } from '../broker.message';
+import { endPublishSpan, startPublishSpan } from '../broker.tracing';
+
+/** messaging.system of in-process delivery (not a registered semconv value: it is ours). */
+const MEMORY_SYSTEM = 'mira.memory';
 import type {
   BrokerContextPropagator,
   BrokerHealth,
@@ -124,8 +128,10 @@ export class MemoryTransport implements MessageBroker {
     }
     const id = this.idPrefix + ++this.seq;
     const propagator = this.options.propagator;
-    const h = propagator ? propagator.inject({ ...headers }) : headers ? { ...headers } : NO_HEADERS;
+    const injected = propagator ? propagator.inject({ ...headers }) : headers ? { ...headers } : NO_HEADERS;
+    const { span, headers: h } = startPublishSpan(MEMORY_SYSTEM, type, injected);
     this.queue.push(new TransportMessage(id, type, data, h, Date.now()));
+    endPublishSpan(span, id);
     this.counters.published++;
     for (let i = 0; i < this.observers.length; i++) this.observers[i].onPublished?.(type);
     if (!this.scheduled) this.schedule();
@@ -267,7 +273,7 @@ export class MemoryTransport implements MessageBroker {
     this.counters.in_flight++;
     let result: unknown;
     try {
-      result = callHandler(member.handler, msg, this.options.propagator);
+      result = callHandler(member.handler, msg, this.options.propagator, MEMORY_SYSTEM);
     } catch (err) {
       this.settle(false, group, msg, started, err);
       return;

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { callHandler, isThenable, TransportSubscription } from '../broker.message';
+import { endPublishSpan, startPublishSpan } from '../broker.tracing';
 import { BrokerError } from '../broker.error';
 import type {
   BrokerHealth,
@@ -217,13 +218,14 @@ export class RedisTransport implements MessageBroker {
     if (!client || client.status !== 'ready')
       throw this.unavailable(type, `connection ${client?.status ?? 'not started'}`);
     // encodeEntry only reads the headers: the caller's object is copied only for the propagator to fill.
-    const h = this.options.propagator ? this.options.propagator.inject({ ...headers }) : headers;
+    const injected = this.options.propagator ? this.options.propagator.inject({ ...headers }) : headers;
     const key = options.idempotencyKey;
     if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 200))
       throw new BrokerError(
         'BROKER_INVALID_MESSAGE',
         'Idempotency key must be a string of 1 to 200 characters',
       );
+    const { span, headers: h } = startPublishSpan('redis', type, injected);
     let entryId: string;
     try {
       entryId = (
@@ -247,8 +249,11 @@ export class RedisTransport implements MessageBroker {
             )
       ) as string;
     } catch (err) {
-      throw this.publishFailed(type, err, key);
+      const failure = this.publishFailed(type, err, key);
+      endPublishSpan(span, null, failure);
+      throw failure;
     }
+    endPublishSpan(span, messageId(type, entryId));
     this.counters.published++;
     for (const o of this.observers) o.onPublished?.(type);
     return messageId(type, entryId);
@@ -576,7 +581,7 @@ export class RedisTransport implements MessageBroker {
     this.counters.in_flight++;
     let result: unknown;
     try {
-      result = callHandler(c.handler, d.message, this.options.propagator);
+      result = callHandler(c.handler, d.message, this.options.propagator, 'redis');
     } catch (err) {
       this.settle(c, d, started, err, true);
       return;

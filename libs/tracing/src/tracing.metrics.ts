@@ -1,0 +1,35 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { MetricsService } from '@mira/metrics';
+import { activeTracing } from './tracing.sdk';
+
+/**
+ * `mira_tracing_spans_dropped_total` and `_exported_total`, read from the span processor at
+ * scrape time. Registered whether tracing is on or not, so an alert or panel never sees the
+ * series vanish (it stays 0 when off).
+ */
+@Injectable()
+export class TracingMetricsCollector {
+  constructor(@Optional() @Inject(MetricsService) metrics: MetricsService | null = null) {
+    if (!metrics) return;
+    for (const [name, help, key] of [
+      [
+        'mira_tracing_spans_dropped_total',
+        'Spans lost before reaching the collector (export queue full, export failed or timed out)',
+        'dropped',
+      ],
+      ['mira_tracing_spans_exported_total', 'Spans the OTLP collector accepted', 'exported'],
+    ] as const) {
+      let seen = 0;
+      metrics.counter({
+        name,
+        help,
+        collect() {
+          // The processor keeps running totals; the counter advances by the difference.
+          const total = activeTracing()?.spans[key] ?? 0;
+          if (total > seen) this.inc(total - seen);
+          seen = Math.max(seen, total);
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { loadConfig, type MiraConfig } from '@mira/config';
+import { startTracing, type TracingRuntime } from './tracing.sdk';
+import { resolveTracingSettings } from './tracing.settings';
+
+/**
+ * Starts tracing from the process environment and the config file's `tracing` section. Never
+ * stops the start: an unreadable or invalid config is reported by the real bootstrap right
+ * after, and an invalid OTEL_* value is returned for it to report.
+ */
+export function startTracingFromEnvironment(env: NodeJS.ProcessEnv = process.env): {
+  runtime: TracingRuntime | null;
+  error: Error | null;
+} {
+  let section: MiraConfig['tracing'] | undefined;
+  try {
+    section = loadConfig({ env }).config.tracing;
+  } catch {
+    section = undefined;
+  }
+  try {
+    return { runtime: startTracing(resolveTracingSettings(section, env)), error: null };
+  } catch (err) {
+    return { runtime: null, error: err as Error };
+  }
+}
