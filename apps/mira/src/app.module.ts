@@ -10,6 +10,7 @@ import { ShutdownModule } from '@mira/shutdown';
 import { StateModule } from '@mira/state';
 import { FeaturesModule } from '@mira/features';
 import { ApiModule } from './api/api.module';
+import { InboxModule } from './inbox/inbox.module';
 import { ReadinessShutdownHook } from './readiness.shutdown';
 import { SecurityModule } from './security/security.module';
 
@@ -57,6 +58,7 @@ export class AppModule {
         FeaturesModule,
         SecurityModule,
         ApiModule,
+        InboxModule,
         ...(options.imports ?? []),
       ],
       providers: [ReadinessShutdownHook],

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { type ProviderContext } from 'oidc-provider';
 import { freePort } from './child';
 
 /** Test people: their groups map to Mira roles through auth.oidc.roles_map. */
@@ -20,7 +20,7 @@ export const TEST_CLIENT_SECRET = 'oidc-client-secret-7c1f0e5a9b2d';
 
 export interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   publicJwk: JWK;
   privateJwk: JWK;
 }
@@ -81,7 +81,7 @@ export async function startOidcProvider(options: { redirectUri: () => string }):
       scopes: ['openid', 'profile', 'groups', 'api'],
       // Claims in the ID token itself, so a sign-in needs no userinfo round trip.
       conformIdTokenClaims: false,
-      findAccount: (_ctx, id) => {
+      findAccount: (_ctx: ProviderContext, id: string) => {
         const user = TEST_USERS[id];
         if (!user) return undefined;
         return {
@@ -90,7 +90,7 @@ export async function startOidcProvider(options: { redirectUri: () => string }):
         };
       },
       // Consent is implied (the company's own app): the dev login form is the only screen.
-      loadExistingGrant: async (ctx) => {
+      loadExistingGrant: async (ctx: ProviderContext) => {
         const grant = new ctx.oidc.provider.Grant({
           clientId: ctx.oidc.client!.clientId,
           accountId: ctx.oidc.session!.accountId!,
