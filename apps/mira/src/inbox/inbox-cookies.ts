@@ -1,11 +1,9 @@
-import fastifyCookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MiraConfig } from '@mira/config';
 
-/** Cookies of a request (parsed with @fastify/cookie's parser, no plugin needed). */
+/** Cookies of a request, as parsed by @fastify/cookie (registered in applyHttpHardening). */
 export function requestCookies(req: FastifyRequest): Record<string, string | undefined> {
-  const header = req.headers.cookie;
-  return typeof header === 'string' ? fastifyCookie.parse(header) : {};
+  return (req as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies ?? {};
 }
 
 /**
@@ -18,21 +16,18 @@ export function secureCookies(oidc: MiraConfig['auth']['oidc']): boolean {
   return !(url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
 }
 
-/** Appends a Set-Cookie (several may be set on one answer). HttpOnly and SameSite=Lax always. */
+/** Sets a cookie through @fastify/cookie; HttpOnly and SameSite=Lax always. */
 export function setCookie(
   reply: FastifyReply,
   name: string,
   value: string,
   options: { path: string; maxAge: number; secure: boolean },
 ): void {
-  const cookie = fastifyCookie.serialize(name, value, {
+  (reply as FastifyReply & { setCookie: (n: string, v: string, o: object) => void }).setCookie(name, value, {
     path: options.path,
     maxAge: options.maxAge,
     httpOnly: true,
     sameSite: 'lax',
     secure: options.secure,
   });
-  const existing = reply.getHeader('set-cookie');
-  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-  void reply.header('set-cookie', [...list, cookie]);
 }

@@ -57,8 +57,11 @@ export interface TestOidcProvider {
  * name is the account), JWT access tokens for client_credentials. A key rotation restarts the
  * provider on the same port with the new key set.
  */
-export async function startOidcProvider(options: { redirectUri: () => string }): Promise<TestOidcProvider> {
-  const port = await freePort();
+export async function startOidcProvider(options: {
+  redirectUri: () => string;
+  port?: number;
+}): Promise<TestOidcProvider> {
+  const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   let keys = [await newSigningKey('key-1')];
   let server: Server | null = null;
