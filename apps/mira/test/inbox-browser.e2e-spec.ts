@@ -15,6 +15,7 @@ import { until } from './support/poll';
 import { request, startTestApp, type TestApp } from './support/test-app';
 
 // The page's script is built as `npm run build` builds it (tsc for the browser, into dist/).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { buildInbox } = require('../../../scripts/build-inbox.js') as {
   buildInbox: (o?: { quiet?: boolean }) => string;
 };
