@@ -1,15 +1,25 @@
 import { ConfigStore, loadConfig } from '@mira/config';
+import { SqliteStateStore } from '@mira/state';
 import { InboxError } from './inbox.error';
 import { InboxSessionService } from './inbox-session.service';
 
 const SECRET = 'unit-session-secret-0123456789abcdefghij';
+/** A real (in-memory) state store holds the revocations, as it does in the service. */
+let store: SqliteStateStore;
 const service = (session: Record<string, unknown> = { secret: SECRET }) =>
   new InboxSessionService(
     new ConfigStore(loadConfig({ file: null, env: {}, overrides: { auth: { session } } })),
+    store,
   );
 
 describe('inbox sessions (encrypted cookies)', () => {
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    store = SqliteStateStore.open(':memory:');
+  });
+  afterEach(async () => {
+    jest.useRealTimers();
+    await store.close();
+  });
 
   it('round-trips an identity, with a CSRF token, and the browser cannot read or alter it', async () => {
     const s = service();
@@ -37,11 +47,17 @@ describe('inbox sessions (encrypted cookies)', () => {
     await expect(long.read(cookie)).resolves.toBeNull();
   });
 
-  it('revokes a session on logout', async () => {
+  it('revokes a session on logout, for every replica sharing the store, and fails closed without the store', async () => {
     const s = service();
     const { cookie, session } = await s.issue({ name: 'carol', roles: ['submitter'] });
-    s.revoke(session);
+    const other = await s.issue({ name: 'carol', roles: ['submitter'] });
+    await s.revoke(session);
     await expect(s.read(cookie)).resolves.toBeNull();
+    // Another replica (another service instance on the same store) refuses it too.
+    await expect(service().read(cookie)).resolves.toBeNull();
+    await expect(service().read(other.cookie)).resolves.not.toBeNull();
+    await store.close();
+    await expect(s.read(other.cookie)).resolves.toBeNull();
   });
 
   it('compares CSRF tokens exactly', async () => {

@@ -1,7 +1,8 @@
 import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import { ConfigStore } from '@mira/config';
+import { STATE_STORE, type StateStore } from '@mira/state';
 import type { ApiRole, CallerIdentity } from '../security';
 import { InboxError } from './inbox.error';
 import { LOGIN_TTL_SECONDS } from './inbox.constants';
@@ -28,17 +29,19 @@ const MIN_SECRET_LENGTH = 32;
  * Sessions as encrypted, expiring cookies (JWE, dir + A256GCM, key derived with HKDF from
  * `auth.session.secret`): any replica can read them without shared storage, and the browser can
  * neither read nor alter them. The lifetime is enforced here from the sign-in time (a shorter
- * `ttl_seconds` applies to existing sessions too), not only by the cookie's Max-Age. Logout adds
- * the session id to a revocation list kept until the session would have expired anyway; that
- * list lives in this process (see README: with several replicas, a logged-out cookie replayed
- * against another replica stays valid until its expiry).
+ * `ttl_seconds` applies to existing sessions too), not only by the cookie's Max-Age. Logout
+ * records the session id as revoked in the state store (shared by all replicas on PostgreSQL)
+ * until the session would have expired anyway, so a copy of a logged-out cookie is refused
+ * everywhere. A store that cannot be read refuses the session (fail closed).
  */
 @Injectable()
 export class InboxSessionService {
-  private readonly revoked = new Map<string, number>();
   private keyCache: { secret: string; session: Uint8Array; login: Uint8Array } | null = null;
 
-  constructor(private readonly config: ConfigStore) {}
+  constructor(
+    private readonly config: ConfigStore,
+    @Inject(STATE_STORE) private readonly store: StateStore,
+  ) {}
 
   get ttlSeconds(): number {
     return this.config.get('auth').session.ttl_seconds;
@@ -87,7 +90,7 @@ export class InboxSessionService {
       });
       const iat = payload.iat!;
       if (Math.floor(Date.now() / 1000) >= iat + this.ttlSeconds) return null;
-      if (this.revoked.has(payload.jti!)) return null;
+      if (await this.store.isSessionRevoked(payload.jti!, new Date().toISOString())) return null;
       if (
         typeof payload.name !== 'string' ||
         typeof payload.csrf !== 'string' ||
@@ -107,10 +110,14 @@ export class InboxSessionService {
     }
   }
 
-  revoke(session: InboxSession): void {
-    const now = Math.floor(Date.now() / 1000);
-    for (const [sid, until] of this.revoked) if (until <= now) this.revoked.delete(sid);
-    this.revoked.set(session.sid, Math.min(session.exp, session.iat + this.ttlSeconds));
+  /** Ends the session on every replica: its id is refused until it would have expired anyway. */
+  async revoke(session: InboxSession): Promise<void> {
+    // Until the token's own expiry: no ttl_seconds change can make it valid beyond that.
+    await this.store.revokeSession(
+      session.sid,
+      new Date(session.exp * 1000).toISOString(),
+      new Date().toISOString(),
+    );
   }
 
   /** Constant-time comparison of the presented CSRF token with the session's. */

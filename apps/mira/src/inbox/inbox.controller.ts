@@ -203,7 +203,7 @@ export class InboxController {
       return;
     }
     if (session !== null) {
-      this.sessions.revoke(session);
+      await this.sessions.revoke(session);
       this.logger.log(`${session.name} signed out of the inbox`);
     }
     const o = this.oidc.settings;
