@@ -1,5 +1,4 @@
 import { Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import * as client from 'openid-client';
 import { ConfigStore } from '@mira/config';
@@ -44,10 +43,8 @@ function problem(reply: FastifyReply, status: number, message: string): void {
 /**
  * The reviewers' inbox: the page (/inbox, never cached) and its assets (versioned URLs, cached
  * a year), OpenID Connect sign-in (authorization code + PKCE via openid-client), the session
- * the page reads its CSRF token from, and logout. Not part of the OpenAPI document: these are the
- * page's routes (HTML, redirects), not the JSON API.
+ * the page reads its CSRF token from, and logout.
  */
-@ApiExcludeController()
 @Controller('inbox')
 export class InboxController {
   private readonly logger = new Logger('Inbox');
