@@ -56,6 +56,12 @@ describe('bearer JWTs from the OIDC provider', () => {
     expect((await call(real)).status).toBe(200);
   });
 
+  it('leaves the inbox sign-in off without a redirect_uri (404 naming the keys, no 5xx)', async () => {
+    const res = await request(`${app.url}/inbox/login`);
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('auth.oidc.issuer, client_id and redirect_uri');
+  });
+
   it('keeps API keys working beside JWTs', async () => {
     expect((await call(API_KEY)).status).toBe(200);
     expect((await call('not-a-key')).status).toBe(401);

@@ -190,7 +190,10 @@ describe('two service processes sharing one sqlite file', () => {
     const { DatabaseSync } = require('node:sqlite') as typeof import('node:sqlite');
     const db = new DatabaseSync(path, { readOnly: true, timeout: 5000 });
     try {
-      expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+      expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
       expect(Object.values(db.prepare('PRAGMA journal_mode').get()!)[0]).toBe('wal');
     } finally {
       db.close();

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { InboxError } from './inbox.error';
 
 export interface InboxAsset {
   body: Buffer;
@@ -39,16 +38,13 @@ export class InboxAssetsService {
     return null;
   }
 
+  /** The asset, or null for an unknown name or one not built yet. */
   asset(file: string): InboxAsset | null {
     if (!Object.hasOwn(TYPES, file)) return null;
     let found = this.cache.get(file);
     if (!found) {
       const path = InboxAssetsService.locate(file);
-      if (path === null)
-        throw new InboxError(
-          'INBOX_ASSETS_MISSING',
-          `The inbox page asset ${file} is missing: run npm run build (it compiles apps/mira/src/inbox/page)`,
-        );
+      if (path === null) return null;
       const body = readFileSync(path);
       found = {
         body,
@@ -60,19 +56,16 @@ export class InboxAssetsService {
     return found;
   }
 
-  /** index.html with the versioned asset URLs filled in. */
-  page(): string {
+  /** index.html with the versioned asset URLs filled in; null until the page script is built. */
+  page(): string | null {
     if (this.html === null) {
       const path = InboxAssetsService.locate('index.html');
-      if (path === null)
-        throw new InboxError(
-          'INBOX_ASSETS_MISSING',
-          'The inbox page index.html is missing: run npm run build',
-        );
-      this.html = readFileSync(path, 'utf8').replace(
-        /\{\{(app\.js|inbox\.css)\}\}/g,
-        (_, file: string) => `/inbox/assets/${file}?v=${this.asset(file)!.version}`,
-      );
+      const script = this.asset('app.js');
+      const style = this.asset('inbox.css');
+      if (path === null || script === null || style === null) return null;
+      this.html = readFileSync(path, 'utf8')
+        .replace('{{app.js}}', `/inbox/assets/app.js?v=${script.version}`)
+        .replace('{{inbox.css}}', `/inbox/assets/inbox.css?v=${style.version}`);
     }
     return this.html;
   }

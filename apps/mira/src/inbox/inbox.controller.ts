@@ -58,16 +58,17 @@ export class InboxController {
 
   @Get()
   page(@Res() reply: FastifyReply): void {
-    void pageHeaders(reply)
-      .header('cache-control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(this.assets.page());
+    const html = this.assets.page();
+    // Not built (a source checkout that never ran npm run build): say so, without a 5xx.
+    if (html === null) return problem(reply, 404, 'The inbox page is not built: run npm run build');
+    void pageHeaders(reply).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   }
 
   @Get('assets/:file')
   asset(@Param('file') file: string, @Res() reply: FastifyReply): void {
     const asset = this.assets.asset(file);
-    if (asset === null) return problem(reply, 404, 'Not found');
+    if (asset === null)
+      return problem(reply, 404, 'Not found (run npm run build if the inbox page is not built)');
     void pageHeaders(reply)
       .header('cache-control', 'public, max-age=31536000, immutable')
       .header('x-content-type-options', 'nosniff')
@@ -82,7 +83,7 @@ export class InboxController {
     if (!this.oidc.enabled || o.redirect_uri === null)
       return problem(
         reply,
-        503,
+        404,
         'Sign-in is not configured: set auth.oidc.issuer, client_id and redirect_uri',
       );
     let configuration: client.Configuration;
@@ -119,7 +120,7 @@ export class InboxController {
     if (!this.oidc.enabled || o.redirect_uri === null)
       return problem(
         reply,
-        503,
+        404,
         'Sign-in is not configured: set auth.oidc.issuer, client_id and redirect_uri',
       );
     const tx = await this.sessions.openLogin(requestCookies(req)[LOGIN_COOKIE]);

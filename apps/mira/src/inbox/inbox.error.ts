@@ -1,4 +1,4 @@
-export type InboxErrorCode = 'INBOX_SESSION_SECRET' | 'INBOX_NOT_CONFIGURED' | 'INBOX_ASSETS_MISSING';
+export type InboxErrorCode = 'INBOX_SESSION_SECRET';
 
 /** The inbox cannot sign people in as configured; the message names the key to set. */
 export class InboxError extends Error {
