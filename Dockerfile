@@ -21,7 +21,8 @@ COPY apps/mira/src apps/mira/src
 COPY libs libs
 # The nest CLI directly rather than `npm run build`: npm would put node_modules/.bin first on PATH,
 # where the `node` devDependency installed without its script has no working binary.
-RUN node node_modules/@nestjs/cli/bin/nest.js build mira
+COPY scripts/build-inbox.js scripts/build-inbox.js
+RUN node node_modules/@nestjs/cli/bin/nest.js build mira && node scripts/build-inbox.js
 
 # ---- runtime: production dependencies only, non-root, read-only friendly -------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime

@@ -56,6 +56,7 @@ function ensureBuilt({ quiet = false } = {}) {
         cwd: root,
         stdio: quiet ? 'pipe' : 'inherit',
       });
+      require('./build-inbox').buildInbox({ quiet });
     }
   } finally {
     rmdirSync(lock);

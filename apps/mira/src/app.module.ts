@@ -11,6 +11,7 @@ import { StateModule } from '@mira/state';
 import { FeaturesModule } from '@mira/features';
 import { TracingModule } from '@mira/tracing';
 import { ApiModule } from './api/api.module';
+import { InboxModule } from './inbox/inbox.module';
 import { ReadinessShutdownHook } from './readiness.shutdown';
 import { SecurityModule } from './security/security.module';
 
@@ -59,6 +60,7 @@ export class AppModule {
         TracingModule,
         SecurityModule,
         ApiModule,
+        InboxModule,
         ...(options.imports ?? []),
       ],
       providers: [ReadinessShutdownHook],

@@ -193,6 +193,7 @@ describe('two service processes sharing one sqlite file', () => {
       expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([
         { version: 1 },
         { version: 2 },
+        { version: 3 },
       ]);
       expect(Object.values(db.prepare('PRAGMA journal_mode').get()!)[0]).toBe('wal');
     } finally {

@@ -297,6 +297,57 @@ export const apiSchema = z
   })
   .prefault({});
 
+const ROLE_VALUE = /^\S{1,200}$/;
+
+/**
+ * `auth`: sign-in for people (OIDC authorization code + PKCE, a session cookie for the inbox
+ * page) and bearer JWTs for machines, both from one OpenID Connect provider. Off while
+ * `oidc.issuer` is null; API keys work beside it either way.
+ */
+export const authSchema = z
+  .strictObject({
+    oidc: z
+      .strictObject({
+        // The provider's issuer URL (discovery at <issuer>/.well-known/openid-configuration).
+        issuer: z.url().nullable().default(null),
+        client_id: z.string().min(1).nullable().default(null),
+        // May be a secret:// reference; never logged.
+        client_secret: z.string().min(1).nullable().default(null),
+        // Where the provider sends people back: <public base URL>/inbox/callback.
+        redirect_uri: z.url().nullable().default(null),
+        scopes: list(['openid', 'profile', 'email']),
+        // Claim (a dotted path is followed into objects) holding the person's groups or roles.
+        roles_claim: z.string().min(1).default('roles'),
+        // Provider group/role value -> Mira roles; a value that names a Mira role maps to it by default.
+        roles_map: z.record(z.string().regex(ROLE_VALUE), z.array(z.enum(API_ROLES))).default({}),
+        // Bearer JWTs must name this audience; null = client_id.
+        audience: z.string().min(1).nullable().default(null),
+        // The first of these claims present names the actor.
+        actor_claims: list(['preferred_username', 'sub']),
+        clock_skew_seconds: int(30, 0, 600),
+        // A token with an unknown key id refetches the provider's keys at most this often.
+        jwks_cooldown_seconds: num(30, 0),
+      })
+      .prefault({})
+      .superRefine((o, ctx) => {
+        if (o.issuer !== null && o.client_id === null)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['client_id'],
+            message: 'required when auth.oidc.issuer is set',
+          });
+      }),
+    session: z
+      .strictObject({
+        // Key material (32+ characters, HKDF-derived) the session cookie is encrypted with; use a secret:// reference.
+        secret: z.string().min(1).nullable().default(null),
+        // A session ends this long after sign-in, whatever the provider's tokens say.
+        ttl_seconds: int(28800, 60, 7 * 86400),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const agentSettingsSchema = z.looseObject({ enabled: bool(true) });
 
 export const governanceSchema = z
@@ -389,6 +440,7 @@ export const miraConfigSchema = z.strictObject({
   config: configSectionSchema,
   webhooks: z.record(z.string(), webhookServiceSchema).default({}),
   api: apiSchema,
+  auth: authSchema,
   agents: z.record(z.string(), agentSettingsSchema).default({}),
   governance: governanceSchema,
   shutdown: shutdownSchema,

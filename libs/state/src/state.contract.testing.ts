@@ -532,6 +532,19 @@ export function defineStateStoreContract(name: string, target: ContractTarget): 
       });
     });
 
+    describe('revoked sessions (inbox logout)', () => {
+      it('remembers a revoked session id until its mark expires, and purges expired marks', async () => {
+        expect(await store.isSessionRevoked('sid-1', at(0))).toBe(false);
+        await store.revokeSession('sid-1', at(3600), at(0));
+        await store.revokeSession('sid-1', at(3600), at(0)); // idempotent
+        expect(await store.isSessionRevoked('sid-1', at(10))).toBe(true);
+        expect(await store.isSessionRevoked('sid-2', at(10))).toBe(false);
+        expect(await store.isSessionRevoked('sid-1', at(3600))).toBe(false);
+        await store.revokeSession('sid-2', at(7200), at(3601));
+        expect(await db.sql('SELECT sid FROM revoked_sessions')).toEqual([{ sid: 'sid-2' }]);
+      });
+    });
+
     describe('migrations and lifecycle', () => {
       it('records each migration once; reopening applies nothing twice and keeps the data', async () => {
         const input = newRecord();
@@ -539,6 +552,8 @@ export function defineStateStoreContract(name: string, target: ContractTarget): 
         const rows = await db.sql('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
         expect(rows.length).toBeGreaterThanOrEqual(1);
         expect(rows[0]).toMatchObject({ version: 1, name: 'workflows_and_audit' });
+        expect(rows[1]).toMatchObject({ version: 2, name: 'audit_head' });
+        expect(rows[2]).toMatchObject({ version: 3, name: 'revoked_sessions' });
         if (db.shared) {
           const again = await db.open();
           extra.push(again);
@@ -569,6 +584,7 @@ export function defineConcurrentMigrationTest(name: string, target: ContractTarg
       expect(await db.sql('SELECT version FROM schema_migrations ORDER BY version')).toEqual([
         { version: 1 },
         { version: 2 },
+        { version: 3 },
       ]);
       await Promise.all(
         stores.map((s, i) => s.createWorkflow(newRecord({ workflow_id: `m-${i}` }), [auditFor(`m-${i}`)])),

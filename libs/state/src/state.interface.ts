@@ -140,6 +140,13 @@ export interface StateStore {
   listAudit(query: AuditQuery): Promise<Page<AuditEntry>>;
   /** Walks the whole chain in seq order recomputing every hash; reports the first bad entry (gaps included). */
   verifyAudit(): Promise<AuditVerification>;
+  /**
+   * Marks a sign-in session id as ended (logout) until `expiresAt` (ISO), when the session would
+   * have expired anyway; marks already past `now` are purged on the way. Idempotent.
+   */
+  revokeSession(sid: string, expiresAt: string, now: string): Promise<void>;
+  /** Whether a session id carries a revocation mark that has not expired at `now`. */
+  isSessionRevoked(sid: string, now: string): Promise<boolean>;
   /** Cheap round trip for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -114,6 +114,12 @@ export class StateService implements StateStore, OnModuleInit, OnApplicationShut
   async verifyAudit() {
     return this.active.verifyAudit();
   }
+  async revokeSession(sid: string, expiresAt: string, now: string) {
+    return this.active.revokeSession(sid, expiresAt, now);
+  }
+  async isSessionRevoked(sid: string, now: string) {
+    return this.active.isSessionRevoked(sid, now);
+  }
   async ping() {
     return this.active.ping();
   }

@@ -11,11 +11,14 @@ import { ConfigStore } from '@mira/config';
 import { routeGroup } from './route-group';
 import { setContextFields } from '@mira/logging';
 import { ApiKeyService as Keys, type ApiRole, type CallerIdentity } from './api-key.service';
+import { IdentityResolvers } from './identity-resolvers';
 import { REQUIRE_API_KEY_METADATA, REQUIRED_ROLES_METADATA } from './security.constants';
 
 /**
- * Global guard: /api/* needs a valid key, /metrics too when `api.protect_metrics` is on, and any
+ * Global guard: /api/* needs a caller, /metrics too when `api.protect_metrics` is on, and any
  * route marked @RequireApiKey(). Health probes and webhooks (which carry signatures) stay open.
+ * Who calls is the first answer of the registered identity resolvers (API key, bearer JWT, the
+ * inbox session, then the open-mode fallbacks); then the route's @Roles() are checked.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -23,9 +26,10 @@ export class ApiKeyGuard implements CanActivate {
     private readonly keys: Keys,
     private readonly config: ConfigStore,
     private readonly reflector: Reflector,
+    private readonly resolvers: IdentityResolvers,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     const group = routeGroup(req);
@@ -38,13 +42,13 @@ export class ApiKeyGuard implements CanActivate {
       ]) === true;
     if (!required) return true;
     const mode = this.keys.mode;
-    const identity = mode === 'closed' ? null : this.keys.identity(req);
+    const identity = mode === 'closed' ? null : await this.resolvers.resolve(req);
     if (identity !== null) return this.authorised(context, identity);
     void context.switchToHttp().getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="mira"');
     throw new UnauthorizedException(
       mode === 'closed'
         ? 'API authentication is required but no API key is configured'
-        : 'A valid API key is required: send Authorization: Bearer <key> or X-API-Key: <key>',
+        : 'A valid API key or token is required: send Authorization: Bearer <key or JWT> or X-API-Key: <key>',
     );
   }
 

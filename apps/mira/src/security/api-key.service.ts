@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { API_ROLES, ConfigStore, type MiraConfig } from '@mira/config';
-import { API_KEY_IDENTITY, ACTOR_HEADER, CALLER_IDENTITY } from './security.constants';
+import { API_KEY_IDENTITY, ACTOR_HEADER } from './security.constants';
 import { EdgeClock } from './edge-clock';
 import { isUnresolvedReference, RotatingKeySet } from './rotating-key-set';
 import { RuntimeEnvironment } from './runtime-environment';
@@ -18,6 +18,8 @@ export interface CallerIdentity {
 
 /** Names a caller may claim with X-Mira-Actor when no keys are configured. */
 const ACTOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+/** Request property caching the matched key's identity (the throttler and the guard both ask). */
+const KEY_IDENTITY = Symbol('mira:api-key-caller');
 const ANONYMOUS: CallerIdentity = Object.freeze({ name: 'anonymous', roles: API_ROLES });
 
 /** enforced: keys required; open: no keys configured (dev); disabled: api.auth off; closed: production without keys. */
@@ -82,8 +84,13 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
 
   get mode(): ApiAuthMode {
     if (this.config.get('api').auth === 'disabled') return 'disabled';
-    if (this.digests.values().length > 0) return 'enforced';
+    // OIDC (bearer JWTs, the inbox session) is a credential too: with it, no key is not "open".
+    if (this.digests.values().length > 0 || this.oidcConfigured) return 'enforced';
     return this.runtime.isProduction ? 'closed' : 'open';
+  }
+
+  private get oidcConfigured(): boolean {
+    return this.config.get('auth').oidc.issuer !== null;
   }
 
   /** The key presented as `Authorization: Bearer <key>` or `X-API-Key: <key>`, if any. */
@@ -118,25 +125,32 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * The caller's identity: the matching key's name and roles; with no keys configured, the
-   * `X-Mira-Actor` name (or `anonymous`) with every role; null when no configured key matched.
-   * Cached on the request like identify().
+   * The caller's identity: the matching key's name and roles; with no credential configured at
+   * all, the `X-Mira-Actor` name (or `anonymous`) with every role; null when nothing matched.
    */
   identity(req: FastifyRequest): CallerIdentity | null {
+    return this.keyIdentity(req) ?? this.fallbackIdentity(req);
+  }
+
+  /** The identity of the presented API key, if it is one of the accepted keys. Cached on the request. */
+  keyIdentity(req: FastifyRequest): CallerIdentity | null {
     const bag = req as unknown as Record<symbol, CallerIdentity | null | undefined>;
-    const cached = bag[CALLER_IDENTITY];
+    const cached = bag[KEY_IDENTITY];
     if (cached !== undefined) return cached;
     const key = ApiKeyService.presentedKey(req.headers);
     const hex = key === null ? null : this.matchDigest(key);
-    let found: CallerIdentity | null = hex === null ? null : (this.identities.get(hex) ?? null);
-    if (found === null) {
-      // The claimed name counts only while no key exists at all (open development mode); with
-      // keys configured but auth disabled, an unauthenticated caller is anonymous.
-      if (this.digests.values().length === 0) found = ApiKeyService.claimedActor(req);
-      else if (this.config.get('api').auth === 'disabled') found = ANONYMOUS;
-    }
-    bag[CALLER_IDENTITY] = found;
+    const found = hex === null ? null : (this.identities.get(hex) ?? null);
+    bag[KEY_IDENTITY] = found;
     return found;
+  }
+
+  /**
+   * Who an unauthenticated caller is, where that is allowed: the claimed name while no credential
+   * exists at all (open development mode); anonymous with every role while api.auth is disabled.
+   */
+  fallbackIdentity(req: FastifyRequest): CallerIdentity | null {
+    if (this.digests.values().length === 0 && !this.oidcConfigured) return ApiKeyService.claimedActor(req);
+    return this.config.get('api').auth === 'disabled' ? ANONYMOUS : null;
   }
 
   private static claimedActor(req: FastifyRequest): CallerIdentity {

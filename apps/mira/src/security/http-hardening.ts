@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
@@ -85,6 +86,9 @@ export async function applyHttpHardening(app: NestFastifyApplication, config: Mi
   const bodyLimit = config.server.body_limit_bytes;
 
   declareRouteGroup(fastify);
+  // Cookie parsing and Set-Cookie for the inbox session (its value is encrypted by the inbox, so
+  // no signing secret here).
+  await app.register(fastifyCookie as never);
   const documentHeaders = miraSecurityHeaders();
   const jsonHeaders = jsonSecurityHeaders();
   // The API, webhook, metrics and health routes never answer a document; anything else (the

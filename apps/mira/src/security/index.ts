@@ -7,3 +7,7 @@ export { RotatingKeySet } from './rotating-key-set';
 export { SecurityError, type SecurityErrorCode } from './security.error';
 export { Roles, Caller } from './roles.decorator';
 export type { CallerIdentity, ApiRole } from './api-key.service';
+export { OidcClientService } from './oidc-client.service';
+export { IdentityResolvers, RESOLVER_ORDER } from './identity-resolvers';
+export type { IdentityResolver } from './identity-resolver.interface';
+export { mapRoles, actorName } from './role-mapping';

@@ -4,6 +4,9 @@ import { getOptionsToken } from '@nestjs/throttler';
 import { ConfigStore } from '@mira/config';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyService } from './api-key.service';
+import { BearerJwtResolver } from './bearer-jwt.resolver';
+import { IdentityResolvers } from './identity-resolvers';
+import { OidcClientService } from './oidc-client.service';
 import { EdgeClock } from './edge-clock';
 import { EdgeThrottlerGuard, edgeThrottlerOptions } from './edge-throttler.guard';
 import { RuntimeEnvironment } from './runtime-environment';
@@ -11,7 +14,8 @@ import { edgeThrottlerStorageProvider } from './throttler-storage.provider';
 
 /**
  * Request-level edge security as global guards, in this order: rate limiting first (so key
- * guessing is throttled per IP too), then API keys. HTTP-level hardening (headers, body parsing,
+ * guessing is throttled per IP too), then the caller's identity (API keys, bearer JWTs, and
+ * resolvers other modules register, e.g. the inbox session). HTTP-level hardening (headers, body parsing,
  * content types) is applied to the Fastify instance by applyHttpHardening in createApp.
  */
 @Global()
@@ -20,11 +24,14 @@ import { edgeThrottlerStorageProvider } from './throttler-storage.provider';
     EdgeClock,
     RuntimeEnvironment,
     ApiKeyService,
+    OidcClientService,
+    BearerJwtResolver,
+    IdentityResolvers,
     edgeThrottlerStorageProvider,
     { provide: getOptionsToken(), inject: [ConfigStore], useFactory: edgeThrottlerOptions },
     { provide: APP_GUARD, useClass: EdgeThrottlerGuard },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],
-  exports: [EdgeClock, ApiKeyService, RuntimeEnvironment],
+  exports: [EdgeClock, ApiKeyService, RuntimeEnvironment, OidcClientService, IdentityResolvers],
 })
 export class SecurityModule {}

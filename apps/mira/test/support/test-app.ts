@@ -13,6 +13,8 @@ export interface TestAppOptions {
   /** A config file to load (default: none). */
   file?: string | null;
   imports?: ModuleMetadata['imports'];
+  /** Listen on this port (default: a free one): for a URL that other config must name up front. */
+  port?: number;
 }
 
 export interface TestApp {
@@ -45,7 +47,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     imports: [...(capture ? [capture] : []), ...(options.imports ?? [])],
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const close = async () => {

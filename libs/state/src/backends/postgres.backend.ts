@@ -106,6 +106,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       INSERT INTO audit_head (id, seq, hash) SELECT 1, seq, hash FROM audit ORDER BY seq DESC LIMIT 1;
     `,
   },
+  {
+    version: 3,
+    name: 'revoked_sessions',
+    sql: `
+      CREATE TABLE revoked_sessions (sid text PRIMARY KEY, expires_at timestamptz NOT NULL);
+      CREATE INDEX revoked_sessions_expires ON revoked_sessions (expires_at);
+    `,
+  },
 ];
 
 // pg has already parsed JSONB; timestamptz arrives as Date and is turned into ISO by the mapper.
@@ -479,6 +487,27 @@ export class PostgresStateStore implements StateStore {
         ).map(toAuditEntry),
       head ? { seq: Number(head.seq), hash: String(head.hash) } : null,
     );
+  }
+
+  async revokeSession(sid: string, expiresAt: string, now: string): Promise<void> {
+    await this.query('revokeSession', 'DELETE FROM revoked_sessions WHERE expires_at <= $1::timestamptz', [
+      now,
+    ]);
+    await this.query(
+      'revokeSession',
+      `INSERT INTO revoked_sessions (sid, expires_at) VALUES ($1, $2::timestamptz)
+       ON CONFLICT (sid) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+      [sid, expiresAt],
+    );
+  }
+
+  async isSessionRevoked(sid: string, now: string): Promise<boolean> {
+    const rows = await this.query(
+      'isSessionRevoked',
+      'SELECT 1 FROM revoked_sessions WHERE sid = $1 AND expires_at > $2::timestamptz',
+      [sid, now],
+    );
+    return rows.length > 0;
   }
 
   async ping(): Promise<void> {

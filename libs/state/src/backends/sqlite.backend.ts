@@ -107,6 +107,14 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       INSERT INTO audit_head (id, seq, hash) SELECT 1, seq, hash FROM audit ORDER BY seq DESC LIMIT 1;
     `,
   },
+  {
+    version: 3,
+    name: 'revoked_sessions',
+    sql: `
+      CREATE TABLE revoked_sessions (sid TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+      CREATE INDEX revoked_sessions_expires ON revoked_sessions (expires_at);
+    `,
+  },
 ];
 
 /**
@@ -419,6 +427,31 @@ export class SqliteStateStore implements StateStore {
           .map((r) => toAuditEntry(r as Record<string, unknown>)),
       head ? { seq: Number(head.seq), hash: head.hash } : null,
     );
+  }
+
+  async revokeSession(sid: string, expiresAt: string, now: string): Promise<void> {
+    try {
+      this.tx('revokeSession', (db) => {
+        db.prepare('DELETE FROM revoked_sessions WHERE expires_at <= ?').run(now);
+        db.prepare(
+          'INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO UPDATE SET expires_at = excluded.expires_at',
+        ).run(sid, expiresAt);
+        return { commit: true, value: undefined };
+      });
+    } catch (err) {
+      throw sqliteError(err, 'revokeSession');
+    }
+  }
+
+  async isSessionRevoked(sid: string, now: string): Promise<boolean> {
+    try {
+      return (
+        this.conn.prepare('SELECT 1 FROM revoked_sessions WHERE sid = ? AND expires_at > ?').get(sid, now) !==
+        undefined
+      );
+    } catch (err) {
+      throw sqliteError(err, 'isSessionRevoked');
+    }
   }
 
   async ping(): Promise<void> {

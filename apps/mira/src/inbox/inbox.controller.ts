@@ -1,0 +1,227 @@
+import { Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import * as client from 'openid-client';
+import { ConfigStore } from '@mira/config';
+import { mapRoles, actorName, OidcClientService } from '../security';
+import { InboxAssetsService } from './inbox-assets.service';
+import { requestCookies, secureCookies, setCookie } from './inbox-cookies';
+import { InboxSessionService } from './inbox-session.service';
+import { CSRF_HEADER, LOGIN_COOKIE, LOGIN_TTL_SECONDS, SESSION_COOKIE } from './inbox.constants';
+import { crossSite } from './session.resolver';
+
+/**
+ * The page's own policy: scripts and styles only from this service (no inline script, no CDN),
+ * calls only to this service, never framed. Replaces the document headers set for every route.
+ */
+const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function pageHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('content-security-policy', PAGE_CSP)
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer');
+}
+
+/** A short plain page for sign-in failures: nothing from the request is echoed. */
+function problem(reply: FastifyReply, status: number, message: string): void {
+  void pageHeaders(reply)
+    .status(status)
+    .header('cache-control', 'no-store')
+    .type('text/plain; charset=utf-8')
+    .send(`${message}\n`);
+}
+
+/**
+ * The reviewers' inbox: the page (/inbox, never cached) and its assets (versioned URLs, cached
+ * a year), OpenID Connect sign-in (authorization code + PKCE via openid-client), the session
+ * the page reads its CSRF token from, and logout.
+ */
+@Controller('inbox')
+export class InboxController {
+  private readonly logger = new Logger('Inbox');
+
+  constructor(
+    private readonly assets: InboxAssetsService,
+    private readonly sessions: InboxSessionService,
+    private readonly oidc: OidcClientService,
+    private readonly config: ConfigStore,
+  ) {}
+
+  @Get()
+  page(@Res() reply: FastifyReply): void {
+    const html = this.assets.page();
+    // Not built (a source checkout that never ran npm run build): say so, without a 5xx.
+    if (html === null) return problem(reply, 404, 'The inbox page is not built: run npm run build');
+    void pageHeaders(reply).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+  }
+
+  @Get('assets/:file')
+  asset(@Param('file') file: string, @Res() reply: FastifyReply): void {
+    const asset = this.assets.asset(file);
+    if (asset === null)
+      return problem(reply, 404, 'Not found (run npm run build if the inbox page is not built)');
+    void pageHeaders(reply)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('x-content-type-options', 'nosniff')
+      .type(asset.type)
+      .send(asset.body);
+  }
+
+  /** Starts a sign-in: PKCE verifier, state and nonce go into a short-lived encrypted cookie. */
+  @Get('login')
+  async login(@Res() reply: FastifyReply): Promise<void> {
+    const o = this.oidc.settings;
+    if (!this.oidc.enabled || o.redirect_uri === null)
+      return problem(
+        reply,
+        404,
+        'Sign-in is not configured: set auth.oidc.issuer, client_id and redirect_uri',
+      );
+    let configuration: client.Configuration;
+    try {
+      configuration = await this.oidc.configuration();
+    } catch {
+      return problem(reply, 503, 'The identity provider cannot be reached right now; try again in a moment');
+    }
+    const tx = {
+      verifier: client.randomPKCECodeVerifier(),
+      state: client.randomState(),
+      nonce: client.randomNonce(),
+    };
+    const url = client.buildAuthorizationUrl(configuration, {
+      redirect_uri: o.redirect_uri,
+      scope: o.scopes.join(' '),
+      code_challenge: await client.calculatePKCECodeChallenge(tx.verifier),
+      code_challenge_method: 'S256',
+      state: tx.state,
+      nonce: tx.nonce,
+    });
+    setCookie(reply, LOGIN_COOKIE, await this.sessions.sealLogin(tx), {
+      path: '/inbox',
+      maxAge: LOGIN_TTL_SECONDS,
+      secure: secureCookies(o),
+    });
+    void reply.header('cache-control', 'no-store').redirect(url.href, 302);
+  }
+
+  /** The provider sends the person back here: code exchange, ID token checks, then the session. */
+  @Get('callback')
+  async callback(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const o = this.oidc.settings;
+    if (!this.oidc.enabled || o.redirect_uri === null)
+      return problem(
+        reply,
+        404,
+        'Sign-in is not configured: set auth.oidc.issuer, client_id and redirect_uri',
+      );
+    const tx = await this.sessions.openLogin(requestCookies(req)[LOGIN_COOKIE]);
+    if (tx === null)
+      return problem(
+        reply,
+        400,
+        'This sign-in has expired or was started elsewhere: open /inbox/login again',
+      );
+    const secure = secureCookies(o);
+    setCookie(reply, LOGIN_COOKIE, '', { path: '/inbox', maxAge: 0, secure });
+    const current = new URL(o.redirect_uri);
+    current.search = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+    let claims: Record<string, unknown>;
+    try {
+      const configuration = await this.oidc.configuration();
+      const tokens = await client.authorizationCodeGrant(configuration, current, {
+        pkceCodeVerifier: tx.verifier,
+        expectedState: tx.state,
+        expectedNonce: tx.nonce,
+        idTokenExpected: true,
+      });
+      claims = { ...tokens.claims() };
+      // Providers that keep groups out of the ID token hand them out at the userinfo endpoint.
+      if (claims[o.roles_claim] === undefined && !o.roles_claim.includes('.'))
+        claims = {
+          ...(await client.fetchUserInfo(configuration, tokens.access_token, String(claims.sub))),
+          ...claims,
+        };
+    } catch (err) {
+      this.logger.warn(`Sign-in failed: ${(err as Error).message}`);
+      return problem(
+        reply,
+        401,
+        'Sign-in failed: the identity provider did not confirm who you are. Try again.',
+      );
+    }
+    const name = actorName(claims, o);
+    if (name === null) return problem(reply, 401, 'Sign-in failed: the identity provider named no user');
+    const { cookie } = await this.sessions.issue({ name, roles: mapRoles(claims, o) });
+    setCookie(reply, SESSION_COOKIE, cookie, { path: '/', maxAge: this.sessions.ttlSeconds, secure });
+    this.logger.log(`${name} signed in to the inbox`);
+    void reply.header('cache-control', 'no-store').redirect('/inbox', 302);
+  }
+
+  /** Who is signed in, and the CSRF token the page sends with every call. 401 when signed out. */
+  @Get('session')
+  async session(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const session = await this.sessions.read(requestCookies(req)[SESSION_COOKIE]);
+    void reply.header('cache-control', 'no-store');
+    if (session === null || crossSite(req)) {
+      void reply.status(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Not signed in' });
+      return;
+    }
+    void reply.send({
+      name: session.name,
+      roles: session.roles,
+      csrf_token: session.csrf,
+      expires_at: new Date(
+        Math.min(session.exp, session.iat + this.sessions.ttlSeconds) * 1000,
+      ).toISOString(),
+      allow_self_approval: this.config.get('governance').allow_self_approval,
+    });
+  }
+
+  /**
+   * Ends the session: revoked here, cookie cleared, and the provider's end-session URL (when it
+   * has one) returned for the page to open, so the provider's own session ends too.
+   */
+  @Post('logout')
+  @HttpCode(200)
+  async logout(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const session = await this.sessions.read(requestCookies(req)[SESSION_COOKIE]);
+    if (
+      session !== null &&
+      (crossSite(req) || !InboxSessionService.csrfMatches(session, req.headers[CSRF_HEADER]))
+    ) {
+      void reply
+        .status(403)
+        .send({ statusCode: 403, error: 'Forbidden', message: 'Logout needs the CSRF token' });
+      return;
+    }
+    if (session !== null) {
+      await this.sessions.revoke(session);
+      this.logger.log(`${session.name} signed out of the inbox`);
+    }
+    const o = this.oidc.settings;
+    setCookie(reply, SESSION_COOKIE, '', { path: '/', maxAge: 0, secure: secureCookies(o) });
+    let logoutUrl = '/inbox';
+    try {
+      if (this.oidc.enabled && o.redirect_uri !== null) {
+        const configuration = await this.oidc.configuration();
+        if (configuration.serverMetadata().end_session_endpoint)
+          logoutUrl = client.buildEndSessionUrl(configuration, {
+            client_id: o.client_id!,
+            post_logout_redirect_uri: new URL('/inbox', o.redirect_uri).href,
+          }).href;
+      }
+    } catch {
+      // The local session is over either way; the provider's own session just stays.
+    }
+    void reply.header('cache-control', 'no-store').send({ logged_out: true, logout_url: logoutUrl });
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { errors, jwtVerify } from 'jose';
+import { ApiKeyService, type CallerIdentity } from './api-key.service';
+import type { IdentityResolver } from './identity-resolver.interface';
+import { OidcClientService } from './oidc-client.service';
+import { actorName, mapRoles } from './role-mapping';
+
+/** Three base64url segments: a compact JWS. Anything else is an API key. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Asymmetric signatures only: an HMAC "signed" with a public key must never verify. */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/** Why a token was refused, in words a client can act on (never the token itself). */
+function reason(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'the token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.claim === 'aud') return 'the token is not for this audience';
+    if (err.claim === 'iss') return 'the token is from another issuer';
+    return `the token's "${err.claim}" claim is not acceptable`;
+  }
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return "the token's signing key is not one of the provider's keys";
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'the token signing algorithm is not accepted';
+  if (err instanceof errors.JWKSTimeout) return "the provider's keys could not be fetched in time";
+  return 'the token could not be verified';
+}
+
+/**
+ * `Authorization: Bearer <JWT>` from the configured provider: signature by the provider's JWKS,
+ * issuer, audience, expiry (with clock skew); the actor from `actor_claims`, roles from
+ * `roles_claim` through `roles_map`. A bearer value that is not a JWT is left to the API keys.
+ */
+@Injectable()
+export class BearerJwtResolver implements IdentityResolver {
+  readonly name = 'bearer-jwt';
+
+  constructor(private readonly oidc: OidcClientService) {}
+
+  async resolve(req: FastifyRequest): Promise<CallerIdentity | null> {
+    if (!this.oidc.enabled) return null;
+    const token = ApiKeyService.presentedKey({ authorization: req.headers.authorization });
+    if (token === null || !COMPACT_JWS.test(token)) return null;
+    const o = this.oidc.settings;
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, await this.oidc.jwks(), {
+        issuer: o.issuer!,
+        audience: this.oidc.audience,
+        clockTolerance: o.clock_skew_seconds,
+        algorithms: ALGORITHMS,
+        requiredClaims: ['exp'],
+      }));
+    } catch (err) {
+      throw new UnauthorizedException(`Bearer token refused: ${reason(err)}`);
+    }
+    const name = actorName(payload, o);
+    if (name === null)
+      throw new UnauthorizedException(
+        `Bearer token refused: it names no actor (none of ${o.actor_claims.join(', ')})`,
+      );
+    return { name, roles: mapRoles(payload, o) };
+  }
+}

@@ -1,0 +1,272 @@
+import { createServer, type Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './support/browser';
+import { freePort } from './support/child';
+import {
+  startOidcProvider,
+  TEST_CLIENT_ID,
+  TEST_CLIENT_SECRET,
+  TEST_ROLES_MAP,
+  type TestOidcProvider,
+} from './support/oidc-provider';
+import { until } from './support/poll';
+import { request, startTestApp, type TestApp } from './support/test-app';
+
+// The page's script is built as `npm run build` builds it (tsc for the browser, into dist/).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildInbox } = require('../../../scripts/build-inbox.js') as {
+  buildInbox: (o?: { quiet?: boolean }) => string;
+};
+const ARTIFACTS = join(__dirname, 'artifacts');
+const SUBMIT_KEY = 'inbox-suite-submitter-key-5a4b3c2d';
+
+const risky = (name: string) => ({
+  workflow_type: 'project_initialization',
+  data: { name, description: 'urgent rollout', goals: ['Design', 'Build'] },
+  governance_data: { financial_impact: 250000, compliance_level: 'high' },
+});
+
+/**
+ * The reviewers' inbox in a real browser (Debian's Chromium through playwright-core) against the
+ * real service and a real OpenID Connect provider: people sign in through the provider's login
+ * form, decide through the page, and the page's calls go through the API guard with the session
+ * cookie and CSRF token.
+ */
+describe('reviewer inbox in a browser', () => {
+  let idp: TestOidcProvider;
+  let app: TestApp;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let attacker: Server;
+  let attackerUrl: string;
+  const contexts: BrowserContext[] = [];
+  /** Console messages about blocked content: the page must need nothing its CSP refuses. */
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    buildInbox({ quiet: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const [idpPort, appPort] = [await freePort(), await freePort()];
+    app = await startTestApp({
+      port: appPort,
+      overrides: {
+        api: { keys: [{ name: 'intake-bot', key: SUBMIT_KEY, roles: ['submitter'] }] },
+        governance: { approvals_required: { high: 1 } },
+        auth: {
+          oidc: {
+            issuer: `http://127.0.0.1:${idpPort}`,
+            client_id: TEST_CLIENT_ID,
+            client_secret: TEST_CLIENT_SECRET,
+            redirect_uri: `http://127.0.0.1:${appPort}/inbox/callback`,
+            scopes: ['openid', 'profile', 'groups'],
+            roles_claim: 'groups',
+            roles_map: TEST_ROLES_MAP,
+          },
+          session: { secret: 'inbox-session-secret-for-tests-0123456789abcdef', ttl_seconds: 3600 },
+        },
+      },
+    });
+    idp = await startOidcProvider({
+      port: idpPort,
+      redirectUri: () => `http://127.0.0.1:${appPort}/inbox/callback`,
+    });
+    chromium = await launchChromium();
+    // A page on another port of the same host: same-site, so a SameSite=Lax cookie still rides
+    // along on its form POST; only the CSRF check stands between it and an approval.
+    const attackPort = await freePort();
+    attackerUrl = `http://127.0.0.1:${attackPort}`;
+    attacker = createServer((req, res) => {
+      const target = new URL(req.url ?? '/', attackerUrl).searchParams.get('target') ?? '';
+      res.setHeader('content-type', 'text/html');
+      res.end(
+        `<form id="f" method="POST" enctype="text/plain" action="${app.url}${target}">` +
+          `<input name='{"comment":"forged","x":"' value='"}'></form><script>document.getElementById("f").submit()</script>`,
+      );
+    });
+    await new Promise<void>((resolve) => attacker.listen(attackPort, '127.0.0.1', () => resolve()));
+  }, 60000);
+
+  afterEach(() => expect(cspViolations).toEqual([]));
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await chromium?.close();
+    await new Promise((resolve) => attacker?.close(resolve));
+    await app?.close();
+    await idp?.close();
+  });
+
+  const submit = async (name: string, headers: Record<string, string> = { 'x-api-key': SUBMIT_KEY }) => {
+    const res = await request(`${app.url}/api/v1/workflows`, { body: risky(name), headers });
+    expect(res.status).toBe(202);
+    return res.body.workflow_id as string;
+  };
+  const workflow = async (id: string) =>
+    (await request(`${app.url}/api/v1/workflows/${id}`, { headers: { 'x-api-key': SUBMIT_KEY } })).body;
+
+  async function signIn(user: string, viewport = { width: 1100, height: 900 }): Promise<Page> {
+    const context = await chromium.browser.newContext({ viewport });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    page.on('console', (msg) => {
+      if (/Content.Security.Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
+    });
+    await page.goto(`${app.url}/inbox`);
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    // The provider's development login form (any password; the login name is the account).
+    await page.locator('input[name="login"]').fill(user);
+    await page.locator('input[name="password"]').fill('any-password');
+    await page.locator('button[type="submit"]').click();
+    await page.waitForURL(`${app.url}/inbox`);
+    await page.locator('#who-name').getByText(user).waitFor();
+    return page;
+  }
+  const openWorkflow = async (page: Page, id: string) => {
+    await page.goto(`${app.url}/inbox#/w/${id}`);
+    await page.locator('#detail-title').getByText(id).waitFor();
+  };
+  const message = (page: Page) => page.locator('#message');
+
+  it('serves the page with its own CSP and cache headers, the JSON routes keep theirs', async () => {
+    const html = await request(`${app.url}/inbox`);
+    expect(html.status).toBe(200);
+    const csp = html.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(html.headers.get('cache-control')).toBe('no-store');
+    const script = /src="(\/inbox\/assets\/app\.js\?v=[0-9a-f]+)"/.exec(html.text)![1];
+    const asset = await request(`${app.url}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect(asset.headers.get('content-type')).toContain('javascript');
+    const api = await request(`${app.url}/api/v1/workflows`, { headers: { 'x-api-key': SUBMIT_KEY } });
+    expect(api.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+  });
+
+  it('signs a reviewer in, shows the pending workflow, approves it with a comment and the workflow completes', async () => {
+    const id = await submit('Data centre move');
+    const page = await signIn('alice');
+    const card = page.locator(`li[data-workflow-id="${id}"]`);
+    await card.waitFor();
+    await expect(card.textContent()).resolves.toMatch(/requested by intake-bot.*approvals 0 of 1/s);
+    await page.screenshot({ path: join(ARTIFACTS, 'inbox-list.png'), fullPage: true });
+    await card.getByRole('link').click();
+    await page.locator('#detail-title').getByText(id).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'inbox-detail.png'), fullPage: true });
+    await page.locator('#comment').fill('Budget checked with finance');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await message(page).getByText(`You approved ${id}`).waitFor();
+    await page.locator('#pending-title').waitFor();
+    await expect(card.count()).resolves.toBe(0);
+    await page.locator('#recent').getByText(id).waitFor();
+    const done = await until(async () => {
+      const w = await workflow(id);
+      return w.status === 'completed' ? w : null;
+    }, `workflow ${id} to complete`);
+    expect(done.decisions).toEqual([
+      expect.objectContaining({
+        actor: 'alice',
+        decision: 'approve',
+        comment: 'Budget checked with finance',
+      }),
+    ]);
+  });
+
+  it('is readable on a phone-width screen', async () => {
+    await submit('Phone check');
+    const page = await signIn('bob', { width: 375, height: 740 });
+    await page.locator('#pending li').first().waitFor();
+    const overflow = await page.evaluate('document.documentElement.scrollWidth > window.innerWidth');
+    expect(overflow).toBe(false);
+    await page.screenshot({ path: join(ARTIFACTS, 'inbox-phone.png'), fullPage: true });
+  });
+
+  it('refuses a rejection without a comment on the page', async () => {
+    const id = await submit('No comment');
+    const page = await signIn('alice');
+    await openWorkflow(page, id);
+    await page.getByRole('button', { name: 'Reject' }).click();
+    await message(page).getByText('A rejection needs a comment').waitFor();
+    expect((await workflow(id)).decisions).toEqual([]);
+    // Invalid JSON for the input edit is caught before sending, too.
+    await page.locator('#edit-toggle').check();
+    await page.locator('#patch').fill('{not json');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await message(page).getByText('not valid JSON').waitFor();
+    expect((await workflow(id)).status).toBe('pending_approval');
+  });
+
+  it('tells the second reviewer that someone else decided first', async () => {
+    const id = await submit('Race');
+    const [alice, bob] = [await signIn('alice'), await signIn('bob')];
+    await openWorkflow(alice, id);
+    await openWorkflow(bob, id);
+    await alice.locator('#comment').fill('Go');
+    await alice.getByRole('button', { name: 'Approve' }).click();
+    await message(alice).getByText(`You approved ${id}`).waitFor();
+    await bob.getByRole('button', { name: 'Approve' }).click();
+    await message(bob).getByText('Someone else decided first').waitFor();
+  });
+
+  it('refuses self-approval', async () => {
+    const token = await idp.token({ preferred_username: 'alice', groups: ['programme-managers'] });
+    const id = await submit('My own request', { authorization: `Bearer ${token}` });
+    const page = await signIn('alice');
+    await openWorkflow(page, id);
+    await page.locator('#decide-note').getByText('another person must approve').waitFor();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await message(page)
+      .getByText(/Not allowed: Separation of duties/)
+      .waitFor();
+    expect((await workflow(id)).status).toBe('pending_approval');
+  });
+
+  it('refuses a forged cross-site POST and a cookie without the CSRF token', async () => {
+    const id = await submit('Forgery target');
+    const page = await signIn('alice');
+    await page.goto(`${attackerUrl}/?target=${encodeURIComponent(`/api/v1/workflows/${id}/approve`)}`);
+    await page.waitForURL(`${app.url}/api/v1/workflows/${id}/approve`);
+    expect(await page.locator('body').textContent()).toMatch(/"statusCode":4\d\d/);
+    // The stolen-cookie case: the cookie alone (no X-CSRF-Token) authenticates nothing.
+    const cookies = await page.context().cookies(app.url);
+    const session = cookies.find((c) => c.name === 'mira_session')!;
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false });
+    const forged = await request(`${app.url}/api/v1/workflows/${id}/approve`, {
+      body: { comment: 'forged' },
+      headers: { cookie: `mira_session=${session.value}` },
+    });
+    expect(forged.status).toBe(403);
+    const crossOrigin = await request(`${app.url}/api/v1/workflows/${id}/approve`, {
+      body: { comment: 'forged' },
+      headers: { cookie: `mira_session=${session.value}`, origin: 'http://evil.example' },
+    });
+    expect(crossOrigin.status).toBe(403);
+    expect((await workflow(id)).decisions).toEqual([]);
+  });
+
+  it('logs out: the session ends for good, even if the old cookie is replayed', async () => {
+    const page = await signIn('bob');
+    const old = (await page.context().cookies(app.url)).find((c) => c.name === 'mira_session')!.value;
+    expect(
+      (await request(`${app.url}/inbox/session`, { headers: { cookie: `mira_session=${old}` } })).status,
+    ).toBe(200);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    // The provider asks to confirm ending its own session, then comes back to the inbox.
+    await page.waitForURL((url) => url.href.startsWith(idp.issuer));
+    const confirm = page.locator('button[autofocus], button[type="submit"]').first();
+    if (await confirm.isVisible().catch(() => false)) await confirm.click();
+    await page.waitForURL(`${app.url}/inbox`);
+    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    expect((await page.context().cookies(app.url)).find((c) => c.name === 'mira_session')).toBeUndefined();
+    expect(
+      (await request(`${app.url}/inbox/session`, { headers: { cookie: `mira_session=${old}` } })).status,
+    ).toBe(401);
+    const replay = await request(`${app.url}/api/v1/workflows`, {
+      headers: { cookie: `mira_session=${old}` },
+    });
+    expect(replay.status).toBe(401);
+  });
+});
