@@ -62,9 +62,9 @@ describe('metrics after refusals of each kind (real app, real HTTP)', () => {
         server: { body_limit_bytes: 2048 },
         api: {
           keys: [
-            { name: 'admin', key: 'admin-key' },
+            { name: 'admin', key: 'admin-key', roles: ['admin'] },
             { name: 'reader', key: 'auditor-key', roles: ['auditor'] },
-            { name: 'busy', key: 'busy-key' },
+            { name: 'busy', key: 'busy-key', roles: ['admin'] },
           ],
           rate_limit: { limit: 20, window_ms: 60000 },
           webhook_rate_limit: { enabled: false },
