@@ -136,4 +136,15 @@ describe('bearer JWTs from the OIDC provider', () => {
     expect([200, 202]).toContain(submitted.status);
     expect(submitted.body.requested_by).toBe('pm-2');
   });
+
+  it('refuses a signed-in caller with no Mira role (no read access either) and an ID token as a credential', async () => {
+    const roleless = await call(
+      await idp.token({ groups: ['unknown-group'], preferred_username: 'visitor' }),
+    );
+    expect(roleless.status).toBe(403);
+    expect(roleless.body.message).toContain('visitor has no Mira role');
+    const idToken = await call(await idp.token({ nonce: 'n-1' }));
+    expect(idToken.status).toBe(401);
+    expect(idToken.body.message).toContain('ID token');
+  });
 });

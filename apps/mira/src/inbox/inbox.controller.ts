@@ -160,7 +160,15 @@ export class InboxController {
     }
     const name = actorName(claims, o);
     if (name === null) return problem(reply, 401, 'Sign-in failed: the identity provider named no user');
-    const { cookie } = await this.sessions.issue({ name, roles: mapRoles(claims, o) });
+    const roles = mapRoles(claims, o);
+    // Nobody without a Mira role gets a session: it would still read every workflow.
+    if (roles.length === 0)
+      return problem(
+        reply,
+        403,
+        `${name} has no Mira role: ask an administrator to map your group to a role (auth.oidc.roles_map)`,
+      );
+    const { cookie } = await this.sessions.issue({ name, roles });
     setCookie(reply, SESSION_COOKIE, cookie, { path: '/', maxAge: this.sessions.ttlSeconds, secure });
     this.logger.log(`${name} signed in to the inbox`);
     void reply.header('cache-control', 'no-store').redirect('/inbox', 302);
@@ -203,12 +211,24 @@ export class InboxController {
         .send({ statusCode: 403, error: 'Forbidden', message: 'Logout needs the CSRF token' });
       return;
     }
-    if (session !== null) {
-      await this.sessions.revoke(session);
-      this.logger.log(`${session.name} signed out of the inbox`);
-    }
     const o = this.oidc.settings;
+    // The cookie goes first: a store that cannot record the revocation must not keep it set.
     setCookie(reply, SESSION_COOKIE, '', { path: '/', maxAge: 0, secure: secureCookies(o) });
+    if (session !== null) {
+      try {
+        await this.sessions.revoke(session);
+        this.logger.log(`${session.name} signed out of the inbox`);
+      } catch (err) {
+        this.logger.error(`Could not record the sign-out of ${session.name}: ${(err as Error).message}`);
+        void reply.status(503).send({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message:
+            'Signed out here, but the sign-out could not be recorded for the other replicas; try again',
+        });
+        return;
+      }
+    }
     let logoutUrl = '/inbox';
     try {
       if (this.oidc.enabled && o.redirect_uri !== null) {

@@ -1,4 +1,4 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { errors, jwtVerify } from 'jose';
 import { ApiKeyService, type CallerIdentity } from './api-key.service';
@@ -55,11 +55,20 @@ export class BearerJwtResolver implements IdentityResolver {
     } catch (err) {
       throw new UnauthorizedException(`Bearer token refused: ${reason(err)}`);
     }
+    // An ID token proves a sign-in to the client, it is not a credential for the API.
+    if ('nonce' in payload)
+      throw new UnauthorizedException('Bearer token refused: it is an ID token; send an access token');
     const name = actorName(payload, o);
     if (name === null)
       throw new UnauthorizedException(
         `Bearer token refused: it names no actor (none of ${o.actor_claims.join(', ')})`,
       );
-    return { name, roles: mapRoles(payload, o) };
+    const roles = mapRoles(payload, o);
+    // Signed in but given nothing to do here: no read access either (API keys always have a role).
+    if (roles.length === 0)
+      throw new ForbiddenException(
+        `${name} has no Mira role: map one of the provider's ${o.roles_claim} values to a role in auth.oidc.roles_map`,
+      );
+    return { name, roles };
   }
 }
