@@ -122,11 +122,19 @@ describe('config errors list every problem with its source', () => {
     expect(err.message).toContain('... and 5 more');
   });
 
-  it('keeps the YAML code frame and masks secret-looking values in it', () => {
-    const err = loadError(tempFile('bad.yaml', 'api:\n  token: abc123secret\n  keys: [oops\n'));
+  it('keeps the YAML code frame with every value in it masked (any value may be a credential)', () => {
+    const err = loadError(tempFile('bad.yaml', 'api:\n  token: abc123secret\n  keys: [k-prod-9f8e\n'));
     expect(err.code).toBe('CONFIG_FILE_UNPARSABLE');
     expect(err.message).toMatch(/line \d+, column \d+/);
-    expect(err.message).toContain('keys: [oops');
+    expect(err.message).toContain('keys: [redacted]');
     expect(err.message).not.toContain('abc123secret');
+    expect(err.message).not.toContain('k-prod-9f8e');
+  });
+
+  it('reports a JSON syntax error without quoting the text around it (its position when V8 gives one)', () => {
+    const err = loadError(tempFile('bad.json', '{\n  "webhook": { "secret_key": topsecretvalue }\n}\n'));
+    expect(err.code).toBe('CONFIG_FILE_UNPARSABLE');
+    expect(err.message).toMatch(/is not valid JSON: a syntax error/);
+    expect(err.message).not.toContain('topsecret');
   });
 });

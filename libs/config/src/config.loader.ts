@@ -43,9 +43,11 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   try {
     parsed = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    // YAML's message carries line, column and a code frame pointing at the fault: keep them,
-    // with values of secret-looking keys masked (the frame quotes the file).
-    const reason = redactFrame((err as Error).message.trimEnd());
+    // YAML's message carries line, column and a code frame pointing at the fault: keep them, with
+    // every value masked (the frame quotes the file, and any value may be a credential). V8's JSON
+    // message quotes the text around the fault instead: only its position is kept.
+    const message = (err as Error).message.trimEnd();
+    const reason = extname(file).toLowerCase() === '.json' ? jsonFault(message, text) : redactFrame(message);
     throw new ConfigError(
       'CONFIG_FILE_UNPARSABLE',
       `Config file ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${reason}`,
@@ -61,19 +63,31 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   return parsed;
 }
 
-const SECRET_LOOKING_KEY = /(secret|token|password|passwd|api_?key|credential|private)/i;
-
-/** Masks `key: value` lines of a code frame whose key looks like it holds a secret. */
+/**
+ * Masks the values on the quoted lines of a code frame: keys, indentation and the caret line
+ * stay, so the position of the fault is still visible.
+ */
 export function redactFrame(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => {
-      const m = /^(.*?)([A-Za-z0-9_.-]+)(\s*:\s*)(\S.*)$/.exec(line);
-      return m && SECRET_LOOKING_KEY.test(m[2]) && !m[4].startsWith('secret://')
-        ? `${m[1]}${m[2]}${m[3]}[redacted]`
-        : line;
-    })
-    .join('\n');
+  const [first, ...frame] = text.split('\n');
+  return [
+    first,
+    ...frame.map((line) => {
+      if (/^[\s^~]*$/.test(line)) return line;
+      const m = /^(\s*(?:-\s+)?)(?:([A-Za-z0-9_."'-]+)(\s*:))?(.*)$/.exec(line)!;
+      const rest = m[4].trim();
+      return `${m[1]}${m[2] ?? ''}${m[3] ?? ''}${rest ? ' [redacted]' : ''}`;
+    }),
+  ].join('\n');
+}
+
+/** `line L, column C` of a JSON syntax error, without the text V8 quotes around it. */
+function jsonFault(message: string, text: string): string {
+  const at = /at position (\d+)/.exec(message);
+  if (!at) return 'a syntax error (check quotes, commas and brackets)';
+  const before = text.slice(0, Number(at[1]));
+  const line = before.split('\n').length;
+  const column = Number(at[1]) - before.lastIndexOf('\n');
+  return `a syntax error at line ${line}, column ${column}`;
 }
 
 /** The error for a file that cannot be read (missing, permission denied, ...), saying how to fix it. */
