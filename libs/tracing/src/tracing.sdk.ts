@@ -1,3 +1,4 @@
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -106,6 +107,9 @@ export function startTracing(
     }),
     autoDetectResources: false,
     sampler: buildSampler(settings),
+    // Trace context only: W3C baggage from a client would otherwise ride along into every
+    // broker message and outgoing call.
+    textMapPropagator: new W3CTraceContextPropagator(),
     spanProcessors: [processor],
     // Traces only: metrics stay on /metrics (prom-client), logs on stdout.
     metricReaders: [],

@@ -84,6 +84,17 @@ describe('resolveTracingSettings', () => {
     );
   });
 
+  it('ignores unsupported OTEL_* values while tracing is off (a platform default must not stop the service)', () => {
+    const odd = { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_TRACES_SAMPLER: 'parentbased_jaeger_remote' };
+    const off = resolveTracingSettings(section(), odd);
+    expect(off).toMatchObject({
+      enabled: false,
+      protocol: 'http/protobuf',
+      sampler: 'parentbased_traceidratio',
+    });
+    expect(resolveTracingSettings(section(), { ...odd, OTEL_SDK_DISABLED: 'true' }).enabled).toBe(false);
+  });
+
   it('the config section validates its own keys', () => {
     expect(() => section({ protocol: 'grpc' })).toThrow();
     expect(() => section({ sample_ratio: 1.5 })).toThrow();

@@ -84,18 +84,28 @@ export function resolveTracingSettings(
   const baseEndpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? s.endpoint ?? undefined;
   const tracesUrl = tracesEndpoint ?? (baseEndpoint ? `${baseEndpoint.replace(/\/+$/, '')}/v1/traces` : null);
 
+  const disabledReason = /^true$/i.test(env.OTEL_SDK_DISABLED?.trim() ?? '')
+    ? 'OTEL_SDK_DISABLED=true'
+    : !s.enabled
+      ? 'tracing.enabled is false'
+      : !tracesUrl
+        ? 'no OTLP endpoint configured (OTEL_EXPORTER_OTLP_ENDPOINT or tracing.endpoint)'
+        : null;
+
   const protocolValue =
     nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ??
     nonEmpty(env.OTEL_EXPORTER_OTLP_PROTOCOL) ??
     s.protocol;
-  if (protocolValue !== 'http/protobuf' && protocolValue !== 'http/json')
+  // Checked only when tracing is on: a platform's OTEL_* defaults must not stop a service that
+  // does not trace (the spec says to fall back, and with tracing off nothing reads them).
+  if (disabledReason === null && protocolValue !== 'http/protobuf' && protocolValue !== 'http/json')
     throw new TracingError(
       'TRACING_INVALID_SETTING',
       `OTEL_EXPORTER_OTLP_PROTOCOL: "${protocolValue}" is not supported; use http/protobuf (default) or http/json`,
     );
 
   const samplerValue = (nonEmpty(env.OTEL_TRACES_SAMPLER) ?? 'parentbased_traceidratio').toLowerCase();
-  if (!(SAMPLERS as readonly string[]).includes(samplerValue))
+  if (disabledReason === null && !(SAMPLERS as readonly string[]).includes(samplerValue))
     throw new TracingError(
       'TRACING_INVALID_SETTING',
       `OTEL_TRACES_SAMPLER: "${samplerValue}" is not supported; use one of ${SAMPLERS.join(', ')}`,
@@ -105,21 +115,16 @@ export function resolveTracingSettings(
   const envAttributes = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
   const serviceName = nonEmpty(env.OTEL_SERVICE_NAME) ?? envAttributes['service.name'] ?? s.service_name;
 
-  const disabledReason = /^true$/i.test(env.OTEL_SDK_DISABLED?.trim() ?? '')
-    ? 'OTEL_SDK_DISABLED=true'
-    : !s.enabled
-      ? 'tracing.enabled is false'
-      : !tracesUrl
-        ? 'no OTLP endpoint configured (OTEL_EXPORTER_OTLP_ENDPOINT or tracing.endpoint)'
-        : null;
-
   return {
     enabled: disabledReason === null,
     disabledReason,
     tracesUrl: disabledReason === null ? tracesUrl : null,
-    protocol: protocolValue,
+    // With tracing off an unsupported value was let through above: report the defaults instead.
+    protocol: protocolValue === 'http/json' ? 'http/json' : 'http/protobuf',
     serviceName,
-    sampler: samplerValue as SamplerName,
+    sampler: ((SAMPLERS as readonly string[]).includes(samplerValue)
+      ? samplerValue
+      : 'parentbased_traceidratio') as SamplerName,
     ratio,
     resourceAttributes: { ...s.resource_attributes, ...envAttributes },
     maxQueueSize: s.max_queue_size,
