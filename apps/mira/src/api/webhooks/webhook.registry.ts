@@ -50,6 +50,16 @@ export class WebhookRegistry implements OnModuleInit {
       (s) => !this.services.has(s) && s !== DEFAULT_WEBHOOK_SETTINGS_KEY,
     );
     this.logger.log(`Webhook services: ${[...this.services.keys()].join(', ') || 'none'}`);
+    // The default secret (webhooks.default / the reference's webhook.secret_key) signs every
+    // service without its own: say which, so one shared key is never a surprise.
+    const inheriting = [...this.services.keys()].filter(
+      (s) =>
+        this.isEnabled(s) && !this.config.get('webhooks')[s]?.secret && this.secrets.secrets(s).length > 0,
+    );
+    if (inheriting.length)
+      this.logger.warn(
+        `Webhook service(s) ${inheriting.join(', ')} accept deliveries signed with the default secret (webhooks.${DEFAULT_WEBHOOK_SETTINGS_KEY}.secret); give each its own webhooks.<service>.secret, or disable those you do not use`,
+      );
     if (unsigned.length)
       this.logger.warn(
         `No secret for webhook service(s) ${unsigned.join(', ')}: their deliveries are refused until webhooks.<service>.secret is set`,
