@@ -1,3 +1,11 @@
+import type { Type } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { BrokerModule } from '@mira/broker';
+import { ConfigModule } from '@mira/config';
+import { StateModule } from '@mira/state';
+import { AgentsModule } from './agents.module';
+import { Clock } from './clock.service';
+
 /** Polls `probe` until it returns a value (spec helper; kept out of the build like other *.testing.ts). */
 export async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -7,4 +15,33 @@ export async function waitFor<T>(probe: () => T | undefined, what: string, timeo
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * The agents module as the app wires it (config, broker, an in-memory sqlite store), with the
+ * clock replaced by `clock`, initialised. Spec helper.
+ */
+export async function bootAgentsModule(options: {
+  clock: { now: () => Date };
+  overrides?: Record<string, unknown>;
+  imports?: Type[];
+}): Promise<TestingModule> {
+  const ref = await Test.createTestingModule({
+    imports: [
+      ConfigModule.forRoot({
+        file: null,
+        env: {},
+        overrides: { state: { sqlite: { path: ':memory:' } }, ...options.overrides },
+      }),
+      BrokerModule,
+      StateModule.fromConfig(),
+      AgentsModule,
+      ...(options.imports ?? []),
+    ],
+  })
+    .overrideProvider(Clock)
+    .useValue(options.clock)
+    .compile();
+  await ref.init();
+  return ref;
 }

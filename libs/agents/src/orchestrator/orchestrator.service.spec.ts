@@ -1,15 +1,12 @@
 import { Injectable, Logger, Module, type Type } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { BrokerModule, MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
-import { ConfigModule, ConfigStore, loadConfig } from '@mira/config';
-import { StateModule } from '@mira/state';
+import type { TestingModule } from '@nestjs/testing';
+import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
+import { ConfigStore, loadConfig } from '@mira/config';
 import { Agent } from '../agent.decorator';
 import type { AgentMessage, AgentResponse, MiraAgent } from '../agent.interface';
 import { AgentRegistry } from '../agent.registry';
 import { successResponse } from '../agent.response';
-import { AgentsModule } from '../agents.module';
-import { waitFor } from '../agents.testing';
-import { Clock } from '../clock.service';
+import { bootAgentsModule, waitFor } from '../agents.testing';
 import { OrchestratorService } from './orchestrator.service';
 import { DEFAULT_ROUTING_RULES } from './routing.constants';
 
@@ -41,23 +38,7 @@ interface Booted {
 async function boot(
   options: { overrides?: Record<string, unknown>; imports?: Type[] } = {},
 ): Promise<Booted> {
-  const ref = await Test.createTestingModule({
-    imports: [
-      ConfigModule.forRoot({
-        file: null,
-        env: {},
-        overrides: { state: { sqlite: { path: ':memory:' } }, ...options.overrides },
-      }),
-      BrokerModule,
-      StateModule.fromConfig(),
-      AgentsModule,
-      ...(options.imports ?? []),
-    ],
-  })
-    .overrideProvider(Clock)
-    .useValue({ now: () => new Date(WEDNESDAY) })
-    .compile();
-  await ref.init();
+  const ref = await bootAgentsModule({ clock: { now: () => new Date(WEDNESDAY) }, ...options });
   return {
     ref,
     orchestrator: ref.get(OrchestratorService),

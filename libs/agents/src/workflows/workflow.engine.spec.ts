@@ -1,12 +1,10 @@
 import { Injectable, Logger, Module, type Type } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { BrokerModule, MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
-import { ConfigModule, ConfigStore, loadConfig } from '@mira/config';
+import type { TestingModule } from '@nestjs/testing';
+import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
+import { ConfigStore, loadConfig } from '@mira/config';
 import { runWithContextFields } from '@mira/logging';
-import { STATE_STORE, StateModule, type StateStore } from '@mira/state';
-import { AgentsModule } from '../agents.module';
-import { waitFor } from '../agents.testing';
-import { Clock } from '../clock.service';
+import { STATE_STORE, type StateStore } from '@mira/state';
+import { bootAgentsModule, waitFor } from '../agents.testing';
 import { OrchestratorService } from '../orchestrator/orchestrator.service';
 import { ApprovalService } from './approval.service';
 import { Workflow } from './workflow.decorator';
@@ -47,23 +45,7 @@ async function boot(
   options: { overrides?: Record<string, unknown>; imports?: Type[] } = {},
 ): Promise<Booted> {
   const clock = { at: new Date(WEDNESDAY), now: () => new Date(clock.at) };
-  const ref = await Test.createTestingModule({
-    imports: [
-      ConfigModule.forRoot({
-        file: null,
-        env: {},
-        overrides: { state: { sqlite: { path: ':memory:' } }, ...options.overrides },
-      }),
-      BrokerModule,
-      StateModule.fromConfig(),
-      AgentsModule,
-      ...(options.imports ?? []),
-    ],
-  })
-    .overrideProvider(Clock)
-    .useValue(clock)
-    .compile();
-  await ref.init();
+  const ref = await bootAgentsModule({ clock: clock, ...options });
   return {
     ref,
     engine: ref.get(WorkflowEngine),
