@@ -1,23 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigStore, type ConfigChangeEvent } from '@mira/config';
 import { recordSecretValues } from './support/log-capture';
 import { until } from './support/poll';
 import { request, startTestApp, type TestApp } from './support/test-app';
+import { kubeletWrite } from './support/kubelet-volume';
 
 // An operator's bad day on the config file, with hot reload on, through the real app and real
 // files: empty and comment-only writes, a truncated write that still parses, a half-written file,
@@ -33,19 +22,6 @@ const fullYaml = (threshold = 10000, keys = [KEY1], extra = '') =>
   `governance:\n  financial_threshold: ${threshold}\n` +
   `api:\n  keys:\n${keys.map((k) => `    - ${k}\n`).join('')}` +
   `webhooks:\n  github:\n    secret: ${GH}\n${extra}`;
-
-/** The kubelet's AtomicWriter: timestamped dir, `..data_tmp` renamed over `..data`, old dir removed. */
-function kubeletWrite(dir: string, files: Record<string, string>): void {
-  const tsDir = mkdtempSync(join(dir, `..${Date.now()}_`));
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(tsDir, name), content);
-  const dataLink = join(dir, '..data');
-  const old = existsSync(dataLink) ? readlinkSync(dataLink) : null;
-  symlinkSync(tsDir.slice(dir.length + 1), join(dir, '..data_tmp'));
-  renameSync(join(dir, '..data_tmp'), dataLink);
-  for (const name of Object.keys(files))
-    if (!existsSync(join(dir, name))) symlinkSync(join('..data', name), join(dir, name));
-  if (old) rmSync(join(dir, old), { recursive: true, force: true });
-}
 
 describe('config hot reload under faulty writes (real app, real files)', () => {
   let dir: string;

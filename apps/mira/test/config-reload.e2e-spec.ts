@@ -1,34 +1,11 @@
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, startTestApp, type TestApp } from './support/test-app';
+import { kubeletWrite } from './support/kubelet-volume';
 
 // The real app, a real ConfigMap-style volume directory, real watchers: config changes reach
 // HTTP answers and the log output without a restart.
-
-/** The kubelet's AtomicWriter: timestamped dir, `..data_tmp` renamed over `..data`, old dir removed. */
-function kubeletWrite(dir: string, files: Record<string, string>): void {
-  const tsDir = mkdtempSync(
-    join(dir, `..${new Date().toISOString().replace(/[-:T]/g, '_').replace(/\..*/, '')}.`),
-  );
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(tsDir, name), content);
-  const dataLink = join(dir, '..data');
-  const old = existsSync(dataLink) ? readlinkSync(dataLink) : null;
-  symlinkSync(tsDir.slice(dir.length + 1), join(dir, '..data_tmp'));
-  renameSync(join(dir, '..data_tmp'), dataLink);
-  for (const name of Object.keys(files))
-    if (!existsSync(join(dir, name))) symlinkSync(join('..data', name), join(dir, name));
-  if (old) rmSync(join(dir, old), { recursive: true, force: true });
-}
 
 async function until<T>(
   what: string,

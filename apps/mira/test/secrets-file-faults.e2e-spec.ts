@@ -5,27 +5,11 @@ import { join } from 'node:path';
 import { recordSecretValues } from './support/log-capture';
 import { until } from './support/poll';
 import { request, startTestApp, type TestApp } from './support/test-app';
+import { kubeletWrite } from './support/kubelet-volume';
 
 // File secrets deleted, re-created, replaced by a directory or left as a broken link, with the
 // real app, real files and symlinks: the API key in force follows the file, and /healthz says when
 // a value is served stale (never the value itself).
-
-/** Lays out a secret volume the way the kubelet does: timestamped dir, `..data` symlink, key symlinks. */
-function kubeletVolume(dir: string, data: Record<string, string>): void {
-  mkdirSync(dir, { recursive: true });
-  const stamp = `..${Date.now()}_${randomUUID().slice(0, 6)}`;
-  mkdirSync(join(dir, stamp));
-  for (const [k, v] of Object.entries(data)) writeFileSync(join(dir, stamp, k), v);
-  symlinkSync(stamp, join(dir, '..data_tmp'));
-  renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
-  for (const k of Object.keys(data)) {
-    try {
-      symlinkSync(join('..data', k), join(dir, k));
-    } catch {
-      // already linked from the previous version
-    }
-  }
-}
 
 describe('file secrets that disappear and come back (real app, real files)', () => {
   const values = Array.from({ length: 6 }, (_, i) => `api-key-${i}-${randomUUID()}`);
@@ -36,7 +20,7 @@ describe('file secrets that disappear and come back (real app, real files)', () 
   beforeEach(async () => {
     root = mkdtempSync(join(tmpdir(), 'mira-secret-faults-'));
     writeFileSync(join(root, 'api_key'), `${values[0]}\n`);
-    kubeletVolume(join(root, 'kv'), { token: values[1] });
+    kubeletWrite(join(root, 'kv'), { token: values[1] }, { keepOld: true });
     t = await startTestApp({
       overrides: {
         secrets: { backend: 'file', file: { root } },
@@ -99,7 +83,7 @@ describe('file secrets that disappear and come back (real app, real files)', () 
     expect(c.reason).toMatch(/broken symlink|does not exist/);
     expect(await status(values[1])).toBe(200);
 
-    kubeletVolume(join(root, 'kv'), { token: values[4] });
+    kubeletWrite(join(root, 'kv'), { token: values[4] }, { keepOld: true });
     await until(async () => (await status(values[4])) === 200, 'the new key accepted');
     expect(await status(values[1])).toBe(401);
     await healthy();
@@ -110,7 +94,7 @@ describe('file secrets that disappear and come back (real app, real files)', () 
     await degraded(/secret:\/\/kv:token/);
     expect(await status(values[1])).toBe(200);
 
-    kubeletVolume(join(root, 'kv'), { token: values[5] });
+    kubeletWrite(join(root, 'kv'), { token: values[5] }, { keepOld: true });
     await until(async () => (await status(values[5])) === 200, 'the new key accepted');
     expect(await status(values[1])).toBe(401);
     await healthy();

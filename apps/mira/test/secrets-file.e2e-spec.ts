@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigStore, type ConfigChangeEvent } from '@mira/config';
@@ -13,24 +13,7 @@ const { ensureBuilt } = require('../../../scripts/build-if-needed.js') as {
   ensureBuilt(o?: { quiet?: boolean }): string;
 };
 import { startTestApp, type TestApp } from './support/test-app';
-
-/** Lays out a secret volume the way the kubelet does: timestamped dir, `..data` symlink, key symlinks. */
-function kubeletVolume(dir: string, data: Record<string, string>): void {
-  mkdirSync(dir, { recursive: true });
-  const stamp = `..${Date.now()}_${randomUUID().slice(0, 6)}`;
-  mkdirSync(join(dir, stamp));
-  for (const [k, v] of Object.entries(data)) writeFileSync(join(dir, stamp, k), v);
-  // Atomic swap: a temporary symlink renamed over ..data, exactly like AtomicWriter.
-  symlinkSync(stamp, join(dir, '..data_tmp'));
-  renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
-  for (const k of Object.keys(data)) {
-    try {
-      symlinkSync(join('..data', k), join(dir, k));
-    } catch {
-      // already linked from the previous version
-    }
-  }
-}
+import { kubeletWrite } from './support/kubelet-volume';
 
 describe('file backend (Kubernetes secret volumes, Docker secrets)', () => {
   let root: string;
@@ -42,7 +25,7 @@ describe('file backend (Kubernetes secret volumes, Docker secrets)', () => {
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'mira-file-secrets-'));
     recordSecretValues(v1, v2, v3, 'docker-secret-1', 'plain-value-1', 'plain-value-2');
-    kubeletVolume(join(root, 'db'), { password: `${v1}\n` });
+    kubeletWrite(join(root, 'db'), { password: `${v1}\n` }, { keepOld: true });
     writeFileSync(join(root, 'docker_token'), 'docker-secret-1\n');
     mkdirSync(join(root, 'plain'));
     writeFileSync(join(root, 'plain', 'key'), 'plain-value-1');
@@ -76,11 +59,11 @@ describe('file backend (Kubernetes secret volumes, Docker secrets)', () => {
     app.app.get(ConfigStore).onChange((e) => void changes.push(e), 'webhooks');
     const rotated: string[] = [];
     app.app.get(SecretsService).onRotate((n, k) => void rotated.push(`${n}:${k}`));
-    kubeletVolume(join(root, 'db'), { password: v2 });
+    kubeletWrite(join(root, 'db'), { password: v2 }, { keepOld: true });
     await until(() => app.app.get(ConfigStore).get('webhooks').github.secret === v2, 'the ..data swap', 5000);
     expect(rotated).toContain('db:password');
     expect(changes.flatMap((e) => e.changes.map((c) => c.path))).toContain('webhooks.github.secret');
-    kubeletVolume(join(root, 'db'), { password: v3 });
+    kubeletWrite(join(root, 'db'), { password: v3 }, { keepOld: true });
     await until(() => app.app.get(ConfigStore).get('webhooks').github.secret === v3, 'a second swap', 5000);
   });
 
