@@ -5,16 +5,11 @@
 // Usage: node bench/tracing.js   (BENCH_DURATION seconds per round, BENCH_CONNECTIONS)
 const { createServer } = require('node:http');
 const { ensureBuilt } = require('../scripts/build-if-needed.js');
-const { freePort, startServer, loadWithCpu, sideBySide, report, pinLoadGenerator } = require('./lib/harness');
+const { freePort, sideBySide, report, pinLoadGenerator } = require('./lib/harness');
+const { startMira: startService, workflowLoad, formatWorkflowRun } = require('./lib/workflow-load');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-
-const body = JSON.stringify({
-  workflow_type: 'project_initialization',
-  data: { name: 'Bench', goals: ['Design', 'Build', 'Launch'], duration_weeks: 12 },
-  governance_data: { financial_impact: 500, compliance_level: 'low', explainability_score: 0.95 },
-});
 
 /** A local OTLP/HTTP receiver: accepts every export (as a healthy collector does) and counts bytes. */
 async function startReceiver() {
@@ -31,18 +26,8 @@ async function startReceiver() {
   return { url: `http://127.0.0.1:${port}`, stats, close: () => new Promise((r) => server.close(r)) };
 }
 
-function startMira(entry, env) {
-  return startServer(
-    [entry],
-    {
-      MIRA_API__RATE_LIMIT__ENABLED: 'false',
-      MIRA_LOG_LEVEL: 'warn',
-      MIRA_STATE__SQLITE__PATH: ':memory:',
-      ...env,
-    },
-    '/healthz',
-  );
-}
+/** Every process on an in-memory store: only tracing differs between them. */
+const startMira = (entry, env) => startService(entry, { MIRA_STATE__SQLITE__PATH: ':memory:', ...env });
 
 async function main() {
   pinLoadGenerator();
@@ -62,20 +47,11 @@ async function main() {
     const all = await startMira(entry, tracing(1));
     servers.push(all);
 
-    const post = {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      duration: DURATION,
-      connections: CONNECTIONS,
-    };
-    const run = (s) => () => loadWithCpu(s, { url: `${s.url}/api/v1/workflows`, ...post });
+    const run = (s) => workflowLoad(s, { duration: DURATION, connections: CONNECTIONS });
     const at10 = await sideBySide({ contender: run(tenth), baseline: run(off) });
     const at100 = await sideBySide({ contender: run(all), baseline: run(off) });
 
-    const cpu = (r) => (r.cpuPerRequest === null ? '' : `, cpu ${r.cpuPerRequest.toFixed(0)} us/req`);
-    const fmt = (r) =>
-      `${Math.round(r.rps)} wf/s (p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}${cpu(r)})`;
+    const fmt = formatWorkflowRun;
     report(
       `Tracing: POST /api/v1/workflows, OTLP/HTTP protobuf to a local receiver vs tracing off (best of 3 alternating rounds after a warm-up round, ${CONNECTIONS} connections, ${DURATION} s each)`,
       [

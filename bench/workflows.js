@@ -7,27 +7,12 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { ensureBuilt } = require('../scripts/build-if-needed.js');
-const { startServer, loadWithCpu, sideBySide, report, pinLoadGenerator } = require('./lib/harness');
+const { sideBySide, report, pinLoadGenerator } = require('./lib/harness');
+const { WORKFLOW_BODY: body, startMira, workflowLoad, formatWorkflowRun } = require('./lib/workflow-load');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WITH_PG = process.env.BENCH_PG !== '0';
-
-// Assessed by the governance agent (below every threshold: risk "low"), then the three steps run.
-const body = JSON.stringify({
-  workflow_type: 'project_initialization',
-  data: { name: 'Bench', goals: ['Design', 'Build', 'Launch'], duration_weeks: 12 },
-  governance_data: { financial_impact: 500, compliance_level: 'low', explainability_score: 0.95 },
-});
-
-/** One service process; rate limiting off (one client IP), the store chosen by environment. */
-function startMira(entry, state) {
-  return startServer(
-    [entry],
-    { MIRA_API__RATE_LIMIT__ENABLED: 'false', MIRA_LOG_LEVEL: 'warn', ...state },
-    '/healthz',
-  );
-}
 
 /** One request first: the workflow must complete (200, status completed) on this store. */
 async function check(name, server) {
@@ -70,20 +55,11 @@ async function main() {
     await check('disk', disk);
     if (pg) await check('postgres', pg);
 
-    const post = {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      duration: DURATION,
-      connections: CONNECTIONS,
-    };
-    const run = (s) => () => loadWithCpu(s, { url: `${s.url}/api/v1/workflows`, ...post });
+    const run = (s) => workflowLoad(s, { duration: DURATION, connections: CONNECTIONS });
     const onDisk = await sideBySide({ contender: run(disk), baseline: run(memory) });
     const onPg = pg ? await sideBySide({ contender: run(pg), baseline: run(memory) }) : null;
 
-    const cpu = (r) => (r.cpuPerRequest === null ? '' : `, cpu ${r.cpuPerRequest.toFixed(0)} us/req`);
-    const fmt = (r) =>
-      `${Math.round(r.rps)} wf/s (p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}${cpu(r)})`;
+    const fmt = formatWorkflowRun;
     const rows = [
       [
         'SQLite on disk ',
