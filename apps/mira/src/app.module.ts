@@ -3,7 +3,7 @@ import { AgentsModule } from '@mira/agents';
 import { BrokerModule } from '@mira/broker';
 import { ConfigModule, ConfigStore, type ConfigModuleDefinitionOptions } from '@mira/config';
 import { HealthModule } from '@mira/health';
-import { LoggingModule } from '@mira/logging';
+import { LoggingModule, SERVICE_VERSION } from '@mira/logging';
 import { MetricsModule } from '@mira/metrics';
 import { SecretsModule } from '@mira/secrets';
 import { ShutdownModule } from '@mira/shutdown';
@@ -33,7 +33,7 @@ export class AppModule {
         // Right after config: resolves secret:// config references during module init, before listen.
         SecretsModule.fromConfig(),
         LoggingModule,
-        MetricsModule.forRoot(),
+        MetricsModule.forRoot({ version: SERVICE_VERSION }),
         BrokerModule,
         // Workflow records and the audit trail; opens (and migrates) the store during init.
         StateModule.fromConfig(),

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { MessageTypeLabels } from '@mira/broker';
+import { metricsCollector } from '@mira/metrics';
+import { AgentMetrics } from './agent.metrics';
 import { AgentRegistry } from './agent.registry';
 import { GovernanceAgent } from './agents/governance.agent';
 import { ProjectPlanAgent } from './agents/project-plan.agent';
@@ -24,6 +27,7 @@ import { WorkflowSweeper } from './workflows/workflow.sweeper';
   providers: [
     Clock,
     AgentRegistry,
+    metricsCollector(AgentMetrics, [MessageTypeLabels]),
     OrchestratorService,
     ProjectPlanAgent,
     RiskAssessmentAgent,

@@ -20,6 +20,8 @@ export type {
   BrokerObserver,
 } from './broker.interface';
 export { BrokerHealthIndicator } from './broker.health';
+export { BrokerMetrics } from './metrics/broker.metrics';
+export { MessageTypeLabels } from './metrics/message-type-labels';
 export { RedisTransport } from './redis/redis.transport';
 export { RedisTransportFactory } from './redis/redis-transport.factory';
 export { RedisIdempotencyStore, idempotencyStoreOf } from './redis/redis.idempotency';

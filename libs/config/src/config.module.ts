@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { metricsCollector } from '@mira/metrics';
 import { ConfigWatcherFactory } from './config-watcher.factory';
 import { ConfigFileSystem } from './config.file-system';
 import { ConfigHealthIndicator } from './config.health';
 import { loadConfig } from './config.loader';
+import { ConfigMetrics } from './config.metrics';
 import {
   CONFIG_MODULE_OPTIONS,
   ConfigurableModuleClass,
@@ -24,6 +26,7 @@ import { ConfigStore } from './config.store';
         new ConfigStore(options.preloaded ?? loadConfig(options)),
     },
     ConfigHealthIndicator,
+    metricsCollector(ConfigMetrics, [ConfigStore]),
     ConfigFileSystem,
     ConfigWatcherFactory,
     ConfigReloadService,

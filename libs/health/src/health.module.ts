@@ -1,8 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { metricsCollector } from '@mira/metrics';
 import { EventLoopMonitor } from './event-loop.provider';
 import { HealthController } from './health.controller';
+import { HealthMetrics } from './health.metrics';
 import { ConfigurableModuleClass } from './health.module-definition';
 import { HealthProbes } from './health.probes';
 import { HealthService } from './health.service';
@@ -17,7 +19,7 @@ import { HealthService } from './health.service';
 @Module({
   imports: [DiscoveryModule, TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
-  providers: [HealthService, HealthProbes, EventLoopMonitor],
+  providers: [HealthService, HealthProbes, EventLoopMonitor, metricsCollector(HealthMetrics, [HealthProbes])],
   exports: [HealthService, HealthProbes],
 })
 export class HealthModule extends ConfigurableModuleClass {}

@@ -11,32 +11,15 @@ export const OTHER_LABEL = 'other';
 export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
- * Names of the series the service exposes. Other libs register theirs through
- * MetricsService's get-or-create helpers under these names so that the catalogue stays in one place.
+ * Names of the series this lib registers itself. Every other series is named by the collector
+ * that registers it, in the lib that owns the data (e.g. @mira/broker's BrokerMetrics).
  */
 export const METRIC_NAMES = {
   httpRequestDuration: 'http_request_duration_seconds',
-  brokerPublished: 'mira_broker_messages_published_total',
-  brokerDelivered: 'mira_broker_messages_delivered_total',
-  brokerFailed: 'mira_broker_messages_failed_total',
-  brokerHandlerDuration: 'mira_broker_handler_duration_seconds',
-  brokerQueueDepth: 'mira_broker_queue_depth',
-  brokerInFlight: 'mira_broker_in_flight',
-  /** Counter: messages undelivered at stop (was a gauge `mira_broker_messages_dropped`). */
-  brokerDropped: 'mira_broker_messages_dropped_total',
   /** Counter labelled { reason } (REFUSAL_REASONS): requests the edge turned away. */
   httpRefusals: 'mira_http_refusals_total',
-  /** Counter labelled { service, result: processed | duplicate | rejected | failed }. */
-  webhookDeliveries: 'mira_webhook_deliveries_total',
   /** Gauge = 1 labelled { version, node }. */
   buildInfo: 'mira_build_info',
-  agentProcessingDuration: 'mira_agent_processing_duration_seconds',
-  workflows: 'mira_workflows_total',
-  configReloads: 'mira_config_reloads_total',
-  /** For the secrets module: counter labelled { backend, result: ok | failed }. */
-  secretsRefresh: 'mira_secrets_refresh_total',
-  /** For the secrets module: gauge, unix seconds of the last successful refresh, labelled { backend }. */
-  secretsLastRefresh: 'mira_secrets_last_refresh_timestamp_seconds',
 } as const;
 
 /** Why a request was refused: the `reason` label of mira_http_refusals_total (a closed set). */
@@ -53,9 +36,6 @@ export const REFUSAL_REASONS = [
   'webhook_unknown_service',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
-
-/** Outcome label of mira_webhook_deliveries_total. */
-export type WebhookDeliveryResult = 'processed' | 'duplicate' | 'rejected' | 'failed';
 
 /**
  * Status codes the service answers with; any other becomes `other`, so status_code stays bounded

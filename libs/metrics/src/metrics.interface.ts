@@ -9,7 +9,7 @@ export interface MetricsModuleOptions {
   httpBuckets?: number[];
   /** Labels added to every series (e.g. { replica: 'a' }); keep them few and fixed. */
   defaultLabels?: Record<string, string>;
-  /** The `version` label of mira_build_info; default the package version. */
+  /** The `version` label of mira_build_info (the app passes its package version); default `unknown`. */
   version?: string;
 }
 
@@ -18,7 +18,3 @@ export interface MetricsAccessPolicy {
   /** true to serve the metrics; false answers 401 (or throw an HttpException of your own). */
   allow(request: FastifyRequest): boolean | Promise<boolean>;
 }
-
-/** Outcome label of agent processing: bounded to these values. */
-export type AgentOutcome =
-  'success' | 'error' | 'invalid_input' | 'agent_failed' | 'no_route' | 'agent_not_found';

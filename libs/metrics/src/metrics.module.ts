@@ -1,10 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AgentMetrics } from './collectors/agent-metrics.service';
-import { BrokerMetricsObserver } from './collectors/broker-metrics.observer';
-import { ConfigMetricsCollector } from './collectors/config-metrics.collector';
-import { HealthMetricsCollector } from './collectors/health-metrics.collector';
-import { MessageTypeLabels } from './collectors/message-type-labels';
-import { WebhookMetrics } from './collectors/webhook-metrics.service';
 import { HttpMetricsHook } from './http-metrics.hook';
 import { MetricsController } from './metrics.controller';
 import { ConfigurableModuleClass, type OPTIONS_TYPE } from './metrics.module-definition';
@@ -12,22 +6,14 @@ import { MetricsService } from './metrics.service';
 
 /**
  * Global: `MetricsModule.forRoot()` once in the app. Provides MetricsService (the app's own
- * registry and get-or-create helpers), GET /metrics, HTTP timing, and the broker, agent and
- * config collectors.
+ * registry and get-or-create helpers), GET /metrics and HTTP timing. A leaf: it knows no other
+ * lib; the broker, agent, config, health and webhook collectors live with their data and
+ * register their series into MetricsService.
  */
 @Module({
   controllers: [MetricsController],
-  providers: [
-    MetricsService,
-    HttpMetricsHook,
-    MessageTypeLabels,
-    BrokerMetricsObserver,
-    AgentMetrics,
-    ConfigMetricsCollector,
-    WebhookMetrics,
-    HealthMetricsCollector,
-  ],
-  exports: [MetricsService, AgentMetrics, MessageTypeLabels, WebhookMetrics],
+  providers: [MetricsService, HttpMetricsHook],
+  exports: [MetricsService],
 })
 export class MetricsModule extends ConfigurableModuleClass {
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {

@@ -12,7 +12,6 @@ import {
   Summary,
   type SummaryConfiguration,
 } from 'prom-client';
-import { SERVICE_VERSION } from '@mira/logging';
 import { METRIC_NAMES } from './metrics.constants';
 import { MetricsError } from './metrics.error';
 import type { MetricsModuleOptions } from './metrics.interface';
@@ -31,8 +30,10 @@ type MetricClass = typeof Counter | typeof Gauge | typeof Histogram | typeof Sum
  * several apps in one process do not clash) and idempotent get-or-create helpers: any module
  * may ask for a series by name at any time and gets the same instance back.
  *
- * Example (secrets refresh):
- *   metrics.counter({ name: METRIC_NAMES.secretsRefresh, help: '...', labelNames: ['backend', 'result'] })
+ * This is how other libs register collectors, as they register health indicators: a collector
+ * lives in the lib that owns the data, injects MetricsService optionally (a lib also works in an
+ * app without metrics) and asks for its series, e.g. (secrets refresh):
+ *   metrics.counter({ name: 'mira_secrets_refresh_total', help: '...', labelNames: ['backend', 'result'] })
  *     .inc({ backend: 'vault', result: 'ok' });
  * Label values must come from small fixed sets (never ids, URLs or user input).
  */
@@ -56,7 +57,7 @@ export class MetricsService implements OnModuleDestroy {
       help: 'Build information: the service version and the Node.js version, always 1',
       labelNames: ['version', 'node'],
       registers: [this.registry],
-    }).set({ version: options?.version ?? SERVICE_VERSION, node: process.version }, 1);
+    }).set({ version: options?.version ?? 'unknown', node: process.version }, 1);
   }
 
   get contentType(): string {

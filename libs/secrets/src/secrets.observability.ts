@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { RedactionRegistry } from '@mira/logging';
-import { METRIC_NAMES, MetricsService } from '@mira/metrics';
+import { MetricsService } from '@mira/metrics';
 import { SECRETS_METRICS, SECRETS_REDACTION } from './secrets.constants';
 import type { CircuitState, SecretsMetricsSink, SecretsRedactionSink } from './secrets.interface';
 
@@ -9,12 +9,12 @@ const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, o
 /** The secrets series, registered through MetricsService's get-or-create helpers. */
 export function secretsMetricsSink(metrics: MetricsService): SecretsMetricsSink {
   const refresh = metrics.counter({
-    name: METRIC_NAMES.secretsRefresh,
+    name: 'mira_secrets_refresh_total',
     help: 'Secret reads that reached the backend (after retries), by result',
     labelNames: ['backend', 'result'],
   });
   const last = metrics.gauge({
-    name: METRIC_NAMES.secretsLastRefresh,
+    name: 'mira_secrets_last_refresh_timestamp_seconds',
     help: 'Unix time (seconds) of the last successful secret read from the backend',
     labelNames: ['backend'],
   });

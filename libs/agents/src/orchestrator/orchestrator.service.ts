@@ -7,7 +7,7 @@ import {
   type Subscription,
 } from '@mira/broker';
 import { currentCorrelation, runWithContextFields, setContextFields } from '@mira/logging';
-import { AgentMetrics } from '@mira/metrics';
+import { AgentMetrics } from '../agent.metrics';
 import { inSpan, markOutcome } from '../agents.tracing';
 import type { AgentMessage, AgentResponse, RoutedResponse } from '../agent.interface';
 import { AgentRegistry } from '../agent.registry';

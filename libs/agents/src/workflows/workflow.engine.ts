@@ -6,7 +6,6 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } fro
 import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
 import { ConfigStore } from '@mira/config';
 import { currentCorrelationId, runWithContextFields, setContextFields } from '@mira/logging';
-import { AgentMetrics } from '@mira/metrics';
 import {
   STATE_STORE,
   StateError,
@@ -15,6 +14,7 @@ import {
   type WorkflowPatch,
   type WorkflowRecord,
 } from '@mira/state';
+import { AgentMetrics } from '../agent.metrics';
 import { Clock } from '../clock.service';
 import { OrchestratorService } from '../orchestrator/orchestrator.service';
 import { describeIssues } from '../base.agent';

@@ -14,7 +14,8 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { markRefusal, OTHER_LABEL, WebhookMetrics, type WebhookDeliveryResult } from '@mira/metrics';
+import { markRefusal, OTHER_LABEL } from '@mira/metrics';
+import { WebhookMetrics, type WebhookDeliveryResult } from './webhook.metrics';
 import { webhookAckSchema, type WebhookAck } from './webhooks.schemas';
 import { WebhooksService, type WebhookOutcome } from './webhooks.service';
 

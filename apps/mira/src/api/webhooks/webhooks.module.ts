@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { metricsCollector } from '@mira/metrics';
 import { webhookDeduplicatorProvider } from './webhook-deduplicator.provider';
+import { WebhookMetrics } from './webhook.metrics';
 import { WebhookRegistry } from './webhook.registry';
 import { WebhookSecretsService } from './webhook-secrets.service';
 import { WebhooksController } from './webhooks.controller';
@@ -25,6 +27,7 @@ import { TrelloWebhook } from './providers/trello.webhook';
     WebhookRegistry,
     ...webhookDeduplicatorProvider,
     WebhooksService,
+    metricsCollector(WebhookMetrics),
   ],
   exports: [WebhookRegistry],
 })

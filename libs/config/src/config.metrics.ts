@@ -1,16 +1,15 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import { ConfigStore } from '@mira/config';
-import { METRIC_NAMES } from '../metrics.constants';
-import { MetricsService } from '../metrics.service';
+import type { MetricsService } from '@mira/metrics';
+import type { ConfigStore } from './config.store';
 
-/** Config reloads (ok / failed), read from ConfigStore.status() at scrape time. */
-@Injectable()
-export class ConfigMetricsCollector {
-  constructor(metrics: MetricsService, @Optional() @Inject(ConfigStore) config: ConfigStore | null = null) {
-    if (!config) return;
+/**
+ * Config reloads (ok / failed), read from ConfigStore.status() at scrape time. Provided through
+ * metricsCollector (ConfigModule).
+ */
+export class ConfigMetrics {
+  constructor(metrics: MetricsService, config: ConfigStore) {
     const seen = { ok: 0, failed: 0 };
     metrics.counter<'result'>({
-      name: METRIC_NAMES.configReloads,
+      name: 'mira_config_reloads_total',
       help: 'Configuration reloads by result (ok, failed)',
       labelNames: ['result'],
       collect() {

@@ -1,19 +1,20 @@
-import { Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { METRIC_NAMES, type WebhookDeliveryResult } from '../metrics.constants';
-import { MetricsService } from '../metrics.service';
+import type { MetricsService } from '@mira/metrics';
+
+/** Outcome label of mira_webhook_deliveries_total. */
+export type WebhookDeliveryResult = 'processed' | 'duplicate' | 'rejected' | 'failed';
 
 /**
  * mira_webhook_deliveries_total{service,result}. Callers pass a service name only once it is
- * known to be registered (else `other`), so the label stays bounded by the code.
+ * known to be registered (else `other`), so the label stays bounded by the code. Provided through
+ * metricsCollector (WebhooksModule): null in an app without MetricsService.
  */
-@Injectable()
 export class WebhookMetrics {
   private readonly deliveries: Counter<'service' | 'result'>;
 
   constructor(metrics: MetricsService) {
     this.deliveries = metrics.counter({
-      name: METRIC_NAMES.webhookDeliveries,
+      name: 'mira_webhook_deliveries_total',
       help: 'Inbound webhook deliveries, by service and result (processed, duplicate, rejected, failed)',
       labelNames: ['service', 'result'],
     });

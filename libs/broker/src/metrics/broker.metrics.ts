@@ -1,63 +1,59 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
-import {
-  BrokerObserverProvider,
-  MESSAGE_BROKER,
-  type BrokerObserver,
-  type MessageBroker,
-} from '@mira/broker';
-import { METRIC_NAMES } from '../metrics.constants';
-import { MetricsService } from '../metrics.service';
-import { MessageTypeLabels } from './message-type-labels';
+import type { MetricsService } from '@mira/metrics';
+import { BrokerObserverProvider } from '../broker.decorators';
+import type { MessageBroker } from '../broker.interface';
+import type { RedisBrokerObserver } from '../redis/redis.interface';
+import type { MessageTypeLabels } from './message-type-labels';
 
 /**
- * Broker series: counters from the observer hook every transport calls, queue depth and
- * in-flight gauges read from `stats()` at scrape time (no timers).
+ * Broker series: counters from the observer hook every transport calls (dead letters from the
+ * Redis transport's extra hook), queue depth, in-flight and connection gauges read from the
+ * broker at scrape time (no timers). Provided through metricsCollector (BrokerModule): an app
+ * without MetricsService has no such observer.
  */
-@Injectable()
 @BrokerObserverProvider()
-export class BrokerMetricsObserver implements BrokerObserver {
+export class BrokerMetrics implements RedisBrokerObserver {
   private readonly published: Counter<'type'>;
   private readonly delivered: Counter<'type'>;
   private readonly failed: Counter<'type'>;
   private readonly duration: Histogram<'type'>;
+  private readonly deadLettered: Counter<'type'>;
 
   constructor(
     metrics: MetricsService,
     private readonly types: MessageTypeLabels,
-    @Optional() @Inject(MESSAGE_BROKER) broker: MessageBroker | null = null,
+    broker: MessageBroker,
   ) {
     this.published = metrics.counter({
-      name: METRIC_NAMES.brokerPublished,
+      name: 'mira_broker_messages_published_total',
       help: 'Messages accepted by the broker, by message type',
       labelNames: ['type'],
     });
     this.delivered = metrics.counter({
-      name: METRIC_NAMES.brokerDelivered,
+      name: 'mira_broker_messages_delivered_total',
       help: 'Handler invocations that completed, by message type',
       labelNames: ['type'],
     });
     this.failed = metrics.counter({
-      name: METRIC_NAMES.brokerFailed,
+      name: 'mira_broker_messages_failed_total',
       help: 'Handler invocations that threw or rejected, by message type',
       labelNames: ['type'],
     });
     this.duration = metrics.histogram({
-      name: METRIC_NAMES.brokerHandlerDuration,
+      name: 'mira_broker_handler_duration_seconds',
       help: 'Broker handler duration in seconds, by message type',
       labelNames: ['type'],
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     });
-    if (!broker) return;
     metrics.gauge({
-      name: METRIC_NAMES.brokerQueueDepth,
+      name: 'mira_broker_queue_depth',
       help: 'Messages accepted and waiting for delivery',
       collect() {
         this.set(broker.stats().queued);
       },
     });
     metrics.gauge({
-      name: METRIC_NAMES.brokerInFlight,
+      name: 'mira_broker_in_flight',
       help: 'Handler invocations running now',
       collect() {
         this.set(broker.stats().in_flight);
@@ -66,13 +62,28 @@ export class BrokerMetricsObserver implements BrokerObserver {
     // The transport keeps a running total; the counter advances by the difference at each scrape.
     let counted = 0;
     metrics.counter({
-      name: METRIC_NAMES.brokerDropped,
+      name: 'mira_broker_messages_dropped_total',
       help: 'Messages dropped (undelivered at stop)',
       collect() {
         const dropped = broker.stats().dropped;
         if (dropped > counted) this.inc(dropped - counted);
         counted = Math.max(counted, dropped);
       },
+    });
+    // For the alert rules (deploy/monitoring): is the connection up, and what was dead-lettered.
+    metrics.gauge<'transport'>({
+      name: 'mira_broker_connected',
+      help: 'Broker connection state by transport: 1 connected, 0 not (e.g. Redis unreachable)',
+      labelNames: ['transport'],
+      async collect() {
+        const health = await broker.health().catch(() => null);
+        this.set({ transport: broker.transport }, health?.connected ? 1 : 0);
+      },
+    });
+    this.deadLettered = metrics.counter({
+      name: 'mira_broker_messages_dead_lettered_total',
+      help: 'Messages moved to the dead-letter stream after their last failed attempt, by message type',
+      labelNames: ['type'],
     });
   }
 
@@ -88,5 +99,9 @@ export class BrokerMetricsObserver implements BrokerObserver {
 
   onFailed(type: string): void {
     this.failed.inc({ type: this.types.value(type) });
+  }
+
+  onDeadLettered(type: string): void {
+    this.deadLettered.inc({ type: this.types.value(type) });
   }
 }

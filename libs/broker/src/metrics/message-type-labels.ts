@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { BoundedLabel } from '../bounded-label';
+import { BoundedLabel } from '@mira/metrics';
 
 /** Distinct message types outside the registered ones that may still get a label of their own. */
 const MAX_UNREGISTERED_TYPES = 16;
 
 /**
- * The one place message types become label values. The orchestrator registers its routing
- * table (and the events it publishes); other types share a small admission budget, then "other".
+ * The one place message types become label values (broker series here, agent series in
+ * @mira/agents). The orchestrator registers its routing table (and the events it publishes);
+ * other types share a small admission budget, then "other".
  */
 @Injectable()
 export class MessageTypeLabels {

@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
-import { BoundedLabel } from '../bounded-label';
-import { METRIC_NAMES, OTHER_LABEL } from '../metrics.constants';
-import type { AgentOutcome } from '../metrics.interface';
-import { MetricsService } from '../metrics.service';
-import { MessageTypeLabels } from './message-type-labels';
+import type { MessageTypeLabels } from '@mira/broker';
+import { BoundedLabel, OTHER_LABEL, type MetricsService } from '@mira/metrics';
+
+/** Outcome label of agent processing: bounded to these values. */
+export type AgentOutcome =
+  'success' | 'error' | 'invalid_input' | 'agent_failed' | 'no_route' | 'agent_not_found';
 
 const OUTCOMES: readonly AgentOutcome[] = [
   'success',
@@ -19,8 +19,9 @@ const WORKFLOW_STATUSES = ['completed', 'failed', 'pending_approval', 'rejected'
 /**
  * The agent observer hook: the orchestrator reports each routed message and each workflow
  * outcome here. Agent ids come from code (@Agent) but are still capped, to stay bounded.
+ * Provided through metricsCollector (AgentsModule): null in an app without MetricsService, and
+ * the orchestrator and the workflow engine then skip timing altogether.
  */
-@Injectable()
 export class AgentMetrics {
   private readonly duration: Histogram<'agent' | 'type' | 'outcome'>;
   private readonly workflows: Counter<'workflow_type' | 'status'>;
@@ -34,13 +35,13 @@ export class AgentMetrics {
     private readonly types: MessageTypeLabels,
   ) {
     this.duration = metrics.histogram({
-      name: METRIC_NAMES.agentProcessingDuration,
+      name: 'mira_agent_processing_duration_seconds',
       help: 'Agent processing duration in seconds, by agent, message type and outcome',
       labelNames: ['agent', 'type', 'outcome'],
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     });
     this.workflows = metrics.counter({
-      name: METRIC_NAMES.workflows,
+      name: 'mira_workflows_total',
       help: 'Workflow outcomes, by workflow type and status (completed, failed, pending_approval, rejected)',
       labelNames: ['workflow_type', 'status'],
     });
