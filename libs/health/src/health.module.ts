@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { metricsCollector } from '@mira/metrics';
-import { EventLoopMonitor } from './event-loop.provider';
+import { EventLoopMonitor } from './event-loop.monitor';
 import { HealthController } from './health.controller';
 import { HealthMetrics } from './health.metrics';
 import { ConfigurableModuleClass } from './health.module-definition';

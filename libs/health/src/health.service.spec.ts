@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventLoopMonitor } from './event-loop.provider';
+import { EventLoopMonitor } from './event-loop.monitor';
 import { HealthIndicatorProvider } from './health.decorator';
 import type { HealthContributor, HealthIndicatorResult } from './health.interface';
 import { bootHealth as boot } from './health.testing';

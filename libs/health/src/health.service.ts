@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult as TerminusResult } from '@nestjs/terminus';
-import { EventLoopMonitor } from './event-loop.provider';
+import { EventLoopMonitor } from './event-loop.monitor';
 import { HealthIndicatorProvider } from './health.decorator';
 import type {
   FullHealthReport,

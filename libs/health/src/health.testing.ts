@@ -1,7 +1,7 @@
 import { Module, type Provider } from '@nestjs/common';
 import { HealthCheckService } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
-import { EventLoopMonitor } from './event-loop.provider';
+import { EventLoopMonitor } from './event-loop.monitor';
 import { HealthModule } from './health.module';
 import { HealthProbes } from './health.probes';
 import { HealthService } from './health.service';

@@ -5,7 +5,7 @@ export { HealthController } from './health.controller';
 export { HealthProbes } from './health.probes';
 export { HealthFastPath, type HealthFastPathOptions } from './health.fast-path';
 export { HealthIndicatorProvider } from './health.decorator';
-export { EventLoopMonitor } from './event-loop.provider';
+export { EventLoopMonitor } from './event-loop.monitor';
 export { HEALTH_MODULE_OPTIONS } from './health.module-definition';
 export type {
   HealthStatus,
