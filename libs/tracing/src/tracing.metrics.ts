@@ -1,16 +1,13 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import { MetricsService } from '@mira/metrics';
+import type { MetricsService } from '@mira/metrics';
 import { activeTracing } from './tracing.sdk';
 
 /**
  * `mira_tracing_spans_dropped_total` and `_exported_total`, read from the span processor at
  * scrape time. Registered whether tracing is on or not, so an alert or panel never sees the
- * series vanish (it stays 0 when off).
+ * series vanish (it stays 0 when off). Provided through metricsCollector (TracingModule).
  */
-@Injectable()
-export class TracingMetricsCollector {
-  constructor(@Optional() @Inject(MetricsService) metrics: MetricsService | null = null) {
-    if (!metrics) return;
+export class TracingMetrics {
+  constructor(metrics: MetricsService) {
     for (const [name, help, key] of [
       [
         'mira_tracing_spans_dropped_total',

@@ -1,6 +1,7 @@
 import { Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { metricsCollector } from '@mira/metrics';
 import { HttpServerSpans } from './http-server.spans';
-import { TracingMetricsCollector } from './tracing.metrics';
+import { TracingMetrics } from './tracing.metrics';
 import { activeTracing, tracingSettings } from './tracing.sdk';
 import { TracingShutdownHook } from './tracing.shutdown';
 
@@ -33,5 +34,7 @@ export class TracingStatusReporter implements OnApplicationBootstrap {
  * The Nest side of tracing: the SDK itself is started before the application loads (see
  * startTracing); this module adds its metrics, its flush on shutdown and a start-up line.
  */
-@Module({ providers: [TracingMetricsCollector, TracingShutdownHook, TracingStatusReporter, HttpServerSpans] })
+@Module({
+  providers: [metricsCollector(TracingMetrics), TracingShutdownHook, TracingStatusReporter, HttpServerSpans],
+})
 export class TracingModule {}
