@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter, Histogram } from 'prom-client';
-import { BoundedLabel } from './bounded-label';
+import { BoundedLabel } from './registry/bounded-label';
 import { refusalReason } from './http-refusals';
 import {
   KNOWN_STATUS_CODES,
@@ -13,7 +13,7 @@ import {
   UNMATCHED_ROUTE,
   type RefusalReason,
 } from './metrics.constants';
-import { MetricsService } from './metrics.service';
+import { MetricsService } from './registry/metrics.service';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const DEFAULT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

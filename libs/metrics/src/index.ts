@@ -1,7 +1,7 @@
 export { MetricsModule } from './metrics.module';
-export { MetricsService } from './metrics.service';
-export { metricsCollector } from './metrics-collector.provider';
-export { MetricsController } from './metrics.controller';
+export { MetricsService } from './registry/metrics.service';
+export { metricsCollector } from './registry/metrics-collector.provider';
+export { MetricsController } from './exposition/metrics.controller';
 export { METRICS_MODULE_OPTIONS } from './metrics.module-definition';
 export {
   METRICS_ACCESS_POLICY,
@@ -15,4 +15,4 @@ export {
 export { markRefusal } from './http-refusals';
 export type { MetricsModuleOptions, MetricsAccessPolicy } from './metrics.interface';
 export { MetricsError, type MetricsErrorCode } from './metrics.error';
-export { BoundedLabel } from './bounded-label';
+export { BoundedLabel } from './registry/bounded-label';

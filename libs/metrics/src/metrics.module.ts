@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { HttpMetricsHook } from './http-metrics.hook';
-import { MetricsController } from './metrics.controller';
+import { MetricsController } from './exposition/metrics.controller';
 import { ConfigurableModuleClass, type OPTIONS_TYPE } from './metrics.module-definition';
-import { MetricsService } from './metrics.service';
+import { MetricsService } from './registry/metrics.service';
 
 /**
  * Global: `MetricsModule.forRoot()` once in the app. Provides MetricsService (the app's own

@@ -2,7 +2,7 @@ import { Inject, Injectable, Module, Optional } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Counter } from 'prom-client';
 import { metricsCollector } from './metrics-collector.provider';
-import { MetricsModule } from './metrics.module';
+import { MetricsModule } from '../metrics.module';
 import { MetricsService } from './metrics.service';
 
 const SOURCE = Symbol('source');

@@ -1,4 +1,4 @@
-import { OTHER_LABEL } from './metrics.constants';
+import { OTHER_LABEL } from '../metrics.constants';
 
 /**
  * Keeps a label's value set bounded: values registered as known always pass, up to `maxExtra`

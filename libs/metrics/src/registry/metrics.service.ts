@@ -12,10 +12,10 @@ import {
   Summary,
   type SummaryConfiguration,
 } from 'prom-client';
-import { METRIC_NAMES } from './metrics.constants';
-import { MetricsError } from './metrics.error';
-import type { MetricsModuleOptions } from './metrics.interface';
-import { METRICS_MODULE_OPTIONS } from './metrics.module-definition';
+import { METRIC_NAMES } from '../metrics.constants';
+import { MetricsError } from '../metrics.error';
+import type { MetricsModuleOptions } from '../metrics.interface';
+import { METRICS_MODULE_OPTIONS } from '../metrics.module-definition';
 
 const LINT_FAILING_DEFAULTS = [
   'nodejs_active_handles_total',

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Optional, Req, Res, UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { METRICS_ACCESS_POLICY } from './metrics.constants';
-import type { MetricsAccessPolicy } from './metrics.interface';
-import { MetricsService } from './metrics.service';
+import { METRICS_ACCESS_POLICY } from '../metrics.constants';
+import type { MetricsAccessPolicy } from '../metrics.interface';
+import { MetricsService } from '../registry/metrics.service';
 
 /** Prometheus text exposition. Protection is pluggable through METRICS_ACCESS_POLICY. */
 @Controller('metrics')
