@@ -35,4 +35,3 @@ export { RedactionRegistry } from './redaction/redaction.registry';
 export { RedactionModule } from './redaction/redaction.module';
 export { REDACTED, SENSITIVE_FIELDS, SENSITIVE_HEADERS } from './redaction/redaction.constants';
 export { redactSensitive } from './redaction/redact-sensitive';
-export { buildPinoOptions, buildLoggerParams, buildDestination, correlationMixin } from './logging.options';

@@ -61,7 +61,7 @@ export function correlationMixin(): object {
   return ctx ? { ...ctx } : {};
 }
 
-/** The pino options of the service (pure: exported for unit tests and the benchmark). */
+/** The pino options of the service (pure, so unit specs build them directly). */
 export function buildPinoOptions(logging: MiraConfig['logging'], deps: LoggerBuildDeps): LoggerOptions {
   const { redaction } = deps;
   return {

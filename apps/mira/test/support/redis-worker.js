@@ -16,7 +16,9 @@ const pino = require('pino');
 const { RedisTransport } = require(join(root, 'libs/broker/src/redis/redis.transport.ts'));
 const { redisTransportOptions } = require(join(root, 'libs/broker/src/redis/redis.options.ts'));
 const { miraConfigSchema } = require('@mira/config');
-const { ClsContextPropagator, correlationMixin } = require('@mira/logging');
+const { ClsContextPropagator } = require('@mira/logging');
+// By path: the mixin is the logging lib's internal, not part of its public API.
+const { correlationMixin } = require(join(root, 'libs/logging/src/logging.options.ts'));
 
 const env = process.env;
 const out = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
