@@ -19,8 +19,10 @@ import { WorkflowRegistry } from './workflows/workflow.registry';
 import { WorkflowSweeper } from './workflows/workflow.sweeper';
 
 /**
- * The built-in agents and workflows, their registries, the orchestrator and the workflow engine
- * with its approvals. Needs BrokerModule, ConfigModule and StateModule.
+ * The four built-in agents (project plan, risk assessment, status reporter, governance), the
+ * project-initialization workflow, their registries, the orchestrator and the workflow engine
+ * with its approvals. Needs BrokerModule (also for MessageTypeLabels), ConfigModule and
+ * StateModule; its series go into MetricsService when the app has one.
  */
 @Module({
   imports: [DiscoveryModule],
