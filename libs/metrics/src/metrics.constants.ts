@@ -12,7 +12,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * Names of the series this lib registers itself. Every other series is named by the collector
- * that registers it, in the lib that owns the data (e.g. @mira/broker's BrokerMetrics).
+ * that registers it, in the lib that owns the data (e.g. BrokerMetrics in the broker lib).
  */
 export const METRIC_NAMES = {
   httpRequestDuration: 'http_request_duration_seconds',
