@@ -41,6 +41,8 @@ export class PluginLoader {
   constructor(options: PluginLoaderOptions = {}) {
     this.cwd = options.cwd ?? process.cwd();
     this.resolution = options.resolution ?? new PluginResolution();
+    // require() by design: a plugin is a file or package named at run time.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     this.load = options.load ?? ((file) => require(file));
   }
 
