@@ -112,6 +112,17 @@ describe('plugins by configuration (MIRA_MODULES, built service)', () => {
     await expectPluginServed(s);
   }, 60000);
 
+  it('loads a plugin by package name from NODE_PATH, as Dockerfile.example installs it', async () => {
+    const plugins = join(tempDir(), 'plugins/node_modules');
+    cpSync(example, join(plugins, 'mira-plugin-standup'), { recursive: true });
+    const s = await start({
+      cwd: tempDir(),
+      env: { NODE_PATH: plugins, MIRA_MODULES: 'mira-plugin-standup' },
+    });
+    const routed = await send(`${s.url}/api/v1/messages`, { body: standup });
+    expect(routed.body).toMatchObject({ agent_id: 'standup_agent', status: 'success' });
+  }, 60000);
+
   describe('a plugin that cannot be imported stops the start with one line naming it', () => {
     const cases: [string, (dir: string) => string, RegExp][] = [
       [
