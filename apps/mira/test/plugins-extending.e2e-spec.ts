@@ -155,7 +155,7 @@ describe('extending Mira: the guide’s module booted in the real app', () => {
   });
 
   // Last: it closes the app.
-  it('a shutdown hook: runs in its priority band when the application closes', async () => {
+  it('a shutdown hook: runs when the application closes', async () => {
     const client = t.app.get(CalendarClient);
     expect(client.closed).toBe(false);
     closed = true;
