@@ -90,7 +90,7 @@ describe('plugins by configuration (MIRA_MODULES, built service)', () => {
     expect(msgs.some((m) => /^Shutdown hook "standup" \(priority 25\) completed/.test(m))).toBe(true);
   }, 60000);
 
-  it("loads a plugin by package name from the working directory's node_modules, with the service's own Nest, zod and @mira libs", async () => {
+  it("loads a plugin by package name (config file `modules:`) from the working directory's node_modules, with the service's own Nest, zod and @mira libs", async () => {
     // As `npm install ./mira-plugin-standup` would leave it, plus copies of the shared packages
     // inside the plugin that throw when loaded: the service's copies must be the ones used.
     const cwd = tempDir();
@@ -105,7 +105,8 @@ describe('plugins by configuration (MIRA_MODULES, built service)', () => {
       );
       writeFileSync(join(decoy, 'index.js'), `throw new Error('second copy of ${name} loaded');\n`);
     }
-    const s = await start({ cwd, env: { MIRA_MODULES: 'mira-plugin-standup' } });
+    // Listed in the config file this time (`modules:`), not in MIRA_MODULES.
+    const s = await start({ cwd, config: { modules: ['mira-plugin-standup'] } });
     expect(s.logs().map((l) => l.msg)).toContain(
       `Loaded plugin mira-plugin-standup (${join(pkg, 'index.js')}): StandupModule`,
     );
