@@ -24,7 +24,9 @@ export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): 
   // file loads, is then part of the validation below.
   let plugins: LoadedPlugin[];
   try {
-    plugins = new PluginLoader().loadAll(readModuleList());
+    const specs = readModuleList();
+    // No loader (and no resolve hook) at all without plugins.
+    plugins = specs.length > 0 ? new PluginLoader().loadAll(specs) : [];
   } catch (err) {
     fail(
       err instanceof PluginError || err instanceof ConfigError
