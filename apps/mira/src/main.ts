@@ -1,10 +1,12 @@
 import { tracingStart } from './tracing.preload';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, ConfigStore, loadConfig, type LoadedConfig } from '@mira/config';
+import { ConfigError, ConfigStore, loadConfig, readModuleList, type LoadedConfig } from '@mira/config';
 import { ShutdownService } from '@mira/shutdown';
 import { createApp } from './app.factory';
 import type { AppModuleOptions } from './app.module';
+import { PluginError } from './plugins/plugin.error';
+import { PluginLoader, type LoadedPlugin } from './plugins/plugin.loader';
 
 /** One plain line on stderr, then exit 1: a start failure must be obvious in any log viewer. */
 function fail(message: string): never {
@@ -18,6 +20,20 @@ function fail(message: string): never {
  */
 export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): Promise<void> {
   if (tracingStart.error) fail(tracingStart.error.message);
+  // Plugins (`modules` / MIRA_MODULES) load first: a plugin's config section, registered when its
+  // file loads, is then part of the validation below.
+  let plugins: LoadedPlugin[];
+  try {
+    const specs = readModuleList();
+    // No loader (and no resolve hook) at all without plugins.
+    plugins = specs.length > 0 ? new PluginLoader().loadAll(specs) : [];
+  } catch (err) {
+    fail(
+      err instanceof PluginError || err instanceof ConfigError
+        ? err.message
+        : `could not load modules: ${(err as Error).message}`,
+    );
+  }
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig();
@@ -26,7 +42,12 @@ export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): 
       err instanceof ConfigError ? err.message : `could not load configuration: ${(err as Error).message}`,
     );
   }
-  const app = await createApp({ config: { preloaded: loaded }, imports: extra.imports });
+  const app = await createApp({
+    config: { preloaded: loaded },
+    imports: [...(extra.imports ?? []), ...plugins.map((p) => p.module)],
+  });
+  for (const p of plugins)
+    new Logger('Plugins').log(`Loaded plugin ${p.spec} (${p.file}): ${moduleName(p.module)}`);
   // Instead of app.enableShutdownHooks(): readiness, drain delay and HTTP drain must come
   // before Nest's own close, which runs as one of the ordered hooks.
   app.get(ShutdownService).attach(app);
@@ -36,6 +57,10 @@ export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): 
   const address = app.getHttpServer().address();
   const bound = typeof address === 'object' && address ? address.port : port;
   new Logger('Bootstrap').log(`Listening on http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
+}
+
+function moduleName(module: LoadedPlugin['module']): string {
+  return typeof module === 'function' ? module.name : module.module.name;
 }
 
 if (require.main === module)

@@ -89,7 +89,8 @@ function envVars(path: string): string[] {
   const fallback = Object.entries(FALLBACK_ENV_VARS)
     .filter(([, p]) => p === path)
     .map(([v]) => v);
-  return [...named, envNameForPath(path), ...fallback];
+  // A top-level key's generic name can be its named variable too (MIRA_MODULES): listed once.
+  return [...new Set([...named, envNameForPath(path), ...fallback])];
 }
 
 function walk(schema: AnySchema, path: string, defaults: unknown, out: ConfigKeyDoc[]): void {

@@ -9,6 +9,7 @@ export const NAMED_ENV_VARS: Readonly<Record<string, string>> = {
   MIRA_VAULT_TOKEN: 'secrets.vault.token',
   MIRA_CONFIG_HOT_RELOAD: 'config.hot_reload',
   PORT: 'server.port',
+  MIRA_MODULES: 'modules',
 };
 
 /** Reference variables with no MIRA_<PATH> form of their own: variable -> old key (see config.compat). */

@@ -452,6 +452,9 @@ export const miraConfigSchema = z.strictObject({
   // may be secret:// references, resolved and rotated like any other. Read with
   // ConfigStore.integration(name).
   integrations: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  // Extra Nest modules imported at start: npm package names or paths to compiled JavaScript files
+  // (see docs/extending.md). Read before validation; a change needs a restart.
+  modules: list([]),
 });
 
 export type MiraConfig = z.infer<typeof miraConfigSchema>;

@@ -13,6 +13,7 @@ export {
   type LoadedConfig,
   type ConfigFileRead,
 } from './config.loader';
+export { readModuleList } from './config.modules';
 export {
   readEnvLayer,
   envNameForPath,

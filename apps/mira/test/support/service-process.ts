@@ -67,7 +67,13 @@ export function tempDir(): string {
  * with `spec`, through lifecycle-child.js (the real bootstrap plus a test extension module).
  */
 export async function startService(
-  options: { config?: Record<string, unknown>; spec?: LifecycleTestSpec; env?: Record<string, string> } = {},
+  options: {
+    config?: Record<string, unknown>;
+    spec?: LifecycleTestSpec;
+    env?: Record<string, string>;
+    /** The service's working directory (default: the checkout). */
+    cwd?: string;
+  } = {},
 ): Promise<ServiceProcess> {
   const entry = builtEntry();
   const port = await freePort();
@@ -86,7 +92,7 @@ export async function startService(
   const script = options.spec ? join(repoRoot, 'apps/mira/test/support/lifecycle-child.js') : entry;
   const env: Record<string, string> = { MIRA_CONFIG_FILE: file, PORT: String(port), ...options.env };
   if (options.spec) env.LIFECYCLE_TEST_SPEC = JSON.stringify(options.spec);
-  const child = runNode([script], env);
+  const child = runNode([script], env, options.cwd);
   const url = `http://127.0.0.1:${port}`;
 
   const logs = (): LogLine[] =>

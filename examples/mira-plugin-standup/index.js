@@ -1,0 +1,15 @@
+// Mira plugin entry: exports one Nest module (module.exports = the class). Mira imports it when
+// `modules:` / MIRA_MODULES names this file or this package. `@mira/*`, `@nestjs/*` and `zod`
+// are the running service's own copies, so this directory needs no node_modules.
+const { Module } = require('@nestjs/common');
+const { StandupAgent } = require('./standup.agent');
+const { StandupHealthIndicator } = require('./standup.health');
+const { StandupShutdownHook } = require('./standup.shutdown');
+const { StandupStats } = require('./standup.stats');
+
+class StandupModule {}
+Module({ providers: [StandupStats, StandupAgent, StandupHealthIndicator, StandupShutdownHook] })(
+  StandupModule,
+);
+
+module.exports = StandupModule;
