@@ -7,6 +7,7 @@ import { RiskAssessmentAgent } from './agents/risk-assessment.agent';
 import { StatusReporterAgent } from './agents/status-reporter.agent';
 import { AgentCountHealthIndicator, AgentsHealthIndicator } from './agents.health';
 import { Clock } from './clock.service';
+import { OrchestratorConsumer } from './orchestrator/orchestrator.consumer';
 import { OrchestratorService } from './orchestrator/orchestrator.service';
 import { ApprovalMetrics } from './workflows/approval.metrics';
 import { ApprovalService } from './workflows/approval.service';
@@ -16,8 +17,8 @@ import { WorkflowRegistry } from './workflows/workflow.registry';
 import { WorkflowSweeper } from './workflows/workflow.sweeper';
 
 /**
- * The built-in agents and workflows, their registries, the orchestrator and the workflow engine
- * with its approvals. Needs BrokerModule, ConfigModule and StateModule.
+ * The built-in agents and workflows, their registries, the orchestrator with its broker consumer,
+ * and the workflow engine with its approvals. Needs BrokerModule, ConfigModule and StateModule.
  */
 @Module({
   imports: [DiscoveryModule],
@@ -25,6 +26,7 @@ import { WorkflowSweeper } from './workflows/workflow.sweeper';
     Clock,
     AgentRegistry,
     OrchestratorService,
+    OrchestratorConsumer,
     ProjectPlanAgent,
     RiskAssessmentAgent,
     StatusReporterAgent,
