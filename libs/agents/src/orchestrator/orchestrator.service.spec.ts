@@ -4,7 +4,13 @@ import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/br
 import { ConfigStore, loadConfig } from '@mira/config';
 import { Agent } from '../agent.decorator';
 import { AgentError } from '../agent.error';
-import type { AgentMessage, AgentResponse, MiraAgent } from '../agent.interface';
+import type {
+  AgentMessage,
+  AgentResponse,
+  MiraAgent,
+  RouteFailureCode,
+  RouteResult,
+} from '../agent.interface';
 import { AgentRegistry } from '../agent.registry';
 import { errorResponse, successResponse } from '../agent.response';
 import { bootAgentsModule, waitFor } from '../agents.testing';
@@ -67,6 +73,22 @@ async function boot(
   };
 }
 
+/** The RouteResult of a failure: its message is the envelope's error. */
+function failedWith(code: RouteFailureCode, agentId: string, message: string): RouteResult {
+  return {
+    ok: false,
+    code,
+    message,
+    response: {
+      agent_id: agentId,
+      timestamp: expect.any(String),
+      status: 'error',
+      data: null,
+      error: message,
+    },
+  };
+}
+
 /** Swaps the live config snapshot (what a hot reload does). */
 function reconfigure(store: ConfigStore, overrides: Record<string, unknown>): void {
   store.replace(loadConfig({ file: null, env: {}, overrides }));
@@ -123,18 +145,7 @@ describe('OrchestratorService', () => {
 
     it('answers an unknown type with "No routing rule for message type: <type>"', async () => {
       const routed = await b.orchestrator.route({ type: 'x', data: {} });
-      expect(routed).toEqual({
-        ok: false,
-        code: 'no_route',
-        message: 'No routing rule for message type: x',
-        response: {
-          agent_id: 'orchestrator',
-          timestamp: expect.any(String),
-          status: 'error',
-          data: null,
-          error: 'No routing rule for message type: x',
-        },
-      });
+      expect(routed).toEqual(failedWith('no_route', 'orchestrator', 'No routing rule for message type: x'));
       expect((await b.orchestrator.process({ type: 'x', data: {} })).error).toBe(
         'No routing rule for message type: x',
       );
@@ -143,13 +154,9 @@ describe('OrchestratorService', () => {
     it('answers "Agent not found" for an agent disabled in config, live', async () => {
       reconfigure(b.store, { agents: { project_plan_agent: { enabled: false } } });
       const routed = await b.orchestrator.route({ type: 'generate_plan', data: {} });
-      expect(routed).toMatchObject({ ok: false, code: 'agent_not_found' });
-      expect(routed.response).toMatchObject({
-        agent_id: 'orchestrator',
-        status: 'error',
-        data: null,
-        error: 'Agent not found: project_plan_agent',
-      });
+      expect(routed).toEqual(
+        failedWith('agent_not_found', 'orchestrator', 'Agent not found: project_plan_agent'),
+      );
       // Other agents are unaffected, and switching it back on restores routing.
       expect((await b.orchestrator.route({ type: 'assess_risks', data: {} })).ok).toBe(true);
       reconfigure(b.store, { agents: { project_plan_agent: { enabled: true } } });
@@ -242,13 +249,9 @@ describe('OrchestratorService', () => {
 
     it('reports a throwing agent as agent_failed', async () => {
       const routed = await b.orchestrator.route({ type: 'echo', data: { explode: true } });
-      expect(routed).toMatchObject({ ok: false, code: 'agent_failed' });
-      expect(routed.response).toMatchObject({
-        agent_id: 'echo_agent',
-        status: 'error',
-        data: null,
-        error: 'Processing echo failed: internal error',
-      });
+      expect(routed).toEqual(
+        failedWith('agent_failed', 'echo_agent', 'Processing echo failed: internal error'),
+      );
     });
 
     it('can be disabled in config like any other agent', async () => {
@@ -267,18 +270,9 @@ describe('OrchestratorService', () => {
 
     it('answers a bug in a BaseAgent handler as agent_failed, its detail only in the log', async () => {
       const routed = await b.orchestrator.route({ type: 'crash', data: {} });
-      expect(routed).toEqual({
-        ok: false,
-        code: 'agent_failed',
-        message: 'Processing crash failed: internal error',
-        response: {
-          agent_id: 'faulty_agent',
-          timestamp: expect.any(String),
-          status: 'error',
-          data: null,
-          error: 'Processing crash failed: internal error',
-        },
-      });
+      expect(routed).toEqual(
+        failedWith('agent_failed', 'faulty_agent', 'Processing crash failed: internal error'),
+      );
       expect(JSON.stringify(routed)).not.toMatch(/db_password|TypeError/);
       expect(Logger.prototype.error).toHaveBeenCalledWith(
         expect.stringContaining(
@@ -290,18 +284,9 @@ describe('OrchestratorService', () => {
 
     it('answers an AgentError from a BaseAgent handler as invalid_input with its message', async () => {
       const routed = await b.orchestrator.route({ type: 'refuse', data: {} });
-      expect(routed).toEqual({
-        ok: false,
-        code: 'invalid_input',
-        message: 'Invalid data for refuse: reason: Required',
-        response: {
-          agent_id: 'faulty_agent',
-          timestamp: expect.any(String),
-          status: 'error',
-          data: null,
-          error: 'Invalid data for refuse: reason: Required',
-        },
-      });
+      expect(routed).toEqual(
+        failedWith('invalid_input', 'faulty_agent', 'Invalid data for refuse: reason: Required'),
+      );
       expect(Logger.prototype.error).not.toHaveBeenCalled();
     });
 
