@@ -50,6 +50,18 @@ class FaultyAgent extends BaseAgent {
 @Module({ providers: [FaultyAgent] })
 class FaultyModule {}
 
+/** DOMAIN.md's routing table (message type -> agent id), stated once for the cases below. */
+const DOMAIN_ROUTES: Readonly<Record<string, string>> = {
+  generate_plan: 'project_plan_agent',
+  update_plan: 'project_plan_agent',
+  assess_risks: 'risk_assessment_agent',
+  update_risk: 'risk_assessment_agent',
+  generate_report: 'status_reporter_agent',
+  schedule_report: 'status_reporter_agent',
+  assess_governance: 'governance_agent',
+  check_human_validation: 'governance_agent',
+};
+
 const WEDNESDAY = new Date('2026-11-18T09:00:00.000Z');
 
 interface Booted {
@@ -113,30 +125,17 @@ describe('OrchestratorService', () => {
     });
 
     it("holds every rule of DOMAIN.md, read from the agents' @Agent metadata", () => {
-      expect(b.orchestrator.routingRules()).toEqual({
-        generate_plan: 'project_plan_agent',
-        update_plan: 'project_plan_agent',
-        assess_risks: 'risk_assessment_agent',
-        update_risk: 'risk_assessment_agent',
-        generate_report: 'status_reporter_agent',
-        schedule_report: 'status_reporter_agent',
-        assess_governance: 'governance_agent',
-        check_human_validation: 'governance_agent',
-      });
+      expect(b.orchestrator.routingRules()).toEqual(DOMAIN_ROUTES);
       expect(Object.fromEntries(b.registry.declaredRoutes())).toEqual(b.orchestrator.routingRules());
     });
 
-    it.each([
-      ['generate_plan', {}, 'project_plan_agent'],
-      ['update_plan', { plan: { a: 1 }, updates: { b: 2 } }, 'project_plan_agent'],
-      ['assess_risks', {}, 'risk_assessment_agent'],
-      ['update_risk', { risk: { id: 'R1' }, updates: { status: 'closed' } }, 'risk_assessment_agent'],
-      ['generate_report', {}, 'status_reporter_agent'],
-      ['schedule_report', {}, 'status_reporter_agent'],
-      ['assess_governance', {}, 'governance_agent'],
-      ['check_human_validation', {}, 'governance_agent'],
-    ])('routes %s to %s', async (type, data, agentId) => {
-      const { response, ...outcome } = await b.orchestrator.route({ type, data });
+    // The types whose defaults are not a valid `data`.
+    const DATA: Record<string, Record<string, unknown>> = {
+      update_plan: { plan: { a: 1 }, updates: { b: 2 } },
+      update_risk: { risk: { id: 'R1' }, updates: { status: 'closed' } },
+    };
+    it.each(Object.entries(DOMAIN_ROUTES))('routes %s to %s', async (type, agentId) => {
+      const { response, ...outcome } = await b.orchestrator.route({ type, data: DATA[type] ?? {} });
       expect(outcome).toEqual({ ok: true });
       expect(response.status).toBe('success');
       expect(response.agent_id).toBe(agentId);
@@ -171,13 +170,12 @@ describe('OrchestratorService', () => {
     });
 
     it('lists the four built-in agents, enabled', () => {
+      const byAgent = new Map<string, string[]>();
+      for (const [type, agentId] of Object.entries(DOMAIN_ROUTES))
+        byAgent.set(agentId, [...(byAgent.get(agentId) ?? []), type]);
+      expect(byAgent.size).toBe(4);
       expect(b.registry.list().map((a) => [a.id, a.enabled, [...a.messageTypes]])).toEqual(
-        expect.arrayContaining([
-          ['project_plan_agent', true, ['generate_plan', 'update_plan']],
-          ['risk_assessment_agent', true, ['assess_risks', 'update_risk']],
-          ['status_reporter_agent', true, ['generate_report', 'schedule_report']],
-          ['governance_agent', true, ['assess_governance', 'check_human_validation']],
-        ]),
+        expect.arrayContaining([...byAgent].map(([id, types]) => [id, true, types])),
       );
       expect(b.registry.enabledCount()).toBe(b.registry.list().length);
     });
