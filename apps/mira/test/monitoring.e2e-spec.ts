@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { K8S_DIR, REPO_ROOT, renderKustomize, single, type K8sObject } from './support/deploy-manifests';
+import { promtool } from './support/prometheus';
 import { startTestApp, type TestApp } from './support/test-app';
 
 // deploy/monitoring: the alert rules (real promtool), the kustomize component (real kubectl
@@ -25,15 +25,6 @@ const ADDED_BY_ISSUE_17 = [
   'mira_build_info',
   'mira_broker_messages_dropped_total',
 ];
-
-function promtool(args: string[], cwd?: string): { ok: boolean; output: string } {
-  try {
-    return { ok: true, output: execFileSync('promtool', args, { encoding: 'utf8', cwd, stdio: 'pipe' }) };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
 
 interface Rule {
   alert?: string;
@@ -115,7 +106,7 @@ describe('monitoring: alert rules, kustomize component, dashboard', () => {
   });
 
   it('promtool test rules: every alert fires on its bad series and stays silent on healthy ones', () => {
-    const r = promtool(['test', 'rules', 'mira.rules.test.yaml'], join(MONITORING, 'rules'));
+    const r = promtool(['test', 'rules', 'mira.rules.test.yaml'], { cwd: join(MONITORING, 'rules') });
     expect(r.output).toContain('SUCCESS');
     expect(r.ok).toBe(true);
     // Every alert is covered both ways.
@@ -138,7 +129,7 @@ describe('monitoring: alert rules, kustomize component, dashboard', () => {
         join(dir, 't.yaml'),
         readFileSync(RULE_TESTS, 'utf8').replace('severity: critical', 'severity: none'),
       );
-      expect(promtool(['test', 'rules', 't.yaml'], dir).ok).toBe(false);
+      expect(promtool(['test', 'rules', 't.yaml'], { cwd: dir }).ok).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,37 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ConfigStore, loadConfig } from '@mira/config';
 import { MetricsService } from '@mira/metrics';
+import { promtoolCheck, sample } from './support/prometheus';
 import { request, startTestApp, type TestApp } from './support/test-app';
-
-/** Runs the real `promtool check metrics` on the exposition text; returns its combined output. */
-function promtoolCheck(text: string): { ok: boolean; output: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'mira-promtool-'));
-  const file = join(dir, 'metrics.txt');
-  writeFileSync(file, text);
-  try {
-    // promtool reads the metrics on stdin.
-    const output = execFileSync('sh', ['-c', `promtool check metrics < "${file}" 2>&1`], {
-      encoding: 'utf8',
-    });
-    return { ok: true, output };
-  } catch (err) {
-    return { ok: false, output: String((err as { stdout?: string }).stdout ?? err) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-      return Number(line.split(' ').pop());
-  }
-  return undefined;
-}
 
 describe('observability: GET /metrics (real app)', () => {
   let t: TestApp;

@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
 import { REFUSAL_REASONS } from '@mira/metrics';
+import { promtoolCheck, sample } from './support/prometheus';
 import { request, startTestApp, type TestApp } from './support/test-app';
 
 /** Holds every `slow_work` handler until opened, so the one-slot queue fills up. */
@@ -23,27 +20,6 @@ class GatedConsumer implements OnModuleInit {
 }
 @Module({ providers: [GatedConsumer] })
 class GatedConsumerModule {}
-
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-      return Number(line.split(' ').pop());
-  }
-  return undefined;
-}
-
-/** The real `promtool check metrics` (Debian's prometheus package) over the exposition text. */
-function promtoolCheck(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mira-promtool-'));
-  const file = join(dir, 'metrics.txt');
-  writeFileSync(file, text);
-  try {
-    return execFileSync('sh', ['-c', `promtool check metrics < "${file}" 2>&1`], { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const GH_SECRET = 'gh-refusals-secret';
 const ghSign = (body: string) => `sha256=${createHmac('sha256', GH_SECRET).update(body).digest('hex')}`;
@@ -199,6 +175,8 @@ describe('metrics after refusals of each kind (real app, real HTTP)', () => {
     expect(deliveries('other', 'rejected')).toBe(1);
     expect(text).not.toContain('nosuchservice');
     // Every new series passes the linter (counters end in _total, no gauge named like a counter).
-    expect(promtoolCheck(text)).not.toMatch(/error|should|counter metrics should/i);
+    const check = promtoolCheck(text);
+    expect(check.ok).toBe(true);
+    expect(check.output).not.toMatch(/error|should|counter metrics should/i);
   });
 });

@@ -40,7 +40,10 @@ export interface AgentOptions {
   schemas?: Readonly<Record<string, AgentMessageSchema>>;
 }
 
-/** The contract: a provider marked with @Agent() that turns a message into an envelope. */
+/**
+ * The contract: a provider marked with @Agent() that turns a message into an envelope. Answer an
+ * error envelope for input you refuse (its `error` says what to fix); a throw is a bug.
+ */
 export interface MiraAgent {
   process(message: AgentMessage): Promise<AgentResponse> | AgentResponse;
 }
@@ -54,10 +57,14 @@ export interface RegisteredAgent {
   instance: MiraAgent;
 }
 
-/** Why a routed message did not succeed; the HTTP layer maps it to a status code. */
-export type RouteFailure = 'no_route' | 'agent_not_found' | 'invalid_input' | 'agent_failed';
+/**
+ * Why a routed message did not succeed; the HTTP layer maps each to a status code. An agent
+ * answering an error envelope refused its input (`invalid_input`); an agent that throws has a bug
+ * (`agent_failed`, the client sees no detail of it).
+ */
+export type RouteFailureCode = 'no_route' | 'agent_not_found' | 'invalid_input' | 'agent_failed';
 
-export interface RoutedResponse<T = unknown> {
-  response: AgentResponse<T>;
-  failure: RouteFailure | null;
-}
+/** What routing a message gives: the envelope to answer with and, on failure, why. */
+export type RouteResult<T = unknown> =
+  | { ok: true; response: AgentResponse<T> }
+  | { ok: false; code: RouteFailureCode; message: string; response: AgentResponse<never> };

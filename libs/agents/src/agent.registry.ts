@@ -5,11 +5,15 @@ import { Agent } from './agent.decorator';
 import { AgentError } from './agent.error';
 import type { AgentOptions, MiraAgent, RegisteredAgent } from './agent.interface';
 
-/** Every @Agent provider in the container, with its enabled state read live from config. */
+/**
+ * Every @Agent provider in the container, with its enabled state read live from config, and the
+ * routing table its metadata declares (message type -> agent id).
+ */
 @Injectable()
 export class AgentRegistry implements OnModuleInit {
   private readonly logger = new Logger('AgentRegistry');
   private readonly agents = new Map<string, { options: AgentOptions; instance: MiraAgent }>();
+  private readonly routes = new Map<string, string>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -34,8 +38,34 @@ export class AgentRegistry implements OnModuleInit {
         );
       }
       this.agents.set(options.id, { options, instance });
+      this.addRoutes(options);
     }
     this.logger.log(`Registered ${this.agents.size} agent(s): ${[...this.agents.keys()].join(', ')}`);
+  }
+
+  /**
+   * The first agent discovered keeps a type (modules in import order, so the built-in agents
+   * before a module imported after AgentsModule); a later one is warned about, not routed to.
+   */
+  private addRoutes(options: AgentOptions): void {
+    for (const type of options.messageTypes) {
+      const existing = this.routes.get(type);
+      if (existing === undefined) this.routes.set(type, options.id);
+      else if (existing !== options.id)
+        this.logger.warn(
+          `Message type ${type} is routed to ${existing}; ${options.id} also declares it and is ignored for it`,
+        );
+    }
+  }
+
+  /** The id of the agent whose @Agent metadata declares `type` (enabled or not). */
+  agentFor(type: string): string | undefined {
+    return this.routes.get(type);
+  }
+
+  /** The routing table the agents' metadata declares: message type -> agent id. */
+  declaredRoutes(): ReadonlyMap<string, string> {
+    return this.routes;
   }
 
   isEnabled(id: string): boolean {

@@ -10,6 +10,7 @@ import { RiskAssessmentAgent } from './agents/risk-assessment.agent';
 import { StatusReporterAgent } from './agents/status-reporter.agent';
 import { AgentCountHealthIndicator, AgentsHealthIndicator } from './agents.health';
 import { Clock } from './clock.service';
+import { OrchestratorConsumer } from './orchestrator/orchestrator.consumer';
 import { OrchestratorService } from './orchestrator/orchestrator.service';
 import { ApprovalMetrics } from './workflows/approval.metrics';
 import { ApprovalService } from './workflows/approval.service';
@@ -19,10 +20,9 @@ import { WorkflowRegistry } from './workflows/workflow.registry';
 import { WorkflowSweeper } from './workflows/workflow.sweeper';
 
 /**
- * The four built-in agents (project plan, risk assessment, status reporter, governance), the
- * project-initialization workflow, their registries, the orchestrator and the workflow engine
- * with its approvals. Needs BrokerModule (also for MessageTypeLabels), ConfigModule and
- * StateModule; its series go into MetricsService when the app has one.
+ * The built-in agents and workflows, their registries, the orchestrator with its broker consumer,
+ * and the workflow engine with its approvals. Needs BrokerModule (also for MessageTypeLabels),
+ * ConfigModule and StateModule; its series go into MetricsService when the app has one.
  */
 @Module({
   imports: [DiscoveryModule],
@@ -31,6 +31,7 @@ import { WorkflowSweeper } from './workflows/workflow.sweeper';
     AgentRegistry,
     metricsCollector(AgentMetrics, [MessageTypeLabels]),
     OrchestratorService,
+    OrchestratorConsumer,
     ProjectPlanAgent,
     RiskAssessmentAgent,
     StatusReporterAgent,

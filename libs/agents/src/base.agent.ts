@@ -36,6 +36,10 @@ export abstract class BaseAgent implements MiraAgent {
     return meta?.id ?? this.constructor.name;
   }
 
+  /**
+   * Refused input (an unknown type, an AgentError) is an error envelope; anything else thrown is
+   * a bug and propagates, so the orchestrator logs it and answers `agent_failed` without detail.
+   */
   async process(message: AgentMessage): Promise<AgentResponse> {
     const handler = this.handlers[message.type];
     if (!handler) {
@@ -44,15 +48,8 @@ export abstract class BaseAgent implements MiraAgent {
     try {
       return successResponse(this.id, await handler.call(this, message.data ?? {}));
     } catch (err) {
-      if (err instanceof AgentError)
-        return Object.assign(errorResponse(this.id, err.message), { [ERROR_CODE]: err.code });
-      this.logger.error(`Processing ${message.type} failed: ${(err as Error).message}`, (err as Error).stack);
-      return Object.assign(errorResponse(this.id, `Processing ${message.type} failed: internal error`), {
-        [ERROR_CODE]: 'AGENT_FAILED',
-      });
+      if (err instanceof AgentError) return errorResponse(this.id, err.message);
+      throw err;
     }
   }
 }
-
-/** Non-enumerable marker (a symbol key never serialised) telling the orchestrator why an envelope is an error. */
-export const ERROR_CODE = Symbol('mira:agent-error-code');

@@ -8,10 +8,10 @@ export { Clock } from './clock.service';
 export {
   OrchestratorService,
   type RouteOptions,
+  type RoutingRuleListener,
   type WorkflowRunner,
 } from './orchestrator/orchestrator.service';
 export {
-  DEFAULT_ROUTING_RULES,
   ORCHESTRATOR_ID,
   WORKFLOW_MESSAGE_TYPE,
   ORCHESTRATOR_GROUP,
@@ -72,8 +72,8 @@ export type {
   AgentMessageSchema,
   MiraAgent,
   RegisteredAgent,
-  RouteFailure,
-  RoutedResponse,
+  RouteFailureCode,
+  RouteResult,
 } from './agent.interface';
 export { AgentsHealthIndicator, AgentCountHealthIndicator } from './agents.health';
 export { AgentMetrics, type AgentOutcome } from './agent.metrics';

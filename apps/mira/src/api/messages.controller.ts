@@ -17,8 +17,8 @@ export class MessagesController {
     @Body({ schema: messageBodySchema }) body: MessageBody,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentResponse> {
-    const { response, failure } = await this.orchestrator.route(body);
-    if (failure) reply.status(ROUTE_FAILURE_STATUS[failure]);
-    return response;
+    const routed = await this.orchestrator.route(body);
+    if (!routed.ok) reply.status(ROUTE_FAILURE_STATUS[routed.code]);
+    return routed.response;
   }
 }

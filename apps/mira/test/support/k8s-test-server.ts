@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listenLoopback, sendJson as json, type LoopbackServer } from './loopback-server';
 
 /**
  * A TLS Kubernetes API stand-in: a self-signed CA and a server certificate for 127.0.0.1 made with the
@@ -30,74 +31,39 @@ export class K8sTestServer {
   private version = 1;
 
   private constructor(
-    private readonly server: Server,
-    readonly url: string,
-    readonly port: number,
+    private readonly server: LoopbackServer,
     readonly serviceAccountDir: string,
     readonly token: string,
   ) {}
 
+  get url(): string {
+    return this.server.url;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
   static async start(namespace = 'mira-ns', token = 'sa-token-k8s-1234'): Promise<K8sTestServer> {
     const dir = mkdtempSync(join(tmpdir(), 'mira-k8s-'));
-    const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    // A self-signed CA, and a certificate for 127.0.0.1 it signs (P-256 keys): command lines
+    // without spaces inside an argument, so split on spaces.
+    const ossl = (args: string) => execFileSync('openssl', args.split(' '), { cwd: dir, stdio: 'pipe' });
+    const newKey = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
     ossl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=mira-test-ca',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
+      `req -x509 ${newKey} -keyout ca.key -out ca.crt -days 1 -subj /CN=mira-test-ca ` +
+        '-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign',
     );
-    ossl(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    );
+    ossl(`req ${newKey} -keyout server.key -out server.csr -subj /CN=127.0.0.1`);
     writeFileSync(
       join(dir, 'ext.cnf'),
       'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n',
     );
     ossl(
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.crt',
-      '-days',
-      '1',
-      '-extfile',
-      'ext.cnf',
+      'x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 1 -extfile ext.cnf',
     );
     const sa = join(dir, 'serviceaccount');
-    execFileSync('mkdir', ['-p', sa]);
+    mkdirSync(sa);
     writeFileSync(join(sa, 'token'), token);
     writeFileSync(join(sa, 'namespace'), namespace);
     writeFileSync(join(sa, 'ca.crt'), readFileSync(join(dir, 'ca.crt')));
@@ -106,9 +72,7 @@ export class K8sTestServer {
       { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.crt')) },
       (req, res) => ref.self!.handle(req.url ?? '/', req.headers.authorization, res),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    ref.self = new K8sTestServer(server, `https://127.0.0.1:${port}`, port, sa, token);
+    ref.self = new K8sTestServer(await listenLoopback(server), sa, token);
     return ref.self;
   }
 
@@ -131,10 +95,9 @@ export class K8sTestServer {
     return this.watchers.size;
   }
 
-  async stop(): Promise<void> {
-    for (const w of this.watchers) w.res.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  /** Ends every watch too (their connections are cut). */
+  stop(): Promise<void> {
+    return this.server.close();
   }
 
   private object(ns: string, name: string, data: Record<string, string>) {
@@ -191,12 +154,6 @@ export class K8sTestServer {
     }
     return status(res, 404, 'NotFound', 'the server could not find the requested resource');
   }
-}
-
-function json(res: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 function status(res: ServerResponse, code: number, reason: string, message: string): void {

@@ -1,7 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import Provider, { type ProviderContext } from 'oidc-provider';
 import { freePort } from './child';
+import { listenLoopback, type LoopbackServer } from './loopback-server';
 
 /** Test people: their groups map to Mira roles through auth.oidc.roles_map. */
 export const TEST_USERS: Record<string, { name: string; groups: string[] }> = {
@@ -64,7 +65,7 @@ export async function startOidcProvider(options: {
   const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   let keys = [await newSigningKey('key-1')];
-  let server: Server | null = null;
+  let server: LoopbackServer | null = null;
 
   const build = () => {
     const provider = new Provider(issuer, {
@@ -125,19 +126,12 @@ export async function startOidcProvider(options: {
   };
 
   const listen = async () => {
-    const provider = build();
-    server = createServer(provider.callback());
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(port, '127.0.0.1', () => resolve());
-    });
+    server = await listenLoopback(createServer(build().callback()), port);
   };
   const stop = async () => {
     const s = server;
     server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await s?.close();
   };
   await listen();
 

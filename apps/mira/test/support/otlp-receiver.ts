@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import * as protobuf from 'protobufjs';
-import { freePort } from './child';
+import { listenLoopback } from './loopback-server';
 
 /** One span as a test reads it (ids as lower-case hex, attributes as plain values). */
 export interface ReceivedSpan {
@@ -96,7 +96,7 @@ export function spansOf(request: any, base64Ids: boolean): ReceivedSpan[] {
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const received: ReceivedSpan[] = [];
   const types: string[] = [];
-  const server: Server = createServer((req, res) => {
+  const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -121,10 +121,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const listening = await listenLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     spans: () => [...received],
     contentTypes: () => [...types],
     async waitFor(pick, timeoutMs = 20_000) {
@@ -139,10 +138,6 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => listening.close(),
   };
 }

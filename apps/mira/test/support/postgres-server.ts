@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort } from './child';
+import { startServerProcess } from './server-process';
 
 export interface PostgresServer {
   /** postgres://mira@127.0.0.1:<port>/mira (a database made at start). */
@@ -74,10 +74,7 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
   ]);
   execFileSync(initCmd, initArgs, { stdio: 'pipe', timeout: 60000 });
 
-  let port = await freePort();
-  let proc: ChildProcess | null = null;
-
-  async function ready(): Promise<boolean> {
+  async function ready(port: number): Promise<boolean> {
     try {
       execFileSync(join(bindir, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'mira', '-q'], {
         stdio: 'ignore',
@@ -86,39 +83,6 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
       return true;
     } catch {
       return false;
-    }
-  }
-
-  async function launch(): Promise<void> {
-    const [cmd, args] = as(join(bindir, 'postgres'), [
-      '-D',
-      data,
-      '-p',
-      String(port),
-      '-k',
-      dir,
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-    ]);
-    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    p.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    let exited: string | null = null;
-    p.once('error', (err) => (exited = err.message));
-    p.once('exit', (code, signal) => (exited ??= `exited with ${code ?? signal}`));
-    proc = p;
-    const deadline = Date.now() + timeoutMs;
-    while (!(await ready())) {
-      if (exited) throw new Error(`postgres on port ${port} failed to start (${exited}): ${stderr.trim()}`);
-      if (Date.now() > deadline)
-        throw new Error(`postgres on port ${port} was not ready within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
     }
   }
 
@@ -131,27 +95,34 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
     }
   }
 
-  async function stopProc(): Promise<void> {
-    const p = proc;
-    proc = null;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const gone = new Promise<void>((r) => p.once('exit', () => r()));
-    const pid = postmasterPid();
-    const signal = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(pid ?? p.pid!, sig);
-      } catch {
-        // already gone
-      }
-    };
-    signal('SIGINT'); // fast shutdown: disconnects clients, no waiting for them
-    const t = setTimeout(() => {
-      signal('SIGKILL');
-      p.kill('SIGKILL');
-    }, 10000);
-    await gone;
-    clearTimeout(t);
-  }
+  const server = await startServerProcess({
+    name: 'postgres',
+    command: (port) =>
+      as(join(bindir, 'postgres'), [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+      ]),
+    ready,
+    timeoutMs,
+    pollMs: 100,
+    // Fast shutdown: disconnects clients, no waiting for them.
+    stopSignal: 'SIGINT',
+    killAfterMs: 10000,
+    pid: postmasterPid,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  });
 
   async function psql(sql: string): Promise<void> {
     execFileSync(
@@ -160,7 +131,7 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
         '-h',
         '127.0.0.1',
         '-p',
-        String(port),
+        String(server.port),
         '-U',
         'mira',
         '-d',
@@ -174,44 +145,22 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
     );
   }
 
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await launch();
-      break;
-    } catch (err) {
-      await stopProc();
-      if (attempt >= 3) {
-        rmSync(dir, { recursive: true, force: true });
-        throw err;
-      }
-      port = await freePort();
-    }
-  }
-
   const urlFor = (db: string, password?: string) =>
-    `postgres://mira${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${db}`;
+    `postgres://mira${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${server.port}/${db}`;
   await psql('CREATE DATABASE mira');
 
   return {
     get url() {
       return urlFor('mira');
     },
-    get port() {
-      return port;
-    },
+    port: server.port,
     async createDatabase(name, password) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name ${name}: use [a-z0-9_]`);
       await psql(`CREATE DATABASE ${name}`);
       return urlFor(name, password);
     },
-    async stop() {
-      await stopProc();
-      rmSync(dir, { recursive: true, force: true });
-    },
-    down: stopProc,
-    async restart() {
-      await stopProc();
-      await launch();
-    },
+    stop: () => server.stop(),
+    down: () => server.down(),
+    restart: () => server.restart(),
   };
 }

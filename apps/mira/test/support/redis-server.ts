@@ -1,23 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { freePort } from './child';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startServerProcess, type ServerProcess } from './server-process';
 
-export interface RedisServer {
-  port: number;
-  url: string;
-  pid: number;
-  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temp dir. */
-  stop(): Promise<void>;
-  /**
-   * Stops the process only (a simulated outage; SIGKILL for a crash); `restart()` brings it back
-   * on the same port, with its data when started with `aof`.
-   */
-  down(signal?: NodeJS.Signals): Promise<void>;
-  /** (Re)starts it on the same port, e.g. to end a simulated outage. */
-  restart(): Promise<void>;
+/** `down()` then `restart()` keeps the data when started with `aof`. */
+export interface RedisServer extends ServerProcess {
+  /** redis://127.0.0.1:<port> */
+  readonly url: string;
 }
 
 /** One PING over a raw socket: true when the server answers +PONG. */
@@ -48,88 +38,34 @@ export async function startRedisServer(
   options: { port?: number; timeoutMs?: number; aof?: boolean } = {},
 ): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mira-redis-'));
-  const timeoutMs = options.timeoutMs ?? 15000;
-  let port = options.port ?? (await freePort());
-  let proc: ChildProcess | null = null;
-
-  async function launch(): Promise<void> {
-    mkdirSync(dir, { recursive: true });
-    const args = [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      options.aof ? 'yes' : 'no',
-      ...(options.aof ? ['--appendfsync', 'always'] : []),
-      '--dir',
-      dir,
-    ];
-    const p = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    p.stderr!.on('data', (d) => (stderr += d));
-    let exited: string | null = null;
-    p.once('error', (err) => (exited = err.message));
-    p.once('exit', (code, signal) => (exited ??= `exited with ${code ?? signal}`));
-    proc = p;
-    const deadline = Date.now() + timeoutMs;
-    while (!(await ping(port))) {
-      if (exited)
-        throw new Error(`redis-server on port ${port} failed to start (${exited}): ${stderr.trim()}`);
-      if (Date.now() > deadline) {
-        p.kill('SIGKILL');
-        throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  async function stopProc(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const p = proc;
-    proc = null;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const gone = new Promise<void>((r) => p.once('exit', () => r()));
-    p.kill(signal);
-    const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(t);
-  }
-
-  // A port taken between freePort() and bind: try a few others.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await launch();
-      break;
-    } catch (err) {
-      await stopProc();
-      if (options.port !== undefined || attempt >= 3) {
-        rmSync(dir, { recursive: true, force: true });
-        throw err;
-      }
-      port = await freePort();
-    }
-  }
-
-  return {
-    get port() {
-      return port;
+  const server = await startServerProcess({
+    name: 'redis-server',
+    port: options.port,
+    command: (port) => {
+      mkdirSync(dir, { recursive: true });
+      return [
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          options.aof ? 'yes' : 'no',
+          ...(options.aof ? ['--appendfsync', 'always'] : []),
+          '--dir',
+          dir,
+        ],
+      ];
     },
-    get url() {
-      return `redis://127.0.0.1:${port}`;
-    },
-    get pid() {
-      return proc?.pid ?? -1;
-    },
-    async stop() {
-      await stopProc('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
-    down: (signal?: NodeJS.Signals) => stopProc(signal),
-    async restart() {
-      await stopProc('SIGTERM');
-      await launch();
-    },
-  };
+    ready: ping,
+    timeoutMs: options.timeoutMs ?? 15000,
+    pollMs: 50,
+    stopSignal: 'SIGTERM',
+    killAfterMs: 5000,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  });
+  return Object.assign(server, { url: `redis://127.0.0.1:${server.port}` });
 }

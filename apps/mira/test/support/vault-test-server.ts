@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenLoopback, sendJson as send, type LoopbackServer } from './loopback-server';
 
 /**
  * A Vault stand-in speaking the documented HTTP API that node-vault calls: KV v1/v2 reads
@@ -51,25 +51,18 @@ export class VaultTestServer {
   namespace: string | null = null;
   private faults: Fault[] = [];
   private down = false;
-  private readonly sockets = new Set<Socket>();
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
+  private constructor(private readonly server: LoopbackServer) {}
+
+  get url(): string {
+    return this.server.url;
+  }
 
   static async start(): Promise<VaultTestServer> {
     const ref: { self?: VaultTestServer } = {};
     const server = createServer((req, res) => void ref.self!.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    const self = new VaultTestServer(server, `http://127.0.0.1:${port}`);
-    ref.self = self;
-    server.on('connection', (s) => {
-      self.sockets.add(s);
-      s.on('close', () => self.sockets.delete(s));
-    });
-    return self;
+    ref.self = new VaultTestServer(await listenLoopback(server));
+    return ref.self;
   }
 
   mount(name: string, version: 1 | 2): this {
@@ -107,16 +100,15 @@ export class VaultTestServer {
   /** While down every connection is destroyed (a crashed or unreachable Vault). */
   setDown(down: boolean): void {
     this.down = down;
-    if (down) for (const s of this.sockets) s.destroy();
+    if (down) this.server.dropConnections();
   }
 
   count(match: RegExp, method?: string): number {
     return this.requests.filter((r) => match.test(r.path) && (!method || r.method === method)).length;
   }
 
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.server.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -262,10 +254,4 @@ export class VaultTestServer {
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

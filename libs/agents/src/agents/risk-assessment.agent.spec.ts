@@ -1,5 +1,25 @@
 import { RISK_ASSESSMENT_AGENT_ID, RISK_PATTERNS, RiskAssessmentAgent } from './risk-assessment.agent';
 
+/**
+ * DOMAIN.md's risk-pattern table as written there (category, pattern, keywords, severity,
+ * mitigation): what the agent must find, not read from RISK_PATTERNS, so a wrong entry fails.
+ */
+const DOMAIN_TABLE = `
+| schedule | tight_deadline | urgent, asap, short timeline | high | Add buffer time, reduce scope, or increase resources |
+| technical | new_technology | new, unfamiliar, learning | medium | Allocate time for training and proof-of-concept |
+| resource | limited_resources | limited, insufficient, lack of | high | Secure additional resources or adjust project scope |
+| dependency | external_dependency | depends on, waiting for, third party | medium | Establish clear SLAs and backup plans |
+`;
+const DOMAIN_RISKS = DOMAIN_TABLE.trim()
+  .split('\n')
+  .map((row) => {
+    const [category, pattern, keywords, severity, mitigation] = row
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
+    return { category, pattern, keywords: keywords.split(', '), severity, mitigation };
+  });
+
 describe('RiskAssessmentAgent', () => {
   const agent = new RiskAssessmentAgent();
   const assess = async (data: Record<string, unknown>) => {
@@ -9,37 +29,8 @@ describe('RiskAssessmentAgent', () => {
   };
   const tasks = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `T${i + 1}` }));
 
-  it('has the risk-pattern table of DOMAIN.md', () => {
-    expect(RISK_PATTERNS).toEqual([
-      {
-        category: 'schedule',
-        pattern: 'tight_deadline',
-        keywords: ['urgent', 'asap', 'short timeline'],
-        severity: 'high',
-        mitigation: 'Add buffer time, reduce scope, or increase resources',
-      },
-      {
-        category: 'technical',
-        pattern: 'new_technology',
-        keywords: ['new', 'unfamiliar', 'learning'],
-        severity: 'medium',
-        mitigation: 'Allocate time for training and proof-of-concept',
-      },
-      {
-        category: 'resource',
-        pattern: 'limited_resources',
-        keywords: ['limited', 'insufficient', 'lack of'],
-        severity: 'high',
-        mitigation: 'Secure additional resources or adjust project scope',
-      },
-      {
-        category: 'dependency',
-        pattern: 'external_dependency',
-        keywords: ['depends on', 'waiting for', 'third party'],
-        severity: 'medium',
-        mitigation: 'Establish clear SLAs and backup plans',
-      },
-    ]);
+  it('has the risk-pattern table of DOMAIN.md, in its order', () => {
+    expect(RISK_PATTERNS).toEqual(DOMAIN_RISKS);
   });
 
   it('finds nothing in a plain description: score 0, no risks', async () => {
@@ -66,18 +57,18 @@ describe('RiskAssessmentAgent', () => {
     });
   });
 
-  const cases = RISK_PATTERNS.flatMap((p) => p.keywords.map((k) => [p.pattern, k, p] as const));
-  it.each(cases)('pattern %s is detected by keyword "%s" (any case)', async (_pattern, keyword, p) => {
+  const cases = DOMAIN_RISKS.flatMap((row) => row.keywords.map((k) => [row.pattern, k, row] as const));
+  it.each(cases)('pattern %s is detected by keyword "%s" (any case)', async (pattern, keyword, row) => {
     for (const description of [`Project is ${keyword} here`, `PROJECT IS ${keyword.toUpperCase()} HERE`]) {
       const result = await assess({ name: 'P', description });
       expect(result.risks).toEqual([
         {
           id: 'R1',
-          category: p.category,
-          pattern: p.pattern,
-          severity: p.severity,
-          description: `Potential ${p.category} risk detected`,
-          mitigation: p.mitigation,
+          category: row.category,
+          pattern,
+          severity: row.severity,
+          description: `Potential ${row.category} risk detected`,
+          mitigation: row.mitigation,
           status: 'identified',
         },
       ]);

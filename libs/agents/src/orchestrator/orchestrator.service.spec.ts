@@ -3,12 +3,19 @@ import type { TestingModule } from '@nestjs/testing';
 import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
 import { ConfigStore, loadConfig } from '@mira/config';
 import { Agent } from '../agent.decorator';
-import type { AgentMessage, AgentResponse, MiraAgent } from '../agent.interface';
+import { AgentError } from '../agent.error';
+import type {
+  AgentMessage,
+  AgentResponse,
+  MiraAgent,
+  RouteFailureCode,
+  RouteResult,
+} from '../agent.interface';
 import { AgentRegistry } from '../agent.registry';
-import { successResponse } from '../agent.response';
+import { errorResponse, successResponse } from '../agent.response';
 import { bootAgentsModule, waitFor } from '../agents.testing';
+import { BaseAgent } from '../base.agent';
 import { OrchestratorService } from './orchestrator.service';
-import { DEFAULT_ROUTING_RULES } from './routing.constants';
 
 /** An agent declared only here, in a module of the test: nothing in libs/agents knows it. */
 @Injectable()
@@ -18,12 +25,42 @@ class EchoAgent implements MiraAgent {
   process(message: AgentMessage): AgentResponse {
     this.seen.push(message);
     if (message.data.explode) throw new Error('boom');
+    if (message.data.refuse) return errorResponse('echo_agent', 'refuse: not today');
     return successResponse('echo_agent', { echoed: message.data, type: message.type });
   }
 }
 
 @Module({ providers: [EchoAgent] })
 class EchoModule {}
+
+/** A BaseAgent with a bug in one handler: the orchestrator must tell it from refused input. */
+@Injectable()
+@Agent({ id: 'faulty_agent', messageTypes: ['crash', 'refuse'] })
+class FaultyAgent extends BaseAgent {
+  protected readonly handlers = {
+    crash: () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'db_password')");
+    },
+    refuse: () => {
+      throw new AgentError('AGENT_INVALID_INPUT', 'Invalid data for refuse: reason: Required');
+    },
+  };
+}
+
+@Module({ providers: [FaultyAgent] })
+class FaultyModule {}
+
+/** DOMAIN.md's routing table (message type -> agent id), stated once for the cases below. */
+const DOMAIN_ROUTES: Readonly<Record<string, string>> = {
+  generate_plan: 'project_plan_agent',
+  update_plan: 'project_plan_agent',
+  assess_risks: 'risk_assessment_agent',
+  update_risk: 'risk_assessment_agent',
+  generate_report: 'status_reporter_agent',
+  schedule_report: 'status_reporter_agent',
+  assess_governance: 'governance_agent',
+  check_human_validation: 'governance_agent',
+};
 
 const WEDNESDAY = new Date('2026-11-18T09:00:00.000Z');
 
@@ -45,6 +82,22 @@ async function boot(
     broker: ref.get<MessageBroker>(MESSAGE_BROKER),
     store: ref.get(ConfigStore),
     registry: ref.get(AgentRegistry),
+  };
+}
+
+/** The RouteResult of a failure: its message is the envelope's error. */
+function failedWith(code: RouteFailureCode, agentId: string, message: string): RouteResult {
+  return {
+    ok: false,
+    code,
+    message,
+    response: {
+      agent_id: agentId,
+      timestamp: expect.any(String),
+      status: 'error',
+      data: null,
+      error: message,
+    },
   };
 }
 
@@ -71,32 +124,19 @@ describe('OrchestratorService', () => {
       b = await boot();
     });
 
-    it('holds every rule of DOMAIN.md', () => {
-      expect(DEFAULT_ROUTING_RULES).toEqual({
-        generate_plan: 'project_plan_agent',
-        update_plan: 'project_plan_agent',
-        assess_risks: 'risk_assessment_agent',
-        update_risk: 'risk_assessment_agent',
-        generate_report: 'status_reporter_agent',
-        schedule_report: 'status_reporter_agent',
-        assess_governance: 'governance_agent',
-        check_human_validation: 'governance_agent',
-      });
-      expect(b.orchestrator.routingRules()).toEqual(DEFAULT_ROUTING_RULES);
+    it("holds every rule of DOMAIN.md, read from the agents' @Agent metadata", () => {
+      expect(b.orchestrator.routingRules()).toEqual(DOMAIN_ROUTES);
+      expect(Object.fromEntries(b.registry.declaredRoutes())).toEqual(b.orchestrator.routingRules());
     });
 
-    it.each([
-      ['generate_plan', {}, 'project_plan_agent'],
-      ['update_plan', { plan: { a: 1 }, updates: { b: 2 } }, 'project_plan_agent'],
-      ['assess_risks', {}, 'risk_assessment_agent'],
-      ['update_risk', { risk: { id: 'R1' }, updates: { status: 'closed' } }, 'risk_assessment_agent'],
-      ['generate_report', {}, 'status_reporter_agent'],
-      ['schedule_report', {}, 'status_reporter_agent'],
-      ['assess_governance', {}, 'governance_agent'],
-      ['check_human_validation', {}, 'governance_agent'],
-    ])('routes %s to %s', async (type, data, agentId) => {
-      const { response, failure } = await b.orchestrator.route({ type, data });
-      expect(failure).toBeNull();
+    // The types whose defaults are not a valid `data`.
+    const DATA: Record<string, Record<string, unknown>> = {
+      update_plan: { plan: { a: 1 }, updates: { b: 2 } },
+      update_risk: { risk: { id: 'R1' }, updates: { status: 'closed' } },
+    };
+    it.each(Object.entries(DOMAIN_ROUTES))('routes %s to %s', async (type, agentId) => {
+      const { response, ...outcome } = await b.orchestrator.route({ type, data: DATA[type] ?? {} });
+      expect(outcome).toEqual({ ok: true });
       expect(response.status).toBe('success');
       expect(response.agent_id).toBe(agentId);
       expect(response.error).toBeNull();
@@ -104,16 +144,7 @@ describe('OrchestratorService', () => {
 
     it('answers an unknown type with "No routing rule for message type: <type>"', async () => {
       const routed = await b.orchestrator.route({ type: 'x', data: {} });
-      expect(routed).toEqual({
-        response: {
-          agent_id: 'orchestrator',
-          timestamp: expect.any(String),
-          status: 'error',
-          data: null,
-          error: 'No routing rule for message type: x',
-        },
-        failure: 'no_route',
-      });
+      expect(routed).toEqual(failedWith('no_route', 'orchestrator', 'No routing rule for message type: x'));
       expect((await b.orchestrator.process({ type: 'x', data: {} })).error).toBe(
         'No routing rule for message type: x',
       );
@@ -122,34 +153,29 @@ describe('OrchestratorService', () => {
     it('answers "Agent not found" for an agent disabled in config, live', async () => {
       reconfigure(b.store, { agents: { project_plan_agent: { enabled: false } } });
       const routed = await b.orchestrator.route({ type: 'generate_plan', data: {} });
-      expect(routed.failure).toBe('agent_not_found');
-      expect(routed.response).toMatchObject({
-        agent_id: 'orchestrator',
-        status: 'error',
-        data: null,
-        error: 'Agent not found: project_plan_agent',
-      });
+      expect(routed).toEqual(
+        failedWith('agent_not_found', 'orchestrator', 'Agent not found: project_plan_agent'),
+      );
       // Other agents are unaffected, and switching it back on restores routing.
-      expect((await b.orchestrator.route({ type: 'assess_risks', data: {} })).failure).toBeNull();
+      expect((await b.orchestrator.route({ type: 'assess_risks', data: {} })).ok).toBe(true);
       reconfigure(b.store, { agents: { project_plan_agent: { enabled: true } } });
-      expect((await b.orchestrator.route({ type: 'generate_plan', data: {} })).failure).toBeNull();
+      expect((await b.orchestrator.route({ type: 'generate_plan', data: {} })).ok).toBe(true);
     });
 
     it('marks bad input as invalid_input with the agent error', async () => {
       const routed = await b.orchestrator.route({ type: 'generate_plan', data: { goals: 'all' } });
-      expect(routed.failure).toBe('invalid_input');
+      expect(routed).toMatchObject({ ok: false, code: 'invalid_input' });
       expect(routed.response.agent_id).toBe('project_plan_agent');
       expect(routed.response.error).toMatch(/^Invalid data for generate_plan: goals: /);
     });
 
     it('lists the four built-in agents, enabled', () => {
+      const byAgent = new Map<string, string[]>();
+      for (const [type, agentId] of Object.entries(DOMAIN_ROUTES))
+        byAgent.set(agentId, [...(byAgent.get(agentId) ?? []), type]);
+      expect(byAgent.size).toBe(4);
       expect(b.registry.list().map((a) => [a.id, a.enabled, [...a.messageTypes]])).toEqual(
-        expect.arrayContaining([
-          ['project_plan_agent', true, ['generate_plan', 'update_plan']],
-          ['risk_assessment_agent', true, ['assess_risks', 'update_risk']],
-          ['status_reporter_agent', true, ['generate_report', 'schedule_report']],
-          ['governance_agent', true, ['assess_governance', 'check_human_validation']],
-        ]),
+        expect.arrayContaining([...byAgent].map(([id, types]) => [id, true, types])),
       );
       expect(b.registry.enabledCount()).toBe(b.registry.list().length);
     });
@@ -193,8 +219,8 @@ describe('OrchestratorService', () => {
       expect(b.registry.enabledCount()).toBe(5);
       expect(b.orchestrator.routingRules().echo).toBe('echo_agent');
 
-      const { response, failure } = await b.orchestrator.route({ type: 'echo', data: { hi: 1 } });
-      expect(failure).toBeNull();
+      const { response, ...outcome } = await b.orchestrator.route({ type: 'echo', data: { hi: 1 } });
+      expect(outcome).toEqual({ ok: true });
       expect(response).toMatchObject({
         agent_id: 'echo_agent',
         status: 'success',
@@ -204,6 +230,9 @@ describe('OrchestratorService', () => {
 
     it('does not take over a type already routed to another agent', async () => {
       expect(b.orchestrator.routingRules().generate_plan).toBe('project_plan_agent');
+      expect(Logger.prototype.warn).toHaveBeenCalledWith(
+        'Message type generate_plan is routed to project_plan_agent; echo_agent also declares it and is ignored for it',
+      );
       expect((await b.orchestrator.route({ type: 'generate_plan', data: {} })).response.agent_id).toBe(
         'project_plan_agent',
       );
@@ -218,13 +247,9 @@ describe('OrchestratorService', () => {
 
     it('reports a throwing agent as agent_failed', async () => {
       const routed = await b.orchestrator.route({ type: 'echo', data: { explode: true } });
-      expect(routed.failure).toBe('agent_failed');
-      expect(routed.response).toMatchObject({
-        agent_id: 'echo_agent',
-        status: 'error',
-        data: null,
-        error: 'Processing echo failed: internal error',
-      });
+      expect(routed).toEqual(
+        failedWith('agent_failed', 'echo_agent', 'Processing echo failed: internal error'),
+      );
     });
 
     it('can be disabled in config like any other agent', async () => {
@@ -236,7 +261,60 @@ describe('OrchestratorService', () => {
     });
   });
 
-  describe('the broker path', () => {
+  describe('failure codes', () => {
+    beforeEach(async () => {
+      b = await boot({ imports: [EchoModule, FaultyModule] });
+    });
+
+    it('answers a bug in a BaseAgent handler as agent_failed, its detail only in the log', async () => {
+      const routed = await b.orchestrator.route({ type: 'crash', data: {} });
+      expect(routed).toEqual(
+        failedWith('agent_failed', 'faulty_agent', 'Processing crash failed: internal error'),
+      );
+      expect(JSON.stringify(routed)).not.toMatch(/db_password|TypeError/);
+      expect(Logger.prototype.error).toHaveBeenCalledWith(
+        expect.stringContaining(
+          "Agent faulty_agent threw while processing crash: Cannot read properties of undefined (reading 'db_password')",
+        ),
+        expect.stringContaining('TypeError'),
+      );
+    });
+
+    it('answers an AgentError from a BaseAgent handler as invalid_input with its message', async () => {
+      const routed = await b.orchestrator.route({ type: 'refuse', data: {} });
+      expect(routed).toEqual(
+        failedWith('invalid_input', 'faulty_agent', 'Invalid data for refuse: reason: Required'),
+      );
+      expect(Logger.prototype.error).not.toHaveBeenCalled();
+    });
+
+    it('answers an error envelope of a plain agent as invalid_input, a type it does not handle too', async () => {
+      expect(await b.orchestrator.route({ type: 'echo', data: { refuse: true } })).toMatchObject({
+        ok: false,
+        code: 'invalid_input',
+        message: 'refuse: not today',
+      });
+      await b.orchestrator.addRoutingRule('jump', 'faulty_agent');
+      expect(await b.orchestrator.route({ type: 'jump', data: {} })).toMatchObject({
+        ok: false,
+        code: 'invalid_input',
+        message: 'Agent faulty_agent does not handle message type: jump',
+      });
+    });
+
+    it('gives each kind of failure its own code', async () => {
+      reconfigure(b.store, { agents: { echo_agent: { enabled: false } } });
+      const codes = await Promise.all(
+        ['nothing_routes_this', 'echo', 'refuse', 'crash'].map(async (type) => {
+          const routed = await b.orchestrator.route({ type, data: {} });
+          return routed.ok ? 'ok' : routed.code;
+        }),
+      );
+      expect(codes).toEqual(['no_route', 'agent_not_found', 'invalid_input', 'agent_failed']);
+    });
+  });
+
+  describe('the broker path (OrchestratorConsumer)', () => {
     let responses: BrokerMessage<any>[];
 
     beforeEach(async () => {

@@ -163,10 +163,10 @@ describe('WorkflowEngine', () => {
         type: 'workflow',
         data: { workflow_type: 'project_initialization', data: projectData },
       };
-      const { response, failure } = await runWithContextFields({ actor: 'dana' }, () =>
+      const { response, ...outcome } = await runWithContextFields({ actor: 'dana' }, () =>
         orchestrator.route(message),
       );
-      expect(failure).toBeNull();
+      expect(outcome).toEqual({ ok: true });
       expect(response.agent_id).toBe('orchestrator');
       const result = response.data as any;
       expect(result.workflow_id).toMatch(/^[0-9a-f-]{36}$/);
@@ -175,7 +175,7 @@ describe('WorkflowEngine', () => {
 
       // Fail closed: with nobody named, separation of duties could not hold.
       const anonymous = await orchestrator.route(message);
-      expect(anonymous.failure).toBe('invalid_input');
+      expect(anonymous).toMatchObject({ ok: false, code: 'invalid_input' });
       expect(anonymous.response.error).toContain('A workflow needs a requester');
     });
 
@@ -260,7 +260,7 @@ describe('WorkflowEngine', () => {
       const routed = await runWithContextFields({ actor: 'dana' }, () =>
         b.ref.get(OrchestratorService).route({ type: 'workflow', data: { workflow_type: 'nope', data: {} } }),
       );
-      expect(routed.failure).toBe('invalid_input');
+      expect(routed).toMatchObject({ ok: false, code: 'invalid_input' });
       expect(routed.response).toMatchObject({
         agent_id: 'orchestrator',
         status: 'error',

@@ -5,6 +5,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import {
   defineConcurrentMigrationTest,
   defineStateStoreContract,
+  newRecord,
   type ContractTarget,
 } from '../state.contract.testing';
 import { SqliteStateStore } from './sqlite.backend';
@@ -98,25 +99,13 @@ describe('sqlite WAL checkpoints (off the event loop)', () => {
     const round = async (r: number) => {
       for (let i = 0; i < 300; i++)
         await store.createWorkflow(
-          {
+          newRecord({
             workflow_id: `wf-${r}-${i}`,
             workflow_type: 't',
             status: 'completed',
-            requested_by: 'a',
             created_at: now,
             data: { padding: 'x'.repeat(512) },
-            governance: null,
-            risk_level: 'low',
-            reasons: [],
-            approvals_required: 0,
-            decisions: [],
-            expires_at: null,
-            steps: [],
-            lease_owner: null,
-            lease_expires_at: null,
-            idempotency_key: null,
-            request_hash: null,
-          },
+          }),
           [],
         );
       // Longer than the checkpoint interval: the thread has moved this round into the database.
