@@ -8,6 +8,6 @@ export {
   type TracingSettings,
   type TracingProtocol,
 } from './tracing.settings';
-export { startTracing, activeTracing, tracingSettings, buildSampler, TracingRuntime } from './tracing.sdk';
+export { startTracing, activeTracing, tracingSettings, TracingRuntime } from './tracing.sdk';
 export { startTracingFromEnvironment } from './tracing.start';
-export { CountingSpanProcessor, type SpanCounts } from './counting-span.processor';
+export type { SpanCounts } from './counting-span.processor';
