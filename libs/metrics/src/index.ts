@@ -13,6 +13,7 @@ export {
   type WebhookDeliveryResult,
 } from './metrics.constants';
 export { markRefusal } from './http-refusals';
+export { HttpMetricsRecorder } from './http-metrics.hook';
 export { WebhookMetrics } from './collectors/webhook-metrics.service';
 export type { MetricsModuleOptions, MetricsAccessPolicy, AgentOutcome } from './metrics.interface';
 export { MetricsError, type MetricsErrorCode } from './metrics.error';

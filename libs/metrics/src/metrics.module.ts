@@ -5,7 +5,7 @@ import { ConfigMetricsCollector } from './collectors/config-metrics.collector';
 import { HealthMetricsCollector } from './collectors/health-metrics.collector';
 import { MessageTypeLabels } from './collectors/message-type-labels';
 import { WebhookMetrics } from './collectors/webhook-metrics.service';
-import { HttpMetricsHook } from './http-metrics.hook';
+import { HttpMetricsRecorder } from './http-metrics.hook';
 import { MetricsController } from './metrics.controller';
 import { ConfigurableModuleClass, type OPTIONS_TYPE } from './metrics.module-definition';
 import { MetricsService } from './metrics.service';
@@ -19,7 +19,7 @@ import { MetricsService } from './metrics.service';
   controllers: [MetricsController],
   providers: [
     MetricsService,
-    HttpMetricsHook,
+    HttpMetricsRecorder,
     MessageTypeLabels,
     BrokerMetricsObserver,
     AgentMetrics,

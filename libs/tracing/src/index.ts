@@ -1,4 +1,5 @@
 export { TracingModule } from './tracing.module';
+export { HttpServerSpans, httpServerSpans } from './http-server.spans';
 export { TracingError, type TracingErrorCode } from './tracing.error';
 export {
   resolveTracingSettings,

@@ -1,5 +1,4 @@
 import { Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { HttpServerSpans } from './http-server.spans';
 import { TracingMetricsCollector } from './tracing.metrics';
 import { activeTracing, tracingSettings } from './tracing.sdk';
 import { TracingShutdownHook } from './tracing.shutdown';
@@ -31,7 +30,8 @@ export class TracingStatusReporter implements OnApplicationBootstrap {
 
 /**
  * The Nest side of tracing: the SDK itself is started before the application loads (see
- * startTracing); this module adds its metrics, its flush on shutdown and a start-up line.
+ * startTracing); this module adds its metrics, its flush on shutdown and a start-up line. Server spans come
+ * from httpServerSpans(), whose hooks the app's HTTP edge registers.
  */
-@Module({ providers: [TracingMetricsCollector, TracingShutdownHook, TracingStatusReporter, HttpServerSpans] })
+@Module({ providers: [TracingMetricsCollector, TracingShutdownHook, TracingStatusReporter] })
 export class TracingModule {}
