@@ -40,8 +40,6 @@ export class HealthFastPath {
   private fixed: string[] = [];
   private requestId: HealthFastPathOptions['requestId'];
   private passThrough: HealthFastPathOptions['passThrough'];
-  private lastBody: unknown = undefined;
-  private lastText = '';
 
   /** Starts serving probes with `probes`' answers. */
   attach(probes: HealthProbes, options: HealthFastPathOptions = {}): void {
@@ -80,7 +78,7 @@ export class HealthFastPath {
     const probe = PROBE_PATHS.get(q < 0 ? url : url.slice(0, q));
     if (probe === undefined || this.passThrough?.(req)) return false;
     probes.answer(probe).then(
-      (a) => this.send(req, res, a.statusCode, this.text(a.body)),
+      (a) => this.send(req, res, a.statusCode, JSON.stringify(a.body)),
       (err: unknown) => {
         // Health results are values; an exception here is a bug in an indicator wrapper, so
         // the probe fails (503) rather than hanging. The reason goes to the log only: probes
@@ -94,15 +92,6 @@ export class HealthFastPath {
       },
     );
     return true;
-  }
-
-  /** JSON of a body; an answer reused by HealthProbes (same object) is not serialised again. */
-  private text(body: unknown): string {
-    if (body !== this.lastBody) {
-      this.lastText = JSON.stringify(body);
-      this.lastBody = body;
-    }
-    return this.lastText;
   }
 
   private send(req: IncomingMessage, res: ServerResponse, statusCode: number, text: string): void {
