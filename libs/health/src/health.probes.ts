@@ -1,6 +1,6 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, type HealthIndicatorFunction } from '@nestjs/terminus';
-import type { FullHealthReport, ProbeAnswer, ProbeName } from './health.interface';
+import type { ProbeAnswer, ProbeName } from './health.interface';
 import { HealthService } from './health.service';
 
 /**
@@ -11,9 +11,6 @@ import { HealthService } from './health.service';
  */
 @Injectable()
 export class HealthProbes {
-  private lastLive: { lag: number; answer: ProbeAnswer } | null = null;
-  private lastFull: ProbeAnswer | null = null;
-
   constructor(
     private readonly health: HealthService,
     private readonly terminus: HealthCheckService,
@@ -32,33 +29,15 @@ export class HealthProbes {
     }
   }
 
-  /**
-   * Every check. Indicator results are cached for `cache_ttl_ms`, so consecutive reports are
-   * often equal: then the previous answer (the same object) is returned, which lets the fast
-   * path reuse its JSON instead of serialising an identical body again.
-   */
+  /** Every check (indicator results are cached for `cache_ttl_ms` by HealthService). */
   async full(): Promise<ProbeAnswer> {
     const report = await this.health.report();
-    const last = this.lastFull;
-    if (last !== null && sameReport(last.body as FullHealthReport, report)) return last;
-    const answer: ProbeAnswer = { statusCode: report.status === 'unhealthy' ? 503 : 200, body: report };
-    this.lastFull = answer;
-    return answer;
+    return { statusCode: report.status === 'unhealthy' ? 503 : 200, body: report };
   }
 
-  /**
-   * 200 while the event loop turns; never fails for a dependency or during a drain. The answer
-   * depends on the lag figure alone (whole milliseconds, which rarely change between probes),
-   * so the last answer is reused while the figure is the same.
-   */
+  /** 200 while the event loop turns; never fails for a dependency or during a drain. */
   live(): Promise<ProbeAnswer> {
-    const lag = this.health.eventLoopLagMs();
-    const last = this.lastLive;
-    if (last !== null && last.lag === lag) return Promise.resolve(last.answer);
-    return this.check([() => this.health.liveness(lag)]).then((answer) => {
-      this.lastLive = { lag, answer };
-      return answer;
-    });
+    return this.check([() => this.health.liveness(this.health.eventLoopLagMs())]);
   }
 
   /** 503 before startup completes, while shutting down, or when a readiness indicator is down. */
@@ -81,20 +60,4 @@ export class HealthProbes {
       return { statusCode: 503, body: err.getResponse() };
     }
   }
-}
-
-/** Same figures and the very same check results (cached results keep their identity). */
-function sameReport(a: FullHealthReport, b: FullHealthReport): boolean {
-  if (
-    a.status !== b.status ||
-    a.started !== b.started ||
-    a.shutting_down !== b.shutting_down ||
-    a.event_loop_lag_ms !== b.event_loop_lag_ms ||
-    a.uptime_s !== b.uptime_s
-  )
-    return false;
-  const keys = Object.keys(b.checks);
-  if (Object.keys(a.checks).length !== keys.length) return false;
-  for (const k of keys) if (a.checks[k] !== b.checks[k]) return false;
-  return true;
 }

@@ -1,19 +1,17 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import type { HttpAdapterHost } from '@nestjs/core';
 import fastify, { type FastifyInstance } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
-import type { ConfigStore } from '@mira/config';
 import { currentCorrelationId } from './correlation/correlation.context';
-import { HttpLoggingHooks } from './http-logging.hooks';
+import { httpLoggingHooks } from './http-logging.hooks';
 import { buildPinoOptions } from './logging.options';
 import { RedactionRegistry } from './redaction/redaction.registry';
 
 type Line = Record<string, any>;
 
 /** The hooks on a real Fastify server, logging through a real pino root into `lines`. */
-describe('HttpLoggingHooks (real Fastify, real pino)', () => {
+describe('httpLoggingHooks (real Fastify, real pino)', () => {
   const lines: Line[] = [];
   const previousRoot = PinoLogger.root;
   let app: FastifyInstance;
@@ -34,10 +32,10 @@ describe('HttpLoggingHooks (real Fastify, real pino)', () => {
       sink,
     );
     app = fastify({ forceCloseConnections: true });
-    new HttpLoggingHooks(
-      { httpAdapter: { getInstance: () => app } } as unknown as HttpAdapterHost,
-      { get: () => logging } as unknown as ConfigStore,
-    );
+    const hooks = httpLoggingHooks(logging.access_log_exclude);
+    app.addHook('onRequest', hooks.onRequest);
+    app.addHook('onResponse', hooks.onResponse);
+    app.addHook('onRequestAbort', hooks.onRequestAbort);
     app.get('/id', async () => ({ id: currentCorrelationId() }));
     app.get('/healthz/live', async () => ({ ok: true }));
     app.get('/boom', async (_req, reply) => reply.code(503).send({ down: true }));

@@ -1,8 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
-import { ConfigStore } from '@mira/config';
 import { correlationIdForRequest } from './correlation/correlation-id';
 import { enterRequestScope } from './correlation/correlation.context';
 import { CORRELATION_HEADER } from './logging.constants';
@@ -10,50 +7,48 @@ import { accessLogRequest, accessLogExclusion } from './logging.options';
 
 type Done = (err?: Error) => void;
 
+/** Fastify hooks of the logging module; the app's HTTP edge registers them (apps/mira/src/edge). */
+export interface HttpLoggingHooks {
+  onRequest(req: FastifyRequest, reply: FastifyReply, done: Done): void;
+  onResponse(req: FastifyRequest, reply: FastifyReply, done: Done): void;
+  onRequestAbort(req: FastifyRequest, done: Done): void;
+}
+
 /**
- * The HTTP edge of the logging module, as two Fastify hooks rather than Nest middleware:
+ * The HTTP edge of the logging module, as Fastify hooks rather than Nest middleware:
  * - onRequest: the request's correlation id (validated; see correlationIdForRequest) is echoed
  *   in `x-correlation-id` and the request runs in its own CLS scope, so every line written while
  *   handling it carries the id;
  * - onResponse: one access line (`request completed` / `request errored`) with the allow-listed
- *   request fields, the status and the response time, unless `logging.access_log_exclude` lists
- *   the path; onRequestAbort: `request aborted` when the client left before the answer.
+ *   request fields, the status and the response time, unless `accessLogExclude`
+ *   (`logging.access_log_exclude`) lists the path; onRequestAbort: `request aborted` when the
+ *   client left before the answer.
  *
  * Hooks instead of Nest middleware (and instead of nestjs-pino's pino-http middleware): the two
  * middlewares ran through @fastify/middie and built a child logger per request, and together
- * measured about half the per-request cost of POST /api/v1/messages. The hooks are added when
- * this provider is created (during NestFactory.create), before the hooks the application adds
- * afterwards (security headers, content-type policy), so a request refused by those still
- * carries its id and gets its access line.
+ * measured about half the per-request cost of POST /api/v1/messages.
  */
-@Injectable()
-export class HttpLoggingHooks {
-  constructor(adapterHost: HttpAdapterHost, config: ConfigStore) {
-    const fastify = adapterHost.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
-    // Not a Fastify app (a bare test module): nothing to hook.
-    if (!fastify || typeof fastify.addHook !== 'function') return;
-    const excluded = accessLogExclusion(config.get('logging').access_log_exclude);
-
-    fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: Done) => {
+export function httpLoggingHooks(accessLogExclude: readonly string[]): HttpLoggingHooks {
+  const excluded = accessLogExclusion(accessLogExclude);
+  return {
+    onRequest(req, reply, done) {
       const id = correlationIdForRequest(req.raw);
       // Through Fastify's header map, not the raw response: one header set on the raw response
       // makes Node validate and copy every header of the reply one by one at writeHead.
       void reply.header(CORRELATION_HEADER, id);
       enterRequestScope(id, done);
-    });
-
-    fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: Done) => {
+    },
+    onResponse(req, reply, done) {
       if (!excluded(req.url)) writeAccessLine(req, reply);
       done();
-    });
-
+    },
     // A client that goes away before the response is sent: the response never finishes, so
     // onResponse never runs. One `request aborted` line instead (as pino-http wrote).
-    fastify.addHook('onRequestAbort', (req: FastifyRequest, done: Done) => {
+    onRequestAbort(req, done) {
       if (!excluded(req.url)) writeAccessLine(req, null);
       done();
-    });
-  }
+    },
+  };
 }
 
 type Pino = (typeof PinoLogger)['root'];

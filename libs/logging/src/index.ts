@@ -1,5 +1,6 @@
 export { LoggingModule } from './logging.module';
 export { LogDestinationModule } from './log-destination.module';
+export { httpLoggingHooks, type HttpLoggingHooks } from './http-logging.hooks';
 export {
   SERVICE_NAME,
   SERVICE_VERSION,

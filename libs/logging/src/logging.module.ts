@@ -3,7 +3,6 @@ import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { ConfigStore } from '@mira/config';
 import { ClsContextPropagator } from './correlation/cls-context.propagator';
-import { HttpLoggingHooks } from './http-logging.hooks';
 import { LogLevelWatcher } from './log-level.watcher';
 import { LOG_DESTINATION } from './logging.constants';
 import { buildLoggerParams } from './logging.options';
@@ -15,7 +14,7 @@ import { RedactionRegistry } from './redaction/redaction.registry';
  * The application logger (nestjs-pino): JSON lines (or pretty when `logging.json` is false),
  * live `logging.level`, optional `logging.file`, redaction, and the correlation context
  * (nestjs-cls) on every line. Each HTTP request gets its CLS scope and access line from
- * HttpLoggingHooks (Fastify hooks); the broker restores the scope per message through
+ * httpLoggingHooks (Fastify hooks the app's HTTP edge registers); the broker restores the scope per message through
  * ClsContextPropagator.
  */
 @Global()
@@ -33,7 +32,7 @@ import { RedactionRegistry } from './redaction/redaction.registry';
         buildLoggerParams(config.get('logging'), { redaction, destination }),
     }),
   ],
-  providers: [ClsContextPropagator, LogLevelWatcher, LoggerShutdownHook, HttpLoggingHooks],
+  providers: [ClsContextPropagator, LogLevelWatcher, LoggerShutdownHook],
   exports: [LoggerModule, ClsModule, RedactionModule, ClsContextPropagator],
 })
 export class LoggingModule {}

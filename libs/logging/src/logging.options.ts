@@ -184,7 +184,7 @@ export function accessLogResponse(res: { statusCode?: number }): { statusCode?: 
 
 /**
  * nestjs-pino params: the logger only. Its pino-http middleware is not mounted (no routes): the
- * correlation scope and the access line come from Fastify hooks (HttpLoggingHooks), which cost a
+ * correlation scope and the access line come from Fastify hooks (httpLoggingHooks), which cost a
  * fraction of a per-request child logger run through @fastify/middie.
  */
 export function buildLoggerParams(logging: MiraConfig['logging'], deps: LoggerBuildDeps): Params {

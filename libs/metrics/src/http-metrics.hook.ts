@@ -21,13 +21,14 @@ const STATUS_CODES = new Set<number>(KNOWN_STATUS_CODES);
 type Labels = 'method' | 'route' | 'status_code';
 
 /**
- * Times every HTTP request from a Fastify onResponse hook (so 404s, validation failures and
- * errors are counted too), labelled by the route TEMPLATE (`/api/v1/agents/:id`), never the raw
+ * Times every HTTP request, called from a Fastify onResponse hook the app's HTTP edge registers
+ * (so 404s, validation failures and errors are counted too), labelled by the route TEMPLATE (`/api/v1/agents/:id`), never the raw
  * URL, and by the numeric status (bounded), so 401, 422 and 429 can be told apart. Refusals are
- * counted by reason from the same hook.
+ * counted by reason from the same hook. Until init (or with `httpMetrics: false`, or outside a
+ * Fastify app) `record` does nothing.
  */
 @Injectable()
-export class HttpMetricsHook implements OnModuleInit {
+export class HttpMetricsRecorder implements OnModuleInit {
   private histogram: Histogram<Labels> | null = null;
   private refusals: Counter<'reason'> | null = null;
   // Children cached per label combination: observe() on a child skips prom-client's label hashing.
@@ -56,13 +57,11 @@ export class HttpMetricsHook implements OnModuleInit {
     });
     // Every reason exported from the start: a rate() over a series that appears late misses its first hit.
     for (const reason of REFUSAL_REASONS) this.refusals.inc({ reason }, 0);
-    fastify.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      this.observe(req, reply);
-      done();
-    });
   }
 
-  private observe(req: FastifyRequest, reply: FastifyReply): void {
+  /** One answered request (from an onResponse hook). */
+  record(req: FastifyRequest, reply: FastifyReply): void {
+    if (this.histogram === null) return;
     const reason: RefusalReason | null = refusalReason(reply, req.method);
     if (reason) this.refusals!.inc({ reason });
     // Route templates are bounded by the code; requests no route matched share one label value.

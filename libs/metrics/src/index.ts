@@ -14,5 +14,6 @@ export {
 } from './metrics.constants';
 export { markRefusal } from './http-refusals';
 export type { MetricsModuleOptions, MetricsAccessPolicy } from './metrics.interface';
+export { HttpMetricsRecorder } from './http-metrics.hook';
 export { MetricsError, type MetricsErrorCode } from './metrics.error';
 export { BoundedLabel } from './registry/bounded-label';

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { HttpMetricsHook } from './http-metrics.hook';
+import { HttpMetricsRecorder } from './http-metrics.hook';
 import { MetricsController } from './exposition/metrics.controller';
 import { ConfigurableModuleClass, type OPTIONS_TYPE } from './metrics.module-definition';
 import { MetricsService } from './registry/metrics.service';
@@ -12,7 +12,7 @@ import { MetricsService } from './registry/metrics.service';
  */
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, HttpMetricsHook],
+  providers: [MetricsService, HttpMetricsRecorder],
   exports: [MetricsService],
 })
 export class MetricsModule extends ConfigurableModuleClass {

@@ -1,4 +1,5 @@
 export { TracingModule } from './tracing.module';
+export { HttpServerSpans, httpServerSpans } from './http-server.spans';
 export { TracingError, type TracingErrorCode } from './tracing.error';
 export {
   resolveTracingSettings,
@@ -8,6 +9,6 @@ export {
   type TracingSettings,
   type TracingProtocol,
 } from './tracing.settings';
-export { startTracing, activeTracing, tracingSettings, buildSampler, TracingRuntime } from './tracing.sdk';
+export { startTracing, activeTracing, tracingSettings, TracingRuntime } from './tracing.sdk';
 export { startTracingFromEnvironment } from './tracing.start';
-export { CountingSpanProcessor, type SpanCounts } from './counting-span.processor';
+export type { SpanCounts } from './counting-span.processor';

@@ -1,6 +1,5 @@
 import { Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { metricsCollector } from '@mira/metrics';
-import { HttpServerSpans } from './http-server.spans';
 import { TracingMetrics } from './tracing.metrics';
 import { activeTracing, tracingSettings } from './tracing.sdk';
 import { TracingShutdownHook } from './tracing.shutdown';
@@ -32,9 +31,8 @@ export class TracingStatusReporter implements OnApplicationBootstrap {
 
 /**
  * The Nest side of tracing: the SDK itself is started before the application loads (see
- * startTracing); this module adds its metrics, its flush on shutdown and a start-up line.
+ * startTracing); this module adds its metrics, its flush on shutdown and a start-up line. Server spans come
+ * from httpServerSpans(), whose hooks the app's HTTP edge registers.
  */
-@Module({
-  providers: [metricsCollector(TracingMetrics), TracingShutdownHook, TracingStatusReporter, HttpServerSpans],
-})
+@Module({ providers: [metricsCollector(TracingMetrics), TracingShutdownHook, TracingStatusReporter] })
 export class TracingModule {}

@@ -1,47 +1,6 @@
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { CountingSpanProcessor, type SpanCounts } from './counting-span.processor';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+import type { CountingSpanProcessor, SpanCounts } from './counting-span.processor';
 import type { TracingSettings } from './tracing.settings';
-
-export function buildSampler(settings: Pick<TracingSettings, 'sampler' | 'ratio'>): Sampler {
-  const ratio = new TraceIdRatioBasedSampler(settings.ratio);
-  switch (settings.sampler) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return ratio;
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: ratio });
-  }
-}
-
-export function buildExporter(settings: TracingSettings): SpanExporter {
-  const options = { url: settings.tracesUrl ?? undefined, timeoutMillis: settings.exportTimeoutMs };
-  return settings.protocol === 'http/json'
-    ? new OTLPJsonTraceExporter(options)
-    : new OTLPProtoTraceExporter(options);
-}
 
 /** The started SDK: span counts for /metrics and the flush the shutdown hook calls. */
 export class TracingRuntime {
@@ -93,59 +52,11 @@ export function startTracing(
 ): TracingRuntime | null {
   startSettings = settings;
   if (runtime || !settings.enabled) return runtime;
-  const processor = new CountingSpanProcessor(buildExporter(settings), {
-    maxQueueSize: settings.maxQueueSize,
-    exportTimeoutMs: settings.exportTimeoutMs,
-    scheduledDelayMs: extra.scheduledDelayMs,
-  });
-  const sdk = new NodeSDK({
-    resource: resourceFromAttributes({
-      ...settings.resourceAttributes,
-      [ATTR_SERVICE_NAME]: settings.serviceName,
-      [ATTR_SERVICE_VERSION]:
-        process.env.npm_package_version ?? settings.resourceAttributes['service.version'] ?? '0.0.0',
-    }),
-    autoDetectResources: false,
-    sampler: buildSampler(settings),
-    // Trace context only: W3C baggage from a client would otherwise ride along into every
-    // broker message and outgoing call.
-    textMapPropagator: new W3CTraceContextPropagator(),
-    spanProcessors: [processor],
-    // Traces only: metrics stay on /metrics (prom-client), logs on stdout.
-    metricReaders: [],
-    logRecordProcessors: [],
-    instrumentations: instrumentations(process.env.OTEL_NODE_DISABLED_INSTRUMENTATIONS),
-  });
+  // Only now: with tracing off the SDK is never loaded (see tracing.otel.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildSdk } = require('./tracing.otel') as typeof import('./tracing.otel');
+  const { sdk, processor } = buildSdk(settings, extra);
   sdk.start();
   runtime = new TracingRuntime(settings, sdk, processor);
   return runtime;
-}
-
-/**
- * http (outgoing calls), ioredis and pg, less those named in OTEL_NODE_DISABLED_INSTRUMENTATIONS
- * (comma-separated, the variable OpenTelemetry's Node auto-instrumentation reads).
- */
-function instrumentations(disabled: string | undefined) {
-  const off = new Set((disabled ?? '').split(',').map((s) => s.trim().toLowerCase()));
-  return [
-    off.has('http')
-      ? null
-      : new HttpInstrumentation({
-          // Server spans come from HttpServerSpans (Fastify hooks): cheaper, and named by route.
-          disableIncomingRequestInstrumentation: true,
-          // Outgoing calls (Vault, Kubernetes, webhooks out) only inside a trace, never as roots.
-          requireParentforOutgoingSpans: true,
-        }),
-    off.has('ioredis')
-      ? null
-      : new IORedisInstrumentation({
-          requireParentSpan: true,
-          // The command name only: arguments carry message bodies (XADD, EVAL) and AUTH passwords.
-          dbStatementSerializer: (command: string) => command,
-        }),
-    // Query text with placeholders; bound values are never recorded (enhancedDatabaseReporting off).
-    off.has('pg')
-      ? null
-      : new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
-  ].filter((i) => i !== null);
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MiraConfig } from '@mira/config';
 
-/** Cookies of a request, as parsed by @fastify/cookie (registered in applyHttpHardening). */
+/** Cookies of a request, as parsed by @fastify/cookie (registered by the HTTP edge, apps/mira/src/edge). */
 export function requestCookies(req: FastifyRequest): Record<string, string | undefined> {
   return (req as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies ?? {};
 }

@@ -1,9 +1,9 @@
 import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { EncryptJWT, jwtDecrypt } from 'jose';
 import { ConfigStore } from '@mira/config';
 import { STATE_STORE, type StateStore } from '@mira/state';
 import type { ApiRole, CallerIdentity } from '../security';
+import { jose } from '../security/oidc-libraries';
 import { InboxError } from './inbox.error';
 import { LOGIN_TTL_SECONDS } from './inbox.constants';
 
@@ -72,7 +72,11 @@ export class InboxSessionService {
       iat: now,
       exp: now + this.ttlSeconds,
     };
-    const cookie = await new EncryptJWT({ name: session.name, roles: session.roles, csrf: session.csrf })
+    const cookie = await new (jose().EncryptJWT)({
+      name: session.name,
+      roles: session.roles,
+      csrf: session.csrf,
+    })
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
       .setJti(session.sid)
       .setIssuedAt(session.iat)
@@ -85,7 +89,7 @@ export class InboxSessionService {
   async read(cookie: string | undefined): Promise<InboxSession | null> {
     if (!cookie) return null;
     try {
-      const { payload } = await jwtDecrypt(cookie, this.keys().session, {
+      const { payload } = await jose().jwtDecrypt(cookie, this.keys().session, {
         requiredClaims: ['jti', 'iat', 'exp'],
       });
       const iat = payload.iat!;
@@ -130,7 +134,7 @@ export class InboxSessionService {
   }
 
   async sealLogin(tx: LoginTransaction): Promise<string> {
-    return new EncryptJWT({ ...tx })
+    return new (jose().EncryptJWT)({ ...tx })
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
       .setIssuedAt()
       .setExpirationTime(`${LOGIN_TTL_SECONDS}s`)
@@ -140,7 +144,7 @@ export class InboxSessionService {
   async openLogin(cookie: string | undefined): Promise<LoginTransaction | null> {
     if (!cookie) return null;
     try {
-      const { payload } = await jwtDecrypt(cookie, this.keys().login);
+      const { payload } = await jose().jwtDecrypt(cookie, this.keys().login);
       const { verifier, state, nonce } = payload as Partial<LoginTransaction>;
       if (typeof verifier !== 'string' || typeof state !== 'string' || typeof nonce !== 'string') return null;
       return { verifier, state, nonce };

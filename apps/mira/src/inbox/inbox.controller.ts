@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import * as client from 'openid-client';
+import type * as client from 'openid-client';
 import { ConfigStore } from '@mira/config';
 import { mapRoles, actorName, OidcClientService } from '../security';
 import { InboxAssetsService } from './inbox-assets.service';
@@ -8,6 +8,7 @@ import { requestCookies, secureCookies, setCookie } from './inbox-cookies';
 import { InboxSessionService } from './inbox-session.service';
 import { CSRF_HEADER, LOGIN_COOKIE, LOGIN_TTL_SECONDS, SESSION_COOKIE } from './inbox.constants';
 import { crossSite } from './session.resolver';
+import { openIdClient } from '../security/oidc-libraries';
 
 /**
  * The page's own policy: scripts and styles only from this service (no inline script, no CDN),
@@ -93,14 +94,14 @@ export class InboxController {
       return problem(reply, 503, 'The identity provider cannot be reached right now; try again in a moment');
     }
     const tx = {
-      verifier: client.randomPKCECodeVerifier(),
-      state: client.randomState(),
-      nonce: client.randomNonce(),
+      verifier: openIdClient().randomPKCECodeVerifier(),
+      state: openIdClient().randomState(),
+      nonce: openIdClient().randomNonce(),
     };
-    const url = client.buildAuthorizationUrl(configuration, {
+    const url = openIdClient().buildAuthorizationUrl(configuration, {
       redirect_uri: o.redirect_uri,
       scope: o.scopes.join(' '),
-      code_challenge: await client.calculatePKCECodeChallenge(tx.verifier),
+      code_challenge: await openIdClient().calculatePKCECodeChallenge(tx.verifier),
       code_challenge_method: 'S256',
       state: tx.state,
       nonce: tx.nonce,
@@ -137,7 +138,7 @@ export class InboxController {
     let claims: Record<string, unknown>;
     try {
       const configuration = await this.oidc.configuration();
-      const tokens = await client.authorizationCodeGrant(configuration, current, {
+      const tokens = await openIdClient().authorizationCodeGrant(configuration, current, {
         pkceCodeVerifier: tx.verifier,
         expectedState: tx.state,
         expectedNonce: tx.nonce,
@@ -147,7 +148,7 @@ export class InboxController {
       // Providers that keep groups out of the ID token hand them out at the userinfo endpoint.
       if (claims[o.roles_claim] === undefined && !o.roles_claim.includes('.'))
         claims = {
-          ...(await client.fetchUserInfo(configuration, tokens.access_token, String(claims.sub))),
+          ...(await openIdClient().fetchUserInfo(configuration, tokens.access_token, String(claims.sub))),
           ...claims,
         };
     } catch (err) {
@@ -234,7 +235,7 @@ export class InboxController {
       if (this.oidc.enabled && o.redirect_uri !== null) {
         const configuration = await this.oidc.configuration();
         if (configuration.serverMetadata().end_session_endpoint)
-          logoutUrl = client.buildEndSessionUrl(configuration, {
+          logoutUrl = openIdClient().buildEndSessionUrl(configuration, {
             client_id: o.client_id!,
             post_logout_redirect_uri: new URL('/inbox', o.redirect_uri).href,
           }).href;

@@ -363,12 +363,15 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   return document;
 }
 
-export function setupOpenApi(app: NestFastifyApplication): OpenAPIObject {
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup(OPENAPI_UI_PATH, app, document, {
+/**
+ * Serves the document at /docs (UI), /docs/json and /docs/yaml. It is built on the first request
+ * of one of them, not at start: building it (Nest's scan plus the zod exports) was about 45 ms of
+ * every start (bench/startup.js), for a page few instances ever serve. The content is the same.
+ */
+export function setupOpenApi(app: NestFastifyApplication): void {
+  SwaggerModule.setup(OPENAPI_UI_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
     yamlDocumentUrl: 'docs/yaml',
     customSiteTitle: 'Mira API',
   });
-  return document;
 }

@@ -1,9 +1,9 @@
 import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { errors, jwtVerify } from 'jose';
 import { ApiKeyService, type CallerIdentity } from './api-key.service';
 import type { IdentityResolver } from './identity-resolver.interface';
 import { OidcClientService } from './oidc-client.service';
+import { jose } from './oidc-libraries';
 import { actorName, mapRoles } from './role-mapping';
 
 /** Three base64url segments: a compact JWS. Anything else is an API key. */
@@ -13,6 +13,7 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 
 /** Why a token was refused, in words a client can act on (never the token itself). */
 function reason(err: unknown): string {
+  const { errors } = jose();
   if (err instanceof errors.JWTExpired) return 'the token has expired';
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'aud') return 'the token is not for this audience';
@@ -45,7 +46,7 @@ export class BearerJwtResolver implements IdentityResolver {
     const o = this.oidc.settings;
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, await this.oidc.jwks(), {
+      ({ payload } = await jose().jwtVerify(token, await this.oidc.jwks(), {
         issuer: o.issuer!,
         audience: this.oidc.audience,
         clockTolerance: o.clock_skew_seconds,

@@ -1,13 +1,13 @@
-import fastifyCookie from '@fastify/cookie';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { MiraConfig } from '@mira/config';
-import { contentTypePolicy } from './content-type.policy';
-import { boundedJsonSerializer, jsonTooDeep, nestsDeeperThan } from './edge-limits';
-import { declareRouteGroup, routeGroup } from './route-group';
+import { jsonTooDeep, nestsDeeperThan } from './edge-limits';
+import { routeGroup } from './route-group';
 
+type CorsOptions = NonNullable<Parameters<NestFastifyApplication['enableCors']>[0]>;
 type Done = (err: Error | null, body?: unknown) => void;
+export type BodyParser = (req: FastifyRequest, body: Buffer, done: Done) => void;
 
 /**
  * Helmet's response headers, computed once. None of them depends on the request (no CSP
@@ -70,59 +70,55 @@ function unsupportedMediaType(): Error {
 }
 
 /**
- * Edge hardening on the Fastify instance, applied by createApp before init:
- * - security headers (helmet, computed once: see staticSecurityHeaders): the JSON set on the API,
- *   webhook, metrics and health routes, helmet's full set elsewhere; CORS only for the origins listed in `api.cors_origins`;
- * - body parsing: JSON is parsed exactly as Fastify's default parser does, except for
- *   /webhooks/*, whose bodies stay raw bytes (any content type) so signatures are checked on the
- *   bytes that were signed, and parsed only after verification. Other content types are 415.
- *   Every parser honours `server.body_limit_bytes` (413 beyond it); parsed JSON nested deeper
- *   than `server.max_json_depth` is a 400;
- * - answers serialised over `server.max_response_bytes` are refused (422) instead of sent;
- * - 415 for a non-JSON body on /api/* before the body is read.
+ * The security-header hook: the JSON set on the API, webhook, metrics and health routes (they
+ * never answer a document), helmet's full set on anything else (the docs UI, routes other
+ * modules add, 404s). Both computed once (see staticSecurityHeaders).
  */
-export async function applyHttpHardening(app: NestFastifyApplication, config: MiraConfig): Promise<void> {
-  const fastify = app.getHttpAdapter().getInstance();
-  const bodyLimit = config.server.body_limit_bytes;
-
-  declareRouteGroup(fastify);
-  // Cookie parsing and Set-Cookie for the inbox session (its value is encrypted by the inbox, so
-  // no signing secret here).
-  await app.register(fastifyCookie as never);
+export function securityHeadersHook(): onRequestHookHandler {
   const documentHeaders = miraSecurityHeaders();
   const jsonHeaders = jsonSecurityHeaders();
-  // The API, webhook, metrics and health routes never answer a document; anything else (the
-  // docs UI, routes other modules add, 404s) gets helmet's full set.
-  fastify.addHook('onRequest', (req, reply, done) => {
+  return (req, reply, done) => {
     reply.headers(routeGroup(req) === null ? documentHeaders : jsonHeaders);
     done();
-  });
-  if (config.api.cors_origins.length > 0) {
-    app.enableCors({
-      origin: config.api.cors_origins,
-      methods: ['GET', 'POST'],
-      allowedHeaders: ['content-type', 'authorization', 'x-api-key'],
-    });
-  }
+  };
+}
 
+/** CORS only for the origins listed in `api.cors_origins`; null when none are. */
+export function corsOptions(config: MiraConfig): CorsOptions | null {
+  if (config.api.cors_origins.length === 0) return null;
+  return {
+    origin: config.api.cors_origins,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type', 'authorization', 'x-api-key'],
+  };
+}
+
+/**
+ * The body parsers. JSON is parsed exactly as Fastify's default parser does, except for
+ * /webhooks/*, whose bodies stay raw bytes (any content type) so signatures are checked on the
+ * bytes that were signed, and parsed only after verification. Other content types are 415.
+ * Every parser honours `server.body_limit_bytes` (413 beyond it); parsed JSON nested deeper than
+ * `server.max_json_depth` is a 400.
+ */
+export function bodyParsers(
+  fastify: FastifyInstance,
+  config: MiraConfig,
+): { json: BodyParser; other: BodyParser } {
   const isWebhook = (req: FastifyRequest) => routeGroup(req) === 'webhooks';
   const defaultJson = fastify.getDefaultJsonParser('error', 'error');
   const maxDepth = config.server.max_json_depth;
-  app.useBodyParser('application/json', { bodyLimit }, ((req: FastifyRequest, body: Buffer, done: Done) => {
-    if (isWebhook(req)) return done(null, body);
-    defaultJson(req, body as unknown as string, (err, parsed) => {
-      if (err) return done(err);
-      // Checked once here, so no handler, agent or serialiser meets data deep enough to overflow the stack.
-      done(nestsDeeperThan(parsed, maxDepth) ? jsonTooDeep(maxDepth) : null, parsed);
-    });
-  }) as never);
-  // Fastify's built-in text/plain parser would hand webhooks a decoded string, not the signed bytes.
-  if (fastify.hasContentTypeParser('text/plain')) fastify.removeContentTypeParser('text/plain');
-  app.useBodyParser('*', { bodyLimit }, ((req: FastifyRequest, body: Buffer, done: Done) => {
-    if (isWebhook(req)) return done(null, body);
-    done(unsupportedMediaType());
-  }) as never);
-
-  fastify.addHook('onRequest', contentTypePolicy);
-  fastify.setReplySerializer(boundedJsonSerializer(config.server.max_response_bytes));
+  return {
+    json: (req, body, done) => {
+      if (isWebhook(req)) return done(null, body);
+      defaultJson(req, body as unknown as string, (err, parsed) => {
+        if (err) return done(err);
+        // Checked once here, so no handler, agent or serialiser meets data deep enough to overflow the stack.
+        done(nestsDeeperThan(parsed, maxDepth) ? jsonTooDeep(maxDepth) : null, parsed);
+      });
+    },
+    other: (req, body, done) => {
+      if (isWebhook(req)) return done(null, body);
+      done(unsupportedMediaType());
+    },
+  };
 }

@@ -1,5 +1,4 @@
 export { SecurityModule } from './security.module';
-export { applyHttpHardening } from './http-hardening';
 export { ApiKeyService, configuredKeys, type ApiAuthMode } from './api-key.service';
 export { RequireApiKey } from './api-key.decorator';
 export { EdgeClock } from './edge-clock';

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import * as client from 'openid-client';
+import type { JWTVerifyGetKey } from 'jose';
+import type * as client from 'openid-client';
 import { ConfigStore, type MiraConfig } from '@mira/config';
+import { jose, openIdClient } from './oidc-libraries';
 import { isUnresolvedReference } from './rotating-key-set';
 import { SecurityError } from './security.error';
 
@@ -66,19 +67,20 @@ export class OidcClientService {
     const key = JSON.stringify([o.issuer, o.client_id, secret, o.jwks_cooldown_seconds]);
     if (this.current?.key === key) return this.current;
     const issuer = new URL(o.issuer);
-    const configuration = client.discovery(
+    const oidc = openIdClient();
+    const configuration = oidc.discovery(
       issuer,
       o.client_id,
       secret ?? undefined,
-      secret === null ? client.None() : undefined,
+      secret === null ? oidc.None() : undefined,
       issuer.protocol === 'http:' && isLoopback(issuer)
-        ? { execute: [client.allowInsecureRequests] }
+        ? { execute: [oidc.allowInsecureRequests] }
         : undefined,
     );
     const jwks = configuration.then((c) => {
       const uri = c.serverMetadata().jwks_uri;
       if (!uri) throw new Error('the provider publishes no jwks_uri');
-      return createRemoteJWKSet(new URL(uri), {
+      return jose().createRemoteJWKSet(new URL(uri), {
         cooldownDuration: o.jwks_cooldown_seconds * 1000,
         timeoutDuration: 5000,
       });

@@ -16,7 +16,7 @@ import { edgeThrottlerStorageProvider } from './throttler-storage.provider';
  * Request-level edge security as global guards, in this order: rate limiting first (so key
  * guessing is throttled per IP too), then the caller's identity (API keys, bearer JWTs, and
  * resolvers other modules register, e.g. the inbox session). HTTP-level hardening (headers, body parsing,
- * content types) is applied to the Fastify instance by applyHttpHardening in createApp.
+ * content types) is applied to the Fastify instance by the HTTP edge (apps/mira/src/edge) in createApp.
  */
 @Global()
 @Module({
