@@ -13,8 +13,9 @@ export {
   type SecretReference,
   type ReferenceSite,
 } from './secrets.reference';
-export { withRetry, isTransient, backoffDelay, retryPolicyFrom, type RetryPolicy } from './secrets.retry';
-export { SecretsCircuitBreaker } from './secrets.breaker';
+export { withRetry, backoffDelay, retryPolicyFrom, type RetryPolicy } from './resilience/secrets.retry';
+export { isTransient, statusOf } from './resilience/secrets.transient';
+export { SecretsCircuitBreaker } from './resilience/secrets.breaker';
 export { EnvSecretsBackend, envVariableFor } from './backends/env.backend';
 export { FileSecretsBackend } from './backends/file.backend';
 export { VaultSecretsBackend } from './backends/vault.backend';

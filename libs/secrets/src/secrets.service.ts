@@ -22,7 +22,7 @@ import type {
   SecretsRedactionSink,
 } from './secrets.interface';
 import { SECRETS_MODULE_OPTIONS } from './secrets.module-definition';
-import { retryPolicyFrom, withRetry, type RetryPolicy } from './secrets.retry';
+import { retryPolicyFrom, withRetry, type RetryPolicy } from './resilience/secrets.retry';
 
 interface Entry {
   name: string;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Injectable, type LoggerService } from '@nestjs/common';
 import type NodeVault from 'node-vault';
 import type { HealthStatus } from '@mira/health';
-import { SecretsCircuitBreaker } from '../secrets.breaker';
+import { SecretsCircuitBreaker } from '../resilience/secrets.breaker';
 import { SecretsBackendProvider } from '../secrets.decorator';
 import { formatRef, SecretsError } from '../secrets.error';
 import type {
@@ -11,14 +11,8 @@ import type {
   SecretsBackendHealth,
   SecretsConfig,
 } from '../secrets.interface';
-import {
-  backoffDelay,
-  isTransient,
-  retryPolicyFrom,
-  statusOf,
-  withRetry,
-  type RetryPolicy,
-} from '../secrets.retry';
+import { backoffDelay, retryPolicyFrom, withRetry, type RetryPolicy } from '../resilience/secrets.retry';
+import { isTransient, statusOf } from '../resilience/secrets.transient';
 
 type VaultConfig = SecretsConfig['vault'];
 
