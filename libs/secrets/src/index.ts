@@ -1,5 +1,6 @@
 export { SecretsModule } from './secrets.module';
-export { SecretsService, type SecretsStats } from './secrets.service';
+export { SecretsService } from './secrets.service';
+export type { SecretsStats } from './stats/secrets-stats.recorder';
 export { SecretsConfigResolver } from './secrets.resolver';
 export { SecretsHealthIndicator } from './secrets.health';
 export { SecretsBackendProvider } from './secrets.decorator';
