@@ -19,7 +19,7 @@ export { isTransient, statusOf } from './resilience/secrets.transient';
 export { SecretsCircuitBreaker } from './resilience/secrets.breaker';
 export { EnvSecretsBackend, envVariableFor } from './backends/env.backend';
 export { FileSecretsBackend } from './backends/file.backend';
-export { VaultSecretsBackend } from './backends/vault.backend';
+export { VaultSecretsBackend } from './backends/vault/vault.backend';
 export { KubernetesSecretsBackend } from './backends/kubernetes.backend';
 export type {
   SecretsBackend,
