@@ -155,11 +155,11 @@ describe('SecretsCache', () => {
 
   it('rotation is announced once the new value is in the cache: a subscriber reading it gets the new one, also after staleness', async () => {
     const readBack: (string | undefined)[] = [];
-    let cache!: SecretsCache;
+    const subscriber: { cache?: SecretsCache } = {};
     const t = cacheOver(60_000, {
-      onRotate: (name, key) => void cache.get(name, key).then((v) => readBack.push(v)),
+      onRotate: (name, key) => void subscriber.cache!.get(name, key).then((v) => readBack.push(v)),
     });
-    cache = t.cache;
+    const cache = (subscriber.cache = t.cache);
     t.source.set('api:key', 'old-value');
     await cache.get('api', 'key');
     // Stale first: a get during the re-read would be answered with the stale value at once.
