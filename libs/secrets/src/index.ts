@@ -1,5 +1,6 @@
 export { SecretsModule } from './secrets.module';
-export { SecretsService, type SecretsStats } from './secrets.service';
+export { SecretsService } from './secrets.service';
+export type { SecretsStats } from './stats/secrets-stats.recorder';
 export { SecretsConfigResolver } from './secrets.resolver';
 export { SecretsHealthIndicator } from './secrets.health';
 export { SecretsBackendProvider } from './secrets.decorator';
@@ -13,11 +14,12 @@ export {
   type SecretReference,
   type ReferenceSite,
 } from './secrets.reference';
-export { withRetry, isTransient, backoffDelay, retryPolicyFrom, type RetryPolicy } from './secrets.retry';
-export { SecretsCircuitBreaker } from './secrets.breaker';
+export { withRetry, backoffDelay, retryPolicyFrom, type RetryPolicy } from './resilience/secrets.retry';
+export { isTransient, statusOf } from './resilience/secrets.transient';
+export { SecretsCircuitBreaker } from './resilience/secrets.breaker';
 export { EnvSecretsBackend, envVariableFor } from './backends/env.backend';
 export { FileSecretsBackend } from './backends/file.backend';
-export { VaultSecretsBackend } from './backends/vault.backend';
+export { VaultSecretsBackend } from './backends/vault/vault.backend';
 export { KubernetesSecretsBackend } from './backends/kubernetes.backend';
 export type {
   SecretsBackend,

@@ -53,3 +53,12 @@ export class SecretNotFoundError extends SecretsError {
 export function formatRef(name: string, key?: string): string {
   return key === undefined ? `secret://${name}` : `secret://${name}:${key}`;
 }
+
+/** An error's code and message, for logs; backends build messages without secret values. */
+export function describeError(err: unknown): string {
+  if (err instanceof SecretsError) return `${err.code}: ${err.message}`;
+  const e = err as { code?: unknown; message?: unknown };
+  const status = (err as { response?: { statusCode?: unknown } })?.response?.statusCode;
+  const parts = [status ?? e?.code, e?.message].filter((p) => p !== undefined && p !== '');
+  return parts.length ? parts.join(': ') : String(err);
+}

@@ -4,7 +4,7 @@ import { CONFIG_MODULE_OPTIONS, ConfigStore, type ConfigModuleDefinitionOptions 
 import { EnvSecretsBackend } from './backends/env.backend';
 import { FileSecretsBackend } from './backends/file.backend';
 import { KubernetesSecretsBackend } from './backends/kubernetes.backend';
-import { VaultSecretsBackend } from './backends/vault.backend';
+import { VaultSecretsBackend } from './backends/vault/vault.backend';
 import { SECRETS_ENV } from './secrets.constants';
 import { SecretsHealthIndicator } from './secrets.health';
 import type { SecretsModuleOptions } from './secrets.interface';

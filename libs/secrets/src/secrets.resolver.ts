@@ -6,9 +6,9 @@ import {
   type ConfigValueResolver,
   type MiraConfig,
 } from '@mira/config';
-import { formatRef } from './secrets.error';
+import { describeError, formatRef } from './secrets.error';
 import { findReferences, replaceReferences, type ReferenceSite } from './secrets.reference';
-import { describe, SecretsService } from './secrets.service';
+import { SecretsService } from './secrets.service';
 
 /**
  * Resolves `secret://<name>:<key>[?default=<value>]` config values. Cuts the config <-> secrets knot:
@@ -71,13 +71,15 @@ export class SecretsConfigResolver implements ConfigValueResolver, OnModuleInit,
         values.set(leaf, await this.secrets.get(ref.name, ref.key, { default: ref.default }));
       } catch (err) {
         if (ref.default !== undefined) {
-          this.logger.warn(`${path}: ${ref.raw} could not be read (${describe(err)}); using its default`);
+          this.logger.warn(
+            `${path}: ${ref.raw} could not be read (${describeError(err)}); using its default`,
+          );
           values.set(leaf, ref.default);
           continue;
         }
         throw new ConfigError(
           'CONFIG_INVALID',
-          `Config key ${path} references ${formatRef(ref.name, ref.key)}, which could not be resolved: ${describe(err)}`,
+          `Config key ${path} references ${formatRef(ref.name, ref.key)}, which could not be resolved: ${describeError(err)}`,
           path,
         );
       }
@@ -114,7 +116,9 @@ export class SecretsConfigResolver implements ConfigValueResolver, OnModuleInit,
         `${formatRef(name, key)} rotated: config keys ${changes.map((c) => c.path).join(', ') || '(none)'} updated`,
       );
     } catch (err) {
-      this.store.markFailed(`re-resolving ${formatRef(name, key)} after rotation failed: ${describe(err)}`);
+      this.store.markFailed(
+        `re-resolving ${formatRef(name, key)} after rotation failed: ${describeError(err)}`,
+      );
     }
   }
 }

@@ -2,7 +2,6 @@ import { miraConfigSchema } from '@mira/config';
 import { SecretNotFoundError, SecretsError } from './secrets.error';
 import type { SecretsBackend, SecretsModuleOptions } from './secrets.interface';
 import { parseSecretReference, findReferences } from './secrets.reference';
-import { backoffDelay, isTransient, withRetry } from './secrets.retry';
 import { SecretsService } from './secrets.service';
 import { EnvSecretsBackend } from './backends/env.backend';
 
@@ -163,43 +162,6 @@ describe('env backend', () => {
     await expect(svc.get('db', 'password')).resolves.toBe('pw-1234');
     await expect(svc.get('token', 'ignored')).resolves.toBe('tok-5678');
     await expect(svc.get('token')).resolves.toBe('tok-5678');
-  });
-});
-
-describe('retry policy', () => {
-  it('full jitter stays within [0, min(max, base * factor^n)]', () => {
-    const policy = { maxRetries: 3, delayMs: 1000, factor: 2, maxDelayMs: 30000 };
-    expect(backoffDelay(policy, 0, () => 0.999)).toBeLessThan(1000);
-    expect(backoffDelay(policy, 2, () => 0.999)).toBeLessThan(4000);
-    expect(backoffDelay(policy, 2, () => 0.999)).toBeGreaterThan(3900);
-    expect(backoffDelay(policy, 10, () => 0.5)).toBe(15000);
-    expect(backoffDelay(policy, 1, () => 0)).toBe(0);
-  });
-
-  it('classifies transient errors', () => {
-    expect(isTransient({ response: { statusCode: 503 } })).toBe(true);
-    expect(isTransient({ response: { statusCode: 429 } })).toBe(true);
-    expect(isTransient({ response: { statusCode: 403 } })).toBe(false);
-    expect(isTransient({ code: 404 })).toBe(false);
-    expect(isTransient({ code: 'ECONNREFUSED' })).toBe(true);
-    expect(isTransient({ code: 'EOPENBREAKER' })).toBe(false);
-  });
-
-  it('gives up after max_retries', async () => {
-    let calls = 0;
-    const sleeps: number[] = [];
-    await expect(
-      withRetry(
-        async () => {
-          calls++;
-          throw { code: 'ECONNRESET' };
-        },
-        { maxRetries: 3, delayMs: 100, factor: 2, maxDelayMs: 1000 },
-        { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
-      ),
-    ).rejects.toEqual({ code: 'ECONNRESET' });
-    expect(calls).toBe(4);
-    expect(sleeps).toEqual([50, 100, 200]);
   });
 });
 

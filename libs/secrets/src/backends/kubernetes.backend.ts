@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable, type LoggerService } from '@nestjs/common';
 import type { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
-import { SecretsCircuitBreaker } from '../secrets.breaker';
+import { SecretsCircuitBreaker } from '../resilience/secrets.breaker';
 import { SecretsBackendProvider } from '../secrets.decorator';
 import { formatRef, SecretsError } from '../secrets.error';
 import type { SecretsBackend, SecretsBackendContext, SecretsBackendHealth } from '../secrets.interface';
-import { isTransient, statusOf } from '../secrets.retry';
+import { isTransient, statusOf } from '../resilience/secrets.transient';
 
 const WATCH_RESTART_MS = 1000;
 
