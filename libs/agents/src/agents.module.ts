@@ -14,13 +14,19 @@ import { ProjectInitializationWorkflow } from './workflows/project-initializatio
 import { WorkflowEngine } from './workflows/workflow.engine';
 import { WorkflowRegistry } from './workflows/workflow.registry';
 import { WorkflowSweeper } from './workflows/workflow.sweeper';
+import { ConfigModule } from '@mira/config';
+import { agentsConfig, governanceConfig } from './agents.config';
 
 /**
  * The built-in agents and workflows, their registries, the orchestrator and the workflow engine
  * with its approvals. Needs BrokerModule, ConfigModule and StateModule.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [
+    DiscoveryModule,
+    ConfigModule.forFeature(agentsConfig),
+    ConfigModule.forFeature(governanceConfig),
+  ],
   providers: [
     Clock,
     AgentRegistry,

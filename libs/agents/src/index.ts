@@ -76,3 +76,4 @@ export type {
   RoutedResponse,
 } from './agent.interface';
 export { AgentsHealthIndicator, AgentCountHealthIndicator } from './agents.health';
+export { agentsConfig, governanceConfig, agentsSchema, governanceSchema } from './agents.config';

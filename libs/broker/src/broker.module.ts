@@ -7,6 +7,8 @@ import { BrokerService } from './broker.service';
 import { BrokerShutdownHook } from './broker.shutdown';
 import { MemoryTransportFactory } from './memory/memory-transport.factory';
 import { RedisTransportFactory } from './redis/redis-transport.factory';
+import { ConfigModule } from '@mira/config';
+import { brokerConfig } from './broker.config';
 
 /**
  * Provides MESSAGE_BROKER. Transports are @BrokerTransport providers; a module adds one by
@@ -14,7 +16,7 @@ import { RedisTransportFactory } from './redis/redis-transport.factory';
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, ConfigModule.forFeature(brokerConfig)],
   providers: [
     MemoryTransportFactory,
     RedisTransportFactory,

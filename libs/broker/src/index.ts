@@ -33,3 +33,5 @@ export type {
   DeadLetter,
   IdempotencyStore,
 } from './redis/redis.interface';
+export { brokerConfig, brokerSchema } from './broker.config';
+export { brokerTransportNames } from './broker.config';

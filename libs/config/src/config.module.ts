@@ -1,7 +1,6 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigWatcherFactory } from './config-watcher.factory';
 import { ConfigFileSystem } from './config.file-system';
-import { ConfigHealthIndicator } from './config.health';
 import { loadConfig } from './config.loader';
 import {
   CONFIG_MODULE_OPTIONS,
@@ -9,6 +8,7 @@ import {
   type ConfigModuleDefinitionOptions,
 } from './config.module-definition';
 import { ConfigReloadService } from './config.reload.service';
+import { registerConfigSection, type ConfigSection } from './config.section';
 import { ConfigStore } from './config.store';
 
 /**
@@ -23,11 +23,25 @@ import { ConfigStore } from './config.store';
       useFactory: (options: ConfigModuleDefinitionOptions) =>
         new ConfigStore(options.preloaded ?? loadConfig(options)),
     },
-    ConfigHealthIndicator,
     ConfigFileSystem,
     ConfigWatcherFactory,
     ConfigReloadService,
   ],
   exports: [ConfigStore, CONFIG_MODULE_OPTIONS, ConfigReloadService],
 })
-export class ConfigModule extends ConfigurableModuleClass {}
+export class ConfigModule extends ConfigurableModuleClass {
+  /**
+   * Registers a lib's or plugin's config section (defineConfigSection) NOW: called in a module's
+   * `@Module({ imports: [...] })`, it runs when the module's file is required, before the
+   * bootstrap's loadConfig() validates the composed whole. Read the section with
+   * `configStore.section(section)` (ConfigStore is global).
+   */
+  static forFeature(section: ConfigSection): DynamicModule {
+    registerConfigSection(section);
+    return { module: ConfigFeatureModule };
+  }
+}
+
+/** What forFeature imports: nothing to provide, the registration is the point. */
+@Module({})
+class ConfigFeatureModule {}

@@ -6,6 +6,8 @@ import { HealthController } from './health.controller';
 import { ConfigurableModuleClass } from './health.module-definition';
 import { HealthProbes } from './health.probes';
 import { HealthService } from './health.service';
+import { ConfigModule } from '@mira/config';
+import { healthConfig } from './health.config';
 
 /**
  * /healthz, /healthz/live, /healthz/ready, /healthz/startup and the indicator registry;
@@ -15,7 +17,11 @@ import { HealthService } from './health.service';
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule, TerminusModule.forRoot({ logger: false })],
+  imports: [
+    DiscoveryModule,
+    TerminusModule.forRoot({ logger: false }),
+    ConfigModule.forFeature(healthConfig),
+  ],
   controllers: [HealthController],
   providers: [HealthService, HealthProbes, EventLoopMonitor],
   exports: [HealthService, HealthProbes],

@@ -32,3 +32,4 @@ export type {
   CircuitState,
   EnvRecord,
 } from './secrets.interface';
+export { secretsConfig, secretsSchema } from './secrets.config';

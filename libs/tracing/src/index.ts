@@ -11,3 +11,4 @@ export {
 export { startTracing, activeTracing, tracingSettings, buildSampler, TracingRuntime } from './tracing.sdk';
 export { startTracingFromEnvironment } from './tracing.start';
 export { CountingSpanProcessor, type SpanCounts } from './counting-span.processor';
+export { tracingConfig, tracingSchema, TRACING_PROTOCOLS } from './tracing.config';

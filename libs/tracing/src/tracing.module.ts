@@ -3,6 +3,8 @@ import { HttpServerSpans } from './http-server.spans';
 import { TracingMetricsCollector } from './tracing.metrics';
 import { activeTracing, tracingSettings } from './tracing.sdk';
 import { TracingShutdownHook } from './tracing.shutdown';
+import { ConfigModule } from '@mira/config';
+import { tracingConfig } from './tracing.config';
 
 /** One start-up line saying whether spans are exported and where (no credentials in it). */
 @Injectable()
@@ -33,5 +35,8 @@ export class TracingStatusReporter implements OnApplicationBootstrap {
  * The Nest side of tracing: the SDK itself is started before the application loads (see
  * startTracing); this module adds its metrics, its flush on shutdown and a start-up line.
  */
-@Module({ providers: [TracingMetricsCollector, TracingShutdownHook, TracingStatusReporter, HttpServerSpans] })
+@Module({
+  imports: [ConfigModule.forFeature(tracingConfig)],
+  providers: [TracingMetricsCollector, TracingShutdownHook, TracingStatusReporter, HttpServerSpans],
+})
 export class TracingModule {}

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorProvider, type HealthContributor, type HealthIndicatorResult } from '@mira/health';
-import { ConfigStore } from './config.store';
+import { ConfigStore } from '@mira/config';
 
-/** `configuration`: healthy while the last load or reload succeeded; degraded (last good kept) otherwise. */
+/**
+ * `configuration` (here, not in libs/config, which imports no other lib): healthy while the last load or reload succeeded; degraded (last good kept) otherwise. */
 @Injectable()
 @HealthIndicatorProvider({ name: 'configuration' })
 export class ConfigHealthIndicator implements HealthContributor {
