@@ -3,7 +3,9 @@ import { HealthIndicatorProvider, type HealthContributor, type HealthIndicatorRe
 import { ConfigStore } from '@mira/config';
 
 /**
- * `configuration` (here, not in libs/config, which imports no other lib): healthy while the last load or reload succeeded; degraded (last good kept) otherwise. */
+ * `configuration`: healthy while the last load or reload succeeded; degraded (last good kept)
+ * otherwise. Provided by the app, not libs/config: the config lib imports no other lib.
+ */
 @Injectable()
 @HealthIndicatorProvider({ name: 'configuration' })
 export class ConfigHealthIndicator implements HealthContributor {
