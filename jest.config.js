@@ -10,6 +10,8 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: { '^@mira/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   rootDir: __dirname,
+  // The service's config sections, registered as the running app has them (see the file).
+  setupFiles: ['<rootDir>/apps/mira/test/support/config-sections.setup.js'],
 };
 
 module.exports = {

@@ -11,6 +11,8 @@ const { tmpdir } = require('node:os');
 
 const root = join(__dirname, '..');
 require('../scripts/ts-register');
+// The service's config sections (each lib owns its own; the app composes them).
+require('../apps/mira/src/mira.config.ts');
 const { Logger } = require('@nestjs/common');
 const src = join(root, 'libs/config/src');
 const { ConfigStore } = require(join(src, 'config.store.ts'));

@@ -14,6 +14,8 @@ const { readFileSync } = require('node:fs');
 
 // The transport is TypeScript: compile on require with the repo's .swcrc (as bench/broker.js does).
 require('../scripts/ts-register');
+// The service's config sections (each lib owns its own; the app composes them).
+require('../apps/mira/src/mira.config.ts');
 const { Logger } = require('@nestjs/common');
 const { Redis } = require('ioredis');
 const { RedisTransport } = require('../libs/broker/src/redis/redis.transport.ts');

@@ -6,6 +6,8 @@ require('reflect-metadata');
 const { report } = require('./lib/harness');
 
 require('../scripts/ts-register');
+// The service's config sections (each lib owns its own; the app composes them).
+require('../apps/mira/src/mira.config.ts');
 const { Logger } = require('@nestjs/common');
 Logger.overrideLogger(false); // warnings during the outage would only measure the console
 const { miraConfigSchema } = require('@mira/config');

@@ -1,4 +1,4 @@
-// Writes docs/configuration.md from the zod schema (libs/config/src/config.docs.ts).
+// Writes docs/configuration.md from the service's registered config sections (libs/config/src/config.docs.ts).
 // `node scripts/gen-config-docs.js --check` exits 1 when the committed file is out of date.
 const { readFileSync, writeFileSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
@@ -6,6 +6,8 @@ const { join } = require('node:path');
 const root = join(__dirname, '..');
 require('./ts-register');
 
+// The service's sections, registered in their order (apps/mira/src/mira.config.ts).
+require('../apps/mira/src/mira.config.ts');
 const { generateConfigReference } = require('../libs/config/src/config.docs.ts');
 const target = join(root, 'docs/configuration.md');
 const text = generateConfigReference();

@@ -1,3 +1,5 @@
+// First: the service's config sections register before any lib's module is required.
+import { MIRA_CONFIG_FEATURES } from './mira.config';
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { AgentsModule } from '@mira/agents';
 import { BrokerModule } from '@mira/broker';
@@ -12,6 +14,7 @@ import { FeaturesModule } from '@mira/features';
 import { TracingModule } from '@mira/tracing';
 import { ApiModule } from './api/api.module';
 import { InboxModule } from './inbox/inbox.module';
+import { ConfigHealthIndicator } from './config.health';
 import { ReadinessShutdownHook } from './readiness.shutdown';
 import { SecurityModule } from './security/security.module';
 
@@ -30,6 +33,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ ...options.config, isGlobal: true }),
+        ...MIRA_CONFIG_FEATURES,
         // Right after config: resolves secret:// config references during module init, before listen.
         SecretsModule.fromConfig(),
         LoggingModule,
@@ -63,7 +67,7 @@ export class AppModule {
         InboxModule,
         ...(options.imports ?? []),
       ],
-      providers: [ReadinessShutdownHook],
+      providers: [ReadinessShutdownHook, ConfigHealthIndicator],
     };
   }
 }

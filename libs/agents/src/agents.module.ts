@@ -18,6 +18,8 @@ import { ProjectInitializationWorkflow } from './workflows/project-initializatio
 import { WorkflowEngine } from './workflows/workflow.engine';
 import { WorkflowRegistry } from './workflows/workflow.registry';
 import { WorkflowSweeper } from './workflows/workflow.sweeper';
+import { ConfigModule } from '@mira/config';
+import { agentsConfig, governanceConfig } from './agents.config';
 
 /**
  * The built-in agents and workflows, their registries, the orchestrator with its broker consumer,
@@ -25,7 +27,11 @@ import { WorkflowSweeper } from './workflows/workflow.sweeper';
  * ConfigModule and StateModule; its series go into MetricsService when the app has one.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [
+    DiscoveryModule,
+    ConfigModule.forFeature(agentsConfig),
+    ConfigModule.forFeature(governanceConfig),
+  ],
   providers: [
     Clock,
     AgentRegistry,

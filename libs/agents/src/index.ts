@@ -77,3 +77,4 @@ export type {
 } from './agent.interface';
 export { AgentsHealthIndicator, AgentCountHealthIndicator } from './agents.health';
 export { AgentMetrics, type AgentOutcome } from './agent.metrics';
+export { agentsConfig, governanceConfig, agentsSchema, governanceSchema } from './agents.config';

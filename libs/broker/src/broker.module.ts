@@ -10,6 +10,8 @@ import { MemoryTransportFactory } from './memory/memory-transport.factory';
 import { BrokerMetrics } from './metrics/broker.metrics';
 import { MessageTypeLabels } from './metrics/message-type-labels';
 import { RedisTransportFactory } from './redis/redis-transport.factory';
+import { ConfigModule } from '@mira/config';
+import { brokerConfig } from './broker.config';
 
 /**
  * Provides MESSAGE_BROKER. Transports are @BrokerTransport providers; a module adds one by
@@ -18,7 +20,7 @@ import { RedisTransportFactory } from './redis/redis-transport.factory';
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, ConfigModule.forFeature(brokerConfig)],
   providers: [
     MemoryTransportFactory,
     RedisTransportFactory,

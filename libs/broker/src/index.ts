@@ -35,3 +35,5 @@ export type {
   DeadLetter,
   IdempotencyStore,
 } from './redis/redis.interface';
+export { brokerConfig, brokerSchema } from './broker.config';
+export { brokerTransportNames } from './broker.config';

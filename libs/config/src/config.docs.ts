@@ -10,16 +10,12 @@ import {
 import { MAX_LISTED_ISSUES } from './config.loader';
 import { getPath } from './config.merge';
 import { LIVE_RELOAD_RULES, liveReloadRule } from './config.reload-policy';
-import { miraConfigSchema } from './config.schema';
+import { composedConfigSchema, configSections } from './config.section';
 
-/** Placeholder used for the keys of record sections (`agents.<agent_id>.enabled`). */
-const RECORD_KEY_NAMES: Readonly<Record<string, string>> = {
-  webhooks: '<service>',
-  agents: '<agent_id>',
-  features: '<feature>',
-  integrations: '<integration>',
-  'integrations.<integration>': '<key>',
-};
+/** Placeholders for the keys of record sections (`agents.<agent_id>.enabled`), from each section's `recordKeys`. */
+function recordKeyNames(): Record<string, string> {
+  return Object.assign({}, ...configSections().map((s) => s.recordKeys));
+}
 
 export interface ConfigKeyDoc {
   path: string;
@@ -58,6 +54,9 @@ function range(min: number | null, max: number | null, int: boolean): string {
 }
 
 function typeName(schema: AnySchema): string {
+  // A schema's own .describe() text wins: for values checked by code (registered names).
+  const described = (schema as z.ZodType).description;
+  if (described) return described;
   const { inner, nullable } = unwrap(schema);
   const d = def(inner);
   let t: string;
@@ -89,27 +88,33 @@ function envVars(path: string): string[] {
   const fallback = Object.entries(FALLBACK_ENV_VARS)
     .filter(([, p]) => p === path)
     .map(([v]) => v);
-  // A top-level key's generic name can be its named variable too (MIRA_MODULES): listed once.
+  // A named variable can be the generic name too (`modules` -> MIRA_MODULES): listed once.
   return [...new Set([...named, envNameForPath(path), ...fallback])];
 }
 
-function walk(schema: AnySchema, path: string, defaults: unknown, out: ConfigKeyDoc[]): void {
+function walk(
+  schema: AnySchema,
+  path: string,
+  defaults: unknown,
+  out: ConfigKeyDoc[],
+  names: Record<string, string>,
+): void {
   const { inner } = unwrap(schema);
   const d = def(inner);
   if (d.type === 'object') {
     for (const [key, child] of Object.entries(d.shape as Record<string, AnySchema>)) {
       const childPath = path ? `${path}.${key}` : key;
-      walk(child, childPath, getPath(defaults, key), out);
+      walk(child, childPath, getPath(defaults, key), out, names);
     }
     return;
   }
   if (d.type === 'record') {
-    const placeholder = RECORD_KEY_NAMES[path] ?? '<name>';
+    const placeholder = names[path] ?? '<name>';
     const value = d.valueType as AnySchema;
     // Defaults of one entry: what an absent value (scalars) or `{}` (objects) becomes.
     const entry = value as z.ZodType;
     const entryDefaults = entry.safeParse(undefined).data ?? entry.safeParse({}).data;
-    walk(value, `${path}.${placeholder}`, entryDefaults, out);
+    walk(value, `${path}.${placeholder}`, entryDefaults, out, names);
     return;
   }
   const rule = liveReloadRule(path.replace(/<[^>]+>/g, '*'));
@@ -123,10 +128,11 @@ function walk(schema: AnySchema, path: string, defaults: unknown, out: ConfigKey
   });
 }
 
-/** Every leaf key of the schema, in schema order. */
+/** Every leaf key of the registered sections, in registration order. */
 export function describeConfigKeys(): ConfigKeyDoc[] {
   const out: ConfigKeyDoc[] = [];
-  walk(miraConfigSchema, '', miraConfigSchema.parse({}), out);
+  const schema = composedConfigSchema();
+  walk(schema, '', schema.parse({}), out, recordKeyNames());
   return out;
 }
 
@@ -137,17 +143,19 @@ function formatDefault(v: unknown): string {
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
-/** docs/configuration.md, generated from the zod schema (`npm run docs:config`). */
+/** docs/configuration.md, generated from the registered sections (`npm run docs:config`). */
 export function generateConfigReference(): string {
   const keys = describeConfigKeys();
   const sections = [...new Set(keys.map((k) => k.path.split('.')[0]))];
   const lines: string[] = [
     '# Configuration reference',
     '',
-    '<!-- Generated from libs/config/src/config.schema.ts by `npm run docs:config`. Do not edit by hand:',
+    '<!-- Generated from the config sections (defineConfigSection) by `npm run docs:config`. Do not edit by hand:',
     '     a unit test (libs/config/src/config.docs.spec.ts) fails when this file is out of date. -->',
     '',
     'Mira reads a YAML (or `.json`) file, then layers: **defaults < file < overrides < environment**.',
+    'Each section below is declared by the lib that owns it (or by a plugin module) with `defineConfigSection`',
+    'and registered with `ConfigModule.forFeature`; a key no registered section knows is an error.',
     'The file is `MIRA_CONFIG_FILE`, else `config/mira.yaml` when present. Every key can be set from the',
     'environment with the generic form (the path upper-cased, parts joined by `__`, prefixed `MIRA_`);',
     'some keys also have a named variable. Environment values keep overriding the file after every reload.',

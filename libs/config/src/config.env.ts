@@ -1,28 +1,18 @@
-/** Named variables kept for compatibility with the reference implementation. */
-export const NAMED_ENV_VARS: Readonly<Record<string, string>> = {
-  MIRA_LOG_LEVEL: 'logging.level',
-  MIRA_LOG_JSON: 'logging.json',
-  MIRA_LOG_FILE: 'logging.file',
-  MIRA_SECRETS_BACKEND: 'secrets.backend',
-  MIRA_SECRETS_AUTO_REFRESH: 'secrets.auto_refresh',
-  MIRA_VAULT_URL: 'secrets.vault.url',
-  MIRA_VAULT_TOKEN: 'secrets.vault.token',
-  MIRA_CONFIG_HOT_RELOAD: 'config.hot_reload',
-  PORT: 'server.port',
-  MIRA_MODULES: 'modules',
-};
+import { registry } from './config.section';
+
+/**
+ * Named variables (variable -> key path), e.g. MIRA_LOG_LEVEL, PORT: declared by each section's
+ * `env` (defineConfigSection) and kept up to date as sections register.
+ */
+export const NAMED_ENV_VARS: Readonly<Record<string, string>> = registry().namedEnv;
 
 /** Reference variables with no MIRA_<PATH> form of their own: variable -> old key (see config.compat). */
 export const DEPRECATED_ENV_VARS: Readonly<Record<string, string>> = {
   MIRA_WEBHOOK_SECRET: 'webhook.secret_key',
 };
 
-/** Vault's own conventions; a MIRA_* variable for the same key wins. */
-export const FALLBACK_ENV_VARS: Readonly<Record<string, string>> = {
-  VAULT_ADDR: 'secrets.vault.url',
-  VAULT_TOKEN: 'secrets.vault.token',
-  VAULT_NAMESPACE: 'secrets.vault.namespace',
-};
+/** Other tools' conventions (VAULT_ADDR), declared by each section's `fallbackEnv`; a MIRA_* variable for the same key wins. */
+export const FALLBACK_ENV_VARS: Readonly<Record<string, string>> = registry().fallbackEnv;
 
 /** Variables read by the service that are not config keys (documented, checked by deploy tests). */
 export const OTHER_ENV_VARS = ['MIRA_CONFIG_FILE', 'NODE_ENV'] as const;

@@ -4,7 +4,11 @@ export type ConfigErrorCode =
   | 'CONFIG_FILE_UNPARSABLE'
   | 'CONFIG_NOT_LOADED'
   /** A reload held back: empty document, or top-level sections lost (a truncated write). */
-  | 'CONFIG_RELOAD_HELD';
+  | 'CONFIG_RELOAD_HELD'
+  /** A section definition that cannot work (key format, a non-strict schema, no default). */
+  | 'CONFIG_SECTION_INVALID'
+  /** Two owners define the same top-level key. */
+  | 'CONFIG_SECTION_CONFLICT';
 
 /** A configuration problem; `message` names the key path (or file) and how to fix it. */
 export class ConfigError extends Error {

@@ -8,7 +8,8 @@ import { readEnvLayer } from './config.env';
 import { ConfigError } from './config.error';
 import type { ConfigModuleOptions } from './config.interface';
 import { deepMerge, deepFreeze, isPlainObject } from './config.merge';
-import { miraConfigSchema, type MiraConfig } from './config.schema';
+import { modulesConfig, type MiraConfig } from './config.schema';
+import { composedConfigSchema, configSections, type ConfigSection } from './config.section';
 
 export const DEFAULT_CONFIG_FILE = 'config/mira.yaml';
 
@@ -160,52 +161,52 @@ export function validateConfig(
   sources = new Map<string, string>(),
   options: { crossField?: boolean } = {},
 ): MiraConfig {
-  const result = miraConfigSchema.safeParse(tree);
-  if (!result.success) {
-    // An unknown-keys issue names several keys at once: one line per key.
-    const issues = result.error.issues.flatMap((i): z.core.$ZodIssue[] =>
-      i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ ...i, keys: [k] })) : [i],
-    );
-    const formatted = issues.map((i) => formatIssue(i, sources));
-    const listed = formatted.slice(0, MAX_LISTED_ISSUES);
-    const rest = formatted.length - listed.length;
-    const message =
-      formatted.length === 1
-        ? `Invalid configuration: ${formatted[0].message}`
-        : `Invalid configuration (${formatted.length} problems):\n` +
-          listed.map((f) => `  - ${f.message}`).join('\n') +
-          (rest > 0 ? `\n  ... and ${rest} more` : '');
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      message,
-      formatted[0].path,
-      listed.map((f) => f.message),
-    );
-  }
+  const result = composedConfigSchema().safeParse(tree);
+  if (!result.success) throw invalidConfig(result.error.issues, sources);
   // Off only to judge one key alone (deploy tests); the service always checks the whole config.
-  if (options.crossField !== false) checkCrossField(result.data);
-  return result.data;
+  if (options.crossField !== false) checkCrossField(result.data as unknown as MiraConfig);
+  return result.data as unknown as MiraConfig;
 }
 
-/** Rules that span sections: each valid alone, wrong together. Throws one ConfigError naming the key. */
+/** One ConfigError listing every failing key (up to 20) and its source. */
+function invalidConfig(zodIssues: readonly z.core.$ZodIssue[], sources: Map<string, string>): ConfigError {
+  // An unknown-keys issue names several keys at once: one line per key.
+  const issues = zodIssues.flatMap((i): z.core.$ZodIssue[] =>
+    i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ ...i, keys: [k] })) : [i],
+  );
+  const formatted = issues.map((i) => formatIssue(i, sources));
+  const listed = formatted.slice(0, MAX_LISTED_ISSUES);
+  const rest = formatted.length - listed.length;
+  const message =
+    formatted.length === 1
+      ? `Invalid configuration: ${formatted[0].message}`
+      : `Invalid configuration (${formatted.length} problems):\n` +
+        listed.map((f) => `  - ${f.message}`).join('\n') +
+        (rest > 0 ? `\n  ... and ${rest} more` : '');
+  return new ConfigError(
+    'CONFIG_INVALID',
+    message,
+    formatted[0].path,
+    listed.map((f) => f.message),
+  );
+}
+
+/** Rules that span sections (each section's `check`): each valid alone, wrong together. Throws one ConfigError naming the key. */
 export function checkCrossField(config: MiraConfig): void {
-  // Replicas share work over Redis, so a decision stored in one replica's own sqlite file would be
-  // invisible to the replica that picks up the workflow: refuse instead of losing approvals.
-  if (config.broker.transport === 'redis' && config.state.backend === 'sqlite') {
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      'Invalid configuration: state.backend is sqlite while broker.transport is redis: approvals stored on one replica ' +
-        'would be invisible to the others; set state.backend: postgres (MIRA_STATE__BACKEND=postgres) and state.postgres.url',
-      'state.backend',
-    );
-  }
+  for (const section of configSections()) section.check?.(config as unknown as Record<string, unknown>);
 }
 
-/** Defaults < file < overrides < environment, validated; the returned config is frozen. */
-export function loadConfig(
-  options: ConfigModuleOptions = {},
-  read: ConfigFileRead = readFileSync,
-): LoadedConfig {
+interface Layered {
+  tree: Record<string, unknown>;
+  sources: Map<string, string>;
+  file: string | null;
+  hash: string | null;
+  sections?: string[];
+  deprecations: string[];
+}
+
+/** Reads and layers file < overrides < environment (compat keys mapped), not yet validated. */
+function layer(options: ConfigModuleOptions, read: ConfigFileRead): Layered {
   const env = options.env ?? process.env;
   const file = resolveConfigFile(options);
   const fromFile = file ? readConfigFile(file, read) : null;
@@ -216,20 +217,67 @@ export function loadConfig(
     (p) => `env ${envLayer.sources.get(p) ?? p}`,
     envLayer.sources,
   );
-  const tree = deepMerge(deepMerge(fileLayer.tree, options.overrides ?? {}), envCompat.tree);
+  const tree = deepMerge(deepMerge(fileLayer.tree, options.overrides ?? {}), envCompat.tree) as Record<
+    string,
+    unknown
+  >;
   // Every key the file set is attributed to it unless the environment overrides it.
   const sources = new Map<string, string>();
   if (file) for (const path of leafPaths(fileLayer.tree)) sources.set(path, `file ${file}`);
   for (const [path, variable] of envLayer.sources) sources.set(path, `env ${variable}`);
-  const config = deepFreeze(validateConfig(tree, sources));
-  const deprecations = [...fileLayer.deprecations, ...envCompat.deprecations];
   return {
-    config,
+    tree,
+    sources,
     file,
     hash: fromFile?.hash ?? null,
     ...(fromFile ? { sections: Object.keys(fileLayer.tree) } : {}),
+    deprecations: [...fileLayer.deprecations, ...envCompat.deprecations],
+  };
+}
+
+/** Defaults < file < overrides < environment, validated; the returned config is frozen. */
+export function loadConfig(
+  options: ConfigModuleOptions = {},
+  read: ConfigFileRead = readFileSync,
+): LoadedConfig {
+  const layered = layer(options, read);
+  const config = deepFreeze(validateConfig(layered.tree, layered.sources));
+  const { deprecations } = layered;
+  return {
+    config,
+    file: layered.file,
+    hash: layered.hash,
+    ...(layered.sections ? { sections: layered.sections } : {}),
     ...(deprecations.length ? { deprecations } : {}),
   };
+}
+
+/**
+ * One section from the same layers as loadConfig (file, overrides, environment), validated
+ * alone: for code that runs before the modules that register the other sections are loaded
+ * (the tracing preload). The section need not be registered. Throws a ConfigError naming the key.
+ */
+export function readConfigSection<S extends ConfigSection>(
+  section: S,
+  options: ConfigModuleOptions = {},
+  read: ConfigFileRead = readFileSync,
+): z.output<S['schema']> {
+  const layered = layer(options, read);
+  const result = section.schema.safeParse(layered.tree[section.key]);
+  if (!result.success)
+    throw invalidConfig(
+      result.error.issues.map((i) => ({ ...i, path: [section.key, ...i.path] })),
+      layered.sources,
+    );
+  return deepFreeze(result.data) as z.output<S['schema']>;
+}
+
+/**
+ * The `modules` list (config file + MIRA_MODULES, comma-separated; the environment wins) without
+ * validating anything else: the plugin loader calls it before the plugins' sections exist.
+ */
+export function readModuleList(options: ConfigModuleOptions = {}): readonly string[] {
+  return readConfigSection(modulesConfig, options);
 }
 
 /** Dotted paths of a tree's leaves (and of its empty sections). */

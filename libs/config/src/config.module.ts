@@ -1,8 +1,7 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { metricsCollector } from '@mira/metrics';
 import { ConfigWatcherFactory } from './config-watcher.factory';
 import { ConfigFileSystem } from './config.file-system';
-import { ConfigHealthIndicator } from './config.health';
 import { loadConfig } from './config.loader';
 import { ConfigMetrics } from './config.metrics';
 import {
@@ -11,6 +10,7 @@ import {
   type ConfigModuleDefinitionOptions,
 } from './config.module-definition';
 import { ConfigReloadService } from './config.reload.service';
+import { registerConfigSection, type ConfigSection } from './config.section';
 import { ConfigStore } from './config.store';
 
 /**
@@ -25,7 +25,6 @@ import { ConfigStore } from './config.store';
       useFactory: (options: ConfigModuleDefinitionOptions) =>
         new ConfigStore(options.preloaded ?? loadConfig(options)),
     },
-    ConfigHealthIndicator,
     metricsCollector(ConfigMetrics, [ConfigStore]),
     ConfigFileSystem,
     ConfigWatcherFactory,
@@ -33,4 +32,19 @@ import { ConfigStore } from './config.store';
   ],
   exports: [ConfigStore, CONFIG_MODULE_OPTIONS, ConfigReloadService],
 })
-export class ConfigModule extends ConfigurableModuleClass {}
+export class ConfigModule extends ConfigurableModuleClass {
+  /**
+   * Registers a lib's or plugin's config section (defineConfigSection) NOW: called in a module's
+   * `@Module({ imports: [...] })`, it runs when the module's file is required, before the
+   * bootstrap's loadConfig() validates the composed whole. Read the section with
+   * `configStore.section(section)` (ConfigStore is global).
+   */
+  static forFeature(section: ConfigSection): DynamicModule {
+    registerConfigSection(section);
+    return { module: ConfigFeatureModule };
+  }
+}
+
+/** What forFeature imports: nothing to provide, the registration is the point. */
+@Module({})
+class ConfigFeatureModule {}

@@ -1,50 +1,15 @@
 import { deepFreeze, diffPaths, isPlainObject } from './config.merge';
 import type { MiraConfig } from './config.schema';
+import { configSections, registry, type AuthWeakening, type LiveReloadRule } from './config.section';
 
-/** A key (or key pattern, `*` = one path segment) that takes effect without a restart, and who applies it. */
-export interface LiveReloadRule {
-  pattern: string;
-  appliedBy: string;
-}
+export type { AuthWeakening, LiveReloadRule } from './config.section';
 
 /**
- * THE list of keys that reload live; everything else requires a restart. The reload service and
- * the docs generator (docs/configuration.md) both read it. Add a key here only when some code
- * really reads it per use or subscribes to it with ConfigStore.onChange.
+ * The keys that reload live, from every registered section's `reload` (defineConfigSection);
+ * everything else requires a restart. The reload service and the docs generator both read it.
+ * Declare a key live only when some code really reads it per use or subscribes to it.
  */
-export const LIVE_RELOAD_RULES: readonly LiveReloadRule[] = [
-  { pattern: 'logging.level', appliedBy: 'libs/logging (next log line)' },
-  {
-    pattern: 'governance.*',
-    appliedBy:
-      'GovernanceAgent (read on every assessment); WorkflowEngine, ApprovalService, WorkflowSweeper (read per use)',
-  },
-  { pattern: 'governance.approvals_required.*', appliedBy: 'WorkflowEngine (read when a workflow is held)' },
-  { pattern: 'agents.*.enabled', appliedBy: 'AgentRegistry (read on every route)' },
-  { pattern: 'broker.queue_size', appliedBy: 'BrokerService.reconfigure' },
-  { pattern: 'config.debounce_ms', appliedBy: 'ConfigReloadService (next file event)' },
-  { pattern: 'config.stable_ms', appliedBy: 'ConfigReloadService (next file check)' },
-  {
-    pattern: 'api.keys',
-    appliedBy: 'ApiKeyService (config change subscription; old keys kept for the grace window)',
-  },
-  { pattern: 'api.auth', appliedBy: 'ApiKeyService (read on every request)' },
-  { pattern: 'api.rotation_grace_seconds', appliedBy: 'ApiKeyService (next key change)' },
-  { pattern: 'api.protect_metrics', appliedBy: 'ApiKeyGuard (read on every request)' },
-  { pattern: 'api.rate_limit.*', appliedBy: 'EdgeThrottlerGuard (read on every request)' },
-  { pattern: 'api.webhook_rate_limit.*', appliedBy: 'EdgeThrottlerGuard (read on every request)' },
-  {
-    pattern: 'webhooks.*.*',
-    appliedBy:
-      'WebhooksService / WebhookSecretsService (per delivery; rotated secrets kept for the grace window)',
-  },
-  { pattern: 'features.*', appliedBy: 'FeatureFlagsService (read on every check)' },
-  {
-    pattern: 'integrations.*.*',
-    appliedBy:
-      'the module owning the integration (ConfigStore.integration(name) read per use, or onChange("integrations.<name>"))',
-  },
-];
+export const LIVE_RELOAD_RULES: readonly LiveReloadRule[] = registry().liveRules;
 
 function matches(pattern: string, path: string): boolean {
   const p = pattern.split('.');
@@ -76,78 +41,17 @@ export function leafChanges(
   return diffPaths(running, desired).flatMap(expand);
 }
 
-/** A change that would let through a request the running config refuses; held until a restart. */
-export interface AuthWeakening {
-  /** Key path (or subtree) kept at its running value. */
-  path: string;
-  /** What the change would do, without values: `emptied`, `enabled -> disabled`, `removed`. */
-  change: string;
-}
-
 /**
- * An `api.keys` entry that grants access: a non-blank string, or an object entry (`{ name, key,
- * roles }`) unless its `key` is blank. Counted generically so the entry shape can grow.
- */
-function grantsAccess(entry: unknown): boolean {
-  if (typeof entry === 'string') return entry.trim() !== '';
-  if (isPlainObject(entry))
-    return !('key' in entry) || (typeof entry.key === 'string' && entry.key.trim() !== '');
-  return entry !== null && entry !== undefined;
-}
-
-const hasSecret = (v: unknown): boolean => typeof v === 'string' && v.trim() !== '';
-
-/**
- * The changes from `running` to `desired` that weaken authentication: `api.keys` reduced to no
- * usable key, `api.auth` switched off, `api.protect_metrics` switched off, a webhook secret removed
- * or nulled (or its whole service removed). A hot reload never applies these: an empty or cut-short
- * file write looks exactly like them, and the cost of being wrong is an open door. They wait for a
- * restart, where start-up validation (e.g. production without keys) judges the file.
+ * The changes from `running` to `desired` that weaken a guard, from every section's
+ * `holdOnReload`: e.g. `api.keys` reduced to no usable key, `api.auth` switched off, a webhook
+ * secret removed, a lower approval quorum. A hot reload never applies these: an empty or
+ * cut-short file write looks exactly like them, and the cost of being wrong is an open door. They
+ * wait for a restart, where start-up validation (e.g. production without keys) judges the file.
  */
 export function authWeakenings(running: MiraConfig, desired: MiraConfig): AuthWeakening[] {
-  const out: AuthWeakening[] = [];
-  const keysBefore = (running.api?.keys as unknown[] | undefined) ?? [];
-  const keysAfter = (desired.api?.keys as unknown[] | undefined) ?? [];
-  if (keysBefore.some(grantsAccess) && !keysAfter.some(grantsAccess))
-    out.push({ path: 'api.keys', change: 'emptied' });
-  if (running.api?.auth !== 'disabled' && desired.api?.auth === 'disabled')
-    out.push({ path: 'api.auth', change: `${running.api?.auth ?? 'enabled'} -> disabled` });
-  if (running.api?.protect_metrics === true && desired.api?.protect_metrics !== true)
-    out.push({ path: 'api.protect_metrics', change: 'true -> false' });
-  // Widening a key's roles grants approval or audit rights live: that waits for a restart too.
-  const rolesOf = (keys: unknown[]) =>
-    new Map(
-      keys
-        .filter(
-          (k): k is { name: string; roles: string[] } => typeof k === 'object' && k !== null && 'name' in k,
-        )
-        .map((k) => [k.name, new Set(k.roles ?? [])]),
-    );
-  const rolesBefore = rolesOf(keysBefore);
-  for (const [name, after] of rolesOf(keysAfter)) {
-    const before = rolesBefore.get(name);
-    if (before && [...after].some((r) => !before.has(r)))
-      out.push({ path: 'api.keys', change: `roles of ${name} widened` });
-  }
-  // Governance guards work as authentication guards callers: fewer approvals or self-approval
-  // (a line-truncated write resets them to defaults) never apply live.
-  const quorumBefore = running.governance?.approvals_required ?? {};
-  const quorumAfter = desired.governance?.approvals_required ?? {};
-  for (const [risk, n] of Object.entries(quorumBefore))
-    if ((quorumAfter as Record<string, number>)[risk] < n)
-      out.push({ path: `governance.approvals_required.${risk}`, change: 'lowered' });
-  if (running.governance?.allow_self_approval !== true && desired.governance?.allow_self_approval === true)
-    out.push({ path: 'governance.allow_self_approval', change: 'false -> true' });
-  const hooksBefore = (running.webhooks ?? {}) as Record<string, { secret?: unknown } | undefined>;
-  const hooksAfter = (desired.webhooks ?? {}) as Record<string, { secret?: unknown } | undefined>;
-  for (const [service, settings] of Object.entries(hooksBefore)) {
-    if (!hasSecret(settings?.secret)) continue;
-    const after = hooksAfter[service];
-    // A removed service is held whole: restoring only its secret would leave a half-defaulted entry.
-    if (after === undefined) out.push({ path: `webhooks.${service}`, change: 'removed' });
-    else if (!hasSecret(after.secret)) out.push({ path: `webhooks.${service}.secret`, change: 'removed' });
-  }
-  return out;
+  const r = running as unknown as Record<string, unknown>;
+  const d = desired as unknown as Record<string, unknown>;
+  return configSections().flatMap((s) => s.holdOnReload?.(r[s.key], d[s.key]) ?? []);
 }
 
 export interface ReloadPlan {

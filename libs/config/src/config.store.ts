@@ -9,6 +9,7 @@ import type {
 import type { LoadedConfig } from './config.loader';
 import { diffPaths, getPath } from './config.merge';
 import type { MiraConfig } from './config.schema';
+import type { ConfigSection, ConfigSectionValue } from './config.section';
 
 /**
  * Holds the current validated config as an immutable snapshot. Readers always see a whole
@@ -46,6 +47,14 @@ export class ConfigStore {
 
   get<K extends keyof MiraConfig>(section: K): MiraConfig[K] {
     return this.snapshot[section];
+  }
+
+  /**
+   * A section's current value, typed by its definition: `config.section(exampleConfig).greeting`.
+   * Read it per use (or subscribe with onChange('<key>')) to see live reloads.
+   */
+  section<T extends ConfigSection>(section: T): ConfigSectionValue<T> {
+    return (this.snapshot as unknown as Record<string, unknown>)[section.key] as ConfigSectionValue<T>;
   }
 
   /** Reads a dotted path, e.g. `governance.financial_threshold`. */

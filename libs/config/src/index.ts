@@ -1,3 +1,15 @@
+// Sections first: libs that import this barrel while it loads (a cycle through a lib's module) find them defined.
+export {
+  defineConfigSection,
+  registerConfigSection,
+  configSections,
+  composedConfigSchema,
+  type ConfigSection,
+  type ConfigSectionOptions,
+  type ConfigSectionValue,
+  type AuthWeakening,
+} from './config.section';
+export { configValue } from './config.values';
 export { ConfigModule } from './config.module';
 export { CONFIG_MODULE_OPTIONS, type ConfigModuleDefinitionOptions } from './config.module-definition';
 export { ConfigStore } from './config.store';
@@ -8,12 +20,14 @@ export {
   parseConfigText,
   validateConfig,
   resolveConfigFile,
+  readConfigSection,
+  readModuleList,
+  checkCrossField,
   unreadableFileError,
   DEFAULT_CONFIG_FILE,
   type LoadedConfig,
   type ConfigFileRead,
 } from './config.loader';
-export { readModuleList } from './config.modules';
 export {
   readEnvLayer,
   envNameForPath,
@@ -24,8 +38,10 @@ export {
 export { deepMerge, diffPaths, getPath, deepFreeze } from './config.merge';
 export {
   miraConfigSchema,
-  LOG_LEVELS,
-  API_ROLES,
+  serverConfig,
+  configConfig,
+  modulesConfig,
+  integrationsConfig,
   type MiraConfig,
   type MiraConfigInput,
 } from './config.schema';
@@ -37,10 +53,10 @@ export type {
   ConfigStatus,
   ConfigValueResolver,
 } from './config.interface';
-export { ConfigHealthIndicator } from './config.health';
 export { ConfigReloadService, type ReloadResult, type ConfigWatchMode } from './config.reload.service';
 export {
   LIVE_RELOAD_RULES,
+  authWeakenings,
   isLiveReloadable,
   liveReloadRule,
   planReload,

@@ -4,3 +4,4 @@ export { FeatureFlagGuard } from './feature-flag.guard';
 export { FeatureFlag } from './feature-flag.decorator';
 export { FeatureDisabledError, type FeatureErrorCode } from './features.error';
 export { FEATURE_FLAG_METADATA } from './features.constants';
+export { featuresConfig, featuresSchema } from './features.config';

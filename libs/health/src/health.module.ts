@@ -8,6 +8,8 @@ import { HealthMetrics } from './health.metrics';
 import { ConfigurableModuleClass } from './health.module-definition';
 import { HealthProbes } from './health.probes';
 import { HealthService } from './health.service';
+import { ConfigModule } from '@mira/config';
+import { healthConfig } from './health.config';
 
 /**
  * /healthz, /healthz/live, /healthz/ready, /healthz/startup and the indicator registry;
@@ -17,7 +19,11 @@ import { HealthService } from './health.service';
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule, TerminusModule.forRoot({ logger: false })],
+  imports: [
+    DiscoveryModule,
+    TerminusModule.forRoot({ logger: false }),
+    ConfigModule.forFeature(healthConfig),
+  ],
   controllers: [HealthController],
   providers: [HealthService, HealthProbes, EventLoopMonitor, metricsCollector(HealthMetrics, [HealthProbes])],
   exports: [HealthService, HealthProbes],

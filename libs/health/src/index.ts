@@ -20,3 +20,4 @@ export type {
   ProbeName,
   ProbeAnswer,
 } from './health.interface';
+export { healthConfig, healthSchema } from './health.config';

@@ -36,3 +36,4 @@ export { RedactionRegistry } from './redaction/redaction.registry';
 export { RedactionModule } from './redaction/redaction.module';
 export { REDACTED, SENSITIVE_FIELDS, SENSITIVE_HEADERS } from './redaction/redaction.constants';
 export { redactSensitive } from './redaction/redact-sensitive';
+export { loggingConfig, loggingSchema, LOG_LEVELS } from './logging.config';

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
-import { ConfigStore } from '@mira/config';
+import { ConfigModule, ConfigStore } from '@mira/config';
 import { ClsContextPropagator } from './correlation/cls-context.propagator';
 import { LogLevelWatcher } from './log-level.watcher';
 import { LOG_DESTINATION } from './logging.constants';
@@ -9,6 +9,7 @@ import { buildLoggerParams } from './logging.options';
 import { LoggerShutdownHook } from './logging.shutdown';
 import { RedactionModule } from './redaction/redaction.module';
 import { RedactionRegistry } from './redaction/redaction.registry';
+import { loggingConfig } from './logging.config';
 
 /**
  * The application logger (nestjs-pino): JSON lines (or pretty when `logging.json` is false),
@@ -20,6 +21,7 @@ import { RedactionRegistry } from './redaction/redaction.registry';
 @Global()
 @Module({
   imports: [
+    ConfigModule.forFeature(loggingConfig),
     // forFeature, not forRoot: the ClsService is all we use (scopes are opened by our own hooks),
     // and forRoot always mounts a global pass-through guard and interceptor, which alone put every
     // request through Nest's rxjs interceptor chain.

@@ -34,3 +34,4 @@ export type {
   CircuitState,
   EnvRecord,
 } from './secrets.interface';
+export { secretsConfig, secretsSchema } from './secrets.config';

@@ -1,6 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { CONFIG_MODULE_OPTIONS, ConfigStore, type ConfigModuleDefinitionOptions } from '@mira/config';
+import {
+  ConfigModule,
+  CONFIG_MODULE_OPTIONS,
+  ConfigStore,
+  type ConfigModuleDefinitionOptions,
+} from '@mira/config';
 import { EnvSecretsBackend } from './backends/env.backend';
 import { FileSecretsBackend } from './backends/file.backend';
 import { KubernetesSecretsBackend } from './backends/kubernetes.backend';
@@ -12,13 +17,14 @@ import { ConfigurableModuleClass, SECRETS_MODULE_OPTIONS } from './secrets.modul
 import { SecretsConfigResolver } from './secrets.resolver';
 import { SecretsService } from './secrets.service';
 import { SECRETS_OBSERVABILITY_PROVIDERS } from './secrets.observability';
+import { secretsConfig } from './secrets.config';
 
 /**
  * SecretsService, the four built-in backends (each a @SecretsBackendProvider, picked by
  * `secrets.backend`), the `secrets` health check and the `secret://` config resolver.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, ConfigModule.forFeature(secretsConfig)],
   providers: [
     SecretsService,
     SecretsConfigResolver,

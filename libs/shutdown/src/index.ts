@@ -25,3 +25,4 @@ export type {
   ShutdownModuleOptions,
   ClosableApplication,
 } from './shutdown.interface';
+export { shutdownConfig, shutdownSchema } from './shutdown.config';

@@ -4,6 +4,8 @@ import { HttpServerShutdownHook } from './http-server.shutdown';
 import { ProcessSignals } from './process-signals.provider';
 import { ConfigurableModuleClass } from './shutdown.module-definition';
 import { ShutdownService } from './shutdown.service';
+import { ConfigModule } from '@mira/config';
+import { shutdownConfig } from './shutdown.config';
 
 /**
  * Ordered graceful shutdown. Modules contribute hooks with @ShutdownHook() providers or
@@ -12,7 +14,7 @@ import { ShutdownService } from './shutdown.service';
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, ConfigModule.forFeature(shutdownConfig)],
   providers: [ProcessSignals, ShutdownService, HttpServerShutdownHook],
   exports: [ShutdownService],
 })

@@ -29,3 +29,4 @@ export type {
   StateSettings,
   StateModuleOptions,
 } from './state.interface';
+export { stateConfig, stateSchema } from './state.config';

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { ConfigStore } from '@mira/config';
+import { ConfigModule, ConfigStore } from '@mira/config';
 import { PostgresStateBackend } from './backends/postgres.backend';
 import { SqliteStateBackend } from './backends/sqlite.backend';
 import { STATE_STORE } from './state.constants';
@@ -8,13 +8,14 @@ import { StateHealthIndicator } from './state.health';
 import { ConfigurableModuleClass } from './state.module-definition';
 import { StateService } from './state.service';
 import { StateShutdownHook } from './state.shutdown';
+import { stateConfig } from './state.config';
 
 /**
  * STATE_STORE (sqlite embedded by default, postgres to scale out; each backend a
  * @StateBackendProvider picked by `state.backend`), the `state` health check and the shutdown hook.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, ConfigModule.forFeature(stateConfig)],
   providers: [
     StateService,
     SqliteStateBackend,

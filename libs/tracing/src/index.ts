@@ -12,3 +12,4 @@ export {
 export { startTracing, activeTracing, tracingSettings, TracingRuntime } from './tracing.sdk';
 export { startTracingFromEnvironment } from './tracing.start';
 export type { SpanCounts } from './counting-span.processor';
+export { tracingConfig, tracingSchema, TRACING_PROTOCOLS } from './tracing.config';

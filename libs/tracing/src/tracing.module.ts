@@ -3,6 +3,8 @@ import { metricsCollector } from '@mira/metrics';
 import { TracingMetrics } from './tracing.metrics';
 import { activeTracing, tracingSettings } from './tracing.sdk';
 import { TracingShutdownHook } from './tracing.shutdown';
+import { ConfigModule } from '@mira/config';
+import { tracingConfig } from './tracing.config';
 
 /** One start-up line saying whether spans are exported and where (no credentials in it). */
 @Injectable()
@@ -34,5 +36,8 @@ export class TracingStatusReporter implements OnApplicationBootstrap {
  * startTracing); this module adds its metrics, its flush on shutdown and a start-up line. Server spans come
  * from httpServerSpans(), whose hooks the app's HTTP edge registers.
  */
-@Module({ providers: [metricsCollector(TracingMetrics), TracingShutdownHook, TracingStatusReporter] })
+@Module({
+  imports: [ConfigModule.forFeature(tracingConfig)],
+  providers: [metricsCollector(TracingMetrics), TracingShutdownHook, TracingStatusReporter],
+})
 export class TracingModule {}

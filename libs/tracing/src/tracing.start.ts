@@ -1,4 +1,5 @@
-import { loadConfig, type MiraConfig } from '@mira/config';
+import { readConfigSection, type MiraConfig } from '@mira/config';
+import { tracingConfig } from './tracing.config';
 import { startTracing, type TracingRuntime } from './tracing.sdk';
 import { resolveTracingSettings } from './tracing.settings';
 
@@ -13,7 +14,8 @@ export function startTracingFromEnvironment(env: NodeJS.ProcessEnv = process.env
 } {
   let section: MiraConfig['tracing'] | undefined;
   try {
-    section = loadConfig({ env }).config.tracing;
+    // Only this section: the other libs' sections are not registered yet (this runs first).
+    section = readConfigSection(tracingConfig, { env });
   } catch {
     section = undefined;
   }

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { API_ROLES, ConfigStore, type MiraConfig } from '@mira/config';
+import { ConfigStore, type MiraConfig } from '@mira/config';
+import { API_ROLES } from './security.config';
 import { API_KEY_IDENTITY, ACTOR_HEADER } from './security.constants';
 import { EdgeClock } from './edge-clock';
 import { isUnresolvedReference, RotatingKeySet } from './rotating-key-set';

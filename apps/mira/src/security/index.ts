@@ -10,3 +10,4 @@ export { OidcClientService } from './oidc-client.service';
 export { IdentityResolvers, RESOLVER_ORDER } from './identity-resolvers';
 export type { IdentityResolver } from './identity-resolver.interface';
 export { mapRoles, actorName } from './role-mapping';
+export { apiConfig, authConfig, API_ROLES } from './security.config';

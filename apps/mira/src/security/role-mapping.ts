@@ -1,4 +1,5 @@
-import { API_ROLES, type MiraConfig } from '@mira/config';
+import type { MiraConfig } from '@mira/config';
+import { API_ROLES } from './security.config';
 import type { ApiRole } from './api-key.service';
 
 type OidcConfig = MiraConfig['auth']['oidc'];

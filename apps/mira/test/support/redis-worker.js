@@ -9,6 +9,8 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '../../../..');
 require('../../../../scripts/ts-register');
+// The service's config sections (each lib owns its own; the app composes them).
+require(join(root, 'apps/mira/src/mira.config.ts'));
 
 const { Logger } = require('@nestjs/common');
 const pino = require('pino');

@@ -12,3 +12,4 @@ export type {
   DeliveryDeduplicator,
   WebhookEvent,
 } from './webhook.interface';
+export { webhooksConfig, webhooksSchema, webhookServiceSchema } from './webhooks.config';

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorProvider, type HealthContributor, type HealthIndicatorResult } from '@mira/health';
-import { ConfigStore } from './config.store';
+import { ConfigStore } from '@mira/config';
 
-/** `configuration`: healthy while the last load or reload succeeded; degraded (last good kept) otherwise. */
+/**
+ * `configuration`: healthy while the last load or reload succeeded; degraded (last good kept)
+ * otherwise. Provided by the app, not libs/config: the config lib imports no other lib.
+ */
 @Injectable()
 @HealthIndicatorProvider({ name: 'configuration' })
 export class ConfigHealthIndicator implements HealthContributor {

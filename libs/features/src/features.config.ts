@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { configValue, defineConfigSection } from '@mira/config';
+
+const { bool } = configValue;
+
+/** Feature flags by name, off unless set. */
+export const featuresSchema = z.record(z.string(), bool(false)).default({});
+
+export const featuresConfig = defineConfigSection({
+  key: 'features',
+  schema: featuresSchema,
+  reload: { '*': 'FeatureFlagsService (read on every check)' },
+  recordKeys: { '': '<feature>' },
+  owner: 'libs/features',
+});
+
+declare module '@mira/config' {
+  interface MiraConfig {
+    features: z.output<typeof featuresSchema>;
+  }
+  interface MiraConfigInput {
+    features?: z.input<typeof featuresSchema>;
+  }
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { configValue, defineConfigSection } from '@mira/config';
+
+const { bool, list } = configValue;
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const LEVEL_ALIASES: Readonly<Record<string, string>> = { warning: 'warn', critical: 'fatal' };
+
+export const loggingSchema = z
+  .strictObject({
+    // Any case (the reference writes INFO); Python's WARNING and CRITICAL are warn and fatal.
+    level: z
+      .preprocess(
+        (v) =>
+          typeof v === 'string' ? (LEVEL_ALIASES[v.trim().toLowerCase()] ?? v.trim().toLowerCase()) : v,
+        z.enum(LOG_LEVELS),
+      )
+      .default('info'),
+    // `json_format` (the deployment document's name) is accepted as an alias of this key.
+    json: bool(true),
+    file: z.string().nullable().default(null),
+    /**
+     * Paths without an access-log line or correlation scope: probes hit these every few
+     * seconds per pod, and logging each hit drowns the useful lines (and costs the probes).
+     * `/x` matches exactly, `/x/*` everything below.
+     */
+    access_log_exclude: list(['/healthz', '/healthz/*', '/metrics']),
+  })
+  .prefault({});
+
+export const loggingConfig = defineConfigSection({
+  key: 'logging',
+  schema: loggingSchema,
+  env: { level: 'MIRA_LOG_LEVEL', json: 'MIRA_LOG_JSON', file: 'MIRA_LOG_FILE' },
+  reload: { level: 'libs/logging (next log line)' },
+  owner: 'libs/logging',
+});
+
+declare module '@mira/config' {
+  interface MiraConfig {
+    logging: z.output<typeof loggingSchema>;
+  }
+  interface MiraConfigInput {
+    logging?: z.input<typeof loggingSchema>;
+  }
+}
