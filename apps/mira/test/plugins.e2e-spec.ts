@@ -1,5 +1,6 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { repoRoot, runNode } from './support/child';
 import { builtEntry, get, send, startService, tempDir, type ServiceProcess } from './support/service-process';
 
@@ -123,6 +124,80 @@ describe('plugins by configuration (MIRA_MODULES, built service)', () => {
     const routed = await send(`${s.url}/api/v1/messages`, { body: standup });
     expect(routed.body).toMatchObject({ agent_id: 'standup_agent', status: 'success' });
   }, 60000);
+
+  describe("the plugin's own config section (standup.max_blockers)", () => {
+    /** Three blockers in all: how many are listed shows the max_blockers in force. */
+    const listed = async (s: ServiceProcess) => {
+      const r = await send(`${s.url}/api/v1/messages`, { body: standup });
+      expect(r.body).toMatchObject({ agent_id: 'standup_agent', status: 'success' });
+      const result = r.body.data as { blockers: unknown[]; blockers_omitted: number };
+      return [result.blockers.length, result.blockers_omitted];
+    };
+
+    it('is validated at start with the rest of the config and applied', async () => {
+      const dir = join(tempDir(), 'standup');
+      cpSync(example, dir, { recursive: true });
+      const s = await start({
+        config: { standup: { max_blockers: 1 } },
+        env: { MIRA_MODULES: join(dir, 'index.js') },
+      });
+      expect(await listed(s)).toEqual([1, 2]);
+    }, 60000);
+
+    it.each([
+      ['a value out of range in the file', { standup: { max_blockers: -1 } }, {}, /standup\.max_blockers/],
+      [
+        'a value that is not a number in the environment',
+        {},
+        { MIRA_STANDUP_MAX_BLOCKERS: 'many' },
+        /standup\.max_blockers/,
+      ],
+      ['an unknown key in the section', { standup: { max_blocker: 3 } }, {}, /standup\.max_blocker\b/],
+    ])(
+      'stops the start with one line naming the key: %s',
+      async (_what, config, env, names) => {
+        const dir = tempDir();
+        cpSync(example, join(dir, 'standup'), { recursive: true });
+        const file = join(dir, 'mira.yaml');
+        writeFileSync(file, stringify({ ...config, state: { sqlite: { path: join(dir, 'mira.db') } } }));
+        const child = runNode(
+          [builtEntry()],
+          { MIRA_CONFIG_FILE: file, PORT: '0', MIRA_MODULES: join(dir, 'standup/index.js'), ...env },
+          dir,
+        );
+        const { code } = await child.exited;
+        expect(code).toBe(1);
+        const lines = child.stderr().trimEnd().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/^mira: fatal: /);
+        expect(lines[0]).toMatch(names);
+        expect(child.stdout()).not.toMatch(/Listening on/);
+      },
+      30000,
+    );
+
+    it('reloads live when the file changes, as its reload rule says, without a restart', async () => {
+      const dir = join(tempDir(), 'standup');
+      cpSync(example, dir, { recursive: true });
+      const s = await start({
+        config: { config: { hot_reload: true, debounce_ms: 20 }, standup: { max_blockers: 1 } },
+        env: { MIRA_MODULES: join(dir, 'index.js') },
+      });
+      expect(await listed(s)).toEqual([1, 2]);
+
+      const yaml = parse(readFileSync(s.configFile, 'utf8')) as Record<string, any>;
+      writeFileSync(s.configFile, stringify({ ...yaml, standup: { max_blockers: 3 } }));
+      await s.waitForLog(/^Configuration reloaded from .*; applied live: standup\.max_blockers$/);
+      expect(await listed(s)).toEqual([3, 0]);
+
+      // A bad value is refused by the reload: the last good value stays in force.
+      writeFileSync(s.configFile, stringify({ ...yaml, standup: { max_blockers: 'lots' } }));
+      await s.waitForLog(
+        /^Configuration reload failed; keeping the last good configuration\..*standup\.max_blockers/,
+      );
+      expect(await listed(s)).toEqual([3, 0]);
+    }, 60000);
+  });
 
   describe('a plugin that cannot be imported stops the start with one line naming it', () => {
     const cases: [string, (dir: string) => string, RegExp][] = [

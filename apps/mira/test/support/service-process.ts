@@ -44,6 +44,8 @@ export interface LogLine {
 export interface ServiceProcess {
   url: string;
   child: Child;
+  /** The YAML config file the service was started with (rewrite it to drive a hot reload). */
+  configFile: string;
   /** JSON log lines printed so far. */
   logs(): LogLine[];
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<LogLine>;
@@ -113,6 +115,7 @@ export async function startService(
   const service: ServiceProcess = {
     url,
     child,
+    configFile: file,
     logs,
     async waitForLog(pattern, timeoutMs = 20000) {
       const deadline = Date.now() + timeoutMs;
