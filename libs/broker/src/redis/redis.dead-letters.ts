@@ -1,0 +1,112 @@
+import { errorText, pairs } from './redis.codec';
+import type { RedisConnection } from './redis.connection';
+import type { Delivery } from './redis.consumer';
+import type { DeadLetter } from './redis.interface';
+import { backoffDelay } from './redis.options';
+import type { RedisRuntime } from './redis.runtime';
+
+export const DEAD_LETTER_TYPE = 'dead-letter';
+
+/** An entry that could not be decoded: dead-lettered as stored. */
+export interface RawEntry {
+  raw: string;
+  headers: Record<string, string>;
+  id: string;
+  ts: string;
+}
+
+/**
+ * The dead-letter stream `<stream_prefix>dead-letter`: messages that exhausted their attempts or
+ * could not be decoded, moved there and acknowledged at the source in one transaction.
+ */
+export class RedisDeadLetters {
+  readonly stream: string;
+
+  constructor(
+    private readonly rt: RedisRuntime,
+    private readonly connection: RedisConnection,
+  ) {
+    this.stream = rt.options.streamPrefix + DEAD_LETTER_TYPE;
+  }
+
+  /**
+   * Moves a held entry to the dead-letter stream and releases it; retried with backoff while its
+   * consumer reads. When the consumer stops first, the entry stays pending for another replica.
+   */
+  async move(d: Delivery, error: string, raw?: RawEntry, failures = 0): Promise<void> {
+    const c = d.consumer;
+    const m = d.message;
+    const fields = [
+      'id', raw ? raw.id : m.id,
+      'type', d.type,
+      'group', c.group,
+      'stream', d.stream,
+      'entry_id', d.entryId,
+      'error', error,
+      'attempts', String(d.attempts),
+      'headers', JSON.stringify(raw ? raw.headers : m.headers),
+      'data', raw ? raw.raw : m.rawData,
+      'published_at', raw ? raw.ts : m.timestamp,
+      'failed_at', new Date().toISOString(),
+      'consumer', c.name,
+    ]; // prettier-ignore
+    try {
+      // One transaction: the dead-letter entry exists if and only if the source is acknowledged.
+      const res = await this.connection
+        .require()
+        .multi()
+        .xadd(this.stream, 'MAXLEN', '~', this.rt.options.maxlen, '*', ...fields)
+        .xack(d.stream, c.group, d.entryId)
+        .exec();
+      const failed = res?.find(([e]) => e);
+      if (!res || failed) throw failed?.[0] ?? new Error('transaction aborted');
+      this.rt.counters.dead_lettered++;
+      for (const o of this.rt.observers) o.onDeadLettered?.(d.type, c.group);
+      this.rt.log.warn(
+        `Message ${raw ? raw.id : m.id} (${d.type}) of group ${c.group} moved to ${this.stream} after ${d.attempts} attempt(s): ${errorText(error, 500)}`,
+      );
+      c.release(d);
+    } catch (err) {
+      if (!c.reading || this.rt.lifecycle.stopped) return; // stays pending: another replica reclaims it
+      this.rt.log.warnOnce(
+        `Could not dead-letter message ${d.entryId} of ${d.stream}: ${errorText(err)}; retrying`,
+      );
+      d.retryTimer = setTimeout(
+        () => {
+          d.retryTimer = null;
+          void this.move(d, error, raw, failures + 1);
+        },
+        backoffDelay(failures + 1, 100, this.rt.options.reconnectMaxDelayMs),
+      );
+    }
+  }
+
+  /** The newest dead-lettered messages (newest first), for operators and tests. */
+  async list(count = 100): Promise<DeadLetter[]> {
+    const rows = (await this.connection.require().xrevrange(this.stream, '+', '-', 'COUNT', count)) as [
+      string,
+      string[],
+    ][];
+    return rows.map(([entryId, fields]) => {
+      const f = pairs(fields) as Record<string, string>;
+      let headers: Record<string, string>;
+      try {
+        headers = JSON.parse(f.headers ?? '{}') as Record<string, string>;
+      } catch {
+        headers = {};
+      }
+      return {
+        entry_id: entryId,
+        id: f.id,
+        type: f.type,
+        group: f.group,
+        error: f.error,
+        attempts: Number(f.attempts),
+        headers,
+        data: f.data,
+        published_at: f.published_at,
+        failed_at: f.failed_at,
+      };
+    });
+  }
+}
