@@ -1,7 +1,8 @@
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { BrokerError } from '../broker.error';
 import { errorText } from './redis.codec';
-import { backoffDelay, redactUrl } from './redis.options';
+import { redactUrl } from './redis.options';
+import { JitteredBackoff } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
 
 /**
@@ -77,7 +78,7 @@ export class RedisConnection {
 
   private optionsFor(role: 'cmd' | 'reader'): RedisOptions {
     const o = this.rt.options;
-    const max = o.reconnectMaxDelayMs;
+    const reconnect = new JitteredBackoff(50, o.reconnectMaxDelayMs);
     return {
       lazyConnect: role === 'cmd',
       connectionName: `mira-${role}-${this.consumerName}`,
@@ -91,7 +92,9 @@ export class RedisConnection {
           // a dead connection still fails the commands on it, at no per-publish cost.
           { enableAutoPipelining: true, socketTimeout: o.commandTimeoutMs }
         : { blockingTimeout: o.blockMs, blockingTimeoutGrace: o.commandTimeoutMs }),
-      retryStrategy: (times: number) => backoffDelay(times, 50, max),
+      // ioredis keeps its own reconnect loop (it owns the socket); cockatiel's generator only
+      // computes each delay, so reconnects back off like every other retry here.
+      retryStrategy: (times: number) => reconnect.delay(times),
     };
   }
 

@@ -14,7 +14,7 @@ import {
 import type { RedisConnection } from './redis.connection';
 import { quit } from './redis.connection';
 import type { RedisDeadLetters } from './redis.dead-letters';
-import { backoffDelay } from './redis.options';
+import { JitteredBackoff, within } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
 
 /** A read (or reclaimed) entry that is ours until acknowledged or dead-lettered. */
@@ -79,6 +79,10 @@ export class RedisConsumer {
   private wake: (() => void) | null = null;
   private idle: (() => void)[] = [];
   private readonly rt: RedisRuntime;
+  /** Read failures, handler attempts, and runs that failed while Redis was unreachable. */
+  private readonly readBackoff: JitteredBackoff;
+  private readonly attemptBackoff: JitteredBackoff;
+  private readonly outageBackoff: JitteredBackoff;
 
   constructor(
     private readonly deps: RedisConsumerDeps,
@@ -92,6 +96,10 @@ export class RedisConsumer {
     this.ephemeral = spec.ephemeral;
     this.streams = [...spec.streams.values()];
     this.typeOf = new Map([...spec.streams].map(([type, stream]) => [stream, type]));
+    const o = this.rt.options;
+    this.readBackoff = new JitteredBackoff(50, o.reconnectMaxDelayMs);
+    this.attemptBackoff = new JitteredBackoff(o.retryBaseMs, o.retryMaxMs);
+    this.outageBackoff = new JitteredBackoff(Math.max(50, o.retryBaseMs), o.reconnectMaxDelayMs);
   }
 
   /** True between startReading() and stopReading(): it takes new entries. */
@@ -135,7 +143,7 @@ export class RedisConsumer {
     // Wake the blocked XREADGROUP now instead of after block_ms.
     if (this.readerId !== null) await this.deps.connection.unblock(this.readerId);
     const bound = this.rt.options.blockMs + this.rt.options.commandTimeoutMs;
-    await Promise.race([this.loop, sleep(bound)]);
+    await within(bound, this.loop);
     const reader = this.reader;
     this.reader = null;
     if (reader) await quit(reader);
@@ -305,7 +313,9 @@ export class RedisConsumer {
         // The stream or group vanished (Redis restarted without persistence, FLUSHALL): recreate.
         if (text.includes('NOGROUP')) groupsReady = false;
         else this.rt.log.warnOnce(`Reading group ${this.group} failed: ${text}; retrying with backoff`);
-        await this.pause(backoffDelay(++failures, 50, o.reconnectMaxDelayMs));
+        // A pause rather than a cockatiel retry around the read: stopReading must be able to cut
+        // the wait short, and cockatiel's retry delay cannot be interrupted.
+        await this.pause(this.readBackoff.delay(++failures));
       }
     }
   }
@@ -353,8 +363,7 @@ export class RedisConsumer {
       // not the message's fault, so not an attempt. Retried once Redis answers again.
       d.outage = (d.outage ?? 0) + 1;
       if (this.active) {
-        const delay = backoffDelay(d.outage, Math.max(50, o.retryBaseMs), o.reconnectMaxDelayMs);
-        d.retryTimer = setTimeout(() => void this.retry(d), delay);
+        d.retryTimer = setTimeout(() => void this.retry(d), this.outageBackoff.delay(d.outage));
       }
       log.warnOnce(
         `Handler of group ${this.group} could not finish while Redis is unreachable (${errorText(err, 200)}); retrying without counting an attempt`,
@@ -373,23 +382,23 @@ export class RedisConsumer {
       void this.deps.deadLetters.move(d, errorText(err));
     } else if (this.active) {
       counters.retried++;
-      const delay = backoffDelay(d.attempts, o.retryBaseMs, o.retryMaxMs);
-      d.retryTimer = setTimeout(() => void this.retry(d), delay);
+      // A timer per entry, not a cockatiel retry around the handler: drain cancels it and leaves the
+      // entry pending for another replica, and the attempt count lives in Redis (RETRYCOUNT), so
+      // a replica that reclaims the entry carries on counting where this one stopped.
+      d.retryTimer = setTimeout(() => void this.retry(d), this.attemptBackoff.delay(d.attempts));
     }
     // Not reading any more (draining): the message stays pending for another replica to reclaim.
     if (this.running === 0) this.notifyIdle();
   }
 
   private async retry(d: Delivery): Promise<void> {
-    const o = this.rt.options;
     d.retryTimer = null;
     if (!this.active) return;
     if (d.outage) {
       // Wait for Redis rather than burn a run that would fail the same way.
       if (!this.deps.connection.ready) {
         d.outage++;
-        const delay = backoffDelay(d.outage, Math.max(50, o.retryBaseMs), o.reconnectMaxDelayMs);
-        d.retryTimer = setTimeout(() => void this.retry(d), delay);
+        d.retryTimer = setTimeout(() => void this.retry(d), this.outageBackoff.delay(d.outage));
         return;
       }
     } else {
@@ -476,11 +485,4 @@ export class RedisConsumer {
       this.wake = done;
     });
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    t.unref?.();
-  });
 }

@@ -2,7 +2,7 @@ import { errorText, pairs } from './redis.codec';
 import type { RedisConnection } from './redis.connection';
 import type { Delivery } from './redis.consumer';
 import type { DeadLetter } from './redis.interface';
-import { backoffDelay } from './redis.options';
+import { JitteredBackoff, retryWhile } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
 
 export const DEAD_LETTER_TYPE = 'dead-letter';
@@ -21,19 +21,51 @@ export interface RawEntry {
  */
 export class RedisDeadLetters {
   readonly stream: string;
+  private readonly backoff: JitteredBackoff;
 
   constructor(
     private readonly rt: RedisRuntime,
     private readonly connection: RedisConnection,
   ) {
     this.stream = rt.options.streamPrefix + DEAD_LETTER_TYPE;
+    this.backoff = new JitteredBackoff(100, rt.options.reconnectMaxDelayMs);
   }
 
   /**
    * Moves a held entry to the dead-letter stream and releases it; retried with backoff while its
    * consumer reads. When the consumer stops first, the entry stays pending for another replica.
    */
-  async move(d: Delivery, error: string, raw?: RawEntry, failures = 0): Promise<void> {
+  async move(d: Delivery, error: string, raw?: RawEntry): Promise<void> {
+    const c = d.consumer;
+    const keepGoing = () => c.reading && !this.rt.lifecycle.stopped;
+    const policy = retryWhile(keepGoing, this.backoff);
+    const onRetry = policy.onRetry((r) => {
+      if ('error' in r)
+        this.rt.log.warnOnce(
+          `Could not dead-letter message ${d.entryId} of ${d.stream}: ${errorText(r.error)}; retrying`,
+        );
+    });
+    try {
+      await policy.execute(({ attempt }) => {
+        // The consumer stopped during the backoff: leave the entry pending (another replica reclaims it).
+        if (attempt > 0 && !keepGoing()) throw new Error('dead-lettering abandoned: consumer stopped');
+        return this.transaction(d, error, raw);
+      });
+    } catch {
+      return; // stays pending: another replica reclaims it
+    } finally {
+      onRetry.dispose();
+    }
+    this.rt.counters.dead_lettered++;
+    for (const o of this.rt.observers) o.onDeadLettered?.(d.type, c.group);
+    this.rt.log.warn(
+      `Message ${raw ? raw.id : d.message.id} (${d.type}) of group ${c.group} moved to ${this.stream} after ${d.attempts} attempt(s): ${errorText(error, 500)}`,
+    );
+    c.release(d);
+  }
+
+  /** One transaction: the dead-letter entry exists if and only if the source is acknowledged. */
+  private async transaction(d: Delivery, error: string, raw?: RawEntry): Promise<void> {
     const c = d.consumer;
     const m = d.message;
     const fields = [
@@ -50,35 +82,14 @@ export class RedisDeadLetters {
       'failed_at', new Date().toISOString(),
       'consumer', c.name,
     ]; // prettier-ignore
-    try {
-      // One transaction: the dead-letter entry exists if and only if the source is acknowledged.
-      const res = await this.connection
-        .require()
-        .multi()
-        .xadd(this.stream, 'MAXLEN', '~', this.rt.options.maxlen, '*', ...fields)
-        .xack(d.stream, c.group, d.entryId)
-        .exec();
-      const failed = res?.find(([e]) => e);
-      if (!res || failed) throw failed?.[0] ?? new Error('transaction aborted');
-      this.rt.counters.dead_lettered++;
-      for (const o of this.rt.observers) o.onDeadLettered?.(d.type, c.group);
-      this.rt.log.warn(
-        `Message ${raw ? raw.id : m.id} (${d.type}) of group ${c.group} moved to ${this.stream} after ${d.attempts} attempt(s): ${errorText(error, 500)}`,
-      );
-      c.release(d);
-    } catch (err) {
-      if (!c.reading || this.rt.lifecycle.stopped) return; // stays pending: another replica reclaims it
-      this.rt.log.warnOnce(
-        `Could not dead-letter message ${d.entryId} of ${d.stream}: ${errorText(err)}; retrying`,
-      );
-      d.retryTimer = setTimeout(
-        () => {
-          d.retryTimer = null;
-          void this.move(d, error, raw, failures + 1);
-        },
-        backoffDelay(failures + 1, 100, this.rt.options.reconnectMaxDelayMs),
-      );
-    }
+    const res = await this.connection
+      .require()
+      .multi()
+      .xadd(this.stream, 'MAXLEN', '~', this.rt.options.maxlen, '*', ...fields)
+      .xack(d.stream, c.group, d.entryId)
+      .exec();
+    const failed = res?.find(([e]) => e);
+    if (!res || failed) throw failed?.[0] ?? new Error('transaction aborted');
   }
 
   /** The newest dead-lettered messages (newest first), for operators and tests. */

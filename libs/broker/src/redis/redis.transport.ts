@@ -13,12 +13,13 @@ import { AckBatcher } from './redis-ack.batcher';
 import { errorText } from './redis.codec';
 import { RedisClaims } from './redis.claims';
 import { RedisConnection } from './redis.connection';
-import { RedisConsumer, sleep, type Delivery } from './redis.consumer';
+import { RedisConsumer, type Delivery } from './redis.consumer';
 import { RedisDeadLetters } from './redis.dead-letters';
 import { RedisHealth } from './redis.health';
 import { RedisIdempotencyStore } from './redis.idempotency';
 import type { DeadLetter, RedisBrokerStats, RedisTransportOptions } from './redis.interface';
-import { backoffDelay, defaultConsumerName } from './redis.options';
+import { defaultConsumerName } from './redis.options';
+import { JitteredBackoff, within } from './redis.policies';
 import { checkType, RedisPublisher } from './redis.publisher';
 import { newRuntime, type RedisRuntime } from './redis.runtime';
 
@@ -58,13 +59,13 @@ export class RedisTransport implements MessageBroker {
       () => this.connection.client,
       `${options.streamPrefix}idempotency:`,
     );
+    const ackBackoff = new JitteredBackoff(50, Math.min(options.reconnectMaxDelayMs, 2000));
     this.acks = new AckBatcher({
       // async: after stop() require() throws, and the batcher flushes from setImmediate, where a
       // synchronous throw would be an uncaught exception; a rejection is retried or given up.
       send: async (stream, group, ids) => this.connection.require().xack(stream, group, ...ids),
       // Keep re-sending while running: an unacked entry would be redelivered after the visibility timeout.
-      retryDelay: (n) =>
-        this.rt.lifecycle.stopped ? null : backoffDelay(n, 50, Math.min(options.reconnectMaxDelayMs, 2000)),
+      retryDelay: (n) => (this.rt.lifecycle.stopped ? null : ackBackoff.delay(n)),
       onError: (err, count) =>
         this.rt.log.warnOnce(`Could not acknowledge ${count} message(s): ${errorText(err)}`),
       done: (d, acked) => {
@@ -173,7 +174,7 @@ export class RedisTransport implements MessageBroker {
     for (const c of all) c.abandonRetries();
     const left = () => Math.max(0, deadline - Date.now());
     await Promise.all(all.map((c) => c.waitIdle(left())));
-    await Promise.race([this.acks.whenIdle(), sleep(left())]);
+    await within(left(), this.acks.whenIdle());
     const inFlight = all.reduce((n, c) => n + c.running, 0);
     const unacked = all.reduce((n, c) => n + c.held.size, 0);
     return {
@@ -193,7 +194,7 @@ export class RedisTransport implements MessageBroker {
     await Promise.all(all.map((c) => c.stopReading()));
     for (const c of all) c.abandonRetries();
     // Acks already issued get one chance to land; later failures leave entries pending for others.
-    await Promise.race([this.acks.whenIdle(), sleep(this.rt.options.commandTimeoutMs)]);
+    await within(this.rt.options.commandTimeoutMs, this.acks.whenIdle());
     for (const c of all) await c.retire();
     this.consumers.clear();
     await this.connection.close();
