@@ -37,17 +37,15 @@ export class RedisConnection {
 
   /** Connects the command client and checks it answers; fails with one message naming the key. */
   async open(): Promise<void> {
-    const mod = await import('ioredis');
-    this.Redis = (mod.Redis ??
-      (mod as unknown as { default: typeof RedisClient }).default) as typeof RedisClient;
     const url = this.rt.options.url;
-    const client = new this.Redis(url, this.optionsFor('cmd'));
-    this.watch(client, 'command');
+    let client: RedisClient | null = null;
     try {
-      await client.connect();
+      client = await this.create('commands', this.optionsFor('cmd'));
+      this.watch(client, 'command');
+      await connected(client, this.rt.options.commandTimeoutMs);
       await client.ping();
     } catch (err) {
-      client.disconnect();
+      client?.disconnect();
       throw new BrokerError(
         'BROKER_UNAVAILABLE',
         `broker.redis.url: Redis at ${redactUrl(url)} is unreachable (${errorText(err)}); start Redis or fix broker.redis.url (MIRA_BROKER__REDIS__URL)`,
@@ -57,11 +55,27 @@ export class RedisConnection {
     this.commands = client;
   }
 
-  /** A blocking client for one subscription's XREADGROUP (connects on its own). */
-  async reader(label: string): Promise<RedisClient> {
-    const reader = this.require().duplicate(this.optionsFor('reader'));
+  /** A blocking client for one subscription's XREADGROUP (`role` reader-<n>); connects on its own. */
+  async reader(role: string, label: string): Promise<RedisClient> {
+    const commands = this.require();
+    const create = this.rt.options.createClient;
+    // Without a factory a reader is a duplicate of the command client with the reader's options on top.
+    const reader = create
+      ? await create(role, { ...this.optionsFor('cmd'), ...this.optionsFor('reader') })
+      : commands.duplicate(this.optionsFor('reader'));
     this.watch(reader, label);
+    // A factory may hand out a lazy client: the read loop waits for 'ready', so start connecting.
+    if (reader.status === 'wait') reader.connect().catch(() => undefined);
     return reader;
+  }
+
+  private async create(role: string, options: RedisOptions): Promise<RedisClient> {
+    const create = this.rt.options.createClient;
+    if (create) return create(role, options);
+    const mod = await import('ioredis');
+    this.Redis ??= (mod.Redis ??
+      (mod as unknown as { default: typeof RedisClient }).default) as typeof RedisClient;
+    return new this.Redis(this.rt.options.url, options);
   }
 
   /** Wakes a reader blocked in XREADGROUP now instead of after block_ms. */
@@ -117,6 +131,29 @@ export class RedisConnection {
       lost = false;
     });
   }
+}
+
+/**
+ * Resolves once `client` is ready: connects a lazy client, waits (up to `ms`) for one that is
+ * already connecting (a factory may hand out either).
+ */
+async function connected(client: RedisClient, ms: number): Promise<void> {
+  if (client.status === 'ready') return;
+  if (client.status === 'wait') return void (await client.connect());
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      client.off('ready', ok);
+      client.off('end', ended);
+      if (err) reject(err);
+      else resolve();
+    };
+    const ok = () => done();
+    const ended = () => done(new Error(`connection ${client.status}`));
+    const timer = setTimeout(() => done(new Error(`not ready within ${ms} ms (${client.status})`)), ms);
+    client.once('ready', ok);
+    client.once('end', ended);
+  });
 }
 
 /** QUIT, or a hard disconnect when the connection cannot say goodbye. */

@@ -1,7 +1,7 @@
 import type { Redis as RedisClient } from 'ioredis';
 import { callHandler, isThenable, type TransportSubscription } from '../broker.message';
 import type { MessageHandler } from '../broker.interface';
-import type { AckBatcher } from './redis-ack.batcher';
+import { AckBatcher } from './redis-ack.batcher';
 import {
   decodeEntry,
   DecodeFailure,
@@ -50,6 +50,8 @@ export interface RedisConsumerSpec {
   ephemeral: boolean;
   /** Stream key of each message type. */
   streams: ReadonlyMap<string, string>;
+  /** Role of its reader client (`reader-<n>`), as RedisTransportOptions.createClient sees it. */
+  readerRole: string;
 }
 
 /**
@@ -72,6 +74,7 @@ export class RedisConsumer {
   /** Handler runs in progress. */
   running = 0;
   private readonly handler: MessageHandler<any>;
+  private readonly readerRole: string;
   private active = false;
   private reader: RedisClient | null = null;
   private readerId: number | null = null;
@@ -91,6 +94,7 @@ export class RedisConsumer {
     this.rt = deps.runtime;
     this.sub = spec.sub;
     this.handler = spec.handler;
+    this.readerRole = spec.readerRole;
     this.name = spec.name;
     this.group = spec.group;
     this.ephemeral = spec.ephemeral;
@@ -264,11 +268,25 @@ export class RedisConsumer {
 
   private async readLoop(): Promise<void> {
     const o = this.rt.options;
-    const reader = await this.deps.connection.reader(`reader of group ${this.group}`);
+    let failures = 0;
+    let reader: RedisClient | null = null;
+    while (!reader) {
+      try {
+        reader = await this.deps.connection.reader(this.readerRole, `reader of group ${this.group}`);
+      } catch (err) {
+        // Only a client factory (createClient) can fail here; keep trying while subscribed.
+        if (!this.active) return;
+        this.rt.log.warnOnce(
+          `Could not create the reader of group ${this.group}: ${errorText(err)}; retrying with backoff`,
+        );
+        await this.pause(this.readBackoff.delay(++failures));
+        if (!this.active) return;
+      }
+    }
     reader.on('close', () => (this.readerId = null));
     if (!this.active) return void (await quit(reader));
     this.reader = reader;
-    let failures = 0;
+    failures = 0;
     let groupsReady = true;
     const ids = this.streams.map(() => '>');
     while (this.active) {
@@ -485,4 +503,25 @@ export class RedisConsumer {
       this.wake = done;
     });
   }
+}
+
+/**
+ * The acknowledgements of every consumer of one transport: acks issued in the same tick travel as
+ * one XACK per stream and group; failed acks are re-sent while the transport runs.
+ */
+export function consumerAcks(rt: RedisRuntime, connection: RedisConnection): AckBatcher<Delivery | null> {
+  const backoff = new JitteredBackoff(50, Math.min(rt.options.reconnectMaxDelayMs, 2000));
+  return new AckBatcher({
+    // async: after stop() require() throws, and the batcher flushes from setImmediate, where a
+    // synchronous throw would be an uncaught exception; a rejection is retried or given up.
+    send: async (stream, group, ids) => connection.require().xack(stream, group, ...ids),
+    // Keep re-sending while running: an unacked entry would be redelivered after the visibility timeout.
+    retryDelay: (n) => (rt.lifecycle.stopped ? null : backoff.delay(n)),
+    onError: (err, count) => rt.log.warnOnce(`Could not acknowledge ${count} message(s): ${errorText(err)}`),
+    done: (d, acked) => {
+      if (d === null) return; // an entry trimmed away while pending: nothing was held
+      if (acked) rt.counters.acked++;
+      d.consumer.release(d);
+    },
+  });
 }

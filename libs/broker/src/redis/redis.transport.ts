@@ -9,17 +9,17 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../broker.interface';
-import { AckBatcher } from './redis-ack.batcher';
+import type { AckBatcher } from './redis-ack.batcher';
 import { errorText } from './redis.codec';
 import { RedisClaims } from './redis.claims';
 import { RedisConnection } from './redis.connection';
-import { RedisConsumer, type Delivery } from './redis.consumer';
+import { consumerAcks, RedisConsumer, type Delivery } from './redis.consumer';
 import { RedisDeadLetters } from './redis.dead-letters';
 import { RedisHealth } from './redis.health';
 import { RedisIdempotencyStore } from './redis.idempotency';
 import type { DeadLetter, RedisBrokerStats, RedisTransportOptions } from './redis.interface';
 import { defaultConsumerName } from './redis.options';
-import { JitteredBackoff, within } from './redis.policies';
+import { within } from './redis.policies';
 import { checkType, RedisPublisher } from './redis.publisher';
 import { newRuntime, type RedisRuntime } from './redis.runtime';
 
@@ -59,21 +59,7 @@ export class RedisTransport implements MessageBroker {
       () => this.connection.client,
       `${options.streamPrefix}idempotency:`,
     );
-    const ackBackoff = new JitteredBackoff(50, Math.min(options.reconnectMaxDelayMs, 2000));
-    this.acks = new AckBatcher({
-      // async: after stop() require() throws, and the batcher flushes from setImmediate, where a
-      // synchronous throw would be an uncaught exception; a rejection is retried or given up.
-      send: async (stream, group, ids) => this.connection.require().xack(stream, group, ...ids),
-      // Keep re-sending while running: an unacked entry would be redelivered after the visibility timeout.
-      retryDelay: (n) => (this.rt.lifecycle.stopped ? null : ackBackoff.delay(n)),
-      onError: (err, count) =>
-        this.rt.log.warnOnce(`Could not acknowledge ${count} message(s): ${errorText(err)}`),
-      done: (d, acked) => {
-        if (d === null) return; // an entry trimmed away while pending: nothing was held
-        if (acked) this.rt.counters.acked++;
-        d.consumer.release(d);
-      },
-    });
+    this.acks = consumerAcks(this.rt, this.connection);
   }
 
   /** The stream key of a message type. */
@@ -131,6 +117,7 @@ export class RedisTransport implements MessageBroker {
         group,
         ephemeral,
         streams: new Map(types.map((t) => [t, this.streamOf(t)])),
+        readerRole: `reader-${this.subSeq}`,
       },
     );
     if (this.connection.client) {
