@@ -7,6 +7,15 @@ import type { RedisRuntime } from './redis.runtime';
 
 export const DEAD_LETTER_TYPE = 'dead-letter';
 
+// XADD to the dead-letter stream, then XACK the source. A script rather than MULTI: an error
+// inside EXEC (WRONGTYPE) does not stop the XACK after it, and the message would be lost; a
+// failing redis.call ends the script before the XACK.
+const DEAD_LETTER = `
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 4))
+redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
+return 1
+`;
+
 /** An entry that could not be decoded: dead-lettered as stored. */
 export interface RawEntry {
   raw: string;
@@ -64,7 +73,7 @@ export class RedisDeadLetters {
     c.release(d);
   }
 
-  /** One transaction: the dead-letter entry exists if and only if the source is acknowledged. */
+  /** One script: the dead-letter entry exists if and only if the source is acknowledged. */
   private async transaction(d: Delivery, error: string, raw?: RawEntry): Promise<void> {
     const c = d.consumer;
     const m = d.message;
@@ -82,14 +91,9 @@ export class RedisDeadLetters {
       'failed_at', new Date().toISOString(),
       'consumer', c.name,
     ]; // prettier-ignore
-    const res = await this.connection
+    await this.connection
       .require()
-      .multi()
-      .xadd(this.stream, 'MAXLEN', '~', this.rt.options.maxlen, '*', ...fields)
-      .xack(d.stream, c.group, d.entryId)
-      .exec();
-    const failed = res?.find(([e]) => e);
-    if (!res || failed) throw failed?.[0] ?? new Error('transaction aborted');
+      .eval(DEAD_LETTER, 2, this.stream, d.stream, this.rt.options.maxlen, c.group, d.entryId, ...fields);
   }
 
   /** The newest dead-lettered messages (newest first), for operators and tests. */
