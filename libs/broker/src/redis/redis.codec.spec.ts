@@ -8,7 +8,7 @@ import {
   RedisMessage,
   streamsReply,
 } from './redis.codec';
-import { backoffDelay, redactUrl, redisTransportOptions } from './redis.options';
+import { redactUrl, redisTransportOptions } from './redis.options';
 import { miraConfigSchema } from '@mira/config';
 
 describe('redis codec', () => {
@@ -100,13 +100,6 @@ describe('redis options', () => {
       broker: { transport: 'redis', redis: { block_ms: '250', batch_size: '64' } },
     });
     expect(config.broker.redis).toMatchObject({ block_ms: 250, batch_size: 64 });
-  });
-
-  it('backs off exponentially with jitter, capped', () => {
-    expect(backoffDelay(1, 100, 1000, () => 0)).toBe(50);
-    expect(backoffDelay(1, 100, 1000, () => 1)).toBe(100);
-    expect(backoffDelay(3, 100, 1000, () => 1)).toBe(400);
-    expect(backoffDelay(30, 100, 1000, () => 1)).toBe(1000);
   });
 
   it('never shows credentials of the URL', () => {

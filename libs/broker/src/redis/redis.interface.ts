@@ -31,6 +31,14 @@ export interface RedisTransportOptions {
   observers?: BrokerObserver[];
   /** Base of this process's consumer names (default `<host>-<pid>-<random>`), unique per process. */
   consumerName?: string;
+  /**
+   * Creates every Redis client of the transport when given (e.g. from a shared connection lib):
+   * role `commands` (publish, acks, claims, health) and `reader-<n>` (the blocking reader of
+   * subscription n), with the options the transport needs (no offline queue, timeouts, reconnect
+   * backoff, connection name). Without it, ioredis is loaded lazily and `new Redis(url, options)`
+   * used. The transport closes (QUITs) every client it was given when it stops.
+   */
+  createClient?: (role: string, options: import('ioredis').RedisOptions) => Promise<import('ioredis').Redis>;
 }
 
 /** Optional extra events of the Redis transport; observers implement what they need. */

@@ -37,12 +37,6 @@ export function defaultConsumerName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Exponential backoff with jitter in [delay/2, delay]: retries of many replicas do not align. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const delay = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(delay / 2 + (delay / 2) * random());
-}
-
 /** The URL without credentials, for logs, errors and /healthz. */
 export function redactUrl(url: string): string {
   try {
