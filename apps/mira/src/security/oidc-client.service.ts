@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
 import { ConfigStore, type MiraConfig } from '@mira/config';
-import { isUnresolvedReference } from './rotating-key-set';
+import { isUnresolvedReference } from '@mira/webhooks';
 import { SecurityError } from './security.error';
 
 type OidcConfig = MiraConfig['auth']['oidc'];

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, type Provider } from '@nestjs/common';
 import { idempotencyStoreOf, MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
-import { EdgeClock } from '../../security/edge-clock';
 import { MemoryDeduplicator } from './memory-deduplicator';
-import type { DeliveryDeduplicator } from './webhook.interface';
-import { MEMORY_DEDUP_CAPACITY, WEBHOOK_DEDUPLICATOR } from './webhooks.constants';
+import type { DeliveryDeduplicator, WebhookClock } from './webhook.interface';
+import { MEMORY_DEDUP_CAPACITY, WEBHOOK_CLOCK, WEBHOOK_DEDUPLICATOR } from './webhooks.constants';
 
 /**
  * Uses the broker's idempotency store (Redis SET NX PX, shared by every replica) when the active
@@ -18,7 +17,7 @@ export class BrokerOrMemoryDeduplicator implements DeliveryDeduplicator {
 
   constructor(
     @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
-    clock: EdgeClock,
+    @Inject(WEBHOOK_CLOCK) clock: WebhookClock,
   ) {
     this.memory = new MemoryDeduplicator(MEMORY_DEDUP_CAPACITY, () => clock.now());
   }
