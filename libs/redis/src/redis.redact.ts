@@ -20,7 +20,7 @@ export function redactRedisUrl(url: string): string {
 export function redactRedisText(text: string, url: string | null | undefined): string {
   if (!url) return text;
   let out = text.split(url).join(redactRedisUrl(url));
-  let password = '';
+  let password: string;
   try {
     password = new URL(url).password;
   } catch {
