@@ -1,29 +1,56 @@
-import { Inject, Injectable, Logger, type Provider } from '@nestjs/common';
-import { idempotencyStoreOf, MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit, type Provider } from '@nestjs/common';
+import { RedisIdempotencyStore, type IdempotencyStore } from '@mira/broker';
+import { ConfigStore } from '@mira/config';
+import { RedisConnections } from '@mira/redis';
 import { MemoryDeduplicator } from './memory-deduplicator';
 import type { DeliveryDeduplicator, WebhookClock } from './webhook.interface';
 import { MEMORY_DEDUP_CAPACITY, WEBHOOK_CLOCK, WEBHOOK_DEDUPLICATOR } from './webhooks.constants';
 
+/** The de-duplicator's client among the shared Redis connections. */
+const CLIENT_NAME = 'webhook-dedupe';
+/** How long start waits for that client: a slow Redis must not hold the start (the broker checks it). */
+const CONNECT_WAIT_MS = 2000;
+
 /**
- * Uses the broker's idempotency store (Redis SET NX PX, shared by every replica) when the active
- * transport has one, else a bounded in-memory LRU. Looked up per call because the transport is
- * only started after module init.
+ * Delivery ids in Redis (SET NX PX, shared by every replica) when the deployment has a Redis
+ * (RedisConnections enabled), else in a bounded in-memory LRU. Keys stay where the broker's
+ * idempotency store kept them (`<stream_prefix>idempotency:<service>:<delivery id>`), so replicas
+ * of the previous version and this one see each other's claims during a rolling update.
  */
 @Injectable()
-export class BrokerOrMemoryDeduplicator implements DeliveryDeduplicator {
+export class RedisOrMemoryDeduplicator implements DeliveryDeduplicator, OnModuleInit {
   private readonly logger = new Logger('WebhookDedup');
   private readonly memory: MemoryDeduplicator;
-  private announced: string | null = null;
+  private shared: IdempotencyStore | null = null;
 
   constructor(
-    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
+    private readonly config: ConfigStore,
     @Inject(WEBHOOK_CLOCK) clock: WebhookClock,
+    @Optional() private readonly connections: RedisConnections | null = null,
   ) {
     this.memory = new MemoryDeduplicator(MEMORY_DEDUP_CAPACITY, () => clock.now());
   }
 
+  async onModuleInit(): Promise<void> {
+    const connections = this.connections?.enabled ? this.connections : null;
+    if (connections) {
+      const redis = this.config.get('broker').redis;
+      this.shared = new RedisIdempotencyStore(
+        () => connections.peek(CLIENT_NAME),
+        `${redis.stream_prefix}idempotency:`,
+      );
+      await connections.client(CLIENT_NAME, { commandTimeoutMs: redis.command_timeout_ms });
+      // Connected before the first delivery when Redis is up; a delivery meanwhile is refused as
+      // unavailable (the provider retries), never let through unchecked.
+      await connections.ready(CLIENT_NAME, CONNECT_WAIT_MS).catch(() => undefined);
+    }
+    this.logger.log(
+      `Webhook delivery ids are de-duplicated in ${this.shared ? 'Redis (shared)' : 'memory (per replica)'}`,
+    );
+  }
+
   get kind(): string {
-    return this.store().kind;
+    return this.shared ? 'redis' : this.memory.kind;
   }
 
   claim(key: string, ttlMs: number): Promise<boolean> {
@@ -38,32 +65,12 @@ export class BrokerOrMemoryDeduplicator implements DeliveryDeduplicator {
     return this.store().extend(key, Math.max(1, Math.round(ttlMs)));
   }
 
-  private store(): DeliveryDeduplicator {
-    let shared = null;
-    try {
-      shared = idempotencyStoreOf(this.broker);
-    } catch {
-      shared = null; // broker not started yet
-    }
-    const store: DeliveryDeduplicator = shared
-      ? {
-          kind: `broker:${this.broker.transport}`,
-          claim: (k, t) => shared.claim(k, t),
-          release: (k) => shared.release(k),
-          extend: (k, t) => shared.extend(k, t),
-        }
-      : this.memory;
-    if (this.announced !== store.kind) {
-      this.announced = store.kind;
-      this.logger.log(
-        `Webhook delivery ids are de-duplicated in ${store.kind === 'memory' ? 'memory (per replica)' : 'Redis (shared)'}`,
-      );
-    }
-    return store;
+  private store(): IdempotencyStore {
+    return this.shared ?? this.memory;
   }
 }
 
 export const webhookDeduplicatorProvider: Provider[] = [
-  BrokerOrMemoryDeduplicator,
-  { provide: WEBHOOK_DEDUPLICATOR, useExisting: BrokerOrMemoryDeduplicator },
+  RedisOrMemoryDeduplicator,
+  { provide: WEBHOOK_DEDUPLICATOR, useExisting: RedisOrMemoryDeduplicator },
 ];

@@ -31,6 +31,8 @@ export interface RedisTransportOptions {
   observers?: BrokerObserver[];
   /** Base of this process's consumer names (default `<host>-<pid>-<random>`), unique per process. */
   consumerName?: string;
+  /** Creates the transport's clients (e.g. from the shared @mira/redis connections); default: its own. */
+  createClient?: (role: string, options: import('ioredis').RedisOptions) => Promise<import('ioredis').Redis>;
 }
 
 /** Optional extra events of the Redis transport; observers implement what they need. */
