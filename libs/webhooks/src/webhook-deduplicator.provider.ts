@@ -26,7 +26,7 @@ export class RedisOrMemoryDeduplicator implements DeliveryDeduplicator, OnModule
   constructor(
     private readonly config: ConfigStore,
     @Inject(WEBHOOK_CLOCK) clock: WebhookClock,
-    @Optional() private readonly connections: RedisConnections | null = null,
+    @Optional() @Inject(RedisConnections) private readonly connections: RedisConnections | null = null,
   ) {
     this.memory = new MemoryDeduplicator(MEMORY_DEDUP_CAPACITY, () => clock.now());
   }

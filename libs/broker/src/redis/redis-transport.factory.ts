@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { RedisConnections } from '@mira/redis';
 import { BrokerTransport } from '../broker.decorators';
 import type { MessageBroker } from '../broker.interface';
@@ -11,7 +11,9 @@ import { RedisTransport } from './redis.transport';
 @BrokerTransport('redis')
 export class RedisTransportFactory implements BrokerTransportFactory {
   /** The shared connections (RedisModule), when the app has them: the transport's clients come from there. */
-  constructor(@Optional() private readonly connections: RedisConnections | null = null) {}
+  constructor(
+    @Optional() @Inject(RedisConnections) private readonly connections: RedisConnections | null = null,
+  ) {}
 
   create({ config, propagator, observers }: BrokerTransportContext): MessageBroker {
     const connections = this.connections?.enabled ? this.connections : null;
