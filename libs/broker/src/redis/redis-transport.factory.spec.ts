@@ -26,8 +26,11 @@ describe('RedisTransportFactory', () => {
       const transport = new RedisTransportFactory(connections).create(context());
       const { createClient, url } = optionsOf(transport);
       expect(url).toBe(redis.url);
-      const client = await createClient!('commands', { connectionName: 'mira-cmd-test' });
+      // As the transport does with its command client: lazy, then connect() and PING.
+      const client = await createClient!('commands', { connectionName: 'mira-cmd-test', lazyConnect: true });
+      await client.connect();
       expect(await client.ping()).toBe('PONG');
+      expect(client.options.connectionName).toBe('mira-cmd-test');
       expect(connections.clients()).toEqual([{ name: 'broker:commands', status: 'ready' }]);
       await connections.closeAll();
       expect(client.status).toBe('end');
