@@ -11,8 +11,8 @@ const DEFAULT_URL_KEY = 'broker.redis.url';
  * The process's Redis clients, one place to create, find and close them. `client(name)` hands
  * out a shared client per name (the rate limiter's, webhook de-duplication's, a plugin's);
  * `create(name)` a new one each call (the broker's readers). Every client is built from the one
- * configured URL, loaded lazily (`import('ioredis')` on the first request: a deployment without
- * Redis never loads it) and closed by `closeAll()` at shutdown.
+ * configured URL, with ioredis loaded on the first request (a deployment without Redis never
+ * loads it), and closed by `closeAll()` at shutdown.
  */
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {
@@ -131,9 +131,7 @@ export class RedisConnections implements OnApplicationShutdown {
 
   private async open(name: string, overrides: RedisClientOverrides): Promise<Redis> {
     this.assertUsable(name);
-    const mod = await import('ioredis');
-    const RedisClass = (mod.Redis ?? (mod as unknown as { default: typeof Redis }).default) as typeof Redis;
-    this.assertUsable(name); // closed while ioredis was loading
+    const RedisClass = loadIoredis();
     const client = new RedisClass(this.url!, this.clientOptions(name, overrides));
     this.all.set(client, name);
     this.watch(client, name);
@@ -194,6 +192,17 @@ export class RedisConnections implements OnApplicationShutdown {
       lost = false;
     });
   }
+}
+
+/**
+ * Lazily, by require() rather than import(): the build keeps import() as a native ESM import,
+ * which bypasses the OpenTelemetry ioredis instrumentation (it hooks require), so Redis spans
+ * would vanish from traces (tracing.e2e-spec checks them).
+ */
+function loadIoredis(): typeof Redis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require('ioredis') as typeof import('ioredis');
+  return (mod.Redis ?? (mod as unknown as { default: typeof Redis }).default) as typeof Redis;
 }
 
 function protocolOf(url: string): string {
