@@ -7,6 +7,7 @@ import { ConfigModule, ConfigStore, type ConfigModuleDefinitionOptions } from '@
 import { HealthModule } from '@mira/health';
 import { LoggingModule, SERVICE_VERSION } from '@mira/logging';
 import { MetricsModule } from '@mira/metrics';
+import { RedisModule } from '@mira/redis';
 import { SecretsModule } from '@mira/secrets';
 import { ShutdownModule } from '@mira/shutdown';
 import { StateModule } from '@mira/state';
@@ -38,6 +39,19 @@ export class AppModule {
         SecretsModule.fromConfig(),
         LoggingModule,
         MetricsModule.forRoot({ version: SERVICE_VERSION }),
+        // The one Redis of the deployment (when the broker runs on it): clients for the broker,
+        // the rate limiter, webhook de-duplication and any module that needs one.
+        RedisModule.forRootAsync({
+          inject: [ConfigStore],
+          useFactory: (config: ConfigStore) => {
+            const broker = config.get('broker');
+            return {
+              url: broker.transport === 'redis' ? broker.redis.url : null,
+              urlKey: 'broker.redis.url',
+              defaults: { reconnectMaxDelayMs: broker.redis.reconnect_max_delay_ms },
+            };
+          },
+        }),
         BrokerModule,
         // Workflow records and the audit trail; opens (and migrates) the store during init.
         StateModule.fromConfig(),

@@ -14,7 +14,7 @@ import { secretsConfig } from '../../../libs/secrets/src/secrets.config';
 import { shutdownConfig } from '../../../libs/shutdown/src/shutdown.config';
 import { stateConfig } from '../../../libs/state/src/state.config';
 import { tracingConfig } from '../../../libs/tracing/src/tracing.config';
-import { webhooksConfig } from './api/webhooks/webhooks.config';
+import { webhooksConfig } from '../../../libs/webhooks/src/webhooks.config';
 import { apiConfig, authConfig } from './security/security.config';
 
 /** In registration order (after the core sections of @mira/config). */

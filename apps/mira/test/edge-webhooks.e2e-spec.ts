@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { Injectable, Module } from '@nestjs/common';
 import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
 import { ConfigStore, loadConfig } from '@mira/config';
-import { MiraSignatureVerifier, signMira, WebhookProvider, type WebhookEvent } from '../src/api/webhooks';
+import { MiraSignatureVerifier, signMira, WebhookProvider, type WebhookEvent } from '@mira/webhooks';
 import { EdgeClock } from '../src/security';
 import { request, startTestApp, type TestApp } from './support/test-app';
 

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
-import { signMira } from '../src/api/webhooks';
+import { signMira } from '@mira/webhooks';
 import { request, startTestApp, type TestApp } from './support/test-app';
 
 // heapUsed after a full GC is the honest memory figure; expose gc() without a node flag.

@@ -169,6 +169,7 @@ describe('extending Mira: a broker transport', () => {
   afterAll(() => app?.close());
 
   it('is selected by broker.transport and carries the events the API publishes', async () => {
+    // The name is valid because the fixture's @BrokerTransport('recording') registered it.
     const loaded = loadConfig({
       file: null,
       env: {},
@@ -176,13 +177,11 @@ describe('extending Mira: a broker transport', () => {
         logging: { level: 'silent' },
         shutdown: { drain_delay_ms: 0 },
         state: { sqlite: { path: ':memory:' } },
+        broker: { transport: 'recording' },
       },
     });
-    // `broker.transport` is still a closed list in the schema here: the validated config is
-    // copied with the transport's name, which is what the key will accept once transports are open.
-    const config = { ...loaded.config, broker: { ...loaded.config.broker, transport: 'recording' } };
     app = await createApp({
-      config: { preloaded: { ...loaded, config: config as typeof loaded.config } },
+      config: { preloaded: loaded },
       imports: [ExtendingModule],
     });
     await app.listen({ port: 0, host: '127.0.0.1' });

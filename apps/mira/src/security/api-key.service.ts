@@ -5,7 +5,7 @@ import { ConfigStore, type MiraConfig } from '@mira/config';
 import { API_ROLES } from './security.config';
 import { API_KEY_IDENTITY, ACTOR_HEADER } from './security.constants';
 import { EdgeClock } from './edge-clock';
-import { isUnresolvedReference, RotatingKeySet } from './rotating-key-set';
+import { isUnresolvedReference, RotatingKeySet } from '@mira/webhooks';
 import { RuntimeEnvironment } from './runtime-environment';
 import { SecurityError } from './security.error';
 

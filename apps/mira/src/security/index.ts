@@ -2,7 +2,7 @@ export { SecurityModule } from './security.module';
 export { ApiKeyService, configuredKeys, type ApiAuthMode } from './api-key.service';
 export { RequireApiKey } from './api-key.decorator';
 export { EdgeClock } from './edge-clock';
-export { RotatingKeySet } from './rotating-key-set';
+export { RotatingKeySet } from '@mira/webhooks';
 export { SecurityError, type SecurityErrorCode } from './security.error';
 export { Roles, Caller } from './roles.decorator';
 export type { CallerIdentity, ApiRole } from './api-key.service';

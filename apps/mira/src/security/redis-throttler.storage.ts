@@ -1,6 +1,7 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis as RedisClient } from 'ioredis';
+import { RedisConnections } from '@mira/redis';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -12,7 +13,12 @@ export interface RedisThrottlerStorageOptions {
   commandTimeoutMs?: number;
   /** After a failed command, count in memory this long before trying Redis again. */
   retryAfterMs?: number;
+  /** Where the client comes from (the app's shared RedisConnections); default: a private one for `url`. */
+  connections?: RedisConnections;
 }
+
+/** The name of the limiter's client among the shared Redis connections. */
+const CLIENT_NAME = 'rate-limit';
 
 // Fixed window per key, atomically: count the hit, start the window on the first one, and once the
 // count passes the limit set a block key that outlives the window by blockDuration.
@@ -31,25 +37,31 @@ return {hits, ttl, 0, 0}
 `;
 
 /**
- * ThrottlerStorage on Redis so limits hold across replicas. ioredis is loaded on first use, so a
- * deployment on the memory broker never loads it. While Redis fails, counting falls back to this
- * process's memory (limits per replica) rather than failing requests: rate limiting degrades, the
- * API stays up.
+ * ThrottlerStorage on Redis so limits hold across replicas. Its client comes from RedisConnections
+ * (ioredis loaded on first use, so a deployment on the memory broker never loads it). While Redis
+ * fails, counting falls back to this process's memory (limits per replica) rather than failing
+ * requests: rate limiting degrades, the API stays up.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('RedisThrottlerStorage');
-  private client: RedisClient | null = null;
+  private readonly connections: RedisConnections;
+  /** True when the connections are this storage's own (closed with it), not the app's shared ones. */
+  private readonly ownsConnections: boolean;
+  private opening: Promise<RedisClient | null> | null = null;
   private readonly fallback = new ThrottlerStorageService();
   private degradedSince: number | null = null;
   private bypassUntil = 0;
   private everReady = false;
 
-  constructor(private readonly options: RedisThrottlerStorageOptions) {}
+  constructor(private readonly options: RedisThrottlerStorageOptions) {
+    this.ownsConnections = !options.connections;
+    this.connections = options.connections ?? new RedisConnections({ url: options.url });
+  }
 
   /** Connects at start, so the first requests already count in Redis (bounded: never blocks start). */
   async onModuleInit(): Promise<void> {
-    const client = this.redis();
-    if (client.status === 'ready') return;
+    const client = await this.open();
+    if (!client || client.status === 'ready') return;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -72,8 +84,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
     const client = this.redis();
     // Fail fast: while the connection is down (or just failed) count locally at once instead of
     // making every request wait on a command that cannot succeed.
-    if (client.status !== 'ready' || Date.now() < this.bypassUntil) {
-      this.degrade(`connection ${client.status}`);
+    if (!client || client.status !== 'ready' || Date.now() < this.bypassUntil) {
+      this.degrade(`connection ${client?.status ?? 'connecting'}`);
       return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
     }
     let reply: [number, number, number, number];
@@ -122,36 +134,40 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
 
   async onApplicationShutdown(): Promise<void> {
     this.fallback.onApplicationShutdown?.();
-    const client = this.client;
-    this.client = null;
-    if (!client) return;
-    if (client.status !== 'ready') return client.disconnect(); // also ends a reconnect loop
-    try {
-      await client.quit();
-    } catch {
-      client.disconnect();
-    }
+    // The shared connections are closed by their own shutdown hook, after the HTTP server.
+    if (this.ownsConnections) await this.connections.closeAll();
   }
 
-  private redis(): RedisClient {
-    if (!this.client) {
-      // Lazy: only deployments on the Redis broker pay for the client.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { Redis } = require('ioredis') as typeof import('ioredis');
-      this.client = new Redis(this.options.url, {
-        commandTimeout: this.options.commandTimeoutMs ?? 500,
+  /** The client if it exists yet; asks for it otherwise (requests count in memory meanwhile). */
+  private redis(): RedisClient | null {
+    const client = this.connections.peek(CLIENT_NAME);
+    if (!client) void this.open();
+    return client;
+  }
+
+  private open(): Promise<RedisClient | null> {
+    this.opening ??= this.connections
+      .client(CLIENT_NAME, {
+        commandTimeoutMs: this.options.commandTimeoutMs ?? 500,
         // Never queue while disconnected: a queued command makes the request wait for Redis.
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        autoResendUnfulfilledCommands: false,
-        connectTimeout: 2000,
+        offlineQueue: false,
+        connectTimeoutMs: 2000,
         retryStrategy: (times: number) => Math.min(5000, 50 * 2 ** Math.min(times, 7)),
-        lazyConnect: false,
-      });
-      this.client.on('ready', () => (this.everReady = true));
-      // One line per outage (degrade()), not one per reconnect attempt.
-      this.client.on('error', () => undefined);
-    }
-    return this.client;
+      })
+      .then(
+        (client) => {
+          client.on('ready', () => (this.everReady = true));
+          if (client.status === 'ready') this.everReady = true;
+          // One line per outage (degrade()), not one per reconnect attempt.
+          client.on('error', () => undefined);
+          return client;
+        },
+        (err: unknown) => {
+          this.degrade(this.connections.redact((err as Error).message));
+          return null;
+        },
+      )
+      .finally(() => (this.opening = null));
+    return this.opening;
   }
 }

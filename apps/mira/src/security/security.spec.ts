@@ -2,7 +2,7 @@ import { ConfigStore, loadConfig } from '@mira/config';
 import { ApiKeyService } from './api-key.service';
 import { isJsonContentType } from './content-type.policy';
 import { EdgeClock } from './edge-clock';
-import { RotatingKeySet } from './rotating-key-set';
+import { RotatingKeySet } from '@mira/webhooks';
 import { routeGroup } from './route-group';
 import type { RuntimeEnvironment } from './runtime-environment';
 

@@ -62,3 +62,18 @@ export interface WebhookEvent {
   content_type: string | null;
   payload: unknown;
 }
+
+/** Milliseconds since the epoch; injectable so tests can move time. */
+export interface WebhookClock {
+  now(): number;
+}
+
+export interface WebhooksModuleOptions {
+  /** Time source of signature tolerance, key rotation grace and de-duplication (default: Date.now). */
+  clock?: WebhookClock;
+  /**
+   * Checks a verified payload against the HTTP edge's limits, which webhook routes bypass (their
+   * raw body skips the JSON parser): returns the message of a 400, or null to accept it.
+   */
+  payloadLimit?: (payload: unknown) => string | null;
+}

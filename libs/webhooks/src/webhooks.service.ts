@@ -1,18 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigStore, validateConfig } from '@mira/config';
-import { jsonTooDeep, nestsDeeperThan } from '../../security/edge-limits';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
-import { EdgeClock } from '../../security/edge-clock';
 import type {
   DeliveryDeduplicator,
   WebhookDelivery,
   WebhookEvent,
   WebhookRejection,
+  WebhookClock,
   WebhookServiceSettings,
+  WebhooksModuleOptions,
 } from './webhook.interface';
 import { WebhookRegistry } from './webhook.registry';
 import { WebhookSecretsService } from './webhook-secrets.service';
-import { WEBHOOK_DEDUPLICATOR, WEBHOOK_EVENT_PREFIX } from './webhooks.constants';
+import { WEBHOOK_CLOCK, WEBHOOK_DEDUPLICATOR, WEBHOOK_EVENT_PREFIX } from './webhooks.constants';
+import { WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition';
 
 /** How long a delivery id is held while its event is being published (then extended). */
 const IN_PROGRESS_CLAIM_MS = 60_000;
@@ -47,9 +48,10 @@ export class WebhooksService {
     private readonly registry: WebhookRegistry,
     private readonly secrets: WebhookSecretsService,
     private readonly config: ConfigStore,
-    private readonly clock: EdgeClock,
+    @Inject(WEBHOOK_CLOCK) private readonly clock: WebhookClock,
     @Inject(WEBHOOK_DEDUPLICATOR) private readonly dedup: DeliveryDeduplicator,
     @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
+    @Inject(WEBHOOKS_MODULE_OPTIONS) private readonly options: WebhooksModuleOptions,
   ) {}
 
   isKnown(service: string): boolean {
@@ -86,10 +88,9 @@ export class WebhooksService {
 
     const parsed = parsePayload(incoming.rawBody, incoming.contentType);
     if (!parsed.ok) return { kind: 'bad_payload', message: parsed.message };
-    // Webhook bodies skip the JSON body parser (signatures need the raw bytes): same depth limit here.
-    const maxDepth = this.config.get('server').max_json_depth;
-    if (nestsDeeperThan(parsed.payload, maxDepth))
-      return { kind: 'bad_payload', message: jsonTooDeep(maxDepth).message };
+    // Webhook bodies skip the JSON body parser (signatures need the raw bytes): the edge's limits here.
+    const tooBig = this.options.payloadLimit?.(parsed.payload) ?? null;
+    if (tooBig !== null) return { kind: 'bad_payload', message: tooBig };
     const payload = parsed.payload;
     const deliveryId = safe(() => registered.verifier.deliveryId(delivery, payload));
     const event = safe(() => registered.verifier.eventType?.(delivery, payload) ?? null);

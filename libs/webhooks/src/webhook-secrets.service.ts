@@ -1,8 +1,8 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigStore } from '@mira/config';
-import { EdgeClock } from '../../security/edge-clock';
-import { RotatingKeySet } from '../../security/rotating-key-set';
-import { DEFAULT_WEBHOOK_SETTINGS_KEY } from './webhooks.constants';
+import { RotatingKeySet } from './rotating-key-set';
+import type { WebhookClock } from './webhook.interface';
+import { DEFAULT_WEBHOOK_SETTINGS_KEY, WEBHOOK_CLOCK } from './webhooks.constants';
 
 /**
  * The accepted signing keys of each webhook service: `webhooks.<service>.secret` (already
@@ -17,7 +17,7 @@ export class WebhookSecretsService implements OnModuleDestroy {
 
   constructor(
     private readonly config: ConfigStore,
-    private readonly clock: EdgeClock,
+    @Inject(WEBHOOK_CLOCK) private readonly clock: WebhookClock,
   ) {
     this.sync(false);
     this.unsubscribe = config.onChange(() => this.sync(true), 'webhooks');

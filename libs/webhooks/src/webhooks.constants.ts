@@ -12,3 +12,6 @@ export const MEMORY_DEDUP_CAPACITY = 10_000;
  * (the reference's single `webhook.secret_key` / MIRA_WEBHOOK_SECRET lands here).
  */
 export const DEFAULT_WEBHOOK_SETTINGS_KEY = 'default';
+
+/** The module's time source (WebhooksModuleOptions.clock, else Date.now): `@Inject(WEBHOOK_CLOCK)`. */
+export const WEBHOOK_CLOCK = Symbol('mira:WEBHOOK_CLOCK');

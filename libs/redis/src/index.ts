@@ -1,0 +1,13 @@
+export { RedisModule } from './redis.module';
+export { RedisConnections } from './redis-connections.service';
+export { REDIS_MODULE_OPTIONS } from './redis.module-definition';
+export { RedisConnectionError, type RedisErrorCode } from './redis.error';
+export { RedisHealthIndicator } from './redis.health';
+export { REDIS_SHUTDOWN_PRIORITY } from './redis.shutdown';
+export { redactRedisUrl, redactRedisText } from './redis.redact';
+export type {
+  RedisModuleOptions,
+  RedisModuleExtras,
+  RedisClientOverrides,
+  RedisClientInfo,
+} from './redis.interface';
