@@ -18,7 +18,7 @@ export const secretsSchema = z
         max_delay: num(30, 0),
       })
       .prefault({}),
-    // opossum around Vault / Kubernetes API calls; durations in seconds.
+    // cockatiel timeout + circuit breaker around Vault / Kubernetes API calls; durations in seconds.
     circuit_breaker: z
       .strictObject({
         enabled: bool(true),

@@ -43,7 +43,7 @@ export const webhooksConfig = defineConfigSection({
     return out;
   },
   recordKeys: { '': '<service>' },
-  owner: 'apps/mira',
+  owner: 'libs/webhooks',
 });
 
 declare module '@mira/config' {

@@ -73,8 +73,10 @@ export class HttpEdge {
     await app.register(fastifyCookie as never);
     // 4. Security headers before any handler or refusal can answer, so every answer has them.
     fastify.addHook('onRequest', securityHeadersHook());
-    // 5. CORS (@fastify/cors's hook) only for the listed origins: a preflight is answered here,
-    //    before the content-type policy could refuse it.
+    // 5. CORS, only for the listed origins. Note: Nest's FastifyAdapter installs the CORS hook
+    //    from its own constructor, so it really runs BEFORE hooks 1-4 whatever the order here: a
+    //    preflight is answered there, before the content-type policy could refuse it, and carries
+    //    no correlation id, span or security headers (as before this edge existed).
     const cors = corsOptions(config);
     if (cors) app.enableCors(cors);
     // 6. 415 for a non-JSON body on /api/* before the body is read.
