@@ -150,6 +150,21 @@ describe('config sections', () => {
     registerConfigSection(greeterConfig);
   });
 
+  it("refuses a section that names another section's environment variable", () => {
+    const thief = defineConfigSection({
+      key: 'thief',
+      schema: z.strictObject({ level: z.string().default('x') }).prefault({}),
+      env: { level: 'MIRA_LOG_LEVEL' },
+      owner: 'test-thief',
+    });
+    const err = errorOf(() => registerConfigSection(thief));
+    expect(err.code).toBe('CONFIG_SECTION_CONFLICT');
+    expect(err.message).toBe(
+      'Config section "thief" names the environment variable MIRA_LOG_LEVEL for thief.level, but libs/logging already uses it for logging.level; choose another variable name',
+    );
+    expect(configSections().some((s) => s.key === 'thief')).toBe(false);
+  });
+
   it('refuses definitions that would weaken validation: loose objects, no default, a bad key', () => {
     expect(
       errorOf(() => defineConfigSection({ key: 'loose', schema: z.looseObject({}).prefault({}) })).message,

@@ -156,6 +156,19 @@ export function registry(): Registry {
  */
 export function registerConfigSection(section: ConfigSection): void {
   const r = registry();
+  // A variable names one key: a section taking over another's (MIRA_LOG_LEVEL, VAULT_ADDR)
+  // would silently change what an operator's environment sets.
+  for (const [variable, path] of [...Object.entries(section.env), ...Object.entries(section.fallbackEnv)]) {
+    const taken = r.sections.find(
+      (s) => s.key !== section.key && (s.env[variable] ?? s.fallbackEnv[variable]) !== undefined,
+    );
+    if (taken)
+      throw new ConfigError(
+        'CONFIG_SECTION_CONFLICT',
+        `Config section "${section.key}" names the environment variable ${variable} for ${path}, but ${taken.owner} already uses it for ${taken.env[variable] ?? taken.fallbackEnv[variable]}; choose another variable name`,
+        path,
+      );
+  }
   const at = r.sections.findIndex((s) => s.key === section.key);
   if (at >= 0) {
     const existing = r.sections[at];

@@ -178,6 +178,30 @@ describe('PluginResolution', () => {
     });
   });
 
+  it("sends Nest and the other framework singletons to the service's copy even from a plugin's dependency", () => {
+    // A Nest library installed with the plugin: npm puts a peer @nestjs/common next to it.
+    for (const parent of [
+      join(pluginDir, 'node_modules/nest-lib/index.js'),
+      join(tempDir(), 'plugins/node_modules/nest-lib/index.js'),
+    ]) {
+      expect(resolution.resolve('@nestjs/common', from(parent), next)).toEqual({
+        url: pathToFileURL(require.resolve('@nestjs/common')).href,
+        shortCircuit: true,
+      });
+      expect(resolution.resolve('reflect-metadata', from(parent), next)).toEqual({
+        url: pathToFileURL(require.resolve('reflect-metadata')).href,
+        shortCircuit: true,
+      });
+      // Other packages stay the dependency's own choice.
+      expect(resolution.resolve('yaml', from(parent), next)).toEqual({ url: 'next:yaml' });
+    }
+    // The service's own packages resolve as usual.
+    const nestCore = join(service, 'node_modules/@nestjs/core/index.js');
+    expect(resolution.resolve('@nestjs/common', from(nestCore), next)).toEqual({
+      url: 'next:@nestjs/common',
+    });
+  });
+
   it('names packages and plugin roots', () => {
     expect(['@nestjs/common/x', 'zod/v4', 'zod', './a', '/a', 'node:fs', '@scope'].map(packageName)).toEqual([
       '@nestjs/common',

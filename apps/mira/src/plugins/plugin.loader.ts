@@ -87,10 +87,12 @@ export class PluginLoader {
         if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw loadFailed(spec, err);
       }
     }
+    // `plugins/x.js` could be either a path without `./` or a package named like `highlight.js`.
+    const orFile = /\.[cm]?js$/.test(spec) ? ` and no file ${asPath}` : '';
     throw new PluginError(
       'PLUGIN_NOT_FOUND',
       spec,
-      `plugin ${spec}: no package of that name is installed (looked in ${join(this.cwd, 'node_modules')}, ` +
+      `plugin ${spec}: no package of that name is installed${orFile} (looked in ${join(this.cwd, 'node_modules')}, ` +
         `NODE_PATH and the service's node_modules); install it there (npm install <package>) or give the path of a compiled .js file`,
     );
   }

@@ -3,6 +3,9 @@ import { createRequire, registerHooks, type ResolveHookContext, type ResolveFnOu
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+/** Packages of which a second copy in one process breaks DI, decorators or context. */
+const FRAMEWORK_SINGLETONS = /^(@nestjs\/[^/]+|reflect-metadata|rxjs|nestjs-cls)$/;
+
 /** Where the running service keeps its libs: dist/libs when built, libs/ in a checkout. */
 const LIBS_DIR = join(__dirname, '../../../../libs');
 
@@ -16,14 +19,20 @@ const LIBS_DIR = join(__dirname, '../../../../libs');
  * So a resolve hook (module.registerHooks: public, synchronous, and it covers `require` and
  * `import` alike) sends `@mira/<lib>` to the service's own lib, and sends the packages the
  * service itself depends on (package.json `dependencies`) to the service's copy when the
- * request comes from plugin code. Everything else resolves as usual, including a plugin's own
- * dependencies and whatever those require. Not covered: `require.resolve()` (it skips hooks).
+ * request comes from plugin code. A plugin's own dependencies keep their own copies of other
+ * packages (a library may need another major of, say, yaml), but the framework singletons
+ * (FRAMEWORK_SINGLETONS: Nest, reflect-metadata, rxjs, nestjs-cls) always come from the service
+ * when asked for from outside the service's own tree: a Nest library installed with a plugin
+ * (npm installs its peer @nestjs/common next to it) must see the service's Reflector and DI
+ * tokens. Not covered: `require.resolve()` (it skips hooks).
  */
 export class PluginResolution {
   private readonly libs: ReadonlyMap<string, string>;
   private readonly packages: ReadonlySet<string>;
   private readonly serviceRequire: NodeRequire;
   private readonly anchor: string;
+  /** The service's own code and packages: requests from there resolve as usual. */
+  private readonly serviceDirs: string[];
   private readonly roots = new Set<string>();
   private installed = false;
 
@@ -37,6 +46,8 @@ export class PluginResolution {
     this.packages = new Set(Object.keys(readJson(pkg)?.dependencies ?? {}));
     this.serviceRequire = createRequire(pkg ?? join(serviceDir, 'index.js'));
     this.anchor = pathToFileURL(pkg ?? join(serviceDir, 'index.js')).href;
+    const root = pkg ? dirname(pkg) : serviceDir;
+    this.serviceDirs = ['node_modules', 'dist', 'libs', 'apps'].map((d) => join(root, d));
   }
 
   /** The public lib names plugins can import (`@mira/<name>`). */
@@ -61,7 +72,12 @@ export class PluginResolution {
     const libFile = lib && this.libs.get(lib[1]);
     if (libFile) return { url: pathToFileURL(libFile).href, shortCircuit: true };
     const name = packageName(specifier);
-    if (name && this.packages.has(name) && this.isPluginCode(context.parentURL)) {
+    if (
+      name &&
+      this.packages.has(name) &&
+      (this.isPluginCode(context.parentURL) ||
+        (FRAMEWORK_SINGLETONS.test(name) && this.isOutsideService(context.parentURL)))
+    ) {
       try {
         // CommonJS resolution ignores a changed parentURL, so `require` is resolved here directly.
         return context.conditions.includes('require')
@@ -72,6 +88,16 @@ export class PluginResolution {
       }
     }
     return next(specifier, context);
+  }
+
+  /** A file not in the service's own code or node_modules (a plugin, or a plugin's dependency). */
+  private isOutsideService(parentURL: string | undefined): boolean {
+    if (!parentURL?.startsWith('file:')) return false;
+    const file = fileURLToPath(parentURL);
+    return !this.serviceDirs.some((dir) => {
+      const rel = relative(dir, file);
+      return rel && !rel.startsWith('..');
+    });
   }
 
   private isPluginCode(parentURL: string | undefined): boolean {
