@@ -5,7 +5,8 @@ import { RedisTransportFactory } from './redis-transport.factory';
 import type { RedisTransportOptions } from './redis.interface';
 
 /** The options the factory built the transport with (what the transport will create clients through). */
-const optionsOf = (transport: unknown) => (transport as { options: RedisTransportOptions }).options;
+const optionsOf = (transport: unknown) =>
+  (transport as { rt: { options: RedisTransportOptions } }).rt.options;
 
 describe('RedisTransportFactory', () => {
   let redis: RedisServer;
@@ -35,6 +36,19 @@ describe('RedisTransportFactory', () => {
       await connections.closeAll();
       expect(client.status).toBe('end');
     } finally {
+      await connections.closeAll();
+    }
+  });
+
+  it('the transport it creates really takes its clients from the shared connections', async () => {
+    const connections = new RedisConnections({ url: redis.url });
+    const transport = new RedisTransportFactory(connections).create(context());
+    try {
+      await transport.start();
+      await transport.publish('factory.check', { n: 1 });
+      expect(connections.clients()).toEqual([{ name: 'broker:commands', status: 'ready' }]);
+    } finally {
+      await transport.stop();
       await connections.closeAll();
     }
   });
