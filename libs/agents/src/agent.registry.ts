@@ -21,7 +21,15 @@ export class AgentRegistry implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    for (const wrapper of this.discovery.getProviders({ metadataKey: Agent.KEY })) {
+    // The built-in agents (in AgentsModule, beside this registry) go first, so they keep the
+    // DOMAIN.md types whatever order a user's root module imports things in.
+    const own = this.discovery.getProviders().find((w) => w.instance === this)?.host;
+    const wrappers = this.discovery.getProviders({ metadataKey: Agent.KEY });
+    const ordered = [
+      ...wrappers.filter((w) => own && w.host === own),
+      ...wrappers.filter((w) => !own || w.host !== own),
+    ];
+    for (const wrapper of ordered) {
       const options = this.discovery.getMetadataByDecorator(Agent, wrapper);
       const instance = wrapper.instance as MiraAgent | undefined;
       if (!options || !instance) continue;
@@ -44,8 +52,8 @@ export class AgentRegistry implements OnModuleInit {
   }
 
   /**
-   * The first agent discovered keeps a type (modules in import order, so the built-in agents
-   * before a module imported after AgentsModule); a later one is warned about, not routed to.
+   * The first agent keeps a type (the built-in agents first, then the others in discovery
+   * order); a later one is warned about, not routed to.
    */
   private addRoutes(options: AgentOptions): void {
     for (const type of options.messageTypes) {

@@ -25,6 +25,8 @@ export async function bootAgentsModule(options: {
   clock: { now: () => Date };
   overrides?: Record<string, unknown>;
   imports?: Type[];
+  /** Modules imported before AgentsModule (a root module that lists its own first). */
+  importsFirst?: Type[];
 }): Promise<TestingModule> {
   const ref = await Test.createTestingModule({
     imports: [
@@ -35,6 +37,7 @@ export async function bootAgentsModule(options: {
       }),
       BrokerModule,
       StateModule.fromConfig(),
+      ...(options.importsFirst ?? []),
       AgentsModule,
       ...(options.imports ?? []),
     ],

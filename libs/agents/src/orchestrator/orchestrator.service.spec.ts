@@ -73,7 +73,7 @@ interface Booted {
 }
 
 async function boot(
-  options: { overrides?: Record<string, unknown>; imports?: Type[] } = {},
+  options: { overrides?: Record<string, unknown>; imports?: Type[]; importsFirst?: Type[] } = {},
 ): Promise<Booted> {
   const ref = await bootAgentsModule({ clock: { now: () => new Date(WEDNESDAY) }, ...options });
   return {
@@ -205,6 +205,15 @@ describe('OrchestratorService', () => {
       });
       expect((response.data as { next_run: string }).next_run).toBe('2026-11-25T09:00:00.000Z');
     });
+  });
+
+  it('keeps the built-in routes when a module declaring the same type is imported before AgentsModule', async () => {
+    b = await boot({ importsFirst: [EchoModule] });
+    expect(b.orchestrator.routingRules().generate_plan).toBe('project_plan_agent');
+    expect(b.orchestrator.routingRules().echo).toBe('echo_agent');
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(
+      'Message type generate_plan is routed to project_plan_agent; echo_agent also declares it and is ignored for it',
+    );
   });
 
   describe('an agent added by another module', () => {
