@@ -1,7 +1,7 @@
+import { redactRedisUrl } from '@mira/redis';
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { BrokerError } from '../broker.error';
 import { errorText } from './redis.codec';
-import { redactUrl } from './redis.options';
 import { JitteredBackoff } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
 
@@ -48,7 +48,7 @@ export class RedisConnection {
       client?.disconnect();
       throw new BrokerError(
         'BROKER_UNAVAILABLE',
-        `broker.redis.url: Redis at ${redactUrl(url)} is unreachable (${errorText(err)}); start Redis or fix broker.redis.url (MIRA_BROKER__REDIS__URL)`,
+        `broker.redis.url: Redis at ${redactRedisUrl(url)} is unreachable (${errorText(err)}); start Redis or fix broker.redis.url (MIRA_BROKER__REDIS__URL)`,
         true,
       );
     }
