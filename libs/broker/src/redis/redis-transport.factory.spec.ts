@@ -5,7 +5,8 @@ import { RedisTransportFactory } from './redis-transport.factory';
 import type { RedisTransportOptions } from './redis.interface';
 
 /** The options the factory built the transport with (what the transport will create clients through). */
-const optionsOf = (transport: unknown) => (transport as { options: RedisTransportOptions }).options;
+const optionsOf = (transport: unknown) =>
+  (transport as { rt: { options: RedisTransportOptions } }).rt.options;
 
 describe('RedisTransportFactory', () => {
   let redis: RedisServer;
