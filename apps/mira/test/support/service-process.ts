@@ -178,6 +178,27 @@ export async function startService(options: LaunchOptions = {}): Promise<Service
   }
 }
 
+/**
+ * For a describe block of built-service specs: builds dist/ first (beforeAll) and kills, after
+ * each test, every service the returned `start` started.
+ */
+export function useBuiltServices(
+  buildTimeoutMs: number,
+): (options?: LaunchOptions) => Promise<ServiceProcess> {
+  const started: ServiceProcess[] = [];
+  beforeAll(() => {
+    builtEntry();
+  }, buildTimeoutMs);
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.kill()));
+  });
+  return async (options) => {
+    const s = await startService(options);
+    started.push(s);
+    return s;
+  };
+}
+
 export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
