@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { configValue, defineConfigSection } from '@mira/config';
+import {
+  configValue,
+  defineConfigSection,
+  type ConfigSectionsInput,
+  type ConfigSectionsOutput,
+} from '@mira/config';
 
 const { bool } = configValue;
 
@@ -15,10 +20,6 @@ export const featuresConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    features: z.output<typeof featuresSchema>;
-  }
-  interface MiraConfigInput {
-    features?: z.input<typeof featuresSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof featuresConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof featuresConfig> {}
 }

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { configValue, defineConfigSection } from '@mira/config';
+import {
+  configValue,
+  defineConfigSection,
+  type ConfigSectionsInput,
+  type ConfigSectionsOutput,
+} from '@mira/config';
 
 const { bool, int } = configValue;
 
@@ -47,10 +52,6 @@ export const webhooksConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    webhooks: z.output<typeof webhooksSchema>;
-  }
-  interface MiraConfigInput {
-    webhooks?: z.input<typeof webhooksSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof webhooksConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof webhooksConfig> {}
 }
