@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import {
-  configValue,
-  defineConfigSection,
-  type ConfigSectionsInput,
-  type ConfigSectionsOutput,
-} from '@mira/config';
+import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { bool } = configValue;
 

@@ -1,11 +1,6 @@
 import { z } from 'zod';
-import {
-  ConfigError,
-  configValue,
-  defineConfigSection,
-  type ConfigSectionsInput,
-  type ConfigSectionsOutput,
-} from '@mira/config';
+import { ConfigError, configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { int } = configValue;
 
