@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '../../../../apps/mira/test/support/redis-server';
+import {
+  useRedisServer as useTestRedisServer,
+  type RedisTestServer,
+} from '../../../../apps/mira/test/support/redis-server';
 import { TransportSubscription } from '../broker.message';
 import type { MessageHandler } from '../broker.interface';
 import { RedisConnection } from './redis.connection';
@@ -105,59 +106,29 @@ export async function redisParts(options: RedisTransportOptions, name = 'spec'):
   };
 }
 
-/** A plain ioredis client for looking at (and breaking) what the transport did. */
-export function adminClient(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1 });
-}
-
-export interface RedisSpecServer {
-  /** The server's URL (set once beforeAll ran). */
-  readonly url: string;
-  /** A plain client on the server, disconnected in afterAll. */
-  readonly admin: Redis;
+export interface RedisSpecServer extends RedisTestServer {
   /** `redisParts` on the server with `testOptions(url, extra)`, closed in afterAll. */
   parts(extra?: Partial<RedisTransportOptions>): Promise<RedisParts>;
-  /** Runs `fn` in afterAll, before the server stops (errors ignored: cleanup must not hide a failure). */
-  onCleanup(fn: () => unknown): void;
 }
 
-/**
- * One real redis-server per describe block: call it in the describe body; it registers the
- * beforeAll/afterAll that start it (with an admin client) and close what the tests opened.
- */
+/** A real redis-server for the describe block (see useRedisServer in test support), plus `parts`. */
 export function useRedisServer(): RedisSpecServer {
-  let redis: RedisServer | undefined;
-  let admin: Redis | undefined;
-  const cleanups: (() => unknown)[] = [];
-  beforeAll(async () => {
-    // Connection-loss warnings are expected in these specs; errors still show.
-    Logger.overrideLogger(['error']);
-    redis = await startRedisServer();
-    admin = adminClient(redis.url);
-  });
-  afterAll(async () => {
-    await Promise.all(cleanups.map(async (fn) => fn()).map((p) => p.catch(() => undefined)));
-    admin?.disconnect();
-    await redis?.stop();
-  });
-  const server: RedisSpecServer = {
+  const redis = useTestRedisServer({ maxRetriesPerRequest: 1 });
+  return {
+    get server() {
+      return redis.server;
+    },
     get url() {
-      if (!redis) throw new Error('useRedisServer: the server starts in beforeAll; use it inside a test');
       return redis.url;
     },
     get admin() {
-      if (!admin)
-        throw new Error('useRedisServer: the admin client opens in beforeAll; use it inside a test');
-      return admin;
+      return redis.admin;
     },
+    onCleanup: (fn) => redis.onCleanup(fn),
     async parts(extra = {}) {
-      const p = await redisParts(testOptions(server.url, extra));
-      cleanups.push(() => p.close());
+      const p = await redisParts(testOptions(redis.url, extra));
+      redis.onCleanup(() => p.close());
       return p;
     },
-    onCleanup(fn) {
-      cleanups.push(fn);
-    },
   };
-  return server;
 }
