@@ -1,43 +1,32 @@
 // A module outside libs/config brings its own config section, a secrets backend and a broker
 // transport (apps/mira/test/support/extension-child.js); configuration selects them and the built
 // service starts with them and uses them over real HTTP. Unknown names stop the start with one line.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { freePort, repoRoot, runNode, waitForHttp, type Child } from './support/child';
-import { builtEntry, tempDir } from './support/service-process';
+import { repoRoot, waitForHttp } from './support/child';
+import { builtEntry, launchService, tempDir, type LaunchedService } from './support/service-process';
 
 const entry = join(repoRoot, 'apps/mira/test/support/extension-child.js');
 const API_KEY = 'k-ext-7f3a9c1e5b';
 
-interface Started {
-  url: string;
-  child: Child;
-  dir: string;
+interface Started extends LaunchedService {
   publishLog: string;
 }
 
-/** Writes the YAML file and runs the extension entry on a free port (does not wait for it). */
+/** Runs the extension entry on a free port with its test config under `config` (does not wait for it). */
 async function launch(config: Record<string, unknown>): Promise<Started> {
-  const dir = tempDir();
-  const port = await freePort();
-  const publishLog = join(dir, 'published.log');
-  const file = join(dir, 'mira.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      logging: { level: 'info', json: true },
-      state: { sqlite: { path: join(dir, 'mira.db') } },
+  const publishLog = join(tempDir(), 'published.log');
+  const launched = await launchService({
+    script: entry,
+    config: {
       broker: { transport: 'loopback' },
       secrets: { backend: 'memvault' },
       api: { keys: ['secret://demo:apikey'] },
       test_extension: { secrets: { 'demo:apikey': API_KEY }, publish_log: publishLog },
       ...config,
-      server: { host: '127.0.0.1', port },
-    }),
-  );
-  const child = runNode([entry], { MIRA_CONFIG_FILE: file, PORT: String(port) });
-  return { url: `http://127.0.0.1:${port}`, child, dir, publishLog };
+    },
+  });
+  return { ...launched, publishLog };
 }
 
 function stop(s: Started | undefined): Promise<unknown> {
@@ -54,6 +43,14 @@ describe('config sections, secrets backends and broker transports from a module 
     await stop(service);
     service = undefined;
   });
+
+  /** Starts with `config`, expects the start to fail with exit code 1 and answers its stderr lines. */
+  async function failedStart(config: Record<string, unknown>): Promise<string[]> {
+    service = await launch(config);
+    const { code } = await service.child.exited;
+    expect(code).toBe(1);
+    return service.child.stderr().trim().split('\n');
+  }
 
   it('starts on the test backend and transport chosen by config and uses both over HTTP', async () => {
     service = await launch({});
@@ -83,23 +80,18 @@ describe('config sections, secrets backends and broker transports from a module 
   });
 
   it("validates the module's own section: a bad value stops the start with the key named", async () => {
-    service = await launch({ test_extension: { publish_log: '', colour: 'red' } });
-    const { code } = await service.child.exited;
-    expect(code).toBe(1);
-    const lines = service.child.stderr().trim().split('\n');
+    const lines = await failedStart({ test_extension: { publish_log: '', colour: 'red' } });
     expect(lines[0]).toBe('mira: fatal: Invalid configuration (2 problems):');
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(/^ {2}- test_extension\.publish_log: .*\(set by file .*mira\.yaml\)$/),
       expect.stringMatching(/^ {2}- test_extension\.colour: unknown key .*\(set by file .*mira\.yaml\)$/),
     ]);
-    expect(existsSync(service.publishLog)).toBe(false);
+    expect(existsSync(service!.publishLog)).toBe(false);
   });
 
   it('an unknown broker.transport stops the start with one line listing the known ones', async () => {
-    service = await launch({ broker: { transport: 'nats' } });
-    const { code } = await service.child.exited;
-    expect(code).toBe(1);
-    expect(service.child.stderr().trim().split('\n')).toEqual([
+    const lines = await failedStart({ broker: { transport: 'nats' } });
+    expect(lines).toEqual([
       expect.stringMatching(
         /^mira: fatal: Invalid configuration: broker\.transport: no transport named "nats" \(known: memory, redis, loopback\); import the module that declares it with @BrokerTransport or fix the value \(set by file .*mira\.yaml\)$/,
       ),
@@ -107,11 +99,9 @@ describe('config sections, secrets backends and broker transports from a module 
   });
 
   it('an unknown secrets.backend stops the start with one line listing the known ones', async () => {
-    service = await launch({ secrets: { backend: 'nope' } });
-    const { code } = await service.child.exited;
-    expect(code).toBe(1);
+    const lines = await failedStart({ secrets: { backend: 'nope' } });
     // Discovered at module init (after config validation): still one line, naming the known ones.
-    expect(service.child.stderr().trim().split('\n')).toEqual([
+    expect(lines).toEqual([
       expect.stringMatching(
         /^mira: fatal: SECRETS_BACKEND_UNKNOWN: secrets\.backend is "nope" but no such backend is registered \(known: env, file, kubernetes, memvault, vault\)/,
       ),

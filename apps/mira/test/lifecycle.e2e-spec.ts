@@ -2,11 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import {
-  builtEntry,
   eventually,
   get,
   send,
-  startService,
+  useBuiltServices,
   tempDir,
   type HttpResult,
   type ServiceProcess,
@@ -19,13 +18,6 @@ import {
 const base = { api: { rate_limit: { enabled: false } } };
 const plan = { type: 'generate_plan', data: { name: 'p', goals: ['a', 'b'] } };
 
-const started: ServiceProcess[] = [];
-async function start(...args: Parameters<typeof startService>): Promise<ServiceProcess> {
-  const s = await startService(...args);
-  started.push(s);
-  return s;
-}
-
 const hookLines = (s: ServiceProcess) =>
   s
     .logs()
@@ -36,13 +28,7 @@ const hookLines = (s: ServiceProcess) =>
     .map((m) => ({ name: m[1], priority: Number(m[2]), outcome: m[3] }));
 
 describe('lifecycle of the built service (child process, real signals)', () => {
-  beforeAll(() => {
-    builtEntry();
-  }, 180_000);
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((s) => s.kill()));
-  });
+  const start = useBuiltServices(180_000);
 
   it('rolling deploy under steady load: nothing fails, liveness stays 200, exit 0 in time', async () => {
     const drainDelay = 2500;

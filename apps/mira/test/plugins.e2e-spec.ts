@@ -1,8 +1,15 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { repoRoot, runNode } from './support/child';
-import { builtEntry, get, send, startService, tempDir, type ServiceProcess } from './support/service-process';
+import { fatalLine, repoRoot, runNode } from './support/child';
+import {
+  builtEntry,
+  get,
+  send,
+  tempDir,
+  useBuiltServices,
+  type ServiceProcess,
+} from './support/service-process';
 
 // The example plugin loaded by the BUILT service (dist/) the way a user adds one: a copied
 // directory without node_modules named by path, or a package installed into node_modules named
@@ -19,13 +26,6 @@ const standup = {
     ],
   },
 };
-
-const started: ServiceProcess[] = [];
-async function start(...args: Parameters<typeof startService>): Promise<ServiceProcess> {
-  const s = await startService(...args);
-  started.push(s);
-  return s;
-}
 
 /** Everything a user sees of the plugin once it is loaded: listed, routed, in /healthz and in the API document. */
 async function expectPluginServed(s: ServiceProcess): Promise<void> {
@@ -67,13 +67,7 @@ async function expectPluginServed(s: ServiceProcess): Promise<void> {
 }
 
 describe('plugins by configuration (MIRA_MODULES, built service)', () => {
-  beforeAll(() => {
-    builtEntry();
-  }, 240000);
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((s) => s.kill()));
-  });
+  const start = useBuiltServices(240000);
 
   it('loads a plugin file from a directory with no node_modules: routed, listed, in /healthz and /docs, its hook runs on SIGTERM', async () => {
     const dir = join(tempDir(), 'standup');
@@ -165,12 +159,7 @@ describe('plugins by configuration (MIRA_MODULES, built service)', () => {
           { MIRA_CONFIG_FILE: file, PORT: '0', MIRA_MODULES: join(dir, 'standup/index.js'), ...env },
           dir,
         );
-        const { code } = await child.exited;
-        expect(code).toBe(1);
-        const lines = child.stderr().trimEnd().split('\n');
-        expect(lines).toHaveLength(1);
-        expect(lines[0]).toMatch(/^mira: fatal: /);
-        expect(lines[0]).toMatch(names);
+        expect(await fatalLine(child)).toMatch(names);
         expect(child.stdout()).not.toMatch(/Listening on/);
       },
       30000,
@@ -230,11 +219,7 @@ describe('plugins by configuration (MIRA_MODULES, built service)', () => {
       async (_what, make, expected) => {
         const dir = tempDir();
         const child = runNode([builtEntry()], { MIRA_MODULES: make(dir) }, dir);
-        const { code } = await child.exited;
-        expect(code).toBe(1);
-        const lines = child.stderr().trimEnd().split('\n');
-        expect(lines).toHaveLength(1);
-        expect(lines[0]).toMatch(expected);
+        expect(await fatalLine(child)).toMatch(expected);
         expect(child.stdout()).not.toMatch(/Listening on/);
       },
       30000,

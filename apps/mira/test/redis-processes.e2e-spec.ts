@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { RedisTransport, redisTransportOptions } from '@mira/broker';
 import { miraConfigSchema } from '@mira/config';
 import { ClsContextPropagator, runWithCorrelation } from '@mira/logging';
 import { runNode, type Child } from './support/child';
-import { startRedisServer, type RedisServer } from './support/redis-server';
+import { useRedisServer } from './support/redis-server';
 import { until as poll } from './support/poll';
 
 const WORKER = join(__dirname, 'support/redis-worker.js');
@@ -54,23 +52,14 @@ class Worker {
 }
 
 describe('Redis transport across processes (real redis-server, child consumer processes)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
+  const redis = useRedisServer();
   const workers: Worker[] = [];
   const transports: RedisTransport[] = [];
-
-  beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    redis = await startRedisServer();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
+  redis.onCleanup(async () => {
     for (const w of workers)
       if (w.child.proc.exitCode === null && w.child.proc.signalCode === null) w.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.child.exited));
     await Promise.all(transports.map((t) => t.stop().catch(() => undefined)));
-    admin?.disconnect();
-    await redis?.stop();
   });
 
   function worker(env: Record<string, string>): Worker {
@@ -90,7 +79,7 @@ describe('Redis transport across processes (real redis-server, child consumer pr
   }
 
   const pendingCount = async (stream: string, group: string) =>
-    ((await admin.xpending(stream, group)) as [number])[0];
+    ((await redis.admin.xpending(stream, group)) as [number])[0];
 
   it('kill -9 of one of two consumer processes with messages in flight: every message is processed, nothing stays pending', async () => {
     const prefix = `k${randomBytes(3).toString('hex')}:`;
@@ -159,7 +148,7 @@ describe('Redis transport across processes (real redis-server, child consumer pr
     expect(c.lines().find((l) => l.event === 'drained')).toMatchObject({ completed: true, in_flight: 0 });
     // Acknowledged, and the consumer (holding nothing) was removed from the group.
     expect(await pendingCount(`${prefix}job`, 'g')).toBe(0);
-    expect((await admin.xinfo('CONSUMERS', `${prefix}job`, 'g')) as unknown[]).toHaveLength(0);
+    expect((await redis.admin.xinfo('CONSUMERS', `${prefix}job`, 'g')) as unknown[]).toHaveLength(0);
 
     const second = worker({ PREFIX: prefix, TYPE: 'job', GROUP: 'g' });
     await second.ready();
@@ -179,7 +168,7 @@ describe('Redis transport across processes (real redis-server, child consumer pr
       w.lines().find((l) => l.msg === 'handled message' && l.message_id === id),
     );
     expect(line.correlation_id).toBe(correlationId);
-    const entries = (await admin.xrange(`${prefix}ctx`, '-', '+')) as [string, string[]][];
+    const entries = (await redis.admin.xrange(`${prefix}ctx`, '-', '+')) as [string, string[]][];
     const headers = JSON.parse(entries[0][1][entries[0][1].indexOf('h') + 1]) as Record<string, string>;
     expect(headers['x-correlation-id']).toBe(correlationId);
   });

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import {
   BrokerError,
   RedisTransport,
@@ -10,7 +8,7 @@ import {
   type RedisTransportOptions,
 } from '@mira/broker';
 import { miraConfigSchema } from '@mira/config';
-import { startRedisServer, type RedisServer } from './support/redis-server';
+import { startRedisServer, useRedisServer } from './support/redis-server';
 import { until as poll } from './support/poll';
 
 // Label first here: reads better in these specs (`until('all acked', ...)`).
@@ -18,21 +16,9 @@ const until = <T>(what: string, check: () => T | Promise<T>, timeoutMs = 15000) 
   poll(check, what, timeoutMs);
 
 describe('Redis Streams transport (real redis-server)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
+  const redis = useRedisServer();
   const open: RedisTransport[] = [];
-
-  beforeAll(async () => {
-    // Connection-loss warnings are expected here; errors still show.
-    Logger.overrideLogger(['error']);
-    redis = await startRedisServer();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    await Promise.all(open.map((t) => t.stop().catch(() => undefined)));
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  redis.onCleanup(() => Promise.all(open.map((t) => t.stop().catch(() => undefined))));
 
   /** A transport on a prefix of its own (tests never see each other's streams). */
   async function transport(prefix: string, extra: Partial<RedisTransportOptions> = {}, url = redis.url) {
@@ -66,7 +52,10 @@ describe('Redis Streams transport (real redis-server)', () => {
     await until('both groups to get 20', () => a.length === 20 && b.length === 20);
     expect(a).toEqual(b);
     expect(a).toEqual(Array.from({ length: 20 }, (_, i) => ({ i })));
-    await until('nothing pending', async () => ((await admin.xpending(`${p}evt`, 'a')) as [number])[0] === 0);
+    await until(
+      'nothing pending',
+      async () => ((await redis.admin.xpending(`${p}evt`, 'a')) as [number])[0] === 0,
+    );
   });
 
   it('load-balances one subscription group across two consumers (two transports)', async () => {
@@ -86,7 +75,7 @@ describe('Redis Streams transport (real redis-server)', () => {
     expect(byOne).toBeGreaterThan(0);
     expect(byOne).toBeLessThan(200);
     expect(new Set(ids)).toEqual(new Set(seen.keys()));
-    const consumers = (await admin.xinfo('CONSUMERS', `${p}job`, 'workers')) as unknown[];
+    const consumers = (await redis.admin.xinfo('CONSUMERS', `${p}job`, 'workers')) as unknown[];
     expect(consumers).toHaveLength(2);
   });
 
@@ -117,7 +106,10 @@ describe('Redis Streams transport (real redis-server)', () => {
     });
     expect(JSON.parse(dead.data)).toEqual({ order: 7 });
     // Acknowledged on the source: nothing pending for the failing group; the other group was unaffected.
-    await until('source acked', async () => ((await admin.xpending(`${p}flaky`, 'g')) as [number])[0] === 0);
+    await until(
+      'source acked',
+      async () => ((await redis.admin.xpending(`${p}flaky`, 'g')) as [number])[0] === 0,
+    );
     expect(ok).toBe(1);
     expect(t.stats()).toMatchObject({ dead_lettered: 1, failed: 3, retried: 2 });
   });
@@ -166,10 +158,10 @@ describe('Redis Streams transport (real redis-server)', () => {
     const p = prefix();
     const t = await transport(p);
     // A consumer that read two entries and died (never acks): a raw XREADGROUP.
-    await admin.xgroup('CREATE', `${p}orphan`, 'g', '$', 'MKSTREAM');
+    await redis.admin.xgroup('CREATE', `${p}orphan`, 'g', '$', 'MKSTREAM');
     await t.publish('orphan', { n: 1 });
     await t.publish('orphan', { n: 2 });
-    await admin.xreadgroup('GROUP', 'g', 'dead-consumer', 'COUNT', 10, 'STREAMS', `${p}orphan`, '>');
+    await redis.admin.xreadgroup('GROUP', 'g', 'dead-consumer', 'COUNT', 10, 'STREAMS', `${p}orphan`, '>');
     const got: unknown[] = [];
     await t.subscribe('orphan', (m) => void got.push(m.data), { group: 'g' });
     await until('both reclaimed', () => got.length === 2);
@@ -177,7 +169,7 @@ describe('Redis Streams transport (real redis-server)', () => {
     expect(t.stats().reclaimed).toBe(2);
     await until(
       'nothing pending',
-      async () => ((await admin.xpending(`${p}orphan`, 'g')) as [number])[0] === 0,
+      async () => ((await redis.admin.xpending(`${p}orphan`, 'g')) as [number])[0] === 0,
     );
   });
 
@@ -195,7 +187,7 @@ describe('Redis Streams transport (real redis-server)', () => {
     // Three visibility timeouts with b reclaiming every half timeout: a keeps its claim.
     await new Promise((r) => setTimeout(r, 3000));
     release();
-    await until('acked', async () => ((await admin.xpending(`${p}slow`, 'g')) as [number])[0] === 0);
+    await until('acked', async () => ((await redis.admin.xpending(`${p}slow`, 'g')) as [number])[0] === 0);
     expect(runs).toEqual(['a']);
     expect(b.stats().reclaimed).toBe(0);
   });
@@ -204,7 +196,7 @@ describe('Redis Streams transport (real redis-server)', () => {
     const p = prefix();
     const t = await transport(p, { maxlen: 100 });
     for (let i = 0; i < 1000; i++) await t.publish('trim', { i });
-    const len = await admin.xlen(`${p}trim`);
+    const len = await redis.admin.xlen(`${p}trim`);
     expect(len).toBeLessThan(1000);
     expect(len).toBeGreaterThanOrEqual(100);
   });
@@ -216,8 +208,8 @@ describe('Redis Streams transport (real redis-server)', () => {
     expect(await a.idempotency.claim('delivery-1', 300)).toBe(true);
     expect(await b.idempotency.claim('delivery-1', 300)).toBe(false);
     expect(await a.idempotency.claim('delivery-2', 300)).toBe(true);
-    expect(await admin.pttl(`${p}idempotency:delivery-1`)).toBeGreaterThan(0);
-    await until('ttl expiry', async () => (await admin.exists(`${p}idempotency:delivery-1`)) === 0);
+    expect(await redis.admin.pttl(`${p}idempotency:delivery-1`)).toBeGreaterThan(0);
+    await until('ttl expiry', async () => (await redis.admin.exists(`${p}idempotency:delivery-1`)) === 0);
     expect(await b.idempotency.claim('delivery-1', 300)).toBe(true);
     await b.idempotency.release('delivery-1');
     expect(await a.idempotency.claim('delivery-1', 300)).toBe(true);
@@ -231,11 +223,11 @@ describe('Redis Streams transport (real redis-server)', () => {
     await t.subscribe('live', (m) => void got.push((m.data as { n: number }).n), { group: 'g' });
     for (let n = 0; n < 5; n++) await t.publish('live', { n });
     await until('first five', () => got.length === 5);
-    const killed = Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
+    const killed = Number(await redis.admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
     expect(killed).toBeGreaterThanOrEqual(2); // at least the command and the reader connection
     // Publishing through the admin connection while the transport reconnects.
     for (let n = 5; n < 10; n++)
-      await admin.xadd(
+      await redis.admin.xadd(
         `${p}live`,
         '*',
         'i',
@@ -253,7 +245,7 @@ describe('Redis Streams transport (real redis-server)', () => {
     expect(new Set(got)).toEqual(new Set(Array.from({ length: 15 }, (_, i) => i)));
     await until(
       'nothing pending',
-      async () => ((await admin.xpending(`${p}live`, 'g')) as [number])[0] === 0,
+      async () => ((await redis.admin.xpending(`${p}live`, 'g')) as [number])[0] === 0,
     );
   });
 
@@ -349,10 +341,10 @@ describe('Redis Streams transport (real redis-server)', () => {
     expect(result).toMatchObject({ completed: true, in_flight: 0, queued: 0 });
     expect(done).toEqual(started);
     expect(started).toHaveLength(2);
-    expect(((await admin.xpending(`${p}d`, 'g')) as [number])[0]).toBe(0);
+    expect(((await redis.admin.xpending(`${p}d`, 'g')) as [number])[0]).toBe(0);
     await a.stop();
     // The consumer held nothing any more, so it was deleted.
-    expect((await admin.xinfo('CONSUMERS', `${p}d`, 'g')) as unknown[]).toHaveLength(0);
+    expect((await redis.admin.xinfo('CONSUMERS', `${p}d`, 'g')) as unknown[]).toHaveLength(0);
     const b = await transport(p);
     const rest: string[] = [];
     await b.subscribe('d', (m) => void rest.push(m.id), { group: 'g' });
@@ -367,9 +359,9 @@ describe('Redis Streams transport (real redis-server)', () => {
     const sub = await t.subscribe('eph', (m) => void got.push(m.data));
     await t.publish('eph', { x: 1 });
     await until('delivered', () => got.length === 1);
-    expect((await admin.xinfo('GROUPS', `${p}eph`)) as unknown[]).toHaveLength(1);
+    expect((await redis.admin.xinfo('GROUPS', `${p}eph`)) as unknown[]).toHaveLength(1);
     await sub.unsubscribe();
-    expect((await admin.xinfo('GROUPS', `${p}eph`)) as unknown[]).toHaveLength(0);
+    expect((await redis.admin.xinfo('GROUPS', `${p}eph`)) as unknown[]).toHaveLength(0);
   });
 
   it('rejects bad input clearly', async () => {

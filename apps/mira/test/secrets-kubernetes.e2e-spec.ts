@@ -7,6 +7,21 @@ import { recordSecretValues } from './support/log-capture';
 import { LIVE, until } from './support/poll';
 import { request, startTestApp, type TestApp } from './support/test-app';
 
+/** The app on the kubernetes backend in-cluster (emulated: env and service-account dir of `k8s`), watching. */
+function startOnKubernetes(k8s: K8sTestServer): Promise<TestApp> {
+  return startTestApp({
+    env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(k8s.port) },
+    overrides: {
+      secrets: {
+        backend: 'kubernetes',
+        retry: { delay: 0.01 },
+        kubernetes: { service_account_dir: k8s.serviceAccountDir, watch: true },
+      },
+      webhooks: { deploy: { secret: 'secret://mira-api:key' } },
+    },
+  });
+}
+
 describe('Kubernetes backend against a TLS test API server (real @kubernetes/client-node, in-cluster emulated)', () => {
   if (LIVE) return; // the live variant below runs instead
   let k8s: K8sTestServer;
@@ -17,17 +32,7 @@ describe('Kubernetes backend against a TLS test API server (real @kubernetes/cli
     k8s = await K8sTestServer.start('mira-ns');
     k8s.setSecret('mira-ns', 'mira-api', { key: apiKey, other: 'other-value-1' });
     recordSecretValues(apiKey, 'other-value-1', k8s.token);
-    app = await startTestApp({
-      env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(k8s.port) },
-      overrides: {
-        secrets: {
-          backend: 'kubernetes',
-          retry: { delay: 0.01 },
-          kubernetes: { service_account_dir: k8s.serviceAccountDir, watch: true },
-        },
-        webhooks: { deploy: { secret: 'secret://mira-api:key' } },
-      },
-    });
+    app = await startOnKubernetes(k8s);
   });
   afterAll(async () => {
     await app?.close();
@@ -90,17 +95,7 @@ describe('Kubernetes backend under a Role restricted to named Secrets (resourceN
     k8s.allowedNames = new Set(['mira-api']);
     k8s.setSecret('mira-ns', 'mira-api', { key: apiKey });
     recordSecretValues(apiKey, k8s.token);
-    app = await startTestApp({
-      env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(k8s.port) },
-      overrides: {
-        secrets: {
-          backend: 'kubernetes',
-          retry: { delay: 0.01 },
-          kubernetes: { service_account_dir: k8s.serviceAccountDir, watch: true },
-        },
-        webhooks: { deploy: { secret: 'secret://mira-api:key' } },
-      },
-    });
+    app = await startOnKubernetes(k8s);
   });
   afterAll(async () => {
     await app?.close();

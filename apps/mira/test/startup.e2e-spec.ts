@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '@mira/config';
-import { freePort, repoRoot, runNode, waitForHttp } from './support/child';
+import { fatalLine, freePort, repoRoot, runNode, waitForHttp } from './support/child';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureBuilt } = require('../../../scripts/build-if-needed.js') as {
@@ -56,12 +56,7 @@ describe('start-up of the built service (npm start path)', () => {
       const file = join(dir, 'mira.yaml');
       writeFileSync(file, yaml);
       const child = runNode([entry], { MIRA_CONFIG_FILE: file, PORT: String(await freePort()), ...env });
-      const { code } = await child.exited;
-      expect(code).toBe(1);
-      const lines = child.stderr().trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^mira: fatal: /);
-      expect(lines[0]).toContain(expected);
+      expect(await fatalLine(child)).toContain(expected);
     },
     60_000,
   );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { bool, int, num } = configValue;
 
@@ -60,12 +61,6 @@ export const governanceConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    agents: z.output<typeof agentsSchema>;
-    governance: z.output<typeof governanceSchema>;
-  }
-  interface MiraConfigInput {
-    agents?: z.input<typeof agentsSchema>;
-    governance?: z.input<typeof governanceSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof agentsConfig | typeof governanceConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof agentsConfig | typeof governanceConfig> {}
 }

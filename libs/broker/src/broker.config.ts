@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { int } = configValue;
 
@@ -69,10 +70,6 @@ export const brokerConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    broker: z.output<typeof brokerSchema>;
-  }
-  interface MiraConfigInput {
-    broker?: z.input<typeof brokerSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof brokerConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof brokerConfig> {}
 }

@@ -1,25 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempFile as tempFileIn, thrownBy } from '../../../apps/mira/test/support/spec-helpers';
 import { applyCompat } from './config.compat';
 import { ConfigError } from './config.error';
 import { loadConfig, MAX_LISTED_ISSUES } from './config.loader';
 
-function tempFile(name: string, text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'mira-compat-')), name);
-  writeFileSync(file, text);
-  return file;
-}
+const tempFile = (name: string, text: string) => tempFileIn(name, text, 'mira-compat-');
 
-function loadError(file: string | null, env: Record<string, string> = {}): ConfigError {
-  try {
-    loadConfig({ file, env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const loadError = (file: string | null, env: Record<string, string> = {}) =>
+  thrownBy(ConfigError, () => loadConfig({ file, env }));
 
 describe('config compatibility with the reference implementation', () => {
   it('accepts logging.json_format as an alias of logging.json, without a warning', () => {

@@ -1,27 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempFile as tempFileIn, thrownBy } from '../../../apps/mira/test/support/spec-helpers';
 import { envNameForPath, readEnvLayer } from './config.env';
 import { ConfigError } from './config.error';
 import { loadConfig, resolveConfigFile } from './config.loader';
 import { ConfigStore } from './config.store';
 
-function tempFile(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mira-cfg-'));
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
-
-function loadError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const tempFile = (name: string, text: string) => tempFileIn(name, text, 'mira-cfg-');
 
 describe('config layering: defaults < file < overrides < environment', () => {
   it('has embedded defaults for every section', () => {
@@ -150,7 +134,7 @@ describe('config validation errors name the key and the fix', () => {
     ],
     [{}, { PORT: '70000' }, 'server.port', /set by env PORT/],
   ])('%j %j -> %s', (overrides, env, path, reason) => {
-    const err = loadError(() => loadConfig({ file: null, overrides, env }));
+    const err = thrownBy(ConfigError, () => loadConfig({ file: null, overrides, env }));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.path).toBe(path);
     expect(err.message).toContain(`Invalid configuration: ${path}`);
@@ -159,17 +143,17 @@ describe('config validation errors name the key and the fix', () => {
   });
 
   it('reports unreadable and unparsable files', () => {
-    expect(loadError(() => loadConfig({ file: '/nope/mira.yaml', env: {} })).code).toBe(
+    expect(thrownBy(ConfigError, () => loadConfig({ file: '/nope/mira.yaml', env: {} })).code).toBe(
       'CONFIG_FILE_UNREADABLE',
     );
-    expect(loadError(() => loadConfig({ file: tempFile('bad.yaml', 'a: [1,\n'), env: {} })).code).toBe(
-      'CONFIG_FILE_UNPARSABLE',
-    );
-    expect(loadError(() => loadConfig({ file: tempFile('bad.json', '{"a":'), env: {} })).message).toContain(
-      'not valid JSON',
-    );
     expect(
-      loadError(() => loadConfig({ file: tempFile('list.yaml', '- 1\n- 2\n'), env: {} })).message,
+      thrownBy(ConfigError, () => loadConfig({ file: tempFile('bad.yaml', 'a: [1,\n'), env: {} })).code,
+    ).toBe('CONFIG_FILE_UNPARSABLE');
+    expect(
+      thrownBy(ConfigError, () => loadConfig({ file: tempFile('bad.json', '{"a":'), env: {} })).message,
+    ).toContain('not valid JSON');
+    expect(
+      thrownBy(ConfigError, () => loadConfig({ file: tempFile('list.yaml', '- 1\n- 2\n'), env: {} })).message,
     ).toContain('mapping');
   });
 });

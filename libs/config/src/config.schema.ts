@@ -170,8 +170,8 @@ for (const section of CORE_CONFIG_SECTIONS) registerConfigSection(section);
 
 /**
  * The whole configuration: defaults < file < environment, validated at start and on every reload.
- * Each lib adds its section with `declare module '@mira/config' { interface MiraConfig { <key>: ... } }`
- * next to its defineConfigSection, so `ConfigStore.get('<key>')` is typed wherever the lib is compiled.
+ * Each lib adds its section with `declare module '@mira/config' { interface MiraConfig extends
+ * ConfigSectionsOutput<typeof <section>> {} }` (and MiraConfigInput) next to its defineConfigSection, so `ConfigStore.get('<key>')` is typed wherever the lib is compiled.
  */
 export interface MiraConfig {
   server: z.output<typeof serverSchema>;

@@ -1,6 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempFile as tempFileIn, thrownBy } from '../../../apps/mira/test/support/spec-helpers';
 import { z } from 'zod';
 import { describeConfigKeys, generateConfigReference } from './config.docs';
 import { ConfigError } from './config.error';
@@ -34,25 +32,13 @@ const greeterConfig = defineConfigSection({
   owner: 'test-plugin',
 });
 
-function tempFile(name: string, text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'mira-section-')), name);
-  writeFileSync(file, text);
-  return file;
-}
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const tempFile = (name: string, text: string) => tempFileIn(name, text, 'mira-section-');
 
 describe('config sections', () => {
   it('an unregistered section is an unknown key, with the same message as any unknown key', () => {
-    const err = errorOf(() => loadConfig({ file: null, env: {}, overrides: { greeter: { times: 2 } } }));
+    const err = thrownBy(ConfigError, () =>
+      loadConfig({ file: null, env: {}, overrides: { greeter: { times: 2 } } }),
+    );
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toBe(
       'Invalid configuration: greeter: unknown key (allowed keys are listed in docs/configuration.md)',
@@ -79,12 +65,14 @@ describe('config sections', () => {
   it("a section's keys fail with their path and source; unknown keys inside it stay errors", () => {
     ConfigModule.forFeature(greeterConfig);
     const file = tempFile('bad.yaml', 'greeter:\n  times: 11\n  colour: red\n');
-    const err = errorOf(() => loadConfig({ file, env: {} }));
+    const err = thrownBy(ConfigError, () => loadConfig({ file, env: {} }));
     expect(err.issues).toEqual([
       expect.stringMatching(new RegExp(`^greeter\\.times: .*<=10.*\\(set by file ${file}\\)$`)),
       `greeter.colour: unknown key (allowed keys are listed in docs/configuration.md) (set by file ${file})`,
     ]);
-    const envErr = errorOf(() => loadConfig({ file: null, env: { MIRA_GREETER__TIMES: 'many' } }));
+    const envErr = thrownBy(ConfigError, () =>
+      loadConfig({ file: null, env: { MIRA_GREETER__TIMES: 'many' } }),
+    );
     expect(envErr.message).toMatch(
       /^Invalid configuration: greeter\.times: .*\(set by env MIRA_GREETER__TIMES\)$/,
     );
@@ -142,7 +130,7 @@ describe('config sections', () => {
       schema: z.strictObject({}).prefault({}),
       owner: 'other',
     });
-    const err = errorOf(() => registerConfigSection(other));
+    const err = thrownBy(ConfigError, () => registerConfigSection(other));
     expect(err.code).toBe('CONFIG_SECTION_CONFLICT');
     expect(err.message).toBe(
       'Config section "greeter" is defined by both test-plugin and other; rename one of them',
@@ -167,13 +155,18 @@ describe('config sections', () => {
 
   it('refuses definitions that would weaken validation: loose objects, no default, a bad key', () => {
     expect(
-      errorOf(() => defineConfigSection({ key: 'loose', schema: z.looseObject({}).prefault({}) })).message,
+      thrownBy(ConfigError, () =>
+        defineConfigSection({ key: 'loose', schema: z.looseObject({}).prefault({}) }),
+      ).message,
     ).toBe('Config section "loose": use z.strictObject(...) so an unknown key stays an error');
-    expect(errorOf(() => defineConfigSection({ key: 'nodefault', schema: z.strictObject({}) })).message).toBe(
-      'Config section "nodefault": an absent section must validate: add .prefault({}) or .default(...)',
-    );
     expect(
-      errorOf(() => defineConfigSection({ key: 'Bad-Key', schema: z.strictObject({}).prefault({}) })).code,
+      thrownBy(ConfigError, () => defineConfigSection({ key: 'nodefault', schema: z.strictObject({}) }))
+        .message,
+    ).toBe('Config section "nodefault": an absent section must validate: add .prefault({}) or .default(...)');
+    expect(
+      thrownBy(ConfigError, () =>
+        defineConfigSection({ key: 'Bad-Key', schema: z.strictObject({}).prefault({}) }),
+      ).code,
     ).toBe('CONFIG_SECTION_INVALID');
   });
 
@@ -185,7 +178,9 @@ describe('config sections', () => {
     const file = tempFile('s.yaml', 'solo:\n  level: 2\nsomething_else: {}\n');
     expect(readConfigSection(solo, { file, env: {} })).toEqual({ level: 2 });
     expect(readConfigSection(solo, { file, env: { MIRA_SOLO__LEVEL: '4' } })).toEqual({ level: 4 });
-    const err = errorOf(() => readConfigSection(solo, { file, env: { MIRA_SOLO__LEVEL: '9' } }));
+    const err = thrownBy(ConfigError, () =>
+      readConfigSection(solo, { file, env: { MIRA_SOLO__LEVEL: '9' } }),
+    );
     expect(err.message).toMatch(/^Invalid configuration: solo\.level: .*\(set by env MIRA_SOLO__LEVEL\)$/);
   });
 });
@@ -203,7 +198,9 @@ describe('modules and readModuleList', () => {
       '@acme/two',
     ]);
     expect(readModuleList({ file: null, env: {} })).toEqual([]);
-    const err = errorOf(() => readModuleList({ file: tempFile('q.yaml', 'modules: 3\n'), env: {} }));
+    const err = thrownBy(ConfigError, () =>
+      readModuleList({ file: tempFile('q.yaml', 'modules: 3\n'), env: {} }),
+    );
     expect(err.path).toBe('modules');
   });
 

@@ -69,6 +69,14 @@ export interface ConfigSection<K extends string = string, S extends z.ZodType = 
 /** The validated value of a section. */
 export type ConfigSectionValue<T extends ConfigSection> = z.output<T['schema']>;
 
+/**
+ * What sections add to MiraConfig and MiraConfigInput, for the module augmentation beside them
+ * (one line each, for one section or a union of several):
+ * `declare module '@mira/config' { interface MiraConfig extends ConfigSectionsOutput<typeof x> {} }`.
+ */
+export type ConfigSectionsOutput<T extends ConfigSection> = { [S in T as S['key']]: z.output<S['schema']> };
+export type ConfigSectionsInput<T extends ConfigSection> = { [S in T as S['key']]?: z.input<S['schema']> };
+
 const SECTION_KEY = /^[a-z][a-z0-9_]*$/;
 const full = (key: string, path: string) => (path === '' ? key : `${key}.${path}`);
 

@@ -7,6 +7,8 @@ export {
   type ConfigSection,
   type ConfigSectionOptions,
   type ConfigSectionValue,
+  type ConfigSectionsOutput,
+  type ConfigSectionsInput,
   type AuthWeakening,
 } from './config.section';
 export { configValue } from './config.values';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { bool } = configValue;
 
@@ -15,10 +16,6 @@ export const featuresConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    features: z.output<typeof featuresSchema>;
-  }
-  interface MiraConfigInput {
-    features?: z.input<typeof featuresSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof featuresConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof featuresConfig> {}
 }

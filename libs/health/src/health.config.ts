@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { bool, int } = configValue;
 
@@ -19,10 +20,6 @@ export const healthConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    health: z.output<typeof healthSchema>;
-  }
-  interface MiraConfigInput {
-    health?: z.input<typeof healthSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof healthConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof healthConfig> {}
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { bool, list } = configValue;
 
@@ -37,10 +38,6 @@ export const loggingConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    logging: z.output<typeof loggingSchema>;
-  }
-  interface MiraConfigInput {
-    logging?: z.input<typeof loggingSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof loggingConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof loggingConfig> {}
 }

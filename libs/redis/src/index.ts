@@ -5,6 +5,7 @@ export { RedisConnectionError, type RedisErrorCode } from './redis.error';
 export { RedisHealthIndicator } from './redis.health';
 export { REDIS_SHUTDOWN_PRIORITY } from './redis.shutdown';
 export { redactRedisUrl, redactRedisText } from './redis.redact';
+export { whenRedisReady, quitRedisClient } from './redis.client-state';
 export type {
   RedisModuleOptions,
   RedisModuleExtras,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
+import { quitRedisClient, whenRedisReady } from './redis.client-state';
 import { RedisConnectionError } from './redis.error';
 import type { RedisClientInfo, RedisClientOverrides, RedisModuleOptions } from './redis.interface';
 import { REDIS_MODULE_OPTIONS } from './redis.module-definition';
@@ -77,30 +78,11 @@ export class RedisConnections implements OnApplicationShutdown {
   /** Resolves once the named client is ready; fails after `timeoutMs` with the (redacted) reason. */
   async ready(name: string, timeoutMs = 5000): Promise<Redis> {
     const client = await this.client(name);
-    if (client.status === 'ready') return client;
-    let lastError: string | null = null;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => (lastError = err.message);
-      const done = (err?: Error) => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-        client.off('error', onError);
-        if (err) reject(err);
-        else resolve();
-      };
-      const onReady = () => done();
-      const timer = setTimeout(
-        () =>
-          done(
-            new RedisConnectionError(
-              'REDIS_UNAVAILABLE',
-              `Redis at ${this.redactedUrl} is not ready after ${timeoutMs} ms (${this.redact(lastError ?? `connection ${client.status}`)}); start Redis or fix ${this.urlKey}`,
-            ),
-          ),
-        timeoutMs,
+    await whenRedisReady(client, timeoutMs).catch((err: Error) => {
+      throw new RedisConnectionError(
+        'REDIS_UNAVAILABLE',
+        `Redis at ${this.redactedUrl} is not ready after ${timeoutMs} ms (${this.redact(err.message)}); start Redis or fix ${this.urlKey}`,
       );
-      client.on('ready', onReady);
-      client.on('error', onError);
     });
     return client;
   }
@@ -117,7 +99,7 @@ export class RedisConnections implements OnApplicationShutdown {
     this.all.clear();
     this.named.clear();
     this.resolved.clear();
-    await Promise.all(clients.map((c) => quit(c)));
+    await Promise.all(clients.map((c) => quitRedisClient(c)));
   }
 
   onApplicationShutdown(): Promise<void> {
@@ -211,22 +193,4 @@ function protocolOf(url: string): string {
   } catch {
     return '';
   }
-}
-
-/** Resolves once the socket is closed (bounded: a half-dead connection is cut after 1 s). */
-async function quit(client: Redis): Promise<void> {
-  if (client.status === 'end') return;
-  let timer: NodeJS.Timeout | undefined;
-  const ended = new Promise<void>((resolve) => {
-    client.once('end', resolve);
-    timer = setTimeout(() => {
-      client.disconnect();
-      resolve();
-    }, 1000);
-  });
-  if (client.status !== 'ready')
-    client.disconnect(); // also ends a reconnect loop
-  else await client.quit().catch(() => client.disconnect());
-  await ended;
-  clearTimeout(timer);
 }

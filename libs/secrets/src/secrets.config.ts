@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { bool, int, num } = configValue;
 
@@ -80,10 +81,6 @@ export const secretsConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    secrets: z.output<typeof secretsSchema>;
-  }
-  interface MiraConfigInput {
-    secrets?: z.input<typeof secretsSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof secretsConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof secretsConfig> {}
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { int } = configValue;
 
@@ -18,10 +19,6 @@ export const shutdownConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    shutdown: z.output<typeof shutdownSchema>;
-  }
-  interface MiraConfigInput {
-    shutdown?: z.input<typeof shutdownSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof shutdownConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof shutdownConfig> {}
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { int } = configValue;
 
@@ -43,10 +44,6 @@ export const stateConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    state: z.output<typeof stateSchema>;
-  }
-  interface MiraConfigInput {
-    state?: z.input<typeof stateSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof stateConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof stateConfig> {}
 }

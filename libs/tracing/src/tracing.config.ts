@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { bool, int, num } = configValue;
 
@@ -31,10 +32,6 @@ export const tracingConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    tracing: z.output<typeof tracingSchema>;
-  }
-  interface MiraConfigInput {
-    tracing?: z.input<typeof tracingSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof tracingConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof tracingConfig> {}
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { bool, int } = configValue;
 
@@ -47,10 +48,6 @@ export const webhooksConfig = defineConfigSection({
 });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    webhooks: z.output<typeof webhooksSchema>;
-  }
-  interface MiraConfigInput {
-    webhooks?: z.input<typeof webhooksSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof webhooksConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof webhooksConfig> {}
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Module } from '@nestjs/common';
+import { thrownBy } from '../../test/support/spec-helpers';
 import { PluginError } from './plugin.error';
 import { PluginLoader, isNestModule, pickModule } from './plugin.loader';
 import { PluginResolution, packageName, pluginRoot } from './plugin.resolution';
@@ -24,16 +25,6 @@ function write(file: string, text: string): string {
   mkdirSync(join(file, '..'), { recursive: true });
   writeFileSync(file, text);
   return file;
-}
-
-function caught(fn: () => unknown): PluginError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PluginError) return err;
-    throw err;
-  }
-  throw new Error('expected a PluginError');
 }
 
 const moduleSource = (name: string) =>
@@ -60,17 +51,17 @@ describe('PluginLoader', () => {
   it('refuses a missing file or package with PLUGIN_NOT_FOUND naming it and where it looked', () => {
     const cwd = tempDir();
     const loader = new PluginLoader({ cwd });
-    const file = caught(() => loader.locate('./nope.js'));
+    const file = thrownBy(PluginError, () => loader.locate('./nope.js'));
     expect([file.code, file.plugin]).toEqual(['PLUGIN_NOT_FOUND', './nope.js']);
     expect(file.message).toBe(
       `plugin ./nope.js: no file ${join(cwd, 'nope.js')}; give the path of the compiled JavaScript file (absolute, or relative to ${cwd})`,
     );
-    const pkg = caught(() => loader.locate('mira-plugin-absent'));
+    const pkg = thrownBy(PluginError, () => loader.locate('mira-plugin-absent'));
     expect(pkg.code).toBe('PLUGIN_NOT_FOUND');
     expect(pkg.message).toContain(
       `plugin mira-plugin-absent: no package of that name is installed (looked in ${cwd}`,
     );
-    expect(caught(() => loader.locate(cwd)).message).toContain(`no file ${cwd}`);
+    expect(thrownBy(PluginError, () => loader.locate(cwd)).message).toContain(`no file ${cwd}`);
   });
 
   it('loads a file, registering its package root as plugin code first', () => {
@@ -87,7 +78,7 @@ describe('PluginLoader', () => {
   it('reports a plugin that throws while loading with PLUGIN_LOAD_FAILED and the first line of its error', () => {
     const cwd = tempDir();
     write(join(cwd, 'bad.js'), "throw new Error('no token configured\\n  at somewhere');\n");
-    const err = caught(() =>
+    const err = thrownBy(PluginError, () =>
       new PluginLoader({ cwd, resolution: new RecordingResolution() }).loadOne('./bad.js'),
     );
     expect(err.code).toBe('PLUGIN_LOAD_FAILED');
@@ -113,11 +104,11 @@ describe('pickModule', () => {
   });
 
   it('refuses several modules without a default, and exports without a module', () => {
-    expect(caught(() => pickModule('p', { First, Second })).message).toBe(
+    expect(thrownBy(PluginError, () => pickModule('p', { First, Second })).message).toBe(
       'plugin p exports several Nest modules (First, Second); export the one to import as default',
     );
     for (const exported of [{ Plain }, Plain, undefined, 'text']) {
-      const err = caught(() => pickModule('p', exported));
+      const err = thrownBy(PluginError, () => pickModule('p', exported));
       expect([err.code, err.message]).toEqual([
         'PLUGIN_NOT_A_MODULE',
         'plugin p exports no Nest module; export a class decorated with @Module({ ... }) (module.exports = MyModule, or as default)',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
+import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
 const { bool, int, list, num, splitCommas } = configValue;
 
@@ -161,12 +162,6 @@ export const apiConfig = defineConfigSection({
 export const authConfig = defineConfigSection({ key: 'auth', schema: authSchema, owner: 'apps/mira' });
 
 declare module '@mira/config' {
-  interface MiraConfig {
-    api: z.output<typeof apiSchema>;
-    auth: z.output<typeof authSchema>;
-  }
-  interface MiraConfigInput {
-    api?: z.input<typeof apiSchema>;
-    auth?: z.input<typeof authSchema>;
-  }
+  interface MiraConfig extends ConfigSectionsOutput<typeof apiConfig | typeof authConfig> {}
+  interface MiraConfigInput extends ConfigSectionsInput<typeof apiConfig | typeof authConfig> {}
 }

@@ -57,3 +57,16 @@ export async function waitForHttp(url: string, timeoutMs = 20000): Promise<Respo
     }
   }
 }
+
+/**
+ * For a child that must fail to start: waits for its exit, expects code 1 and exactly one stderr
+ * line `mira: fatal: …`, and answers that line.
+ */
+export async function fatalLine(child: Child): Promise<string> {
+  const { code } = await child.exited;
+  expect(code).toBe(1);
+  const lines = child.stderr().trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^mira: fatal: /);
+  return lines[0];
+}

@@ -64,19 +64,29 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'mira-lifecycle-'));
 }
 
+export interface LaunchOptions {
+  config?: Record<string, unknown>;
+  spec?: LifecycleTestSpec;
+  env?: Record<string, string>;
+  /** The service's working directory (default: the checkout). */
+  cwd?: string;
+  /** The script to run instead of the built entry (or lifecycle-child.js with `spec`). */
+  script?: string;
+}
+
+export interface LaunchedService {
+  url: string;
+  child: Child;
+  /** The temp directory holding the config file and the store's file. */
+  dir: string;
+  configFile: string;
+}
+
 /**
- * Starts the built service as a child process on a free port with `config` as its YAML file;
- * with `spec`, through lifecycle-child.js (the real bootstrap plus a test extension module).
+ * Writes `config` as the YAML file (on a free port, the store in a temp dir) and runs the service
+ * as a child process, without waiting for it: a spec that expects the start to fail waits for the exit.
  */
-export async function startService(
-  options: {
-    config?: Record<string, unknown>;
-    spec?: LifecycleTestSpec;
-    env?: Record<string, string>;
-    /** The service's working directory (default: the checkout). */
-    cwd?: string;
-  } = {},
-): Promise<ServiceProcess> {
+export async function launchService(options: LaunchOptions = {}): Promise<LaunchedService> {
   const entry = builtEntry();
   const port = await freePort();
   const dir = tempDir();
@@ -91,11 +101,21 @@ export async function startService(
       server: { host: '127.0.0.1', port },
     }),
   );
-  const script = options.spec ? join(repoRoot, 'apps/mira/test/support/lifecycle-child.js') : entry;
+  const script =
+    options.script ?? (options.spec ? join(repoRoot, 'apps/mira/test/support/lifecycle-child.js') : entry);
   const env: Record<string, string> = { MIRA_CONFIG_FILE: file, PORT: String(port), ...options.env };
   if (options.spec) env.LIFECYCLE_TEST_SPEC = JSON.stringify(options.spec);
   const child = runNode([script], env, options.cwd);
-  const url = `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, child, dir, configFile: file };
+}
+
+/**
+ * Starts the built service as a child process on a free port with `config` as its YAML file;
+ * with `spec`, through lifecycle-child.js (the real bootstrap plus a test extension module).
+ * Resolves once it listens.
+ */
+export async function startService(options: LaunchOptions = {}): Promise<ServiceProcess> {
+  const { url, child, configFile } = await launchService(options);
 
   const logs = (): LogLine[] =>
     child
@@ -115,7 +135,7 @@ export async function startService(
   const service: ServiceProcess = {
     url,
     child,
-    configFile: file,
+    configFile,
     logs,
     async waitForLog(pattern, timeoutMs = 20000) {
       const deadline = Date.now() + timeoutMs;
@@ -156,6 +176,27 @@ export async function startService(
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/**
+ * For a describe block of built-service specs: builds dist/ first (beforeAll) and kills, after
+ * each test, every service the returned `start` started.
+ */
+export function useBuiltServices(
+  buildTimeoutMs: number,
+): (options?: LaunchOptions) => Promise<ServiceProcess> {
+  const started: ServiceProcess[] = [];
+  beforeAll(() => {
+    builtEntry();
+  }, buildTimeoutMs);
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.kill()));
+  });
+  return async (options) => {
+    const s = await startService(options);
+    started.push(s);
+    return s;
+  };
 }
 
 export interface HttpResult {

@@ -1,39 +1,22 @@
-import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '../../../../apps/mira/test/support/redis-server';
 import { until } from '../../../../apps/mira/test/support/poll';
 import { RedisClaims } from './redis.claims';
 import { encodeEntry } from './redis.codec';
-import { adminClient, recordingObserver, redisParts, testOptions, type RedisParts } from './redis.testing';
+import { recordingObserver, testOptions, useRedisServer } from './redis.testing';
 
 describe('RedisClaims (real redis-server)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  const open: RedisParts[] = [];
-
-  beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    redis = await startRedisServer();
-    admin = adminClient(redis.url);
-  });
-  afterAll(async () => {
-    await Promise.all(open.map((p) => p.close().catch(() => undefined)));
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
 
   async function setup(extra: Parameters<typeof testOptions>[1] = {}) {
-    const p = await redisParts(testOptions(redis.url, { visibilityTimeoutMs: 300, ...extra }));
-    open.push(p);
+    const p = await redis.parts({ visibilityTimeoutMs: 300, ...extra });
     const claims = new RedisClaims(p.rt, p.connection, () => p.consumers);
     return { p, claims };
   }
   /** A consumer that reads `count` entries and then "dies" (never acks). */
   async function ghostRead(stream: string, group: string, count: number) {
-    return admin.xreadgroup('GROUP', group, 'ghost', 'COUNT', count, 'STREAMS', stream, '>');
+    return redis.admin.xreadgroup('GROUP', group, 'ghost', 'COUNT', count, 'STREAMS', stream, '>');
   }
   const idleOf = async (stream: string, group: string) =>
-    ((await admin.xpending(stream, group, '-', '+', 10)) as [string, string, number, number][]).map(
+    ((await redis.admin.xpending(stream, group, '-', '+', 10)) as [string, string, number, number][]).map(
       ([id, owner, idle, n]) => ({ id, owner, idle: Number(idle), n: Number(n) }),
     );
 
@@ -43,7 +26,7 @@ describe('RedisClaims (real redis-server)', () => {
     const seen: unknown[] = [];
     const c = await p.consumer(['job'], (m) => void seen.push(m.data), 'g');
     const stream = p.rt.options.streamPrefix + 'job';
-    for (let i = 0; i < 3; i++) await admin.xadd(stream, '*', ...encodeEntry(undefined, String(i)));
+    for (let i = 0; i < 3; i++) await redis.admin.xadd(stream, '*', ...encodeEntry(undefined, String(i)));
     await ghostRead(stream, 'g', 3);
     // Reading from now on sees nothing new: only the reclaim can hand it those entries.
     c.startReading();
@@ -60,7 +43,7 @@ describe('RedisClaims (real redis-server)', () => {
     let runs = 0;
     const c = await p.consumer(['spent'], () => void runs++, 'g');
     const stream = p.rt.options.streamPrefix + 'spent';
-    await admin.xadd(stream, '*', ...encodeEntry(undefined, '1'));
+    await redis.admin.xadd(stream, '*', ...encodeEntry(undefined, '1'));
     await ghostRead(stream, 'g', 1);
     c.startReading();
     await until(async () => (await idleOf(stream, 'g'))[0].idle >= 300, 'an idle entry');
@@ -74,9 +57,9 @@ describe('RedisClaims (real redis-server)', () => {
     const { p, claims } = await setup();
     const c = await p.consumer(['trim'], () => undefined, 'g');
     const stream = p.rt.options.streamPrefix + 'trim';
-    const id = (await admin.xadd(stream, '*', ...encodeEntry(undefined, '1')))!;
+    const id = (await redis.admin.xadd(stream, '*', ...encodeEntry(undefined, '1')))!;
     await ghostRead(stream, 'g', 1);
-    await admin.xdel(stream, id);
+    await redis.admin.xdel(stream, id);
     c.startReading();
     await until(async () => (await idleOf(stream, 'g'))[0].idle >= 300, 'an idle entry');
     await claims.reclaim();
@@ -90,7 +73,7 @@ describe('RedisClaims (real redis-server)', () => {
     const c = await p.consumer(['slow'], () => new Promise<void>((r) => (finish = r)), 'g');
     c.startReading();
     const stream = p.rt.options.streamPrefix + 'slow';
-    await admin.xadd(stream, '*', ...encodeEntry(undefined, '1'));
+    await redis.admin.xadd(stream, '*', ...encodeEntry(undefined, '1'));
     await until(() => c.running === 1, 'the running handler');
     await until(async () => (await idleOf(stream, 'g'))[0].idle >= 100, 'some idle time');
     await claims.extend();
@@ -105,7 +88,7 @@ describe('RedisClaims (real redis-server)', () => {
     const { p, claims } = await setup();
     const c = await p.consumer(['timed'], () => undefined, 'g');
     const stream = p.rt.options.streamPrefix + 'timed';
-    await admin.xadd(stream, '*', ...encodeEntry(undefined, '1'));
+    await redis.admin.xadd(stream, '*', ...encodeEntry(undefined, '1'));
     await ghostRead(stream, 'g', 1);
     c.startReading();
     let ticks = 0;

@@ -1,3 +1,4 @@
+import { redactRedisUrl } from '@mira/redis';
 import {
   DecodeFailure,
   decodeEntry,
@@ -8,7 +9,7 @@ import {
   RedisMessage,
   streamsReply,
 } from './redis.codec';
-import { redactUrl, redisTransportOptions } from './redis.options';
+import { redisTransportOptions } from './redis.options';
 import { miraConfigSchema } from '@mira/config';
 
 describe('redis codec', () => {
@@ -103,8 +104,8 @@ describe('redis options', () => {
   });
 
   it('never shows credentials of the URL', () => {
-    expect(redactUrl('redis://user:s3cret@host:6379/0')).toBe('redis://***:***@host:6379/0');
-    expect(redactUrl('redis://:s3cret@host:6379')).not.toContain('s3cret');
-    expect(redactUrl('not a url')).toBe('<unparseable redis url>');
+    expect(redactRedisUrl('redis://user:s3cret@host:6379/0')).toBe('redis://***:***@host:6379/0');
+    expect(redactRedisUrl('redis://:s3cret@host:6379')).not.toContain('s3cret');
+    expect(redactRedisUrl('not a url')).toBe('<unparseable redis url>');
   });
 });

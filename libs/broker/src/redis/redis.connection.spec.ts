@@ -1,29 +1,18 @@
-import { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { freePort } from '../../../../apps/mira/test/support/child';
-import { startRedisServer, type RedisServer } from '../../../../apps/mira/test/support/redis-server';
 import { until } from '../../../../apps/mira/test/support/poll';
 import { BrokerError } from '../broker.error';
 import { RedisConnection } from './redis.connection';
 import { newRuntime } from './redis.runtime';
-import { adminClient, testOptions } from './redis.testing';
+import { testOptions, useRedisServer } from './redis.testing';
 
 describe('RedisConnection (real redis-server)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
+  const redis = useRedisServer();
   const open: RedisConnection[] = [];
   const clients: Redis[] = [];
-
-  beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    redis = await startRedisServer();
-    admin = adminClient(redis.url);
-  });
-  afterAll(async () => {
+  redis.onCleanup(async () => {
     await Promise.all(open.map((c) => c.close().catch(() => undefined)));
     for (const c of clients) c.disconnect();
-    admin?.disconnect();
-    await redis?.stop();
   });
 
   function connection(extra: Parameters<typeof testOptions>[1] = {}, url = redis.url) {
@@ -32,7 +21,7 @@ describe('RedisConnection (real redis-server)', () => {
     open.push(c);
     return { rt, c };
   }
-  const clientList = async () => (await admin.call('CLIENT', 'LIST')) as string;
+  const clientList = async () => (await redis.admin.call('CLIENT', 'LIST')) as string;
 
   it('opens a named command client; require() refuses before open and after close', async () => {
     const { c } = connection();
@@ -81,7 +70,7 @@ describe('RedisConnection (real redis-server)', () => {
     expect(new Set(delays.slice(10)).size).toBeGreaterThan(1); // jittered, not one fixed delay
     // A killed connection comes back on its own.
     const lost = new Promise((r) => c.require().once('close', r));
-    await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await redis.admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
     await lost;
     await until(async () => c.ready && (await c.require().ping()) === 'PONG', 'the reconnect');
   });

@@ -1,7 +1,7 @@
+import { quitRedisClient, redactRedisText, redactRedisUrl, whenRedisReady } from '@mira/redis';
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { BrokerError } from '../broker.error';
 import { errorText } from './redis.codec';
-import { redactUrl } from './redis.options';
 import { JitteredBackoff } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
 
@@ -42,13 +42,14 @@ export class RedisConnection {
     try {
       client = await this.create('commands', this.optionsFor('cmd'));
       this.watch(client, 'command');
-      await connected(client, this.rt.options.commandTimeoutMs);
+      // A factory may hand out a lazy client or one already connecting.
+      await whenRedisReady(client, this.rt.options.commandTimeoutMs, { failOnEnd: true });
       await client.ping();
     } catch (err) {
       client?.disconnect();
       throw new BrokerError(
         'BROKER_UNAVAILABLE',
-        `broker.redis.url: Redis at ${redactUrl(url)} is unreachable (${errorText(err)}); start Redis or fix broker.redis.url (MIRA_BROKER__REDIS__URL)`,
+        `broker.redis.url: Redis at ${redactRedisUrl(url)} is unreachable (${redactRedisText(errorText(err), url)}); start Redis or fix broker.redis.url (MIRA_BROKER__REDIS__URL)`,
         true,
       );
     }
@@ -87,7 +88,7 @@ export class RedisConnection {
   async close(): Promise<void> {
     const commands = this.commands;
     this.commands = null;
-    if (commands) await quit(commands);
+    if (commands) await quitRedisClient(commands);
   }
 
   private optionsFor(role: 'cmd' | 'reader'): RedisOptions {
@@ -131,32 +132,4 @@ export class RedisConnection {
       lost = false;
     });
   }
-}
-
-/**
- * Resolves once `client` is ready: connects a lazy client, waits (up to `ms`) for one that is
- * already connecting (a factory may hand out either).
- */
-async function connected(client: RedisClient, ms: number): Promise<void> {
-  if (client.status === 'ready') return;
-  if (client.status === 'wait') return void (await client.connect());
-  await new Promise<void>((resolve, reject) => {
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      client.off('ready', ok);
-      client.off('end', ended);
-      if (err) reject(err);
-      else resolve();
-    };
-    const ok = () => done();
-    const ended = () => done(new Error(`connection ${client.status}`));
-    const timer = setTimeout(() => done(new Error(`not ready within ${ms} ms (${client.status})`)), ms);
-    client.once('ready', ok);
-    client.once('end', ended);
-  });
-}
-
-/** QUIT, or a hard disconnect when the connection cannot say goodbye. */
-export function quit(client: RedisClient): Promise<unknown> {
-  return client.quit().catch(() => client.disconnect());
 }

@@ -1,41 +1,20 @@
-import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '../../../../apps/mira/test/support/redis-server';
 import { until } from '../../../../apps/mira/test/support/poll';
 import { BrokerError } from '../broker.error';
 import type { BrokerMessage } from '../broker.interface';
 import { encodeEntry } from './redis.codec';
-import { adminClient, recordingObserver, redisParts, testOptions, type RedisParts } from './redis.testing';
+import { recordingObserver, type RedisParts, useRedisServer } from './redis.testing';
 
 describe('RedisConsumer (real redis-server)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  const open: RedisParts[] = [];
+  const redis = useRedisServer();
 
-  beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    redis = await startRedisServer();
-    admin = adminClient(redis.url);
-  });
-  afterAll(async () => {
-    await Promise.all(open.map((p) => p.close().catch(() => undefined)));
-    admin?.disconnect();
-    await redis?.stop();
-  });
-
-  async function parts(extra: Parameters<typeof testOptions>[1] = {}) {
-    const p = await redisParts(testOptions(redis.url, extra));
-    open.push(p);
-    return p;
-  }
   const publish = (p: RedisParts, type: string, data: unknown, headers?: Record<string, string>) =>
-    admin.xadd(p.rt.options.streamPrefix + type, '*', ...encodeEntry(headers, JSON.stringify(data)));
+    redis.admin.xadd(p.rt.options.streamPrefix + type, '*', ...encodeEntry(headers, JSON.stringify(data)));
   const pendingOf = async (p: RedisParts, type: string, group: string) =>
-    ((await admin.xpending(p.rt.options.streamPrefix + type, group)) as [number])[0];
+    ((await redis.admin.xpending(p.rt.options.streamPrefix + type, group)) as [number])[0];
 
   it('reads from its group, runs the handler and acknowledges only after it succeeded', async () => {
     const observer = recordingObserver();
-    const p = await parts({ observers: [observer] });
+    const p = await redis.parts({ observers: [observer] });
     const seen: BrokerMessage[] = [];
     const c = await p.consumer(['job'], (m) => void seen.push(m), 'workers');
     c.startReading();
@@ -52,13 +31,13 @@ describe('RedisConsumer (real redis-server)', () => {
 
   it('retries a failing handler with its attempt recorded in Redis, then dead-letters it', async () => {
     const observer = recordingObserver();
-    const p = await parts({ observers: [observer], maxAttempts: 3 });
+    const p = await redis.parts({ observers: [observer], maxAttempts: 3 });
     const counts: number[] = [];
     const c = await p.consumer(
       ['flaky'],
       async () => {
         // Redis' delivery counter (XCLAIM RETRYCOUNT) follows the attempts.
-        const [row] = (await admin.xpending(p.rt.options.streamPrefix + 'flaky', 'g', '-', '+', 1)) as [
+        const [row] = (await redis.admin.xpending(p.rt.options.streamPrefix + 'flaky', 'g', '-', '+', 1)) as [
           string,
           string,
           number,
@@ -89,7 +68,7 @@ describe('RedisConsumer (real redis-server)', () => {
   });
 
   it('does not count a failure caused by an unreachable dependency as an attempt', async () => {
-    const p = await parts({ maxAttempts: 1 });
+    const p = await redis.parts({ maxAttempts: 1 });
     let runs = 0;
     const c = await p.consumer(['outage'], () => {
       if (++runs < 3) throw new BrokerError('BROKER_UNAVAILABLE', 'state store down', true);
@@ -103,7 +82,7 @@ describe('RedisConsumer (real redis-server)', () => {
   });
 
   it('holds at most maxInFlight entries; the rest wait in the stream', async () => {
-    const p = await parts({ maxInFlight: 2, batchSize: 10 });
+    const p = await redis.parts({ maxInFlight: 2, batchSize: 10 });
     const release: (() => void)[] = [];
     const c = await p.consumer(['slow'], () => new Promise<void>((r) => release.push(r)), 'g');
     c.startReading();
@@ -111,7 +90,7 @@ describe('RedisConsumer (real redis-server)', () => {
     await until(() => release.length === 2, 'two running handlers');
     expect(c.held.size).toBe(2);
     expect(c.running).toBe(2);
-    const [group] = (await admin.xinfo('GROUPS', p.rt.options.streamPrefix + 'slow')) as string[][];
+    const [group] = (await redis.admin.xinfo('GROUPS', p.rt.options.streamPrefix + 'slow')) as string[][];
     expect(group[group.indexOf('lag') + 1]).toBe(3);
     while (p.rt.counters.acked < 5) {
       release.splice(0).forEach((r) => r());
@@ -121,11 +100,11 @@ describe('RedisConsumer (real redis-server)', () => {
   });
 
   it('dead-letters what it cannot decode, and drops entries trimmed away while pending', async () => {
-    const p = await parts();
+    const p = await redis.parts();
     const ran: unknown[] = [];
     const c = await p.consumer(['mixed'], (m) => void ran.push(m.data), 'g');
     const stream = p.rt.options.streamPrefix + 'mixed';
-    const bad = (await admin.xadd(stream, '*', 'd', '{not json'))!;
+    const bad = (await redis.admin.xadd(stream, '*', 'd', '{not json'))!;
     c.accept(stream, [[bad, ['d', '{not json']]], 1);
     c.accept(stream, [['1-1', null]], 1);
     await until(() => p.rt.counters.dead_lettered === 1, 'the dead letter');
@@ -137,11 +116,11 @@ describe('RedisConsumer (real redis-server)', () => {
   });
 
   it('an entry delivered more often than maxAttempts is dead-lettered without running', async () => {
-    const p = await parts({ maxAttempts: 2 });
+    const p = await redis.parts({ maxAttempts: 2 });
     let runs = 0;
     const c = await p.consumer(['tired'], () => void runs++, 'g');
     const stream = p.rt.options.streamPrefix + 'tired';
-    const id = (await admin.xadd(stream, '*', ...encodeEntry(undefined, '1')))!;
+    const id = (await redis.admin.xadd(stream, '*', ...encodeEntry(undefined, '1')))!;
     c.accept(stream, [[id, encodeEntry(undefined, '1')]], new Map([[id, 3]]));
     await until(() => p.rt.counters.dead_lettered === 1, 'the dead letter');
     expect(runs).toBe(0);
@@ -150,7 +129,7 @@ describe('RedisConsumer (real redis-server)', () => {
   });
 
   it('stops reading on request: later messages stay in the stream for another consumer', async () => {
-    const p = await parts();
+    const p = await redis.parts();
     let runs = 0;
     const c = await p.consumer(['later'], () => void runs++, 'g');
     c.startReading();
@@ -159,7 +138,7 @@ describe('RedisConsumer (real redis-server)', () => {
     await c.stopReading();
     expect(c.reading).toBe(false);
     await publish(p, 'later', 2);
-    const unread = (await admin.xreadgroup(
+    const unread = (await redis.admin.xreadgroup(
       'GROUP',
       'g',
       'other',
@@ -172,37 +151,37 @@ describe('RedisConsumer (real redis-server)', () => {
   });
 
   it('recreates a group that vanished (Redis lost its data) from the start of its stream', async () => {
-    const p = await parts();
+    const p = await redis.parts();
     const seen: unknown[] = [];
     const c = await p.consumer(['lost'], (m) => void seen.push(m.data), 'g');
     c.startReading();
-    await admin.del(p.rt.options.streamPrefix + 'lost');
+    await redis.admin.del(p.rt.options.streamPrefix + 'lost');
     await publish(p, 'lost', 'after the loss');
     await until(() => seen.length === 1, 'the message published after the loss');
     expect(seen).toEqual(['after the loss']);
   });
 
   it('retire removes an ephemeral group, and a named consumer only when it holds nothing', async () => {
-    const p = await parts();
+    const p = await redis.parts();
     const mine = await p.consumer(['gone'], () => undefined);
     const stream = p.rt.options.streamPrefix + 'gone';
-    expect(await admin.xinfo('GROUPS', stream)).toHaveLength(1);
+    expect(await redis.admin.xinfo('GROUPS', stream)).toHaveLength(1);
     await mine.retire();
-    expect(await admin.xinfo('GROUPS', stream)).toHaveLength(0);
+    expect(await redis.admin.xinfo('GROUPS', stream)).toHaveLength(0);
 
     const named = await p.consumer(['kept'], () => undefined, 'shared');
     const kept = p.rt.options.streamPrefix + 'kept';
     await publish(p, 'kept', 1);
-    await admin.xreadgroup('GROUP', 'shared', named.name, 'STREAMS', kept, '>');
+    await redis.admin.xreadgroup('GROUP', 'shared', named.name, 'STREAMS', kept, '>');
     await named.retire();
-    const consumers = (await admin.xinfo('CONSUMERS', kept, 'shared')) as unknown[];
+    const consumers = (await redis.admin.xinfo('CONSUMERS', kept, 'shared')) as unknown[];
     expect(consumers).toHaveLength(1); // its pending entry stays for another replica to reclaim
-    await admin.xack(
+    await redis.admin.xack(
       kept,
       'shared',
-      ((await admin.xpending(kept, 'shared', '-', '+', 1)) as string[][])[0][0],
+      ((await redis.admin.xpending(kept, 'shared', '-', '+', 1)) as string[][])[0][0],
     );
     await named.retire();
-    expect(await admin.xinfo('CONSUMERS', kept, 'shared')).toHaveLength(0);
+    expect(await redis.admin.xinfo('CONSUMERS', kept, 'shared')).toHaveLength(0);
   });
 });

@@ -1,3 +1,4 @@
+import { quitRedisClient } from '@mira/redis';
 import type { Redis as RedisClient } from 'ioredis';
 import { callHandler, isThenable, type TransportSubscription } from '../broker.message';
 import type { MessageHandler } from '../broker.interface';
@@ -12,7 +13,6 @@ import {
   type StreamEntries,
 } from './redis.codec';
 import type { RedisConnection } from './redis.connection';
-import { quit } from './redis.connection';
 import type { RedisDeadLetters } from './redis.dead-letters';
 import { JitteredBackoff, within } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
@@ -150,7 +150,7 @@ export class RedisConsumer {
     await within(bound, this.loop);
     const reader = this.reader;
     this.reader = null;
-    if (reader) await quit(reader);
+    if (reader) await quitRedisClient(reader);
   }
 
   /** Cancels scheduled retries (drain, stop): those entries stay pending for another replica. */
@@ -284,7 +284,7 @@ export class RedisConsumer {
       }
     }
     reader.on('close', () => (this.readerId = null));
-    if (!this.active) return void (await quit(reader));
+    if (!this.active) return void (await quitRedisClient(reader));
     this.reader = reader;
     failures = 0;
     let groupsReady = true;

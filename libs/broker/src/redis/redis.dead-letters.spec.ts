@@ -1,39 +1,22 @@
-import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '../../../../apps/mira/test/support/redis-server';
 import { until } from '../../../../apps/mira/test/support/poll';
 import { decodeEntry, encodeEntry, RedisMessage } from './redis.codec';
 import type { Delivery } from './redis.consumer';
-import { adminClient, recordingObserver, redisParts, testOptions, type RedisParts } from './redis.testing';
+import { recordingObserver, testOptions, useRedisServer } from './redis.testing';
 
 describe('RedisDeadLetters (real redis-server)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  const open: RedisParts[] = [];
-
-  beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    redis = await startRedisServer();
-    admin = adminClient(redis.url);
-  });
-  afterAll(async () => {
-    await Promise.all(open.map((p) => p.close().catch(() => undefined)));
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
 
   /** One entry read into the group `g` by a consumer that holds it, as the consumer would. */
   async function held(extra: Parameters<typeof testOptions>[1] = {}) {
-    const p = await redisParts(testOptions(redis.url, extra));
-    open.push(p);
+    const p = await redis.parts(extra);
     const c = await p.consumer(['order'], () => undefined, 'g');
     const stream = p.rt.options.streamPrefix + 'order';
-    const entryId = (await admin.xadd(
+    const entryId = (await redis.admin.xadd(
       stream,
       '*',
       ...encodeEntry({ 'x-correlation-id': 'c1' }, '{"total":3}'),
     ))!;
-    await admin.xreadgroup('GROUP', 'g', c.name, 'STREAMS', stream, '>');
+    await redis.admin.xreadgroup('GROUP', 'g', c.name, 'STREAMS', stream, '>');
     const message = decodeEntry('order', entryId, encodeEntry({ 'x-correlation-id': 'c1' }, '{"total":3}'));
     if (!(message instanceof RedisMessage)) throw new Error('test entry did not decode');
     const d: Delivery = {
@@ -47,7 +30,7 @@ describe('RedisDeadLetters (real redis-server)', () => {
       retryTimer: null,
     };
     c.held.set(d.key, d);
-    const pending = async () => ((await admin.xpending(stream, 'g')) as [number])[0];
+    const pending = async () => ((await redis.admin.xpending(stream, 'g')) as [number])[0];
     return { p, c, d, stream, entryId, pending };
   }
 
@@ -86,12 +69,12 @@ describe('RedisDeadLetters (real redis-server)', () => {
     const { p, c, d, pending } = await held();
     c.startReading();
     // A string where the dead-letter stream should be: XADD fails inside the transaction (WRONGTYPE).
-    await admin.set(p.deadLetters.stream, 'in the way');
+    await redis.admin.set(p.deadLetters.stream, 'in the way');
     const warned = jest.spyOn(p.rt.log, 'warnOnce');
     const moved = p.deadLetters.move(d, 'x');
     await until(() => warned.mock.calls.some(([t]) => t.includes('Could not dead-letter')), 'a failed try');
     expect(await pending()).toBe(1); // nothing was acked without its dead letter
-    await admin.del(p.deadLetters.stream);
+    await redis.admin.del(p.deadLetters.stream);
     await moved;
     expect(await pending()).toBe(0);
     expect(await p.deadLetters.list()).toHaveLength(1);
@@ -99,7 +82,7 @@ describe('RedisDeadLetters (real redis-server)', () => {
 
   it('gives up when its consumer no longer reads: the entry stays pending for another replica', async () => {
     const { p, c, d, pending } = await held();
-    await admin.set(p.deadLetters.stream, 'in the way');
+    await redis.admin.set(p.deadLetters.stream, 'in the way');
     await p.deadLetters.move(d, 'x'); // consumer not reading: one try only
     expect(await pending()).toBe(1);
     expect(c.held.size).toBe(1);
@@ -108,8 +91,8 @@ describe('RedisDeadLetters (real redis-server)', () => {
 
   it('lists the newest first and survives headers that are not JSON', async () => {
     const { p } = await held();
-    await admin.xadd(p.deadLetters.stream, '*', 'id', 'a', 'attempts', '1', 'headers', 'nope');
-    await admin.xadd(p.deadLetters.stream, '*', 'id', 'b', 'attempts', '2', 'headers', '{}');
+    await redis.admin.xadd(p.deadLetters.stream, '*', 'id', 'a', 'attempts', '1', 'headers', 'nope');
+    await redis.admin.xadd(p.deadLetters.stream, '*', 'id', 'b', 'attempts', '2', 'headers', '{}');
     const list = await p.deadLetters.list(10);
     expect(list.map((l) => [l.id, l.attempts, l.headers])).toEqual([
       ['b', 2, {}],

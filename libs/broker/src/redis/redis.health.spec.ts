@@ -1,26 +1,10 @@
-import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '../../../../apps/mira/test/support/redis-server';
 import { encodeEntry } from './redis.codec';
 import { RedisHealth } from './redis.health';
 import type { RedisBrokerStats, RedisHealthThresholds } from './redis.interface';
-import { adminClient, redisParts, testOptions, type RedisParts } from './redis.testing';
+import { useRedisServer } from './redis.testing';
 
 describe('RedisHealth (real redis-server)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  const open: RedisParts[] = [];
-
-  beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    redis = await startRedisServer();
-    admin = adminClient(redis.url);
-  });
-  afterAll(async () => {
-    await Promise.all(open.map((p) => p.close().catch(() => undefined)));
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
 
   const off: RedisHealthThresholds = {
     lagDegraded: 0,
@@ -32,12 +16,13 @@ describe('RedisHealth (real redis-server)', () => {
   /** A reading consumer of `work` in group `g`, with `lag` unread and `pending` read-but-unacked entries. */
   async function behind(lag: number, pending: number, limits: Partial<RedisHealthThresholds> = {}) {
     // maxInFlight 0: it reads (its groups count) but takes nothing while we look.
-    const p = await redisParts(testOptions(redis.url, { health: { ...off, ...limits }, maxInFlight: 0 }));
-    open.push(p);
+    const p = await redis.parts({ health: { ...off, ...limits }, maxInFlight: 0 });
     const c = await p.consumer(['work'], () => undefined, 'g');
     const stream = p.rt.options.streamPrefix + 'work';
-    for (let i = 0; i < lag + pending; i++) await admin.xadd(stream, '*', ...encodeEntry(undefined, '1'));
-    if (pending) await admin.xreadgroup('GROUP', 'g', 'other', 'COUNT', pending, 'STREAMS', stream, '>');
+    for (let i = 0; i < lag + pending; i++)
+      await redis.admin.xadd(stream, '*', ...encodeEntry(undefined, '1'));
+    if (pending)
+      await redis.admin.xreadgroup('GROUP', 'g', 'other', 'COUNT', pending, 'STREAMS', stream, '>');
     c.startReading();
     const health = new RedisHealth(p.rt, p.connection, () => p.consumers);
     const stats = (): RedisBrokerStats => ({ ...p.rt.counters, queued: 0, ...health.totals() });
@@ -81,7 +66,7 @@ describe('RedisHealth (real redis-server)', () => {
 
   it('a group that went missing (Redis lost its data) is unhealthy until recreated', async () => {
     const { health, stats, stream } = await behind(0, 0);
-    await admin.xgroup('DESTROY', stream, 'g');
+    await redis.admin.xgroup('DESTROY', stream, 'g');
     const h = await health.check(stats, 'me');
     expect(h.status).toBe('unhealthy');
     expect(h.reason).toContain(
@@ -93,7 +78,7 @@ describe('RedisHealth (real redis-server)', () => {
     const { health, stream } = await behind(1, 0);
     await health.pollIfDue();
     expect(health.totals().lag).toBe(1);
-    await admin.xadd(stream, '*', ...encodeEntry(undefined, '1'));
+    await redis.admin.xadd(stream, '*', ...encodeEntry(undefined, '1'));
     await health.pollIfDue();
     expect(health.totals().lag).toBe(1); // the last poll is younger than a second
     await health.poll();
@@ -101,8 +86,7 @@ describe('RedisHealth (real redis-server)', () => {
   });
 
   it('is unhealthy without a connection, naming its state, never the password', async () => {
-    const p = await redisParts(testOptions(redis.url.replace('redis://', 'redis://:s3cret@')));
-    open.push(p);
+    const p = await redis.parts({ url: redis.url.replace('redis://', 'redis://:s3cret@') });
     const health = new RedisHealth(p.rt, p.connection, () => p.consumers);
     const stats = (): RedisBrokerStats => ({ ...p.rt.counters, queued: 0, ...health.totals() });
     await p.close();

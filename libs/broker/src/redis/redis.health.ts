@@ -1,9 +1,9 @@
+import { redactRedisUrl } from '@mira/redis';
 import type { BrokerHealth, BrokerHealthStatus } from '../broker.interface';
 import { errorText, pairs } from './redis.codec';
 import type { RedisConnection } from './redis.connection';
 import type { RedisConsumer } from './redis.consumer';
 import type { RedisBrokerStats, RedisGroupInfo } from './redis.interface';
-import { redactUrl } from './redis.options';
 import type { RedisRuntime } from './redis.runtime';
 
 /**
@@ -74,7 +74,7 @@ export class RedisHealth {
   /** PING, a fresh poll, then the verdict; `stats` is read after the poll so it carries its totals. */
   async check(stats: () => RedisBrokerStats, consumerName: string): Promise<BrokerHealth> {
     const client = this.connection.client;
-    const url = redactUrl(this.rt.options.url);
+    const url = redactRedisUrl(this.rt.options.url);
     const base = { transport: 'redis' };
     if (!client || client.status !== 'ready') {
       return {

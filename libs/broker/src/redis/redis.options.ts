@@ -36,17 +36,3 @@ export function redisTransportOptions(
 export function defaultConsumerName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
-
-/** The URL without credentials, for logs, errors and /healthz. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = u.username ? '***' : '';
-      u.password = u.password ? '***' : '';
-    }
-    return u.toString();
-  } catch {
-    return '<unparseable redis url>';
-  }
-}

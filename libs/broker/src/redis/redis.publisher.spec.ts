@@ -1,30 +1,13 @@
-import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '../../../../apps/mira/test/support/redis-server';
 import { BrokerError } from '../broker.error';
 import { decodeEntry } from './redis.codec';
 import { RedisPublisher } from './redis.publisher';
-import { adminClient, recordingObserver, redisParts, testOptions, type RedisParts } from './redis.testing';
+import { recordingObserver, testOptions, useRedisServer } from './redis.testing';
 
 describe('RedisPublisher (real redis-server)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  const open: RedisParts[] = [];
-
-  beforeAll(async () => {
-    Logger.overrideLogger(['error']);
-    redis = await startRedisServer();
-    admin = adminClient(redis.url);
-  });
-  afterAll(async () => {
-    await Promise.all(open.map((p) => p.close().catch(() => undefined)));
-    admin?.disconnect();
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
 
   async function publisher(extra: Parameters<typeof testOptions>[1] = {}) {
-    const p = await redisParts(testOptions(redis.url, extra));
-    open.push(p);
+    const p = await redis.parts(extra);
     return { p, pub: new RedisPublisher(p.rt, p.connection) };
   }
 
@@ -32,7 +15,7 @@ describe('RedisPublisher (real redis-server)', () => {
     const observer = recordingObserver();
     const { p, pub } = await publisher({ observers: [observer] });
     const id = await pub.publish('plan.made', { a: 1 }, { 'x-correlation-id': 'c' });
-    const [[entryId, fields]] = (await admin.xrange(pub.streamOf('plan.made'), '-', '+')) as [
+    const [[entryId, fields]] = (await redis.admin.xrange(pub.streamOf('plan.made'), '-', '+')) as [
       string,
       string[],
     ][];
@@ -49,7 +32,7 @@ describe('RedisPublisher (real redis-server)', () => {
     const { pub } = await publisher();
     const first = await pub.publish('once', 1, undefined, { idempotencyKey: 'k1' });
     expect(await pub.publish('once', 2, undefined, { idempotencyKey: 'k1' })).toBe(first);
-    expect(await admin.xlen(pub.streamOf('once'))).toBe(1);
+    expect(await redis.admin.xlen(pub.streamOf('once'))).toBe(1);
     await expect(pub.publish('once', 3, undefined, { idempotencyKey: '' })).rejects.toMatchObject({
       code: 'BROKER_INVALID_MESSAGE',
     });
@@ -68,7 +51,7 @@ describe('RedisPublisher (real redis-server)', () => {
   it('says whether a failed publish may have been stored', async () => {
     const { p, pub } = await publisher();
     // An error reply that will never change: not retryable.
-    await admin.set(pub.streamOf('taken'), 'a string');
+    await redis.admin.set(pub.streamOf('taken'), 'a string');
     const refused = (await pub.publish('taken', 1).catch((e: unknown) => e)) as BrokerError;
     expect(refused).toMatchObject({ code: 'BROKER_UNAVAILABLE', retryable: false });
     expect(refused.message).toContain('it was not published');

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import {
+  useRedisServer as useTestRedisServer,
+  type RedisTestServer,
+} from '../../../../apps/mira/test/support/redis-server';
 import { TransportSubscription } from '../broker.message';
 import type { MessageHandler } from '../broker.interface';
 import { RedisConnection } from './redis.connection';
@@ -103,7 +106,29 @@ export async function redisParts(options: RedisTransportOptions, name = 'spec'):
   };
 }
 
-/** A plain ioredis client for looking at (and breaking) what the transport did. */
-export function adminClient(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1 });
+export interface RedisSpecServer extends RedisTestServer {
+  /** `redisParts` on the server with `testOptions(url, extra)`, closed in afterAll. */
+  parts(extra?: Partial<RedisTransportOptions>): Promise<RedisParts>;
+}
+
+/** A real redis-server for the describe block (see useRedisServer in test support), plus `parts`. */
+export function useRedisServer(): RedisSpecServer {
+  const redis = useTestRedisServer({ maxRetriesPerRequest: 1 });
+  return {
+    get server() {
+      return redis.server;
+    },
+    get url() {
+      return redis.url;
+    },
+    get admin() {
+      return redis.admin;
+    },
+    onCleanup: (fn) => redis.onCleanup(fn),
+    async parts(extra = {}) {
+      const p = await redisParts(testOptions(redis.url, extra));
+      redis.onCleanup(() => p.close());
+      return p;
+    },
+  };
 }

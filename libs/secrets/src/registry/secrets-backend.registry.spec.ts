@@ -16,13 +16,18 @@ class CustomBackend implements SecretsBackend {
 
 const handMade = (value: string): SecretsBackend => ({ read: async () => value });
 
+/** A registry on Nest discovery in a module that provides CustomBackend. */
+async function discovering() {
+  const moduleRef = await Test.createTestingModule({
+    imports: [DiscoveryModule],
+    providers: [CustomBackend],
+  }).compile();
+  return { moduleRef, registry: new SecretsBackendRegistry(moduleRef.get(DiscoveryService)) };
+}
+
 describe('SecretsBackendRegistry', () => {
   it('finds @SecretsBackendProvider providers through Nest discovery', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [DiscoveryModule],
-      providers: [CustomBackend],
-    }).compile();
-    const registry = new SecretsBackendRegistry(moduleRef.get(DiscoveryService));
+    const { moduleRef, registry } = await discovering();
     const backend = registry.select('custom');
     expect(backend).toBe(moduleRef.get(CustomBackend));
     await expect(backend.read('any', undefined)).resolves.toBe('from-custom');
@@ -30,11 +35,7 @@ describe('SecretsBackendRegistry', () => {
   });
 
   it('a backend registered by hand wins over a discovered one of the same name', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [DiscoveryModule],
-      providers: [CustomBackend],
-    }).compile();
-    const registry = new SecretsBackendRegistry(moduleRef.get(DiscoveryService));
+    const { moduleRef, registry } = await discovering();
     const mine = handMade('by-hand');
     registry.register('custom', mine);
     expect(registry.select('custom')).toBe(mine);
