@@ -145,7 +145,7 @@ describe('config sections', () => {
       env: { level: 'MIRA_LOG_LEVEL' },
       owner: 'test-thief',
     });
-    const err = errorOf(() => registerConfigSection(thief));
+    const err = thrownBy(ConfigError, () => registerConfigSection(thief));
     expect(err.code).toBe('CONFIG_SECTION_CONFLICT');
     expect(err.message).toBe(
       'Config section "thief" names the environment variable MIRA_LOG_LEVEL for thief.level, but libs/logging already uses it for logging.level; choose another variable name',

@@ -78,7 +78,8 @@ export class RedisConnections implements OnApplicationShutdown {
   /** Resolves once the named client is ready; fails after `timeoutMs` with the (redacted) reason. */
   async ready(name: string, timeoutMs = 5000): Promise<Redis> {
     const client = await this.client(name);
-    await whenRedisReady(client, timeoutMs).catch((err: Error) => {
+    // failOnEnd: a client closed meanwhile (shutdown) answers at once, not after the whole wait.
+    await whenRedisReady(client, timeoutMs, { failOnEnd: true }).catch((err: Error) => {
       throw new RedisConnectionError(
         'REDIS_UNAVAILABLE',
         `Redis at ${this.redactedUrl} is not ready after ${timeoutMs} ms (${this.redact(err.message)}); start Redis or fix ${this.urlKey}`,
