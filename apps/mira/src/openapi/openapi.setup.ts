@@ -30,6 +30,7 @@ export function setupOpenApi(app: NestFastifyApplication): void {
   let docs: Promise<FastifyInstance> | undefined;
   const docsServer = (): Promise<FastifyInstance> => {
     docs ??= Promise.resolve().then(() =>
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use only
       (require('./openapi.document') as typeof import('./openapi.document')).createDocsServer(app, {
         ui: OPENAPI_UI_PATH,
         json: OPENAPI_JSON_PATH,
