@@ -1,4 +1,4 @@
-import { tracingStart } from './tracing.preload';
+import { startupConfigRead, tracingStart } from './tracing.preload';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, ConfigStore, loadConfig, readModuleList, type LoadedConfig } from '@mira/config';
@@ -24,7 +24,7 @@ export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): 
   // file loads, is then part of the validation below.
   let plugins: LoadedPlugin[];
   try {
-    const specs = readModuleList();
+    const specs = readModuleList({}, startupConfigRead);
     // No loader (and no resolve hook) at all without plugins.
     plugins = specs.length > 0 ? new PluginLoader().loadAll(specs) : [];
   } catch (err) {
@@ -36,7 +36,7 @@ export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): 
   }
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfig();
+    loaded = loadConfig({}, startupConfigRead);
   } catch (err) {
     fail(
       err instanceof ConfigError ? err.message : `could not load configuration: ${(err as Error).message}`,

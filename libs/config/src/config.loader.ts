@@ -111,10 +111,33 @@ export function unreadableFileError(file: string, err: unknown): ConfigError {
 /** How the loader reads the file; the reload service passes the bytes it has already hashed. */
 export type ConfigFileRead = (file: string) => Buffer;
 
+/** Files parsed by a readOnce() reader: (reader -> file -> parsed). */
+const parsedOnce = new WeakMap<ConfigFileRead, Map<string, { raw: Record<string, unknown>; hash: string }>>();
+
+/**
+ * A reader whose files are read and parsed once (a failure is not kept: it happens again, with
+ * the same message). For the start, where the tracing preload, the plugin list and the full load
+ * read the same file within milliseconds; never for reloads, which must see a changed file.
+ */
+export function readOnce(read: ConfigFileRead = readFileSync): ConfigFileRead {
+  const reader: ConfigFileRead = (file) => read(file);
+  parsedOnce.set(reader, new Map());
+  return reader;
+}
+
 export function readConfigFile(
   file: string,
   read: ConfigFileRead = readFileSync,
 ): { raw: Record<string, unknown>; hash: string } {
+  const once = parsedOnce.get(read);
+  const seen = once?.get(file);
+  if (seen) return seen;
+  const parsed = readAndParse(file, read);
+  once?.set(file, parsed);
+  return parsed;
+}
+
+function readAndParse(file: string, read: ConfigFileRead): { raw: Record<string, unknown>; hash: string } {
   let bytes: Buffer;
   try {
     bytes = read(file);
@@ -276,8 +299,11 @@ export function readConfigSection<S extends ConfigSection>(
  * The `modules` list (config file + MIRA_MODULES, comma-separated; the environment wins) without
  * validating anything else: the plugin loader calls it before the plugins' sections exist.
  */
-export function readModuleList(options: ConfigModuleOptions = {}): readonly string[] {
-  return readConfigSection(modulesConfig, options);
+export function readModuleList(
+  options: ConfigModuleOptions = {},
+  read: ConfigFileRead = readFileSync,
+): readonly string[] {
+  return readConfigSection(modulesConfig, options, read);
 }
 
 /** Dotted paths of a tree's leaves (and of its empty sections). */

@@ -24,6 +24,7 @@ export {
   resolveConfigFile,
   readConfigSection,
   readModuleList,
+  readOnce,
   checkCrossField,
   unreadableFileError,
   DEFAULT_CONFIG_FILE,

@@ -12,7 +12,7 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type * as Swagger from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { markRefusal, OTHER_LABEL } from '@mira/metrics';
 import { WebhookMetrics, type WebhookDeliveryResult } from './webhook.metrics';
@@ -28,7 +28,6 @@ const REJECTION_MESSAGE: Record<string, (header: string | null) => string> = {
   no_secret: () => 'Invalid webhook signature',
 };
 
-@ApiTags('webhooks')
 @Controller('webhooks')
 export class WebhooksController {
   constructor(
@@ -38,25 +37,6 @@ export class WebhooksController {
 
   @Post(':service')
   @HttpCode(202)
-  @ApiOperation({
-    summary: 'Receive a signed webhook delivery',
-    description:
-      'Verified on the raw body (github: X-Hub-Signature-256; trello: X-Trello-Webhook; jira: X-Hub-Signature; ' +
-      'module services: X-Mira-Signature t=<unix>,v1=<hex>), then published on the broker as webhook.<service>.',
-  })
-  @ApiParam({ name: 'service', example: 'github' })
-  @ApiConsumes('application/json', 'application/x-www-form-urlencoded', 'text/plain')
-  @ApiBody({ description: 'The provider payload, verified byte for byte', schema: {} })
-  @ApiResponse({ status: 202, description: 'Verified and published', standardSchema: webhookAckSchema })
-  @ApiResponse({
-    status: 200,
-    description: 'Replay of a delivery already accepted',
-    standardSchema: webhookAckSchema,
-  })
-  @ApiResponse({ status: 401, description: 'Missing, malformed, stale or wrong signature' })
-  @ApiResponse({ status: 404, description: 'Unknown or disabled service' })
-  @ApiResponse({ status: 413, description: 'Body over server.body_limit_bytes' })
-  @ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' })
   async receive(
     @Param('service') service: string,
     @Req() req: FastifyRequest,
@@ -110,10 +90,56 @@ export class WebhooksController {
   /** Trello checks a callback URL with HEAD before it creates the webhook. */
   @Head(':service')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Callback URL check (answers 200 for an enabled service)' })
-  @ApiResponse({ status: 200, description: 'Known service' })
-  @ApiResponse({ status: 404, description: 'Unknown or disabled service' })
   check(@Param('service') service: string): void {
     if (!this.webhooks.isKnown(service)) throw new NotFoundException('Unknown webhook service');
+  }
+
+  /**
+   * The routes' OpenAPI description, applied by the docs builder on the first /docs request
+   * (as @Api* decorators here it loaded @nestjs/swagger, about 120 ms, at every start).
+   */
+  static describeOpenApi({
+    ApiBody,
+    ApiConsumes,
+    ApiOperation,
+    ApiParam,
+    ApiResponse,
+    ApiTags,
+  }: typeof Swagger): void {
+    const proto = WebhooksController.prototype;
+    // Listed top to bottom as they would be written; applied bottom-up, like decorators.
+    const decorate = (method: 'receive' | 'check', ...decorators: MethodDecorator[]) => {
+      const descriptor = Object.getOwnPropertyDescriptor(proto, method)!;
+      for (const decorator of decorators.reverse()) decorator(proto, method, descriptor);
+    };
+    decorate(
+      'receive',
+      ApiOperation({
+        summary: 'Receive a signed webhook delivery',
+        description:
+          'Verified on the raw body (github: X-Hub-Signature-256; trello: X-Trello-Webhook; jira: X-Hub-Signature; ' +
+          'module services: X-Mira-Signature t=<unix>,v1=<hex>), then published on the broker as webhook.<service>.',
+      }),
+      ApiParam({ name: 'service', example: 'github' }),
+      ApiConsumes('application/json', 'application/x-www-form-urlencoded', 'text/plain'),
+      ApiBody({ description: 'The provider payload, verified byte for byte', schema: {} }),
+      ApiResponse({ status: 202, description: 'Verified and published', standardSchema: webhookAckSchema }),
+      ApiResponse({
+        status: 200,
+        description: 'Replay of a delivery already accepted',
+        standardSchema: webhookAckSchema,
+      }),
+      ApiResponse({ status: 401, description: 'Missing, malformed, stale or wrong signature' }),
+      ApiResponse({ status: 404, description: 'Unknown or disabled service' }),
+      ApiResponse({ status: 413, description: 'Body over server.body_limit_bytes' }),
+      ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' }),
+    );
+    decorate(
+      'check',
+      ApiOperation({ summary: 'Callback URL check (answers 200 for an enabled service)' }),
+      ApiResponse({ status: 200, description: 'Known service' }),
+      ApiResponse({ status: 404, description: 'Unknown or disabled service' }),
+    );
+    ApiTags('webhooks')(WebhooksController);
   }
 }
