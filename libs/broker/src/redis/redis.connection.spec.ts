@@ -92,6 +92,21 @@ describe('RedisConnection (real redis-server)', () => {
     expect(await blocked).toBeNull();
   });
 
+  it("a reader's idle blocking read may outlast the command timeout (readers take no socketTimeout)", async () => {
+    const { c } = connection({ blockMs: 1200, commandTimeoutMs: 300 });
+    await c.open();
+    const reader = await c.reader('reader-2', 'reader of spec');
+    clients.push(reader);
+    await until(() => reader.status === 'ready', 'the reader');
+    expect(reader.options.socketTimeout).toBeUndefined();
+    let closed = false;
+    reader.once('close', () => (closed = true));
+    // Nothing arrives for 900 ms, three times the command timeout: the socket must stay up.
+    expect(await reader.call('XREAD', 'BLOCK', 900, 'STREAMS', 'conn-spec:idle', '$')).toBeNull();
+    expect(closed).toBe(false);
+    expect(reader.status).toBe('ready');
+  });
+
   it('creates every client through createClient when given, with the role and the options it needs', async () => {
     const made: { role: string; options: RedisOptions }[] = [];
     const { c } = connection({

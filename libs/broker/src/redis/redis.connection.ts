@@ -106,7 +106,15 @@ export class RedisConnection {
         ? // socketTimeout (one timer per socket) rather than commandTimeout (one timer per command):
           // a dead connection still fails the commands on it, at no per-publish cost.
           { enableAutoPipelining: true, socketTimeout: o.commandTimeoutMs }
-        : { blockingTimeout: o.blockMs, blockingTimeoutGrace: o.commandTimeoutMs }),
+        : // A reader's idle XREADGROUP BLOCK sends nothing for up to block_ms: the command
+          // client's socketTimeout (inherited by duplicate() and the spread above) would cut it
+          // whenever block_ms >= command_timeout_ms. ioredis' blockingTimeout guards it instead.
+          {
+            enableAutoPipelining: false,
+            socketTimeout: undefined,
+            blockingTimeout: o.blockMs,
+            blockingTimeoutGrace: o.commandTimeoutMs,
+          }),
       // ioredis keeps its own reconnect loop (it owns the socket); cockatiel's generator only
       // computes each delay, so reconnects back off like every other retry here.
       retryStrategy: (times: number) => reconnect.delay(times),
