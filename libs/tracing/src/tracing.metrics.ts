@@ -16,17 +16,8 @@ export class TracingMetrics {
       ],
       ['mira_tracing_spans_exported_total', 'Spans the OTLP collector accepted', 'exported'],
     ] as const) {
-      let seen = 0;
-      metrics.counter({
-        name,
-        help,
-        collect() {
-          // The processor keeps running totals; the counter advances by the difference.
-          const total = activeTracing()?.spans[key] ?? 0;
-          if (total > seen) this.inc(total - seen);
-          seen = Math.max(seen, total);
-        },
-      });
+      // The processor keeps running totals; the counter advances by the difference.
+      metrics.counterFromTotals({ name, help }, () => [[{}, activeTracing()?.spans[key] ?? 0]]);
     }
   }
 }

@@ -81,12 +81,7 @@ export class InboxController {
   @Get('login')
   async login(@Res() reply: FastifyReply): Promise<void> {
     const o = this.oidc.settings;
-    if (!this.oidc.enabled || o.redirect_uri === null)
-      return problem(
-        reply,
-        404,
-        'Sign-in is not configured: set auth.oidc.issuer, client_id and redirect_uri',
-      );
+    if (!this.oidc.enabled || o.redirect_uri === null) return signInNotConfigured(reply);
     let configuration: client.Configuration;
     try {
       configuration = await this.oidc.configuration();
@@ -118,12 +113,7 @@ export class InboxController {
   @Get('callback')
   async callback(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const o = this.oidc.settings;
-    if (!this.oidc.enabled || o.redirect_uri === null)
-      return problem(
-        reply,
-        404,
-        'Sign-in is not configured: set auth.oidc.issuer, client_id and redirect_uri',
-      );
+    if (!this.oidc.enabled || o.redirect_uri === null) return signInNotConfigured(reply);
     const tx = await this.sessions.openLogin(requestCookies(req)[LOGIN_COOKIE]);
     if (tx === null)
       return problem(
@@ -245,4 +235,9 @@ export class InboxController {
     }
     void reply.header('cache-control', 'no-store').send({ logged_out: true, logout_url: logoutUrl });
   }
+}
+
+/** 404 for the sign-in routes while OIDC sign-in is off or has no redirect_uri. */
+function signInNotConfigured(reply: FastifyReply): void {
+  return problem(reply, 404, 'Sign-in is not configured: set auth.oidc.issuer, client_id and redirect_uri');
 }

@@ -60,16 +60,10 @@ export class BrokerMetrics implements RedisBrokerObserver {
       },
     });
     // The transport keeps a running total; the counter advances by the difference at each scrape.
-    let counted = 0;
-    metrics.counter({
-      name: 'mira_broker_messages_dropped_total',
-      help: 'Messages dropped (undelivered at stop)',
-      collect() {
-        const dropped = broker.stats().dropped;
-        if (dropped > counted) this.inc(dropped - counted);
-        counted = Math.max(counted, dropped);
-      },
-    });
+    metrics.counterFromTotals(
+      { name: 'mira_broker_messages_dropped_total', help: 'Messages dropped (undelivered at stop)' },
+      () => [[{}, broker.stats().dropped]],
+    );
     // For the alert rules (deploy/monitoring): is the connection up, and what was dead-lettered.
     metrics.gauge<'transport'>({
       name: 'mira_broker_connected',

@@ -22,6 +22,26 @@ describe('MetricsService', () => {
     expect(m.histogram({ name: 'h_seconds', help: 'h', buckets: [1] })).toBe(h);
   });
 
+  it('counterFromTotals advances by what each running total grew, never back, 0 before the first event', async () => {
+    const m = new MetricsService({ defaultMetrics: false });
+    const totals = { ok: 0, failed: 0 };
+    m.counterFromTotals<'result'>({ name: 'r_total', help: 'r', labelNames: ['result'] }, () =>
+      (['ok', 'failed'] as const).map((result) => [{ result }, totals[result]] as const),
+    );
+    expect(await m.render()).toContain('r_total{result="failed"} 0');
+    totals.ok = 3;
+    expect(await m.render()).toContain('r_total{result="ok"} 3');
+    totals.ok = 5;
+    totals.failed = 1;
+    const text = await m.render();
+    expect(text).toContain('r_total{result="ok"} 5');
+    expect(text).toContain('r_total{result="failed"} 1');
+    totals.ok = 2; // the source restarted its count: the counter does not go back
+    expect(await m.render()).toContain('r_total{result="ok"} 5');
+    totals.ok = 6;
+    expect(await m.render()).toContain('r_total{result="ok"} 6');
+  });
+
   it('collects process defaults unless switched off', async () => {
     expect(await new MetricsService().render()).toContain('process_cpu_user_seconds_total');
     expect(await new MetricsService({ defaultMetrics: false }).render()).not.toContain('process_cpu');

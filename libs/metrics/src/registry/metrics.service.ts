@@ -73,6 +73,30 @@ export class MetricsService implements OnModuleDestroy {
     return this.getOrCreate(Counter, config, () => new Counter({ ...config, registers: [this.registry] }));
   }
 
+  /**
+   * A counter mirroring running totals kept elsewhere (a store's reload count, a transport's drop
+   * count): at each scrape it advances by what each total grew since the last one, never back.
+   * `read` answers the totals by label set (`[{}, n]` for a counter without labels).
+   */
+  counterFromTotals<T extends string = string>(
+    config: Omit<CounterConfiguration<T>, 'registers' | 'collect'>,
+    read: () => Iterable<readonly [Partial<Record<T, string>>, number]>,
+  ): Counter<T> {
+    const seen = new Map<string, number>();
+    return this.counter<T>({
+      ...config,
+      collect() {
+        for (const [labels, total] of read()) {
+          const key = JSON.stringify(labels);
+          const before = seen.get(key) ?? 0;
+          // inc by 0 too: a label set shows as 0 before its first event, not absent.
+          this.inc(labels, Math.max(0, total - before));
+          seen.set(key, Math.max(before, total));
+        }
+      },
+    });
+  }
+
   gauge<T extends string = string>(config: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T> {
     return this.getOrCreate(Gauge, config, () => new Gauge({ ...config, registers: [this.registry] }));
   }
