@@ -12,6 +12,7 @@ import { SecretsModule } from '@mira/secrets';
 import { ShutdownModule } from '@mira/shutdown';
 import { StateModule } from '@mira/state';
 import { FeaturesModule } from '@mira/features';
+import { ProjectsModule } from '@mira/projects';
 import { TracingModule } from '@mira/tracing';
 import { ApiModule } from './api/api.module';
 import { InboxModule } from './inbox/inbox.module';
@@ -74,6 +75,8 @@ export class AppModule {
           },
         }),
         AgentsModule,
+        // Projects, tracker connectors and sync, the roadmapping agent (tables in the state store).
+        ProjectsModule,
         FeaturesModule,
         TracingModule,
         SecurityModule,

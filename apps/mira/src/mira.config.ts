@@ -15,6 +15,7 @@ import { shutdownConfig } from '../../../libs/shutdown/src/shutdown.config';
 import { stateConfig } from '../../../libs/state/src/state.config';
 import { tracingConfig } from '../../../libs/tracing/src/tracing.config';
 import { webhooksConfig } from '../../../libs/webhooks/src/webhooks.config';
+import { projectsConfig } from '../../../libs/projects/src/projects.config';
 import { apiConfig, authConfig } from './security/security.config';
 
 /** In registration order (after the core sections of @mira/config). */
@@ -33,6 +34,7 @@ export const MIRA_CONFIG_SECTIONS: readonly ConfigSection[] = [
   stateConfig,
   tracingConfig,
   featuresConfig,
+  projectsConfig,
 ];
 
 /** Registered now (at require time), so loadConfig() in main.ts validates the whole. */

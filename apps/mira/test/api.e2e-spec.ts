@@ -21,7 +21,7 @@ describe('agents switched off in config', () => {
       false,
     );
     const health = await request(`${t.url}/healthz`);
-    expect(health.body.checks.agent_count).toBe(3);
+    expect(health.body.checks.agent_count).toBe(4); // the four others, roadmapping_agent included
   });
 
   it('a workflow stops at the disabled step', async () => {

@@ -9,6 +9,7 @@ import { AuditController } from './audit.controller';
 import { EventsController } from './events.controller';
 import { MessagesController } from './messages.controller';
 import { WorkflowsController } from './workflows.controller';
+import { ProjectsController } from './projects.controller';
 
 @Module({
   imports: [
@@ -25,6 +26,13 @@ import { WorkflowsController } from './workflows.controller';
       }),
     }),
   ],
-  controllers: [MessagesController, WorkflowsController, AuditController, EventsController, AgentsController],
+  controllers: [
+    MessagesController,
+    WorkflowsController,
+    AuditController,
+    EventsController,
+    AgentsController,
+    ProjectsController,
+  ],
 })
 export class ApiModule {}
