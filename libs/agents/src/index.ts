@@ -78,3 +78,10 @@ export type {
 export { AgentsHealthIndicator, AgentCountHealthIndicator } from './agents.health';
 export { AgentMetrics, type AgentOutcome } from './agent.metrics';
 export { agentsConfig, governanceConfig, agentsSchema, governanceSchema } from './agents.config';
+export {
+  PROJECT_DATA,
+  withProjectData,
+  type ProjectData,
+  type ProjectDataSource,
+  type ProjectSourceFreshness,
+} from './agents/project-data';

@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule } from '@mira/config';
 import { metricsCollector } from '@mira/metrics';
+import { PROJECT_DATA } from '@mira/agents';
+import { ProjectDataAdapter } from './project-data.adapter';
 import { ConnectorRegistry } from './connectors/connector.registry';
 import { GithubConnectorModule } from './connectors/github/github.module';
 import { JiraConnectorModule } from './connectors/jira/jira.module';
@@ -46,7 +48,10 @@ import { WebhookSubscriber } from './sync/webhook.subscriber';
     ProjectsBootstrap,
     metricsCollector(ProjectsMetrics),
     RoadmappingAgent,
+    ProjectDataAdapter,
+    { provide: PROJECT_DATA, useExisting: ProjectDataAdapter },
   ],
-  exports: [ProjectsService, ProjectsView, SyncService, SyncScheduler, WebhookSubscriber, Sleeper],
+  exports: [
+    PROJECT_DATA,ProjectsService, ProjectsView, SyncService, SyncScheduler, WebhookSubscriber, Sleeper],
 })
 export class ProjectsModule {}

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { z } from 'zod';
 import { Agent } from '../agent.decorator';
 import { BaseAgent, parseInput } from '../base.agent';
 import { AGENT_INPUT_LIMITS, list, text } from './input-limits';
+import { PROJECT_DATA, withProjectData, type ProjectDataSource } from './project-data';
 
 export const RISK_ASSESSMENT_AGENT_ID = 'risk_assessment_agent';
 
@@ -68,6 +69,8 @@ export interface RiskAssessment {
 }
 
 const assessSchema = z.looseObject({
+  // A stored project (@mira/projects): its tasks stand in for `tasks`.
+  project: text(AGENT_INPUT_LIMITS.name_chars).optional(),
   name: text(AGENT_INPUT_LIMITS.name_chars).default('Unknown Project'),
   description: text(AGENT_INPUT_LIMITS.description_chars).default(''),
   tasks: list(z.unknown(), AGENT_INPUT_LIMITS.tasks).default([]),
@@ -126,8 +129,13 @@ export function round2(x: number): number {
   },
 })
 export class RiskAssessmentAgent extends BaseAgent {
+  constructor(@Optional() @Inject(PROJECT_DATA) private readonly projects?: ProjectDataSource) {
+    super();
+  }
+
   protected readonly handlers = {
-    assess_risks: (data: unknown) => this.assessRisks(data),
+    assess_risks: async (data: unknown) =>
+      this.assessRisks((await withProjectData(this.projects, data, 'assess_risks')).data),
     update_risk: (data: unknown) => this.updateRisk(data),
   };
 

@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { z } from 'zod';
 import { Agent } from '../agent.decorator';
 import { BaseAgent, parseInput } from '../base.agent';
 import { AGENT_INPUT_LIMITS, list, text } from './input-limits';
 import { Clock } from '../clock.service';
 import { round2 } from './risk-assessment.agent';
+import { PROJECT_DATA, withProjectData, type ProjectDataSource } from './project-data';
 
 export const STATUS_REPORTER_AGENT_ID = 'status_reporter_agent';
 
@@ -27,6 +28,8 @@ const risk = z.looseObject({
 });
 
 const reportSchema = z.looseObject({
+  // A stored project (@mira/projects): its tasks stand in for `tasks`, and the report says how fresh each source is.
+  project: text(AGENT_INPUT_LIMITS.name_chars).optional(),
   name: text(AGENT_INPUT_LIMITS.name_chars).default('Unknown Project'),
   tasks: list(task, AGENT_INPUT_LIMITS.tasks).default([]),
   milestones: list(milestone, AGENT_INPUT_LIMITS.milestones).default([]),
@@ -50,6 +53,7 @@ const reportOutputSchema = z.object({
     in_progress_tasks: z.number().int(),
     not_started_tasks: z.number().int(),
     completion_percentage: z.number(),
+    blocked_tasks: z.number().int().optional(),
   }),
   accomplishments: z.array(z.string()),
   upcoming_milestones: z.array(z.object({ name: z.string().nullable(), week: z.number() })),
@@ -58,6 +62,18 @@ const reportOutputSchema = z.object({
   ),
   next_week_plan: z.array(z.string()),
   generated_by: z.string(),
+  sources: z
+    .array(
+      z.object({
+        source: z.string(),
+        last_synced_at: z.string().nullable(),
+        last_status: z.enum(['success', 'error']).nullable(),
+        last_error: z.string().nullable(),
+        stale: z.boolean(),
+      }),
+    )
+    .optional(),
+  stale_sources: z.array(z.string()).optional(),
 });
 const scheduleOutputSchema = z.object({
   frequency: z.string(),
@@ -99,12 +115,28 @@ const scheduleOutputSchema = z.object({
 })
 export class StatusReporterAgent extends BaseAgent {
   protected readonly handlers = {
-    generate_report: (data: unknown) => this.generateReport(data),
+    generate_report: (data: unknown) => this.reportWithProject(data),
     schedule_report: (data: unknown) => this.scheduleReport(data),
   };
 
-  constructor(private readonly clock: Clock) {
+  constructor(
+    private readonly clock: Clock,
+    @Optional() @Inject(PROJECT_DATA) private readonly projects?: ProjectDataSource,
+  ) {
     super();
+  }
+
+  /** `{ project }`: the stored tasks, blocked ones counted, and each source's last sync with stale ones flagged. */
+  async reportWithProject(data: unknown) {
+    const { data: input, project } = await withProjectData(this.projects, data, 'generate_report');
+    const report = this.generateReport(input);
+    if (!project) return report;
+    return {
+      ...report,
+      summary: { ...report.summary, blocked_tasks: project.tasks.filter((t) => t.status === 'blocked').length },
+      sources: project.sources,
+      stale_sources: project.sources.filter((s) => s.stale).map((s) => s.source),
+    };
   }
 
   generateReport(data: unknown) {
