@@ -31,7 +31,10 @@ export const projectsSchema = z
 export const projectsConfig = defineConfigSection({
   key: 'projects',
   schema: projectsSchema,
-  reload: { '*.*': 'ProjectsService (read per sync and per request)' },
+  reload: {
+    '*.*': 'ProjectsService (read per sync and per request)',
+    '*.*.*': 'ProjectsService (read per sync and per request)',
+  },
   recordKeys: { '': '<project>' },
   owner: 'libs/projects',
 });
