@@ -20,7 +20,13 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     trello = new FakeTrello(BOARD, 'trello-key', TRELLO_TOKEN);
     await Promise.all([gh.tracker.start(), trello.tracker.start()]);
     gh.put({ number: 1, title: 'Design API', state: 'closed', updated_at: '2026-12-01T10:00:00Z' });
-    gh.put({ number: 2, title: 'Build API', state: 'open', updated_at: '2026-12-02T10:00:00Z', assignee: 'ana' });
+    gh.put({
+      number: 2,
+      title: 'Build API',
+      state: 'open',
+      updated_at: '2026-12-02T10:00:00Z',
+      assignee: 'ana',
+    });
     gh.put({ number: 3, title: 'Load test', state: 'open', updated_at: '2026-12-03T10:00:00Z' });
     trello.lists.set('l1', 'To Do').set('l2', 'Doing').set('l3', 'Shipped');
     trello.put({ id: 'c1', name: 'Copy', idList: 'l3', dateLastActivity: '2026-12-01T10:00:00.000Z' });
@@ -29,12 +35,21 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
       overrides: {
         integrations: {
           github: { token: GH_TOKEN, base_url: gh.url, retry_base_ms: 5, max_retries: 1 },
-          trello: { key: 'trello-key', token: TRELLO_TOKEN, base_url: trello.url, retry_base_ms: 5, max_retries: 1 },
+          trello: {
+            key: 'trello-key',
+            token: TRELLO_TOKEN,
+            base_url: trello.url,
+            retry_base_ms: 5,
+            max_retries: 1,
+          },
         },
         webhooks: { github: { secret: GH_SECRET } },
         projects: {
           launch: {
-            sources: [{ github: { repo: 'acme/api' } }, { trello: { board: BOARD, lists_done: ['Shipped'] } }],
+            sources: [
+              { github: { repo: 'acme/api' } },
+              { trello: { board: BOARD, lists_done: ['Shipped'] } },
+            ],
             stale_after_seconds: 3600,
           },
         },
@@ -57,7 +72,11 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     expect(view.status).toBe(200);
     expect(view.body.counts).toEqual({ not_started: 2, in_progress: 1, completed: 2, blocked: 0 });
     expect(view.body.total_tasks).toBe(5);
-    expect(view.body.sources[0]).toMatchObject({ source: 'github:acme/api', stale: false, last_sync: { status: 'success', items: 3 } });
+    expect(view.body.sources[0]).toMatchObject({
+      source: 'github:acme/api',
+      stale: false,
+      last_sync: { status: 'success', items: 3 },
+    });
 
     const page = await request(`${t.url}/api/v1/projects/launch/tasks?limit=2&offset=2`);
     expect(page.body).toMatchObject({ total: 5, limit: 2, offset: 2 });
@@ -68,7 +87,9 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
   });
 
   it('a report on { project } counts the stored tasks and says when each source was synced', async () => {
-    const res = await request(`${t.url}/api/v1/messages`, { body: { type: 'generate_report', data: { project: 'launch' } } });
+    const res = await request(`${t.url}/api/v1/messages`, {
+      body: { type: 'generate_report', data: { project: 'launch' } },
+    });
     expect(res.status).toBe(200);
     expect(res.body.data.project_name).toBe('launch');
     expect(res.body.data.summary).toEqual({
@@ -80,12 +101,17 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
       blocked_tasks: 0,
     });
     expect(res.body.data.stale_sources).toEqual([]);
-    expect(res.body.data.sources.map((s: { source: string }) => s.source)).toEqual(['github:acme/api', `trello:${BOARD}`]);
+    expect(res.body.data.sources.map((s: { source: string }) => s.source)).toEqual([
+      'github:acme/api',
+      `trello:${BOARD}`,
+    ]);
     const risks = await request(`${t.url}/api/v1/messages`, {
       body: { type: 'assess_risks', data: { project: 'launch', duration_weeks: 1, description: '' } },
     });
     expect(risks.body.data).toMatchObject({ project_name: 'launch', total_risks: 0 });
-    const unknown = await request(`${t.url}/api/v1/messages`, { body: { type: 'generate_report', data: { project: 'nope' } } });
+    const unknown = await request(`${t.url}/api/v1/messages`, {
+      body: { type: 'generate_report', data: { project: 'nope' } },
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toContain('no project named nope');
   });
@@ -94,7 +120,14 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     const body = JSON.stringify({
       action: 'closed',
       repository: { full_name: 'acme/api' },
-      issue: { number: 2, title: 'Build API', state: 'closed', updated_at: '2026-12-06T10:00:00Z', labels: [], assignee: null },
+      issue: {
+        number: 2,
+        title: 'Build API',
+        state: 'closed',
+        updated_at: '2026-12-06T10:00:00Z',
+        labels: [],
+        assignee: null,
+      },
     });
     const sig = `sha256=${createHmac('sha256', GH_SECRET).update(body).digest('hex')}`;
     const res = await request(`${t.url}/webhooks/github`, {
@@ -102,12 +135,24 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
       headers: { 'x-hub-signature-256': sig, 'x-github-event': 'issues', 'x-github-delivery': 'd-1' },
     });
     expect(res.status).toBeLessThan(300);
-    await until(async () => {
-      const tasks = await request(`${t.url}/api/v1/projects/launch/tasks?source=github:acme/api`);
-      return tasks.body.tasks.find((x: { external_id: string; status: string }) => x.external_id === '2' && x.status === 'completed');
-    }, 'the webhook to close task 2', 1000);
-    const report = await request(`${t.url}/api/v1/messages`, { body: { type: 'generate_report', data: { project: 'launch' } } });
-    expect(report.body.data.summary).toMatchObject({ completed_tasks: 3, in_progress_tasks: 0, completion_percentage: 60 });
+    await until(
+      async () => {
+        const tasks = await request(`${t.url}/api/v1/projects/launch/tasks?source=github:acme/api`);
+        return tasks.body.tasks.find(
+          (x: { external_id: string; status: string }) => x.external_id === '2' && x.status === 'completed',
+        );
+      },
+      'the webhook to close task 2',
+      1000,
+    );
+    const report = await request(`${t.url}/api/v1/messages`, {
+      body: { type: 'generate_report', data: { project: 'launch' } },
+    });
+    expect(report.body.data.summary).toMatchObject({
+      completed_tasks: 3,
+      in_progress_tasks: 0,
+      completion_percentage: 60,
+    });
   });
 
   it('a failing tracker shows in the project status, health and metrics; a source not synced in time is flagged stale', async () => {
@@ -119,10 +164,15 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     const sync = await request(`${t.url}/api/v1/projects/launch/sync`, { method: 'POST' });
     expect(sync.body.sources[1]).toMatchObject({ status: 'error', error: expect.stringContaining('502') });
     const view = await request(`${t.url}/api/v1/projects/launch`);
-    expect(view.body.sources[1]).toMatchObject({ stale: true, last_sync: { status: 'error', error: expect.stringContaining('502') } });
+    expect(view.body.sources[1]).toMatchObject({
+      stale: true,
+      last_sync: { status: 'error', error: expect.stringContaining('502') },
+    });
     expect(view.body.sources[0].stale).toBe(false);
 
-    const report = await request(`${t.url}/api/v1/messages`, { body: { type: 'generate_report', data: { project: 'launch' } } });
+    const report = await request(`${t.url}/api/v1/messages`, {
+      body: { type: 'generate_report', data: { project: 'launch' } },
+    });
     expect(report.body.data.stale_sources).toEqual([`trello:${BOARD}`]);
 
     const health = await request(`${t.url}/healthz`);
@@ -142,18 +192,30 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
 
   it('POST /api/v1/projects declares a project (admin); bad sources are a 400 naming the key', async () => {
     const created = await request(`${t.url}/api/v1/projects`, {
-      body: { name: 'web', sources: [{ github: { repo: 'acme/web' } }], status_map: { 'needs review': 'in_progress' } },
+      body: {
+        name: 'web',
+        sources: [{ github: { repo: 'acme/web' } }],
+        status_map: { 'needs review': 'in_progress' },
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'web', origin: 'api', total_tasks: 0 });
-    const dup = await request(`${t.url}/api/v1/projects`, { body: { name: 'web', sources: [{ github: { repo: 'acme/web' } }] } });
+    const dup = await request(`${t.url}/api/v1/projects`, {
+      body: { name: 'web', sources: [{ github: { repo: 'acme/web' } }] },
+    });
     expect(dup.status).toBe(409);
-    const bad = await request(`${t.url}/api/v1/projects`, { body: { name: 'x', sources: [{ github: { repo: 'no-slash' } }] } });
+    const bad = await request(`${t.url}/api/v1/projects`, {
+      body: { name: 'x', sources: [{ github: { repo: 'no-slash' } }] },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toContain('github.repo');
-    const unknown = await request(`${t.url}/api/v1/projects`, { body: { name: 'y', sources: [{ gitlab: { id: 1 } }] } });
+    const unknown = await request(`${t.url}/api/v1/projects`, {
+      body: { name: 'y', sources: [{ gitlab: { id: 1 } }] },
+    });
     expect(unknown.status).toBe(400);
-    expect((await request(`${t.url}/api/v1/projects`)).body.projects.map((p: { name: string }) => p.name)).toEqual(['launch', 'web']);
+    expect(
+      (await request(`${t.url}/api/v1/projects`)).body.projects.map((p: { name: string }) => p.name),
+    ).toEqual(['launch', 'web']);
   });
 
   it('the periodic sync runs a due project once per interval (claimed through its lease row)', async () => {
@@ -169,7 +231,10 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     const before = calls();
     await scheduler.tick();
     expect(calls()).toBe(before + 1);
-    expect((await request(`${t.url}/api/v1/projects/ticker`)).body.counts).toMatchObject({ completed: 1, in_progress: 1 });
+    expect((await request(`${t.url}/api/v1/projects/ticker`)).body.counts).toMatchObject({
+      completed: 1,
+      in_progress: 1,
+    });
     await scheduler.tick();
     expect(calls()).toBe(before + 1); // not due yet
     now.mockReturnValue(start + 61_000);

@@ -16,10 +16,34 @@ describe('GitHub connector against a fake GitHub REST API', () => {
     gh = new FakeGithub('acme/api', TOKEN, () => sleeper.now());
     await gh.tracker.start();
     gh.put({ number: 1, title: 'Design API', state: 'closed', updated_at: '2026-12-01T10:00:00Z' });
-    gh.put({ number: 2, title: 'Build API', state: 'open', updated_at: '2026-12-02T10:00:00Z', assignee: 'ana' });
-    gh.put({ number: 3, title: 'Vendor contract', state: 'open', updated_at: '2026-12-03T10:00:00Z', labels: ['blocked'] });
-    gh.put({ number: 4, title: 'Docs', state: 'open', updated_at: '2026-12-04T10:00:00Z', milestone_due: '2026-12-20T00:00:00Z' });
-    gh.put({ number: 5, title: 'Add endpoint', state: 'closed', updated_at: '2026-12-05T10:00:00Z', pull: { merged: true } });
+    gh.put({
+      number: 2,
+      title: 'Build API',
+      state: 'open',
+      updated_at: '2026-12-02T10:00:00Z',
+      assignee: 'ana',
+    });
+    gh.put({
+      number: 3,
+      title: 'Vendor contract',
+      state: 'open',
+      updated_at: '2026-12-03T10:00:00Z',
+      labels: ['blocked'],
+    });
+    gh.put({
+      number: 4,
+      title: 'Docs',
+      state: 'open',
+      updated_at: '2026-12-04T10:00:00Z',
+      milestone_due: '2026-12-20T00:00:00Z',
+    });
+    gh.put({
+      number: 5,
+      title: 'Add endpoint',
+      state: 'closed',
+      updated_at: '2026-12-05T10:00:00Z',
+      pull: { merged: true },
+    });
   });
   afterEach(() => gh.tracker.stop());
 
@@ -50,7 +74,10 @@ describe('GitHub connector against a fake GitHub REST API', () => {
 
   it('the status map of the project wins over the defaults', async () => {
     const http = clientFor(connector, sleeper);
-    const out = await syncOnce(connector, http, source, creds(), null, { blocked: 'in_progress', merged: 'blocked' });
+    const out = await syncOnce(connector, http, source, creds(), null, {
+      blocked: 'in_progress',
+      merged: 'blocked',
+    });
     expect(out.upserts.find((t) => t.external_id === '3')?.status).toBe('in_progress');
     expect(out.upserts.find((t) => t.external_id === '5')?.status).toBe('blocked');
   });
@@ -112,19 +139,32 @@ describe('GitHub connector against a fake GitHub REST API', () => {
   it('gives up with CONNECTOR_TIMEOUT after the retries, and the breaker opens after repeated failures', async () => {
     const http = clientFor(connector, sleeper, { timeoutMs: 100 });
     for (let i = 0; i < 3; i++) gh.tracker.delayNext(300);
-    await expect(syncOnce(connector, http, source, creds())).rejects.toMatchObject({ code: 'CONNECTOR_TIMEOUT' });
+    await expect(syncOnce(connector, http, source, creds())).rejects.toMatchObject({
+      code: 'CONNECTOR_TIMEOUT',
+    });
     for (let i = 0; i < 6; i++) gh.tracker.failNext(503);
-    await expect(syncOnce(connector, http, source, creds())).rejects.toMatchObject({ code: 'CONNECTOR_HTTP', status: 503 });
-    await expect(syncOnce(connector, http, source, creds())).rejects.toMatchObject({ code: 'CONNECTOR_HTTP', status: 503 });
+    await expect(syncOnce(connector, http, source, creds())).rejects.toMatchObject({
+      code: 'CONNECTOR_HTTP',
+      status: 503,
+    });
+    await expect(syncOnce(connector, http, source, creds())).rejects.toMatchObject({
+      code: 'CONNECTOR_HTTP',
+      status: 503,
+    });
     const calls = gh.tracker.requests.length;
-    await expect(syncOnce(connector, http, source, creds())).rejects.toMatchObject({ code: 'CONNECTOR_CIRCUIT_OPEN' });
+    await expect(syncOnce(connector, http, source, creds())).rejects.toMatchObject({
+      code: 'CONNECTOR_CIRCUIT_OPEN',
+    });
     expect(http.circuitOpen).toBe(true);
     expect(gh.tracker.requests.length).toBe(calls); // an open breaker makes no call
   });
 
   it('a wrong token is a 401 error that says what to fix and never shows the token', async () => {
     const http = clientFor(connector, sleeper);
-    const err = await syncOnce(connector, http, source, { token: 'wrong-token-value', base_url: gh.url }).catch((e) => e);
+    const err = await syncOnce(connector, http, source, {
+      token: 'wrong-token-value',
+      base_url: gh.url,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(ProjectsError);
     expect(err).toMatchObject({ code: 'CONNECTOR_HTTP', status: 401 });
     expect(err.message).toMatch(/integrations/);
@@ -135,7 +175,13 @@ describe('GitHub connector against a fake GitHub REST API', () => {
     const change = connector.fromWebhook('issues', {
       action: 'closed',
       repository: { full_name: 'Acme/API' },
-      issue: { number: 2, title: 'Build API', state: 'closed', updated_at: '2026-12-06T00:00:00Z', labels: [] },
+      issue: {
+        number: 2,
+        title: 'Build API',
+        state: 'closed',
+        updated_at: '2026-12-06T00:00:00Z',
+        labels: [],
+      },
     });
     expect(change?.matches(source)).toBe(true);
     expect(change?.matches({ kind: 'github', settings: { repo: 'acme/other' } })).toBe(false);
@@ -143,7 +189,13 @@ describe('GitHub connector against a fake GitHub REST API', () => {
     const pr = connector.fromWebhook('pull_request', {
       action: 'opened',
       repository: { full_name: 'acme/api' },
-      pull_request: { number: 9, title: 'WIP', state: 'open', updated_at: '2026-12-06T00:00:00Z', merged_at: null },
+      pull_request: {
+        number: 9,
+        title: 'WIP',
+        state: 'open',
+        updated_at: '2026-12-06T00:00:00Z',
+        merged_at: null,
+      },
     });
     expect(pr?.task?.(source, {})).toMatchObject({ external_id: '9', status: 'in_progress' });
     expect(connector.fromWebhook('push', {})).toBeNull();

@@ -14,11 +14,43 @@ describe('Jira connector against a fake Jira Cloud', () => {
     sleeper = new VirtualSleeper();
     jira = new FakeJira('pm@example.com', 'jira-secret-token-value');
     await jira.tracker.start();
-    jira.put({ key: 'OPS-1', summary: 'Plan', status: 'Done', category: 'done', updated: '2026-12-01T10:00:00.000Z' });
-    jira.put({ key: 'OPS-2', summary: 'Build', status: 'In Progress', category: 'indeterminate', updated: '2026-12-02T10:00:00.000Z', assignee: 'Ana' });
-    jira.put({ key: 'OPS-3', summary: 'Wait on vendor', status: 'Blocked', category: 'indeterminate', updated: '2026-12-03T10:00:00.000Z' });
-    jira.put({ key: 'OPS-4', summary: 'Ship', status: 'To Do', category: 'new', updated: '2026-12-04T10:00:00.000Z', duedate: '2026-12-24' });
-    jira.put({ key: 'OPS-5', summary: 'Review', status: 'QA', category: 'indeterminate', updated: '2026-12-05T10:00:00.000Z' });
+    jira.put({
+      key: 'OPS-1',
+      summary: 'Plan',
+      status: 'Done',
+      category: 'done',
+      updated: '2026-12-01T10:00:00.000Z',
+    });
+    jira.put({
+      key: 'OPS-2',
+      summary: 'Build',
+      status: 'In Progress',
+      category: 'indeterminate',
+      updated: '2026-12-02T10:00:00.000Z',
+      assignee: 'Ana',
+    });
+    jira.put({
+      key: 'OPS-3',
+      summary: 'Wait on vendor',
+      status: 'Blocked',
+      category: 'indeterminate',
+      updated: '2026-12-03T10:00:00.000Z',
+    });
+    jira.put({
+      key: 'OPS-4',
+      summary: 'Ship',
+      status: 'To Do',
+      category: 'new',
+      updated: '2026-12-04T10:00:00.000Z',
+      duedate: '2026-12-24',
+    });
+    jira.put({
+      key: 'OPS-5',
+      summary: 'Review',
+      status: 'QA',
+      category: 'indeterminate',
+      updated: '2026-12-05T10:00:00.000Z',
+    });
   });
   afterEach(() => jira.tracker.stop());
 
@@ -37,15 +69,27 @@ describe('Jira connector against a fake Jira Cloud', () => {
       ['OPS-4', 'not_started'],
       ['OPS-5', 'in_progress'],
     ]);
-    expect(out.upserts[3]).toMatchObject({ source: 'jira', due: '2026-12-24', url: `${jira.url}/browse/OPS-4` });
+    expect(out.upserts[3]).toMatchObject({
+      source: 'jira',
+      due: '2026-12-24',
+      url: `${jira.url}/browse/OPS-4`,
+    });
   });
 
   it('an incremental sync narrows the JQL with updated >= and gets only what changed; status_map applies', async () => {
     const http = clientFor(connector, sleeper);
     const full = await syncOnce(connector, http, source, creds());
-    jira.put({ key: 'OPS-4', summary: 'Ship', status: 'QA', category: 'indeterminate', updated: '2026-12-06T08:30:00.000Z' });
+    jira.put({
+      key: 'OPS-4',
+      summary: 'Ship',
+      status: 'QA',
+      category: 'indeterminate',
+      updated: '2026-12-06T08:30:00.000Z',
+    });
     const inc = await syncOnce(connector, http, source, creds(), full.cursor, { qa: 'blocked' });
-    expect(jira.searches().at(-1)?.jql).toBe('(project = OPS) AND updated >= "2026/12/05 09:59" ORDER BY updated ASC');
+    expect(jira.searches().at(-1)?.jql).toBe(
+      '(project = OPS) AND updated >= "2026/12/05 09:59" ORDER BY updated ASC',
+    );
     // The one-minute overlap brings OPS-5 back too: an upsert, harmless.
     expect(inc.upserts.map((t) => [t.external_id, t.status])).toEqual([
       ['OPS-5', 'blocked'],
@@ -66,21 +110,37 @@ describe('Jira connector against a fake Jira Cloud', () => {
 
   it('a missing credential names the key', async () => {
     const http = clientFor(connector, sleeper);
-    await expect(syncOnce(connector, http, source, { base_url: jira.url, email: 'x' })).rejects.toMatchObject({
-      code: 'CONNECTOR_NOT_CONFIGURED',
-      message: expect.stringContaining('integrations.jira.api_token'),
-    });
+    await expect(syncOnce(connector, http, source, { base_url: jira.url, email: 'x' })).rejects.toMatchObject(
+      {
+        code: 'CONNECTOR_NOT_CONFIGURED',
+        message: expect.stringContaining('integrations.jira.api_token'),
+      },
+    );
   });
 
   it('maps jira:issue_* webhooks onto sources whose JQL names the project', () => {
     const change = connector.fromWebhook(null, {
       webhookEvent: 'jira:issue_updated',
-      issue: { key: 'OPS-2', self: 'https://acme.atlassian.net/rest/api/3/issue/10002', fields: { summary: 'Build', status: { name: 'Done', statusCategory: { key: 'done' } }, updated: '2026-12-06T10:00:00.000+0000' } },
+      issue: {
+        key: 'OPS-2',
+        self: 'https://acme.atlassian.net/rest/api/3/issue/10002',
+        fields: {
+          summary: 'Build',
+          status: { name: 'Done', statusCategory: { key: 'done' } },
+          updated: '2026-12-06T10:00:00.000+0000',
+        },
+      },
     });
     expect(change?.matches(source)).toBe(true);
     expect(change?.matches({ kind: 'jira', settings: { jql: 'project = WEB' } })).toBe(false);
-    expect(change?.task?.(source, {})).toMatchObject({ external_id: 'OPS-2', status: 'completed', url: 'https://acme.atlassian.net/browse/OPS-2' });
-    expect(connector.fromWebhook(null, { webhookEvent: 'jira:issue_deleted', issue: { key: 'OPS-2' } })?.deleteId).toBe('OPS-2');
+    expect(change?.task?.(source, {})).toMatchObject({
+      external_id: 'OPS-2',
+      status: 'completed',
+      url: 'https://acme.atlassian.net/browse/OPS-2',
+    });
+    expect(
+      connector.fromWebhook(null, { webhookEvent: 'jira:issue_deleted', issue: { key: 'OPS-2' } })?.deleteId,
+    ).toBe('OPS-2');
   });
 });
 
@@ -100,7 +160,13 @@ describe('Trello connector against a fake Trello', () => {
     trello.put({ id: 'c1', name: 'Spec', idList: 'l3', dateLastActivity: '2026-12-01T10:00:00.000Z' });
     trello.put({ id: 'c2', name: 'Build', idList: 'l2', dateLastActivity: '2026-12-02T10:00:00.000Z' });
     trello.put({ id: 'c3', name: 'Legal', idList: 'l4', dateLastActivity: '2026-12-03T10:00:00.000Z' });
-    trello.put({ id: 'c4', name: 'Launch', idList: 'l1', dateLastActivity: '2026-12-04T10:00:00.000Z', due: '2026-12-31T00:00:00.000Z' });
+    trello.put({
+      id: 'c4',
+      name: 'Launch',
+      idList: 'l1',
+      dateLastActivity: '2026-12-04T10:00:00.000Z',
+      due: '2026-12-31T00:00:00.000Z',
+    });
   });
   afterEach(() => trello.tracker.stop());
 
@@ -113,7 +179,11 @@ describe('Trello connector against a fake Trello', () => {
       ['c3', 'blocked'],
       ['c4', 'not_started'],
     ]);
-    expect(out.upserts[3]).toMatchObject({ source: `trello:${board}`, due: '2026-12-31T00:00:00.000Z', url: 'https://trello.com/c/c4' });
+    expect(out.upserts[3]).toMatchObject({
+      source: `trello:${board}`,
+      due: '2026-12-31T00:00:00.000Z',
+      url: 'https://trello.com/c/c4',
+    });
     expect(out.cursor.since).toBe('2026-12-04T10:00:00.000Z');
     // Credentials travel in a header, never in a URL.
     expect(trello.tracker.requests.every((r) => !r.query.has('token') && !r.query.has('key'))).toBe(true);
@@ -126,13 +196,18 @@ describe('Trello connector against a fake Trello', () => {
     trello.put({ id: 'c5', name: 'Retro', idList: 'l1', dateLastActivity: '2026-12-06T11:00:00.000Z' });
     const fetchesBefore = trello.cardFetches().length;
     const inc = await syncOnce(connector, http, source, creds(), full.cursor);
-    const fetched = trello.cardFetches().slice(fetchesBefore).map((r) => r.path);
+    const fetched = trello
+      .cardFetches()
+      .slice(fetchesBefore)
+      .map((r) => r.path);
     expect(fetched.sort()).toEqual(['/1/cards/c2', '/1/cards/c5']);
     expect(inc.upserts.map((t) => [t.external_id, t.status]).sort()).toEqual([
       ['c2', 'completed'],
       ['c5', 'not_started'],
     ]);
-    expect(trello.tracker.requests.find((r) => r.query.get('since'))?.query.get('since')).toBe('2026-12-04T10:00:00.000Z');
+    expect(trello.tracker.requests.find((r) => r.query.get('since'))?.query.get('since')).toBe(
+      '2026-12-04T10:00:00.000Z',
+    );
   });
 
   it('waits the announced interval on a 429, then goes on', async () => {
@@ -152,6 +227,10 @@ describe('Trello connector against a fake Trello', () => {
       },
     });
     expect(change?.matches(source)).toBe(true);
-    expect(change?.task?.(source, {})).toMatchObject({ external_id: 'c4', status: 'completed', updated_at: '2026-12-06T12:00:00.000Z' });
+    expect(change?.task?.(source, {})).toMatchObject({
+      external_id: 'c4',
+      status: 'completed',
+      updated_at: '2026-12-06T12:00:00.000Z',
+    });
   });
 });

@@ -11,7 +11,9 @@ describe('roadmapping_agent over HTTP (reference cases)', () => {
   const send = (type: string, data: unknown) => request(`${t.url}/api/v1/messages`, { body: { type, data } });
 
   it('test_generate_roadmap: three objectives give three initiatives, a positive EBIT projection and a timeline', async () => {
-    const res = await send('generate_roadmap', { business_objectives: ['efficiency', 'growth', 'innovation'] });
+    const res = await send('generate_roadmap', {
+      business_objectives: ['efficiency', 'growth', 'innovation'],
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ agent_id: 'roadmapping_agent', status: 'success', error: null });
     const roadmap = res.body.data;
@@ -53,7 +55,11 @@ describe('roadmapping_agent over HTTP (reference cases)', () => {
       initiative_id: 'INIT-002',
       kpis: { ebit_pct: 0.18, revenue_change: 0.22, cost_reduction: 0.15, last_updated: '2025-12-07' },
     });
-    expect(withKpis.body.data).toMatchObject({ ebit_attribution: 0.18, revenue_impact: 0.22, cost_savings: 0.15 });
+    expect(withKpis.body.data).toMatchObject({
+      ebit_attribution: 0.18,
+      revenue_impact: 0.22,
+      cost_savings: 0.15,
+    });
   });
 
   it('test_route_to_roadmapping_agent: the orchestrator routes generate_roadmap; unknown objectives get the generic initiative', async () => {
@@ -61,7 +67,10 @@ describe('roadmapping_agent over HTTP (reference cases)', () => {
     expect(res.body.status).toBe('success');
     expect(res.body.data.initiatives).toHaveLength(2);
     const other = await send('generate_roadmap', { business_objectives: ['Customer Trust'] });
-    expect(other.body.data.initiatives[0]).toMatchObject({ name: 'AI initiative for Customer Trust', timeline_weeks: 14 });
+    expect(other.body.data.initiatives[0]).toMatchObject({
+      name: 'AI initiative for Customer Trust',
+      timeline_weeks: 14,
+    });
   });
 
   it('refuses bad input with a 400 naming the field, and documents both types', async () => {
@@ -70,6 +79,9 @@ describe('roadmapping_agent over HTTP (reference cases)', () => {
     expect(res.body.error).toContain('business_objectives');
     const agents = await request(`${t.url}/api/v1/agents`);
     const roadmapping = agents.body.agents.find((a: { id: string }) => a.id === 'roadmapping_agent');
-    expect(roadmapping.message_types ?? roadmapping.messageTypes).toEqual(['generate_roadmap', 'track_kpi_progress']);
+    expect(roadmapping.message_types ?? roadmapping.messageTypes).toEqual([
+      'generate_roadmap',
+      'track_kpi_progress',
+    ]);
   });
 });

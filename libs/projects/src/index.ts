@@ -22,7 +22,12 @@ export {
 export { GithubConnector } from './connectors/github/github.connector';
 export { JiraConnector } from './connectors/jira/jira.connector';
 export { TrelloConnector } from './connectors/trello/trello.connector';
-export { RoadmappingAgent, ROADMAPPING_AGENT_ID, KPI_WEIGHTS, ebitImpact } from './roadmapping/roadmapping.agent';
+export {
+  RoadmappingAgent,
+  ROADMAPPING_AGENT_ID,
+  KPI_WEIGHTS,
+  ebitImpact,
+} from './roadmapping/roadmapping.agent';
 export { ProjectsModule } from './projects.module';
 export { ProjectsService, createProjectSchema, type ProjectDefinition } from './projects.service';
 export { ProjectsView, type ProjectView, type SourceView } from './projects.view';

@@ -23,7 +23,8 @@ export class ProjectDataAdapter implements ProjectDataSource {
         })),
       };
     } catch (err) {
-      if (err instanceof ProjectsError && err.code === 'PROJECTS_NOT_FOUND') throw new AgentError('AGENT_INVALID_INPUT', err.message);
+      if (err instanceof ProjectsError && err.code === 'PROJECTS_NOT_FOUND')
+        throw new AgentError('AGENT_INVALID_INPUT', err.message);
       throw err;
     }
   }

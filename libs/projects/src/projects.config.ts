@@ -10,7 +10,10 @@ export const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** `{ github: { repo } }`: one key, the connector kind; its settings are checked by that connector. */
 export const projectSourceSchema = z
   .record(z.string(), z.record(z.string(), z.unknown()))
-  .refine((s) => Object.keys(s).length === 1, 'a source is one object with one key: github, jira, trello, ...');
+  .refine(
+    (s) => Object.keys(s).length === 1,
+    'a source is one object with one key: github, jira, trello, ...',
+  );
 
 export const statusMapSchema = z.record(z.string(), z.enum(TASK_STATUSES)).default({});
 
@@ -25,7 +28,10 @@ export const projectSchema = z.strictObject({
 });
 
 export const projectsSchema = z
-  .record(z.string().regex(PROJECT_NAME, 'a project name is lower-case letters, digits, - and _'), projectSchema)
+  .record(
+    z.string().regex(PROJECT_NAME, 'a project name is lower-case letters, digits, - and _'),
+    projectSchema,
+  )
   .default({});
 
 export const projectsConfig = defineConfigSection({

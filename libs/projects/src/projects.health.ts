@@ -18,7 +18,10 @@ export class ProjectsHealth implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     for (const kind of this.connectors.kinds())
-      this.health?.register({ name: `connector_${kind}`, readiness: false }, { check: () => this.check(kind) });
+      this.health?.register(
+        { name: `connector_${kind}`, readiness: false },
+        { check: () => this.check(kind) },
+      );
   }
 
   check(kind: string): HealthIndicatorResult {

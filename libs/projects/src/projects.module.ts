@@ -52,6 +52,13 @@ import { WebhookSubscriber } from './sync/webhook.subscriber';
     { provide: PROJECT_DATA, useExisting: ProjectDataAdapter },
   ],
   exports: [
-    PROJECT_DATA,ProjectsService, ProjectsView, SyncService, SyncScheduler, WebhookSubscriber, Sleeper],
+    PROJECT_DATA,
+    ProjectsService,
+    ProjectsView,
+    SyncService,
+    SyncScheduler,
+    WebhookSubscriber,
+    Sleeper,
+  ],
 })
 export class ProjectsModule {}

@@ -20,7 +20,9 @@ export interface ProjectDefinition {
 
 /** POST /api/v1/projects: the config entry's shape plus its name. */
 export const createProjectSchema = projectSchema.extend({
-  name: z.string().regex(PROJECT_NAME, 'lower-case letters, digits, - and _ (at most 63), starting with a letter or digit'),
+  name: z
+    .string()
+    .regex(PROJECT_NAME, 'lower-case letters, digits, - and _ (at most 63), starting with a letter or digit'),
 });
 
 /** Projects from config (`projects.<name>`) and from the API (stored); config wins a name. */
@@ -60,23 +62,39 @@ export class ProjectsService {
       const parsed = projectSchema.safeParse(p.definition);
       if (parsed.success) out.set(p.name, this.definition(p.name, parsed.data, 'api'));
     }
-    for (const [name, p] of Object.entries(this.config.get('projects'))) out.set(name, this.definition(name, p, 'config'));
+    for (const [name, p] of Object.entries(this.config.get('projects')))
+      out.set(name, this.definition(name, p, 'config'));
     return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async get(name: string): Promise<ProjectDefinition> {
     const found = (await this.list()).find((p) => p.name === name);
     if (!found)
-      throw new ProjectsError('PROJECTS_NOT_FOUND', `no project named ${name}: declare it under projects.${name} or POST /api/v1/projects`);
+      throw new ProjectsError(
+        'PROJECTS_NOT_FOUND',
+        `no project named ${name}: declare it under projects.${name} or POST /api/v1/projects`,
+      );
     return found;
   }
 
-  async create(input: z.output<typeof createProjectSchema>, createdBy: string, now: Date): Promise<ProjectDefinition> {
+  async create(
+    input: z.output<typeof createProjectSchema>,
+    createdBy: string,
+    now: Date,
+  ): Promise<ProjectDefinition> {
     const { name, ...definition } = input;
     this.sourcesOf(name, definition.sources);
     if (Object.hasOwn(this.config.get('projects'), name))
-      throw new ProjectsError('PROJECTS_DUPLICATE', `project ${name} is declared in config (projects.${name}); choose another name`);
-    await this.store.createProject({ name, definition, created_by: createdBy, created_at: now.toISOString() });
+      throw new ProjectsError(
+        'PROJECTS_DUPLICATE',
+        `project ${name} is declared in config (projects.${name}); choose another name`,
+      );
+    await this.store.createProject({
+      name,
+      definition,
+      created_by: createdBy,
+      created_at: now.toISOString(),
+    });
     return this.definition(name, definition, 'api');
   }
 
@@ -84,7 +102,11 @@ export class ProjectsService {
     return this.connectors.get(source.kind).sourceId(source);
   }
 
-  private definition(name: string, p: z.output<typeof projectSchema>, origin: ProjectDefinition['origin']): ProjectDefinition {
+  private definition(
+    name: string,
+    p: z.output<typeof projectSchema>,
+    origin: ProjectDefinition['origin'],
+  ): ProjectDefinition {
     const status_map = Object.fromEntries(Object.entries(p.status_map).map(([k, v]) => [k.toLowerCase(), v]));
     return {
       name,

@@ -49,7 +49,13 @@ export class ProjectsView {
       status_map: { ...p.status_map },
       sources: p.sources.map((s) => {
         const id = this.projects.sourceId(s);
-        return this.sourceView(id, s.kind, s.settings, states.find((x) => x.source === id), p.stale_after_seconds);
+        return this.sourceView(
+          id,
+          s.kind,
+          s.settings,
+          states.find((x) => x.source === id),
+          p.stale_after_seconds,
+        );
       }),
       counts,
       total_tasks: Object.values(counts).reduce((a, b) => a + b, 0),

@@ -34,7 +34,8 @@ function asHttp(err: unknown): never {
   if (!(err instanceof ProjectsError)) throw err;
   if (err.code === 'PROJECTS_NOT_FOUND') throw new NotFoundException(err.message);
   if (err.code === 'PROJECTS_DUPLICATE') throw new ConflictException(err.message);
-  if (err.code === 'PROJECTS_INVALID' || err.code === 'CONNECTOR_UNKNOWN') throw new BadRequestException(err.message);
+  if (err.code === 'PROJECTS_INVALID' || err.code === 'CONNECTOR_UNKNOWN')
+    throw new BadRequestException(err.message);
   throw err;
 }
 
@@ -80,10 +81,18 @@ export class ProjectsController {
   async tasks(@Param('name') name: string, @Query() query: Record<string, unknown>) {
     const q = taskQuerySchema.safeParse(query);
     if (!q.success)
-      throw new BadRequestException(q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      throw new BadRequestException(
+        q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
     await this.projects.get(name).catch(asHttp);
     const page = await this.projects.store.tasks(name, q.data);
-    return { project: name, total: page.total, limit: q.data.limit, offset: q.data.offset, tasks: page.tasks };
+    return {
+      project: name,
+      total: page.total,
+      limit: q.data.limit,
+      offset: q.data.offset,
+      tasks: page.tasks,
+    };
   }
 
   /** Syncs every source now and answers what each did (errors included: a failing tracker is not a 5xx here). */

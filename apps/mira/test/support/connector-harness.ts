@@ -21,7 +21,11 @@ export class VirtualSleeper extends Sleeper {
   }
 }
 
-export function clientFor(connector: TrackerConnector, sleeper: Sleeper, over: Partial<{ timeoutMs: number }> = {}) {
+export function clientFor(
+  connector: TrackerConnector,
+  sleeper: Sleeper,
+  over: Partial<{ timeoutMs: number }> = {},
+) {
   return new TrackerHttpClient(
     {
       source: 'test',
@@ -43,7 +47,8 @@ export function syncOnce(
   source: ProjectSource,
   credentials: Record<string, unknown>,
   cursor: SyncCursor | null = null,
-  statusMap: Record<string, never> | Record<string, 'not_started' | 'in_progress' | 'completed' | 'blocked'> = {},
+  statusMap:
+    Record<string, never> | Record<string, 'not_started' | 'in_progress' | 'completed' | 'blocked'> = {},
 ) {
   return connector.sync({ source, cursor, http, credentials, statusMap });
 }

@@ -53,7 +53,10 @@ export class FakeGithub {
 
   private route(req: SeenRequest): Answer | null {
     if (req.headers.authorization !== `Bearer ${this.token}`)
-      return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
+      return {
+        status: 401,
+        body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' },
+      };
     if (this.now() >= this.resetAt * 1000) {
       this.remaining = this.limit;
       this.resetAt = Math.floor(this.now() / 1000) + 3600;

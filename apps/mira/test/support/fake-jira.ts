@@ -41,7 +41,9 @@ export class FakeJira {
   }
 
   searches(): { jql: string; nextPageToken?: string }[] {
-    return this.tracker.requests.filter((r) => r.path === '/rest/api/3/search/jql').map((r) => JSON.parse(r.body));
+    return this.tracker.requests
+      .filter((r) => r.path === '/rest/api/3/search/jql')
+      .map((r) => JSON.parse(r.body));
   }
 
   private route(req: SeenRequest): Answer | null {
@@ -51,9 +53,17 @@ export class FakeJira {
     if (req.path !== '/rest/api/3/search/jql' || req.method !== 'POST') return null;
     if (this.throttle && this.throttle.count > 0) {
       this.throttle.count--;
-      return { status: 429, headers: { 'retry-after': String(this.throttle.retryAfter) }, body: { errorMessages: ['Rate limit exceeded.'] } };
+      return {
+        status: 429,
+        headers: { 'retry-after': String(this.throttle.retryAfter) },
+        body: { errorMessages: ['Rate limit exceeded.'] },
+      };
     }
-    const { jql, nextPageToken, maxResults } = JSON.parse(req.body) as { jql: string; nextPageToken?: string; maxResults?: number };
+    const { jql, nextPageToken, maxResults } = JSON.parse(req.body) as {
+      jql: string;
+      nextPageToken?: string;
+      maxResults?: number;
+    };
     const m = /updated\s*>=\s*"(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2})"/.exec(jql);
     const since = m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:00Z`) : null;
     const all = [...this.issues.values()]

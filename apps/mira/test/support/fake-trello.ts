@@ -35,13 +35,23 @@ export class FakeTrello {
     return this.tracker.url;
   }
 
-  put(card: FakeCard, type: 'createCard' | 'updateCard' = this.cards.has(card.id) ? 'updateCard' : 'createCard'): void {
+  put(
+    card: FakeCard,
+    type: 'createCard' | 'updateCard' = this.cards.has(card.id) ? 'updateCard' : 'createCard',
+  ): void {
     this.cards.set(card.id, card);
-    this.actions.push({ id: `a${this.actions.length + 1}`, type, date: card.dateLastActivity, data: { card: { id: card.id } } });
+    this.actions.push({
+      id: `a${this.actions.length + 1}`,
+      type,
+      date: card.dateLastActivity,
+      data: { card: { id: card.id } },
+    });
   }
 
   cardFetches(): SeenRequest[] {
-    return this.tracker.requests.filter((r) => r.path.startsWith('/1/cards/') || r.path.endsWith('/cards/all'));
+    return this.tracker.requests.filter(
+      (r) => r.path.startsWith('/1/cards/') || r.path.endsWith('/cards/all'),
+    );
   }
 
   private route(req: SeenRequest): Answer | null {
@@ -55,12 +65,21 @@ export class FakeTrello {
         body: { error: 'API_TOKEN_LIMIT_EXCEEDED', message: 'Rate limit exceeded' },
       };
     }
-    const headers = { 'x-rate-limit-api-token-interval-ms': '10000', 'x-rate-limit-api-token-remaining': '99' };
+    const headers = {
+      'x-rate-limit-api-token-interval-ms': '10000',
+      'x-rate-limit-api-token-remaining': '99',
+    };
     const b = `/1/boards/${this.board}`;
-    const wire = (c: FakeCard) => ({ ...c, shortUrl: `https://trello.com/c/${c.id}`, labels: [], members: [] });
+    const wire = (c: FakeCard) => ({
+      ...c,
+      shortUrl: `https://trello.com/c/${c.id}`,
+      labels: [],
+      members: [],
+    });
     if (req.path === `${b}/lists`)
       return { status: 200, headers, body: [...this.lists].map(([id, name]) => ({ id, name })) };
-    if (req.path === `${b}/cards/all`) return { status: 200, headers, body: [...this.cards.values()].map(wire) };
+    if (req.path === `${b}/cards/all`)
+      return { status: 200, headers, body: [...this.cards.values()].map(wire) };
     if (req.path === `${b}/actions`) {
       const since = req.query.get('since');
       const limit = Number(req.query.get('limit') ?? 50);
@@ -75,7 +94,9 @@ export class FakeTrello {
     const card = /^\/1\/cards\/([^/]+)$/.exec(req.path);
     if (card) {
       const c = this.cards.get(card[1]);
-      return c ? { status: 200, headers, body: wire(c) } : { status: 404, body: 'The requested resource was not found.' };
+      return c
+        ? { status: 200, headers, body: wire(c) }
+        : { status: 404, body: 'The requested resource was not found.' };
     }
     return null;
   }

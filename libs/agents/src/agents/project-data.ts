@@ -39,7 +39,10 @@ export async function withProjectData(
   if (typeof d.project !== 'string' || !d.project)
     throw new AgentError('AGENT_INVALID_INPUT', `Invalid data for ${type}: project: expected a project name`);
   if (!source)
-    throw new AgentError('AGENT_INVALID_INPUT', `Invalid data for ${type}: project: projects are not enabled in this service`);
+    throw new AgentError(
+      'AGENT_INVALID_INPUT',
+      `Invalid data for ${type}: project: projects are not enabled in this service`,
+    );
   const project = await source.load(d.project);
   return {
     data: { ...d, name: d.name ?? project.name, tasks: d.tasks ?? project.tasks },

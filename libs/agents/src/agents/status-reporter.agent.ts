@@ -133,7 +133,10 @@ export class StatusReporterAgent extends BaseAgent {
     if (!project) return report;
     return {
       ...report,
-      summary: { ...report.summary, blocked_tasks: project.tasks.filter((t) => t.status === 'blocked').length },
+      summary: {
+        ...report.summary,
+        blocked_tasks: project.tasks.filter((t) => t.status === 'blocked').length,
+      },
       sources: project.sources,
       stale_sources: project.sources.filter((s) => s.stale).map((s) => s.source),
     };

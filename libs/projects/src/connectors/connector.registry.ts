@@ -15,7 +15,8 @@ export class ConnectorRegistry implements OnModuleInit {
     for (const wrapper of this.discovery.getProviders({ metadataKey: Connector.KEY })) {
       const options = this.discovery.getMetadataByDecorator(Connector, wrapper);
       if (!options || !wrapper.instance) continue;
-      if (this.byKind.has(options.kind)) this.logger.warn(`Connector ${options.kind} registered twice; the last one wins`);
+      if (this.byKind.has(options.kind))
+        this.logger.warn(`Connector ${options.kind} registered twice; the last one wins`);
       this.byKind.set(options.kind, wrapper.instance as TrackerConnector);
     }
   }

@@ -2,7 +2,11 @@ import { ProjectsError } from '../projects.error';
 import type { StatusMap, TaskStatus } from '../task.interface';
 
 /** The project's `status_map` wins: the first tracker state (label, status, list name) it names. */
-export function mapStatus(statusMap: StatusMap, states: readonly (string | null | undefined)[], fallback: TaskStatus): TaskStatus {
+export function mapStatus(
+  statusMap: StatusMap,
+  states: readonly (string | null | undefined)[],
+  fallback: TaskStatus,
+): TaskStatus {
   for (const s of states) {
     if (!s) continue;
     const hit = statusMap[s.toLowerCase()];

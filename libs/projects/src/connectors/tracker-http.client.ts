@@ -64,7 +64,13 @@ export class TrackerHttpClient {
   private readonly policy: IPolicy;
   private readonly breaker: CircuitBreakerPolicy;
   private blockedUntil = 0;
-  readonly stats: HttpStats = { requests: 0, not_modified: 0, rate_limit_waits: 0, waited_ms: 0, remaining: null };
+  readonly stats: HttpStats = {
+    requests: 0,
+    not_modified: 0,
+    rate_limit_waits: 0,
+    waited_ms: 0,
+    remaining: null,
+  };
 
   constructor(
     private readonly options: TrackerHttpOptions,
@@ -73,7 +79,10 @@ export class TrackerHttpClient {
     const retries = retry(handleWhen(retryable), {
       maxAttempts: options.maxRetries,
       // Default generator: decorrelated jitter.
-      backoff: new ExponentialBackoff({ initialDelay: options.retryBaseMs, maxDelay: options.retryBaseMs * 32 }),
+      backoff: new ExponentialBackoff({
+        initialDelay: options.retryBaseMs,
+        maxDelay: options.retryBaseMs * 32,
+      }),
     });
     const breaker = (this.breaker = circuitBreaker(handleWhen(retryable), {
       halfOpenAfter: options.breakerHalfOpenMs,
@@ -129,7 +138,8 @@ export class TrackerHttpClient {
         this.blockedUntil = Math.max(this.blockedUntil, until);
         continue;
       }
-      if (info.remaining === 0 && info.resetAt !== null) this.blockedUntil = Math.max(this.blockedUntil, info.resetAt);
+      if (info.remaining === 0 && info.resetAt !== null)
+        this.blockedUntil = Math.max(this.blockedUntil, info.resetAt);
       if (res.status === 304) {
         await res.body?.cancel();
         this.stats.not_modified++;

@@ -137,7 +137,8 @@ export function initiativeFor(objective: string): Initiative {
 @Agent({
   id: ROADMAPPING_AGENT_ID,
   messageTypes: ['generate_roadmap', 'track_kpi_progress'],
-  description: 'AI roadmaps aligned to business objectives, with EBIT projection; KPI tracking per initiative',
+  description:
+    'AI roadmaps aligned to business objectives, with EBIT projection; KPI tracking per initiative',
   schemas: {
     generate_roadmap: {
       summary: 'One initiative per business objective, the projected EBIT impact and a timeline',
@@ -149,7 +150,10 @@ export function initiativeFor(objective: string): Initiative {
       summary: "An initiative's EBIT attribution, revenue impact and cost savings",
       input: kpiSchema,
       output: kpiOutputSchema,
-      example: { initiative_id: 'INIT-001', kpis: { ebit_pct: 0.18, revenue_change: 0.22, cost_reduction: 0.15 } },
+      example: {
+        initiative_id: 'INIT-001',
+        kpis: { ebit_pct: 0.18, revenue_change: 0.22, cost_reduction: 0.15 },
+      },
     },
   },
 })

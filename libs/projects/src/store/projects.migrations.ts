@@ -51,5 +51,10 @@ export class ProjectsMigrations implements StateMigrationSource {
 }
 
 export const PROJECTS_MIGRATIONS: readonly ModuleMigration[] = [
-  { version: 1, name: 'projects, tasks, sync state and leases', sqlite: TABLES('TEXT'), postgres: TABLES('TEXT') },
+  {
+    version: 1,
+    name: 'projects, tasks, sync state and leases',
+    sqlite: TABLES('TEXT'),
+    postgres: TABLES('TEXT'),
+  },
 ];

@@ -38,13 +38,18 @@ export class ProjectsStore {
       );
     } catch (err) {
       if (err instanceof StateError && err.code === 'STATE_DUPLICATE')
-        throw new ProjectsError('PROJECTS_DUPLICATE', `project ${p.name} exists already: choose another name`);
+        throw new ProjectsError(
+          'PROJECTS_DUPLICATE',
+          `project ${p.name} exists already: choose another name`,
+        );
       throw err;
     }
   }
 
   async listProjects(): Promise<StoredProject[]> {
-    const rows = await this.sql.query<Row>('SELECT name, definition, created_by, created_at FROM projects ORDER BY name');
+    const rows = await this.sql.query<Row>(
+      'SELECT name, definition, created_by, created_at FROM projects ORDER BY name',
+    );
     return rows.map((r) => ({
       name: String(r.name),
       definition: JSON.parse(String(r.definition)) as Record<string, unknown>,
@@ -65,22 +70,27 @@ export class ProjectsStore {
     let n = 0;
     for (const id of ids)
       n += (
-        await this.sql.execute('DELETE FROM project_tasks WHERE project = $1 AND source = $2 AND external_id = $3', [
-          project,
-          source,
-          id,
-        ])
+        await this.sql.execute(
+          'DELETE FROM project_tasks WHERE project = $1 AND source = $2 AND external_id = $3',
+          [project, source, id],
+        )
       ).changes;
     return n;
   }
 
-  async tasks(project: string, opts: { limit: number; offset: number; status?: TaskStatus; source?: string }): Promise<TaskPage> {
+  async tasks(
+    project: string,
+    opts: { limit: number; offset: number; status?: TaskStatus; source?: string },
+  ): Promise<TaskPage> {
     const where = ['project = $1'];
     const params: unknown[] = [project];
     if (opts.status) where.push(`status = $${params.push(opts.status)}`);
     if (opts.source) where.push(`source = $${params.push(opts.source)}`);
     const cond = where.join(' AND ');
-    const [{ n }] = await this.sql.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM project_tasks WHERE ${cond}`, params);
+    const [{ n }] = await this.sql.query<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM project_tasks WHERE ${cond}`,
+      params,
+    );
     const rows = await this.sql.query<Row>(
       `SELECT * FROM project_tasks WHERE ${cond} ORDER BY source, external_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, opts.limit, opts.offset],
@@ -89,7 +99,12 @@ export class ProjectsStore {
   }
 
   async allTasks(project: string): Promise<NormalisedTask[]> {
-    return (await this.sql.query<Row>('SELECT * FROM project_tasks WHERE project = $1 ORDER BY source, external_id', [project])).map(toTask);
+    return (
+      await this.sql.query<Row>(
+        'SELECT * FROM project_tasks WHERE project = $1 ORDER BY source, external_id',
+        [project],
+      )
+    ).map(toTask);
   }
 
   async counts(project: string): Promise<Record<TaskStatus, number>> {
@@ -103,7 +118,10 @@ export class ProjectsStore {
   }
 
   async syncStates(project: string): Promise<SyncState[]> {
-    const rows = await this.sql.query<Row>('SELECT * FROM project_sync_state WHERE project = $1 ORDER BY source', [project]);
+    const rows = await this.sql.query<Row>(
+      'SELECT * FROM project_sync_state WHERE project = $1 ORDER BY source',
+      [project],
+    );
     return rows.map((r) => ({
       source: String(r.source),
       cursor: r.cursor ? (JSON.parse(String(r.cursor)) as Record<string, unknown>) : null,
@@ -159,11 +177,10 @@ export class ProjectsStore {
   }
 
   async releaseSync(project: string, holder: string, nextDue: string): Promise<void> {
-    await this.sql.execute('UPDATE project_sync_leases SET holder = NULL, next_due = $3 WHERE project = $1 AND holder = $2', [
-      project,
-      holder,
-      nextDue,
-    ]);
+    await this.sql.execute(
+      'UPDATE project_sync_leases SET holder = NULL, next_due = $3 WHERE project = $1 AND holder = $2',
+      [project, holder, nextDue],
+    );
   }
 }
 
@@ -175,7 +192,18 @@ function upsert(tx: SqlRunner, project: string, t: NormalisedTask) {
        assignee = excluded.assignee, due = excluded.due, url = excluded.url, updated_at = excluded.updated_at,
        labels = excluded.labels
      WHERE project_tasks.updated_at <= excluded.updated_at`,
-    [project, t.source, t.external_id, t.title, t.status, t.assignee, t.due, t.url, t.updated_at, JSON.stringify(t.labels)],
+    [
+      project,
+      t.source,
+      t.external_id,
+      t.title,
+      t.status,
+      t.assignee,
+      t.due,
+      t.url,
+      t.updated_at,
+      JSON.stringify(t.labels),
+    ],
   );
 }
 

@@ -76,14 +76,19 @@ export class SyncService {
       });
       await store.upsertTasks(project.name, out.upserts);
       const deleted = await store.deleteTasks(project.name, id, out.deletions);
-      await store.recordSync(project.name, id, at(), { ok: true, cursor: out.cursor, items: out.upserts.length });
+      await store.recordSync(project.name, id, at(), {
+        ok: true,
+        cursor: out.cursor,
+        items: out.upserts.length,
+      });
       this.metrics?.run(source.kind, 'success', out.upserts.length);
       conn.failing.delete(`${project.name}/${id}`);
       return this.result(id, 'success', out.upserts.length, deleted, http, before, null);
     } catch (err) {
       // Connector errors carry a fixing hint and no credential; anything else is a bug, told without detail.
       const message = err instanceof ProjectsError ? err.message : 'unexpected error (see the service log)';
-      if (!(err instanceof ProjectsError)) this.logger.error(`Sync of ${project.name}/${id} failed: ${(err as Error).stack}`);
+      if (!(err instanceof ProjectsError))
+        this.logger.error(`Sync of ${project.name}/${id} failed: ${(err as Error).stack}`);
       else this.logger.warn(`Sync of ${project.name}/${id} failed: ${message}`);
       await store.recordSync(project.name, id, at(), { ok: false, error: message });
       this.metrics?.run(source.kind, 'error', 0);

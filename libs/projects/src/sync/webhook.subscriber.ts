@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker, type Subscription } from '@mira/broker';
 import { ConnectorRegistry } from '../connectors/connector.registry';
 import { ProjectsMetrics } from '../projects.metrics';
@@ -30,7 +37,9 @@ export class WebhookSubscriber implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const types = [...new Set(this.connectors.kinds().map((k) => `webhook.${this.connectors.get(k).webhookService}`))];
+    const types = [
+      ...new Set(this.connectors.kinds().map((k) => `webhook.${this.connectors.get(k).webhookService}`)),
+    ];
     this.subscription = await this.broker.subscribe<WebhookEvent>(types, (m) => this.apply(m), {
       group: PROJECTS_WEBHOOK_GROUP,
     });
@@ -52,7 +61,8 @@ export class WebhookSubscriber implements OnApplicationBootstrap, OnModuleDestro
       for (const project of await this.projects.list()) {
         for (const source of project.sources.filter((s) => change.matches(s))) {
           const id = connector.sourceId(source);
-          if (change.deleteId) changed += await this.projects.store.deleteTasks(project.name, id, [change.deleteId]);
+          if (change.deleteId)
+            changed += await this.projects.store.deleteTasks(project.name, id, [change.deleteId]);
           else if (change.task) {
             await this.projects.store.upsertTasks(project.name, [change.task(source, project.status_map)]);
             changed++;

@@ -45,14 +45,16 @@ export class GithubConnector implements TrackerConnector {
   }
 
   validate(settings: Record<string, unknown>): string | null {
-    if (typeof settings.repo !== 'string' || !REPO.test(settings.repo)) return 'github.repo must be "owner/name"';
-    if (settings.labels !== undefined && !isStrings(settings.labels)) return 'github.labels must be a list of strings';
+    if (typeof settings.repo !== 'string' || !REPO.test(settings.repo))
+      return 'github.repo must be "owner/name"';
+    if (settings.labels !== undefined && !isStrings(settings.labels))
+      return 'github.labels must be a list of strings';
     if (settings.milestone !== undefined && !['string', 'number'].includes(typeof settings.milestone))
       return 'github.milestone must be a milestone number or "*" / "none"';
     return null;
   }
 
-  readonly rateLimit = (status: number, headers: Headers, now: number): RateLimitInfo => {
+  readonly rateLimit = (status: number, headers: Headers, _now: number): RateLimitInfo => {
     const remaining = num(headers.get('x-ratelimit-remaining'));
     const reset = num(headers.get('x-ratelimit-reset'));
     const retryAfter = num(headers.get('retry-after'));
@@ -61,7 +63,8 @@ export class GithubConnector implements TrackerConnector {
       resetAt: reset !== null ? reset * 1000 : null,
       retryAfterMs: retryAfter !== null ? retryAfter * 1000 : null,
       // Primary limit: 403/429 with remaining 0; secondary limit: 403/429 with retry-after.
-      limited: (status === 403 || status === 429) && (remaining === 0 || retryAfter !== null || status === 429),
+      limited:
+        (status === 403 || status === 429) && (remaining === 0 || retryAfter !== null || status === 429),
     };
   };
 
@@ -71,7 +74,8 @@ export class GithubConnector implements TrackerConnector {
     const params = new URLSearchParams({ state: 'all', per_page: '100', sort: 'updated', direction: 'asc' });
     const labels = ctx.source.settings.labels as string[] | undefined;
     if (labels?.length) params.set('labels', labels.join(','));
-    if (ctx.source.settings.milestone !== undefined) params.set('milestone', String(ctx.source.settings.milestone));
+    if (ctx.source.settings.milestone !== undefined)
+      params.set('milestone', String(ctx.source.settings.milestone));
     const since = str(ctx.cursor?.since);
     if (since) params.set('since', since);
     const first = `${base}/repos/${repo}/issues?${params.toString()}`;
@@ -107,19 +111,29 @@ export class GithubConnector implements TrackerConnector {
     // The next query (with the new `since`) is a different URL: its ETag is only valid for `first`.
     const atLatest = upserts.filter((t) => t.updated_at === latest).map((t) => Number(t.external_id));
     const keep = latest === since ? [...boundary, ...atLatest] : atLatest;
-    return { upserts, deletions: [], cursor: { since: latest, boundary: [...new Set(keep)], etag, etag_url: first } };
+    return {
+      upserts,
+      deletions: [],
+      cursor: { since: latest, boundary: [...new Set(keep)], etag, etag_url: first },
+    };
   }
 
   fromWebhook(event: string | null, payload: unknown): WebhookChange | null {
     if (event !== 'issues' && event !== 'pull_request') return null;
-    const p = payload as { action?: string; issue?: GithubItem; pull_request?: GithubItem; repository?: { full_name?: string } };
+    const p = payload as {
+      action?: string;
+      issue?: GithubItem;
+      pull_request?: GithubItem;
+      repository?: { full_name?: string };
+    };
     const item = event === 'issues' ? p.issue : p.pull_request;
     const repo = p.repository?.full_name;
     if (!item || typeof item.number !== 'number' || !repo) return null;
     const matches = (s: ProjectSource) =>
       s.kind === 'github' && String(s.settings.repo).toLowerCase() === repo.toLowerCase();
     if (p.action === 'deleted') return { matches, deleteId: String(item.number) };
-    if (event === 'pull_request' && item.pull_request === undefined) item.pull_request = { merged_at: item.merged_at };
+    if (event === 'pull_request' && item.pull_request === undefined)
+      item.pull_request = { merged_at: item.merged_at };
     return { matches, task: (s, map) => toTask(this.sourceId(s), item, map) };
   }
 }
@@ -146,5 +160,6 @@ function toTask(source: string, item: GithubItem, statusMap: StatusMap): Normali
   };
 }
 
-const num = (v: string | null): number | null => (v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+const num = (v: string | null): number | null =>
+  v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');

@@ -13,7 +13,11 @@ import type { RateLimitInfo } from '../tracker-http.client';
 
 const FIELDS = ['summary', 'status', 'assignee', 'duedate', 'updated', 'labels'];
 /** Jira's statusCategory keys -> normalised status. */
-const CATEGORY: Record<string, TaskStatus> = { new: 'not_started', indeterminate: 'in_progress', done: 'completed' };
+const CATEGORY: Record<string, TaskStatus> = {
+  new: 'not_started',
+  indeterminate: 'in_progress',
+  done: 'completed',
+};
 
 interface JiraIssue {
   key: string;
@@ -49,7 +53,7 @@ export class JiraConnector implements TrackerConnector {
     return null;
   }
 
-  readonly rateLimit = (status: number, headers: Headers, now: number): RateLimitInfo => {
+  readonly rateLimit = (status: number, headers: Headers, _now: number): RateLimitInfo => {
     const remaining = num(headers.get('x-ratelimit-remaining'));
     const resetRaw = headers.get('x-ratelimit-reset');
     const reset = resetRaw ? Date.parse(resetRaw) : NaN;
@@ -57,7 +61,8 @@ export class JiraConnector implements TrackerConnector {
     return {
       remaining,
       resetAt: Number.isFinite(reset) ? reset : null,
-      retryAfterMs: retryAfter !== null ? retryAfter * 1000 : status === 429 && !Number.isFinite(reset) ? 5_000 : null,
+      retryAfterMs:
+        retryAfter !== null ? retryAfter * 1000 : status === 429 && !Number.isFinite(reset) ? 5_000 : null,
       limited: status === 429,
     };
   };
@@ -68,7 +73,9 @@ export class JiraConnector implements TrackerConnector {
     const token = requireCredential(ctx.credentials, 'jira', 'api_token');
     const userJql = String(ctx.source.settings.jql).replace(/\s+ORDER\s+BY\s+.*$/i, '');
     const since = str(ctx.cursor?.since);
-    const jql = since ? `(${userJql}) AND updated >= "${jqlDate(since)}" ORDER BY updated ASC` : `(${userJql}) ORDER BY updated ASC`;
+    const jql = since
+      ? `(${userJql}) AND updated >= "${jqlDate(since)}" ORDER BY updated ASC`
+      : `(${userJql}) ORDER BY updated ASC`;
     const headers = {
       authorization: `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`,
       accept: 'application/json',
@@ -80,14 +87,21 @@ export class JiraConnector implements TrackerConnector {
     do {
       const res = await ctx.http.request<{ issues?: JiraIssue[]; nextPageToken?: string; isLast?: boolean }>(
         `${base}/rest/api/3/search/jql`,
-        { method: 'POST', headers, body: JSON.stringify({ jql, maxResults: 100, fields: FIELDS, nextPageToken }) },
+        {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ jql, maxResults: 100, fields: FIELDS, nextPageToken }),
+        },
       );
       for (const issue of res.body?.issues ?? []) {
         const task = toTask(base, issue, ctx.statusMap);
         upserts.push(task);
         if (!latest || Date.parse(task.updated_at) > Date.parse(latest)) latest = task.updated_at;
       }
-      nextPageToken = res.body?.isLast === false || (res.body?.isLast === undefined && res.body?.nextPageToken) ? res.body?.nextPageToken : undefined;
+      nextPageToken =
+        res.body?.isLast === false || (res.body?.isLast === undefined && res.body?.nextPageToken)
+          ? res.body?.nextPageToken
+          : undefined;
     } while (nextPageToken);
     return { upserts, deletions: [], cursor: { since: latest } };
   }
@@ -101,7 +115,9 @@ export class JiraConnector implements TrackerConnector {
     // JQL can't be evaluated here: a Jira source takes the deliveries of the projects its JQL names.
     const matches = (s: ProjectSource) =>
       s.kind === 'jira' &&
-      new RegExp(`\\bproject\\s*(=|in\\s*\\([^)]*)\\s*"?${escape(projectKey)}\\b`, 'i').test(String(s.settings.jql));
+      new RegExp(`\\bproject\\s*(=|in\\s*\\([^)]*)\\s*"?${escape(projectKey)}\\b`, 'i').test(
+        String(s.settings.jql),
+      );
     if (kind === 'jira:issue_deleted') return { matches, deleteId: issue.key };
     const base = issue.self ? new URL(issue.self).origin : '';
     return { matches, task: (_s, map) => toTask(base, issue, map) };
@@ -112,7 +128,8 @@ function toTask(base: string, issue: JiraIssue, statusMap: StatusMap): Normalise
   const f = issue.fields ?? {};
   const name = f.status?.name ?? null;
   const category = f.status?.statusCategory?.key ?? null;
-  const fallback: TaskStatus = name && /blocked/i.test(name) ? 'blocked' : (CATEGORY[category ?? ''] ?? 'not_started');
+  const fallback: TaskStatus =
+    name && /blocked/i.test(name) ? 'blocked' : (CATEGORY[category ?? ''] ?? 'not_started');
   return {
     source: 'jira',
     external_id: issue.key,
@@ -134,4 +151,5 @@ function jqlDate(iso: string): string {
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const num = (v: string | null): number | null => (v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+const num = (v: string | null): number | null =>
+  v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;

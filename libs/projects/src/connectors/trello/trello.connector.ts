@@ -31,7 +31,12 @@ interface TrelloAction {
   id: string;
   type: string;
   date: string;
-  data?: { card?: TrelloCard; board?: { id?: string; shortLink?: string }; list?: { name?: string }; listAfter?: { name?: string } };
+  data?: {
+    card?: TrelloCard;
+    board?: { id?: string; shortLink?: string };
+    list?: { name?: string };
+    listAfter?: { name?: string };
+  };
 }
 
 /**
@@ -53,7 +58,10 @@ export class TrelloConnector implements TrackerConnector {
     if (typeof settings.board !== 'string' || !/^[A-Za-z0-9]{8,32}$/.test(settings.board))
       return 'trello.board must be a board id or short link';
     for (const k of ['lists_done', 'lists_in_progress', 'lists_blocked'])
-      if (settings[k] !== undefined && !(Array.isArray(settings[k]) && settings[k].every((x) => typeof x === 'string')))
+      if (
+        settings[k] !== undefined &&
+        !(Array.isArray(settings[k]) && settings[k].every((x) => typeof x === 'string'))
+      )
         return `trello.${k} must be a list of list names`;
     return null;
   }
@@ -75,7 +83,12 @@ export class TrelloConnector implements TrackerConnector {
     const key = requireCredential(ctx.credentials, 'trello', 'key');
     const token = requireCredential(ctx.credentials, 'trello', 'token');
     const board = encodeURIComponent(String(ctx.source.settings.board));
-    const init = { headers: { accept: 'application/json', authorization: `OAuth oauth_consumer_key="${key}", oauth_token="${token}"` } };
+    const init = {
+      headers: {
+        accept: 'application/json',
+        authorization: `OAuth oauth_consumer_key="${key}", oauth_token="${token}"`,
+      },
+    };
     const get = async <T>(path: string) => (await ctx.http.request<T>(`${base}/1${path}`, init)).body;
 
     const lists = await get<{ id: string; name: string }[]>(`/boards/${board}/lists?fields=name&filter=all`);
@@ -87,10 +100,13 @@ export class TrelloConnector implements TrackerConnector {
     const latest = (actions ?? []).reduce<string | null>((m, a) => (!m || a.date > m ? a.date : m), since);
     // No card action yet: the next sync is a full one again.
     const cursor = { since: latest };
-    const toTaskHere = (c: TrelloCard) => toTask(this.sourceId(ctx.source), c, listNames.get(c.idList ?? '') ?? null, ctx.source, ctx.statusMap);
+    const toTaskHere = (c: TrelloCard) =>
+      toTask(this.sourceId(ctx.source), c, listNames.get(c.idList ?? '') ?? null, ctx.source, ctx.statusMap);
 
     if (!since) {
-      const cards = await get<TrelloCard[]>(`/boards/${board}/cards/all?fields=${CARD_FIELDS}&members=true&member_fields=username`);
+      const cards = await get<TrelloCard[]>(
+        `/boards/${board}/cards/all?fields=${CARD_FIELDS}&members=true&member_fields=username`,
+      );
       return { upserts: (cards ?? []).map(toTaskHere), deletions: [], cursor };
     }
     const changed = new Set<string>();
@@ -104,7 +120,9 @@ export class TrelloConnector implements TrackerConnector {
     const upserts: NormalisedTask[] = [];
     for (const id of changed) {
       if (deleted.has(id)) continue;
-      const card = await get<TrelloCard>(`/cards/${encodeURIComponent(id)}?fields=${CARD_FIELDS}&members=true&member_fields=username`);
+      const card = await get<TrelloCard>(
+        `/cards/${encodeURIComponent(id)}?fields=${CARD_FIELDS}&members=true&member_fields=username`,
+      );
       if (card) upserts.push(toTaskHere(card));
     }
     return { upserts, deletions: [...deleted], cursor };
@@ -122,19 +140,33 @@ export class TrelloConnector implements TrackerConnector {
     const listName = action.data?.listAfter?.name ?? action.data?.list?.name ?? null;
     return {
       matches,
-      task: (s, map) => toTask(this.sourceId(s), { ...card, dateLastActivity: action.date }, listName, s, map),
+      task: (s, map) =>
+        toTask(this.sourceId(s), { ...card, dateLastActivity: action.date }, listName, s, map),
     };
   }
 }
 
-function toTask(source: string, card: TrelloCard, list: string | null, src: ProjectSource, statusMap: StatusMap): NormalisedTask {
+function toTask(
+  source: string,
+  card: TrelloCard,
+  list: string | null,
+  src: ProjectSource,
+  statusMap: StatusMap,
+): NormalisedTask {
   const named = (k: string) => ((src.settings[k] as string[] | undefined) ?? []).map((x) => x.toLowerCase());
   const l = list?.toLowerCase() ?? '';
   let fallback: TaskStatus = 'not_started';
-  if (card.dueComplete || named('lists_done').includes(l) || (!named('lists_done').length && /\b(done|complete|completed|shipped)\b/.test(l)))
+  if (
+    card.dueComplete ||
+    named('lists_done').includes(l) ||
+    (!named('lists_done').length && /\b(done|complete|completed|shipped)\b/.test(l))
+  )
     fallback = 'completed';
   else if (named('lists_blocked').includes(l) || /\bblocked\b/.test(l)) fallback = 'blocked';
-  else if (named('lists_in_progress').includes(l) || (!named('lists_in_progress').length && /\b(doing|in progress|review)\b/.test(l)))
+  else if (
+    named('lists_in_progress').includes(l) ||
+    (!named('lists_in_progress').length && /\b(doing|in progress|review)\b/.test(l))
+  )
     fallback = 'in_progress';
   const labels = (card.labels ?? []).map((x) => x.name ?? '').filter(Boolean);
   return {
@@ -150,4 +182,5 @@ function toTask(source: string, card: TrelloCard, list: string | null, src: Proj
   };
 }
 
-const num = (v: string | null): number | null => (v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+const num = (v: string | null): number | null =>
+  v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
