@@ -112,7 +112,7 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     const unknown = await request(`${t.url}/api/v1/messages`, {
       body: { type: 'generate_report', data: { project: 'nope' } },
     });
-    expect(unknown.status).toBe(400);
+    expect(unknown.status).toBe(422);
     expect(unknown.body.error).toContain('no project named nope');
   });
 
@@ -230,16 +230,17 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     const calls = () => gh.listRequests().length;
     const before = calls();
     await scheduler.tick();
-    expect(calls()).toBe(before + 1);
+    const afterFirst = calls();
+    expect(afterFirst).toBe(before + 2); // three issues, two pages
     expect((await request(`${t.url}/api/v1/projects/ticker`)).body.counts).toMatchObject({
       completed: 1,
       in_progress: 1,
     });
     await scheduler.tick();
-    expect(calls()).toBe(before + 1); // not due yet
+    expect(calls()).toBe(afterFirst); // not due yet
     now.mockReturnValue(start + 61_000);
     await scheduler.tick();
-    expect(calls()).toBe(before + 2);
+    expect(calls()).toBe(afterFirst + 1);
     expect(gh.listRequests().at(-1)?.query.get('since')).toBe('2026-12-03T10:00:00Z'); // incremental
     jest.restoreAllMocks();
   });

@@ -73,9 +73,9 @@ describe('roadmapping_agent over HTTP (reference cases)', () => {
     });
   });
 
-  it('refuses bad input with a 400 naming the field, and documents both types', async () => {
+  it('refuses bad input with a 422 naming the field, and documents both types', async () => {
     const res = await send('generate_roadmap', { business_objectives: 'growth' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(res.body.error).toContain('business_objectives');
     const agents = await request(`${t.url}/api/v1/agents`);
     const roadmapping = agents.body.agents.find((a: { id: string }) => a.id === 'roadmapping_agent');
