@@ -32,9 +32,11 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     trello.put({ id: 'c1', name: 'Copy', idList: 'l3', dateLastActivity: '2026-12-01T10:00:00.000Z' });
     trello.put({ id: 'c2', name: 'Launch', idList: 'l1', dateLastActivity: '2026-12-02T10:00:00.000Z' });
     t = await startTestApp({
+      env: { GITHUB_TOKEN: GH_TOKEN, TRELLO_TOKEN },
       overrides: {
         integrations: {
-          github: { token: GH_TOKEN, base_url: gh.url, retry_base_ms: 5, max_retries: 1 },
+          // Credentials as secret:// references (env backend: GITHUB_TOKEN, TRELLO_TOKEN).
+          github: { token: 'secret://github:token', base_url: gh.url, retry_base_ms: 5, max_retries: 1 },
           trello: {
             key: 'trello-key',
             token: TRELLO_TOKEN,

@@ -68,8 +68,14 @@ export class JiraConnector implements TrackerConnector {
   };
 
   async sync(ctx: SyncContext): Promise<SyncOutcome> {
-    const base = requireCredential(ctx.credentials, 'jira', 'base_url').replace(/\/+$/, '');
-    const email = requireCredential(ctx.credentials, 'jira', 'email');
+    // `url` and `username` are the reference implementation's names for the same settings.
+    const creds = {
+      ...ctx.credentials,
+      base_url: ctx.credentials.base_url ?? ctx.credentials.url,
+      email: ctx.credentials.email ?? ctx.credentials.username,
+    };
+    const base = requireCredential(creds, 'jira', 'base_url').replace(/\/+$/, '');
+    const email = requireCredential(creds, 'jira', 'email');
     const token = requireCredential(ctx.credentials, 'jira', 'api_token');
     const userJql = String(ctx.source.settings.jql).replace(/\s+ORDER\s+BY\s+.*$/i, '');
     const since = str(ctx.cursor?.since);
