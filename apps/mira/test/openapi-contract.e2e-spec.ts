@@ -52,6 +52,9 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
             { name: 'bob', key: 'bob-key', roles: ['admin'] },
           ],
         },
+        // A project for the /projects/{name} examples; its tracker is unreachable (a sync error, not a 5xx).
+        projects: { demo: { sources: [{ github: { repo: 'acme/demo' } }] } },
+        integrations: { github: { base_url: 'http://127.0.0.1:9', max_retries: 0, timeout_ms: 2000 } },
       },
       imports: [EchoModule],
     });
@@ -127,7 +130,7 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
           none: { value: undefined },
         };
         for (const [name, example] of Object.entries(examples as Record<string, { value: unknown }>)) {
-          const url = `${t.url}${path.replace('{id}', path.includes('{id}') ? await pending() : '')}`;
+          const url = `${t.url}${path.replace('{id}', path.includes('{id}') ? await pending() : '').replace('{name}', 'demo')}`;
           // Separation of duties: someone other than the requester decides.
           const headers = /approve|reject/.test(path) ? BOB : ALICE;
           const res = await request(url, { method: method.toUpperCase(), body: example.value, headers });

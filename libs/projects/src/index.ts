@@ -41,3 +41,10 @@ export { GithubConnectorModule } from './connectors/github/github.module';
 export { JiraConnectorModule } from './connectors/jira/jira.module';
 export { TrelloConnectorModule } from './connectors/trello/trello.module';
 export { projectsConfig, projectsSchema, projectSchema } from './projects.config';
+export {
+  projectViewSchema,
+  projectListSchema,
+  taskPageSchema,
+  syncResultSchema,
+  taskSchema,
+} from './projects.schemas';

@@ -24,6 +24,7 @@ import {
   workflowPageSchema,
   workflowViewSchema,
 } from './openapi.schemas';
+import { projectOperations, projectSchemas } from './openapi.projects';
 
 // Required only on the first /docs request (openapi.setup.ts): @nestjs/swagger and this builder
 // are not loaded at start.
@@ -316,10 +317,12 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       AuditVerification: toSchema(auditVerificationSchema),
       EventAccepted: toSchema(eventAcceptedSchema),
       AgentList: toSchema(agentListSchema),
+      ...projectSchemas(toSchema),
       ...agents.schemas,
     } as never,
   };
-  for (const [key, doc] of Object.entries(operations(agents))) {
+  const all: Record<string, OperationDoc> = { ...operations(agents), ...projectOperations(toSchema) };
+  for (const [key, doc] of Object.entries(all)) {
     const [method, path] = key.split(' ');
     const op = (document.paths[path] as Record<string, any> | undefined)?.[method];
     if (!op) continue; // a route switched off in this build

@@ -67,7 +67,7 @@ const reportOutputSchema = z.object({
       z.object({
         source: z.string(),
         last_synced_at: z.string().nullable(),
-        last_status: z.enum(['success', 'error']).nullable(),
+        last_status: z.string().nullable(),
         last_error: z.string().nullable(),
         stale: z.boolean(),
       }),
