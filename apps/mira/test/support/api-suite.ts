@@ -252,7 +252,7 @@ export function defineApiSuite(label: string, overrides: () => Record<string, un
       const health = await request(`${t.url}/healthz`);
       expect(health.status).toBe(200);
       expect(health.body.status).toBe('healthy');
-      expect(health.body.checks.agent_count).toBe(5);
+      expect(health.body.checks.agent_count).toBe(6); // the five built in (roadmapping_agent included) and the module's
       expect(health.body.checks).toHaveProperty('configuration');
       expect(health.body.checks).toHaveProperty('broker');
       expect(health.body.checks.agents.enabled).toContain('echo_agent');
