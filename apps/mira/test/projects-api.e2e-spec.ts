@@ -9,6 +9,7 @@ const GH_TOKEN = 'ghp_e2eTokenValueNeverLogged123';
 const TRELLO_TOKEN = 'trello-e2e-token-never-logged';
 const GH_SECRET = 'gh-webhook-secret';
 const BOARD = 'b0ardE2e1234';
+const TRELLO_APP_SECRET = 'trello-app-secret-e2e';
 
 describe('projects over the real app: GitHub + Trello, sync, webhooks, reports', () => {
   let t: TestApp;
@@ -45,7 +46,7 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
             max_retries: 1,
           },
         },
-        webhooks: { github: { secret: GH_SECRET } },
+        webhooks: { github: { secret: GH_SECRET }, trello: { secret: TRELLO_APP_SECRET } },
         projects: {
           launch: {
             sources: [
@@ -157,6 +158,41 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     });
   });
 
+  it('a signed Trello updateCard delivery moves the card at once', async () => {
+    const body = JSON.stringify({
+      model: { id: BOARD },
+      action: {
+        id: 'act-77',
+        type: 'updateCard',
+        date: '2026-12-06T12:00:00.000Z',
+        data: {
+          card: { id: 'c2', name: 'Launch' },
+          board: { id: BOARD },
+          listBefore: { name: 'To Do' },
+          listAfter: { name: 'Shipped' },
+        },
+      },
+    });
+    const sig = createHmac('sha1', TRELLO_APP_SECRET)
+      .update(body + `${t.url}/webhooks/trello`)
+      .digest('base64');
+    const res = await request(`${t.url}/webhooks/trello`, {
+      raw: body,
+      headers: { 'x-trello-webhook': sig },
+    });
+    expect(res.status).toBeLessThan(300);
+    await until(
+      async () => {
+        const tasks = await request(`${t.url}/api/v1/projects/launch/tasks?source=trello:${BOARD}`);
+        return tasks.body.tasks.find(
+          (x: { external_id: string; status: string }) => x.external_id === 'c2' && x.status === 'completed',
+        );
+      },
+      'the webhook to complete card c2',
+      1000,
+    );
+  });
+
   it('a failing tracker shows in the project status, health and metrics; a source not synced in time is flagged stale', async () => {
     trello.throttle = 0;
     for (let i = 0; i < 4; i++) trello.tracker.failNext(502);
@@ -245,5 +281,20 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     expect(calls()).toBe(afterFirst + 1);
     expect(gh.listRequests().at(-1)?.query.get('since')).toBe('2026-12-03T10:00:00Z'); // incremental
     jest.restoreAllMocks();
+  });
+});
+
+describe('a configured project with a wrong source', () => {
+  it('stops the start with a message naming the key', async () => {
+    const err = await startTestApp({
+      overrides: { projects: { broken: { sources: [{ github: { repo: 'no-slash' } }] } } },
+    }).then(
+      async (t) => {
+        await t.close();
+        return null;
+      },
+      (e: Error) => e,
+    );
+    expect(err?.message).toContain('projects.broken.sources[0]: github.repo must be "owner/name"');
   });
 });
