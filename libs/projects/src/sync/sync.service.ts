@@ -44,7 +44,19 @@ export class SyncService {
     @Optional() @Inject(ProjectsMetrics) private readonly metrics: ProjectsMetrics | null,
   ) {}
 
-  async sync(name: string): Promise<{ project: string; sources: SourceSyncResult[] }> {
+  private readonly inFlight = new Map<string, Promise<{ project: string; sources: SourceSyncResult[] }>>();
+
+  /** A sync already running for the project on this replica is joined, not started twice (cursors would race). */
+  sync(name: string): Promise<{ project: string; sources: SourceSyncResult[] }> {
+    let running = this.inFlight.get(name);
+    if (!running) {
+      running = this.run(name).finally(() => this.inFlight.delete(name));
+      this.inFlight.set(name, running);
+    }
+    return running;
+  }
+
+  private async run(name: string): Promise<{ project: string; sources: SourceSyncResult[] }> {
     const project = await this.projects.get(name);
     const sources: SourceSyncResult[] = [];
     for (const source of project.sources) sources.push(await this.syncSource(project, source));
