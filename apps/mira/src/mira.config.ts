@@ -15,6 +15,8 @@ import { shutdownConfig } from '../../../libs/shutdown/src/shutdown.config';
 import { stateConfig } from '../../../libs/state/src/state.config';
 import { tracingConfig } from '../../../libs/tracing/src/tracing.config';
 import { webhooksConfig } from '../../../libs/webhooks/src/webhooks.config';
+import { deliveriesConfig } from '../../../libs/deliveries/src/deliveries.config';
+import { schedulesConfig } from '../../../libs/schedules/src/schedules.config';
 import { apiConfig, authConfig } from './security/security.config';
 
 /** In registration order (after the core sections of @mira/config). */
@@ -33,6 +35,8 @@ export const MIRA_CONFIG_SECTIONS: readonly ConfigSection[] = [
   stateConfig,
   tracingConfig,
   featuresConfig,
+  deliveriesConfig,
+  schedulesConfig,
 ];
 
 /** Registered now (at require time), so loadConfig() in main.ts validates the whole. */

@@ -47,7 +47,12 @@ describe('schedule plan (croner, controllable clock)', () => {
   });
 
   describe('due times', () => {
-    const base = { cron: '0 * * * *', timezone: 'UTC', since: new Date('2026-01-01T00:00:00Z'), graceMs: 30_000 };
+    const base = {
+      cron: '0 * * * *',
+      timezone: 'UTC',
+      since: new Date('2026-01-01T00:00:00Z'),
+      graceMs: 30_000,
+    };
     it('fires on time as the clock reaches the fire time, once', () => {
       const clock = new ManualClock('2026-01-01T00:59:59Z');
       const due = (last: Date | null) =>

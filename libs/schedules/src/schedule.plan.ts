@@ -45,7 +45,13 @@ export function nextRuns(cron: string, timezone: string, from: Date, count: numb
 }
 
 /** Fire times in (after, upTo], oldest first, at most `limit` (the newest ones are kept). */
-export function fireTimesBetween(cron: string, timezone: string, after: Date, upTo: Date, limit: number): Date[] {
+export function fireTimesBetween(
+  cron: string,
+  timezone: string,
+  after: Date,
+  upTo: Date,
+  limit: number,
+): Date[] {
   const job = parseCron(cron, timezone);
   const out: Date[] = [];
   let cursor: Date | null = after;
