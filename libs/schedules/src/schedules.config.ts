@@ -77,6 +77,11 @@ export const schedulesSchema = z
 export type SchedulesSettings = z.output<typeof schedulesSchema>;
 export type ScheduleDefinition = z.output<typeof scheduleDefinitionSchema>;
 
+/** The config-declared schedules of a `schedules` section value, by name. */
+export function configSchedulesOf(section: SchedulesSettings): Record<string, ScheduleDefinition> {
+  return section.definitions;
+}
+
 export const schedulesConfig = defineConfigSection({
   key: 'schedules',
   schema: schedulesSchema,

@@ -9,10 +9,16 @@ import { AuditController } from './audit.controller';
 import { EventsController } from './events.controller';
 import { MessagesController } from './messages.controller';
 import { WorkflowsController } from './workflows.controller';
+import { SchedulesController } from './schedules.controller';
+import { DeliveriesController } from './deliveries.controller';
+import { SchedulesModule } from '@mira/schedules';
+import { DeliveriesModule } from '@mira/deliveries';
 
 @Module({
   imports: [
     AgentsModule,
+    DeliveriesModule,
+    SchedulesModule,
     WebhooksModule.forRootAsync({
       // The edge's clock (tests move it) and its JSON depth limit, read live like the parser's.
       inject: [EdgeClock, ConfigStore],
@@ -25,6 +31,14 @@ import { WorkflowsController } from './workflows.controller';
       }),
     }),
   ],
-  controllers: [MessagesController, WorkflowsController, AuditController, EventsController, AgentsController],
+  controllers: [
+    MessagesController,
+    WorkflowsController,
+    AuditController,
+    EventsController,
+    AgentsController,
+    SchedulesController,
+    DeliveriesController,
+  ],
 })
 export class ApiModule {}
