@@ -18,6 +18,7 @@ import { webhooksConfig } from '../../../libs/webhooks/src/webhooks.config';
 import { deliveriesConfig } from '../../../libs/deliveries/src/deliveries.config';
 import { schedulesConfig } from '../../../libs/schedules/src/schedules.config';
 import { apiConfig, authConfig } from './security/security.config';
+import { eventsConfig } from './events/event-results.config';
 
 /** In registration order (after the core sections of @mira/config). */
 export const MIRA_CONFIG_SECTIONS: readonly ConfigSection[] = [
@@ -37,6 +38,7 @@ export const MIRA_CONFIG_SECTIONS: readonly ConfigSection[] = [
   featuresConfig,
   deliveriesConfig,
   schedulesConfig,
+  eventsConfig,
 ];
 
 /** Registered now (at require time), so loadConfig() in main.ts validates the whole. */

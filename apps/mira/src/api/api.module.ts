@@ -13,12 +13,14 @@ import { SchedulesController } from './schedules.controller';
 import { DeliveriesController } from './deliveries.controller';
 import { SchedulesModule } from '@mira/schedules';
 import { DeliveriesModule } from '@mira/deliveries';
+import { EventResultsModule } from '../events/event-results.module';
 
 @Module({
   imports: [
     AgentsModule,
     DeliveriesModule,
     SchedulesModule,
+    EventResultsModule,
     WebhooksModule.forRootAsync({
       // The edge's clock (tests move it) and its JSON depth limit, read live like the parser's.
       inject: [EdgeClock, ConfigStore],
