@@ -2,7 +2,7 @@ export { StateModule } from './state.module';
 export { StateService } from './state.service';
 export { STATE_STORE, STATE_HEALTH_NAME, AUDIT_GENESIS_HASH } from './state.constants';
 export { STATE_MODULE_OPTIONS } from './state.module-definition';
-export { StateBackendProvider } from './state.decorator';
+export { StateBackendProvider, StateMigrations } from './state.decorator';
 export { StateError, type StateErrorCode } from './state.error';
 export { auditHash } from './state.audit';
 export { WORKFLOW_STATUSES } from './state.rows';
@@ -30,3 +30,14 @@ export type {
   StateModuleOptions,
 } from './state.interface';
 export { stateConfig, stateSchema } from './state.config';
+export type {
+  SqlDialect,
+  SqlRunner,
+  StateSql,
+  ModuleMigration,
+  StateMigrationSource,
+  OwnedMigrations,
+  ScriptRunner,
+  ScriptStateSql,
+} from './state.sql';
+export { openSqliteStateSql, openPostgresStateSql, type OpenedStateSql } from './state.sql-open';

@@ -1,4 +1,5 @@
 import type { MiraConfig } from '@mira/config';
+import type { ScriptStateSql } from './state.sql';
 
 export type WorkflowStatus =
   'running' | 'completed' | 'failed' | 'pending_approval' | 'approved' | 'rejected' | 'expired' | 'cancelled';
@@ -149,6 +150,8 @@ export interface StateStore {
   isSessionRevoked(sid: string, now: string): Promise<boolean>;
   /** Cheap round trip for health checks. */
   ping(): Promise<void>;
+  /** Plain SQL for module-owned tables; a backend without it cannot host @StateMigrations modules. */
+  sqlAccess?(): ScriptStateSql;
   close(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { StateBackendProvider } from './state.decorator';
+import { StateBackendProvider, StateMigrations } from './state.decorator';
 import { StateError } from './state.error';
 import type {
   AuditInput,
@@ -22,6 +22,8 @@ import type {
   WorkflowStatus,
 } from './state.interface';
 import { STATE_MODULE_OPTIONS } from './state.module-definition';
+import { applyModuleMigrations, checkModuleMigrations } from './state.module-migrations';
+import type { OwnedMigrations, StateMigrationSource, StateSql } from './state.sql';
 
 /**
  * The STATE_STORE everyone injects: at module init it picks the backend named by `state.backend`
@@ -68,10 +70,62 @@ export class StateService implements StateStore, OnModuleInit, OnApplicationShut
         'STATE_UNKNOWN_BACKEND',
         `state.backend is "${settings.backend}" but no such backend is registered (known: ${[...this.backends.keys()].sort().join(', ')}); fix state.backend / MIRA_STATE__BACKEND or import the module that provides it`,
       );
-    this.store = await backend.open({ settings });
+    const modules = this.moduleMigrations();
+    const store = await backend.open({ settings });
+    try {
+      if (modules.length > 0) await applyModuleMigrations(this.sqlOf(store, settings.backend), modules);
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+    this.store = store;
     this.logger.log(
       `State store ready: ${settings.backend}${settings.backend === 'sqlite' ? ` (${settings.sqlite.path})` : ''}`,
     );
+  }
+
+  /** The @StateMigrations providers' migrations, checked before the store opens. */
+  private moduleMigrations(): OwnedMigrations[] {
+    const owned: OwnedMigrations[] = [];
+    for (const wrapper of this.discovery?.getProviders({ metadataKey: StateMigrations.KEY }) ?? []) {
+      const owner = this.discovery!.getMetadataByDecorator(StateMigrations, wrapper);
+      const source = wrapper.instance as Partial<StateMigrationSource> | undefined;
+      if (!owner || !source) continue;
+      if (typeof source.migrations !== 'function')
+        throw new StateError(
+          'STATE_MIGRATION_FAILED',
+          `${wrapper.name} is marked @StateMigrations('${owner}') but has no migrations() method; add one returning its ModuleMigration[]`,
+        );
+      owned.push({ owner, migrations: source.migrations() });
+    }
+    owned.sort((a, b) => a.owner.localeCompare(b.owner));
+    checkModuleMigrations(owned);
+    return owned;
+  }
+
+  private sqlOf(store: StateStore, backend: string) {
+    if (!store.sqlAccess)
+      throw new StateError(
+        'STATE_INVALID_CONFIG',
+        `state.backend "${backend}" offers no SQL access (StateStore.sqlAccess), so modules with their own tables cannot use it; use state.backend sqlite or postgres`,
+      );
+    return store.sqlAccess();
+  }
+
+  /**
+   * Plain SQL on the store, for module-owned tables (created by @StateMigrations). Usable once the app
+   * is initialised (onApplicationBootstrap or later).
+   */
+  sql(): StateSql {
+    if (!this.store)
+      throw new StateError(
+        this.closing ? 'STATE_CLOSED' : 'STATE_UNAVAILABLE',
+        this.closing
+          ? 'The state store is closed (the service is shutting down)'
+          : 'StateService.sql() was called before the state store opened; call it from onApplicationBootstrap or later, not from a constructor or onModuleInit',
+        !this.closing,
+      );
+    return this.sqlOf(this.store, this.store.backend);
   }
 
   private get active(): StateStore {

@@ -6,6 +6,8 @@ import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { chainEntries, verifyChain, type ChainTail } from '../state.audit';
 import { StateBackendProvider } from '../state.decorator';
 import { sanitizeMessage, StateError } from '../state.error';
+import { postgresError } from './postgres.errors';
+import { PostgresStateSql } from './postgres.sql';
 import type {
   AuditEntry,
   AuditInput,
@@ -126,56 +128,6 @@ function placeholder(column: string, n: number): string {
   return `$${n}`;
 }
 
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  '57014',
-]);
-
-/**
- * A driver error as a StateError: the URL and password removed (pg puts them in some messages),
- * with what to do about it.
- */
-export function postgresError(err: unknown, what: string, secrets: (string | null)[] = []): StateError {
-  if (err instanceof StateError) return err;
-  const e = err as { message?: string; code?: string };
-  const message = sanitizeMessage(e.message ?? String(err), secrets);
-  const code = e.code ?? '';
-  if (code === '23505')
-    return new StateError('STATE_CONFLICT', `postgres ${what}: ${message}; use a new workflow_id`);
-  // Class 22 (data exception: a value out of range, a NUL character in JSON): the input's fault.
-  if (code.startsWith('22'))
-    return new StateError('STATE_INVALID_INPUT', `postgres ${what}: the value cannot be stored (${message})`);
-  if (code === '28P01' || code === '28000')
-    return new StateError(
-      'STATE_UNAVAILABLE',
-      `postgres refused the credentials (${what}): ${message}; fix the user/password in state.postgres.url`,
-      true,
-    );
-  if (code === '3D000')
-    return new StateError(
-      'STATE_UNAVAILABLE',
-      `postgres ${what}: ${message}; create the database or fix its name in state.postgres.url`,
-      true,
-    );
-  if (
-    UNAVAILABLE_CODES.has(code) ||
-    code.startsWith('08') ||
-    code.startsWith('57P') ||
-    /timeout|terminated|connect|closed/i.test(message)
-  )
-    return new StateError(
-      'STATE_UNAVAILABLE',
-      `postgres is unreachable (${what}): ${message}; check that the server is up and state.postgres.url points at it`,
-      true,
-    );
-  return new StateError('STATE_QUERY_FAILED', `postgres ${what} failed: ${message}`);
-}
-
 interface Tx<T> {
   commit: boolean;
   value: T;
@@ -190,6 +142,7 @@ export class PostgresStateStore implements StateStore {
   readonly backend = 'postgres';
   private closed = false;
   private readonly logger = new Logger('StateStore');
+  private stateSql: PostgresStateSql | null = null;
 
   private constructor(
     private readonly pool: Pool,
@@ -512,6 +465,14 @@ export class PostgresStateStore implements StateStore {
 
   async ping(): Promise<void> {
     await this.query('ping', 'SELECT 1');
+  }
+
+  /** Plain SQL on this pool, for module-owned tables (see StateSql). */
+  sqlAccess(): PostgresStateSql {
+    return (this.stateSql ??= new PostgresStateSql({
+      client: (what) => this.client(what),
+      error: (err, what) => postgresError(err, what, this.secrets),
+    }));
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,8 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { Injectable } from '@nestjs/common';
 import { chainEntries, verifyChain, type ChainTail } from '../state.audit';
 import { SqliteCheckpointer } from './sqlite.checkpointer';
+import { BUSY_TIMEOUT_MS, sqliteError } from './sqlite.errors';
+import { SqliteSerial, SqliteStateSql } from './sqlite.sql';
 import { StateBackendProvider } from '../state.decorator';
 import { StateError } from '../state.error';
 import type {
@@ -39,8 +41,6 @@ import {
   workflowPage,
 } from '../state.rows';
 
-/** How long a writer waits for another connection's write lock (two processes on one file). */
-const BUSY_TIMEOUT_MS = 5000;
 /** How often the checkpoint thread moves the WAL into the database file. */
 const CHECKPOINT_INTERVAL_MS = 1000;
 
@@ -140,22 +140,6 @@ function loadSqlite(): typeof import('node:sqlite') {
 const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : (v ?? null));
 const row = (r: unknown) => toWorkflowRecord(r as Record<string, unknown>, json);
 
-function sqliteError(err: unknown, what: string): StateError {
-  if (err instanceof StateError) return err;
-  const e = err as { message?: string; errcode?: number; errstr?: string };
-  const message = (e.message ?? String(err)).split('\n')[0];
-  // SQLITE_BUSY (5) / SQLITE_LOCKED (6): another connection held the write lock past busy_timeout.
-  if (e.errcode === 5 || e.errcode === 6 || /database is (locked|busy)/i.test(message))
-    return new StateError(
-      'STATE_UNAVAILABLE',
-      `sqlite database is busy (${what}): another process held the write lock longer than ${BUSY_TIMEOUT_MS} ms; retry, or use state.backend: postgres for several writers`,
-      true,
-    );
-  if (/UNIQUE constraint failed/i.test(message))
-    return new StateError('STATE_CONFLICT', `${what}: ${message}; use a new workflow_id`);
-  return new StateError('STATE_QUERY_FAILED', `sqlite ${what} failed: ${message}`);
-}
-
 /**
  * The embedded store: one node:sqlite connection, WAL, synchronous=NORMAL, busy_timeout. node:sqlite
  * is synchronous, so every transaction runs start to COMMIT without yielding: in-process callers are
@@ -165,6 +149,9 @@ export class SqliteStateStore implements StateStore {
   readonly backend = 'sqlite';
   private db: DatabaseSync | null;
   private checkpointer: SqliteCheckpointer | null = null;
+  // Every operation queues here, so a StateSql transaction never interleaves with the store's own.
+  private readonly serial = new SqliteSerial();
+  private readonly stateSql = new SqliteStateSql(() => this.conn, this.serial);
 
   private constructor(
     db: DatabaseSync,
@@ -294,52 +281,58 @@ export class SqliteStateStore implements StateStore {
     record: NewWorkflowRecord,
     audit: AuditInput[],
   ): Promise<{ record: WorkflowRecord; created: boolean }> {
-    const params = newWorkflowParams(record) as SQLInputValue[];
-    return this.tx<{ record: WorkflowRecord; created: boolean }>('createWorkflow', (db) => {
-      if (record.idempotency_key !== null) {
-        const existing = this.findByIdempotency(db, record.requested_by, record.idempotency_key);
-        if (existing) return { commit: false, value: { record: existing, created: false } };
-      }
-      db.prepare(
-        `INSERT INTO workflows (${WORKFLOW_COLUMNS.join(', ')}) VALUES (${WORKFLOW_COLUMNS.map(() => '?').join(', ')})`,
-      ).run(...params);
-      this.append(db, audit);
-      const created = row(
-        db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(record.workflow_id),
-      );
-      return { commit: true, value: { record: created, created: true } };
+    return this.serial.run(async () => {
+      const params = newWorkflowParams(record) as SQLInputValue[];
+      return this.tx<{ record: WorkflowRecord; created: boolean }>('createWorkflow', (db) => {
+        if (record.idempotency_key !== null) {
+          const existing = this.findByIdempotency(db, record.requested_by, record.idempotency_key);
+          if (existing) return { commit: false, value: { record: existing, created: false } };
+        }
+        db.prepare(
+          `INSERT INTO workflows (${WORKFLOW_COLUMNS.join(', ')}) VALUES (${WORKFLOW_COLUMNS.map(() => '?').join(', ')})`,
+        ).run(...params);
+        this.append(db, audit);
+        const created = row(
+          db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(record.workflow_id),
+        );
+        return { commit: true, value: { record: created, created: true } };
+      });
     });
   }
 
   async getWorkflow(id: string): Promise<WorkflowRecord | null> {
-    const r = this.conn.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(id);
-    return r ? row(r) : null;
+    return this.serial.run(async () => {
+      const r = this.conn.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(id);
+      return r ? row(r) : null;
+    });
   }
 
   async listWorkflows(query: WorkflowQuery): Promise<Page<WorkflowRecord>> {
-    const limit = checkLimit(query.limit);
-    const where: string[] = [];
-    const params: SQLInputValue[] = [];
-    if (query.status) {
-      where.push('status = ?');
-      params.push(query.status);
-    }
-    if (query.type) {
-      where.push('workflow_type = ?');
-      params.push(query.type);
-    }
-    const after = decodeWorkflowCursor(query.cursor);
-    if (after) {
-      where.push('(created_at < ? OR (created_at = ? AND workflow_id < ?))');
-      params.push(after.created_at, after.created_at, after.workflow_id);
-    }
-    const rows = this.conn
-      .prepare(
-        `SELECT * FROM workflows ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    return this.serial.run(async () => {
+      const limit = checkLimit(query.limit);
+      const where: string[] = [];
+      const params: SQLInputValue[] = [];
+      if (query.status) {
+        where.push('status = ?');
+        params.push(query.status);
+      }
+      if (query.type) {
+        where.push('workflow_type = ?');
+        params.push(query.type);
+      }
+      const after = decodeWorkflowCursor(query.cursor);
+      if (after) {
+        where.push('(created_at < ? OR (created_at = ? AND workflow_id < ?))');
+        params.push(after.created_at, after.created_at, after.workflow_id);
+      }
+      const rows = this.conn
+        .prepare(
+          `SELECT * FROM workflows ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY created_at DESC, workflow_id DESC LIMIT ?`,
-      )
-      .all(...params, limit + 1);
-    return workflowPage(rows.map(row), limit);
+        )
+        .all(...params, limit + 1);
+      return workflowPage(rows.map(row), limit);
+    });
   }
 
   async updateWorkflow(
@@ -348,21 +341,23 @@ export class SqliteStateStore implements StateStore {
     patch: WorkflowPatch,
     audit: AuditInput[],
   ): Promise<WorkflowRecord | null> {
-    const sets = patchAssignments(patch);
-    return this.tx('updateWorkflow', (db) => {
-      const changed = db
-        .prepare(
-          `UPDATE workflows SET ${sets.map((s) => `${s.column} = ?`).join(', ')}, version = version + 1
+    return this.serial.run(async () => {
+      const sets = patchAssignments(patch);
+      return this.tx('updateWorkflow', (db) => {
+        const changed = db
+          .prepare(
+            `UPDATE workflows SET ${sets.map((s) => `${s.column} = ?`).join(', ')}, version = version + 1
            WHERE workflow_id = ? AND version = ?`,
-        )
-        .run(...(sets.map((s) => s.value) as SQLInputValue[]), id, expectedVersion);
-      // Lost the race (or no such record): nothing is written, the audit included.
-      if (Number(changed.changes) !== 1) return { commit: false, value: null };
-      this.append(db, audit);
-      return {
-        commit: true,
-        value: row(db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(id)),
-      };
+          )
+          .run(...(sets.map((s) => s.value) as SQLInputValue[]), id, expectedVersion);
+        // Lost the race (or no such record): nothing is written, the audit included.
+        if (Number(changed.changes) !== 1) return { commit: false, value: null };
+        this.append(db, audit);
+        return {
+          commit: true,
+          value: row(db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(id)),
+        };
+      });
     });
   }
 
@@ -371,95 +366,119 @@ export class SqliteStateStore implements StateStore {
   }
 
   async findExpired(statuses: WorkflowStatus[], now: string, limit: number): Promise<WorkflowRecord[]> {
-    if (statuses.length === 0) return [];
-    const rows = this.conn
-      .prepare(
-        `SELECT * FROM workflows WHERE status IN (${this.statusList(statuses)})
+    return this.serial.run(async () => {
+      if (statuses.length === 0) return [];
+      const rows = this.conn
+        .prepare(
+          `SELECT * FROM workflows WHERE status IN (${this.statusList(statuses)})
            AND expires_at IS NOT NULL AND expires_at <= ?
          ORDER BY expires_at ASC, workflow_id ASC LIMIT ?`,
-      )
-      .all(...statuses, iso(now), checkLimit(limit));
-    return rows.map(row);
+        )
+        .all(...statuses, iso(now), checkLimit(limit));
+      return rows.map(row);
+    });
   }
 
   async findUnleased(statuses: WorkflowStatus[], now: string, limit: number): Promise<WorkflowRecord[]> {
-    if (statuses.length === 0) return [];
-    const rows = this.conn
-      .prepare(
-        `SELECT * FROM workflows WHERE status IN (${this.statusList(statuses)})
+    return this.serial.run(async () => {
+      if (statuses.length === 0) return [];
+      const rows = this.conn
+        .prepare(
+          `SELECT * FROM workflows WHERE status IN (${this.statusList(statuses)})
            AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
          ORDER BY updated_at ASC, workflow_id ASC LIMIT ?`,
-      )
-      .all(...statuses, iso(now), checkLimit(limit));
-    return rows.map(row);
+        )
+        .all(...statuses, iso(now), checkLimit(limit));
+      return rows.map(row);
+    });
   }
 
   async countByStatus(): Promise<Partial<Record<WorkflowStatus, number>>> {
-    const rows = this.conn.prepare('SELECT status, COUNT(*) AS n FROM workflows GROUP BY status').all() as {
-      status: WorkflowStatus;
-      n: number;
-    }[];
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    return this.serial.run(async () => {
+      const rows = this.conn.prepare('SELECT status, COUNT(*) AS n FROM workflows GROUP BY status').all() as {
+        status: WorkflowStatus;
+        n: number;
+      }[];
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    });
   }
 
   async listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
-    const limit = checkLimit(query.limit);
-    const after = decodeAuditCursor(query.cursor);
-    const rows = query.workflow_id
-      ? this.conn
-          .prepare('SELECT * FROM audit WHERE workflow_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?')
-          .all(query.workflow_id, after, limit + 1)
-      : this.conn.prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq ASC LIMIT ?').all(after, limit + 1);
-    return auditPage(
-      rows.map((r) => toAuditEntry(r as Record<string, unknown>)),
-      limit,
-    );
+    return this.serial.run(async () => {
+      const limit = checkLimit(query.limit);
+      const after = decodeAuditCursor(query.cursor);
+      const rows = query.workflow_id
+        ? this.conn
+            .prepare('SELECT * FROM audit WHERE workflow_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?')
+            .all(query.workflow_id, after, limit + 1)
+        : this.conn
+            .prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq ASC LIMIT ?')
+            .all(after, limit + 1);
+      return auditPage(
+        rows.map((r) => toAuditEntry(r as Record<string, unknown>)),
+        limit,
+      );
+    });
   }
 
   async verifyAudit(): Promise<AuditVerification> {
-    const head = this.conn.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as
-      ChainTail | undefined;
-    return verifyChain(
-      async (afterSeq, limit) =>
-        this.conn
-          .prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq ASC LIMIT ?')
-          .all(afterSeq, limit)
-          .map((r) => toAuditEntry(r as Record<string, unknown>)),
-      head ? { seq: Number(head.seq), hash: head.hash } : null,
-    );
+    return this.serial.run(async () => {
+      const head = this.conn.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as
+        ChainTail | undefined;
+      return verifyChain(
+        async (afterSeq, limit) =>
+          this.conn
+            .prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq ASC LIMIT ?')
+            .all(afterSeq, limit)
+            .map((r) => toAuditEntry(r as Record<string, unknown>)),
+        head ? { seq: Number(head.seq), hash: head.hash } : null,
+      );
+    });
   }
 
   async revokeSession(sid: string, expiresAt: string, now: string): Promise<void> {
-    try {
-      this.tx('revokeSession', (db) => {
-        db.prepare('DELETE FROM revoked_sessions WHERE expires_at <= ?').run(now);
-        db.prepare(
-          'INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO UPDATE SET expires_at = excluded.expires_at',
-        ).run(sid, expiresAt);
-        return { commit: true, value: undefined };
-      });
-    } catch (err) {
-      throw sqliteError(err, 'revokeSession');
-    }
+    return this.serial.run(async () => {
+      try {
+        this.tx('revokeSession', (db) => {
+          db.prepare('DELETE FROM revoked_sessions WHERE expires_at <= ?').run(now);
+          db.prepare(
+            'INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO UPDATE SET expires_at = excluded.expires_at',
+          ).run(sid, expiresAt);
+          return { commit: true, value: undefined };
+        });
+      } catch (err) {
+        throw sqliteError(err, 'revokeSession');
+      }
+    });
   }
 
   async isSessionRevoked(sid: string, now: string): Promise<boolean> {
-    try {
-      return (
-        this.conn.prepare('SELECT 1 FROM revoked_sessions WHERE sid = ? AND expires_at > ?').get(sid, now) !==
-        undefined
-      );
-    } catch (err) {
-      throw sqliteError(err, 'isSessionRevoked');
-    }
+    return this.serial.run(async () => {
+      try {
+        return (
+          this.conn
+            .prepare('SELECT 1 FROM revoked_sessions WHERE sid = ? AND expires_at > ?')
+            .get(sid, now) !== undefined
+        );
+      } catch (err) {
+        throw sqliteError(err, 'isSessionRevoked');
+      }
+    });
   }
 
   async ping(): Promise<void> {
-    try {
-      this.conn.prepare('SELECT 1').get();
-    } catch (err) {
-      throw sqliteError(err, 'ping');
-    }
+    return this.serial.run(async () => {
+      try {
+        this.conn.prepare('SELECT 1').get();
+      } catch (err) {
+        throw sqliteError(err, 'ping');
+      }
+    });
+  }
+
+  /** Plain SQL on this connection, for module-owned tables (see StateSql). */
+  sqlAccess(): SqliteStateSql {
+    return this.stateSql;
   }
 
   async close(): Promise<void> {
