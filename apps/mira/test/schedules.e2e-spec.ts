@@ -34,8 +34,14 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
     slack = await startHttpReceiver();
     flaky = await startHttpReceiver(SECRET);
     const state = { failing: true };
-    down = Object.assign(await startHttpReceiver(undefined, () => (state.failing ? { status: 503 } : undefined)), state);
-    Object.defineProperty(down, 'failing', { set: (v: boolean) => (state.failing = v), get: () => state.failing });
+    down = Object.assign(
+      await startHttpReceiver(undefined, () => (state.failing ? { status: 503 } : undefined)),
+      state,
+    );
+    Object.defineProperty(down, 'failing', {
+      set: (v: boolean) => (state.failing = v),
+      get: () => state.failing,
+    });
     smtp = await startSmtpReceiver();
     t = await startTestApp({
       overrides: {
@@ -50,7 +56,11 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
         schedules: {
           tick_ms: 100,
           grace_ms: 2000,
-          'config-nightly': { cron: '0 3 * * *', timezone: 'Europe/Berlin', target: { message: { type: 'generate_report', data: report } } },
+          'config-nightly': {
+            cron: '0 3 * * *',
+            timezone: 'Europe/Berlin',
+            target: { message: { type: 'generate_report', data: report } },
+          },
         },
         deliveries: {
           poll_interval_ms: 50,
@@ -88,18 +98,50 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
       target: { message: { type: 'generate_report', data: report } },
     });
     expect(made.status).toBe(201);
-    expect(made.body).toMatchObject({ name: 'weekly-apollo', owner: 'alice', source: 'api', overlap: 'skip', catch_up: 'latest' });
+    expect(made.body).toMatchObject({
+      name: 'weekly-apollo',
+      owner: 'alice',
+      source: 'api',
+      overlap: 'skip',
+      catch_up: 'latest',
+    });
     const view = await api(`/schedules/${made.body.id}`, 'audrey');
     expect(view.status).toBe(200);
     expect(view.body.next_runs).toHaveLength(5);
     expect(new Date(view.body.next_runs[0]).getUTCDay()).toBe(5);
-    expect((await create({ name: 'x', cron: '* * *', target: { message: { type: 'generate_report', data: {} } } })).status).toBe(400);
-    expect((await create({ name: 'y', cron: '* * * * *', timezone: 'Nowhere/Land', target: { message: { type: 'a', data: {} } } })).status).toBe(400);
-    expect((await create({ name: 'z', cron: '* * * * *', target: { message: { type: 'a', data: {} } } }, 'audrey')).status).toBe(403);
+    expect(
+      (await create({ name: 'x', cron: '* * *', target: { message: { type: 'generate_report', data: {} } } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await create({
+          name: 'y',
+          cron: '* * * * *',
+          timezone: 'Nowhere/Land',
+          target: { message: { type: 'a', data: {} } },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await create({ name: 'z', cron: '* * * * *', target: { message: { type: 'a', data: {} } } }, 'audrey'))
+        .status,
+    ).toBe(403);
     expect((await api(`/schedules/${made.body.id}/pause`, 'bob', { method: 'POST' })).status).toBe(403);
-    expect((await api(`/schedules/${made.body.id}/pause`, 'alice', { method: 'POST' })).body.paused).toBe(true);
+    expect((await api(`/schedules/${made.body.id}/pause`, 'alice', { method: 'POST' })).body.paused).toBe(
+      true,
+    );
     expect((await api(`/schedules/${made.body.id}`, 'root', { method: 'DELETE' })).status).toBe(204);
-    expect((await create({ name: 'w', cron: '* * * * *', deliveries: ['nope'], target: { message: { type: 'a', data: {} } } })).status).toBe(400);
+    expect(
+      (
+        await create({
+          name: 'w',
+          cron: '* * * * *',
+          deliveries: ['nope'],
+          target: { message: { type: 'a', data: {} } },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('config-declared schedules are listed and read-only through the API', async () => {
@@ -108,7 +150,11 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
     expect(nightly).toMatchObject({ source: 'config', owner: 'config', timezone: 'Europe/Berlin' });
     const patch = await api(`/schedules/${nightly.id}`, 'root', {
       method: 'PATCH',
-      body: { name: 'config-nightly', cron: '0 4 * * *', target: { message: { type: 'generate_report', data: {} } } },
+      body: {
+        name: 'config-nightly',
+        cron: '0 4 * * *',
+        target: { message: { type: 'generate_report', data: {} } },
+      },
     });
     expect(patch.status).toBe(409);
     expect(patch.body.message).toMatch(/declared in the config file/);
@@ -138,10 +184,21 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
   });
 
   it('fires a seconds cron in real time, once per slot; pause stops it', async () => {
-    const made = await create({ name: 'every-second', cron: '* * * * * *', target: { message: { type: 'generate_report', data: report } }, deliveries: ['ci'] });
-    await until(async () => (await api(`/schedules/${made.body.id}/runs`, 'alice')).body.runs.length >= 3, '3 runs', 8000);
+    const made = await create({
+      name: 'every-second',
+      cron: '* * * * * *',
+      target: { message: { type: 'generate_report', data: report } },
+      deliveries: ['ci'],
+    });
+    await until(
+      async () => (await api(`/schedules/${made.body.id}/runs`, 'alice')).body.runs.length >= 3,
+      '3 runs',
+      8000,
+    );
     await api(`/schedules/${made.body.id}/pause`, 'alice', { method: 'POST' });
-    const runs = (await api(`/schedules/${made.body.id}/runs?limit=100`, 'alice')).body.runs as { scheduled_time: string }[];
+    const runs = (await api(`/schedules/${made.body.id}/runs?limit=100`, 'alice')).body.runs as {
+      scheduled_time: string;
+    }[];
     expect(new Set(runs.map((r) => r.scheduled_time)).size).toBe(runs.length);
     await until(() => hook.requests.length >= 3, 'webhooks delivered');
     expect(hook.requests.every((r) => r.verified === true)).toBe(true);
@@ -149,7 +206,12 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
 
   it('a receiver failing 3 times then answering 200 gets the message once, with one webhook-id', async () => {
     flaky.answers = [500, 500, 500];
-    const made = await create({ name: 'flaky-run', cron: '0 0 1 1 *', target: { message: { type: 'generate_report', data: report } }, deliveries: ['flaky'] });
+    const made = await create({
+      name: 'flaky-run',
+      cron: '0 0 1 1 *',
+      target: { message: { type: 'generate_report', data: report } },
+      deliveries: ['flaky'],
+    });
     await api(`/schedules/${made.body.id}/trigger`, 'alice', { method: 'POST' });
     const delivered = await until(async () => {
       const r = await api('/deliveries?status=delivered', 'audrey');
@@ -162,12 +224,21 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
   });
 
   it('a delivery dead past max_attempts is listed, and an admin retry delivers it', async () => {
-    const made = await create({ name: 'down-run', cron: '0 0 1 1 *', target: { message: { type: 'generate_report', data: report } }, deliveries: ['down'] });
+    const made = await create({
+      name: 'down-run',
+      cron: '0 0 1 1 *',
+      target: { message: { type: 'generate_report', data: report } },
+      deliveries: ['down'],
+    });
     await api(`/schedules/${made.body.id}/trigger`, 'alice', { method: 'POST' });
-    const dead = await until(async () => {
-      const r = await api('/deliveries?status=dead', 'audrey');
-      return r.body.deliveries.find((d: { destination: string }) => d.destination === 'down');
-    }, 'dead delivery', 10000);
+    const dead = await until(
+      async () => {
+        const r = await api('/deliveries?status=dead', 'audrey');
+        return r.body.deliveries.find((d: { destination: string }) => d.destination === 'down');
+      },
+      'dead delivery',
+      10000,
+    );
     expect(dead).toMatchObject({ attempts: 5, last_error: expect.stringContaining('503') });
     expect(down.requests).toHaveLength(5);
     expect((await api(`/deliveries/${dead.id}/retry`, 'alice', { method: 'POST' })).status).toBe(403);

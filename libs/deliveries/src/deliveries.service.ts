@@ -136,13 +136,11 @@ export class DeliveriesService implements OnApplicationBootstrap, OnModuleDestro
           `destination ${row.destination} is no longer configured`,
         );
       const guard = new HostGuard(s.allowed_hosts, s.destinations);
-      await this.kinds
-        .get(destination.kind)
-        .send({ ...destination, name: row.destination }, row.message, {
-          timeoutMs: s.timeout_ms,
-          guard,
-          settings: s,
-        });
+      await this.kinds.get(destination.kind).send({ ...destination, name: row.destination }, row.message, {
+        timeoutMs: s.timeout_ms,
+        guard,
+        settings: s,
+      });
       await this.store.delivered(row.id, this.instanceId, this.now());
       this.metrics?.record(row.kind, 'delivered');
       this.logger.debug(`Delivery ${row.id} to ${row.destination} delivered`);
