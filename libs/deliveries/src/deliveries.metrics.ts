@@ -12,12 +12,12 @@ export class DeliveriesMetrics {
       help: 'Delivery attempts by kind and outcome (delivered, retrying, dead)',
       labelNames: ['kind', 'status'],
     });
-    const self = this;
+    const read = (): number => this.pending;
     metrics.gauge({
       name: 'mira_deliveries_pending',
       help: 'Outbox rows not yet delivered nor dead (as last counted by this replica)',
       collect() {
-        this.set(self.pending);
+        this.set(read());
       },
     });
   }
