@@ -49,13 +49,21 @@ describe('Schedules across two service processes (PostgreSQL + Redis)', () => {
     const [a, b] = await Promise.all([startService({ config }), startService({ config })]);
     started.push(a, b);
     for (const s of [a, b])
-      await eventually(async () => (await fetch(`${s.url}/healthz/ready`)).status === 200, 60_000, 'readiness');
+      await eventually(
+        async () => (await fetch(`${s.url}/healthz/ready`)).status === 200,
+        60_000,
+        'readiness',
+      );
 
     await eventually(async () => (await runsOf(b.url)).length >= 5, 30_000, '5 runs (~10 s)');
     const killed = await a.signal('SIGKILL').exit;
     expect(killed.code).toBeNull();
     const atKill = (await runsOf(b.url)).length;
-    await eventually(async () => (await runsOf(b.url)).length >= atKill + 5, 30_000, '5 more runs after the kill');
+    await eventually(
+      async () => (await runsOf(b.url)).length >= atKill + 5,
+      30_000,
+      '5 more runs after the kill',
+    );
 
     const runs = await runsOf(b.url);
     const times = runs.map((r) => Date.parse(r.scheduled_time)).sort((x, y) => x - y);
@@ -63,6 +71,10 @@ describe('Schedules across two service processes (PostgreSQL + Redis)', () => {
     for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBe(2000);
     expect(times.length).toBeGreaterThanOrEqual(10);
     // Every run finished (a run the killed replica held would be taken over once its lease lapsed).
-    await eventually(async () => (await runsOf(b.url)).every((r) => r.status !== 'running'), 20_000, 'runs finished');
+    await eventually(
+      async () => (await runsOf(b.url)).every((r) => r.status !== 'running'),
+      20_000,
+      'runs finished',
+    );
   }, 180_000);
 });
