@@ -75,6 +75,9 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
             flaky: { kind: 'webhook', url: `${flaky.url}/flaky`, secret: SECRET },
             down: { kind: 'webhook', url: `${down.url}/down` },
           },
+          workflows: {
+            project_initialization: { on: ['completed', 'pending_approval'], destinations: ['ci'] },
+          },
         },
       },
     });
@@ -249,5 +252,43 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
       return r.body.deliveries.some((d: { id: string }) => d.id === dead.id);
     }, 'retried delivery delivered');
     expect((await api('/deliveries?status=bogus', 'audrey')).status).toBe(400);
+  });
+
+  it('a scheduled workflow is requested by the owner: risky waits for approval; outcomes reach `on` destinations', async () => {
+    const project = { name: 'Sched', description: 'scheduled', goals: ['a', 'b'], duration_weeks: 2 };
+    const risky = await create({
+      name: 'risky-wf',
+      cron: '0 0 1 1 *',
+      target: {
+        workflow_type: 'project_initialization',
+        data: project,
+        governance_data: { financial_impact: 250000, compliance_level: 'high' },
+      },
+    });
+    const calm = await create({
+      name: 'calm-wf',
+      cron: '0 0 1 1 *',
+      target: { workflow_type: 'project_initialization', data: project },
+    });
+    await api(`/schedules/${risky.body.id}/trigger`, 'alice', { method: 'POST' });
+    await api(`/schedules/${calm.body.id}/trigger`, 'alice', { method: 'POST' });
+    const runOf = (id: string, status: string) =>
+      until(async () => {
+        const r = await api(`/schedules/${id}/runs`, 'audrey');
+        return r.body.runs[0]?.status === status ? r.body.runs[0] : null;
+      }, `run ${status}`);
+    const held = await runOf(risky.body.id, 'pending_approval');
+    const done = await runOf(calm.body.id, 'succeeded');
+    const wf = await api(`/workflows/${held.workflow_id}`, 'root');
+    expect(wf.body).toMatchObject({ status: 'pending_approval', requested_by: 'alice' });
+    const types = () =>
+      hook.requests.map((r) => JSON.parse(r.body) as { type: string; data: { workflow_id: string } });
+    await until(
+      () =>
+        types().some(
+          (m) => m.type === 'workflow.pending_approval' && m.data.workflow_id === held.workflow_id,
+        ) && types().some((m) => m.type === 'workflow.completed' && m.data.workflow_id === done.workflow_id),
+      'workflow outcomes delivered',
+    );
   });
 });

@@ -47,6 +47,16 @@ export const deliveriesSchema = z
       })
       .prefault({}),
     destinations: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), destinationSchema).default({}),
+    // Per workflow type: which outcomes are sent where (workflow.* / governance.pending_approval events).
+    workflows: z
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          on: z.array(z.enum(['completed', 'failed', 'pending_approval'])).min(1),
+          destinations: z.array(z.string().min(1)).min(1),
+        }),
+      )
+      .default({}),
   })
   .prefault({});
 
@@ -62,6 +72,7 @@ export const deliveriesConfig = defineConfigSection({
     backoff_max_ms: 'DeliveryOutbox (next attempt)',
     timeout_ms: 'DeliveryKinds (next attempt)',
     'destinations.*': 'DeliveriesService (next delivery)',
+    'workflows.*': 'WorkflowNotifications (next event)',
     allowed_hosts: 'DeliveriesService (next delivery)',
   },
   // SSRF guard at load: a destination outside the allow-list refuses the config (start or reload).
@@ -78,6 +89,14 @@ export const deliveriesConfig = defineConfigSection({
         'deliveries.destinations',
       );
     }
+    for (const [type, rule] of Object.entries(d.workflows))
+      for (const name of rule.destinations)
+        if (!d.destinations[name])
+          throw new ConfigError(
+            'CONFIG_INVALID',
+            `Invalid configuration: deliveries.workflows.${type}.destinations names ${name}, which is not under deliveries.destinations`,
+            `deliveries.workflows.${type}.destinations`,
+          );
     for (const [name, dest] of Object.entries(d.destinations)) {
       const where = `deliveries.destinations.${name}`;
       if ((dest.kind === 'webhook' || dest.kind === 'slack') && !dest.url)
@@ -100,7 +119,7 @@ export const deliveriesConfig = defineConfigSection({
         );
     }
   },
-  recordKeys: { destinations: '<name>' },
+  recordKeys: { destinations: '<name>', workflows: '<workflow_type>' },
   owner: 'libs/deliveries',
 });
 

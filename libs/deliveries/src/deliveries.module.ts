@@ -8,6 +8,7 @@ import { DeliveriesMigrations } from './deliveries.migrations';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveriesShutdownHook } from './deliveries.shutdown';
 import { DeliveryKinds } from './delivery.kinds.registry';
+import { WorkflowNotifications } from './workflow-notifications.service';
 import { EmailDeliveryKind } from './providers/email.delivery';
 import { SlackDeliveryKind } from './providers/slack.delivery';
 import { WebhookDeliveryKind } from './providers/webhook.delivery';
@@ -20,6 +21,7 @@ import { WebhookDeliveryKind } from './providers/webhook.delivery';
     DeliveryKinds,
     DeliveriesService,
     DeliveriesShutdownHook,
+    WorkflowNotifications,
     metricsCollector(DeliveriesMetrics),
     WebhookDeliveryKind,
     SlackDeliveryKind,
