@@ -161,6 +161,11 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
     });
     expect(patch.status).toBe(409);
     expect(patch.body.message).toMatch(/declared in the config file/);
+    const health = await request(`${t.url}/healthz`);
+    expect(health.body.checks.schedules).toMatchObject({ status: 'healthy', behind: 0 });
+    const metrics = (await request(`${t.url}/metrics`)).text;
+    expect(metrics).toMatch(/^# TYPE mira_schedule_runs_total counter$/m);
+    expect(metrics).toMatch(/^mira_deliveries_pending \d+$/m);
   });
 
   it('the weekly report end to end: a triggered run reaches Slack and email', async () => {
