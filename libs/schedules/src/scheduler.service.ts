@@ -85,7 +85,11 @@ export class SchedulerService {
     const s = this.settings();
     const now = this.clock.now();
     const started: ScheduleRun[] = [];
-    for (const schedule of await this.store.list()) {
+    const all = await this.store.list();
+    // Each replica starts at a random place in the list, so replicas mostly claim different
+    // schedules instead of racing for the same rows in the same order.
+    const offset = all.length ? Math.floor(Math.random() * all.length) : 0;
+    for (const schedule of [...all.slice(offset), ...all.slice(0, offset)]) {
       if (schedule.paused) continue;
       let due: Date[];
       try {
