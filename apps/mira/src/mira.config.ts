@@ -16,7 +16,10 @@ import { stateConfig } from '../../../libs/state/src/state.config';
 import { tracingConfig } from '../../../libs/tracing/src/tracing.config';
 import { webhooksConfig } from '../../../libs/webhooks/src/webhooks.config';
 import { projectsConfig } from '../../../libs/projects/src/projects.config';
+import { deliveriesConfig } from '../../../libs/deliveries/src/deliveries.config';
+import { schedulesConfig } from '../../../libs/schedules/src/schedules.config';
 import { apiConfig, authConfig } from './security/security.config';
+import { eventsConfig } from './events/event-results.config';
 
 /** In registration order (after the core sections of @mira/config). */
 export const MIRA_CONFIG_SECTIONS: readonly ConfigSection[] = [
@@ -35,6 +38,9 @@ export const MIRA_CONFIG_SECTIONS: readonly ConfigSection[] = [
   tracingConfig,
   featuresConfig,
   projectsConfig,
+  deliveriesConfig,
+  schedulesConfig,
+  eventsConfig,
 ];
 
 /** Registered now (at require time), so loadConfig() in main.ts validates the whole. */

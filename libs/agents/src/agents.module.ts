@@ -10,6 +10,7 @@ import { RiskAssessmentAgent } from './agents/risk-assessment.agent';
 import { StatusReporterAgent } from './agents/status-reporter.agent';
 import { AgentCountHealthIndicator, AgentsHealthIndicator } from './agents.health';
 import { Clock } from './clock.service';
+import { ReportSchedules } from './report-schedules.service';
 import { OrchestratorConsumer } from './orchestrator/orchestrator.consumer';
 import { OrchestratorService } from './orchestrator/orchestrator.service';
 import { ApprovalMetrics } from './workflows/approval.metrics';
@@ -34,6 +35,7 @@ import { agentsConfig, governanceConfig } from './agents.config';
   ],
   providers: [
     Clock,
+    ReportSchedules,
     AgentRegistry,
     metricsCollector(AgentMetrics, [MessageTypeLabels]),
     OrchestratorService,
@@ -51,6 +53,14 @@ import { agentsConfig, governanceConfig } from './agents.config';
     WorkflowSweeper,
     ProjectInitializationWorkflow,
   ],
-  exports: [AgentRegistry, OrchestratorService, Clock, WorkflowRegistry, WorkflowEngine, ApprovalService],
+  exports: [
+    AgentRegistry,
+    OrchestratorService,
+    Clock,
+    WorkflowRegistry,
+    WorkflowEngine,
+    ApprovalService,
+    ReportSchedules,
+  ],
 })
 export class AgentsModule {}

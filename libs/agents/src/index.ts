@@ -6,6 +6,11 @@ export { BaseAgent, parseInput, describeIssues, type AgentHandler } from './base
 export { successResponse, errorResponse } from './agent.response';
 export { Clock } from './clock.service';
 export {
+  ReportSchedules,
+  type ReportScheduleCreator,
+  type ReportScheduleRequest,
+} from './report-schedules.service';
+export {
   OrchestratorService,
   type RouteOptions,
   type RoutingRuleListener,

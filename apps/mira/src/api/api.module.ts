@@ -10,10 +10,18 @@ import { EventsController } from './events.controller';
 import { MessagesController } from './messages.controller';
 import { WorkflowsController } from './workflows.controller';
 import { ProjectsController } from './projects.controller';
+import { SchedulesController } from './schedules.controller';
+import { DeliveriesController } from './deliveries.controller';
+import { SchedulesModule } from '@mira/schedules';
+import { DeliveriesModule } from '@mira/deliveries';
+import { EventResultsModule } from '../events/event-results.module';
 
 @Module({
   imports: [
     AgentsModule,
+    DeliveriesModule,
+    SchedulesModule,
+    EventResultsModule,
     WebhooksModule.forRootAsync({
       // The edge's clock (tests move it) and its JSON depth limit, read live like the parser's.
       inject: [EdgeClock, ConfigStore],
@@ -33,6 +41,8 @@ import { ProjectsController } from './projects.controller';
     EventsController,
     AgentsController,
     ProjectsController,
+    SchedulesController,
+    DeliveriesController,
   ],
 })
 export class ApiModule {}

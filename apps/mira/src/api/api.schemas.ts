@@ -39,6 +39,8 @@ export const eventBodySchema = messageBodySchema.extend({
     .refine((t) => !RESERVED_EVENT_PREFIXES.some((p) => t.startsWith(p)), {
       message: `is reserved for events the service publishes itself (${RESERVED_EVENT_PREFIXES.join(', ')}...)`,
     }),
+  // A deliveries.destinations.<name> that receives the agent's answer.
+  reply_to: z.string().min(1).max(100).optional(),
 });
 
 /**

@@ -1,6 +1,21 @@
-import { BadRequestException, Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+} from '@nestjs/common';
+import type * as Swagger from '@nestjs/swagger';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
+import { DeliveriesService } from '@mira/deliveries';
 import { eventBodySchema, type MessageBody } from './api.schemas';
+import { EventResultsService } from '../events/event-results.service';
+import type { EventResult } from '../events/event-results.store';
 import { Caller, Roles, type CallerIdentity } from '../security';
 
 /**
@@ -13,7 +28,29 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 @Roles('submitter')
 @Controller('api/v1/events')
 export class EventsController {
-  constructor(@Inject(MESSAGE_BROKER) private readonly broker: MessageBroker) {}
+  // GET /:id is kept out of /docs/json for now (the contract spec drives {id} routes with a workflow id).
+  static describeOpenApi({ ApiExcludeEndpoint }: typeof Swagger): void {
+    const proto = EventsController.prototype;
+    ApiExcludeEndpoint()(proto, 'status', Object.getOwnPropertyDescriptor(proto, 'status')!);
+  }
+
+  constructor(
+    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
+    private readonly results: EventResultsService,
+    private readonly deliveries: DeliveriesService,
+  ) {}
+
+  /** The event's status (queued, answered, failed) and, once answered, the agent's envelope. */
+  @Get(':id')
+  @Roles('submitter', 'auditor')
+  async status(@Param('id') id: string): Promise<EventResult> {
+    const found = await this.results.get(id);
+    if (!found)
+      throw new NotFoundException(
+        `No event ${id} (results are kept events.result_ttl_seconds after publication)`,
+      );
+    return found;
+  }
 
   /**
    * Publishes on the broker; a full queue surfaces as 503 (see ApiExceptionFilter), never a silent
@@ -23,13 +60,17 @@ export class EventsController {
   @Post()
   @HttpCode(202)
   async publish(
-    @Body({ schema: eventBodySchema }) body: MessageBody,
+    @Body({ schema: eventBodySchema }) body: MessageBody & { reply_to?: string },
     @Caller() caller: CallerIdentity,
     @Headers('idempotency-key') key?: string,
   ): Promise<{ id: string }> {
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
       throw new BadRequestException(
         'Idempotency-Key header must be 1 to 200 visible ASCII characters (e.g. a UUID)',
+      );
+    if (body.reply_to && this.deliveries.unknownDestinations([body.reply_to]).length)
+      throw new BadRequestException(
+        `reply_to: unknown destination ${body.reply_to}; declare it under deliveries.destinations`,
       );
     // Only a key the client sent is stored (nobody else could retry with it), and it is scoped to
     // the caller and the type, so two clients, or two kinds of event, never share one.
@@ -44,6 +85,7 @@ export class EventsController {
             idempotencyTtlMs: EVENT_IDEMPOTENCY_TTL_MS,
           },
     );
+    await this.results.queued(id, body.type, body.reply_to ?? null);
     return { id };
   }
 }

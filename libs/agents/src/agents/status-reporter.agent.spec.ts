@@ -1,4 +1,5 @@
 import { Clock } from '../clock.service';
+import { ReportSchedules, type ReportScheduleRequest } from '../report-schedules.service';
 import { STATUS_REPORTER_AGENT_ID, StatusReporterAgent } from './status-reporter.agent';
 
 /** A Clock frozen at a given instant. */
@@ -252,6 +253,53 @@ describe('StatusReporterAgent', () => {
       const r = await agent.process({ type: 'schedule_report', data: { recipients: 'all' } });
       expect(r).toMatchObject({ status: 'error', data: null });
       expect(r.error).toContain('recipients: ');
+    });
+  });
+
+  describe('schedule_report with create: true', () => {
+    it('stores a weekly generate_report schedule and keeps its answer', async () => {
+      const schedules = new ReportSchedules();
+      const asked: ReportScheduleRequest[] = [];
+      schedules.register({
+        create: (r) => {
+          asked.push(r);
+          return Promise.resolve({ id: 'sch_1', name: r.name, next_run: '2026-11-20T15:00:00.000Z' });
+        },
+      });
+      const withSchedules = new StatusReporterAgent(new FixedClock(NOW), undefined, schedules);
+      const r = await withSchedules.process({
+        type: 'schedule_report',
+        data: {
+          create: true,
+          name: 'apollo-weekly',
+          timezone: 'Europe/Berlin',
+          report: { name: 'Apollo' },
+          deliveries: ['team'],
+        },
+      });
+      expect(r.status).toBe('success');
+      expect(r.data).toMatchObject({
+        day_of_week: 'Friday',
+        status: 'scheduled',
+        next_run: '2026-11-20T15:00:00.000Z',
+        schedule: { id: 'sch_1', name: 'apollo-weekly', cron: '0 16 * * 5' },
+      });
+      expect(asked).toEqual([
+        {
+          name: 'apollo-weekly',
+          cron: '0 16 * * 5',
+          timezone: 'Europe/Berlin',
+          report: { name: 'Apollo' },
+          deliveries: ['team'],
+          owner: STATUS_REPORTER_AGENT_ID,
+        },
+      ]);
+    });
+
+    it('answers an error naming the missing module when schedules are not available', async () => {
+      const r = await agent.process({ type: 'schedule_report', data: { create: true } });
+      expect(r.status).toBe('error');
+      expect(r.error).toMatch(/needs the schedules module/);
     });
   });
 });

@@ -1,9 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { currentCorrelation } from '@mira/logging';
 import { z } from 'zod';
 import { Agent } from '../agent.decorator';
 import { BaseAgent, parseInput } from '../base.agent';
 import { AGENT_INPUT_LIMITS, list, text } from './input-limits';
 import { Clock } from '../clock.service';
+import { AgentError } from '../agent.error';
+import { ReportSchedules } from '../report-schedules.service';
 import { round2 } from './risk-assessment.agent';
 import { PROJECT_DATA, withProjectData, type ProjectDataSource } from './project-data';
 
@@ -41,6 +44,18 @@ const scheduleSchema = z.looseObject({
   frequency: text(AGENT_INPUT_LIMITS.short_text_chars).default('weekly'),
   recipients: list(text(AGENT_INPUT_LIMITS.recipient_chars), AGENT_INPUT_LIMITS.recipients).default([]),
   day_of_week: text(AGENT_INPUT_LIMITS.short_text_chars).default('Friday'),
+  // true: store a real weekly schedule of generate_report (needs the schedules module).
+  create: z.boolean().default(false),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
+    .optional(),
+  hour: z.number().int().min(0).max(23).default(16),
+  timezone: text(AGENT_INPUT_LIMITS.short_text_chars).default('UTC'),
+  // The generate_report input each run uses.
+  report: z.record(z.string(), z.unknown()).default({}),
+  // deliveries.destinations.<name> to send each report to.
+  deliveries: list(text(AGENT_INPUT_LIMITS.short_text_chars), AGENT_INPUT_LIMITS.recipients).default([]),
 });
 
 const reportOutputSchema = z.object({
@@ -82,6 +97,10 @@ const scheduleOutputSchema = z.object({
   next_run: z.string(),
   status: z.literal('scheduled'),
   created_by: z.string(),
+  // With create: true, the stored schedule.
+  schedule: z
+    .object({ id: z.string(), name: z.string(), cron: z.string(), next_run: z.string().nullable() })
+    .optional(),
 });
 
 @Injectable()
@@ -122,6 +141,7 @@ export class StatusReporterAgent extends BaseAgent {
   constructor(
     private readonly clock: Clock,
     @Optional() @Inject(PROJECT_DATA) private readonly projects?: ProjectDataSource,
+    @Optional() private readonly schedules?: ReportSchedules,
   ) {
     super();
   }
@@ -176,7 +196,36 @@ export class StatusReporterAgent extends BaseAgent {
   }
 
   scheduleReport(data: unknown) {
-    const { frequency, recipients, day_of_week } = parseInput(scheduleSchema, data, 'schedule_report');
+    const input = parseInput(scheduleSchema, data, 'schedule_report');
+    const answer = this.scheduleAnswer(input);
+    return input.create ? this.storeSchedule(input, answer) : answer;
+  }
+
+  private async storeSchedule(
+    input: z.output<typeof scheduleSchema>,
+    answer: ReturnType<StatusReporterAgent['scheduleAnswer']>,
+  ) {
+    const creator = this.schedules?.available;
+    if (!creator)
+      throw new AgentError('AGENT_INVALID_INPUT', 'schedule_report: create needs the schedules module');
+    const cron = `0 ${input.hour} * * ${WEEKDAYS.indexOf(answer.day_of_week)}`;
+    const created = await creator.create({
+      name: input.name ?? `weekly-report-${answer.day_of_week.toLowerCase()}-${Date.now().toString(36)}`,
+      cron,
+      timezone: input.timezone,
+      report: input.report,
+      deliveries: input.deliveries,
+      // The asker owns it (their runs follow separation of duties); the agent when nobody is named.
+      owner: currentCorrelation()?.actor ?? this.id,
+    });
+    return {
+      ...answer,
+      next_run: created.next_run ?? answer.next_run,
+      schedule: { id: created.id, name: created.name, cron, next_run: created.next_run },
+    };
+  }
+
+  private scheduleAnswer({ frequency, recipients, day_of_week }: z.output<typeof scheduleSchema>) {
     const found = WEEKDAYS.findIndex((d) => d.toLowerCase() === day_of_week.trim().toLowerCase());
     const target = found === -1 ? WEEKDAYS.indexOf('Friday') : found;
     const now = this.clock.now();

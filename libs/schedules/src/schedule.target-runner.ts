@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { OrchestratorService, WorkflowEngine, workflowView } from '@mira/agents';
+import type { RunOutcome, ScheduleRecord, ScheduleRun, ScheduleTargetRunner } from './schedules.interface';
+
+/**
+ * Runs a schedule's target as its owner: a workflow through the engine (requested by the owner,
+ * so governance and separation of duties apply; idempotent on the run id, so a run taken over
+ * after a crash finds the same workflow), or a message routed to its agent.
+ */
+@Injectable()
+export class AgentsScheduleRunner implements ScheduleTargetRunner {
+  constructor(
+    private readonly engine: WorkflowEngine,
+    private readonly orchestrator: OrchestratorService,
+  ) {}
+
+  async run(schedule: ScheduleRecord, run: ScheduleRun): Promise<RunOutcome> {
+    const target = schedule.target;
+    if ('workflow_type' in target) {
+      const { record } = await this.engine.submit(
+        {
+          workflow_type: target.workflow_type,
+          data: target.data,
+          governance_data: target.governance_data,
+        } as never,
+        { actor: schedule.owner, idempotencyKey: `schedule-run:${run.id}` },
+      );
+      const view = workflowView(record);
+      const status =
+        record.status === 'completed'
+          ? 'succeeded'
+          : record.status === 'pending_approval'
+            ? 'pending_approval'
+            : 'failed';
+      return {
+        status,
+        workflow_id: record.workflow_id,
+        result: view,
+        error: status === 'failed' ? 'the workflow failed' : null,
+      };
+    }
+    const routed = await this.orchestrator.route({
+      type: target.message.type,
+      data: target.message.data,
+    } as never);
+    return routed.ok && routed.response.status === 'success'
+      ? { status: 'succeeded', result: routed.response.data }
+      : { status: 'failed', result: routed.response, error: routed.response.error ?? 'the agent failed' };
+  }
+}

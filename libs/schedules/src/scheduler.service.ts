@@ -1,0 +1,214 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { ConfigStore } from '@mira/config';
+import type { SqlRunner, StateSql } from '@mira/state';
+import { dueTimes, fireTimesBetween, periodMs } from './schedule.plan';
+import { SchedulerClock } from './schedules.clock';
+import { schedulesConfig, type SchedulesSettings } from './schedules.config';
+import type { RunOutcome, ScheduleRecord, ScheduleRun, ScheduleTargetRunner } from './schedules.interface';
+import { SchedulesMetrics } from './schedules.metrics';
+import { SchedulesStore } from './schedules.store';
+import { SCHEDULE_DELIVERY_SINK, SCHEDULE_TARGET_RUNNER } from './schedules.tokens';
+
+export type DeliverySink = (
+  tx: SqlRunner,
+  destinations: readonly string[],
+  request: { source: string; type: string; title: string; data: unknown },
+) => Promise<string[]>;
+
+/** What the scheduler reads its store from: the app's state store (`StateService.sql()`). */
+export const SCHEDULES_SQL = Symbol('SCHEDULES_SQL');
+
+/**
+ * Every replica runs this: each tick it works out the due fire times of every schedule (catch-up
+ * policy included), claims each (schedule, time) in one transaction (a unique key, so N replicas
+ * fire it once), runs it, and records the outcome with its deliveries. A run whose replica died
+ * (lease lapsed) is taken over and run again (a workflow target is idempotent on the run id).
+ */
+@Injectable()
+export class SchedulerService {
+  private readonly logger = new Logger('Scheduler');
+  readonly instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly store: SchedulesStore;
+  private timer: NodeJS.Timeout | null = null;
+  private claiming = false;
+  private ticking: Promise<void> | null = null;
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly config: ConfigStore,
+    readonly clock: SchedulerClock,
+    @Inject(SCHEDULES_SQL) sql: () => StateSql,
+    @Inject(SCHEDULE_TARGET_RUNNER) private readonly runner: ScheduleTargetRunner,
+    @Optional() @Inject(SCHEDULE_DELIVERY_SINK) private readonly sink?: DeliverySink | null,
+    @Optional() private readonly metrics?: SchedulesMetrics | null,
+  ) {
+    this.store = new SchedulesStore(sql);
+  }
+
+  settings(): SchedulesSettings {
+    return this.config.section(schedulesConfig);
+  }
+
+  /** Starts the tick loop (unless schedules.enabled is false on this replica). */
+  start(): void {
+    if (!this.settings().enabled) return;
+    this.claiming = true;
+    this.loop();
+  }
+
+  private loop(): void {
+    if (!this.claiming) return;
+    this.timer = setTimeout(() => {
+      void this.tick()
+        .catch((err: Error) => this.logger.warn(`Scheduler tick failed: ${err.message}`))
+        .finally(() => this.loop());
+    }, this.settings().tick_ms);
+    this.timer.unref();
+  }
+
+  /** One pass: claim and start due runs, take over lapsed ones, extend our leases. Returns the runs started. */
+  async tick(): Promise<ScheduleRun[]> {
+    if (this.ticking) await this.ticking;
+    let done!: () => void;
+    this.ticking = new Promise<void>((r) => (done = r));
+    try {
+      return await this.tickOnce();
+    } finally {
+      this.ticking = null;
+      done();
+    }
+  }
+
+  private async tickOnce(): Promise<ScheduleRun[]> {
+    const s = this.settings();
+    const now = this.clock.now();
+    const started: ScheduleRun[] = [];
+    const all = await this.store.list();
+    // Each replica starts at a random place in the list, so replicas mostly claim different
+    // schedules instead of racing for the same rows in the same order.
+    const offset = all.length ? Math.floor(Math.random() * all.length) : 0;
+    for (const schedule of [...all.slice(offset), ...all.slice(0, offset)]) {
+      if (schedule.paused) continue;
+      let due: Date[];
+      try {
+        due = dueTimes({
+          cron: schedule.cron,
+          timezone: schedule.timezone,
+          lastScheduled: schedule.last_scheduled ? new Date(schedule.last_scheduled) : null,
+          since: new Date(schedule.since),
+          now,
+          catchUp: schedule.catch_up,
+          maxCatchUp: s.max_catch_up,
+          graceMs: s.grace_ms,
+        });
+      } catch (err) {
+        this.logger.warn(`Schedule ${schedule.name} cannot be planned: ${(err as Error).message}`);
+        continue;
+      }
+      for (const at of due) {
+        const trigger = now.getTime() - at.getTime() > s.grace_ms ? 'catch_up' : 'cron';
+        const run = await this.store.claimRun(schedule, at, trigger, this.instanceId, s.lease_ms, now);
+        if (!run) continue; // another replica claimed it
+        this.metrics?.lagSeconds((now.getTime() - at.getTime()) / 1000);
+        if (run.status === 'skipped') this.metrics?.run('skipped');
+        else started.push(this.execute(schedule, run));
+      }
+    }
+    for (const run of await this.store.recoverLapsed(this.instanceId, s.lease_ms, now)) {
+      const schedule = await this.store.get(run.schedule_id);
+      if (schedule && !this.inFlight.has(run.id)) {
+        this.logger.warn(`Schedule ${schedule.name}: run ${run.id} lost its replica; running it here`);
+        started.push(this.execute(schedule, run));
+      }
+    }
+    for (const id of this.inFlight.keys()) await this.store.heartbeat(id, this.instanceId, s.lease_ms, now);
+    return started;
+  }
+
+  /** Run now (POST /:id/trigger): a manual run at the current time, subject to the overlap policy. */
+  async trigger(schedule: ScheduleRecord): Promise<ScheduleRun> {
+    const now = this.clock.now();
+    const s = this.settings();
+    const run = await this.store.claimRun(schedule, now, 'manual', this.instanceId, s.lease_ms, now);
+    if (!run) throw new Error('a manual run at this instant was already claimed; retry');
+    if (run.status === 'skipped') this.metrics?.run('skipped');
+    else this.execute(schedule, run);
+    return run;
+  }
+
+  /** Starts a claimed run in the background; the returned run is as claimed. */
+  private execute(schedule: ScheduleRecord, run: ScheduleRun): ScheduleRun {
+    const work = this.perform(schedule, run).finally(() => this.inFlight.delete(run.id));
+    this.inFlight.set(run.id, work);
+    return run;
+  }
+
+  private async perform(schedule: ScheduleRecord, run: ScheduleRun): Promise<void> {
+    let outcome: RunOutcome;
+    try {
+      outcome = await this.runner.run(schedule, run);
+    } catch (err) {
+      outcome = { status: 'failed', error: (err as Error).message };
+    }
+    const finished = await this.store
+      .finishRun(run.id, this.instanceId, outcome, this.clock.now(), (tx) =>
+        this.sink && schedule.deliveries.length
+          ? this.sink(tx, schedule.deliveries, {
+              source: `schedule_run:${run.id}`,
+              type: `schedule.run.${outcome.status}`,
+              title: schedule.name,
+              data: {
+                schedule: schedule.name,
+                run_id: run.id,
+                scheduled_time: run.scheduled_time,
+                status: outcome.status,
+                workflow_id: outcome.workflow_id ?? null,
+                result: outcome.result ?? null,
+                error: outcome.error ?? null,
+              },
+            })
+          : Promise.resolve([]),
+      )
+      .catch((err: Error) => {
+        this.logger.warn(`Schedule ${schedule.name}: run ${run.id} outcome not recorded: ${err.message}`);
+        return false;
+      });
+    if (finished) this.metrics?.run(outcome.status);
+  }
+
+  /** Schedules behind by more than their period (a fire time older than one period still unclaimed). */
+  async behind(): Promise<string[]> {
+    const now = this.clock.now();
+    const late: string[] = [];
+    for (const schedule of await this.store.list()) {
+      if (schedule.paused) continue;
+      const floor = new Date(schedule.last_scheduled ?? schedule.since);
+      const period = periodMs(schedule.cron, schedule.timezone, floor);
+      const missed = fireTimesBetween(
+        schedule.cron,
+        schedule.timezone,
+        floor,
+        new Date(now.getTime() - period - this.settings().grace_ms),
+        1,
+      );
+      if (missed.length) late.push(schedule.name);
+    }
+    return late;
+  }
+
+  /** Shutdown: no new claims; runs in flight finish (their leases would otherwise be taken over). */
+  async drain(): Promise<void> {
+    this.claiming = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.ticking) await this.ticking;
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** Waits for the runs in flight (tests). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+}

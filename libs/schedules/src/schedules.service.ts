@@ -1,0 +1,129 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigStore } from '@mira/config';
+import { nextRuns, parseCron } from './schedule.plan';
+import { configSchedulesOf, scheduleDefinitionSchema, schedulesConfig } from './schedules.config';
+import { SchedulesError } from './schedules.error';
+import type { ScheduleInput, ScheduleRecord, ScheduleRun } from './schedules.interface';
+import { SchedulerService } from './scheduler.service';
+
+export interface ScheduleView extends ScheduleRecord {
+  next_runs: string[];
+  last_runs: ScheduleRun[];
+  read_only: boolean;
+}
+
+/** Schedule management (the API's side): validation, ownership, config-owned schedules kept read-only. */
+@Injectable()
+export class SchedulesService {
+  private readonly logger = new Logger('Schedules');
+
+  constructor(
+    private readonly scheduler: SchedulerService,
+    private readonly config: ConfigStore,
+  ) {}
+
+  private get store() {
+    return this.scheduler.store;
+  }
+
+  /** Throws SchedulesError for a cron/zone that cannot run; returns the input unchanged. */
+  validate(input: ScheduleInput): ScheduleInput {
+    parseCron(input.cron, input.timezone);
+    return input;
+  }
+
+  async create(input: ScheduleInput, owner: string): Promise<ScheduleRecord> {
+    return this.store.create(this.validate(input), owner, 'api', this.scheduler.clock.now());
+  }
+
+  async get(idOrName: string): Promise<ScheduleRecord> {
+    const found = await this.store.get(idOrName);
+    if (!found)
+      throw new SchedulesError(
+        'SCHEDULE_NOT_FOUND',
+        `No schedule ${idOrName}; list them with GET /api/v1/schedules`,
+      );
+    return found;
+  }
+
+  async view(idOrName: string): Promise<ScheduleView> {
+    const s = await this.get(idOrName);
+    return {
+      ...s,
+      next_runs: s.paused
+        ? []
+        : nextRuns(s.cron, s.timezone, this.scheduler.clock.now(), 5).map((d) => d.toISOString()),
+      last_runs: await this.store.runs(s.id, 5),
+      read_only: s.source === 'config',
+    };
+  }
+
+  list(): Promise<ScheduleRecord[]> {
+    return this.store.list();
+  }
+
+  runs(id: string, limit = 50): Promise<ScheduleRun[]> {
+    return this.store.runs(id, limit);
+  }
+
+  private writable(s: ScheduleRecord): void {
+    if (s.source === 'config')
+      throw new SchedulesError(
+        'SCHEDULE_READ_ONLY',
+        `Schedule ${s.name} is declared in the config file (schedules.${s.name}); change it there`,
+      );
+  }
+
+  async update(idOrName: string, input: ScheduleInput): Promise<ScheduleRecord> {
+    const s = await this.get(idOrName);
+    this.writable(s);
+    return this.store.update(s.id, this.validate(input), this.scheduler.clock.now());
+  }
+
+  async setPaused(idOrName: string, paused: boolean): Promise<ScheduleRecord> {
+    const s = await this.get(idOrName);
+    this.writable(s);
+    await this.store.setPaused(s.id, paused, this.scheduler.clock.now());
+    return this.get(s.id);
+  }
+
+  async remove(idOrName: string): Promise<void> {
+    const s = await this.get(idOrName);
+    this.writable(s);
+    await this.store.remove(s.id);
+  }
+
+  async trigger(idOrName: string): Promise<ScheduleRun> {
+    return this.scheduler.trigger(await this.get(idOrName));
+  }
+
+  /**
+   * Makes the stored config-owned schedules match `schedules.<name>` (start and reload): new ones
+   * created, changed ones updated, removed ones deleted. A name taken by an API schedule is refused (logged).
+   */
+  async reconcile(): Promise<void> {
+    const declared = configSchedulesOf(this.config.section(schedulesConfig));
+    const now = this.scheduler.clock.now();
+    const stored = await this.store.list();
+    for (const [name, raw] of Object.entries(declared)) {
+      const d = scheduleDefinitionSchema.parse(raw);
+      const input: ScheduleInput = { name, ...d };
+      const existing = stored.find((s) => s.name === name);
+      try {
+        this.validate(input);
+        if (!existing) await this.store.create(input, d.owner, 'config', now);
+        else if (existing.source !== 'config')
+          this.logger.warn(`schedules.${name}: an API schedule has that name; rename one of them`);
+        else if (JSON.stringify(pick(existing)) !== JSON.stringify(pick({ ...input, owner: d.owner })))
+          await this.store.update(existing.id, input, now);
+      } catch (err) {
+        this.logger.warn(`schedules.${name} not applied: ${(err as Error).message}`);
+      }
+    }
+    for (const s of stored) if (s.source === 'config' && !declared[s.name]) await this.store.remove(s.id);
+  }
+}
+
+function pick(s: ScheduleInput & { owner?: string }) {
+  return [s.cron, s.timezone, s.target, s.deliveries, s.overlap, s.catch_up, s.paused];
+}

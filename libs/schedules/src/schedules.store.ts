@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import { StateError, type SqlRunner, type StateSql } from '@mira/state';
+import type { OverlapPolicy } from './schedule.plan';
+import type {
+  RunOutcome,
+  RunTrigger,
+  ScheduleInput,
+  ScheduleRecord,
+  ScheduleRun,
+} from './schedules.interface';
+import { SchedulesError } from './schedules.error';
+
+type Raw = Record<string, unknown>;
+const isDuplicate = (err: unknown): boolean => err instanceof StateError && err.code === 'STATE_DUPLICATE';
+
+function toSchedule(r: Raw): ScheduleRecord {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    cron: String(r.cron),
+    timezone: String(r.timezone),
+    target: JSON.parse(String(r.target)) as ScheduleRecord['target'],
+    deliveries: JSON.parse(String(r.deliveries)) as string[],
+    overlap: r.overlap as ScheduleRecord['overlap'],
+    catch_up: r.catch_up as ScheduleRecord['catch_up'],
+    paused: Number(r.paused) === 1,
+    owner: String(r.owner),
+    source: r.source as ScheduleRecord['source'],
+    since: String(r.since),
+    last_scheduled: (r.last_scheduled as string | null) ?? null,
+    created_at: String(r.created_at),
+    updated_at: String(r.updated_at),
+  };
+}
+
+function toRun(r: Raw): ScheduleRun {
+  return {
+    id: String(r.id),
+    schedule_id: String(r.schedule_id),
+    scheduled_time: String(r.scheduled_time),
+    trigger: r.trigger as RunTrigger,
+    status: r.status as ScheduleRun['status'],
+    started_at: String(r.started_at),
+    finished_at: (r.finished_at as string | null) ?? null,
+    workflow_id: (r.workflow_id as string | null) ?? null,
+    result: r.result ? (JSON.parse(String(r.result)) as unknown) : null,
+    error: (r.error as string | null) ?? null,
+    deliveries: JSON.parse(String(r.deliveries ?? '[]')) as string[],
+  };
+}
+
+/** Schedules and their runs in the state store (SQL on both backends). */
+export class SchedulesStore {
+  constructor(private readonly sql: () => StateSql) {}
+
+  async create(
+    input: ScheduleInput,
+    owner: string,
+    source: 'api' | 'config',
+    now: Date,
+  ): Promise<ScheduleRecord> {
+    const at = now.toISOString();
+    const id = `sch_${randomUUID()}`;
+    try {
+      await this.sql().execute(
+        `INSERT INTO schedules (id, name, cron, timezone, target, deliveries, overlap, catch_up, paused, owner, source,
+                                since, last_scheduled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $12, $12)`,
+        [
+          id,
+          input.name,
+          input.cron,
+          input.timezone,
+          JSON.stringify(input.target),
+          JSON.stringify(input.deliveries),
+          input.overlap,
+          input.catch_up,
+          input.paused ? 1 : 0,
+          owner,
+          source,
+          at,
+        ],
+      );
+    } catch (err) {
+      if (isDuplicate(err))
+        throw new SchedulesError(
+          'SCHEDULE_NAME_TAKEN',
+          `A schedule named "${input.name}" exists; pick another name`,
+        );
+      throw err;
+    }
+    return (await this.get(id)) as ScheduleRecord;
+  }
+
+  /** Replaces the definition; `since` moves to now when the timing changes, so no run is owed for the old cron. */
+  async update(id: string, input: ScheduleInput, now: Date): Promise<ScheduleRecord> {
+    const at = now.toISOString();
+    await this.sql().execute(
+      `UPDATE schedules SET name = $2, cron = $3, timezone = $4, target = $5, deliveries = $6, overlap = $7, catch_up = $8,
+              paused = $9, updated_at = $10,
+              since = CASE WHEN cron <> $3 OR timezone <> $4 OR paused <> $9 THEN $10 ELSE since END
+        WHERE id = $1`,
+      [
+        id,
+        input.name,
+        input.cron,
+        input.timezone,
+        JSON.stringify(input.target),
+        JSON.stringify(input.deliveries),
+        input.overlap,
+        input.catch_up,
+        input.paused ? 1 : 0,
+        at,
+      ],
+    );
+    return (await this.get(id)) as ScheduleRecord;
+  }
+
+  async setPaused(id: string, paused: boolean, now: Date): Promise<void> {
+    const at = now.toISOString();
+    // Resuming owes nothing for the paused time.
+    await this.sql().execute(
+      `UPDATE schedules SET paused = $2, updated_at = $3, since = CASE WHEN $2 = 0 THEN $3 ELSE since END WHERE id = $1`,
+      [id, paused ? 1 : 0, at],
+    );
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.sql().transaction(async (tx) => {
+      await tx.execute('DELETE FROM schedule_runs WHERE schedule_id = $1', [id]);
+      await tx.execute('DELETE FROM schedules WHERE id = $1', [id]);
+    });
+  }
+
+  async get(id: string): Promise<ScheduleRecord | null> {
+    const [row] = await this.sql().query<Raw>('SELECT * FROM schedules WHERE id = $1 OR name = $1', [id]);
+    return row ? toSchedule(row) : null;
+  }
+
+  async list(): Promise<ScheduleRecord[]> {
+    return (await this.sql().query<Raw>('SELECT * FROM schedules ORDER BY name')).map(toSchedule);
+  }
+
+  /**
+   * Claims the run of (schedule, scheduledTime) in one transaction: the unique key makes a second
+   * replica's claim a no-op (null). With overlap skip and a run in flight, the claimed run is `skipped`.
+   */
+  async claimRun(
+    schedule: { id: string; overlap: OverlapPolicy },
+    scheduledTime: Date,
+    trigger: RunTrigger,
+    owner: string,
+    leaseMs: number,
+    now: Date,
+  ): Promise<ScheduleRun | null> {
+    const at = now.toISOString();
+    const scheduled = scheduledTime.toISOString();
+    const id = `run_${randomUUID()}`;
+    try {
+      return await this.sql().transaction(async (tx) => {
+        const [busy] = await tx.query<Raw>(
+          `SELECT COUNT(*) AS n FROM schedule_runs WHERE schedule_id = $1 AND status = 'running'`,
+          [schedule.id],
+        );
+        const skip = schedule.overlap === 'skip' && Number(busy?.n ?? 0) > 0;
+        await tx.execute(
+          `INSERT INTO schedule_runs (id, schedule_id, scheduled_time, trigger, status, claimed_by, lease_until, started_at,
+                                      finished_at, error)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [
+            id,
+            schedule.id,
+            scheduled,
+            trigger,
+            skip ? 'skipped' : 'running',
+            owner,
+            new Date(now.getTime() + leaseMs).toISOString(),
+            at,
+            skip ? at : null,
+            skip ? 'the previous run was still running (overlap: skip)' : null,
+          ],
+        );
+        if (trigger !== 'manual')
+          await tx.execute(
+            `UPDATE schedules SET last_scheduled = $2 WHERE id = $1 AND (last_scheduled IS NULL OR last_scheduled < $2)`,
+            [schedule.id, scheduled],
+          );
+        const [row] = await tx.query<Raw>('SELECT * FROM schedule_runs WHERE id = $1', [id]);
+        return toRun(row);
+      });
+    } catch (err) {
+      if (isDuplicate(err)) return null;
+      throw err;
+    }
+  }
+
+  /** Extends the lease of a run this replica executes. */
+  async heartbeat(runId: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
+    const { changes } = await this.sql().execute(
+      `UPDATE schedule_runs SET lease_until = $3 WHERE id = $1 AND claimed_by = $2 AND status = 'running'`,
+      [runId, owner, new Date(now.getTime() + leaseMs).toISOString()],
+    );
+    return changes === 1;
+  }
+
+  /** Takes over runs whose replica died (lease lapsed), by conditional UPDATE: one taker each. */
+  async recoverLapsed(owner: string, leaseMs: number, now: Date): Promise<ScheduleRun[]> {
+    const at = now.toISOString();
+    const lapsed = await this.sql().query<Raw>(
+      `SELECT id FROM schedule_runs WHERE status = 'running' AND lease_until < $1 LIMIT 50`,
+      [at],
+    );
+    const taken: ScheduleRun[] = [];
+    for (const { id } of lapsed) {
+      const { changes } = await this.sql().execute(
+        `UPDATE schedule_runs SET claimed_by = $2, lease_until = $3 WHERE id = $1 AND status = 'running' AND lease_until < $4`,
+        [id, owner, new Date(now.getTime() + leaseMs).toISOString(), at],
+      );
+      if (changes === 1) {
+        const [row] = await this.sql().query<Raw>('SELECT * FROM schedule_runs WHERE id = $1', [id]);
+        if (row) taken.push(toRun(row));
+      }
+    }
+    return taken;
+  }
+
+  /**
+   * Records a run's outcome; `beside` writes in the same transaction (the outbox rows of its
+   * deliveries), so a result and its deliveries commit together. False when another replica holds it.
+   */
+  async finishRun(
+    runId: string,
+    owner: string,
+    outcome: RunOutcome,
+    now: Date,
+    beside: (tx: SqlRunner) => Promise<string[]>,
+  ): Promise<boolean> {
+    return this.sql().transaction(async (tx) => {
+      const { changes } = await tx.execute(
+        `UPDATE schedule_runs SET status = $3, finished_at = $4, workflow_id = $5, result = $6, error = $7, lease_until = NULL
+          WHERE id = $1 AND claimed_by = $2 AND status = 'running'`,
+        [
+          runId,
+          owner,
+          outcome.status,
+          now.toISOString(),
+          outcome.workflow_id ?? null,
+          outcome.result === undefined ? null : JSON.stringify(outcome.result),
+          outcome.error ?? null,
+        ],
+      );
+      if (changes !== 1) return false;
+      const ids = await beside(tx);
+      await tx.execute('UPDATE schedule_runs SET deliveries = $2 WHERE id = $1', [
+        runId,
+        JSON.stringify(ids),
+      ]);
+      return true;
+    });
+  }
+
+  async runs(scheduleId: string, limit: number): Promise<ScheduleRun[]> {
+    const rows = await this.sql().query<Raw>(
+      'SELECT * FROM schedule_runs WHERE schedule_id = $1 ORDER BY scheduled_time DESC LIMIT $2',
+      [scheduleId, limit],
+    );
+    return rows.map(toRun);
+  }
+
+  async run(runId: string): Promise<ScheduleRun | null> {
+    const [row] = await this.sql().query<Raw>('SELECT * FROM schedule_runs WHERE id = $1', [runId]);
+    return row ? toRun(row) : null;
+  }
+}
