@@ -15,7 +15,10 @@ import { OrchestratorService } from './orchestrator/orchestrator.service';
 import { ApprovalMetrics } from './workflows/approval.metrics';
 import { ApprovalService } from './workflows/approval.service';
 import { ProjectInitializationWorkflow } from './workflows/project-initialization.workflow';
+import { GovernanceGate } from './workflows/governance.gate';
 import { WorkflowEngine } from './workflows/workflow.engine';
+import { WorkflowJournal } from './workflows/workflow.journal';
+import { WorkflowLease } from './workflows/workflow.lease';
 import { WorkflowRegistry } from './workflows/workflow.registry';
 import { WorkflowSweeper } from './workflows/workflow.sweeper';
 import { ConfigModule } from '@mira/config';
@@ -45,12 +48,23 @@ import { agentsConfig, governanceConfig } from './agents.config';
     AgentsHealthIndicator,
     AgentCountHealthIndicator,
     WorkflowRegistry,
+    WorkflowJournal,
+    GovernanceGate,
+    WorkflowLease,
     WorkflowEngine,
     ApprovalMetrics,
     ApprovalService,
     WorkflowSweeper,
     ProjectInitializationWorkflow,
   ],
-  exports: [AgentRegistry, OrchestratorService, Clock, WorkflowRegistry, WorkflowEngine, ApprovalService],
+  exports: [
+    AgentRegistry,
+    OrchestratorService,
+    Clock,
+    WorkflowRegistry,
+    WorkflowJournal,
+    WorkflowEngine,
+    ApprovalService,
+  ],
 })
 export class AgentsModule {}

@@ -1,4 +1,5 @@
 import { StateError } from './state.error';
+import { WORKFLOW_STATUSES } from './workflow.lifecycle';
 import type {
   AuditEntry,
   NewWorkflowRecord,
@@ -9,17 +10,6 @@ import type {
 
 // Shared by both dialects: column lists, row <-> record mapping, patch columns and cursors, so the
 // two backend files hold only their SQL.
-
-export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
-  'running',
-  'completed',
-  'failed',
-  'pending_approval',
-  'approved',
-  'rejected',
-  'expired',
-  'cancelled',
-];
 
 /** Columns holding JSON (TEXT in sqlite, JSONB in postgres). */
 export const JSON_COLUMNS = new Set(['data', 'governance', 'reasons', 'decisions', 'steps']);
