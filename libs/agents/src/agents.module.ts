@@ -16,7 +16,10 @@ import { OrchestratorService } from './orchestrator/orchestrator.service';
 import { ApprovalMetrics } from './workflows/approval.metrics';
 import { ApprovalService } from './workflows/approval.service';
 import { ProjectInitializationWorkflow } from './workflows/project-initialization.workflow';
+import { GovernanceGate } from './workflows/governance.gate';
 import { WorkflowEngine } from './workflows/workflow.engine';
+import { WorkflowJournal } from './workflows/workflow.journal';
+import { WorkflowLease } from './workflows/workflow.lease';
 import { WorkflowRegistry } from './workflows/workflow.registry';
 import { WorkflowSweeper } from './workflows/workflow.sweeper';
 import { ConfigModule } from '@mira/config';
@@ -47,6 +50,9 @@ import { agentsConfig, governanceConfig } from './agents.config';
     AgentsHealthIndicator,
     AgentCountHealthIndicator,
     WorkflowRegistry,
+    WorkflowJournal,
+    GovernanceGate,
+    WorkflowLease,
     WorkflowEngine,
     ApprovalMetrics,
     ApprovalService,
@@ -58,6 +64,7 @@ import { agentsConfig, governanceConfig } from './agents.config';
     OrchestratorService,
     Clock,
     WorkflowRegistry,
+    WorkflowJournal,
     WorkflowEngine,
     ApprovalService,
     ReportSchedules,

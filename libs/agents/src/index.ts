@@ -32,12 +32,8 @@ export {
 } from './orchestrator/routing.constants';
 export { Workflow } from './workflows/workflow.decorator';
 export { WorkflowRegistry } from './workflows/workflow.registry';
-export {
-  WorkflowEngine,
-  SYSTEM_ACTOR,
-  type SubmitOptions,
-  type SubmitResult,
-} from './workflows/workflow.engine';
+export { WorkflowEngine, type SubmitOptions, type SubmitResult } from './workflows/workflow.engine';
+export { WorkflowJournal, SYSTEM_ACTOR, type JournalEntry } from './workflows/workflow.journal';
 export { ApprovalService, type DecisionInput } from './workflows/approval.service';
 export { workflowView, workflowSummary } from './workflows/workflow.view';
 export { WorkflowError, UnknownWorkflowError, type WorkflowErrorCode } from './workflows/workflow.error';
@@ -50,6 +46,7 @@ export {
   ProjectInitializationWorkflow,
   PROJECT_INITIALIZATION,
 } from './workflows/project-initialization.workflow';
+export { FINAL_STATUSES, OUTCOME_EVENTS, countApprovals } from './workflows/workflow.lifecycle';
 export {
   WORKFLOW_STATUSES,
   type Actor,

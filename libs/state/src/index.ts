@@ -5,7 +5,7 @@ export { STATE_MODULE_OPTIONS } from './state.module-definition';
 export { StateBackendProvider, StateMigrations } from './state.decorator';
 export { StateError, type StateErrorCode } from './state.error';
 export { auditHash } from './state.audit';
-export { WORKFLOW_STATUSES } from './state.rows';
+export { WORKFLOW_STATUSES, FINAL_STATUSES, countApprovals } from './workflow.lifecycle';
 export { StateHealthIndicator } from './state.health';
 export { StateShutdownHook, STATE_SHUTDOWN_PRIORITY } from './state.shutdown';
 export { SqliteStateBackend, SqliteStateStore } from './backends/sqlite.backend';

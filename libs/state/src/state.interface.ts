@@ -1,8 +1,8 @@
 import type { MiraConfig } from '@mira/config';
 import type { ScriptStateSql } from './state.sql';
 
-export type WorkflowStatus =
-  'running' | 'completed' | 'failed' | 'pending_approval' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+export type { WorkflowStatus } from './workflow.lifecycle';
+import type { WorkflowStatus } from './workflow.lifecycle';
 
 export interface WorkflowStepRecord {
   step: string;

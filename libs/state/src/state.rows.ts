@@ -1,4 +1,5 @@
 import { StateError } from './state.error';
+import { WORKFLOW_STATUSES } from './workflow.lifecycle';
 import type {
   AuditEntry,
   NewWorkflowRecord,
@@ -9,17 +10,6 @@ import type {
 
 // Shared by both dialects: column lists, row <-> record mapping, patch columns and cursors, so the
 // two backend files hold only their SQL.
-
-export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
-  'running',
-  'completed',
-  'failed',
-  'pending_approval',
-  'approved',
-  'rejected',
-  'expired',
-  'cancelled',
-];
 
 /** Columns holding JSON (TEXT in sqlite, JSONB in postgres). */
 export const JSON_COLUMNS = new Set(['data', 'governance', 'reasons', 'decisions', 'steps']);
@@ -180,31 +170,20 @@ function decode(cursor: string): Record<string, unknown> {
   } catch {
     // reported below
   }
-  throw new StateError(
-    'STATE_INVALID_CURSOR',
-    'The cursor is not one this store returned; pass next_cursor unchanged',
-  );
+  throw badCursor();
 }
 
 export function decodeWorkflowCursor(cursor: string | null | undefined): WorkflowCursor | null {
   if (!cursor) return null;
   const v = decode(cursor);
-  if (typeof v.created_at !== 'string' || typeof v.workflow_id !== 'string')
-    throw new StateError(
-      'STATE_INVALID_CURSOR',
-      'The cursor is not one this store returned; pass next_cursor unchanged',
-    );
+  if (typeof v.created_at !== 'string' || typeof v.workflow_id !== 'string') throw badCursor();
   return { created_at: iso(v.created_at)!, workflow_id: v.workflow_id };
 }
 
 export function decodeAuditCursor(cursor: string | null | undefined): number {
   if (!cursor) return 0;
   const v = decode(cursor);
-  if (typeof v.seq !== 'number' || !Number.isInteger(v.seq))
-    throw new StateError(
-      'STATE_INVALID_CURSOR',
-      'The cursor is not one this store returned; pass next_cursor unchanged',
-    );
+  if (typeof v.seq !== 'number' || !Number.isInteger(v.seq)) throw badCursor();
   return v.seq;
 }
 
@@ -231,4 +210,12 @@ export function checkLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new StateError('STATE_INVALID_INPUT', `limit must be an integer 1..1000 (got ${limit})`);
   return limit;
+}
+
+/** A cursor this store did not hand out (or one mangled on the way). */
+export function badCursor(): StateError {
+  return new StateError(
+    'STATE_INVALID_CURSOR',
+    'The cursor is not one this store returned; pass next_cursor unchanged',
+  );
 }

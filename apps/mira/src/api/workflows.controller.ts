@@ -14,6 +14,7 @@ import type { FastifyReply } from 'fastify';
 import {
   ApprovalService,
   errorResponse,
+  FINAL_STATUSES,
   ORCHESTRATOR_ID,
   UnknownWorkflowError,
   WorkflowEngine,
@@ -38,9 +39,6 @@ import {
   type WorkflowBody,
   type WorkflowListQuery,
 } from './api.schemas';
-
-/** Statuses in which the answer to a create is final (200); anything else is still going on (202). */
-const FINISHED: readonly WorkflowStatus[] = ['completed', 'failed', 'rejected', 'expired', 'cancelled'];
 
 @Controller('api/v1/workflows')
 export class WorkflowsController {
@@ -69,7 +67,8 @@ export class WorkflowsController {
         idempotencyKey: key.data ?? null,
       });
       reply.header('location', `/api/v1/workflows/${encodeURIComponent(record.workflow_id)}`);
-      reply.status(FINISHED.includes(record.status) ? 200 : 202);
+      // A final status answers 200; anything still going on 202.
+      reply.status(FINAL_STATUSES.includes(record.status) ? 200 : 202);
       return workflowView(record);
     } catch (err) {
       if (!(err instanceof UnknownWorkflowError)) throw err;

@@ -1,25 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { inSpan } from '../agents.tracing';
 import { ConfigStore } from '@mira/config';
 import { runWithContextFields } from '@mira/logging';
-import {
-  STATE_STORE,
-  type StateStore,
-  type WorkflowDecision,
-  type WorkflowPatch,
-  type WorkflowQuery,
-  type WorkflowRecord,
-} from '@mira/state';
+import type { WorkflowDecision, WorkflowPatch, WorkflowQuery, WorkflowRecord } from '@mira/state';
 import { Clock } from '../clock.service';
-import {
-  APPROVED_EVENT,
-  CANCELLED_EVENT,
-  EXPIRED_EVENT,
-  REJECTED_EVENT,
-} from '../orchestrator/routing.constants';
 import { ApprovalMetrics, type ApprovalOutcome } from './approval.metrics';
 import { applyMergePatch } from './merge-patch';
-import { SYSTEM_ACTOR, WorkflowEngine } from './workflow.engine';
+import { countApprovals, OUTCOME_EVENTS } from './workflow.lifecycle';
+import { SYSTEM_ACTOR, WorkflowJournal } from './workflow.journal';
 import { WorkflowError } from './workflow.error';
 import type { Actor, WorkflowStatus } from './workflow.interface';
 
@@ -42,21 +30,19 @@ export class ApprovalService {
   private readonly logger = new Logger('Approvals');
 
   constructor(
-    @Inject(STATE_STORE) private readonly store: StateStore,
-    private readonly engine: WorkflowEngine,
+    private readonly journal: WorkflowJournal,
     private readonly config: ConfigStore,
     private readonly clock: Clock,
     private readonly metrics: ApprovalMetrics,
   ) {}
 
-  async get(id: string): Promise<WorkflowRecord> {
-    const record = await this.store.getWorkflow(id);
-    if (!record) throw new WorkflowError('WORKFLOW_NOT_FOUND', `Workflow ${id} not found`);
-    return record;
+  /** For the controller, which reads through here until it injects WorkflowJournal itself. */
+  get(id: string): Promise<WorkflowRecord> {
+    return this.journal.get(id);
   }
 
-  list(query: WorkflowQuery): ReturnType<StateStore['listWorkflows']> {
-    return this.store.listWorkflows(query);
+  list(query: WorkflowQuery): ReturnType<WorkflowJournal['list']> {
+    return this.journal.list(query);
   }
 
   /** Approve (optionally editing the input with a JSON merge patch) or reject (with a comment). */
@@ -87,10 +73,11 @@ export class ApprovalService {
   /** Expires a workflow whose approval window has passed (the sweeper calls this; actor `system`). */
   async expire(record: WorkflowRecord): Promise<WorkflowRecord | null> {
     const now = this.clock.now();
-    const expired = await this.engine.update(
+    const expired = await this.journal.transition(
       record,
-      { status: 'expired', updated_at: now.toISOString() },
-      this.engine.audit(SYSTEM_ACTOR, 'expire', record.workflow_id, record.status, 'expired', null, now),
+      { status: 'expired' },
+      { actor: SYSTEM_ACTOR, action: 'expire', from: record.status, to: 'expired' },
+      now,
     );
     if (expired) await this.settled(expired, 'expire', now);
     return expired;
@@ -133,7 +120,7 @@ export class ApprovalService {
           );
         patch.data = data as Record<string, unknown>;
       }
-      const approvals = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size;
+      const approvals = countApprovals(decisions);
       const to: WorkflowStatus = approvals >= record.approvals_required ? 'approved' : 'pending_approval';
       return { to, patch, action: 'approve', comment, actor: actor.name };
     });
@@ -164,10 +151,11 @@ export class ApprovalService {
         await this.expire(record);
       else if (record.status === 'pending_approval') {
         const step = plan(record);
-        const updated = await this.engine.update(
+        const updated = await this.journal.transition(
           record,
-          { ...step.patch, status: step.to, updated_at: now.toISOString() },
-          this.engine.audit(step.actor, step.action, id, record.status, step.to, step.comment, now),
+          { ...step.patch, status: step.to },
+          { actor: step.actor, action: step.action, from: record.status, to: step.to, comment: step.comment },
+          now,
         );
         if (updated) {
           this.logger.log(`Workflow ${id}: ${step.action} by ${step.actor} -> ${step.to}`);
@@ -198,16 +186,11 @@ export class ApprovalService {
   private async settled(record: WorkflowRecord, action: ApprovalOutcome, now: Date): Promise<void> {
     this.metrics.decision(action);
     if (record.status !== 'pending_approval') this.metrics.settled(record.status, record.created_at, now);
-    const event = {
-      approved: APPROVED_EVENT,
-      rejected: REJECTED_EVENT,
-      expired: EXPIRED_EVENT,
-      cancelled: CANCELLED_EVENT,
-    }[record.status as 'approved' | 'rejected' | 'expired' | 'cancelled'];
+    const event = OUTCOME_EVENTS[record.status];
     if (!event) return;
     const last = record.decisions.at(-1);
     // If the approval event cannot be published, the sweeper finds the approved record and runs it.
-    await this.engine.publishQuietly(event, {
+    await this.journal.announce(event, {
       workflow_id: record.workflow_id,
       workflow_type: record.workflow_type,
       status: record.status,

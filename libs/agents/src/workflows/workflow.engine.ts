@@ -1,23 +1,15 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { trace } from '@opentelemetry/api';
-import { inSpan } from '../agents.tracing';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { trace } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
 import { ConfigStore } from '@mira/config';
-import { currentCorrelationId, runWithContextFields, setContextFields } from '@mira/logging';
-import {
-  STATE_STORE,
-  StateError,
-  type AuditInput,
-  type StateStore,
-  type WorkflowPatch,
-  type WorkflowRecord,
-} from '@mira/state';
+import { runWithContextFields, setContextFields } from '@mira/logging';
+import { StateError, type NewWorkflowRecord, type WorkflowRecord } from '@mira/state';
 import { AgentMetrics } from '../agent.metrics';
+import { inSpan } from '../agents.tracing';
 import { Clock } from '../clock.service';
 import { OrchestratorService } from '../orchestrator/orchestrator.service';
-import { describeIssues } from '../base.agent';
 import {
   APPROVED_EVENT,
   PENDING_APPROVAL_EVENT,
@@ -25,14 +17,20 @@ import {
   WORKFLOW_FAILED_EVENT,
   WORKFLOW_RUNNER_GROUP,
 } from '../orchestrator/routing.constants';
-import { governanceDataSchema, WORKFLOW_ID_PATTERN } from './governance-data.schema';
-import { WorkflowError } from './workflow.error';
+import { GovernanceGate } from './governance.gate';
 import type { WorkflowRequest, WorkflowStep, WorkflowStepContext } from './workflow.interface';
+import { SYSTEM_ACTOR, WorkflowJournal, type JournalEntry } from './workflow.journal';
+import { leaseUntil, WorkflowLease } from './workflow.lease';
 import { WorkflowRegistry } from './workflow.registry';
+import {
+  approvalsFor,
+  hashRequest,
+  sameRequest,
+  validateGovernanceData,
+  workflowExists,
+  workflowIdOf,
+} from './workflow-request';
 import { workflowView } from './workflow.view';
-
-/** The actor of what the service does by itself (expiry, resuming, recovery). */
-export const SYSTEM_ACTOR = 'system';
 
 export interface SubmitOptions {
   /** Who asks (an identity name, never a credential). */
@@ -65,7 +63,9 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     private readonly orchestrator: OrchestratorService,
     private readonly config: ConfigStore,
     private readonly clock: Clock,
-    @Inject(STATE_STORE) private readonly store: StateStore,
+    private readonly journal: WorkflowJournal,
+    private readonly gate: GovernanceGate,
+    private readonly lease: WorkflowLease,
     @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
     @Optional() @Inject(AgentMetrics) private readonly metrics: AgentMetrics | null = null,
   ) {}
@@ -108,8 +108,8 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       throw err;
     }
     const data = request.data ?? {};
-    const governanceData = this.validateGovernanceData(request.governance_data);
-    const workflowId = this.workflowIdOf(request);
+    const governanceData = validateGovernanceData(request.governance_data);
+    const workflowId = workflowIdOf(request);
     setContextFields({ workflow_id: workflowId });
     trace.getActiveSpan()?.setAttribute('mira.workflow.id', workflowId);
 
@@ -117,7 +117,7 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     // key on requester + Idempotency-Key), so two concurrent retries cannot both run.
     const requestHash = options.idempotencyKey ? hashRequest(request) : null;
 
-    const gate = governanceData ? await this.assess(workflowId, governanceData) : null;
+    const gate = governanceData ? await this.gate.assess(workflowId, governanceData) : null;
     // Read after the assessment, so a new run's lease starts whole.
     const now = this.clock.now();
     const leaseMs = this.leaseMs();
@@ -147,16 +147,17 @@ export class WorkflowEngine implements OnApplicationBootstrap {
         idempotency_key: options.idempotencyKey ?? null,
         request_hash: requestHash,
       },
-      this.audit(options.actor, 'created', workflowId, null, status, null, now),
+      { actor: options.actor, action: 'created', from: null, to: status },
+      now,
     );
-    if (!created) return { record: this.sameRequest(record, requestHash), created: false };
+    if (!created) return { record: sameRequest(record, requestHash), created: false };
 
     if (held) {
       this.metrics?.observeWorkflow(type, 'pending_approval');
       this.logger.warn(`Workflow ${workflowId} (${type}) is pending human approval`);
       // The record is committed: a refused event must not tell the client to retry (it would
       // create a second workflow). Approvers find it in the store whatever happens to the event.
-      await this.publishQuietly(PENDING_APPROVAL_EVENT, {
+      await this.journal.announce(PENDING_APPROVAL_EVENT, {
         workflow_id: workflowId,
         workflow_type: type,
         risk_level: record.risk_level,
@@ -177,7 +178,7 @@ export class WorkflowEngine implements OnApplicationBootstrap {
    * number of replicas may call this for the same workflow: the conditional update lets one run it.
    */
   async resume(workflowId: string): Promise<WorkflowRecord | null> {
-    const record = await this.store.getWorkflow(workflowId);
+    const record = await this.journal.find(workflowId);
     if (!record) return null;
     const now = this.clock.now();
     const abandoned =
@@ -192,28 +193,25 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       return record;
     }
     const leaseMs = this.leaseMs();
-    const claimed = await this.store.updateWorkflow(
-      record.workflow_id,
-      record.version,
+    const claimed = await this.journal.transition(
+      record,
       {
         status: 'running',
         lease_owner: this.instanceId,
         lease_expires_at: leaseUntil(now, leaseMs),
-        updated_at: now.toISOString(),
         // A run taken over starts again from the first step: steps are pure functions of the data.
         steps: [],
       },
-      this.audit(
-        SYSTEM_ACTOR,
-        abandoned ? 'recovered' : 'started',
-        record.workflow_id,
-        record.status,
-        'running',
-        abandoned ? `lease of ${record.lease_owner ?? 'unknown'} ran out` : null,
-        now,
-      ),
+      {
+        actor: SYSTEM_ACTOR,
+        action: abandoned ? 'recovered' : 'started',
+        from: record.status,
+        to: 'running',
+        comment: abandoned ? `lease of ${record.lease_owner ?? 'unknown'} ran out` : null,
+      },
+      now,
     );
-    if (!claimed) return this.store.getWorkflow(workflowId);
+    if (!claimed) return this.journal.find(workflowId);
     if (abandoned)
       this.logger.warn(`Workflow ${workflowId}: taking over a run whose replica stopped renewing its lease`);
     return runWithContextFields({ workflow_id: workflowId }, () =>
@@ -232,7 +230,7 @@ export class WorkflowEngine implements OnApplicationBootstrap {
   private async runSteps(record: WorkflowRecord, leaseMs: number): Promise<WorkflowRecord> {
     const definition = this.workflows.get(record.workflow_type);
     let current = record;
-    const lease = this.keepLease(
+    const lease = this.lease.keep(
       leaseMs,
       () => current,
       (r) => (current = r),
@@ -272,16 +270,16 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     const status = ok ? 'completed' : 'failed';
     const now = this.clock.now();
     const finish = (r: WorkflowRecord) =>
-      this.store.updateWorkflow(
-        r.workflow_id,
-        r.version,
-        { status, steps, lease_owner: null, lease_expires_at: null, updated_at: now.toISOString() },
-        this.audit(SYSTEM_ACTOR, status, r.workflow_id, 'running', status, null, now),
+      this.journal.transition(
+        r,
+        { status, steps, lease_owner: null, lease_expires_at: null },
+        { actor: SYSTEM_ACTOR, action: status, from: 'running', to: status },
+        now,
       );
     let done = await finish(current);
     if (!done) {
       // A renewal may have committed without us seeing its answer: still ours, so finish it.
-      const latest = await this.store.getWorkflow(current.workflow_id);
+      const latest = await this.journal.find(current.workflow_id);
       if (latest?.status === 'running' && latest.lease_owner === this.instanceId) done = await finish(latest);
       if (!done) {
         // Our lease ran out and another replica took the run over: its result is the one that counts.
@@ -292,42 +290,12 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       }
     }
     this.metrics?.observeWorkflow(done.workflow_type, status);
-    await this.publishQuietly(status === 'completed' ? WORKFLOW_COMPLETED_EVENT : WORKFLOW_FAILED_EVENT, {
+    await this.journal.announce(status === 'completed' ? WORKFLOW_COMPLETED_EVENT : WORKFLOW_FAILED_EVENT, {
       workflow_id: done.workflow_id,
       workflow_type: done.workflow_type,
       status,
     });
     return done;
-  }
-
-  /** Renews the lease every third of its length while the steps run, so a slow run is not taken over. */
-  private keepLease(
-    leaseMs: number,
-    get: () => WorkflowRecord,
-    set: (r: WorkflowRecord) => void,
-  ): { stop: () => Promise<void> } {
-    const every = leaseMs / 3;
-    let renewing: Promise<void> = Promise.resolve();
-    const timer = setInterval(() => {
-      renewing = renewing.then(async () => {
-        const r = get();
-        const now = this.clock.now();
-        const renewed = await this.store
-          .updateWorkflow(r.workflow_id, r.version, { lease_expires_at: leaseUntil(now, leaseMs) }, [])
-          .catch((err: Error) => {
-            this.logger.warn(`Workflow ${r.workflow_id}: lease renewal failed: ${err.message}`);
-            return null;
-          });
-        if (renewed) set(renewed);
-      });
-    }, every);
-    timer.unref();
-    return {
-      stop: async () => {
-        clearInterval(timer);
-        await renewing;
-      },
-    };
   }
 
   private async onApproved(message: BrokerMessage<{ workflow_id?: string }>): Promise<void> {
@@ -336,161 +304,18 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     await this.resume(id);
   }
 
-  private async assess(
-    workflowId: string,
-    governanceData: Record<string, unknown>,
-  ): Promise<{
-    assessment: Record<string, unknown> | null;
-    riskLevel: string;
-    requiresValidation: boolean;
-    reasons: string[];
-  }> {
-    let why: string;
+  private async create(record: NewWorkflowRecord, entry: JournalEntry, now: Date): Promise<SubmitResult> {
     try {
-      const { response } = await this.orchestrator.route({
-        type: 'assess_governance',
-        data: { ...governanceData, workflow_id: workflowId },
-      });
-      if (response.status === 'success') {
-        const g = response.data as Record<string, unknown>;
-        return {
-          assessment: g,
-          riskLevel: String(g.risk_level),
-          requiresValidation: g.requires_human_validation === true,
-          reasons: Array.isArray(g.reasons) ? g.reasons.map(String) : [],
-        };
-      }
-      why = response.error ?? 'no assessment';
-    } catch (err) {
-      why = (err as Error).message;
-    }
-    // Fail closed: without an assessment a person decides.
-    const reason = `Governance assessment unavailable: ${why}`;
-    this.logger.error(`Workflow ${workflowId}: ${reason}; holding it for approval`);
-    return { assessment: null, riskLevel: 'high', requiresValidation: true, reasons: [reason] };
-  }
-
-  private validateGovernanceData(value: WorkflowRequest['governance_data']): Record<string, unknown> | null {
-    if (value === undefined || value === null) return null;
-    const parsed = governanceDataSchema.safeParse(value);
-    if (!parsed.success) {
-      const issues = describeIssues(parsed.error)
-        .split('; ')
-        .map((i) => `governance_data.${i}`)
-        .join('; ');
-      throw new WorkflowError('WORKFLOW_INVALID_INPUT', `Invalid governance_data: ${issues}`);
-    }
-    return parsed.data;
-  }
-
-  private workflowIdOf(request: WorkflowRequest): string {
-    const given = request.governance_data?.workflow_id ?? request.data?.workflow_id;
-    if (given === undefined || given === null) return randomUUID();
-    if (typeof given !== 'string' || !WORKFLOW_ID_PATTERN.test(given))
-      throw new WorkflowError(
-        'WORKFLOW_INVALID_INPUT',
-        'workflow_id: must be 1-128 letters, digits, ".", "_", ":" or "-"',
-      );
-    return given;
-  }
-
-  private async create(
-    record: Parameters<StateStore['createWorkflow']>[0],
-    audit: AuditInput[],
-  ): Promise<SubmitResult> {
-    try {
-      return await this.store.createWorkflow(record, audit);
+      return await this.journal.create(record, entry, now);
     } catch (err) {
       // The id a client chose is taken (the store's primary key said so, in the same round trip).
-      if (err instanceof StateError && err.code === 'STATE_CONFLICT') throw this.exists(record.workflow_id);
+      if (err instanceof StateError && err.code === 'STATE_CONFLICT')
+        throw workflowExists(record.workflow_id);
       throw err;
     }
-  }
-
-  private exists(id: string): WorkflowError {
-    return new WorkflowError(
-      'WORKFLOW_ALREADY_EXISTS',
-      `Workflow ${id} already exists: choose another workflow_id, or send an Idempotency-Key to retry safely`,
-    );
-  }
-
-  private sameRequest(record: WorkflowRecord, hash: string | null): WorkflowRecord {
-    if (hash !== null && record.request_hash !== hash)
-      throw new WorkflowError(
-        'WORKFLOW_IDEMPOTENCY_MISMATCH',
-        'Idempotency-Key was already used with a different request body: use a new key for a new request',
-      );
-    return record;
   }
 
   private leaseMs(): number {
     return this.config.get('governance').lease_seconds * 1000;
   }
-
-  /** One audit entry (the store chains and hashes it in the same transaction as the change). */
-  audit(
-    actor: string,
-    action: string,
-    workflowId: string,
-    from: string | null,
-    to: string | null,
-    comment: string | null,
-    at: Date,
-  ): AuditInput[] {
-    return [
-      {
-        at: at.toISOString(),
-        actor,
-        action,
-        workflow_id: workflowId,
-        from_status: from,
-        to_status: to,
-        comment,
-        correlation_id: currentCorrelationId() ?? null,
-      },
-    ];
-  }
-
-  /** Applies a conditional update with its audit entry (null when another change won). */
-  update(record: WorkflowRecord, patch: WorkflowPatch, audit: AuditInput[]): Promise<WorkflowRecord | null> {
-    return this.store.updateWorkflow(record.workflow_id, record.version, patch, audit);
-  }
-
-  /** Events after a state change are notifications: the record is the truth, so a refusal is logged. */
-  async publishQuietly(type: string, data: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.broker.publish(type, { ...data, timestamp: this.clock.now().toISOString() });
-      return true;
-    } catch (err) {
-      this.logger.warn(
-        `Could not publish ${type} for workflow ${String(data.workflow_id)}: ${(err as Error).message}`,
-      );
-      return false;
-    }
-  }
-}
-
-function leaseUntil(now: Date, leaseMs: number): string {
-  return new Date(now.getTime() + leaseMs).toISOString();
-}
-
-export function approvalsFor(required: Record<string, number>, riskLevel: string): number {
-  return Object.hasOwn(required, riskLevel) ? required[riskLevel] : Math.max(...Object.values(required), 1);
-}
-
-/** A digest of what was asked, so a reused Idempotency-Key with another body is recognised. */
-function hashRequest(request: WorkflowRequest): string {
-  return createHash('sha256')
-    .update(canonicalJson([request.workflow_type, request.data ?? {}, request.governance_data ?? null]))
-    .digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null)
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value) ?? 'null';
 }

@@ -66,4 +66,4 @@ export type WorkflowSummary = Omit<WorkflowView, 'data' | 'steps'>;
 /** Kept for callers of the first API: a workflow result is its record's view. */
 export type WorkflowResult = WorkflowView;
 
-export { WORKFLOW_STATUSES } from '@mira/state';
+export { WORKFLOW_STATUSES } from './workflow.lifecycle';

@@ -1,4 +1,5 @@
 import type { WorkflowRecord } from '@mira/state';
+import { countApprovals } from './workflow.lifecycle';
 import type { WorkflowSummary, WorkflowView } from './workflow.interface';
 
 /** The API's view of a record: internal lease and hash fields stay inside. */
@@ -16,7 +17,7 @@ export function workflowView(record: WorkflowRecord): WorkflowView {
     reasons: record.reasons,
     requires_human_validation: record.approvals_required > 0,
     approvals_required: record.approvals_required,
-    approvals: new Set(record.decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size,
+    approvals: countApprovals(record.decisions),
     decisions: record.decisions,
     expires_at: record.expires_at,
     steps: record.steps as WorkflowView['steps'],

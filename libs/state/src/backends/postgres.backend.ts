@@ -5,6 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { chainEntries, verifyChain, type ChainTail } from '../state.audit';
 import { StateBackendProvider } from '../state.decorator';
+import { applyPostgresMigrations, MIGRATION_LOCK } from './postgres.migrations';
 import { sanitizeMessage, StateError } from '../state.error';
 import { postgresError } from './postgres.errors';
 import { PostgresStateSql } from './postgres.sql';
@@ -41,82 +42,8 @@ import {
   workflowPage,
 } from '../state.rows';
 
-/** pg_advisory_lock keys ('mira' + 1, + 2): one for the migration run, one serialising audit appends. */
-const MIGRATION_LOCK = 1835627105;
+/** pg_advisory_xact_lock key ('mira' + 2) serialising audit appends (+ 1 is the migration lock). */
 const AUDIT_LOCK = 1835627106;
-
-export interface PostgresMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
-  {
-    version: 1,
-    name: 'workflows_and_audit',
-    sql: `
-      CREATE TABLE workflows (
-        workflow_id text PRIMARY KEY,
-        workflow_type text NOT NULL,
-        status text NOT NULL,
-        requested_by text NOT NULL,
-        created_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL,
-        data jsonb NOT NULL,
-        governance jsonb,
-        risk_level text NOT NULL,
-        reasons jsonb NOT NULL,
-        approvals_required integer NOT NULL,
-        decisions jsonb NOT NULL,
-        expires_at timestamptz,
-        steps jsonb NOT NULL,
-        version integer NOT NULL,
-        lease_owner text,
-        lease_expires_at timestamptz,
-        idempotency_key text,
-        request_hash text
-      );
-      CREATE UNIQUE INDEX workflows_idempotency ON workflows (requested_by, idempotency_key)
-        WHERE idempotency_key IS NOT NULL;
-      CREATE INDEX workflows_created ON workflows (created_at DESC, workflow_id DESC);
-      CREATE INDEX workflows_status_created ON workflows (status, created_at DESC, workflow_id DESC);
-      CREATE INDEX workflows_status_expires ON workflows (status, expires_at);
-      CREATE INDEX workflows_status_lease ON workflows (status, lease_expires_at);
-      CREATE TABLE audit (
-        seq bigint PRIMARY KEY,
-        at timestamptz NOT NULL,
-        actor text NOT NULL,
-        action text NOT NULL,
-        workflow_id text,
-        from_status text,
-        to_status text,
-        comment text,
-        correlation_id text,
-        prev_hash text NOT NULL,
-        hash text NOT NULL
-      );
-      CREATE INDEX audit_workflow ON audit (workflow_id, seq);
-    `,
-  },
-  {
-    version: 2,
-    name: 'audit_head',
-    // The chain's last link, written with every append: entries cut off the end are detectable.
-    sql: `
-      CREATE TABLE audit_head (id integer PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL, hash text NOT NULL);
-      INSERT INTO audit_head (id, seq, hash) SELECT 1, seq, hash FROM audit ORDER BY seq DESC LIMIT 1;
-    `,
-  },
-  {
-    version: 3,
-    name: 'revoked_sessions',
-    sql: `
-      CREATE TABLE revoked_sessions (sid text PRIMARY KEY, expires_at timestamptz NOT NULL);
-      CREATE INDEX revoked_sessions_expires ON revoked_sessions (expires_at);
-    `,
-  },
-];
 
 // pg has already parsed JSONB; timestamptz arrives as Date and is turned into ISO by the mapper.
 const row = (r: QueryResultRow) => toWorkflowRecord(r, (v) => v ?? null);
@@ -242,29 +169,7 @@ export class PostgresStateStore implements StateStore {
       // Session lock: a second replica starting at the same time waits here, then finds all applied.
       await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       locked = true;
-      await c.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
-      );
-      const applied = new Set(
-        (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
-          (r) => r.version,
-        ),
-      );
-      for (const m of POSTGRES_MIGRATIONS) {
-        if (applied.has(m.version)) continue;
-        await c.query('BEGIN');
-        try {
-          await c.query(m.sql);
-          await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [
-            m.version,
-            m.name,
-          ]);
-          await c.query('COMMIT');
-        } catch (err) {
-          await c.query('ROLLBACK').catch(() => undefined);
-          throw err;
-        }
-      }
+      await applyPostgresMigrations(c);
     } catch (err) {
       const mapped = postgresError(err, 'migration', this.secrets);
       if (mapped.code === 'STATE_UNAVAILABLE') throw mapped;

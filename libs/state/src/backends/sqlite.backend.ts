@@ -7,9 +7,11 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { Injectable } from '@nestjs/common';
 import { chainEntries, verifyChain, type ChainTail } from '../state.audit';
 import { SqliteCheckpointer } from './sqlite.checkpointer';
+import { loadSqlite } from './sqlite.driver';
 import { BUSY_TIMEOUT_MS, sqliteError } from './sqlite.errors';
 import { SqliteSerial, SqliteStateSql } from './sqlite.sql';
 import { StateBackendProvider } from '../state.decorator';
+import { applySqliteMigrations } from './sqlite.migrations';
 import { StateError } from '../state.error';
 import type {
   AuditEntry,
@@ -43,99 +45,6 @@ import {
 
 /** How often the checkpoint thread moves the WAL into the database file. */
 const CHECKPOINT_INTERVAL_MS = 1000;
-
-export interface SqliteMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
-  {
-    version: 1,
-    name: 'workflows_and_audit',
-    sql: `
-      CREATE TABLE workflows (
-        workflow_id TEXT PRIMARY KEY,
-        workflow_type TEXT NOT NULL,
-        status TEXT NOT NULL,
-        requested_by TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        data TEXT NOT NULL,
-        governance TEXT,
-        risk_level TEXT NOT NULL,
-        reasons TEXT NOT NULL,
-        approvals_required INTEGER NOT NULL,
-        decisions TEXT NOT NULL,
-        expires_at TEXT,
-        steps TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        lease_owner TEXT,
-        lease_expires_at TEXT,
-        idempotency_key TEXT,
-        request_hash TEXT
-      );
-      CREATE UNIQUE INDEX workflows_idempotency ON workflows (requested_by, idempotency_key)
-        WHERE idempotency_key IS NOT NULL;
-      CREATE INDEX workflows_created ON workflows (created_at DESC, workflow_id DESC);
-      CREATE INDEX workflows_status_created ON workflows (status, created_at DESC, workflow_id DESC);
-      CREATE INDEX workflows_status_expires ON workflows (status, expires_at);
-      CREATE INDEX workflows_status_lease ON workflows (status, lease_expires_at);
-      CREATE TABLE audit (
-        seq INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        workflow_id TEXT,
-        from_status TEXT,
-        to_status TEXT,
-        comment TEXT,
-        correlation_id TEXT,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL
-      );
-      CREATE INDEX audit_workflow ON audit (workflow_id, seq);
-    `,
-  },
-  {
-    version: 2,
-    name: 'audit_head',
-    // The chain's last link, written with every append: entries cut off the end are detectable.
-    sql: `
-      CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
-      INSERT INTO audit_head (id, seq, hash) SELECT 1, seq, hash FROM audit ORDER BY seq DESC LIMIT 1;
-    `,
-  },
-  {
-    version: 3,
-    name: 'revoked_sessions',
-    sql: `
-      CREATE TABLE revoked_sessions (sid TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
-      CREATE INDEX revoked_sessions_expires ON revoked_sessions (expires_at);
-    `,
-  },
-];
-
-/**
- * node:sqlite, loaded here so a postgres deployment never loads it. Node 24 still flags the module
- * experimental and prints that once on stderr, where it would be the one non-JSON line of the
- * service's output: that warning alone is dropped, every other warning passes.
- */
-function loadSqlite(): typeof import('node:sqlite') {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === 'string' ? warning : warning.message;
-    if (/SQLite is an experimental feature/.test(text)) return;
-    return (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('node:sqlite') as typeof import('node:sqlite');
-  } finally {
-    process.emitWarning = emitWarning;
-  }
-}
 
 const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : (v ?? null));
 const row = (r: unknown) => toWorkflowRecord(r as Record<string, unknown>, json);
@@ -226,23 +135,7 @@ export class SqliteStateStore implements StateStore {
   migrate(): void {
     try {
       this.tx('migration', (db) => {
-        db.exec(
-          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-        );
-        const applied = new Set(
-          (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
-            (r) => r.version,
-          ),
-        );
-        for (const m of SQLITE_MIGRATIONS) {
-          if (applied.has(m.version)) continue;
-          db.exec(m.sql);
-          db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-            m.version,
-            m.name,
-            new Date().toISOString(),
-          );
-        }
+        applySqliteMigrations(db);
         return { commit: true, value: undefined };
       });
     } catch (err) {

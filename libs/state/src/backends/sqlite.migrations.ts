@@ -1,0 +1,91 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { StateMigration } from '../state.migration';
+
+/** The core schema on sqlite, forward only: never edit an applied one, add the next version. */
+export const SQLITE_MIGRATIONS: readonly StateMigration[] = [
+  {
+    version: 1,
+    name: 'workflows_and_audit',
+    sql: `
+      CREATE TABLE workflows (
+        workflow_id TEXT PRIMARY KEY,
+        workflow_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        data TEXT NOT NULL,
+        governance TEXT,
+        risk_level TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        approvals_required INTEGER NOT NULL,
+        decisions TEXT NOT NULL,
+        expires_at TEXT,
+        steps TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_expires_at TEXT,
+        idempotency_key TEXT,
+        request_hash TEXT
+      );
+      CREATE UNIQUE INDEX workflows_idempotency ON workflows (requested_by, idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX workflows_created ON workflows (created_at DESC, workflow_id DESC);
+      CREATE INDEX workflows_status_created ON workflows (status, created_at DESC, workflow_id DESC);
+      CREATE INDEX workflows_status_expires ON workflows (status, expires_at);
+      CREATE INDEX workflows_status_lease ON workflows (status, lease_expires_at);
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        workflow_id TEXT,
+        from_status TEXT,
+        to_status TEXT,
+        comment TEXT,
+        correlation_id TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX audit_workflow ON audit (workflow_id, seq);
+    `,
+  },
+  {
+    version: 2,
+    name: 'audit_head',
+    // The chain's last link, written with every append: entries cut off the end are detectable.
+    sql: `
+      CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+      INSERT INTO audit_head (id, seq, hash) SELECT 1, seq, hash FROM audit ORDER BY seq DESC LIMIT 1;
+    `,
+  },
+  {
+    version: 3,
+    name: 'revoked_sessions',
+    sql: `
+      CREATE TABLE revoked_sessions (sid TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+      CREATE INDEX revoked_sessions_expires ON revoked_sessions (expires_at);
+    `,
+  },
+];
+
+/** Applies the pending core migrations; the caller holds the write transaction (BEGIN IMMEDIATE). */
+export function applySqliteMigrations(db: DatabaseSync): void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
+  for (const m of SQLITE_MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.exec(m.sql);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      m.version,
+      m.name,
+      new Date().toISOString(),
+    );
+  }
+}

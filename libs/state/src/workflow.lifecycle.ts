@@ -1,0 +1,31 @@
+// The workflow lifecycle the store keeps: its statuses (the type is derived from the list), which of
+// them are final, and how approvals count. libs/agents adds the events of outcomes.
+
+const STATUSES = [
+  'running',
+  'completed',
+  'failed',
+  'pending_approval',
+  'approved',
+  'rejected',
+  'expired',
+  'cancelled',
+] as const;
+
+export type WorkflowStatus = (typeof STATUSES)[number];
+
+export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = STATUSES;
+
+/** Statuses nothing moves on from. */
+export const FINAL_STATUSES: readonly WorkflowStatus[] = [
+  'completed',
+  'failed',
+  'rejected',
+  'expired',
+  'cancelled',
+];
+
+/** Distinct approvers among the decisions: one approver counts once. */
+export function countApprovals(decisions: readonly { actor: string; decision: string }[]): number {
+  return new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size;
+}
