@@ -11,7 +11,7 @@ import { RedisModule } from '@mira/redis';
 import { SecretsModule } from '@mira/secrets';
 import { ShutdownModule } from '@mira/shutdown';
 import { StateModule } from '@mira/state';
-import { FeaturesModule } from '@mira/features';
+import { FlagsModule } from '@mira/flags';
 import { TracingModule } from '@mira/tracing';
 import { ApiModule } from './api/api.module';
 import { InboxModule } from './inbox/inbox.module';
@@ -74,7 +74,7 @@ export class AppModule {
           },
         }),
         AgentsModule,
-        FeaturesModule,
+        FlagsModule,
         TracingModule,
         SecurityModule,
         ApiModule,
