@@ -1,6 +1,7 @@
 // First: the service's config sections register before any lib's module is required.
 import { MIRA_CONFIG_FEATURES } from './mira.config';
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AgentsModule } from '@mira/agents';
 import { BrokerModule } from '@mira/broker';
 import { ConfigModule, ConfigStore, type ConfigModuleDefinitionOptions } from '@mira/config';
@@ -16,6 +17,7 @@ import { TracingModule } from '@mira/tracing';
 import { ApiModule } from './api/api.module';
 import { InboxModule } from './inbox/inbox.module';
 import { ConfigHealthIndicator } from './config.health';
+import { FlagsCallerInterceptor } from './flags-caller.adapter';
 import { ReadinessShutdownHook } from './readiness.shutdown';
 import { SecurityModule } from './security/security.module';
 
@@ -81,7 +83,11 @@ export class AppModule {
         InboxModule,
         ...(options.imports ?? []),
       ],
-      providers: [ReadinessShutdownHook, ConfigHealthIndicator],
+      providers: [
+        ReadinessShutdownHook,
+        ConfigHealthIndicator,
+        { provide: APP_INTERCEPTOR, useClass: FlagsCallerInterceptor },
+      ],
     };
   }
 }

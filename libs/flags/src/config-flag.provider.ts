@@ -26,9 +26,9 @@ export class ConfigFlagProvider implements Provider {
 
   /** Replaces the served set; returns the keys whose definition changed (added, removed, edited). */
   load(flags: Record<string, FlagDefinition>): string[] {
-    const changed = [
-      ...new Set([...Object.keys(this.current), ...Object.keys(flags)]),
-    ].filter((k) => JSON.stringify(this.current[k]) !== JSON.stringify(flags[k]));
+    const changed = [...new Set([...Object.keys(this.current), ...Object.keys(flags)])].filter(
+      (k) => JSON.stringify(this.current[k]) !== JSON.stringify(flags[k]),
+    );
     this.core.setConfigurations(JSON.stringify({ flags }));
     this.current = flags;
     if (changed.length > 0) this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: changed });
@@ -64,11 +64,20 @@ export class ConfigFlagProvider implements Provider {
     return this.settle('number', key, dflt, ctx);
   }
 
-  resolveObjectEvaluation<T extends JsonValue>(key: string, dflt: T, ctx: EvaluationContext): Promise<Resolved<T>> {
+  resolveObjectEvaluation<T extends JsonValue>(
+    key: string,
+    dflt: T,
+    ctx: EvaluationContext,
+  ): Promise<Resolved<T>> {
     return this.settle('object', key, dflt, ctx);
   }
 
-  private async settle<T extends JsonValue>(type: 'boolean' | 'string' | 'number' | 'object', key: string, dflt: T, ctx: EvaluationContext): Promise<Resolved<T>> {
+  private async settle<T extends JsonValue>(
+    type: 'boolean' | 'string' | 'number' | 'object',
+    key: string,
+    dflt: T,
+    ctx: EvaluationContext,
+  ): Promise<Resolved<T>> {
     return this.resolve(type, key, dflt, ctx);
   }
 

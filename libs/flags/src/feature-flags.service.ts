@@ -17,7 +17,8 @@ export class FeatureFlagsService implements OnModuleDestroy {
   constructor(private readonly flags: FlagsService) {
     this.unsubscribe = flags.onChange((changed) => {
       for (const flag of changed)
-        for (const l of this.listeners) if (l.flag === null || l.flag === flag) l.fn(this.isEnabled(flag), flag);
+        for (const l of this.listeners)
+          if (l.flag === null || l.flag === flag) l.fn(this.isEnabled(flag), flag);
     });
   }
 
@@ -28,7 +29,8 @@ export class FeatureFlagsService implements OnModuleDestroy {
   /** Every boolean flag with its value for the running context. */
   all(): Record<string, boolean> {
     const out: Record<string, boolean> = {};
-    for (const key of this.flags.keys()) if (this.flags.config.typeOf(key) === 'boolean') out[key] = this.isEnabled(key);
+    for (const key of this.flags.keys())
+      if (this.flags.config.typeOf(key) === 'boolean') out[key] = this.isEnabled(key);
     return out;
   }
 

@@ -14,12 +14,18 @@ export class FlagsFileReader {
     try {
       raw = JSON.parse(readFileSync(path, 'utf8'));
     } catch (err) {
-      throw new FlagsError('FLAGS_FILE_INVALID', `features.flags_file ${path} is not readable JSON (${(err as Error).message}); fix the file or the path`);
+      throw new FlagsError(
+        'FLAGS_FILE_INVALID',
+        `features.flags_file ${path} is not readable JSON (${(err as Error).message}); fix the file or the path`,
+      );
     }
     const parsed = fileSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new FlagsError('FLAGS_FILE_INVALID', `features.flags_file ${path}: flags.${issue.path.join('.')}: ${issue.message}`);
+      throw new FlagsError(
+        'FLAGS_FILE_INVALID',
+        `features.flags_file ${path}: flags.${issue.path.join('.')}: ${issue.message}`,
+      );
     }
     return parsed.data.flags;
   }

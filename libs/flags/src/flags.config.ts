@@ -5,7 +5,13 @@ import { formatPath, validateFlagDefinition } from './flags.validate';
 
 const { bool } = configValue;
 
-const variantValue = z.union([z.boolean(), z.string(), z.number(), z.record(z.string(), z.unknown()), z.array(z.unknown())]);
+const variantValue = z.union([
+  z.boolean(),
+  z.string(),
+  z.number(),
+  z.record(z.string(), z.unknown()),
+  z.array(z.unknown()),
+]);
 
 /** One flag in the flagd format (https://flagd.dev/reference/flag-definitions/). */
 export const flagDefinitionSchema = z
@@ -49,7 +55,11 @@ export const featuresSchema = z
       const parsed = schema.safeParse(value);
       if (!parsed.success) {
         for (const issue of parsed.error.issues)
-          ctx.addIssue({ code: 'custom', path: [key, ...issue.path] as PropertyKey[], message: issue.message });
+          ctx.addIssue({
+            code: 'custom',
+            path: [key, ...issue.path] as PropertyKey[],
+            message: issue.message,
+          });
         continue;
       }
       out[key] = parsed.data as FeaturesSection[string];

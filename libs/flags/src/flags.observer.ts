@@ -23,7 +23,15 @@ export class FlagsObserver {
   private readonly flags = new BoundedLabel(0);
   private readonly variants = new BoundedLabel(0);
   private readonly reasons = new BoundedLabel(8, [
-    'STATIC', 'DEFAULT', 'TARGETING_MATCH', 'SPLIT', 'CACHED', 'DISABLED', 'UNKNOWN', 'ERROR', 'STALE',
+    'STATIC',
+    'DEFAULT',
+    'TARGETING_MATCH',
+    'SPLIT',
+    'CACHED',
+    'DISABLED',
+    'UNKNOWN',
+    'ERROR',
+    'STALE',
   ]);
 
   constructor(metrics: MetricsService | null) {

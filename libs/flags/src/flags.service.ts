@@ -110,7 +110,11 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** A flag's variant and value, synchronously, from the config provider. */
-  variant<T extends JsonValue>(key: string, fallback: T, extra?: EvaluationContext): { variant?: string; value: T } {
+  variant<T extends JsonValue>(
+    key: string,
+    fallback: T,
+    extra?: EvaluationContext,
+  ): { variant?: string; value: T } {
     const type = (this.config.typeOf(key) ?? typeOfValue(fallback)) as FlagType;
     const r = this.resolveSync(type, key, fallback, extra);
     return { variant: r.variant, value: r.value };
@@ -121,7 +125,12 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
    * still exists, else a fresh evaluation. Store the returned `variant` on the record so a resumed
    * workflow keeps it when the flag moves.
    */
-  variantFor<T extends JsonValue>(key: string, fallback: T, extra?: EvaluationContext, pinned?: string | null): VariantChoice<T> {
+  variantFor<T extends JsonValue>(
+    key: string,
+    fallback: T,
+    extra?: EvaluationContext,
+    pinned?: string | null,
+  ): VariantChoice<T> {
     const def = this.config.has(key) ? this.config.definitions()[key] : undefined;
     if (pinned && def && Object.hasOwn(def.variants, pinned))
       return { variant: pinned, value: def.variants[pinned] as T, pinned: true };
@@ -130,8 +139,20 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Through the OpenFeature client (all providers, hooks), typed by the flag's variants. */
-  async evaluate(key: string, extra?: EvaluationContext, type?: FlagType): Promise<EvaluationDetails<JsonValue>> {
-    const ctx = this.contextFor(extra);
+  async evaluate(
+    key: string,
+    extra?: EvaluationContext,
+    type?: FlagType,
+  ): Promise<EvaluationDetails<JsonValue>> {
+    return this.evaluateIn(key, this.contextFor(extra), type);
+  }
+
+  /** evaluate() with exactly this context (OFREP: the remote caller's context, not ours). */
+  async evaluateIn(
+    key: string,
+    ctx: EvaluationContext,
+    type?: FlagType,
+  ): Promise<EvaluationDetails<JsonValue>> {
     switch (type ?? this.config.typeOf(key) ?? 'object') {
       case 'boolean':
         return this.client.getBooleanDetails(key, false, ctx);
@@ -142,6 +163,11 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
       default:
         return this.client.getObjectDetails(key, {}, ctx);
     }
+  }
+
+  /** Whether the config provider defines `key`. */
+  isDefined(key: string): boolean {
+    return this.config.has(key);
   }
 
   /** Keys of every configured flag (config provider). */
@@ -155,7 +181,12 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
     return () => this.listeners.delete(fn);
   }
 
-  private resolveSync<T extends JsonValue>(type: FlagType, key: string, fallback: T, extra?: EvaluationContext) {
+  private resolveSync<T extends JsonValue>(
+    type: FlagType,
+    key: string,
+    fallback: T,
+    extra?: EvaluationContext,
+  ) {
     const ctx = this.contextFor(extra);
     const r = this.config.resolve(type, key, fallback, ctx);
     this.observer.record({

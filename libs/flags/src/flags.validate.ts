@@ -6,10 +6,49 @@
 
 // JSON Logic (json-logic-engine, as used by flagd-core) plus flagd's own operators.
 const OPERATORS = new Set([
-  'var', 'missing', 'missing_some', 'if', '?:', '==', '===', '!=', '!==', '!', '!!', 'or', 'and',
-  '>', '>=', '<', '<=', 'max', 'min', '+', '-', '*', '/', '%', 'map', 'reduce', 'filter', 'all',
-  'none', 'some', 'merge', 'in', 'cat', 'substr', 'preserve', 'val', 'exists', 'length', 'get',
-  'fractional', 'sem_ver', 'starts_with', 'ends_with',
+  'var',
+  'missing',
+  'missing_some',
+  'if',
+  '?:',
+  '==',
+  '===',
+  '!=',
+  '!==',
+  '!',
+  '!!',
+  'or',
+  'and',
+  '>',
+  '>=',
+  '<',
+  '<=',
+  'max',
+  'min',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  'map',
+  'reduce',
+  'filter',
+  'all',
+  'none',
+  'some',
+  'merge',
+  'in',
+  'cat',
+  'substr',
+  'preserve',
+  'val',
+  'exists',
+  'length',
+  'get',
+  'fractional',
+  'sem_ver',
+  'starts_with',
+  'ends_with',
 ]);
 
 export interface FlagProblem {
@@ -53,7 +92,10 @@ export function validateFlagDefinition(flag: {
     });
   const types = new Set(Object.values(flag.variants).map((v) => (v === null ? 'null' : typeof v)));
   if (types.size > 1)
-    out.push({ path: ['variants'], message: `all variants must have one type, found ${[...types].join(', ')}` });
+    out.push({
+      path: ['variants'],
+      message: `all variants must have one type, found ${[...types].join(', ')}`,
+    });
   if (flag.targeting !== undefined && flag.targeting !== null) {
     if (typeof flag.targeting !== 'object' || Array.isArray(flag.targeting))
       out.push({ path: ['targeting'], message: 'targeting is a JSON Logic object' });
@@ -64,5 +106,8 @@ export function validateFlagDefinition(flag: {
 
 /** `targeting.if[0].frobnicate` from a path array. */
 export function formatPath(path: (string | number)[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+  return path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p),
+    '',
+  );
 }

@@ -8,6 +8,7 @@ import { AgentsController } from './agents.controller';
 import { AuditController } from './audit.controller';
 import { EventsController } from './events.controller';
 import { MessagesController } from './messages.controller';
+import { OfrepController } from './ofrep.controller';
 import { WorkflowsController } from './workflows.controller';
 
 @Module({
@@ -25,6 +26,6 @@ import { WorkflowsController } from './workflows.controller';
       }),
     }),
   ],
-  controllers: [MessagesController, WorkflowsController, AuditController, EventsController, AgentsController],
+  controllers: [MessagesController, WorkflowsController, AuditController, EventsController, AgentsController, OfrepController],
 })
 export class ApiModule {}

@@ -122,7 +122,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
         'no_route',
         errorResponse(ORCHESTRATOR_ID, `No routing rule for message type: ${message.type}`),
       );
-    const agent = this.registry.get(agentId);
+    const agent = this.registry.get(agentId, { message_type: message.type });
     if (!agent)
       return failed('agent_not_found', errorResponse(ORCHESTRATOR_ID, `Agent not found: ${agentId}`));
     let response: AgentResponse;
