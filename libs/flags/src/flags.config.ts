@@ -73,7 +73,7 @@ export const featuresConfig = defineConfigSection({
   schema: featuresSchema,
   reload: {
     '*': 'ConfigFlagProvider (PROVIDER_CONFIGURATION_CHANGED, read on every evaluation)',
-    'flags.*': 'ConfigFlagProvider (PROVIDER_CONFIGURATION_CHANGED, read on every evaluation)',
+    'flags.**': 'ConfigFlagProvider (PROVIDER_CONFIGURATION_CHANGED, read on every evaluation)',
   },
   recordKeys: { '': '<feature>', flags: '<flag_key>' },
   owner: 'libs/flags',

@@ -57,7 +57,10 @@ export class OfrepController {
   ): Promise<{ flags: (Success | Failure)[] } | Failure | undefined> {
     const ctx = this.context(body);
     if (typeof ctx === 'string') return fail(reply, 400, { errorCode: 'INVALID_CONTEXT', errorDetails: ctx });
-    const flags = await Promise.all(this.flags.keys().map((key) => this.evaluate(key, ctx)));
+    // Disabled flags are left out, as flagd's own bulk evaluation does.
+    const defs = this.flags.config.definitions();
+    const keys = this.flags.keys().filter((k) => defs[k].state !== 'DISABLED');
+    const flags = await Promise.all(keys.map((key) => this.evaluate(key, ctx)));
     const answer = { flags };
     const etag = `"${createHash('sha256').update(JSON.stringify(answer)).digest('base64url').slice(0, 27)}"`;
     void reply.header('etag', etag);
