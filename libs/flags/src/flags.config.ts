@@ -29,53 +29,51 @@ export const flagDefinitionSchema = z
 
 export type FlagDefinition = z.output<typeof flagDefinitionSchema>;
 
-const flagsMapSchema = z.record(z.string(), flagDefinitionSchema);
-const flagsFileSchema = z.string().min(1).nullable();
-const legacySchema = bool(false);
-
-export interface FeaturesSection {
-  flags: Record<string, FlagDefinition>;
-  flags_file: string | null;
-  /** The deprecated boolean form. */
-  [feature: string]: boolean | string | null | Record<string, FlagDefinition>;
-}
+const RESERVED = new Set(['flags', 'flags_file']);
 
 /**
  * `features.flags.<key>`: flagd definitions; `features.flags_file`: a flagd JSON file merged under
  * them; any other `features.<name>: true|false` is the deprecated boolean form, served as a
- * boolean flag `<name>` (variants on/off). A record, not an object with a catchall (sections are
- * strict objects or records): each key is parsed by its own schema and problems keep their path.
+ * boolean flag `<name>` (variants on/off) and moved to `legacy` on parse. Sections are strict
+ * objects, so the free-form keys are gathered first and the result validated strictly.
  */
+const parsedFeaturesSchema = z.strictObject({
+  flags: z.record(z.string(), flagDefinitionSchema).default({}),
+  flags_file: z.string().min(1).nullable().default(null),
+  legacy: z.record(z.string(), bool(false)).default({}),
+});
+
 export const featuresSchema = z
   .record(z.string(), z.unknown())
-  .transform((raw, ctx) => {
-    const out: FeaturesSection = { flags: {}, flags_file: null };
-    for (const [key, value] of Object.entries(raw)) {
-      const schema = key === 'flags' ? flagsMapSchema : key === 'flags_file' ? flagsFileSchema : legacySchema;
-      const parsed = schema.safeParse(value);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues)
-          ctx.addIssue({
-            code: 'custom',
-            path: [key, ...issue.path] as PropertyKey[],
-            message: issue.message,
-          });
-        continue;
-      }
-      out[key] = parsed.data as FeaturesSection[string];
-    }
-    return out;
+  .transform((raw) => {
+    // `features.legacy.<name>` (as documented) and `features.<name>` (as written before) both work.
+    const given = raw.legacy;
+    const legacy: Record<string, unknown> =
+      given && typeof given === 'object' && !Array.isArray(given) ? { ...given } : {};
+    for (const [k, v] of Object.entries(raw)) if (!RESERVED.has(k) && k !== 'legacy') legacy[k] = v;
+    return { flags: raw.flags, flags_file: raw.flags_file, legacy } as z.input<typeof parsedFeaturesSchema>;
   })
-  .default({ flags: {}, flags_file: null });
+  .pipe(parsedFeaturesSchema)
+  .prefault({});
+
+export type FeaturesSection = z.output<typeof featuresSchema>;
 
 export const featuresConfig = defineConfigSection({
   key: 'features',
   schema: featuresSchema,
   reload: {
-    '*': 'ConfigFlagProvider (PROVIDER_CONFIGURATION_CHANGED, read on every evaluation)',
+    '*': 'ConfigFlagProvider (features.<feature>: true|false as written, deprecated)',
+    flags_file: 'FlagsService (re-reads the file on every config reload)',
     'flags.**': 'ConfigFlagProvider (PROVIDER_CONFIGURATION_CHANGED, read on every evaluation)',
+    'legacy.*': 'ConfigFlagProvider (written features.<feature>: true|false, deprecated)',
   },
-  recordKeys: { '': '<feature>', flags: '<flag_key>' },
+  recordKeys: {
+    flags: '<flag_key>',
+    legacy: '<feature>',
+    'flags.<flag_key>.variants': '<variant>',
+    'flags.<flag_key>.targeting': '<operator>',
+    'flags.<flag_key>.metadata': '<name>',
+  },
   owner: 'libs/flags',
 });
 

@@ -6,8 +6,6 @@ export interface FlagSet {
   legacy: string[];
 }
 
-const RESERVED = new Set(['flags', 'flags_file']);
-
 /**
  * The flagd flag set the config provider serves: the legacy booleans first (a boolean flag with
  * variants on/off), then the file, then `features.flags` (the later wins for the same key).
@@ -18,8 +16,7 @@ export function buildFlagSet(
 ): FlagSet {
   const flags: Record<string, FlagDefinition> = {};
   const legacy: string[] = [];
-  for (const [name, value] of Object.entries(section)) {
-    if (RESERVED.has(name) || typeof value !== 'boolean') continue;
+  for (const [name, value] of Object.entries(section.legacy)) {
     legacy.push(name);
     flags[name] = {
       state: 'ENABLED',
