@@ -207,6 +207,23 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
     expect((await assess('Apollo')).body.data).toMatchObject({ rules: 'v2', total_risks: 0 });
   });
 
+  it('turns a workflow type off and on live (workflow.<type>.enabled)', async () => {
+    const start = () =>
+      request(`${t.url}/api/v1/workflows`, {
+        body: { workflow_type: 'project_initialization', data: { name: 'Flagged', goals: ['A'] } },
+        headers: ADMIN,
+      });
+    const wf = (on: boolean) => ({
+      'workflow.project_initialization.enabled': { variants: onOff, defaultVariant: on ? 'on' : 'off' },
+    });
+    kubeletWrite(dir, { 'mira.yaml': flagsConfig(20, wf(false)) });
+    const off = await until('the workflow to be off', start, (r) => r.status === 404);
+    expect(off.text).toContain('workflow.project_initialization.enabled');
+    kubeletWrite(dir, { 'mira.yaml': flagsConfig(20, wf(true)) });
+    const on = await until('the workflow to be on', start, (r) => r.status !== 404);
+    expect(on.status).toBeLessThan(300);
+  });
+
   it('applies a live reload to 100 % within the debounce, and keeps the last good on an invalid definition', async () => {
     const sample = Array.from({ length: 200 }, (_, i) => `caller-${i}`);
     kubeletWrite(dir, { 'mira.yaml': flagsConfig(100) });

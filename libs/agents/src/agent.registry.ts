@@ -88,6 +88,12 @@ export class AgentRegistry implements OnModuleInit {
     return this.flags?.isDefined(flag) ? this.flags.isEnabled(flag, fallback, context) : fallback;
   }
 
+  /** The flag `workflow.<type>.enabled` when defined (with workflow_type in the context), else on. */
+  isWorkflowEnabled(type: string): boolean {
+    const flag = `workflow.${type}.enabled`;
+    return this.flags?.isDefined(flag) ? this.flags.isEnabled(flag, true, { workflow_type: type }) : true;
+  }
+
   /** The agent if registered and enabled (`context`: extra flag evaluation fields, e.g. message_type). */
   get(id: string, context?: Record<string, string>): MiraAgent | undefined {
     return this.isEnabled(id, context) ? this.agents.get(id)?.instance : undefined;

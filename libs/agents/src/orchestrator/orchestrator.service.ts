@@ -168,6 +168,12 @@ export class OrchestratorService implements OnApplicationBootstrap {
           'A workflow needs a requester: send it through the API, or publish it with the x-mira-actor header',
         ),
       );
+    const type = (message.data as { workflow_type?: unknown } | undefined)?.workflow_type;
+    if (typeof type === 'string' && !this.registry.isWorkflowEnabled(type))
+      return failed(
+        'agent_not_found',
+        errorResponse(ORCHESTRATOR_ID, `Workflow type ${type} is turned off (flag workflow.${type}.enabled)`),
+      );
     try {
       const result = await this.workflowRunner(
         message.data as unknown as WorkflowRequest,
