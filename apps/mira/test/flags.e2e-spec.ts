@@ -173,6 +173,15 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
     });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
+
+    // Counted by configured flag key; an unknown key never becomes a label value.
+    const metrics = (await request(`${t.url}/metrics`)).text;
+    expect(metrics).toMatch(
+      new RegExp(
+        `mira_feature_flag_evaluations_total\\{flag="${ROLLOUT.replace(/\./g, '\\.')}",variant="(on|off)",reason="TARGETING_MATCH"\\} \\d+`,
+      ),
+    );
+    expect(metrics).not.toContain('flag="no.such.flag"');
   });
 
   it("gates an agent by the caller's role (agent.<id>.enabled, caller identity in the context)", async () => {
