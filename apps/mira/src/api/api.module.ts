@@ -26,6 +26,13 @@ import { WorkflowsController } from './workflows.controller';
       }),
     }),
   ],
-  controllers: [MessagesController, WorkflowsController, AuditController, EventsController, AgentsController, OfrepController],
+  controllers: [
+    MessagesController,
+    WorkflowsController,
+    AuditController,
+    EventsController,
+    AgentsController,
+    OfrepController,
+  ],
 })
 export class ApiModule {}
