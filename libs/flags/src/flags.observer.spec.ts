@@ -4,7 +4,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { Registry } from 'prom-client';
+import { Counter, type CounterConfiguration, Registry } from 'prom-client';
 import type { MetricsService } from '@mira/metrics';
 import { FlagsObserver } from './flags.observer';
 
@@ -42,9 +42,8 @@ describe('FlagsObserver', () => {
 
   it('counts by configured flag keys and variants only', async () => {
     const registry = new Registry();
-    const { Counter } = await import('prom-client');
     const metrics = {
-      counter: (c: object) => new Counter({ ...(c as never), registers: [registry] }),
+      counter: (c: CounterConfiguration<string>) => new Counter({ ...c, registers: [registry] }),
     } as unknown as MetricsService;
     const observer = new FlagsObserver(metrics);
     observer.allow({ known: { variants: { on: true, off: false } } });
