@@ -7,6 +7,7 @@ import {
   FirstSuccessfulStrategy,
   type JsonValue,
   MultiProvider,
+  NOOP_PROVIDER,
   OpenFeature,
   type Provider,
 } from '@openfeature/server-sdk';
@@ -91,6 +92,10 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.unsubscribe();
     this.listeners.clear();
+    // Closes our providers (a plugin's connections) and frees this app's domain.
+    await OpenFeature.setProviderAndWait(this.domain, NOOP_PROVIDER).catch((err: Error) =>
+      this.logger.warn(`Closing the flag providers failed: ${err.message}`),
+    );
   }
 
   /** The OpenFeature client of this app (its own domain), with the observability hook. */
