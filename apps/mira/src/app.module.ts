@@ -1,6 +1,7 @@
 // First: the service's config sections register before any lib's module is required.
 import { MIRA_CONFIG_FEATURES } from './mira.config';
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AgentsModule } from '@mira/agents';
 import { BrokerModule } from '@mira/broker';
 import { ConfigModule, ConfigStore, type ConfigModuleDefinitionOptions } from '@mira/config';
@@ -11,12 +12,13 @@ import { RedisModule } from '@mira/redis';
 import { SecretsModule } from '@mira/secrets';
 import { ShutdownModule } from '@mira/shutdown';
 import { StateModule } from '@mira/state';
-import { FeaturesModule } from '@mira/features';
 import { ProjectsModule } from '@mira/projects';
+import { FlagsModule } from '@mira/flags';
 import { TracingModule } from '@mira/tracing';
 import { ApiModule } from './api/api.module';
 import { InboxModule } from './inbox/inbox.module';
 import { ConfigHealthIndicator } from './config.health';
+import { FlagsCallerInterceptor } from './flags-caller.adapter';
 import { ReadinessShutdownHook } from './readiness.shutdown';
 import { SecurityModule } from './security/security.module';
 
@@ -77,14 +79,18 @@ export class AppModule {
         AgentsModule,
         // Projects, tracker connectors and sync, the roadmapping agent (tables in the state store).
         ProjectsModule,
-        FeaturesModule,
+        FlagsModule,
         TracingModule,
         SecurityModule,
         ApiModule,
         InboxModule,
         ...(options.imports ?? []),
       ],
-      providers: [ReadinessShutdownHook, ConfigHealthIndicator],
+      providers: [
+        ReadinessShutdownHook,
+        ConfigHealthIndicator,
+        { provide: APP_INTERCEPTOR, useClass: FlagsCallerInterceptor },
+      ],
     };
   }
 }

@@ -7,7 +7,7 @@
 import { ConfigModule, type ConfigSection } from '@mira/config';
 import { agentsConfig, governanceConfig } from '../../../libs/agents/src/agents.config';
 import { brokerConfig } from '../../../libs/broker/src/broker.config';
-import { featuresConfig } from '../../../libs/features/src/features.config';
+import { featuresConfig } from '../../../libs/flags/src/flags.config';
 import { healthConfig } from '../../../libs/health/src/health.config';
 import { loggingConfig } from '../../../libs/logging/src/logging.config';
 import { secretsConfig } from '../../../libs/secrets/src/secrets.config';

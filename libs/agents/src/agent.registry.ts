@@ -1,6 +1,7 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { ConfigStore } from '@mira/config';
+import { FlagsService } from '@mira/flags';
 import { Agent } from './agent.decorator';
 import { AgentError } from './agent.error';
 import type { AgentOptions, MiraAgent, RegisteredAgent } from './agent.interface';
@@ -18,6 +19,7 @@ export class AgentRegistry implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly config: ConfigStore,
+    @Optional() private readonly flags?: FlagsService,
   ) {}
 
   onModuleInit(): void {
@@ -76,13 +78,25 @@ export class AgentRegistry implements OnModuleInit {
     return this.routes;
   }
 
-  isEnabled(id: string): boolean {
-    return this.config.get('agents')[id]?.enabled !== false;
+  /**
+   * The flag `agent.<id>.enabled` when defined (evaluated for the running request or message, so
+   * an agent can be on for a fraction or a group), else the older `agents.<id>.enabled` (on).
+   */
+  isEnabled(id: string, context?: Record<string, string>): boolean {
+    const fallback = this.config.get('agents')[id]?.enabled !== false;
+    const flag = `agent.${id}.enabled`;
+    return this.flags?.isDefined(flag) ? this.flags.isEnabled(flag, fallback, context) : fallback;
   }
 
-  /** The agent if registered and enabled. */
-  get(id: string): MiraAgent | undefined {
-    return this.isEnabled(id) ? this.agents.get(id)?.instance : undefined;
+  /** The flag `workflow.<type>.enabled` when defined (with workflow_type in the context), else on. */
+  isWorkflowEnabled(type: string): boolean {
+    const flag = `workflow.${type}.enabled`;
+    return this.flags?.isDefined(flag) ? this.flags.isEnabled(flag, true, { workflow_type: type }) : true;
+  }
+
+  /** The agent if registered and enabled (`context`: extra flag evaluation fields, e.g. message_type). */
+  get(id: string, context?: Record<string, string>): MiraAgent | undefined {
+    return this.isEnabled(id, context) ? this.agents.get(id)?.instance : undefined;
   }
 
   has(id: string): boolean {

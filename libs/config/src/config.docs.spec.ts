@@ -24,7 +24,7 @@ describe('docs/configuration.md', () => {
       env: ['MIRA_AGENTS__<AGENT_ID>__ENABLED'],
       live: true,
     });
-    expect(documented.get('features.<feature>')).toMatchObject({ default: false, live: true });
+    expect(documented.get('features.legacy.<feature>')).toMatchObject({ default: false, live: true });
     expect(documented.get('api.cors_origins')).toMatchObject({ live: false });
   });
 

@@ -14,6 +14,9 @@ export const LIVE_RELOAD_RULES: readonly LiveReloadRule[] = registry().liveRules
 function matches(pattern: string, path: string): boolean {
   const p = pattern.split('.');
   const k = path.split('.');
+  // A trailing `**` matches any depth (flag definitions: keys with dots, JSON Logic trees).
+  if (p[p.length - 1] === '**')
+    return k.length >= p.length && p.slice(0, -1).every((seg, i) => seg === '*' || seg === k[i]);
   return p.length === k.length && p.every((seg, i) => seg === '*' || seg === k[i]);
 }
 

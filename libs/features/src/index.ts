@@ -1,7 +1,13 @@
-export { FeaturesModule } from './features.module';
-export { FeatureFlagsService, type FeatureFlagListener } from './feature-flags.service';
-export { FeatureFlagGuard } from './feature-flag.guard';
-export { FeatureFlag } from './feature-flag.decorator';
-export { FeatureDisabledError, type FeatureErrorCode } from './features.error';
-export { FEATURE_FLAG_METADATA } from './features.constants';
-export { featuresConfig, featuresSchema } from './features.config';
+// Deprecated: @mira/features is now part of @mira/flags (OpenFeature). Kept as an alias.
+export {
+  FlagsModule as FeaturesModule,
+  FeatureFlagsService,
+  type FeatureFlagListener,
+  FeatureFlagGuard,
+  FeatureFlag,
+  FeatureDisabledError,
+  type FeatureErrorCode,
+  FEATURE_FLAG_METADATA,
+  featuresConfig,
+  featuresSchema,
+} from '@mira/flags';

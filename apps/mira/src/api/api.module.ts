@@ -8,6 +8,7 @@ import { AgentsController } from './agents.controller';
 import { AuditController } from './audit.controller';
 import { EventsController } from './events.controller';
 import { MessagesController } from './messages.controller';
+import { OfrepController } from './ofrep.controller';
 import { WorkflowsController } from './workflows.controller';
 import { ProjectsController } from './projects.controller';
 import { SchedulesController } from './schedules.controller';
@@ -43,6 +44,7 @@ import { EventResultsModule } from '../events/event-results.module';
     ProjectsController,
     SchedulesController,
     DeliveriesController,
+    OfrepController,
   ],
 })
 export class ApiModule {}

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
+  AgentRegistry,
   ApprovalService,
   errorResponse,
   FINAL_STATUSES,
@@ -45,6 +46,7 @@ export class WorkflowsController {
   constructor(
     private readonly engine: WorkflowEngine,
     private readonly approvals: ApprovalService,
+    private readonly registry: AgentRegistry,
   ) {}
 
   /**
@@ -61,6 +63,13 @@ export class WorkflowsController {
   ): Promise<WorkflowView | AgentResponse> {
     const key = idempotencyKeySchema.safeParse(idempotencyKey);
     if (!key.success) throw new BadRequestException(key.error.issues[0].message);
+    if (!this.registry.isWorkflowEnabled(body.workflow_type)) {
+      reply.status(404);
+      return errorResponse(
+        ORCHESTRATOR_ID,
+        `Workflow type ${body.workflow_type} is turned off (flag workflow.${body.workflow_type}.enabled)`,
+      );
+    }
     try {
       const { record } = await this.engine.submit(body, {
         actor: caller.name,

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { FlagsService } from '@mira/flags';
 import { z } from 'zod';
 import { Agent } from '../agent.decorator';
 import { BaseAgent, parseInput } from '../base.agent';
@@ -66,7 +67,16 @@ export interface RiskAssessment {
   total_risks: number;
   risks: Risk[];
   assessed_by: string;
+  /** Which rules ran (flag agent.risk_assessment.rules), when the flag is defined. */
+  rules?: RiskRules;
 }
+
+/** v1: the reference's substring keyword match. v2: whole words only ("new" no longer matches "renewal"), and the description names the keyword found. */
+export type RiskRules = 'v1' | 'v2';
+export const RISK_RULES_FLAG = 'agent.risk_assessment.rules';
+
+const wordMatch = (text: string, keyword: string): boolean =>
+  new RegExp(`(^|[^a-z0-9])${keyword.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9])`).test(text);
 
 const assessSchema = z.looseObject({
   // A stored project (@mira/projects): its tasks stand in for `tasks`.
@@ -97,6 +107,7 @@ const riskAssessmentSchema = z.object({
   total_risks: z.number().int(),
   risks: z.array(riskSchema),
   assessed_by: z.string(),
+  rules: z.enum(['v1', 'v2']).optional(),
 });
 
 export function round2(x: number): number {
@@ -129,7 +140,10 @@ export function round2(x: number): number {
   },
 })
 export class RiskAssessmentAgent extends BaseAgent {
-  constructor(@Optional() @Inject(PROJECT_DATA) private readonly projects?: ProjectDataSource) {
+  constructor(
+    @Optional() @Inject(PROJECT_DATA) private readonly projects?: ProjectDataSource,
+    @Optional() private readonly flags?: FlagsService,
+  ) {
     super();
   }
 
@@ -142,15 +156,26 @@ export class RiskAssessmentAgent extends BaseAgent {
   assessRisks(data: unknown): RiskAssessment {
     const { name, description, tasks, duration_weeks } = parseInput(assessSchema, data, 'assess_risks');
     const text = description.toLowerCase();
+    // Rolled out per project: the project's name is the targeting key, so a project keeps its rules.
+    const defined = this.flags?.isDefined(RISK_RULES_FLAG) === true;
+    const rules: RiskRules =
+      defined &&
+      this.flags?.variant<string>(RISK_RULES_FLAG, 'v1', { targetingKey: name, project: name }).value === 'v2'
+        ? 'v2'
+        : 'v1';
     const risks: Risk[] = [];
     for (const p of RISK_PATTERNS) {
-      if (!p.keywords.some((k) => text.includes(k))) continue;
+      const found = p.keywords.find((k) => (rules === 'v2' ? wordMatch(text, k) : text.includes(k)));
+      if (found === undefined) continue;
       risks.push({
         id: `R${risks.length + 1}`,
         category: p.category,
         pattern: p.pattern,
         severity: p.severity,
-        description: `Potential ${p.category} risk detected`,
+        description:
+          rules === 'v2'
+            ? `Potential ${p.category} risk detected ("${found}")`
+            : `Potential ${p.category} risk detected`,
         mitigation: p.mitigation,
         status: 'identified',
       });
@@ -171,7 +196,14 @@ export class RiskAssessmentAgent extends BaseAgent {
     }
     const points = risks.reduce((sum, r) => sum + SEVERITY_POINTS[r.severity], 0);
     const risk_score = risks.length ? round2((points / (3 * risks.length)) * 100) : 0;
-    return { project_name: name, risk_score, total_risks: risks.length, risks, assessed_by: this.id };
+    const out: RiskAssessment = {
+      project_name: name,
+      risk_score,
+      total_risks: risks.length,
+      risks,
+      assessed_by: this.id,
+    };
+    return defined ? { ...out, rules } : out;
   }
 
   updateRisk(data: unknown): Record<string, unknown> {

@@ -122,7 +122,7 @@ export class OrchestratorService implements OnApplicationBootstrap {
         'no_route',
         errorResponse(ORCHESTRATOR_ID, `No routing rule for message type: ${message.type}`),
       );
-    const agent = this.registry.get(agentId);
+    const agent = this.registry.get(agentId, { message_type: message.type });
     if (!agent)
       return failed('agent_not_found', errorResponse(ORCHESTRATOR_ID, `Agent not found: ${agentId}`));
     let response: AgentResponse;
@@ -167,6 +167,12 @@ export class OrchestratorService implements OnApplicationBootstrap {
           ORCHESTRATOR_ID,
           'A workflow needs a requester: send it through the API, or publish it with the x-mira-actor header',
         ),
+      );
+    const type = (message.data as { workflow_type?: unknown } | undefined)?.workflow_type;
+    if (typeof type === 'string' && !this.registry.isWorkflowEnabled(type))
+      return failed(
+        'agent_not_found',
+        errorResponse(ORCHESTRATOR_ID, `Workflow type ${type} is turned off (flag workflow.${type}.enabled)`),
       );
     try {
       const result = await this.workflowRunner(

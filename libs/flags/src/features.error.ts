@@ -5,7 +5,9 @@ export class FeatureDisabledError extends Error {
   readonly code: FeatureErrorCode = 'FEATURE_DISABLED';
 
   constructor(readonly flag: string) {
-    super(`Feature "${flag}" is disabled; set features.${flag}: true in the configuration to enable it`);
+    super(
+      `Feature "${flag}" is disabled; define the boolean flag features.flags.${flag} (flagd format) or the deprecated features.${flag}: true in the configuration to enable it`,
+    );
     this.name = 'FeatureDisabledError';
   }
 }

@@ -5,7 +5,7 @@ import { FeatureFlag } from './feature-flag.decorator';
 import { FeatureFlagGuard } from './feature-flag.guard';
 import { FeatureFlagsService } from './feature-flags.service';
 import { FeatureDisabledError } from './features.error';
-import { FeaturesModule } from './features.module';
+import { FlagsModule as FeaturesModule } from './flags.module';
 
 const load = (features: Record<string, unknown>) =>
   loadConfig({ file: null, env: {}, overrides: { features } });

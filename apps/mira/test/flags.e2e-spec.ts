@@ -1,0 +1,270 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request, startTestApp, type TestApp } from './support/test-app';
+import { kubeletWrite } from './support/kubelet-volume';
+
+// The real app over real HTTP, flags from a real ConfigMap-style config file reloaded live.
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const ADMIN = { 'x-api-key': 'flags-admin-key' };
+const SUBMITTER = { 'x-api-key': 'flags-submitter-key' };
+const ROLLOUT = 'agent.project_plan_agent.enabled';
+const onOff = { on: true, off: false };
+
+function flagsConfig(percent: number, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    features: {
+      legacy_beta: true,
+      flags: {
+        [ROLLOUT]: {
+          variants: onOff,
+          defaultVariant: 'off',
+          targeting: {
+            fractional: [
+              ['on', percent],
+              ['off', 100 - percent],
+            ],
+          },
+        },
+        'agent.status_reporter_agent.enabled': {
+          variants: onOff,
+          defaultVariant: 'off',
+          targeting: { if: [{ in: ['admin', { var: 'roles' }] }, 'on', null] },
+        },
+        'agent.risk_assessment.rules': {
+          variants: { v1: 'v1', v2: 'v2' },
+          defaultVariant: 'v1',
+          targeting: { if: [{ in: [{ var: 'project' }, ['Apollo']] }, 'v2', null] },
+        },
+        ...extra,
+      },
+    },
+  });
+}
+
+describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () => {
+  let dir: string;
+  let logFile: string;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mira-flags-'));
+    logFile = join(mkdtempSync(join(tmpdir(), 'mira-flags-log-')), 'mira.log');
+    kubeletWrite(dir, { 'mira.yaml': flagsConfig(20) });
+    t = await startTestApp({
+      file: join(dir, 'mira.yaml'),
+      overrides: {
+        config: { hot_reload: true, debounce_ms: 20 },
+        logging: { file: logFile, level: 'info' },
+        api: {
+          keys: [
+            { name: 'ops', key: 'flags-admin-key', roles: ['admin'] },
+            { name: 'alice', key: 'flags-submitter-key', roles: ['submitter'] },
+          ],
+          rate_limit: { enabled: false },
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(logFile, '..'), { recursive: true, force: true });
+  });
+
+  const ofrep = (key: string, body: unknown, headers = ADMIN) =>
+    request(`${t.url}/ofrep/v1/evaluate/flags/${key}`, { body, headers });
+  const health = async () => (await request(`${t.url}/healthz`)).body.checks.configuration;
+  const logLines = (): { msg: string; level: number | string }[] =>
+    existsSync(logFile)
+      ? readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : [];
+
+  /** Evaluates the rollout flag for `keys` over OFREP, a few requests in flight at a time. */
+  async function rollout(keys: string[]): Promise<Map<string, boolean>> {
+    const out = new Map<string, boolean>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < keys.length) {
+          const key = keys[next++];
+          const r = await ofrep(ROLLOUT, { context: { targetingKey: key } });
+          expect(r.status).toBe(200);
+          out.set(key, r.body.value);
+        }
+      }),
+    );
+    return out;
+  }
+
+  it('a 20 % rollout over 10,000 distinct targeting keys enables 20 ± 2 %, the same answer every time', async () => {
+    const keys = Array.from({ length: 10_000 }, (_, i) => `caller-${i}`);
+    const first = await rollout(keys);
+    const on = [...first.values()].filter(Boolean).length;
+    expect(on).toBeGreaterThanOrEqual(1800);
+    expect(on).toBeLessThanOrEqual(2200);
+    const again = await rollout(keys.slice(0, 500));
+    for (const [k, v] of again) expect(v).toBe(first.get(k));
+  }, 180_000);
+
+  it('answers OFREP success and error shapes', async () => {
+    const ok = await ofrep(ROLLOUT, { context: { targetingKey: 'caller-1' } });
+    expect(ok.body).toMatchObject({ key: ROLLOUT, reason: 'TARGETING_MATCH', metadata: {} });
+    expect(['on', 'off']).toContain(ok.body.variant);
+
+    expect(await ofrep('no.such.flag', { context: { targetingKey: 'x' } })).toMatchObject({
+      status: 404,
+      body: { key: 'no.such.flag', errorCode: 'FLAG_NOT_FOUND', errorDetails: expect.any(String) },
+    });
+    expect(await ofrep(ROLLOUT, { context: {} })).toMatchObject({
+      status: 400,
+      body: {
+        key: ROLLOUT,
+        errorCode: 'TARGETING_KEY_MISSING',
+        errorDetails: expect.stringContaining('targetingKey'),
+      },
+    });
+    expect(await ofrep(ROLLOUT, { context: 'nope' })).toMatchObject({
+      status: 400,
+      body: { key: ROLLOUT, errorCode: 'INVALID_CONTEXT' },
+    });
+    expect((await ofrep(ROLLOUT, { context: { targetingKey: 'x' } }, {} as typeof ADMIN)).status).toBe(401);
+
+    const bulk = await request(`${t.url}/ofrep/v1/evaluate/flags`, {
+      body: { context: { targetingKey: 'caller-1', roles: ['admin'] } },
+      headers: ADMIN,
+    });
+    expect(bulk.status).toBe(200);
+    const etag = bulk.headers.get('etag');
+    expect(etag).toMatch(/^".+"$/);
+    expect(bulk.body.flags).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: 'agent.status_reporter_agent.enabled', value: true, variant: 'on' }),
+        expect.objectContaining({ key: 'legacy_beta', value: true }),
+      ]),
+    );
+    const cached = await request(`${t.url}/ofrep/v1/evaluate/flags`, {
+      body: { context: { targetingKey: 'caller-1', roles: ['admin'] } },
+      headers: { ...ADMIN, 'if-none-match': etag as string },
+    });
+    expect(cached.status).toBe(304);
+    const changed = await request(`${t.url}/ofrep/v1/evaluate/flags`, {
+      body: { context: { targetingKey: 'caller-1', roles: ['submitter'] } },
+      headers: { ...ADMIN, 'if-none-match': etag as string },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+
+    // Counted by configured flag key; an unknown key never becomes a label value.
+    const metrics = (await request(`${t.url}/metrics`)).text;
+    expect(metrics).toMatch(
+      new RegExp(
+        `mira_feature_flag_evaluations_total\\{flag="${ROLLOUT.replace(/\./g, '\\.')}",variant="(on|off)",reason="TARGETING_MATCH"\\} \\d+`,
+      ),
+    );
+    expect(metrics).not.toContain('flag="no.such.flag"');
+  });
+
+  it("gates an agent by the caller's role (agent.<id>.enabled, caller identity in the context)", async () => {
+    const report = (headers: Record<string, string>) =>
+      request(`${t.url}/api/v1/messages`, {
+        body: { type: 'generate_report', data: { name: 'Apollo' } },
+        headers,
+      });
+    expect((await report(ADMIN)).status).toBe(200);
+    const refused = await report(SUBMITTER);
+    expect(refused.status).not.toBe(200);
+    expect(refused.text).toContain('status_reporter_agent');
+  });
+
+  it('keeps the old boolean features.* working, with a deprecation notice', async () => {
+    expect((await ofrep('legacy_beta', {})).body).toMatchObject({
+      value: true,
+      variant: 'on',
+      reason: 'STATIC',
+    });
+    expect(logLines().some((l) => /features\.legacy_beta: true\|false is deprecated/.test(l.msg))).toBe(true);
+  });
+
+  it('rolls out risk rules v2 per project', async () => {
+    const assess = (name: string) =>
+      request(`${t.url}/api/v1/messages`, {
+        body: { type: 'assess_risks', data: { name, description: 'Contract renewal with the vendor' } },
+        headers: ADMIN,
+      });
+    // v1 matches "new" inside "renewal"; v2 matches whole words only.
+    expect((await assess('Zeus')).body.data).toMatchObject({ rules: 'v1', total_risks: 1 });
+    expect((await assess('Apollo')).body.data).toMatchObject({ rules: 'v2', total_risks: 0 });
+  });
+
+  it('turns a workflow type off and on live (workflow.<type>.enabled)', async () => {
+    const start = () =>
+      request(`${t.url}/api/v1/workflows`, {
+        body: { workflow_type: 'project_initialization', data: { name: 'Flagged', goals: ['A'] } },
+        headers: ADMIN,
+      });
+    const wf = (on: boolean) => ({
+      'workflow.project_initialization.enabled': { variants: onOff, defaultVariant: on ? 'on' : 'off' },
+    });
+    kubeletWrite(dir, { 'mira.yaml': flagsConfig(20, wf(false)) });
+    const off = await until('the workflow to be off', start, (r) => r.status === 404);
+    expect(off.text).toContain('workflow.project_initialization.enabled');
+    kubeletWrite(dir, { 'mira.yaml': flagsConfig(20, wf(true)) });
+    const on = await until('the workflow to be on', start, (r) => r.status !== 404);
+    expect(on.status).toBeLessThan(300);
+  });
+
+  it('applies a live reload to 100 % within the debounce, and keeps the last good on an invalid definition', async () => {
+    const sample = Array.from({ length: 200 }, (_, i) => `caller-${i}`);
+    kubeletWrite(dir, { 'mira.yaml': flagsConfig(100) });
+    await until(
+      '100 % rollout',
+      async () => [...(await rollout(sample)).values()].every(Boolean),
+      (v) => v,
+    );
+    await until(
+      'change log line',
+      async () => logLines(),
+      (ls) => ls.some((l) => l.msg.startsWith(`Flag ${ROLLOUT} changed by config reload`)),
+    );
+
+    kubeletWrite(dir, {
+      'mira.yaml': flagsConfig(0, {
+        broken: {
+          variants: onOff,
+          defaultVariant: 'on',
+          targeting: { if: [{ frobnicate: [1] }, 'on', null] },
+        },
+      }),
+    });
+    const degraded = await until('degraded health', health, (c) => c.status === 'degraded');
+    expect(degraded.reason).toMatch(/features\.flags\.broken\.targeting/);
+    expect(degraded.reason).toContain('targeting.if[0].frobnicate');
+    // The last good definitions (100 %) keep serving.
+    expect([...(await rollout(sample)).values()].every(Boolean)).toBe(true);
+    expect((await ofrep('broken', { context: { targetingKey: 'x' } })).status).toBe(404);
+
+    kubeletWrite(dir, { 'mira.yaml': flagsConfig(0) });
+    await until('recovery', health, (c) => c.status === 'healthy');
+    expect([...(await rollout(sample)).values()].some(Boolean)).toBe(false);
+  }, 60_000);
+});
