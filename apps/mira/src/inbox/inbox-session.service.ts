@@ -2,6 +2,7 @@ import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigStore } from '@mira/config';
 import { STATE_STORE, type StateStore } from '@mira/state';
+import { isUnresolvedReference } from '@mira/secrets';
 import type { ApiRole, CallerIdentity } from '../security';
 import { jose } from '../security/oidc-libraries';
 import { InboxError } from './inbox.error';
@@ -50,7 +51,7 @@ export class InboxSessionService {
   /** Throws when the secret is missing, unresolved or too short (checked at start and on use). */
   keys(): { session: Uint8Array; login: Uint8Array } {
     const secret = this.config.get('auth').session.secret;
-    if (secret === null || secret.startsWith('secret://') || secret.length < MIN_SECRET_LENGTH)
+    if (secret === null || isUnresolvedReference(secret) || secret.length < MIN_SECRET_LENGTH)
       throw new InboxError(
         'INBOX_SESSION_SECRET',
         `auth.session.secret must be set to at least ${MIN_SECRET_LENGTH} characters (a secret:// reference) for the inbox sign-in`,

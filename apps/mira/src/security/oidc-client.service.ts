@@ -3,7 +3,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type * as client from 'openid-client';
 import { ConfigStore, type MiraConfig } from '@mira/config';
 import { jose, openIdClient } from './oidc-libraries';
-import { isUnresolvedReference } from '@mira/webhooks';
+import { isUnresolvedReference } from '@mira/secrets';
 import { SecurityError } from './security.error';
 
 type OidcConfig = MiraConfig['auth']['oidc'];

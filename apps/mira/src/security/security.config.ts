@@ -124,7 +124,7 @@ export const apiConfig = defineConfigSection({
     keys: 'ApiKeyService (config change subscription; old keys kept for the grace window)',
     auth: 'ApiKeyService (read on every request)',
     rotation_grace_seconds: 'ApiKeyService (next key change)',
-    protect_metrics: 'ApiKeyGuard (read on every request)',
+    protect_metrics: 'CallerGuard (read on every request)',
     'rate_limit.*': 'EdgeThrottlerGuard (read on every request)',
     'webhook_rate_limit.*': 'EdgeThrottlerGuard (read on every request)',
   },
