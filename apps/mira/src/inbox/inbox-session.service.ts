@@ -1,12 +1,15 @@
 import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { ConfigStore } from '@mira/config';
 import { STATE_STORE, type StateStore } from '@mira/state';
 import { isUnresolvedReference } from '@mira/secrets';
-import type { ApiRole, CallerIdentity } from '../security';
+import type { FastifyRequest } from 'fastify';
+import type { ApiRole, CallerIdentity, LoginTransaction } from '../security';
+import { requestCookies } from './inbox-cookies';
 import { jose } from '../security/oidc-libraries';
 import { InboxError } from './inbox.error';
-import { LOGIN_TTL_SECONDS } from './inbox.constants';
+import { CSRF_HEADER, LOGIN_TTL_SECONDS, SESSION_COOKIE } from './inbox.constants';
+import { crossSite } from './cross-site';
 
 export interface InboxSession extends CallerIdentity {
   /** Session id: what logout revokes. */
@@ -16,12 +19,6 @@ export interface InboxSession extends CallerIdentity {
   /** Sign-in time (seconds); the lifetime is checked against the current config. */
   iat: number;
   exp: number;
-}
-
-export interface LoginTransaction {
-  verifier: string;
-  state: string;
-  nonce: string;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -123,6 +120,21 @@ export class InboxSessionService {
       new Date(session.exp * 1000).toISOString(),
       new Date().toISOString(),
     );
+  }
+
+  /**
+   * The session a request may act with: null when it carries none (or a dead one); a
+   * ForbiddenException when the cookie rides along cross-site or without the page's CSRF token
+   * (a forged form, a script elsewhere, a stolen cookie), which authenticates nothing.
+   */
+  async authorise(req: FastifyRequest): Promise<InboxSession | null> {
+    const session = await this.read(requestCookies(req)[SESSION_COOKIE]);
+    if (session === null) return null;
+    if (crossSite(req) || !InboxSessionService.csrfMatches(session, req.headers[CSRF_HEADER]))
+      throw new ForbiddenException(
+        `A session-authenticated request needs the page's CSRF token in ${CSRF_HEADER} and must come from the same origin`,
+      );
+    return session;
   }
 
   /** Constant-time comparison of the presented CSRF token with the session's. */

@@ -1,14 +1,12 @@
 import { Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type * as client from 'openid-client';
 import { ConfigStore } from '@mira/config';
 import { mapRoles, actorName, OidcClientService } from '../security';
 import { InboxAssetsService } from './inbox-assets.service';
 import { requestCookies, secureCookies, setCookie } from './inbox-cookies';
 import { InboxSessionService } from './inbox-session.service';
-import { CSRF_HEADER, LOGIN_COOKIE, LOGIN_TTL_SECONDS, SESSION_COOKIE } from './inbox.constants';
-import { crossSite } from './session.resolver';
-import { openIdClient } from '../security/oidc-libraries';
+import { LOGIN_COOKIE, LOGIN_TTL_SECONDS, SESSION_COOKIE } from './inbox.constants';
+import { crossSite } from './cross-site';
 
 /**
  * The page's own policy: scripts and styles only from this service (no inline script, no CDN),
@@ -80,40 +78,26 @@ export class InboxController {
   /** Starts a sign-in: PKCE verifier, state and nonce go into a short-lived encrypted cookie. */
   @Get('login')
   async login(@Res() reply: FastifyReply): Promise<void> {
-    const o = this.oidc.settings;
-    if (!this.oidc.enabled || o.redirect_uri === null) return signInNotConfigured(reply);
-    let configuration: client.Configuration;
+    if (!this.oidc.signInEnabled) return signInNotConfigured(reply);
+    let begun: Awaited<ReturnType<OidcClientService['beginSignIn']>>;
     try {
-      configuration = await this.oidc.configuration();
+      begun = await this.oidc.beginSignIn();
     } catch {
       return problem(reply, 503, 'The identity provider cannot be reached right now; try again in a moment');
     }
-    const tx = {
-      verifier: openIdClient().randomPKCECodeVerifier(),
-      state: openIdClient().randomState(),
-      nonce: openIdClient().randomNonce(),
-    };
-    const url = openIdClient().buildAuthorizationUrl(configuration, {
-      redirect_uri: o.redirect_uri,
-      scope: o.scopes.join(' '),
-      code_challenge: await openIdClient().calculatePKCECodeChallenge(tx.verifier),
-      code_challenge_method: 'S256',
-      state: tx.state,
-      nonce: tx.nonce,
-    });
-    setCookie(reply, LOGIN_COOKIE, await this.sessions.sealLogin(tx), {
+    setCookie(reply, LOGIN_COOKIE, await this.sessions.sealLogin(begun.tx), {
       path: '/inbox',
       maxAge: LOGIN_TTL_SECONDS,
-      secure: secureCookies(o),
+      secure: secureCookies(this.oidc.settings),
     });
-    void reply.header('cache-control', 'no-store').redirect(url.href, 302);
+    void reply.header('cache-control', 'no-store').redirect(begun.url.href, 302);
   }
 
   /** The provider sends the person back here: code exchange, ID token checks, then the session. */
   @Get('callback')
   async callback(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const o = this.oidc.settings;
-    if (!this.oidc.enabled || o.redirect_uri === null) return signInNotConfigured(reply);
+    if (!this.oidc.signInEnabled) return signInNotConfigured(reply);
     const tx = await this.sessions.openLogin(requestCookies(req)[LOGIN_COOKIE]);
     if (tx === null)
       return problem(
@@ -123,24 +107,11 @@ export class InboxController {
       );
     const secure = secureCookies(o);
     setCookie(reply, LOGIN_COOKIE, '', { path: '/inbox', maxAge: 0, secure });
-    const current = new URL(o.redirect_uri);
+    const current = new URL(o.redirect_uri!);
     current.search = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     let claims: Record<string, unknown>;
     try {
-      const configuration = await this.oidc.configuration();
-      const tokens = await openIdClient().authorizationCodeGrant(configuration, current, {
-        pkceCodeVerifier: tx.verifier,
-        expectedState: tx.state,
-        expectedNonce: tx.nonce,
-        idTokenExpected: true,
-      });
-      claims = { ...tokens.claims() };
-      // Providers that keep groups out of the ID token hand them out at the userinfo endpoint.
-      if (claims[o.roles_claim] === undefined && !o.roles_claim.includes('.'))
-        claims = {
-          ...(await openIdClient().fetchUserInfo(configuration, tokens.access_token, String(claims.sub))),
-          ...claims,
-        };
+      ({ claims } = await this.oidc.completeSignIn(current, tx));
     } catch (err) {
       this.logger.warn(`Sign-in failed: ${(err as Error).message}`);
       return problem(
@@ -192,16 +163,7 @@ export class InboxController {
   @Post('logout')
   @HttpCode(200)
   async logout(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const session = await this.sessions.read(requestCookies(req)[SESSION_COOKIE]);
-    if (
-      session !== null &&
-      (crossSite(req) || !InboxSessionService.csrfMatches(session, req.headers[CSRF_HEADER]))
-    ) {
-      void reply
-        .status(403)
-        .send({ statusCode: 403, error: 'Forbidden', message: 'Logout needs the CSRF token' });
-      return;
-    }
+    const session = await this.sessions.authorise(req);
     const o = this.oidc.settings;
     // The cookie goes first: a store that cannot record the revocation must not keep it set.
     setCookie(reply, SESSION_COOKIE, '', { path: '/', maxAge: 0, secure: secureCookies(o) });
@@ -220,19 +182,7 @@ export class InboxController {
         return;
       }
     }
-    let logoutUrl = '/inbox';
-    try {
-      if (this.oidc.enabled && o.redirect_uri !== null) {
-        const configuration = await this.oidc.configuration();
-        if (configuration.serverMetadata().end_session_endpoint)
-          logoutUrl = openIdClient().buildEndSessionUrl(configuration, {
-            client_id: o.client_id!,
-            post_logout_redirect_uri: new URL('/inbox', o.redirect_uri).href,
-          }).href;
-      }
-    } catch {
-      // The local session is over either way; the provider's own session just stays.
-    }
+    const logoutUrl = (await this.oidc.endSessionUrl()) ?? '/inbox';
     void reply.header('cache-control', 'no-store').send({ logged_out: true, logout_url: logoutUrl });
   }
 }

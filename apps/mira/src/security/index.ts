@@ -6,7 +6,7 @@ export { RotatingKeySet } from '@mira/webhooks';
 export { SecurityError, type SecurityErrorCode } from './security.error';
 export { Roles, Caller } from './roles.decorator';
 export type { CallerIdentity, ApiRole, ApiAuthMode } from './caller-identity';
-export { OidcClientService } from './oidc-client.service';
+export { OidcClientService, type LoginTransaction, type CompletedSignIn } from './oidc-client.service';
 export { IdentityResolvers, RESOLVER_ORDER } from './identity-resolvers';
 export type { IdentityResolver } from './identity-resolver.interface';
 export { mapRoles, actorName } from './role-mapping';
