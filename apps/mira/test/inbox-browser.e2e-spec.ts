@@ -224,6 +224,21 @@ describe('reviewer inbox in a browser', () => {
     expect((await workflow(id)).status).toBe('pending_approval');
   });
 
+  it('follows governance.allow_self_approval: no separation-of-duties note where the server allows it', async () => {
+    const token = await idp.token({ preferred_username: 'alice', groups: ['programme-managers'] });
+    const id = await submit('Self approval allowed', { authorization: `Bearer ${token}` });
+    const page = await signIn('alice');
+    // The server's own session answer with the setting on (it is held on reload, so not live here).
+    await page.route(`${app.url}/inbox/session`, async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), allow_self_approval: true } });
+    });
+    await page.reload();
+    await openWorkflow(page, id);
+    await page.locator('#decide-note').waitFor({ state: 'hidden' });
+    expect(await page.locator('#decide-note').textContent()).toBe('');
+  });
+
   it('refuses a forged cross-site POST and a cookie without the CSRF token', async () => {
     const id = await submit('Forgery target');
     const page = await signIn('alice');
