@@ -2,41 +2,26 @@ import { quitRedisClient } from '@mira/redis';
 import type { Redis as RedisClient } from 'ioredis';
 import { callHandler, isThenable, type TransportSubscription } from '../broker.message';
 import type { MessageHandler } from '../broker.interface';
-import { AckBatcher } from './redis-ack.batcher';
+import type { AckBatcher } from './redis-ack.batcher';
 import {
   decodeEntry,
   DecodeFailure,
   errorText,
   messageId,
   streamsReply,
-  type RedisMessage,
   type StreamEntries,
 } from './redis.codec';
 import type { RedisConnection } from './redis.connection';
 import type { RedisDeadLetters } from './redis.dead-letters';
+import type { Delivery, DeliveryOwner, HeldEntry } from './redis.delivery';
 import { JitteredBackoff, within } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
-
-/** A read (or reclaimed) entry that is ours until acknowledged or dead-lettered. */
-export interface Delivery {
-  consumer: RedisConsumer;
-  key: string;
-  stream: string;
-  entryId: string;
-  type: string;
-  message: RedisMessage;
-  /** Handler runs so far including the current one (Redis' delivery counter follows it). */
-  attempts: number;
-  /** The last run failed while Redis was unreachable: its retry is not counted as an attempt. */
-  outage?: number;
-  retryTimer: NodeJS.Timeout | null;
-}
 
 /** What the consumer shares with the rest of the transport. */
 export interface RedisConsumerDeps {
   runtime: RedisRuntime;
   connection: RedisConnection;
-  acks: AckBatcher<Delivery | null>;
+  acks: AckBatcher<HeldEntry | null>;
   deadLetters: RedisDeadLetters;
 }
 
@@ -59,7 +44,7 @@ export interface RedisConsumerSpec {
  * XREADGROUP on a reader of its own, runs the handler, acks only after it succeeded, retries with
  * backoff, then dead-letters; holds every read entry until it is acked or dead-lettered.
  */
-export class RedisConsumer {
+export class RedisConsumer implements DeliveryOwner {
   readonly sub: TransportSubscription;
   readonly name: string;
   readonly group: string;
@@ -68,7 +53,7 @@ export class RedisConsumer {
   /** Message type of each stream key. */
   readonly typeOf: Map<string, string>;
   /** Entries read and not yet acked or dead-lettered, by heldKey(). */
-  readonly held = new Map<string, Delivery>();
+  readonly held = new Map<string, HeldEntry>();
   /** XAUTOCLAIM scan position per stream: a long pending list is walked across ticks, not rescanned. */
   readonly cursors = new Map<string, string>();
   /** Handler runs in progress. */
@@ -219,15 +204,7 @@ export class RedisConsumer {
       }
       const decoded = decodeEntry(type, entryId, fields);
       if (decoded instanceof DecodeFailure) {
-        const d = {
-          consumer: this,
-          key,
-          stream,
-          entryId,
-          type,
-          attempts: n,
-          retryTimer: null,
-        } as unknown as Delivery;
+        const d: HeldEntry = { consumer: this, key, stream, entryId, type, attempts: n, retryTimer: null };
         this.held.set(key, d);
         void this.deps.deadLetters.move(d, decoded.error, {
           raw: decoded.raw,
@@ -260,7 +237,7 @@ export class RedisConsumer {
   }
 
   /** Forgets an entry that was acked or dead-lettered, freeing its slot. */
-  release(d: Delivery): void {
+  release(d: HeldEntry): void {
     if (this.held.get(d.key) === d) this.held.delete(d.key);
     this.wakeUp();
     if (this.running === 0) this.notifyIdle();
@@ -503,25 +480,4 @@ export class RedisConsumer {
       this.wake = done;
     });
   }
-}
-
-/**
- * The acknowledgements of every consumer of one transport: acks issued in the same tick travel as
- * one XACK per stream and group; failed acks are re-sent while the transport runs.
- */
-export function consumerAcks(rt: RedisRuntime, connection: RedisConnection): AckBatcher<Delivery | null> {
-  const backoff = new JitteredBackoff(50, Math.min(rt.options.reconnectMaxDelayMs, 2000));
-  return new AckBatcher({
-    // async: after stop() require() throws, and the batcher flushes from setImmediate, where a
-    // synchronous throw would be an uncaught exception; a rejection is retried or given up.
-    send: async (stream, group, ids) => connection.require().xack(stream, group, ...ids),
-    // Keep re-sending while running: an unacked entry would be redelivered after the visibility timeout.
-    retryDelay: (n) => (rt.lifecycle.stopped ? null : backoff.delay(n)),
-    onError: (err, count) => rt.log.warnOnce(`Could not acknowledge ${count} message(s): ${errorText(err)}`),
-    done: (d, acked) => {
-      if (d === null) return; // an entry trimmed away while pending: nothing was held
-      if (acked) rt.counters.acked++;
-      d.consumer.release(d);
-    },
-  });
 }
