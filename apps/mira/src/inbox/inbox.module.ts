@@ -1,4 +1,5 @@
 import { Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { redactQueryString } from '@mira/logging';
 import { OidcClientService } from '../security';
 import { InboxAssetsService } from './inbox-assets.service';
 import { InboxController } from './inbox.controller';
@@ -20,11 +21,14 @@ export class InboxModule implements OnApplicationBootstrap {
   constructor(
     private readonly oidc: OidcClientService,
     private readonly sessions: InboxSessionService,
-  ) {}
+  ) {
+    // The callback's code and state are one-time credentials: never in the access log.
+    redactQueryString('/inbox/callback');
+  }
 
   /** Sign-in configured without a usable session secret is a start failure, not a broken page later. */
   onApplicationBootstrap(): void {
-    if (!this.oidc.enabled || this.oidc.settings.redirect_uri === null) return;
+    if (!this.oidc.signInEnabled) return;
     this.sessions.keys();
     if (InboxAssetsService.locate('app.js') === null)
       this.logger.warn('The inbox page is not built (app.js missing): run npm run build');
