@@ -32,7 +32,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .setTitle('Mira')
     .setDescription(
       'Multi-agent workflow service for technical program management. Send an API key as ' +
-        '`X-API-Key: <key>` or `Authorization: Bearer <key>`. The agents, their messages and the ' +
+        '`X-API-Key: <key>` or `Authorization: Bearer <key>`, or an OpenID Connect access token ' +
+        'as `Authorization: Bearer <token>`; the inbox page uses its session cookie. The agents, their messages and the ' +
         'workflow rules are described in docs/domain.md.',
     )
     .setVersion(SERVICE_VERSION)
@@ -52,7 +53,20 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       bearer: {
         type: 'http',
         scheme: 'bearer',
-        description: 'An API key from api.keys, sent as Authorization: Bearer <key>',
+        bearerFormat: 'API key or JWT',
+        description:
+          'An API key from api.keys, or an OpenID Connect access token (a JWT signed by ' +
+          'auth.oidc.issuer for auth.oidc.audience; its roles claim maps to Mira roles), sent as ' +
+          'Authorization: Bearer <key or token>',
+      },
+      inbox_session: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: '__Host-mira_session',
+        description:
+          "The reviewers' inbox session (sign in at /inbox/login): accepted from the inbox page " +
+          'itself only, with the session CSRF token (GET /inbox/session) in X-CSRF-Token and a ' +
+          'same-origin request',
       },
     },
     schemas: {

@@ -14,8 +14,8 @@ import { ref, toSchema, type JsonSchema } from './openapi.json-schema';
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'Invalid body, query or header: the message names the field',
-  401: 'Missing or invalid API key',
-  403: "The key's roles do not allow this (or a governance rule forbids it)",
+  401: 'Missing or invalid credential (API key, access token or inbox session)',
+  403: "The caller's roles do not allow this (or a governance rule forbids it)",
   404: 'Not found',
   409: 'Conflict with the current state (the body says the status it is in now)',
   413: 'Body over server.body_limit_bytes',
