@@ -19,6 +19,9 @@ export interface InboxSession extends CallerIdentity {
   /** Sign-in time (seconds); the lifetime is checked against the current config. */
   iat: number;
   exp: number;
+  /** The provider's subject and the sign-in's access token: how its roles are asked again. */
+  sub?: string;
+  at?: string;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -60,7 +63,10 @@ export class InboxSessionService {
     return this.keyCache;
   }
 
-  async issue(identity: CallerIdentity): Promise<{ cookie: string; session: InboxSession }> {
+  async issue(
+    identity: CallerIdentity,
+    grant?: { sub: string; accessToken: string },
+  ): Promise<{ cookie: string; session: InboxSession }> {
     const now = Math.floor(Date.now() / 1000);
     const session: InboxSession = {
       name: identity.name,
@@ -69,11 +75,13 @@ export class InboxSessionService {
       csrf: randomBytes(24).toString('base64url'),
       iat: now,
       exp: now + this.ttlSeconds,
+      ...(grant ? { sub: grant.sub, at: grant.accessToken } : {}),
     };
     const cookie = await new (jose().EncryptJWT)({
       name: session.name,
       roles: session.roles,
       csrf: session.csrf,
+      ...(grant ? { sub: grant.sub, at: grant.accessToken } : {}),
     })
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
       .setJti(session.sid)
@@ -106,6 +114,9 @@ export class InboxSessionService {
         sid: payload.jti!,
         iat,
         exp: payload.exp!,
+        ...(typeof payload.sub === 'string' && typeof payload.at === 'string'
+          ? { sub: payload.sub, at: payload.at }
+          : {}),
       };
     } catch {
       return null;

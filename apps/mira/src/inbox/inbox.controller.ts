@@ -3,8 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigStore } from '@mira/config';
 import { mapRoles, actorName, OidcClientService } from '../security';
 import { InboxAssetsService } from './inbox-assets.service';
-import { requestCookies, secureCookies, setCookie } from './inbox-cookies';
+import { requestCookies, setCookie } from './inbox-cookies';
 import { InboxSessionService } from './inbox-session.service';
+import { SessionRolesService } from './session-roles.service';
 import { LOGIN_COOKIE, LOGIN_TTL_SECONDS, SESSION_COOKIE } from './inbox.constants';
 import { crossSite } from './cross-site';
 
@@ -51,6 +52,7 @@ export class InboxController {
   constructor(
     private readonly assets: InboxAssetsService,
     private readonly sessions: InboxSessionService,
+    private readonly roles: SessionRolesService,
     private readonly oidc: OidcClientService,
     private readonly config: ConfigStore,
   ) {}
@@ -85,11 +87,7 @@ export class InboxController {
     } catch {
       return problem(reply, 503, 'The identity provider cannot be reached right now; try again in a moment');
     }
-    setCookie(reply, LOGIN_COOKIE, await this.sessions.sealLogin(begun.tx), {
-      path: '/inbox',
-      maxAge: LOGIN_TTL_SECONDS,
-      secure: secureCookies(this.oidc.settings),
-    });
+    setCookie(reply, LOGIN_COOKIE, await this.sessions.sealLogin(begun.tx), LOGIN_TTL_SECONDS);
     void reply.header('cache-control', 'no-store').redirect(begun.url.href, 302);
   }
 
@@ -105,13 +103,13 @@ export class InboxController {
         400,
         'This sign-in has expired or was started elsewhere: open /inbox/login again',
       );
-    const secure = secureCookies(o);
-    setCookie(reply, LOGIN_COOKIE, '', { path: '/inbox', maxAge: 0, secure });
+    setCookie(reply, LOGIN_COOKIE, '', 0);
     const current = new URL(o.redirect_uri!);
     current.search = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     let claims: Record<string, unknown>;
+    let accessToken: string;
     try {
-      ({ claims } = await this.oidc.completeSignIn(current, tx));
+      ({ claims, accessToken } = await this.oidc.completeSignIn(current, tx));
     } catch (err) {
       this.logger.warn(`Sign-in failed: ${(err as Error).message}`);
       return problem(
@@ -130,8 +128,8 @@ export class InboxController {
         403,
         `${name} has no Mira role: ask an administrator to map your group to a role (auth.oidc.roles_map)`,
       );
-    const { cookie } = await this.sessions.issue({ name, roles });
-    setCookie(reply, SESSION_COOKIE, cookie, { path: '/', maxAge: this.sessions.ttlSeconds, secure });
+    const { cookie } = await this.sessions.issue({ name, roles }, { sub: String(claims.sub), accessToken });
+    setCookie(reply, SESSION_COOKIE, cookie, this.sessions.ttlSeconds);
     this.logger.log(`${name} signed in to the inbox`);
     void reply.header('cache-control', 'no-store').redirect('/inbox', 302);
   }
@@ -139,9 +137,10 @@ export class InboxController {
   /** Who is signed in, and the CSRF token the page sends with every call. 401 when signed out. */
   @Get('session')
   async session(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const session = await this.sessions.read(requestCookies(req)[SESSION_COOKIE]);
+    const signedIn = await this.sessions.read(requestCookies(req)[SESSION_COOKIE]);
+    const session = signedIn === null || crossSite(req) ? null : await this.roles.current(signedIn);
     void reply.header('cache-control', 'no-store');
-    if (session === null || crossSite(req)) {
+    if (session === null) {
       void reply.status(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Not signed in' });
       return;
     }
@@ -164,9 +163,8 @@ export class InboxController {
   @HttpCode(200)
   async logout(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const session = await this.sessions.authorise(req);
-    const o = this.oidc.settings;
     // The cookie goes first: a store that cannot record the revocation must not keep it set.
-    setCookie(reply, SESSION_COOKIE, '', { path: '/', maxAge: 0, secure: secureCookies(o) });
+    setCookie(reply, SESSION_COOKIE, '', 0);
     if (session !== null) {
       try {
         await this.sessions.revoke(session);

@@ -5,6 +5,7 @@ import { InboxAssetsService } from './inbox-assets.service';
 import { InboxController } from './inbox.controller';
 import { InboxSessionService } from './inbox-session.service';
 import { SessionIdentityResolver } from './session.resolver';
+import { SessionRolesService } from './session-roles.service';
 
 /**
  * The reviewers' page at /inbox with OpenID Connect sign-in; its session cookie becomes an API
@@ -13,7 +14,7 @@ import { SessionIdentityResolver } from './session.resolver';
  */
 @Module({
   controllers: [InboxController],
-  providers: [InboxAssetsService, InboxSessionService, SessionIdentityResolver],
+  providers: [InboxAssetsService, InboxSessionService, SessionRolesService, SessionIdentityResolver],
 })
 export class InboxModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('Inbox');

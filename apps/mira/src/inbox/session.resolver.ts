@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { IdentityResolvers, RESOLVER_ORDER, type CallerIdentity, type IdentityResolver } from '../security';
 import { InboxSessionService } from './inbox-session.service';
+import { SessionRolesService } from './session-roles.service';
 
 /**
  * The inbox session cookie as an API credential, for the page's own calls only: the request
@@ -15,6 +16,7 @@ export class SessionIdentityResolver implements IdentityResolver, OnModuleInit {
 
   constructor(
     private readonly sessions: InboxSessionService,
+    private readonly roles: SessionRolesService,
     private readonly resolvers: IdentityResolvers,
   ) {}
 
@@ -23,7 +25,8 @@ export class SessionIdentityResolver implements IdentityResolver, OnModuleInit {
   }
 
   async resolve(req: FastifyRequest): Promise<CallerIdentity | null> {
-    const session = await this.sessions.authorise(req);
+    const signedIn = await this.sessions.authorise(req);
+    const session = signedIn === null ? null : await this.roles.current(signedIn);
     return session === null ? null : { name: session.name, roles: session.roles };
   }
 }

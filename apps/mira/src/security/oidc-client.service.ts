@@ -123,6 +123,12 @@ export class OidcClientService {
     }
   }
 
+  /** The provider's current claims about a signed-in user (userinfo with the sign-in's access token). */
+  async userInfo(accessToken: string, subject: string): Promise<Record<string, unknown>> {
+    const configuration = await this.configuration();
+    return { ...(await openIdClient().fetchUserInfo(configuration, accessToken, subject)) };
+  }
+
   /** The audience bearer JWTs must carry (default: the client id). */
   get audience(): string {
     const o = this.settings;

@@ -99,6 +99,9 @@ export const authSchema = z
         secret: z.string().min(1).nullable().default(null),
         // A session ends this long after sign-in, whatever the provider's tokens say.
         ttl_seconds: int(28800, 60, 7 * 86400),
+        // A live session's roles are asked again of the provider (userinfo) at least this often;
+        // a user who lost every role (or whose access token the provider no longer accepts) is signed out.
+        refresh_seconds: int(300, 1, 86400),
       })
       .prefault({}),
   })
