@@ -1,8 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { setFlagContext } from '@mira/flags';
-// The one line to change when CallerIdentity moves (security/caller-identity.ts).
-import type { CallerIdentity } from './security/api-key.service';
+import type { CallerIdentity } from './security/caller-identity';
 import { CALLER_IDENTITY } from './security/security.constants';
 
 /** Reads the caller the API guard resolved (cached on the request), or null. */

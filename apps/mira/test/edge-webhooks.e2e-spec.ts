@@ -51,6 +51,17 @@ describe('POST /webhooks/:service (real app)', () => {
       raw,
       headers: { 'content-type': 'application/json', ...headers },
     });
+  /** A live reload of the running app's config with these webhooks settings. */
+  const reloadWebhooks = (webhooks: Record<string, unknown>) =>
+    t.app
+      .get(ConfigStore)
+      .replace(
+        loadConfig({
+          file: null,
+          env: {},
+          overrides: { ...overrides, logging: { level: 'silent' }, webhooks },
+        }),
+      );
 
   beforeAll(async () => {
     t = await startTestApp({ overrides, imports: [AcmeWebhookModule] });
@@ -212,34 +223,13 @@ describe('POST /webhooks/:service (real app)', () => {
   it('unknown or disabled service 404, never 500', async () => {
     expect((await post('unknown', '{}', {})).status).toBe(404);
     expect((await post('UPPER', '{}', {})).status).toBe(404);
-    const store = t.app.get(ConfigStore);
-    store.replace(
-      loadConfig({
-        file: null,
-        env: {},
-        overrides: {
-          ...overrides,
-          logging: { level: 'silent' },
-          webhooks: { ...overrides.webhooks, jira: { secret: 'jira-secret', enabled: false } },
-        },
-      }),
-    );
+    reloadWebhooks({ ...overrides.webhooks, jira: { secret: 'jira-secret', enabled: false } });
     expect((await post('jira', '{}', { 'x-hub-signature': ghSign('jira-secret', '{}') })).status).toBe(404);
-    store.replace(
-      loadConfig({ file: null, env: {}, overrides: { ...overrides, logging: { level: 'silent' } } }),
-    );
+    reloadWebhooks(overrides.webhooks);
   });
 
   it('accepts the previous key after a rotation within the grace window, not after it', async () => {
-    const store = t.app.get(ConfigStore);
-    const rotated = { ...overrides.webhooks, acme: { secret: 'acme-secret-2', rotation_grace_seconds: 60 } };
-    store.replace(
-      loadConfig({
-        file: null,
-        env: {},
-        overrides: { ...overrides, logging: { level: 'silent' }, webhooks: rotated },
-      }),
-    );
+    reloadWebhooks({ ...overrides.webhooks, acme: { secret: 'acme-secret-2', rotation_grace_seconds: 60 } });
     // Distinct bodies: the delivery id is derived from the signed timestamp and body.
     const send = (secret: string, id: string) =>
       post('acme', `{"r":"${id}"}`, {
@@ -253,18 +243,11 @@ describe('POST /webhooks/:service (real app)', () => {
   });
 
   it('accepts an explicitly configured previous_secret while it is configured', async () => {
-    const store = t.app.get(ConfigStore);
     const webhooks = {
       ...overrides.webhooks,
       github: { secret: 'gh-new', previous_secret: GH_SECRET, rotation_grace_seconds: 0 },
     };
-    store.replace(
-      loadConfig({
-        file: null,
-        env: {},
-        overrides: { ...overrides, logging: { level: 'silent' }, webhooks },
-      }),
-    );
+    reloadWebhooks(webhooks);
     const body = '{"p":1}';
     expect(
       (
@@ -282,17 +265,7 @@ describe('POST /webhooks/:service (real app)', () => {
         })
       ).status,
     ).toBe(202);
-    store.replace(
-      loadConfig({
-        file: null,
-        env: {},
-        overrides: {
-          ...overrides,
-          logging: { level: 'silent' },
-          webhooks: { ...webhooks, github: { secret: 'gh-new', rotation_grace_seconds: 0 } },
-        },
-      }),
-    );
+    reloadWebhooks({ ...webhooks, github: { secret: 'gh-new', rotation_grace_seconds: 0 } });
     expect(
       (
         await post('github', body, {

@@ -9,6 +9,7 @@ import {
   TEST_CLIENT_ID,
   TEST_CLIENT_SECRET,
   TEST_ROLES_MAP,
+  TEST_USERS,
   type TestOidcProvider,
 } from './support/oidc-provider';
 import { until } from './support/poll';
@@ -63,7 +64,11 @@ describe('reviewer inbox in a browser', () => {
             roles_claim: 'groups',
             roles_map: TEST_ROLES_MAP,
           },
-          session: { secret: 'inbox-session-secret-for-tests-0123456789abcdef', ttl_seconds: 3600 },
+          session: {
+            secret: 'inbox-session-secret-for-tests-0123456789abcdef',
+            ttl_seconds: 3600,
+            refresh_seconds: 1,
+          },
         },
       },
     });
@@ -160,7 +165,8 @@ describe('reviewer inbox in a browser', () => {
     await page.getByRole('button', { name: 'Approve' }).click();
     await message(page).getByText(`You approved ${id}`).waitFor();
     await page.locator('#pending-title').waitFor();
-    await expect(card.count()).resolves.toBe(0);
+    // The list is drawn again after the approval (its calls may re-check the session's roles first).
+    await card.waitFor({ state: 'detached' });
     await page.locator('#recent').getByText(id).waitFor();
     const done = await until(async () => {
       const w = await workflow(id);
@@ -224,6 +230,21 @@ describe('reviewer inbox in a browser', () => {
     expect((await workflow(id)).status).toBe('pending_approval');
   });
 
+  it('follows governance.allow_self_approval: no separation-of-duties note where the server allows it', async () => {
+    const token = await idp.token({ preferred_username: 'alice', groups: ['programme-managers'] });
+    const id = await submit('Self approval allowed', { authorization: `Bearer ${token}` });
+    const page = await signIn('alice');
+    // The server's own session answer with the setting on (it is held on reload, so not live here).
+    await page.route(`${app.url}/inbox/session`, async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), allow_self_approval: true } });
+    });
+    await page.reload();
+    await openWorkflow(page, id);
+    await page.locator('#decide-note').waitFor({ state: 'hidden' });
+    expect(await page.locator('#decide-note').textContent()).toBe('');
+  });
+
   it('refuses a forged cross-site POST and a cookie without the CSRF token', async () => {
     const id = await submit('Forgery target');
     const page = await signIn('alice');
@@ -232,26 +253,52 @@ describe('reviewer inbox in a browser', () => {
     expect(await page.locator('body').textContent()).toMatch(/"statusCode":4\d\d/);
     // The stolen-cookie case: the cookie alone (no X-CSRF-Token) authenticates nothing.
     const cookies = await page.context().cookies(app.url);
-    const session = cookies.find((c) => c.name === 'mira_session')!;
-    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false });
+    const session = cookies.find((c) => c.name === '__Host-mira_session')!;
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: true, path: '/' });
     const forged = await request(`${app.url}/api/v1/workflows/${id}/approve`, {
       body: { comment: 'forged' },
-      headers: { cookie: `mira_session=${session.value}` },
+      headers: { cookie: `__Host-mira_session=${session.value}` },
     });
     expect(forged.status).toBe(403);
     const crossOrigin = await request(`${app.url}/api/v1/workflows/${id}/approve`, {
       body: { comment: 'forged' },
-      headers: { cookie: `mira_session=${session.value}`, origin: 'http://evil.example' },
+      headers: { cookie: `__Host-mira_session=${session.value}`, origin: 'http://evil.example' },
     });
     expect(crossOrigin.status).toBe(403);
     expect((await workflow(id)).decisions).toEqual([]);
   });
 
+  it('ends a live session once the provider takes the user out of every Mira group', async () => {
+    const id = await submit('Removed approver');
+    const page = await signIn('alice');
+    const cookie = (await page.context().cookies(app.url)).find((c) => c.name === '__Host-mira_session')!;
+    const headers = { cookie: `__Host-mira_session=${cookie.value}` };
+    const csrf = (await request(`${app.url}/inbox/session`, { headers })).body.csrf_token as string;
+    const withSession = { ...headers, 'x-csrf-token': csrf };
+    expect((await request(`${app.url}/api/v1/workflows`, { headers: withSession })).status).toBe(200);
+    const groups = TEST_USERS.alice.groups;
+    TEST_USERS.alice.groups = []; // removed from finance-leads at the provider
+    try {
+      // Past auth.session.refresh_seconds (1 s here): the next call asks the provider again.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const approve = await request(`${app.url}/api/v1/workflows/${id}/approve`, {
+        body: { comment: 'still me?' },
+        headers: withSession,
+      });
+      expect(approve.status).toBe(401);
+      expect((await request(`${app.url}/inbox/session`, { headers })).status).toBe(401);
+      expect((await workflow(id)).decisions).toEqual([]);
+    } finally {
+      TEST_USERS.alice.groups = groups;
+    }
+  });
+
   it('logs out: the session ends for good, even if the old cookie is replayed', async () => {
     const page = await signIn('bob');
-    const old = (await page.context().cookies(app.url)).find((c) => c.name === 'mira_session')!.value;
+    const old = (await page.context().cookies(app.url)).find((c) => c.name === '__Host-mira_session')!.value;
     expect(
-      (await request(`${app.url}/inbox/session`, { headers: { cookie: `mira_session=${old}` } })).status,
+      (await request(`${app.url}/inbox/session`, { headers: { cookie: `__Host-mira_session=${old}` } }))
+        .status,
     ).toBe(200);
     await page.getByRole('button', { name: 'Sign out' }).click();
     // The provider asks to confirm ending its own session, then comes back to the inbox.
@@ -260,12 +307,15 @@ describe('reviewer inbox in a browser', () => {
     if (await confirm.isVisible().catch(() => false)) await confirm.click();
     await page.waitForURL(`${app.url}/inbox`);
     await page.getByRole('link', { name: 'Sign in' }).waitFor();
-    expect((await page.context().cookies(app.url)).find((c) => c.name === 'mira_session')).toBeUndefined();
     expect(
-      (await request(`${app.url}/inbox/session`, { headers: { cookie: `mira_session=${old}` } })).status,
+      (await page.context().cookies(app.url)).find((c) => c.name === '__Host-mira_session'),
+    ).toBeUndefined();
+    expect(
+      (await request(`${app.url}/inbox/session`, { headers: { cookie: `__Host-mira_session=${old}` } }))
+        .status,
     ).toBe(401);
     const replay = await request(`${app.url}/api/v1/workflows`, {
-      headers: { cookie: `mira_session=${old}` },
+      headers: { cookie: `__Host-mira_session=${old}` },
     });
     expect(replay.status).toBe(401);
   });

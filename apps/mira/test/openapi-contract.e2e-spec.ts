@@ -82,7 +82,13 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
     await expect(SwaggerParser.validate(structuredClone(raw) as never)).resolves.toBeDefined();
     expect(raw.components.securitySchemes).toEqual({
       api_key: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
-      bearer: { type: 'http', scheme: 'bearer', description: expect.any(String) },
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'API key or JWT',
+        description: expect.stringContaining('OpenID Connect access token'),
+      },
+      inbox_session: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: '__Host-mira_session' }),
     });
   });
 

@@ -1,8 +1,8 @@
 import { deepFreeze, diffPaths, isPlainObject } from './config.merge';
 import type { MiraConfig } from './config.schema';
-import { configSections, registry, type AuthWeakening, type LiveReloadRule } from './config.section';
+import { configSections, registry, type HeldChange, type LiveReloadRule } from './config.section';
 
-export type { AuthWeakening, LiveReloadRule } from './config.section';
+export type { HeldChange, LiveReloadRule } from './config.section';
 
 /**
  * The keys that reload live, from every registered section's `reload` (defineConfigSection);
@@ -51,7 +51,7 @@ export function leafChanges(
  * cut-short file write looks exactly like them, and the cost of being wrong is an open door. They
  * wait for a restart, where start-up validation (e.g. production without keys) judges the file.
  */
-export function authWeakenings(running: MiraConfig, desired: MiraConfig): AuthWeakening[] {
+export function authWeakenings(running: MiraConfig, desired: MiraConfig): HeldChange[] {
   const r = running as unknown as Record<string, unknown>;
   const d = desired as unknown as Record<string, unknown>;
   return configSections().flatMap((s) => s.holdOnReload?.(r[s.key], d[s.key]) ?? []);
@@ -63,7 +63,7 @@ export interface ReloadPlan {
   /** Keys whose new value waits for a restart (paths only: values may be secrets). */
   pendingRestart: string[];
   /** Auth-weakening changes held back (also listed, leaf by leaf, in pendingRestart). */
-  held: AuthWeakening[];
+  held: HeldChange[];
 }
 
 /**

@@ -8,7 +8,7 @@ export interface LiveReloadRule {
 }
 
 /** A change that would let through a request the running config refuses; held until a restart. */
-export interface AuthWeakening {
+export interface HeldChange {
   /** Key path (or subtree) kept at its running value. */
   path: string;
   /** What the change would do, without values: `emptied`, `enabled -> disabled`, `removed`. */
@@ -37,7 +37,7 @@ export interface ConfigSectionOptions<K extends string, S extends z.ZodType> {
    * Changes of live keys that must still wait for a restart (they weaken a guard: a truncated
    * write looks exactly like them). Gets the running and desired section values; returns full paths.
    */
-  holdOnReload?: (running: z.output<S>, desired: z.output<S>) => AuthWeakening[];
+  holdOnReload?: (running: z.output<S>, desired: z.output<S>) => HeldChange[];
   /** A rule that spans sections, run on the whole validated config; throws a ConfigError naming the key. */
   check?: (config: Readonly<Record<string, any>>) => void;
   /** Placeholder names of record keys for docs/configuration.md, relative path -> `<name>` (`{ '': '<service>' }`). */
@@ -60,7 +60,7 @@ export interface ConfigSection<K extends string = string, S extends z.ZodType = 
   readonly fallbackEnv: Readonly<Record<string, string>>;
   /** Full key patterns. */
   readonly reload: readonly LiveReloadRule[];
-  readonly holdOnReload?: (running: z.output<S>, desired: z.output<S>) => AuthWeakening[];
+  readonly holdOnReload?: (running: z.output<S>, desired: z.output<S>) => HeldChange[];
   readonly check?: (config: Readonly<Record<string, any>>) => void;
   /** Full path -> placeholder. */
   readonly recordKeys: Readonly<Record<string, string>>;

@@ -9,7 +9,7 @@ export {
   type ConfigSectionValue,
   type ConfigSectionsOutput,
   type ConfigSectionsInput,
-  type AuthWeakening,
+  type HeldChange,
 } from './config.section';
 export { configValue } from './config.values';
 export { ConfigModule } from './config.module';

@@ -21,6 +21,7 @@ import {
 } from './logging.constants';
 import { LoggingError } from './logging.error';
 import { redactSensitive } from './redaction/redact-sensitive';
+import { REDACTED } from './redaction/redaction.constants';
 import type { RedactionRegistry } from './redaction/redaction.registry';
 
 /**
@@ -163,6 +164,29 @@ interface SerializedRequest {
   headers?: Record<string, unknown>;
 }
 
+/** Paths whose query string carries one-time credentials (an OIDC callback's code and state). */
+const QUERY_REDACTED_PATHS = new Set<string>();
+
+/**
+ * Logs requests to `path` without their query string (`?[REDACTED]`): for routes whose query
+ * is a credential. Matched on the path as received, case-insensitive, trailing slashes ignored.
+ */
+export function redactQueryString(path: string): void {
+  QUERY_REDACTED_PATHS.add(normalPath(path));
+}
+
+function normalPath(path: string): string {
+  return path.toLowerCase().replace(/\/+$/, '');
+}
+
+/** The url as logged: the query string of a registered path replaced. */
+function loggedUrl(url: string | undefined): string | undefined {
+  if (url === undefined || QUERY_REDACTED_PATHS.size === 0) return url;
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  return QUERY_REDACTED_PATHS.has(normalPath(url.slice(0, q))) ? `${url.slice(0, q)}?${REDACTED}` : url;
+}
+
 /** The access line's `req`: id, method, url, client address and the allow-listed headers. */
 export function accessLogRequest(req: SerializedRequest): SerializedRequest {
   const headers: Record<string, unknown> = {};
@@ -171,7 +195,7 @@ export function accessLogRequest(req: SerializedRequest): SerializedRequest {
   return withSafeIdHeaders({
     id: req.id,
     method: req.method,
-    url: req.url,
+    url: loggedUrl(req.url),
     remoteAddress: req.remoteAddress,
     headers,
   });

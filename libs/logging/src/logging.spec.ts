@@ -14,7 +14,13 @@ import {
 } from './correlation/correlation.context';
 import { correlationInterceptor, withCorrelationHeaders } from './correlation/outbound-http';
 import { WithCorrelation } from './correlation/with-correlation.decorator';
-import { accessLogExclusion, buildPinoOptions, withSafeIdHeaders } from './logging.options';
+import {
+  accessLogExclusion,
+  accessLogRequest,
+  buildPinoOptions,
+  redactQueryString,
+  withSafeIdHeaders,
+} from './logging.options';
 import { RedactionRegistry } from './redaction/redaction.registry';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -50,6 +56,17 @@ describe('correlation ids', () => {
     expect(req.headers['x-correlation-id']).toBe('bad id\n'); // the live request is untouched
     const ok = { headers: { 'x-correlation-id': 'good' } };
     expect(withSafeIdHeaders(ok)).toBe(ok);
+  });
+});
+
+describe('query strings that are credentials', () => {
+  it('logs a registered path without its query string, other paths with theirs', () => {
+    redactQueryString('/test/callback');
+    const url = (u: string) => accessLogRequest({ method: 'GET', url: u }).url;
+    expect(url('/test/callback?code=abc123&state=xyz')).toBe('/test/callback?[REDACTED]');
+    expect(url('/TEST/Callback/?code=abc123')).toBe('/TEST/Callback/?[REDACTED]');
+    expect(url('/test/callback')).toBe('/test/callback');
+    expect(url('/test/other?code=abc123')).toBe('/test/other?code=abc123');
   });
 });
 

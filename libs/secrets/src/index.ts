@@ -11,6 +11,7 @@ export {
   parseSecretReference,
   findReferences,
   isSecretReference,
+  isUnresolvedReference,
   type SecretReference,
   type ReferenceSite,
 } from './secrets.reference';

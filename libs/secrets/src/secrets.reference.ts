@@ -15,6 +15,14 @@ export function isSecretReference(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(SECRET_REF_PREFIX);
 }
 
+/**
+ * A `secret://` reference not (yet) replaced by the secrets module. Never usable as a key or
+ * secret: its text sits in config files and would otherwise be accepted as a credential.
+ */
+export function isUnresolvedReference(value: string): boolean {
+  return isSecretReference(value);
+}
+
 /** Parses a reference; throws a SecretsError naming the malformed reference. */
 export function parseSecretReference(raw: string): SecretReference {
   const body = raw.slice(SECRET_REF_PREFIX.length);

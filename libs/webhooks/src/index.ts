@@ -6,7 +6,7 @@ export { WebhookError, type WebhookErrorCode } from './webhook.error';
 export { MiraSignatureVerifier, signMira, MIRA_SIGNATURE_HEADER } from './providers/mira-signature.verifier';
 export { HubSignatureVerifier } from './providers/hub-signature.verifier';
 export { hmac, matchesAny, headerValue, parsePrefixedHex } from './webhook.crypto';
-export { RotatingKeySet, isUnresolvedReference } from './rotating-key-set';
+export { RotatingKeySet } from './rotating-key-set';
 export { WEBHOOK_DEDUPLICATOR, WEBHOOK_EVENT_PREFIX, WEBHOOK_CLOCK } from './webhooks.constants';
 export type {
   WebhookVerifier,

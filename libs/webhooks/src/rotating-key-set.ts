@@ -1,10 +1,4 @@
-/**
- * A `secret://` reference not (yet) replaced by the secrets module. Never usable as a key: its text
- * sits in config files and would otherwise be accepted as a credential until resolution.
- */
-export function isUnresolvedReference(value: string): boolean {
-  return value.startsWith('secret://');
-}
+import { isUnresolvedReference } from '@mira/secrets';
 
 /**
  * The values currently accepted for one credential: the configured ones, plus values that a

@@ -3,7 +3,7 @@ import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/c
 import type { FastifyReply } from 'fastify';
 import type { EvaluationContext, EvaluationDetails, JsonValue } from '@openfeature/server-sdk';
 import { FlagContextBuilder, FlagsService } from '@mira/flags';
-import { RequireApiKey } from '../security/api-key.decorator';
+import { RequireCaller } from '../security/caller.decorator';
 
 type Success = {
   key: string;
@@ -20,7 +20,7 @@ type Failure = { key?: string; errorCode: string; errorDetails: string };
  * (plus this replica's environment, version and replica name); errors answer in OFREP's shape.
  */
 @Controller('ofrep/v1/evaluate/flags')
-@RequireApiKey()
+@RequireCaller()
 export class OfrepController {
   constructor(
     private readonly flags: FlagsService,

@@ -1,11 +1,15 @@
 import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { ConfigStore } from '@mira/config';
 import { STATE_STORE, type StateStore } from '@mira/state';
-import type { ApiRole, CallerIdentity } from '../security';
+import { isUnresolvedReference } from '@mira/secrets';
+import type { FastifyRequest } from 'fastify';
+import type { ApiRole, CallerIdentity, LoginTransaction } from '../security';
+import { requestCookies } from './inbox-cookies';
 import { jose } from '../security/oidc-libraries';
 import { InboxError } from './inbox.error';
-import { LOGIN_TTL_SECONDS } from './inbox.constants';
+import { CSRF_HEADER, LOGIN_TTL_SECONDS, SESSION_COOKIE } from './inbox.constants';
+import { crossSite } from './cross-site';
 
 export interface InboxSession extends CallerIdentity {
   /** Session id: what logout revokes. */
@@ -15,12 +19,9 @@ export interface InboxSession extends CallerIdentity {
   /** Sign-in time (seconds); the lifetime is checked against the current config. */
   iat: number;
   exp: number;
-}
-
-export interface LoginTransaction {
-  verifier: string;
-  state: string;
-  nonce: string;
+  /** The provider's subject and the sign-in's access token: how its roles are asked again. */
+  sub?: string;
+  at?: string;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -50,7 +51,7 @@ export class InboxSessionService {
   /** Throws when the secret is missing, unresolved or too short (checked at start and on use). */
   keys(): { session: Uint8Array; login: Uint8Array } {
     const secret = this.config.get('auth').session.secret;
-    if (secret === null || secret.startsWith('secret://') || secret.length < MIN_SECRET_LENGTH)
+    if (secret === null || isUnresolvedReference(secret) || secret.length < MIN_SECRET_LENGTH)
       throw new InboxError(
         'INBOX_SESSION_SECRET',
         `auth.session.secret must be set to at least ${MIN_SECRET_LENGTH} characters (a secret:// reference) for the inbox sign-in`,
@@ -62,7 +63,10 @@ export class InboxSessionService {
     return this.keyCache;
   }
 
-  async issue(identity: CallerIdentity): Promise<{ cookie: string; session: InboxSession }> {
+  async issue(
+    identity: CallerIdentity,
+    grant?: { sub: string; accessToken: string },
+  ): Promise<{ cookie: string; session: InboxSession }> {
     const now = Math.floor(Date.now() / 1000);
     const session: InboxSession = {
       name: identity.name,
@@ -71,11 +75,13 @@ export class InboxSessionService {
       csrf: randomBytes(24).toString('base64url'),
       iat: now,
       exp: now + this.ttlSeconds,
+      ...(grant ? { sub: grant.sub, at: grant.accessToken } : {}),
     };
     const cookie = await new (jose().EncryptJWT)({
       name: session.name,
       roles: session.roles,
       csrf: session.csrf,
+      ...(grant ? { sub: grant.sub, at: grant.accessToken } : {}),
     })
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
       .setJti(session.sid)
@@ -108,6 +114,9 @@ export class InboxSessionService {
         sid: payload.jti!,
         iat,
         exp: payload.exp!,
+        ...(typeof payload.sub === 'string' && typeof payload.at === 'string'
+          ? { sub: payload.sub, at: payload.at }
+          : {}),
       };
     } catch {
       return null;
@@ -122,6 +131,21 @@ export class InboxSessionService {
       new Date(session.exp * 1000).toISOString(),
       new Date().toISOString(),
     );
+  }
+
+  /**
+   * The session a request may act with: null when it carries none (or a dead one); a
+   * ForbiddenException when the cookie rides along cross-site or without the page's CSRF token
+   * (a forged form, a script elsewhere, a stolen cookie), which authenticates nothing.
+   */
+  async authorise(req: FastifyRequest): Promise<InboxSession | null> {
+    const session = await this.read(requestCookies(req)[SESSION_COOKIE]);
+    if (session === null) return null;
+    if (crossSite(req) || !InboxSessionService.csrfMatches(session, req.headers[CSRF_HEADER]))
+      throw new ForbiddenException(
+        `A session-authenticated request needs the page's CSRF token in ${CSRF_HEADER} and must come from the same origin`,
+      );
+    return session;
   }
 
   /** Constant-time comparison of the presented CSRF token with the session's. */

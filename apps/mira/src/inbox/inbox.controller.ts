@@ -1,14 +1,13 @@
 import { Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type * as client from 'openid-client';
 import { ConfigStore } from '@mira/config';
 import { mapRoles, actorName, OidcClientService } from '../security';
 import { InboxAssetsService } from './inbox-assets.service';
-import { requestCookies, secureCookies, setCookie } from './inbox-cookies';
+import { requestCookies, setCookie } from './inbox-cookies';
 import { InboxSessionService } from './inbox-session.service';
-import { CSRF_HEADER, LOGIN_COOKIE, LOGIN_TTL_SECONDS, SESSION_COOKIE } from './inbox.constants';
-import { crossSite } from './session.resolver';
-import { openIdClient } from '../security/oidc-libraries';
+import { SessionRolesService } from './session-roles.service';
+import { LOGIN_COOKIE, LOGIN_TTL_SECONDS, SESSION_COOKIE } from './inbox.constants';
+import { crossSite } from './cross-site';
 
 /**
  * The page's own policy: scripts and styles only from this service (no inline script, no CDN),
@@ -53,6 +52,7 @@ export class InboxController {
   constructor(
     private readonly assets: InboxAssetsService,
     private readonly sessions: InboxSessionService,
+    private readonly roles: SessionRolesService,
     private readonly oidc: OidcClientService,
     private readonly config: ConfigStore,
   ) {}
@@ -80,40 +80,22 @@ export class InboxController {
   /** Starts a sign-in: PKCE verifier, state and nonce go into a short-lived encrypted cookie. */
   @Get('login')
   async login(@Res() reply: FastifyReply): Promise<void> {
-    const o = this.oidc.settings;
-    if (!this.oidc.enabled || o.redirect_uri === null) return signInNotConfigured(reply);
-    let configuration: client.Configuration;
+    if (!this.oidc.signInEnabled) return signInNotConfigured(reply);
+    let begun: Awaited<ReturnType<OidcClientService['beginSignIn']>>;
     try {
-      configuration = await this.oidc.configuration();
+      begun = await this.oidc.beginSignIn();
     } catch {
       return problem(reply, 503, 'The identity provider cannot be reached right now; try again in a moment');
     }
-    const tx = {
-      verifier: openIdClient().randomPKCECodeVerifier(),
-      state: openIdClient().randomState(),
-      nonce: openIdClient().randomNonce(),
-    };
-    const url = openIdClient().buildAuthorizationUrl(configuration, {
-      redirect_uri: o.redirect_uri,
-      scope: o.scopes.join(' '),
-      code_challenge: await openIdClient().calculatePKCECodeChallenge(tx.verifier),
-      code_challenge_method: 'S256',
-      state: tx.state,
-      nonce: tx.nonce,
-    });
-    setCookie(reply, LOGIN_COOKIE, await this.sessions.sealLogin(tx), {
-      path: '/inbox',
-      maxAge: LOGIN_TTL_SECONDS,
-      secure: secureCookies(o),
-    });
-    void reply.header('cache-control', 'no-store').redirect(url.href, 302);
+    setCookie(reply, LOGIN_COOKIE, await this.sessions.sealLogin(begun.tx), LOGIN_TTL_SECONDS);
+    void reply.header('cache-control', 'no-store').redirect(begun.url.href, 302);
   }
 
   /** The provider sends the person back here: code exchange, ID token checks, then the session. */
   @Get('callback')
   async callback(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const o = this.oidc.settings;
-    if (!this.oidc.enabled || o.redirect_uri === null) return signInNotConfigured(reply);
+    if (!this.oidc.signInEnabled) return signInNotConfigured(reply);
     const tx = await this.sessions.openLogin(requestCookies(req)[LOGIN_COOKIE]);
     if (tx === null)
       return problem(
@@ -121,26 +103,13 @@ export class InboxController {
         400,
         'This sign-in has expired or was started elsewhere: open /inbox/login again',
       );
-    const secure = secureCookies(o);
-    setCookie(reply, LOGIN_COOKIE, '', { path: '/inbox', maxAge: 0, secure });
-    const current = new URL(o.redirect_uri);
+    setCookie(reply, LOGIN_COOKIE, '', 0);
+    const current = new URL(o.redirect_uri!);
     current.search = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     let claims: Record<string, unknown>;
+    let accessToken: string;
     try {
-      const configuration = await this.oidc.configuration();
-      const tokens = await openIdClient().authorizationCodeGrant(configuration, current, {
-        pkceCodeVerifier: tx.verifier,
-        expectedState: tx.state,
-        expectedNonce: tx.nonce,
-        idTokenExpected: true,
-      });
-      claims = { ...tokens.claims() };
-      // Providers that keep groups out of the ID token hand them out at the userinfo endpoint.
-      if (claims[o.roles_claim] === undefined && !o.roles_claim.includes('.'))
-        claims = {
-          ...(await openIdClient().fetchUserInfo(configuration, tokens.access_token, String(claims.sub))),
-          ...claims,
-        };
+      ({ claims, accessToken } = await this.oidc.completeSignIn(current, tx));
     } catch (err) {
       this.logger.warn(`Sign-in failed: ${(err as Error).message}`);
       return problem(
@@ -159,8 +128,8 @@ export class InboxController {
         403,
         `${name} has no Mira role: ask an administrator to map your group to a role (auth.oidc.roles_map)`,
       );
-    const { cookie } = await this.sessions.issue({ name, roles });
-    setCookie(reply, SESSION_COOKIE, cookie, { path: '/', maxAge: this.sessions.ttlSeconds, secure });
+    const { cookie } = await this.sessions.issue({ name, roles }, { sub: String(claims.sub), accessToken });
+    setCookie(reply, SESSION_COOKIE, cookie, this.sessions.ttlSeconds);
     this.logger.log(`${name} signed in to the inbox`);
     void reply.header('cache-control', 'no-store').redirect('/inbox', 302);
   }
@@ -168,9 +137,10 @@ export class InboxController {
   /** Who is signed in, and the CSRF token the page sends with every call. 401 when signed out. */
   @Get('session')
   async session(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const session = await this.sessions.read(requestCookies(req)[SESSION_COOKIE]);
+    const signedIn = await this.sessions.read(requestCookies(req)[SESSION_COOKIE]);
+    const session = signedIn === null || crossSite(req) ? null : await this.roles.current(signedIn);
     void reply.header('cache-control', 'no-store');
-    if (session === null || crossSite(req)) {
+    if (session === null) {
       void reply.status(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Not signed in' });
       return;
     }
@@ -192,19 +162,9 @@ export class InboxController {
   @Post('logout')
   @HttpCode(200)
   async logout(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const session = await this.sessions.read(requestCookies(req)[SESSION_COOKIE]);
-    if (
-      session !== null &&
-      (crossSite(req) || !InboxSessionService.csrfMatches(session, req.headers[CSRF_HEADER]))
-    ) {
-      void reply
-        .status(403)
-        .send({ statusCode: 403, error: 'Forbidden', message: 'Logout needs the CSRF token' });
-      return;
-    }
-    const o = this.oidc.settings;
+    const session = await this.sessions.authorise(req);
     // The cookie goes first: a store that cannot record the revocation must not keep it set.
-    setCookie(reply, SESSION_COOKIE, '', { path: '/', maxAge: 0, secure: secureCookies(o) });
+    setCookie(reply, SESSION_COOKIE, '', 0);
     if (session !== null) {
       try {
         await this.sessions.revoke(session);
@@ -220,19 +180,7 @@ export class InboxController {
         return;
       }
     }
-    let logoutUrl = '/inbox';
-    try {
-      if (this.oidc.enabled && o.redirect_uri !== null) {
-        const configuration = await this.oidc.configuration();
-        if (configuration.serverMetadata().end_session_endpoint)
-          logoutUrl = openIdClient().buildEndSessionUrl(configuration, {
-            client_id: o.client_id!,
-            post_logout_redirect_uri: new URL('/inbox', o.redirect_uri).href,
-          }).href;
-      }
-    } catch {
-      // The local session is over either way; the provider's own session just stays.
-    }
+    const logoutUrl = (await this.oidc.endSessionUrl()) ?? '/inbox';
     void reply.header('cache-control', 'no-store').send({ logged_out: true, logout_url: logoutUrl });
   }
 }

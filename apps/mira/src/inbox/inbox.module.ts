@@ -1,9 +1,11 @@
 import { Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { redactQueryString } from '@mira/logging';
 import { OidcClientService } from '../security';
 import { InboxAssetsService } from './inbox-assets.service';
 import { InboxController } from './inbox.controller';
 import { InboxSessionService } from './inbox-session.service';
 import { SessionIdentityResolver } from './session.resolver';
+import { SessionRolesService } from './session-roles.service';
 
 /**
  * The reviewers' page at /inbox with OpenID Connect sign-in; its session cookie becomes an API
@@ -12,7 +14,7 @@ import { SessionIdentityResolver } from './session.resolver';
  */
 @Module({
   controllers: [InboxController],
-  providers: [InboxAssetsService, InboxSessionService, SessionIdentityResolver],
+  providers: [InboxAssetsService, InboxSessionService, SessionRolesService, SessionIdentityResolver],
 })
 export class InboxModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('Inbox');
@@ -20,11 +22,14 @@ export class InboxModule implements OnApplicationBootstrap {
   constructor(
     private readonly oidc: OidcClientService,
     private readonly sessions: InboxSessionService,
-  ) {}
+  ) {
+    // The callback's code and state are one-time credentials: never in the access log.
+    redactQueryString('/inbox/callback');
+  }
 
   /** Sign-in configured without a usable session secret is a start failure, not a broken page later. */
   onApplicationBootstrap(): void {
-    if (!this.oidc.enabled || this.oidc.settings.redirect_uri === null) return;
+    if (!this.oidc.signInEnabled) return;
     this.sessions.keys();
     if (InboxAssetsService.locate('app.js') === null)
       this.logger.warn('The inbox page is not built (app.js missing): run npm run build');

@@ -1,22 +1,8 @@
-import { ForbiddenException, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { IdentityResolvers, RESOLVER_ORDER, type CallerIdentity, type IdentityResolver } from '../security';
-import { requestCookies } from './inbox-cookies';
 import { InboxSessionService } from './inbox-session.service';
-import { CSRF_HEADER, SESSION_COOKIE } from './inbox.constants';
-
-/** Whether a browser says the request comes from another site (Origin / Sec-Fetch-Site). */
-export function crossSite(req: FastifyRequest): boolean {
-  const site = req.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') return true;
-  const origin = req.headers.origin;
-  if (typeof origin !== 'string') return false;
-  try {
-    return new URL(origin).host !== req.headers.host;
-  } catch {
-    return true;
-  }
-}
+import { SessionRolesService } from './session-roles.service';
 
 /**
  * The inbox session cookie as an API credential, for the page's own calls only: the request
@@ -30,6 +16,7 @@ export class SessionIdentityResolver implements IdentityResolver, OnModuleInit {
 
   constructor(
     private readonly sessions: InboxSessionService,
+    private readonly roles: SessionRolesService,
     private readonly resolvers: IdentityResolvers,
   ) {}
 
@@ -38,14 +25,8 @@ export class SessionIdentityResolver implements IdentityResolver, OnModuleInit {
   }
 
   async resolve(req: FastifyRequest): Promise<CallerIdentity | null> {
-    const cookie = requestCookies(req)[SESSION_COOKIE];
-    if (!cookie) return null;
-    const session = await this.sessions.read(cookie);
-    if (session === null) return null;
-    if (crossSite(req) || !InboxSessionService.csrfMatches(session, req.headers[CSRF_HEADER]))
-      throw new ForbiddenException(
-        `A session-authenticated request needs the page's CSRF token in ${CSRF_HEADER} and must come from the same origin`,
-      );
-    return { name: session.name, roles: session.roles };
+    const signedIn = await this.sessions.authorise(req);
+    const session = signedIn === null ? null : await this.roles.current(signedIn);
+    return session === null ? null : { name: session.name, roles: session.roles };
   }
 }

@@ -3,28 +3,14 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { FastifyRequest } from 'fastify';
 import { ConfigStore, type MiraConfig } from '@mira/config';
 import { API_ROLES } from './security.config';
-import { API_KEY_IDENTITY, ACTOR_HEADER } from './security.constants';
+import type { ApiRole, CallerIdentity } from './caller-identity';
+import { API_KEY_IDENTITY } from './security.constants';
 import { EdgeClock } from './edge-clock';
-import { isUnresolvedReference, RotatingKeySet } from '@mira/webhooks';
-import { RuntimeEnvironment } from './runtime-environment';
-import { SecurityError } from './security.error';
+import { isUnresolvedReference } from '@mira/secrets';
+import { RotatingKeySet } from '@mira/webhooks';
 
-export type ApiRole = (typeof API_ROLES)[number];
-
-/** Who calls: the key's name (never the key) and its roles. */
-export interface CallerIdentity {
-  name: string;
-  roles: readonly ApiRole[];
-}
-
-/** Names a caller may claim with X-Mira-Actor when no keys are configured. */
-const ACTOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 /** Request property caching the matched key's identity (the throttler and the guard both ask). */
 const KEY_IDENTITY = Symbol('mira:api-key-caller');
-const ANONYMOUS: CallerIdentity = Object.freeze({ name: 'anonymous', roles: API_ROLES });
-
-/** enforced: keys required; open: no keys configured (dev); disabled: api.auth off; closed: production without keys. */
-export type ApiAuthMode = 'enforced' | 'open' | 'disabled' | 'closed';
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
@@ -44,7 +30,6 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly config: ConfigStore,
-    private readonly runtime: RuntimeEnvironment,
     clock: EdgeClock,
   ) {
     this.digests = new RotatingKeySet(() => clock.now());
@@ -53,45 +38,22 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
     this.unsubscribe = this.config.onChange(() => {
       const before = this.digests.configuredCount;
       this.load(this.config.get('api').rotation_grace_seconds * 1000);
-      this.logger.log(
-        `API keys reloaded: ${this.digests.configuredCount} active (was ${before}), auth ${this.mode}`,
-      );
-      if (this.mode === 'closed')
-        this.logger.error('api.keys became empty in production: /api/* now refuses every request');
+      this.logger.log(`API keys reloaded: ${this.digests.configuredCount} active (was ${before})`);
     }, 'api');
   }
 
-  /** After every module's init, so secret:// keys are resolved before the production check. */
+  /** After every module's init, so secret:// keys are resolved before anyone asks. */
   onApplicationBootstrap(): void {
     this.load(0);
-    const mode = this.mode;
-    if (mode === 'closed') {
-      throw new SecurityError(
-        'SECURITY_NO_API_KEYS',
-        'api.keys is empty while NODE_ENV=production: set api.keys (MIRA_API__KEYS, comma-separated, or secret:// references) or set api.auth: disabled to run the API without authentication on purpose',
-      );
-    }
-    if (mode === 'open')
-      this.logger.warn(
-        'api.keys is empty: /api/* is open to anyone; set api.keys before exposing the service',
-      );
-    if (mode === 'disabled')
-      this.logger.warn('api.auth is disabled: /api/* accepts requests without an API key');
   }
 
   onModuleDestroy(): void {
     this.unsubscribe();
   }
 
-  get mode(): ApiAuthMode {
-    if (this.config.get('api').auth === 'disabled') return 'disabled';
-    // OIDC (bearer JWTs, the inbox session) is a credential too: with it, no key is not "open".
-    if (this.digests.values().length > 0 || this.oidcConfigured) return 'enforced';
-    return this.runtime.isProduction ? 'closed' : 'open';
-  }
-
-  private get oidcConfigured(): boolean {
-    return this.config.get('auth').oidc.issuer !== null;
+  /** Whether any usable key is configured (or still in its grace period). */
+  get hasKeys(): boolean {
+    return this.digests.values().length > 0;
   }
 
   /** The key presented as `Authorization: Bearer <key>` or `X-API-Key: <key>`, if any. */
@@ -125,14 +87,6 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
     return hex === null ? null : hex.slice(0, 12);
   }
 
-  /**
-   * The caller's identity: the matching key's name and roles; with no credential configured at
-   * all, the `X-Mira-Actor` name (or `anonymous`) with every role; null when nothing matched.
-   */
-  identity(req: FastifyRequest): CallerIdentity | null {
-    return this.keyIdentity(req) ?? this.fallbackIdentity(req);
-  }
-
   /** The identity of the presented API key, if it is one of the accepted keys. Cached on the request. */
   keyIdentity(req: FastifyRequest): CallerIdentity | null {
     const bag = req as unknown as Record<symbol, CallerIdentity | null | undefined>;
@@ -143,21 +97,6 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
     const found = hex === null ? null : (this.identities.get(hex) ?? null);
     bag[KEY_IDENTITY] = found;
     return found;
-  }
-
-  /**
-   * Who an unauthenticated caller is, where that is allowed: the claimed name while no credential
-   * exists at all (open development mode); anonymous with every role while api.auth is disabled.
-   */
-  fallbackIdentity(req: FastifyRequest): CallerIdentity | null {
-    if (this.digests.values().length === 0 && !this.oidcConfigured) return ApiKeyService.claimedActor(req);
-    return this.config.get('api').auth === 'disabled' ? ANONYMOUS : null;
-  }
-
-  private static claimedActor(req: FastifyRequest): CallerIdentity {
-    const header = req.headers[ACTOR_HEADER];
-    const name = Array.isArray(header) ? header[0] : header;
-    return typeof name === 'string' && ACTOR_NAME.test(name) ? { name, roles: API_ROLES } : ANONYMOUS;
   }
 
   private matchDigest(presented: string): string | null {

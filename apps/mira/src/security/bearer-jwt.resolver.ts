@@ -1,6 +1,7 @@
 import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ApiKeyService, type CallerIdentity } from './api-key.service';
+import { ApiKeyService } from './api-key.service';
+import type { CallerIdentity } from './caller-identity';
 import type { IdentityResolver } from './identity-resolver.interface';
 import { OidcClientService } from './oidc-client.service';
 import { jose } from './oidc-libraries';

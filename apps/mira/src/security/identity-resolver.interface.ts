@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { CallerIdentity } from './api-key.service';
+import type { CallerIdentity } from './caller-identity';
 
 /**
  * One way of telling who calls (API key, bearer JWT, session cookie). `resolve` answers the

@@ -1,12 +1,12 @@
 export { SecurityModule } from './security.module';
-export { ApiKeyService, configuredKeys, type ApiAuthMode } from './api-key.service';
-export { RequireApiKey } from './api-key.decorator';
+export { ApiKeyService, configuredKeys } from './api-key.service';
+export { RequireCaller } from './caller.decorator';
 export { EdgeClock } from './edge-clock';
 export { RotatingKeySet } from '@mira/webhooks';
 export { SecurityError, type SecurityErrorCode } from './security.error';
 export { Roles, Caller } from './roles.decorator';
-export type { CallerIdentity, ApiRole } from './api-key.service';
-export { OidcClientService } from './oidc-client.service';
+export type { CallerIdentity, ApiRole, ApiAuthMode } from './caller-identity';
+export { OidcClientService, type LoginTransaction, type CompletedSignIn } from './oidc-client.service';
 export { IdentityResolvers, RESOLVER_ORDER } from './identity-resolvers';
 export type { IdentityResolver } from './identity-resolver.interface';
 export { mapRoles, actorName } from './role-mapping';

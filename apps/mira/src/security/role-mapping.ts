@@ -1,6 +1,6 @@
 import type { MiraConfig } from '@mira/config';
 import { API_ROLES } from './security.config';
-import type { ApiRole } from './api-key.service';
+import type { ApiRole } from './caller-identity';
 
 type OidcConfig = MiraConfig['auth']['oidc'];
 

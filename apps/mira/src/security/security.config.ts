@@ -99,6 +99,9 @@ export const authSchema = z
         secret: z.string().min(1).nullable().default(null),
         // A session ends this long after sign-in, whatever the provider's tokens say.
         ttl_seconds: int(28800, 60, 7 * 86400),
+        // A live session's roles are asked again of the provider (userinfo) at least this often;
+        // a user who lost every role (or whose access token the provider no longer accepts) is signed out.
+        refresh_seconds: int(300, 1, 86400),
       })
       .prefault({}),
   })
@@ -124,7 +127,7 @@ export const apiConfig = defineConfigSection({
     keys: 'ApiKeyService (config change subscription; old keys kept for the grace window)',
     auth: 'ApiKeyService (read on every request)',
     rotation_grace_seconds: 'ApiKeyService (next key change)',
-    protect_metrics: 'ApiKeyGuard (read on every request)',
+    protect_metrics: 'CallerGuard (read on every request)',
     'rate_limit.*': 'EdgeThrottlerGuard (read on every request)',
     'webhook_rate_limit.*': 'EdgeThrottlerGuard (read on every request)',
   },

@@ -1,5 +1,5 @@
-/** Metadata key set by @RequireApiKey(): routes outside /api that still need a key. */
-export const REQUIRE_API_KEY_METADATA = 'mira:require-api-key';
+/** Metadata key set by @RequireCaller(): routes outside /api that still need a caller. */
+export const REQUIRE_CALLER_METADATA = 'mira:require-caller';
 /** Request property caching the API key identity so the throttler and the guard hash once. */
 export const API_KEY_IDENTITY = Symbol('mira:api-key-identity');
 /** Path prefixes the edge policies apply to. */

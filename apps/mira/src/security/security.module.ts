@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { getOptionsToken } from '@nestjs/throttler';
 import { ConfigStore } from '@mira/config';
-import { ApiKeyGuard } from './api-key.guard';
+import { CallerGuard } from './caller.guard';
 import { ApiKeyService } from './api-key.service';
 import { BearerJwtResolver } from './bearer-jwt.resolver';
 import { IdentityResolvers } from './identity-resolvers';
@@ -30,7 +30,7 @@ import { edgeThrottlerStorageProvider } from './throttler-storage.provider';
     edgeThrottlerStorageProvider,
     { provide: getOptionsToken(), inject: [ConfigStore], useFactory: edgeThrottlerOptions },
     { provide: APP_GUARD, useClass: EdgeThrottlerGuard },
-    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: CallerGuard },
   ],
   exports: [EdgeClock, ApiKeyService, RuntimeEnvironment, OidcClientService, IdentityResolvers],
 })

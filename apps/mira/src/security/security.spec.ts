@@ -1,5 +1,7 @@
 import { ConfigStore, loadConfig } from '@mira/config';
 import { ApiKeyService } from './api-key.service';
+import type { BearerJwtResolver } from './bearer-jwt.resolver';
+import { IdentityResolvers } from './identity-resolvers';
 import { isJsonContentType } from './content-type.policy';
 import { EdgeClock } from './edge-clock';
 import { RotatingKeySet } from '@mira/webhooks';
@@ -23,17 +25,19 @@ describe('RotatingKeySet', () => {
   });
 });
 
-describe('ApiKeyService', () => {
+describe('ApiKeyService and the auth mode', () => {
   const make = (api: Record<string, unknown>, production = false) => {
     const store = new ConfigStore(loadConfig({ file: null, env: {}, overrides: { api } }));
     const runtime = { isProduction: production } as RuntimeEnvironment;
     const clock = new EdgeClock();
-    return { store, service: new ApiKeyService(store, runtime, clock), clock };
+    const service = new ApiKeyService(store, clock);
+    const resolvers = new IdentityResolvers(service, {} as BearerJwtResolver, store, runtime);
+    return { store, service, resolvers, clock };
   };
 
   it('matches any configured key by hash and reports a non-secret id', () => {
-    const { service } = make({ keys: ['alpha-key', 'beta-key'] });
-    expect(service.mode).toBe('enforced');
+    const { service, resolvers } = make({ keys: ['alpha-key', 'beta-key'] });
+    expect(resolvers.mode).toBe('enforced');
     const a = service.match('alpha-key');
     const b = service.match('beta-key');
     expect(a).toMatch(/^[0-9a-f]{12}$/);
@@ -52,13 +56,13 @@ describe('ApiKeyService', () => {
   });
 
   it('is open without keys, closed in production, refuses to start there, and honours auth: disabled', () => {
-    expect(make({ keys: [] }).service.mode).toBe('open');
-    const prod = make({ keys: [] }, true).service;
+    expect(make({ keys: [] }).resolvers.mode).toBe('open');
+    const prod = make({ keys: [] }, true).resolvers;
     expect(prod.mode).toBe('closed');
     expect(() => prod.onApplicationBootstrap()).toThrow(
       /api\.keys is empty while NODE_ENV=production.*api\.auth: disabled/,
     );
-    const disabled = make({ keys: [], auth: 'disabled' }, true).service;
+    const disabled = make({ keys: [], auth: 'disabled' }, true).resolvers;
     expect(disabled.mode).toBe('disabled');
     expect(() => disabled.onApplicationBootstrap()).not.toThrow();
   });

@@ -109,7 +109,10 @@ export async function startOidcProvider(options: {
         rpInitiatedLogout: { enabled: true },
         resourceIndicators: {
           enabled: true,
-          defaultResource: () => 'urn:mira:api',
+          // client_credentials tokens are JWTs for the API; a person's sign-in token stays a
+          // userinfo token (as most providers issue it), which the inbox re-checks roles with.
+          defaultResource: (ctx: { oidc: { params?: { grant_type?: unknown } } }) =>
+            ctx.oidc.params?.grant_type === 'client_credentials' ? 'urn:mira:api' : undefined,
           useGrantedResource: () => true,
           getResourceServerInfo: () => ({
             scope: 'api',

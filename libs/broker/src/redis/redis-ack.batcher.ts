@@ -1,3 +1,9 @@
+import type { RedisConnection } from './redis.connection';
+import { errorText } from './redis.codec';
+import type { HeldEntry } from './redis.delivery';
+import { JitteredBackoff } from './redis.policies';
+import type { RedisRuntime } from './redis.runtime';
+
 interface Batch<T> {
   stream: string;
   group: string;
@@ -97,4 +103,25 @@ export class AckBatcher<T> {
       for (const f of w) f();
     }
   }
+}
+
+/**
+ * The acknowledgements of every consumer of one transport: acks issued in the same tick travel as
+ * one XACK per stream and group; failed acks are re-sent while the transport runs.
+ */
+export function consumerAcks(rt: RedisRuntime, connection: RedisConnection): AckBatcher<HeldEntry | null> {
+  const backoff = new JitteredBackoff(50, Math.min(rt.options.reconnectMaxDelayMs, 2000));
+  return new AckBatcher({
+    // async: after stop() require() throws, and the batcher flushes from setImmediate, where a
+    // synchronous throw would be an uncaught exception; a rejection is retried or given up.
+    send: async (stream, group, ids) => connection.require().xack(stream, group, ...ids),
+    // Keep re-sending while running: an unacked entry would be redelivered after the visibility timeout.
+    retryDelay: (n) => (rt.lifecycle.stopped ? null : backoff.delay(n)),
+    onError: (err, count) => rt.log.warnOnce(`Could not acknowledge ${count} message(s): ${errorText(err)}`),
+    done: (d, acked) => {
+      if (d === null) return; // an entry trimmed away while pending: nothing was held
+      if (acked) rt.counters.acked++;
+      d.consumer.release(d);
+    },
+  });
 }

@@ -2,64 +2,30 @@ import { quitRedisClient } from '@mira/redis';
 import type { Redis as RedisClient } from 'ioredis';
 import { callHandler, isThenable, type TransportSubscription } from '../broker.message';
 import type { MessageHandler } from '../broker.interface';
-import { AckBatcher } from './redis-ack.batcher';
 import {
   decodeEntry,
   DecodeFailure,
   errorText,
   messageId,
   streamsReply,
-  type RedisMessage,
   type StreamEntries,
 } from './redis.codec';
-import type { RedisConnection } from './redis.connection';
-import type { RedisDeadLetters } from './redis.dead-letters';
-import { JitteredBackoff, within } from './redis.policies';
+import {
+  ensureGroups,
+  retireConsumer,
+  type RedisConsumerDeps,
+  type RedisConsumerSpec,
+} from './redis.consumer-group';
+import type { Delivery, DeliveryOwner, HeldEntry } from './redis.delivery';
+import { isOutageError, JitteredBackoff, wakeable, Waiters, within } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
-
-/** A read (or reclaimed) entry that is ours until acknowledged or dead-lettered. */
-export interface Delivery {
-  consumer: RedisConsumer;
-  key: string;
-  stream: string;
-  entryId: string;
-  type: string;
-  message: RedisMessage;
-  /** Handler runs so far including the current one (Redis' delivery counter follows it). */
-  attempts: number;
-  /** The last run failed while Redis was unreachable: its retry is not counted as an attempt. */
-  outage?: number;
-  retryTimer: NodeJS.Timeout | null;
-}
-
-/** What the consumer shares with the rest of the transport. */
-export interface RedisConsumerDeps {
-  runtime: RedisRuntime;
-  connection: RedisConnection;
-  acks: AckBatcher<Delivery | null>;
-  deadLetters: RedisDeadLetters;
-}
-
-export interface RedisConsumerSpec {
-  sub: TransportSubscription;
-  handler: MessageHandler<any>;
-  /** Consumer name in the group, unique per process and subscription. */
-  name: string;
-  group: string;
-  /** A subscription without a group gets a group of its own, removed when it ends. */
-  ephemeral: boolean;
-  /** Stream key of each message type. */
-  streams: ReadonlyMap<string, string>;
-  /** Role of its reader client (`reader-<n>`), as RedisTransportOptions.createClient sees it. */
-  readerRole: string;
-}
 
 /**
  * One subscription: one consumer of one group across the streams of its types. Reads with
  * XREADGROUP on a reader of its own, runs the handler, acks only after it succeeded, retries with
  * backoff, then dead-letters; holds every read entry until it is acked or dead-lettered.
  */
-export class RedisConsumer {
+export class RedisConsumer implements DeliveryOwner {
   readonly sub: TransportSubscription;
   readonly name: string;
   readonly group: string;
@@ -68,7 +34,7 @@ export class RedisConsumer {
   /** Message type of each stream key. */
   readonly typeOf: Map<string, string>;
   /** Entries read and not yet acked or dead-lettered, by heldKey(). */
-  readonly held = new Map<string, Delivery>();
+  readonly held = new Map<string, HeldEntry>();
   /** XAUTOCLAIM scan position per stream: a long pending list is walked across ticks, not rescanned. */
   readonly cursors = new Map<string, string>();
   /** Handler runs in progress. */
@@ -80,7 +46,7 @@ export class RedisConsumer {
   private readerId: number | null = null;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  private idle: (() => void)[] = [];
+  private readonly idle = new Waiters();
   private readonly rt: RedisRuntime;
   /** Read failures, handler attempts, and runs that failed while Redis was unreachable. */
   private readonly readBackoff: JitteredBackoff;
@@ -116,20 +82,9 @@ export class RedisConsumer {
     return this.streams.length === 1 ? entryId : `${stream} ${entryId}`;
   }
 
-  /**
-   * `$` for a new subscription: like the memory transport, it sees messages published from now on.
-   * `0` when a group went missing (Redis restarted without persistence, FLUSHALL): whatever is in
-   * the stream then was published after the loss (a publish recreates the stream before the reader
-   * notices) and nobody has read it yet, so nothing may be skipped.
-   */
-  async ensureGroups(from: '$' | '0' = '$'): Promise<void> {
-    for (const stream of this.streams) {
-      try {
-        await this.deps.connection.require().xgroup('CREATE', stream, this.group, from, 'MKSTREAM');
-      } catch (err) {
-        if (!errorText(err).includes('BUSYGROUP')) throw err;
-      }
-    }
+  /** See ensureGroups() in redis.consumer-group.ts. */
+  ensureGroups(from: '$' | '0' = '$'): Promise<void> {
+    return ensureGroups(this.deps.connection, this.streams, this.group, from);
   }
 
   startReading(): void {
@@ -164,40 +119,13 @@ export class RedisConsumer {
   }
 
   /** Deletes the consumer when it holds nothing (never with pending entries); ephemeral groups go entirely. */
-  async retire(): Promise<void> {
-    const client = this.deps.connection.client;
-    if (!client || client.status !== 'ready') return;
-    try {
-      if (this.ephemeral) {
-        for (const s of this.streams) await client.xgroup('DESTROY', s, this.group);
-        return;
-      }
-      for (const s of this.streams) {
-        const mine = (await client.xpending(s, this.group, '-', '+', 1, this.name)) as unknown[];
-        if (mine.length > 0) {
-          this.rt.log.warn(
-            `Consumer ${this.name} keeps pending entries on ${s}; another replica will reclaim them`,
-          );
-          return;
-        }
-      }
-      for (const s of this.streams) await client.xgroup('DELCONSUMER', s, this.group, this.name);
-    } catch (err) {
-      this.rt.log.warn(`Could not clean up consumer ${this.name}: ${errorText(err)}`);
-    }
+  retire(): Promise<void> {
+    return retireConsumer(this.rt, this.deps.connection, this);
   }
 
   /** Resolves when no handler runs any more, or after `timeoutMs`. */
   waitIdle(timeoutMs: number): Promise<void> {
-    if (this.running === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      this.idle.push(done);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    return this.running === 0 ? Promise.resolve() : this.idle.wait(timeoutMs);
   }
 
   /**
@@ -219,15 +147,7 @@ export class RedisConsumer {
       }
       const decoded = decodeEntry(type, entryId, fields);
       if (decoded instanceof DecodeFailure) {
-        const d = {
-          consumer: this,
-          key,
-          stream,
-          entryId,
-          type,
-          attempts: n,
-          retryTimer: null,
-        } as unknown as Delivery;
+        const d: HeldEntry = { consumer: this, key, stream, entryId, type, attempts: n, retryTimer: null };
         this.held.set(key, d);
         void this.deps.deadLetters.move(d, decoded.error, {
           raw: decoded.raw,
@@ -260,10 +180,10 @@ export class RedisConsumer {
   }
 
   /** Forgets an entry that was acked or dead-lettered, freeing its slot. */
-  release(d: Delivery): void {
+  release(d: HeldEntry): void {
     if (this.held.get(d.key) === d) this.held.delete(d.key);
     this.wakeUp();
-    if (this.running === 0) this.notifyIdle();
+    if (this.running === 0) this.idle.notify();
   }
 
   private async readLoop(): Promise<void> {
@@ -373,7 +293,7 @@ export class RedisConsumer {
       } else {
         this.deps.acks.ack(d.stream, this.group, d.entryId, d);
       }
-      if (this.running === 0) this.notifyIdle();
+      if (this.running === 0) this.idle.notify();
       return;
     }
     if (this.isOutage(err)) {
@@ -386,7 +306,7 @@ export class RedisConsumer {
       log.warnOnce(
         `Handler of group ${this.group} could not finish while Redis is unreachable (${errorText(err, 200)}); retrying without counting an attempt`,
       );
-      if (this.running === 0) this.notifyIdle();
+      if (this.running === 0) this.idle.notify();
       return;
     }
     d.outage = 0;
@@ -406,7 +326,7 @@ export class RedisConsumer {
       d.retryTimer = setTimeout(() => void this.retry(d), this.attemptBackoff.delay(d.attempts));
     }
     // Not reading any more (draining): the message stays pending for another replica to reclaim.
-    if (this.running === 0) this.notifyIdle();
+    if (this.running === 0) this.idle.notify();
   }
 
   private async retry(d: Delivery): Promise<void> {
@@ -450,19 +370,7 @@ export class RedisConsumer {
 
   /** True when a handler's failure comes from Redis being unreachable rather than from the message. */
   private isOutage(err: unknown): boolean {
-    if (!this.deps.connection.ready) return true;
-    for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-      // Retryable unavailability of Redis, or of another dependency the handler needed (the state
-      // store answers STATE_UNAVAILABLE): an outage, not a fault of the message.
-      const { code, retryable } = e as { code?: unknown; retryable?: unknown };
-      if (
-        retryable === true &&
-        typeof code === 'string' &&
-        (code.endsWith('_UNAVAILABLE') || code === 'BROKER_PUBLISH_UNCONFIRMED')
-      )
-        return true;
-    }
-    return false;
+    return !this.deps.connection.ready || isOutageError(err);
   }
 
   private wakeUp(): void {
@@ -473,55 +381,17 @@ export class RedisConsumer {
     }
   }
 
-  private notifyIdle(): void {
-    const w = this.idle;
-    this.idle = [];
-    for (const f of w) f();
-  }
-
   /** Sleeps up to `ms`, woken early by a freed slot or by stopReading. */
   private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    const { done, ended } = wakeable(ms);
+    this.wake = done;
+    return ended;
   }
 
+  /** Until the reader is ready again (or at most reconnect_max_delay_ms), woken by stopReading. */
   private waitReady(client: RedisClient): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        client.off('ready', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.rt.options.reconnectMaxDelayMs);
-      client.once('ready', done);
-      this.wake = done;
-    });
+    const { done, ended } = wakeable(this.rt.options.reconnectMaxDelayMs, client);
+    this.wake = done;
+    return ended;
   }
-}
-
-/**
- * The acknowledgements of every consumer of one transport: acks issued in the same tick travel as
- * one XACK per stream and group; failed acks are re-sent while the transport runs.
- */
-export function consumerAcks(rt: RedisRuntime, connection: RedisConnection): AckBatcher<Delivery | null> {
-  const backoff = new JitteredBackoff(50, Math.min(rt.options.reconnectMaxDelayMs, 2000));
-  return new AckBatcher({
-    // async: after stop() require() throws, and the batcher flushes from setImmediate, where a
-    // synchronous throw would be an uncaught exception; a rejection is retried or given up.
-    send: async (stream, group, ids) => connection.require().xack(stream, group, ...ids),
-    // Keep re-sending while running: an unacked entry would be redelivered after the visibility timeout.
-    retryDelay: (n) => (rt.lifecycle.stopped ? null : backoff.delay(n)),
-    onError: (err, count) => rt.log.warnOnce(`Could not acknowledge ${count} message(s): ${errorText(err)}`),
-    done: (d, acked) => {
-      if (d === null) return; // an entry trimmed away while pending: nothing was held
-      if (acked) rt.counters.acked++;
-      d.consumer.release(d);
-    },
-  });
 }

@@ -1,6 +1,6 @@
 import { until } from '../../../../apps/mira/test/support/poll';
 import { decodeEntry, encodeEntry, RedisMessage } from './redis.codec';
-import type { Delivery } from './redis.consumer';
+import type { Delivery } from './redis.delivery';
 import { recordingObserver, testOptions, useRedisServer } from './redis.testing';
 
 describe('RedisDeadLetters (real redis-server)', () => {

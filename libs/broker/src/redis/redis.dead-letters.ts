@@ -1,6 +1,6 @@
 import { errorText, pairs } from './redis.codec';
 import type { RedisConnection } from './redis.connection';
-import type { Delivery } from './redis.consumer';
+import type { Delivery, HeldEntry } from './redis.delivery';
 import type { DeadLetter } from './redis.interface';
 import { JitteredBackoff, retryWhile } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
@@ -44,7 +44,12 @@ export class RedisDeadLetters {
    * Moves a held entry to the dead-letter stream and releases it; retried with backoff while its
    * consumer reads. When the consumer stops first, the entry stays pending for another replica.
    */
-  async move(d: Delivery, error: string, raw?: RawEntry): Promise<void> {
+  move(d: Delivery, error: string): Promise<void>;
+  /** An entry that did not decode goes with its raw fields. */
+  move(d: HeldEntry, error: string, raw: RawEntry): Promise<void>;
+  async move(d: HeldEntry | Delivery, error: string, raw?: RawEntry): Promise<void> {
+    const source = raw ?? ('message' in d ? rawEntry(d) : null);
+    if (source === null) throw new Error('an entry that did not decode is dead-lettered with its raw fields');
     const c = d.consumer;
     const keepGoing = () => c.reading && !this.rt.lifecycle.stopped;
     const policy = retryWhile(keepGoing, this.backoff);
@@ -58,7 +63,7 @@ export class RedisDeadLetters {
       await policy.execute(({ attempt }) => {
         // The consumer stopped during the backoff: leave the entry pending (another replica reclaims it).
         if (attempt > 0 && !keepGoing()) throw new Error('dead-lettering abandoned: consumer stopped');
-        return this.transaction(d, error, raw);
+        return this.transaction(d, error, source);
       });
     } catch {
       return; // stays pending: another replica reclaims it
@@ -68,26 +73,25 @@ export class RedisDeadLetters {
     this.rt.counters.dead_lettered++;
     for (const o of this.rt.observers) o.onDeadLettered?.(d.type, c.group);
     this.rt.log.warn(
-      `Message ${raw ? raw.id : d.message.id} (${d.type}) of group ${c.group} moved to ${this.stream} after ${d.attempts} attempt(s): ${errorText(error, 500)}`,
+      `Message ${source.id} (${d.type}) of group ${c.group} moved to ${this.stream} after ${d.attempts} attempt(s): ${errorText(error, 500)}`,
     );
     c.release(d);
   }
 
   /** One script: the dead-letter entry exists if and only if the source is acknowledged. */
-  private async transaction(d: Delivery, error: string, raw?: RawEntry): Promise<void> {
+  private async transaction(d: HeldEntry, error: string, raw: RawEntry): Promise<void> {
     const c = d.consumer;
-    const m = d.message;
     const fields = [
-      'id', raw ? raw.id : m.id,
+      'id', raw.id,
       'type', d.type,
       'group', c.group,
       'stream', d.stream,
       'entry_id', d.entryId,
       'error', error,
       'attempts', String(d.attempts),
-      'headers', JSON.stringify(raw ? raw.headers : m.headers),
-      'data', raw ? raw.raw : m.rawData,
-      'published_at', raw ? raw.ts : m.timestamp,
+      'headers', JSON.stringify(raw.headers),
+      'data', raw.raw,
+      'published_at', raw.ts,
       'failed_at', new Date().toISOString(),
       'consumer', c.name,
     ]; // prettier-ignore
@@ -124,4 +128,10 @@ export class RedisDeadLetters {
       };
     });
   }
+}
+
+/** A decoded delivery's message as the fields the dead-letter entry keeps. */
+function rawEntry(d: Delivery): RawEntry {
+  const m = d.message;
+  return { id: m.id, headers: m.headers, raw: m.rawData, ts: m.timestamp };
 }

@@ -55,3 +55,63 @@ export async function within(ms: number, work: Promise<unknown> | null): Promise
     if (!(err instanceof TaskCancelledError)) throw err;
   }
 }
+
+/**
+ * Whether a handler's error says a dependency is unavailable rather than the message is at fault:
+ * retryable unavailability of Redis, or of another dependency the handler needed (the state store
+ * answers STATE_UNAVAILABLE), anywhere in its first five causes.
+ */
+export function isOutageError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, retryable } = e as { code?: unknown; retryable?: unknown };
+    if (
+      retryable === true &&
+      typeof code === 'string' &&
+      (code.endsWith('_UNAVAILABLE') || code === 'BROKER_PUBLISH_UNCONFIRMED')
+    )
+      return true;
+  }
+  return false;
+}
+
+/** Callers waiting for one event (a consumer going idle): each wait ends at the event or after its timeout. */
+export class Waiters {
+  private waiting: (() => void)[] = [];
+
+  wait(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      this.waiting.push(done);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  notify(): void {
+    const w = this.waiting;
+    this.waiting = [];
+    for (const f of w) f();
+  }
+}
+
+/**
+ * A wait that ends after `ms`, when `done()` is called, or (with `client`) when the client
+ * becomes ready; whichever comes first clears the others.
+ */
+export function wakeable(
+  ms: number,
+  client?: { once(e: 'ready', f: () => void): unknown; off(e: 'ready', f: () => void): unknown },
+): { done: () => void; ended: Promise<void> } {
+  let resolve!: () => void;
+  const ended = new Promise<void>((r) => (resolve = r));
+  const done = () => {
+    clearTimeout(timer);
+    client?.off('ready', done);
+    resolve();
+  };
+  const timer = setTimeout(done, ms);
+  client?.once('ready', done);
+  return { done, ended };
+}

@@ -6,7 +6,8 @@ import {
 import { TransportSubscription } from '../broker.message';
 import type { MessageHandler } from '../broker.interface';
 import { RedisConnection } from './redis.connection';
-import { consumerAcks, RedisConsumer } from './redis.consumer';
+import { consumerAcks } from './redis-ack.batcher';
+import { RedisConsumer } from './redis.consumer';
 import { RedisDeadLetters } from './redis.dead-letters';
 import type { RedisBrokerObserver, RedisTransportOptions } from './redis.interface';
 import { newRuntime, type RedisRuntime } from './redis.runtime';

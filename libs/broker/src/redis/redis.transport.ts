@@ -13,7 +13,9 @@ import type { AckBatcher } from './redis-ack.batcher';
 import { errorText } from './redis.codec';
 import { RedisClaims } from './redis.claims';
 import { RedisConnection } from './redis.connection';
-import { consumerAcks, RedisConsumer, type Delivery } from './redis.consumer';
+import { consumerAcks } from './redis-ack.batcher';
+import { RedisConsumer } from './redis.consumer';
+import type { HeldEntry } from './redis.delivery';
 import { RedisDeadLetters } from './redis.dead-letters';
 import { RedisHealth } from './redis.health';
 import { RedisIdempotencyStore } from './redis.idempotency';
@@ -43,7 +45,7 @@ export class RedisTransport implements MessageBroker {
   private readonly claims: RedisClaims;
   private readonly groups: RedisHealth;
   private readonly consumers = new Map<string, RedisConsumer>();
-  private readonly acks: AckBatcher<Delivery | null>;
+  private readonly acks: AckBatcher<HeldEntry | null>;
   private subSeq = 0;
 
   constructor(options: RedisTransportOptions) {

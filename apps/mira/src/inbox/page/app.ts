@@ -13,8 +13,7 @@ interface Decision {
   actor: string;
   decision: string;
   comment: string | null;
-  at?: string;
-  decided_at?: string;
+  at: string;
 }
 interface Workflow {
   workflow_id: string;
@@ -181,9 +180,11 @@ async function renderDetail(id: string): Promise<void> {
   form.reset();
   $<HTMLTextAreaElement>('patch').value = '{}';
   $('edit-box').hidden = true;
+  // Separation of duties as the server applies it: off when governance.allow_self_approval is on.
+  const selfBlocked = mine(w) && !session!.allow_self_approval;
   const note = $('decide-note');
-  note.hidden = !mine(w);
-  note.textContent = mine(w) ? 'You requested this workflow: another person must approve it.' : '';
+  note.hidden = !selfBlocked;
+  note.textContent = selfBlocked ? 'You requested this workflow: another person must approve it.' : '';
   $('detail-title').focus();
 }
 

@@ -10,20 +10,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigStore } from '@mira/config';
 import { routeGroup } from './route-group';
 import { setContextFields } from '@mira/logging';
-import { ApiKeyService as Keys, type ApiRole, type CallerIdentity } from './api-key.service';
+import type { ApiRole, CallerIdentity } from './caller-identity';
 import { IdentityResolvers } from './identity-resolvers';
-import { REQUIRE_API_KEY_METADATA, REQUIRED_ROLES_METADATA } from './security.constants';
+import { REQUIRE_CALLER_METADATA, REQUIRED_ROLES_METADATA } from './security.constants';
 
 /**
  * Global guard: /api/* needs a caller, /metrics too when `api.protect_metrics` is on, and any
- * route marked @RequireApiKey(). Health probes and webhooks (which carry signatures) stay open.
+ * route marked @RequireCaller(). Health probes and webhooks (which carry signatures) stay open.
  * Who calls is the first answer of the registered identity resolvers (API key, bearer JWT, the
  * inbox session, then the open-mode fallbacks); then the route's @Roles() are checked.
  */
 @Injectable()
-export class ApiKeyGuard implements CanActivate {
+export class CallerGuard implements CanActivate {
   constructor(
-    private readonly keys: Keys,
     private readonly config: ConfigStore,
     private readonly reflector: Reflector,
     private readonly resolvers: IdentityResolvers,
@@ -36,12 +35,12 @@ export class ApiKeyGuard implements CanActivate {
     const required =
       group === 'api' ||
       (group === 'metrics' && this.config.get('api').protect_metrics) ||
-      this.reflector.getAllAndOverride<boolean>(REQUIRE_API_KEY_METADATA, [
+      this.reflector.getAllAndOverride<boolean>(REQUIRE_CALLER_METADATA, [
         context.getHandler(),
         context.getClass(),
       ]) === true;
     if (!required) return true;
-    const mode = this.keys.mode;
+    const mode = this.resolvers.mode;
     const identity = mode === 'closed' ? null : await this.resolvers.resolve(req);
     if (identity !== null) return this.authorised(context, identity);
     void context.switchToHttp().getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="mira"');

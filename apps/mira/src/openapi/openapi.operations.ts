@@ -1,0 +1,237 @@
+import { z } from 'zod';
+import type { RegisteredAgent } from '@mira/agents';
+import {
+  approveBodySchema,
+  cancelBodySchema,
+  eventBodySchema,
+  rejectBodySchema,
+  workflowBodySchema,
+} from '../api/api.schemas';
+import { successEnvelope } from './openapi.schemas';
+import { ref, toSchema, type JsonSchema } from './openapi.json-schema';
+
+/** The API's routes as the document describes them: summaries, bodies with examples, answers. */
+
+const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'Invalid body, query or header: the message names the field',
+  401: 'Missing or invalid credential (API key, access token or inbox session)',
+  403: "The caller's roles do not allow this (or a governance rule forbids it)",
+  404: 'Not found',
+  409: 'Conflict with the current state (the body says the status it is in now)',
+  413: 'Body over server.body_limit_bytes',
+  415: 'Not JSON: send Content-Type: application/json',
+  422: 'Understood but not processable',
+  429: 'Rate limited: wait Retry-After seconds',
+  500: 'Internal error',
+  503: 'Broker or state store unavailable, queue full or shutting down: retry after Retry-After',
+};
+
+export interface OperationDoc {
+  summary: string;
+  tag: string;
+  success: Record<number, { description: string; schema: JsonSchema; headers?: Record<string, unknown> }>;
+  errors: number[];
+  /** Statuses answered with the agent envelope instead of the error body. */
+  envelopeErrors?: number[];
+  /** Statuses that may carry either body. */
+  eitherErrors?: number[];
+  body?: { schema: JsonSchema; examples: Record<string, { summary: string; value: unknown }> };
+  idempotencyKey?: boolean;
+}
+
+const LOCATION_HEADER = {
+  Location: { description: 'The workflow record: /api/v1/workflows/{id}', schema: { type: 'string' } },
+};
+
+/**
+ * Per message type: its request (`{ type, data }` with the agent's input schema) and success
+ * envelope (with the agent's output schema), contributed by the agents themselves.
+ */
+export function agentComponents(agents: Pick<RegisteredAgent, 'id' | 'messageTypes' | 'schemas'>[]) {
+  const schemas: Record<string, JsonSchema> = {};
+  const requests: { type: string; name: string }[] = [];
+  const responses: string[] = [];
+  const examples: Record<string, { summary: string; value: unknown }> = {};
+  for (const agent of agents) {
+    for (const type of agent.messageTypes) {
+      const contract = agent.schemas[type];
+      const name = `Message_${type.replace(/[^A-Za-z0-9_]/g, '_')}`;
+      const data = contract
+        ? toSchema(contract.input, 'input')
+        : { type: 'object', additionalProperties: {} };
+      schemas[name] = {
+        type: 'object',
+        description: `${type} (handled by ${agent.id})${contract?.summary ? `: ${contract.summary}` : ''}`,
+        properties: { type: { type: 'string', enum: [type] }, data },
+        required: ['type', 'data'],
+      };
+      requests.push({ type, name });
+      const output = contract?.output ?? z.record(z.string(), z.unknown());
+      schemas[`${name}_Response`] = toSchema(successEnvelope(output));
+      responses.push(`${name}_Response`);
+      if (contract?.example)
+        examples[type] = {
+          summary: contract.summary ?? `${type} (${agent.id})`,
+          value: { type, data: contract.example },
+        };
+    }
+  }
+  return { schemas, requests, responses, examples };
+}
+
+export function operations(agents: ReturnType<typeof agentComponents>): Record<string, OperationDoc> {
+  const view = ref('WorkflowView');
+  const completed = {
+    name: 'Apollo',
+    description: 'Ship the new billing service',
+    goals: ['Design', 'Build', 'Launch'],
+    duration_weeks: 12,
+  };
+  return {
+    'post /api/v1/messages': {
+      summary: 'Send a message to the agent that handles its type; answers with that agent’s envelope',
+      tag: 'messages',
+      body: {
+        schema: {
+          oneOf: agents.requests.map((r) => ref(r.name)),
+          discriminator: {
+            propertyName: 'type',
+            mapping: Object.fromEntries(
+              agents.requests.map((r) => [r.type, `#/components/schemas/${r.name}`]),
+            ),
+          },
+        },
+        examples: agents.examples,
+      },
+      success: {
+        200: { description: "The agent's success envelope", schema: { anyOf: agents.responses.map(ref) } },
+      },
+      errors: [400, 401, 403, 404, 413, 415, 422, 429, 500],
+      envelopeErrors: [404, 422, 500],
+    },
+    'post /api/v1/events': {
+      summary: 'Publish an event on the broker for subscribers (202: accepted, delivered later)',
+      tag: 'events',
+      idempotencyKey: true,
+      body: {
+        schema: toSchema(eventBodySchema, 'input'),
+        examples: {
+          build: {
+            summary: 'A build finished',
+            value: { type: 'build.finished', data: { pipeline: 'billing', result: 'passed' } },
+          },
+        },
+      },
+      success: { 202: { description: 'Accepted', schema: ref('EventAccepted') } },
+      errors: [400, 401, 403, 413, 415, 429, 503],
+    },
+    'post /api/v1/workflows': {
+      summary: 'Run a workflow as a durable record: 200 finished, 202 waiting for approval',
+      tag: 'workflows',
+      idempotencyKey: true,
+      body: {
+        schema: toSchema(workflowBodySchema, 'input'),
+        examples: {
+          completed: {
+            summary: 'Low risk: runs to the end at once (200)',
+            value: { workflow_type: 'project_initialization', data: completed },
+          },
+          pending: {
+            summary: 'Over the financial threshold: held for approval (202)',
+            value: {
+              workflow_type: 'project_initialization',
+              data: completed,
+              governance_data: {
+                financial_impact: 50000,
+                compliance_level: 'medium',
+                explainability_score: 0.9,
+              },
+            },
+          },
+        },
+      },
+      success: {
+        200: { description: 'Finished (completed or failed)', schema: view, headers: LOCATION_HEADER },
+        202: { description: 'Waiting for approval', schema: view, headers: LOCATION_HEADER },
+      },
+      errors: [400, 401, 403, 409, 413, 415, 422, 429, 503],
+      eitherErrors: [422],
+    },
+    'get /api/v1/workflows': {
+      summary: 'List workflow records, newest first',
+      tag: 'workflows',
+      success: { 200: { description: 'A page of records', schema: ref('WorkflowPage') } },
+      errors: [400, 401, 429, 503],
+    },
+    'get /api/v1/workflows/{id}': {
+      summary: 'One workflow record',
+      tag: 'workflows',
+      success: { 200: { description: 'The record', schema: view } },
+      errors: [401, 404, 429, 503],
+    },
+    'post /api/v1/workflows/{id}/approve': {
+      summary: 'Approve a workflow waiting for approval (optionally patching its data)',
+      tag: 'workflows',
+      body: {
+        schema: toSchema(approveBodySchema, 'input'),
+        examples: { approve: { summary: 'Approve', value: { comment: 'Budget approved' } } },
+      },
+      success: { 200: { description: 'The record after the decision', schema: view } },
+      errors: [400, 401, 403, 404, 409, 413, 415, 429, 503],
+    },
+    'post /api/v1/workflows/{id}/reject': {
+      summary: 'Reject a workflow waiting for approval (a comment is required)',
+      tag: 'workflows',
+      body: {
+        schema: toSchema(rejectBodySchema, 'input'),
+        examples: { reject: { summary: 'Reject', value: { comment: 'Out of scope this quarter' } } },
+      },
+      success: { 200: { description: 'The record after the decision', schema: view } },
+      errors: [400, 401, 403, 404, 409, 413, 415, 429, 503],
+    },
+    'post /api/v1/workflows/{id}/cancel': {
+      summary: 'Withdraw a workflow waiting for approval (its requester or an admin)',
+      tag: 'workflows',
+      body: {
+        schema: toSchema(cancelBodySchema, 'input'),
+        examples: { cancel: { summary: 'Cancel', value: { comment: 'Superseded by a new request' } } },
+      },
+      success: { 200: { description: 'The cancelled record', schema: view } },
+      errors: [400, 401, 403, 404, 409, 413, 415, 429, 503],
+    },
+    'get /api/v1/audit': {
+      summary: 'The hash-chained audit trail, oldest first',
+      tag: 'audit',
+      success: { 200: { description: 'A page of entries', schema: ref('AuditPage') } },
+      errors: [400, 401, 403, 429, 503],
+    },
+    'get /api/v1/audit/verify': {
+      summary: 'Walk the whole audit chain and report the first broken link',
+      tag: 'audit',
+      success: { 200: { description: 'The verification', schema: ref('AuditVerification') } },
+      errors: [401, 403, 429, 503],
+    },
+    'get /api/v1/agents': {
+      summary: 'Registered agents, their message types and whether they are enabled',
+      tag: 'agents',
+      success: { 200: { description: 'The agents', schema: ref('AgentList') } },
+      errors: [401, 429],
+    },
+  };
+}
+
+export function errorResponse(status: number, doc: OperationDoc): Record<string, unknown> {
+  const schema = doc.envelopeErrors?.includes(status)
+    ? ref('AgentEnvelope')
+    : doc.eitherErrors?.includes(status)
+      ? { oneOf: [ref('ApiError'), ref('AgentEnvelope')] }
+      : ref('ApiError');
+  const retry = status === 429 || status === 503;
+  return {
+    description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+    ...(retry
+      ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } }
+      : {}),
+    content: { 'application/json': { schema } },
+  };
+}
