@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import { configValue } from '@mira/config';
 
-const { int } = configValue;
+// No default: a level left out falls back to governance.approvals_required (env strings coerced).
+const optionalQuorum = () =>
+  z
+    .preprocess(
+      (v) => (typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v),
+      z.number().int().min(1).max(100),
+    )
+    .optional();
 
 const RISK_LEVEL = z.enum(['low', 'medium', 'high']);
 
@@ -17,9 +23,9 @@ export const governancePolicySchema = z.strictObject({
   // Distinct approvals per risk level for this type; a level left out uses governance.approvals_required.
   approvals_required: z
     .strictObject({
-      low: int(1, 1, 100).optional(),
-      medium: int(1, 1, 100).optional(),
-      high: int(1, 1, 100).optional(),
+      low: optionalQuorum(),
+      medium: optionalQuorum(),
+      high: optionalQuorum(),
     })
     .prefault({}),
 });
