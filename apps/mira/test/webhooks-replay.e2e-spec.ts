@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
 import { WEBHOOK_DEDUPLICATOR, type DeliveryDeduplicator, type WebhookEvent } from '@mira/webhooks';
+import { startPostgres, type PostgresServer } from './support/postgres-server';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 import { request, startTestApp, type TestApp } from './support/test-app';
 
@@ -112,15 +113,18 @@ describe('webhook replays, memory de-duplicator', () => {
 
 describe('webhook replays, Redis de-duplicator (real redis-server)', () => {
   let redis: RedisServer;
+  let postgres: PostgresServer;
   let admin: Redis;
   let t: TestApp;
   let count = 0;
   const prefix = `replay${randomBytes(3).toString('hex')}:`;
   beforeAll(async () => {
-    redis = await startRedisServer();
+    // A Redis broker needs a shared state store (config check): PostgreSQL, also real.
+    [redis, postgres] = await Promise.all([startRedisServer(), startPostgres()]);
     t = await startTestApp({
       overrides: {
         broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: prefix } },
+        state: { backend: 'postgres', postgres: { url: postgres.url } },
         api: { webhook_rate_limit: { enabled: false } },
         webhooks,
       },
@@ -133,7 +137,7 @@ describe('webhook replays, Redis de-duplicator (real redis-server)', () => {
   afterAll(async () => {
     admin?.disconnect();
     await t?.close();
-    await redis?.stop();
+    await Promise.all([redis?.stop(), postgres?.stop()]);
   });
   replayCases(() => ({ t, published: () => count, kind: 'redis' }));
 

@@ -78,3 +78,11 @@ export type {
 export { AgentsHealthIndicator, AgentCountHealthIndicator } from './agents.health';
 export { AgentMetrics, type AgentOutcome } from './agent.metrics';
 export { agentsConfig, governanceConfig, agentsSchema, governanceSchema } from './agents.config';
+export {
+  governancePolicySchema,
+  governancePolicyFor,
+  BUILT_IN_DEFAULT_POLICY,
+  DEFAULT_GOVERNANCE_POLICY_NAME,
+  type GovernancePolicy,
+} from './governance.policy';
+export { GovernanceAuditKeys, DEVELOPMENT_AUDIT_KEY, type AuditKey } from './governance.audit-key';
