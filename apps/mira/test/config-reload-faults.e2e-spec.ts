@@ -98,9 +98,10 @@ describe('config hot reload under faulty writes (real app, real files)', () => {
     expect(applied).toHaveLength(0);
 
     // Restoring the sections recovers, and the threshold in the good file applies.
-    writeFileSync(file, fullYaml(30000));
+    // (Lower than the running one: a higher threshold would be held as a governance weakening.)
+    writeFileSync(file, fullYaml(5000));
     await until(async () => (await configuration()).status === 'healthy', 'recovery');
-    expect(t.app.get(ConfigStore).get('governance').financial_threshold).toBe(30000);
+    expect(t.app.get(ConfigStore).get('governance').financial_threshold).toBe(5000);
   });
 
   it('a half-written file is not applied before its content is stable', async () => {
@@ -110,16 +111,16 @@ describe('config hot reload under faulty writes (real app, real files)', () => {
       thresholds.push(e.current.governance.financial_threshold);
     }, 'governance');
     // One writer, two chunks 150 ms apart (> debounce_ms, < stable_ms): the first chunk alone is a
-    // valid config with threshold 1.
-    const full = fullYaml(100000);
-    const cut = full.indexOf('100000') + 1;
+    // valid config with threshold 5.
+    const full = fullYaml(5000);
+    const cut = full.indexOf('5000') + 1;
     const fd = openSync(file, 'w');
     writeSync(fd, full.slice(0, cut));
     await new Promise((r) => setTimeout(r, 150));
     writeSync(fd, full.slice(cut));
     closeSync(fd);
-    await until(() => thresholds.includes(100000), 'the complete file to apply');
-    expect(thresholds).toEqual([100000]);
+    await until(() => thresholds.includes(5000), 'the complete file to apply');
+    expect(thresholds).toEqual([5000]);
     expect((await configuration()).status).toBe('healthy');
   });
 
@@ -153,7 +154,7 @@ describe('config hot reload under faulty writes (real app, real files)', () => {
   it('a ConfigMap swap that switches auth off or drops a webhook secret is held; other keys apply', async () => {
     await boot(true);
     const weakened =
-      `governance:\n  financial_threshold: 50000\napi:\n  auth: disabled\n  keys:\n    - ${KEY1}\n` +
+      `governance:\n  financial_threshold: 5000\napi:\n  auth: disabled\n  keys:\n    - ${KEY1}\n` +
       `webhooks:\n  github:\n    secret: null\n`;
     kubeletWrite(dir, { 'mira.yaml': weakened });
     const c = await degraded();
@@ -165,11 +166,11 @@ describe('config hot reload under faulty writes (real app, real files)', () => {
     expect(store.get('webhooks').github?.secret).toBe(GH);
     expect((await api()).status).toBe(401);
     // The part that does not weaken authentication applied live.
-    expect(store.get('governance').financial_threshold).toBe(50000);
+    expect(store.get('governance').financial_threshold).toBe(5000);
     expectNoValuesIn(JSON.stringify(c));
 
     // Restoring them clears the hold.
-    kubeletWrite(dir, { 'mira.yaml': fullYaml(50000) });
+    kubeletWrite(dir, { 'mira.yaml': fullYaml(5000) });
     await until(async () => (await configuration()).status === 'healthy', 'recovery');
     expect((await configuration()).pending_restart).toEqual([]);
   });

@@ -248,7 +248,10 @@ describe('POST /webhooks/:service (real app)', () => {
       github: { secret: 'gh-new', previous_secret: GH_SECRET, rotation_grace_seconds: 0 },
     };
     reloadWebhooks(webhooks);
+    // Distinct bodies: the same bytes under a new delivery id would be a replay.
     const body = '{"p":1}';
+    const body2 = '{"p":2}';
+    const body3 = '{"p":3}';
     expect(
       (
         await post('github', body, {
@@ -259,8 +262,8 @@ describe('POST /webhooks/:service (real app)', () => {
     ).toBe(202);
     expect(
       (
-        await post('github', body, {
-          'x-hub-signature-256': ghSign('gh-new', body),
+        await post('github', body2, {
+          'x-hub-signature-256': ghSign('gh-new', body2),
           'x-github-delivery': 'p-2',
         })
       ).status,
@@ -268,8 +271,8 @@ describe('POST /webhooks/:service (real app)', () => {
     reloadWebhooks({ ...webhooks, github: { secret: 'gh-new', rotation_grace_seconds: 0 } });
     expect(
       (
-        await post('github', body, {
-          'x-hub-signature-256': ghSign(GH_SECRET, body),
+        await post('github', body3, {
+          'x-hub-signature-256': ghSign(GH_SECRET, body3),
           'x-github-delivery': 'p-3',
         })
       ).status,

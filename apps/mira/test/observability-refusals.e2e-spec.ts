@@ -136,8 +136,8 @@ describe('metrics after refusals of each kind (real app, real HTTP)', () => {
   it('tells a full queue, a stopped broker and the webhook outcomes apart', async () => {
     const event = (n: number) =>
       request(`${t.url}/api/v1/events`, { body: { type: 'slow_work', data: { n } }, headers: admin });
-    const body = '{"zen":"Keep it logically awesome."}';
-    const hook = (delivery: string) =>
+    // The body names the delivery: the same bytes under a new delivery id would be a replay.
+    const hook = (delivery: string, body = `{"zen":"Keep it logically awesome.","hook":"${delivery}"}`) =>
       request(`${t.url}/webhooks/github`, {
         raw: body,
         headers: {

@@ -16,8 +16,9 @@ async function namesOnServer(admin: Redis): Promise<Record<string, number>> {
   return counts;
 }
 
+// The body names the delivery: the same bytes under a new delivery id would be a replay.
 const githubDelivery = (url: string, id: string) => {
-  const raw = JSON.stringify({ zen: 'Design for failure.' });
+  const raw = JSON.stringify({ zen: 'Design for failure.', hook_id: id });
   return request(`${url}/webhooks/github`, {
     raw,
     headers: {

@@ -1,12 +1,42 @@
 import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
 import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
+import { governancePolicySchema } from './governance.policy';
+import { governanceReloadHolds } from './governance.reload-holds';
 
 const { bool, int, num } = configValue;
 
 export const agentSettingsSchema = z.looseObject({ enabled: bool(true) });
 
 export const agentsSchema = z.record(z.string(), agentSettingsSchema).default({});
+
+export const auditKeySchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+  // The key itself, or a secret:// reference.
+  key: z.string().min(1),
+});
+
+/**
+ * The keyed audit trail's settings (the chain that uses them is built with issue 25 item 4). The
+ * key never goes into the database; it is required in production (checked at start).
+ */
+export const governanceAuditSchema = z
+  .strictObject({
+    // HMAC-SHA256 key of the audit chain (32+ characters); use a secret:// reference. Required when NODE_ENV=production.
+    key: z.string().min(1).nullable().default(null),
+    // The id recorded with each entry, naming `key` (change it when the key changes).
+    key_id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
+      .default('k1'),
+    // Keys rotated out, kept so older entries still verify: [{ id, key }].
+    previous_keys: z.array(auditKeySchema).default([]),
+    // The chain head (seq + link) is published (log line, metric, webhook) at least this often.
+    anchor_interval_seconds: num(60, 1),
+    // Optional URL the head is POSTed to, signed with the audit key.
+    anchor_webhook: z.url().nullable().default(null),
+  })
+  .prefault({});
 
 export const governanceSchema = z
   .strictObject({
@@ -26,6 +56,10 @@ export const governanceSchema = z
     lease_seconds: num(60, 0.5),
     // How often each replica looks for expired approvals and abandoned runs.
     sweep_interval_seconds: num(30, 0.1),
+    // Review policies by workflow type; `default` covers every type without its own, and when it
+    // is not listed the built-in default applies: { when_unassessed: hold, minimum_risk: low }.
+    policies: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/), governancePolicySchema).default({}),
+    audit: governanceAuditSchema,
   })
   .prefault({});
 
@@ -43,20 +77,12 @@ export const governanceConfig = defineConfigSection({
   reload: {
     '*': 'GovernanceAgent (read on every assessment); WorkflowEngine, ApprovalService, WorkflowSweeper (read per use)',
     'approvals_required.*': 'WorkflowEngine (read when a workflow is held)',
+    'policies.*.*': 'the workflow review policy (read when a workflow is assessed)',
+    'policies.*.approvals_required.*': 'the workflow review policy (read when a workflow is held)',
   },
-  // Governance guards work as authentication guards callers: fewer approvals or self-approval
-  // (a line-truncated write resets them to defaults) never apply live.
-  holdOnReload: (running, desired) => {
-    const out: { path: string; change: string }[] = [];
-    const quorumBefore = running?.approvals_required ?? {};
-    const quorumAfter = desired?.approvals_required ?? {};
-    for (const [risk, n] of Object.entries(quorumBefore))
-      if ((quorumAfter as Record<string, number>)[risk] < n)
-        out.push({ path: `governance.approvals_required.${risk}`, change: 'lowered' });
-    if (running?.allow_self_approval !== true && desired?.allow_self_approval === true)
-      out.push({ path: 'governance.allow_self_approval', change: 'false -> true' });
-    return out;
-  },
+  // Governance guards work as authentication guards: whatever lets work through with less review
+  // (a truncated write resets keys to their defaults too) waits for a restart; tightening is live.
+  holdOnReload: governanceReloadHolds,
   owner: 'libs/agents',
 });
 

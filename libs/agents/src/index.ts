@@ -87,3 +87,11 @@ export {
   type ProjectDataSource,
   type ProjectSourceFreshness,
 } from './agents/project-data';
+export {
+  governancePolicySchema,
+  governancePolicyFor,
+  BUILT_IN_DEFAULT_POLICY,
+  DEFAULT_GOVERNANCE_POLICY_NAME,
+  type GovernancePolicy,
+} from './governance.policy';
+export { GovernanceAuditKeys, DEVELOPMENT_AUDIT_KEY, type AuditKey } from './governance.audit-key';

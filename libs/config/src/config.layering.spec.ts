@@ -30,6 +30,15 @@ describe('config layering: defaults < file < overrides < environment', () => {
       allow_self_approval: false,
       lease_seconds: 60,
       sweep_interval_seconds: 30,
+      // None listed: the built-in default policy applies (libs/agents governance.policy.ts).
+      policies: {},
+      audit: {
+        key: null,
+        key_id: 'k1',
+        previous_keys: [],
+        anchor_interval_seconds: 60,
+        anchor_webhook: null,
+      },
     });
     expect(config.broker.transport).toBe('memory');
     expect(config.broker.queue_size).toBe(1000);

@@ -69,7 +69,8 @@ describe('reload policy', () => {
     const running = load({
       api: { keys: ['k1', 'k2'], protect_metrics: true },
       webhooks: { github: { secret: 'gh' }, jira: { secret: 'j' } },
-      governance: { financial_threshold: 1 },
+      // Above the 2 below: a lower threshold tightens review and applies live (a higher one is held).
+      governance: { financial_threshold: 3 },
     });
     /** A desired config with `api` / `webhooks` replaced (keys entries of any shape). */
     const desired = (api: Record<string, unknown>, webhooks: Record<string, unknown>) =>

@@ -18,6 +18,7 @@ import type { ConfigWatcher, ConfigWatcherHandlers, ConfigWatchTarget } from './
 import { ConfigFileSystem } from './config.file-system';
 import type { ConfigChangeEvent, ConfigModuleOptions } from './config.interface';
 import { loadConfig } from './config.loader';
+import { registry } from './config.section';
 import { ConfigReloadService } from './config.reload.service';
 import { ConfigStore } from './config.store';
 
@@ -104,6 +105,19 @@ interface Harness {
 }
 
 describe('ConfigReloadService (real files and watchers)', () => {
+  // These cases use governance.financial_threshold as any live key, raised and lowered freely; the
+  // governance section's own reload holds (libs/agents, governance.reload-holds.spec.ts) are set
+  // aside here and restored after, so this spec tests the reload mechanics alone.
+  const governanceAt = registry().sections.findIndex((s) => s.key === 'governance');
+  const governanceSection = registry().sections[governanceAt];
+  beforeAll(() => {
+    if (governanceSection)
+      registry().sections[governanceAt] = { ...governanceSection, holdOnReload: undefined };
+  });
+  afterAll(() => {
+    if (governanceSection) registry().sections[governanceAt] = governanceSection;
+  });
+
   const cleanups: (() => Promise<void> | void)[] = [];
   let logs: { error: jest.SpyInstance; warn: jest.SpyInstance };
 

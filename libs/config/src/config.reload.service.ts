@@ -198,7 +198,7 @@ export class ConfigReloadService implements OnApplicationBootstrap, OnModuleDest
       const before = this.store.status().pending_restart;
       const heldReason =
         plan.held.length > 0
-          ? `Configuration change would weaken authentication and is held until a restart (the running values stay in force): ${plan.held.map((h) => `${h.path} (${h.change})`).join(', ')}. Restore them in ${file}, or restart the service to apply them`
+          ? `Configuration change would weaken authentication or governance review and is held until a restart (the running values stay in force): ${plan.held.map((h) => `${h.path} (${h.change})`).join(', ')}. Restore them in ${file}, or restart the service to apply them`
           : null;
       const changes = this.store.replace(
         { config: plan.config, file, hash, sections: loaded.sections },

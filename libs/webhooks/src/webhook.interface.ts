@@ -31,6 +31,12 @@ export interface WebhookVerifier {
    * time per candidate; returns null when one matches.
    */
   verify(delivery: WebhookDelivery, secrets: readonly string[]): WebhookRejection | null;
+  /**
+   * The header carrying the delivery id, when the provider always sends one (GitHub, Jira): a
+   * delivery without it is refused with a 400 naming it, as a replay stripped of its id would
+   * otherwise be published again. Absent: the id is optional (the body digest still de-duplicates).
+   */
+  readonly deliveryIdHeader?: string;
   /** A stable id of this delivery (retries keep it), used to drop replays; null if none. */
   deliveryId(delivery: WebhookDelivery, payload: unknown): string | null;
   /** The provider's event name, if it sends one. */
@@ -76,4 +82,9 @@ export interface WebhooksModuleOptions {
    * raw body skips the JSON parser): returns the message of a 400, or null to accept it.
    */
   payloadLimit?: (payload: unknown) => string | null;
+  /**
+   * Parses a JSON body (the API passes its own prototype-safe parser); throws on invalid JSON.
+   * Default: safeJsonParse, which refuses `__proto__` and `constructor.prototype` keys as well.
+   */
+  parseJson?: (text: string) => unknown;
 }

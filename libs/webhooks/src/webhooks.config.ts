@@ -14,6 +14,9 @@ export const webhookServiceSchema = z.strictObject({
   rotation_grace_seconds: int(3600, 0),
   // Delivery ids are remembered this long for replay detection.
   dedup_ttl_seconds: int(86400, 1),
+  // The same signed bytes under a new delivery id are a replay this long (service + SHA-256 of the
+  // body); 0 turns it off, for a provider that sends identical bodies as distinct deliveries.
+  replay_window_seconds: int(86400, 0),
   // Trello signs body + callback URL exactly as registered; null rebuilds it from the request.
   callback_url: z.string().nullable().default(null),
 });

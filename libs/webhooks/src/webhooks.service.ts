@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigStore, validateConfig } from '@mira/config';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
@@ -11,6 +12,7 @@ import type {
   WebhooksModuleOptions,
 } from './webhook.interface';
 import { WebhookRegistry } from './webhook.registry';
+import { safeJsonParse } from './webhook.json';
 import { WebhookSecretsService } from './webhook-secrets.service';
 import { WEBHOOK_CLOCK, WEBHOOK_DEDUPLICATOR, WEBHOOK_EVENT_PREFIX } from './webhooks.constants';
 import { WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition';
@@ -28,7 +30,7 @@ export interface IncomingWebhook {
 
 export type WebhookOutcome =
   | { kind: 'accepted'; service: string; deliveryId: string | null; messageId: string }
-  | { kind: 'duplicate'; service: string; deliveryId: string }
+  | { kind: 'duplicate'; service: string; deliveryId: string | null; by: 'delivery_id' | 'body' }
   | { kind: 'unknown_service' }
   | { kind: 'rejected'; rejection: WebhookRejection | { reason: 'no_secret'; header: null } }
   | { kind: 'bad_payload'; message: string };
@@ -86,7 +88,7 @@ export class WebhooksService {
     }
     if (rejection) return this.reject(incoming.service, rejection);
 
-    const parsed = parsePayload(incoming.rawBody, incoming.contentType);
+    const parsed = parsePayload(incoming.rawBody, incoming.contentType, this.options.parseJson);
     if (!parsed.ok) return { kind: 'bad_payload', message: parsed.message };
     // Webhook bodies skip the JSON body parser (signatures need the raw bytes): the edge's limits here.
     const tooBig = this.options.payloadLimit?.(parsed.payload) ?? null;
@@ -95,13 +97,36 @@ export class WebhooksService {
     const deliveryId = safe(() => registered.verifier.deliveryId(delivery, payload));
     const event = safe(() => registered.verifier.eventType?.(delivery, payload) ?? null);
 
+    const required = registered.verifier.deliveryIdHeader;
+    if (required && !deliveryId)
+      return {
+        kind: 'bad_payload',
+        message: `Missing webhook delivery id header ${required}: ${incoming.service} always sends it, and a delivery without it cannot be told from a replay`,
+      };
+
     const dedupKey = deliveryId ? `${incoming.service}:${deliveryId}` : null;
     const ttlMs = settings.dedup_ttl_seconds * 1000;
+    // A replay of a captured delivery under a new (unsigned) delivery id: the signed bytes are the
+    // same, so service + body digest is remembered too. '#' never occurs in a service name, so
+    // this key cannot equal any `<service>:<delivery id>` key.
+    const bodyKey =
+      settings.replay_window_seconds > 0
+        ? `${incoming.service}#sha256:${createHash('sha256').update(incoming.rawBody).digest('hex')}`
+        : null;
+    const bodyTtlMs = settings.replay_window_seconds * 1000;
     // Claimed for a short while first, extended once published: if the publish and the release
     // both fail (Redis gone mid-request), the claim lapses soon and the provider's retry gets in.
     if (dedupKey && !(await this.dedup.claim(dedupKey, Math.min(ttlMs, IN_PROGRESS_CLAIM_MS)))) {
       this.logger.log(`Duplicate ${incoming.service} delivery ${deliveryId} ignored`);
-      return { kind: 'duplicate', service: incoming.service, deliveryId: deliveryId! };
+      return { kind: 'duplicate', service: incoming.service, deliveryId, by: 'delivery_id' };
+    }
+    if (bodyKey && !(await this.dedup.claim(bodyKey, Math.min(bodyTtlMs, IN_PROGRESS_CLAIM_MS)))) {
+      // The new id is not remembered: only the body's first delivery counts.
+      if (dedupKey) await this.dedup.release(dedupKey).catch(() => undefined);
+      this.logger.warn(
+        `Replayed ${incoming.service} body ignored (same bytes as an earlier delivery within webhooks.${incoming.service}.replay_window_seconds, new delivery id ${deliveryId ?? 'none'})`,
+      );
+      return { kind: 'duplicate', service: incoming.service, deliveryId, by: 'body' };
     }
     const message: WebhookEvent = {
       service: incoming.service,
@@ -120,12 +145,16 @@ export class WebhooksService {
         undefined,
         dedupKey ? { idempotencyKey: `webhook:${dedupKey}`, idempotencyTtlMs: ttlMs } : undefined,
       );
-      if (dedupKey && ttlMs > IN_PROGRESS_CLAIM_MS) {
+      for (const [key, ttl] of [
+        [dedupKey, ttlMs],
+        [bodyKey, bodyTtlMs],
+      ] as const) {
+        if (!key || ttl <= IN_PROGRESS_CLAIM_MS) continue;
         await this.dedup
-          .extend(dedupKey, ttlMs)
+          .extend(key, ttl)
           .catch((err: unknown) =>
             this.logger.warn(
-              `Could not extend the de-duplication claim of ${incoming.service} delivery ${deliveryId}: ${(err as Error).message}`,
+              `Could not extend the de-duplication claim of ${incoming.service} delivery ${deliveryId ?? '(no id)'}: ${(err as Error).message}`,
             ),
           );
       }
@@ -133,7 +162,7 @@ export class WebhooksService {
     } catch (err) {
       // Not handed over: let the provider's retry through instead of calling it a duplicate. If
       // the release fails too, the short in-progress claim lapses on its own.
-      if (dedupKey) await this.dedup.release(dedupKey).catch(() => undefined);
+      for (const key of [dedupKey, bodyKey]) if (key) await this.dedup.release(key).catch(() => undefined);
       throw err;
     }
   }
@@ -161,19 +190,24 @@ function safe<T>(fn: () => T): T | null {
 export function parsePayload(
   raw: Buffer,
   contentType: string | null,
+  parseJson: (text: string) => unknown = safeJsonParse,
 ): { ok: true; payload: unknown } | { ok: false; message: string } {
   if (raw.length === 0) return { ok: true, payload: null };
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const text = raw.toString('utf8');
   try {
-    if (type === 'application/json' || type.endsWith('+json')) return { ok: true, payload: JSON.parse(text) };
+    if (type === 'application/json' || type.endsWith('+json')) return { ok: true, payload: parseJson(text) };
     if (type === 'application/x-www-form-urlencoded') {
       const form = new URLSearchParams(text);
       const embedded = form.get('payload');
-      return { ok: true, payload: embedded !== null ? JSON.parse(embedded) : Object.fromEntries(form) };
+      return { ok: true, payload: embedded !== null ? parseJson(embedded) : Object.fromEntries(form) };
     }
   } catch {
-    return { ok: false, message: 'The webhook body is not valid JSON' };
+    return {
+      ok: false,
+      message:
+        'The webhook body is not valid JSON (or has a forbidden __proto__ / constructor.prototype key)',
+    };
   }
   return { ok: true, payload: text };
 }

@@ -11,9 +11,10 @@ import {
   Post,
 } from '@nestjs/common';
 import type * as Swagger from '@nestjs/swagger';
-import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
+import { BrokerError, MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
 import { DeliveriesService } from '@mira/deliveries';
 import { eventBodySchema, type MessageBody } from './api.schemas';
+import { eventIdempotencyScope } from './event-idempotency.scope';
 import { EventResultsService } from '../events/event-results.service';
 import type { EventResult } from '../events/event-results.store';
 import { Caller, Roles, type CallerIdentity } from '../security';
@@ -73,19 +74,25 @@ export class EventsController {
         `reply_to: unknown destination ${body.reply_to}; declare it under deliveries.destinations`,
       );
     // Only a key the client sent is stored (nobody else could retry with it), and it is scoped to
-    // the caller and the type, so two clients, or two kinds of event, never share one.
-    const id = await this.broker.publish(
-      body.type,
-      body.data,
-      undefined,
-      key === undefined
-        ? undefined
-        : {
-            idempotencyKey: `${caller.name}:${body.type}:${key}`,
-            idempotencyTtlMs: EVENT_IDEMPOTENCY_TTL_MS,
-          },
-    );
-    await this.results.queued(id, body.type, body.reply_to ?? null);
-    return { id };
+    // the caller and the type, so two clients, or two kinds of event, never share one (hashed:
+    // no separator can make two callers' scopes meet).
+    const scope = key === undefined ? undefined : eventIdempotencyScope(caller.name, body.type, key);
+    try {
+      const id = await this.broker.publish(
+        body.type,
+        body.data,
+        undefined,
+        scope === undefined
+          ? undefined
+          : { idempotencyKey: scope, idempotencyTtlMs: EVENT_IDEMPOTENCY_TTL_MS },
+      );
+      await this.results.queued(id, body.type, body.reply_to ?? null);
+      return { id };
+    } catch (err) {
+      // The broker names the key to retry with: the client's, not the internal scope.
+      if (scope !== undefined && err instanceof BrokerError && err.message.includes(scope))
+        throw new BrokerError(err.code, err.message.split(scope).join(key!), err.retryable);
+      throw err;
+    }
   }
 }

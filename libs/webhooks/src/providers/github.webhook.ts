@@ -12,6 +12,7 @@ import { HubSignatureVerifier } from './hub-signature.verifier';
 @Injectable()
 @WebhookProvider({ service: 'github', description: 'GitHub (X-Hub-Signature-256)' })
 export class GithubWebhook extends HubSignatureVerifier {
+  readonly deliveryIdHeader = 'X-GitHub-Delivery';
   protected readonly signatureHeader = 'x-hub-signature-256';
 
   deliveryId(delivery: WebhookDelivery): string | null {

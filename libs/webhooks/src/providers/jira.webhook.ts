@@ -13,6 +13,7 @@ import { HubSignatureVerifier } from './hub-signature.verifier';
 @Injectable()
 @WebhookProvider({ service: 'jira', description: 'Jira Cloud admin webhook with secret (X-Hub-Signature)' })
 export class JiraWebhook extends HubSignatureVerifier {
+  readonly deliveryIdHeader = 'X-Atlassian-Webhook-Identifier';
   protected readonly signatureHeader = 'x-hub-signature';
 
   deliveryId(delivery: WebhookDelivery): string | null {

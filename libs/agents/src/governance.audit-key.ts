@@ -1,0 +1,77 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { CONFIG_MODULE_OPTIONS, ConfigStore, type ConfigModuleDefinitionOptions } from '@mira/config';
+import { AgentError } from './agent.error';
+
+/**
+ * The development key of the audit chain, used only outside production when
+ * governance.audit.key is not set. Public by design: a chain keyed with it proves nothing.
+ */
+export const DEVELOPMENT_AUDIT_KEY = 'mira-development-audit-key-not-for-production';
+
+export interface AuditKey {
+  id: string;
+  key: string;
+}
+
+/**
+ * The audit chain's keys (governance.audit.key / key_id / previous_keys), checked once at start:
+ * in production a missing key is fatal, naming the key; elsewhere the development key applies with
+ * one warning. Restart-only keys, read once. The keyed chain itself reads `current` and `all`.
+ */
+@Injectable()
+export class GovernanceAuditKeys implements OnApplicationBootstrap {
+  private readonly logger = new Logger('GovernanceAudit');
+  private readonly production: boolean;
+  private keys: { current: AuditKey; previous: AuditKey[]; development: boolean } | null = null;
+
+  constructor(
+    private readonly config: ConfigStore,
+    @Inject(CONFIG_MODULE_OPTIONS) options: ConfigModuleDefinitionOptions,
+  ) {
+    const nodeEnv = (options.env ?? process.env).NODE_ENV;
+    this.production = nodeEnv?.trim().toLowerCase() === 'production';
+  }
+
+  /** After every module's init, so a secret:// reference is resolved before the check. */
+  onApplicationBootstrap(): void {
+    this.load();
+  }
+
+  /** The key new entries are linked with. */
+  get current(): AuditKey {
+    return this.load().current;
+  }
+
+  /** Every key an entry may have been linked with (current first), by id. */
+  get all(): readonly AuditKey[] {
+    const k = this.load();
+    return [k.current, ...k.previous];
+  }
+
+  /** True when the built-in development key is in use (the chain is then not evidence). */
+  get isDevelopmentKey(): boolean {
+    return this.load().development;
+  }
+
+  private load(): NonNullable<GovernanceAuditKeys['keys']> {
+    if (this.keys) return this.keys;
+    const audit = this.config.get('governance').audit;
+    const configured = audit.key?.trim() ? audit.key : null;
+    if (!configured && this.production)
+      throw new AgentError(
+        'GOVERNANCE_AUDIT_KEY_MISSING',
+        'governance.audit.key is not set while NODE_ENV=production: set it (MIRA_GOVERNANCE__AUDIT__KEY, ' +
+          'or a secret:// reference, 32+ random characters) so the audit trail is keyed outside the database',
+      );
+    if (!configured)
+      this.logger.warn(
+        'governance.audit.key is not set: the audit trail uses the built-in development key, which proves nothing; set governance.audit.key before relying on it',
+      );
+    this.keys = {
+      current: { id: audit.key_id, key: configured ?? DEVELOPMENT_AUDIT_KEY },
+      previous: audit.previous_keys.map((k) => ({ id: k.id, key: k.key })),
+      development: !configured,
+    };
+    return this.keys;
+  }
+}
