@@ -4,7 +4,11 @@
 //   nest           one Nest controller on the Fastify adapter returning the same JSON;
 //   nest+validate  + the Standard Schema validation pipe with Mira's zod body schema;
 //   nest+val+pino  + nestjs-pino's default request logging (one line per request);
-//   mira           the built service as shipped: POST /api/v1/messages (generate_plan).
+//   mira           the built service: POST /api/v1/messages (generate_plan), rate limit off;
+//   mira-full      the same with every feature on as shipped: an API key configured and sent,
+//                  the rate limit on (at a limit this load cannot reach), metrics, access log.
+// BENCH_CEILING_BASE=<checkout> adds that checkout's built service as `base-full` (every feature
+// on, as mira-full): before and after of a change in one run.
 // The nest rows do none of Mira's work (no agent, no correlation context, no metrics, no security
 // headers): they bound from above what any Nest service with validation and request logging can
 // reach here. Each row gives request rate and server CPU per request, each as a ratio to raw.
@@ -15,13 +19,18 @@ const { root, startServer, loadWithCpu, report, pinLoadGenerator } = require('./
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const API_KEY = 'bench-key-0123456789abcdef';
 const planBody = JSON.stringify({
   type: 'generate_plan',
   data: { name: 'Bench', goals: ['Design', 'Build', 'Launch'], duration_weeks: 12 },
 });
 
 async function post(url, body) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body,
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -29,6 +38,12 @@ async function main() {
   pinLoadGenerator();
   const entry = ensureBuilt({ quiet: true });
   const mira = await startServer([entry], { MIRA_API__RATE_LIMIT__ENABLED: 'false' }, '/healthz/live');
+  const fullEnv = { MIRA_API__KEYS: API_KEY, MIRA_API__RATE_LIMIT__LIMIT: '1000000000' };
+  const full = await startServer([entry], fullEnv, '/healthz/live');
+  const base = process.env.BENCH_CEILING_BASE;
+  const baseFull = base
+    ? await startServer([join(base, 'dist/apps/mira/src/main.js')], fullEnv, '/healthz/live', base)
+    : null;
   const path = '/api/v1/messages';
   // Every contender answers with Mira's exact bytes (timestamp aside).
   const answer = await post(mira.url + path, planBody);
@@ -41,6 +56,8 @@ async function main() {
     ['nest+validate', await startServer([minimal, 'validate'], env)],
     ['nest+val+pino', await startServer([minimal, 'pino'], env)],
     ['mira', mira],
+    ['mira-full', full],
+    ...(baseFull ? [['base-full', baseFull]] : []),
   ];
   try {
     // The validating contenders must refuse a bad body, or they would not be doing the work.
@@ -51,7 +68,8 @@ async function main() {
     const opts = (server) => ({
       url: server.url + path,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // The key is sent to every contender; only the *-full ones check it.
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
       body: planBody,
       duration: DURATION,
     });
@@ -67,6 +85,7 @@ async function main() {
       non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
     });
     const raw = best(results.get('raw'));
+    const floor = best(results.get('nest+val+pino'));
     const rows = servers.map(([name]) => {
       const r = best(results.get(name));
       const cpu = r.cpu === null ? 'n/a' : `${r.cpu.toFixed(1)} us/req`;
@@ -77,6 +96,7 @@ async function main() {
         `| ratio ${(r.rps / raw.rps).toFixed(2)}`,
         `| cpu ${cpu}`,
         `| per-core ratio ${cpuRatio}`,
+        `| of the floor ${(r.rps / floor.rps).toFixed(2)}, by cpu ${r.cpu && floor.cpu ? (floor.cpu / r.cpu).toFixed(2) : 'n/a'}`,
         r.non2xx ? `| non-2xx ${r.non2xx}` : '',
       ];
     });

@@ -70,14 +70,14 @@ async function waitFor(url, timeoutMs = 30000) {
 }
 
 /** Starts a node process (output discarded, as a log shipper would consume it) and waits for `readyPath`. */
-async function startServer(args, env = {}, readyPath = '/') {
+async function startServer(args, env = {}, readyPath = '/', cwd = root) {
   const port = await freePort();
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('MIRA_') && k !== 'PORT'),
   );
   const [command, argv] = serverCommand(args);
   const proc = spawn(command, argv, {
-    cwd: root,
+    cwd,
     env: { ...clean, PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,4 +1,4 @@
-import { ThrottlerStorageService } from '@nestjs/throttler';
+import { MemoryThrottlerStorage } from '../src/edge/memory-throttler.storage';
 import { MESSAGE_BROKER } from '@mira/broker';
 import { RedisThrottlerStorage } from '../src/security/redis-throttler.storage';
 import { EDGE_THROTTLER_STORAGE } from '../src/security/throttler-storage.provider';
@@ -65,7 +65,7 @@ function rateLimitSuite(
 rateLimitSuite(
   'memory storage',
   () => ({}),
-  (s) => expect(s).toBeInstanceOf(ThrottlerStorageService),
+  (s) => expect(s).toBeInstanceOf(MemoryThrottlerStorage),
 );
 
 const SHARED_KEY = 'replica-shared-key-3f9a27';

@@ -23,9 +23,15 @@ const tracer = trace.getTracer('mira.broker');
  * True once an SDK registered a propagator (tracing on). With tracing off the publish and
  * delivery paths skip span work entirely: the broker's hot path pays one function call.
  */
-function tracingOn(): boolean {
-  return propagation.fields().length > 0;
+export function tracingOn(): boolean {
+  // Checked per message: the API's global slot is empty until an SDK registers a propagator, and
+  // reading it is one property load, where fields() walks the API and allocates an array.
+  const global = (globalThis as Record<symbol, { propagation?: unknown } | undefined>)[OTEL_API_GLOBAL];
+  return global?.propagation !== undefined && propagation.fields().length > 0;
 }
+
+/** Where @opentelemetry/api (major 1) keeps its registered globals (its internal global-utils). */
+const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 
 /**
  * Opens the producer span of a publish and returns the headers to store: a copy with its W3C

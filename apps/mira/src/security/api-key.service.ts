@@ -11,6 +11,7 @@ import { RotatingKeySet } from '@mira/webhooks';
 
 /** Request property caching the matched key's identity (the throttler and the guard both ask). */
 const KEY_IDENTITY = Symbol('mira:api-key-caller');
+const KEY_DIGEST = Symbol('mira:api-key-digest');
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
@@ -26,6 +27,8 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly digests: RotatingKeySet;
   /** digest hex -> identity; a retired key keeps its identity while its grace lasts. */
   private readonly identities = new Map<string, CallerIdentity>();
+  /** Accepted digests as bytes, made once per key instead of once per request. */
+  private readonly digestBytes = new Map<string, Buffer>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -75,8 +78,8 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
   identify(req: FastifyRequest): string | null {
     const cached = (req as unknown as Record<symbol, string | null | undefined>)[API_KEY_IDENTITY];
     if (cached !== undefined) return cached;
-    const key = ApiKeyService.presentedKey(req.headers);
-    const id = key === null ? null : this.match(key);
+    const hex = this.requestDigest(req);
+    const id = hex === null ? null : hex.slice(0, 12);
     (req as unknown as Record<symbol, string | null>)[API_KEY_IDENTITY] = id;
     return id;
   }
@@ -92,18 +95,27 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
     const bag = req as unknown as Record<symbol, CallerIdentity | null | undefined>;
     const cached = bag[KEY_IDENTITY];
     if (cached !== undefined) return cached;
-    const key = ApiKeyService.presentedKey(req.headers);
-    const hex = key === null ? null : this.matchDigest(key);
+    const hex = this.requestDigest(req);
     const found = hex === null ? null : (this.identities.get(hex) ?? null);
     bag[KEY_IDENTITY] = found;
     return found;
+  }
+
+  /** The accepted digest the request's key matches; the throttler and the guard both ask: hashed once per request. */
+  private requestDigest(req: FastifyRequest): string | null {
+    const bag = req as unknown as Record<symbol, string | null | undefined>;
+    const cached = bag[KEY_DIGEST];
+    if (cached !== undefined) return cached;
+    const key = ApiKeyService.presentedKey(req.headers);
+    return (bag[KEY_DIGEST] = key === null ? null : this.matchDigest(key));
   }
 
   private matchDigest(presented: string): string | null {
     const digest = sha256(presented);
     let found: string | null = null;
     for (const hex of this.digests.values()) {
-      const candidate = Buffer.from(hex, 'hex');
+      let candidate = this.digestBytes.get(hex);
+      if (!candidate) this.digestBytes.set(hex, (candidate = Buffer.from(hex, 'hex')));
       if (timingSafeEqual(candidate, digest) && found === null) found = hex;
     }
     return found;
@@ -119,6 +131,7 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
     );
     const alive = new Set(this.digests.values());
     for (const hex of this.identities.keys()) if (!alive.has(hex)) this.identities.delete(hex);
+    for (const hex of this.digestBytes.keys()) if (!alive.has(hex)) this.digestBytes.delete(hex);
   }
 }
 

@@ -52,8 +52,18 @@ export class EdgeThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
-    return createHash('sha256').update(`${name}:${tracker}`).digest('hex');
+    const input = `${name}:${tracker}`;
+    let key = this.keyCache.get(input);
+    if (key === undefined) {
+      // Bounded: many distinct client IPs empty it now and then instead of growing it.
+      if (this.keyCache.size >= 10_000) this.keyCache.clear();
+      this.keyCache.set(input, (key = createHash('sha256').update(input).digest('hex')));
+    }
+    return key;
   }
+
+  /** Storage key per tracker: the same few callers hash the same input on every request. */
+  private readonly keyCache = new Map<string, string>();
 }
 
 /** Options for the guard: one throttler whose limit and window follow the request's group. */

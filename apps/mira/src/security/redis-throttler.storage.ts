@@ -1,7 +1,8 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis as RedisClient } from 'ioredis';
 import { RedisConnections } from '@mira/redis';
+import { MemoryThrottlerStorage } from '../edge/memory-throttler.storage';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -48,7 +49,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
   /** True when the connections are this storage's own (closed with it), not the app's shared ones. */
   private readonly ownsConnections: boolean;
   private opening: Promise<RedisClient | null> | null = null;
-  private readonly fallback = new ThrottlerStorageService();
+  private readonly fallback = new MemoryThrottlerStorage();
   private degradedSince: number | null = null;
   private bypassUntil = 0;
   private everReady = false;

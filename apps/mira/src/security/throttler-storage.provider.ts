@@ -1,7 +1,8 @@
 import type { Provider } from '@nestjs/common';
-import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { ConfigStore } from '@mira/config';
 import { RedisConnections } from '@mira/redis';
+import { MemoryThrottlerStorage } from '../edge/memory-throttler.storage';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /** The ThrottlerStorage the edge guard counts in. */
@@ -22,6 +23,6 @@ export const edgeThrottlerStorageProvider: Provider = {
           prefix: `${broker.redis.stream_prefix}throttle:`,
           connections,
         })
-      : new ThrottlerStorageService();
+      : new MemoryThrottlerStorage();
   },
 };

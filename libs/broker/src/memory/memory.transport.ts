@@ -9,7 +9,7 @@ import {
   TransportMessage,
   TransportSubscription,
 } from '../broker.message';
-import { endPublishSpan, startPublishSpan } from '../broker.tracing';
+import { endPublishSpan, startPublishSpan, tracingOn } from '../broker.tracing';
 
 /** messaging.system of in-process delivery (not a registered semconv value: it is ours). */
 const MEMORY_SYSTEM = 'mira.memory';
@@ -36,18 +36,6 @@ export interface MemoryTransportOptions {
 
 /** Messages dispatched per macrotask before yielding to I/O. */
 const BATCH = 1024;
-
-/** Completion callbacks of one async handler call. */
-class Delivery {
-  constructor(
-    private readonly owner: MemoryTransport,
-    private readonly group: string,
-    private readonly msg: TransportMessage<unknown>,
-    private readonly started: number,
-  ) {}
-  readonly ok = (): void => this.owner.settle(true, this.group, this.msg, this.started);
-  readonly fail = (err: unknown): void => this.owner.settle(false, this.group, this.msg, this.started, err);
-}
 
 interface Member {
   sub: TransportSubscription;
@@ -129,9 +117,11 @@ export class MemoryTransport implements MessageBroker {
     const id = this.idPrefix + ++this.seq;
     const propagator = this.options.propagator;
     const injected = propagator ? propagator.inject({ ...headers }) : headers ? { ...headers } : NO_HEADERS;
-    const { span, headers: h } = startPublishSpan(MEMORY_SYSTEM, type, injected);
-    this.queue.push(new TransportMessage(id, type, data, h, Date.now()));
-    endPublishSpan(span, id);
+    if (tracingOn()) {
+      const { span, headers: h } = startPublishSpan(MEMORY_SYSTEM, type, injected);
+      this.queue.push(new TransportMessage(id, type, data, h, Date.now()));
+      endPublishSpan(span, id);
+    } else this.queue.push(new TransportMessage(id, type, data, injected, Date.now()));
     this.counters.published++;
     for (let i = 0; i < this.observers.length; i++) this.observers[i].onPublished?.(type);
     if (!this.scheduled) this.schedule();
@@ -237,6 +227,8 @@ export class MemoryTransport implements MessageBroker {
   private readonly pump = (): void => {
     this.scheduled = false;
     let n = 0;
+    // Once per batch: with no propagator and tracing off, handlers are called directly.
+    const plain = !this.options.propagator && !tracingOn();
     while (
       this.running &&
       this.head < this.queue.length &&
@@ -248,11 +240,12 @@ export class MemoryTransport implements MessageBroker {
       n++;
       const groups = this.groupsByType.get(msg.type);
       if (groups) {
-        for (const g of groups) {
+        for (let i = 0; i < groups.length; i++) {
+          const g = groups[i];
           // A handler earlier in this fan-out may have unsubscribed this group's last member.
           if (g.members.length === 0) continue;
           const member = g.members[g.next++ % g.members.length];
-          this.invoke(member, g.name, msg);
+          this.invoke(member, g.name, msg, plain);
         }
       }
     }
@@ -268,30 +261,50 @@ export class MemoryTransport implements MessageBroker {
     if (this.isIdle()) this.notifyIdle();
   };
 
-  private invoke(member: Member, group: string, msg: TransportMessage<unknown>): void {
-    const started = this.observers.length ? performance.now() : 0;
+  private invoke(member: Member, group: string, msg: TransportMessage<unknown>, plain: boolean): void {
+    const observed = this.observers.length > 0;
+    const started = observed ? performance.now() : 0;
     this.counters.in_flight++;
     let result: unknown;
     try {
-      result = callHandler(member.handler, msg, this.options.propagator, MEMORY_SYSTEM);
+      result = plain
+        ? member.handler(msg)
+        : callHandler(member.handler, msg, this.options.propagator, MEMORY_SYSTEM);
     } catch (err) {
       this.settle(false, group, msg, started, err);
       return;
     }
     if (isThenable(result)) {
-      const delivery = new Delivery(this, group, msg, started);
-      result.then(delivery.ok, delivery.fail);
+      // One closure per delivery (the failure names the message); success without observers
+      // needs nothing of it and shares one callback.
+      result.then(observed ? () => this.settle(true, group, msg, started) : this.settledOk, (err: unknown) =>
+        this.settle(false, group, msg, started, err),
+      );
     } else {
       this.settle(true, group, msg, started);
     }
   }
 
-  /** @internal called by Delivery when an async handler settles. */
-  settle(ok: boolean, group: string, msg: TransportMessage<unknown>, started: number, err?: unknown): void {
+  /** Success of an async handler when no observer wants its duration. */
+  private readonly settledOk = (): void => {
+    this.counters.in_flight--;
+    this.counters.delivered++;
+    if (this.head < this.queue.length) this.schedule();
+    else if (this.counters.in_flight === 0) this.notifyIdle();
+  };
+
+  private settle(
+    ok: boolean,
+    group: string,
+    msg: TransportMessage<unknown>,
+    started: number,
+    err?: unknown,
+  ): void {
     this.counters.in_flight--;
     if (ok) {
       this.counters.delivered++;
-      for (const o of this.observers) o.onDelivered?.(msg.type, group, performance.now() - started);
+      for (let i = 0; i < this.observers.length; i++)
+        this.observers[i].onDelivered?.(msg.type, group, performance.now() - started);
     } else {
       this.counters.failed++;
       // Only the error's message: message data may hold anything and is never logged.
