@@ -56,7 +56,16 @@ export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): 
   // before Nest's own close, which runs as one of the ordered hooks.
   app.get(ShutdownService).attach(app);
   const { host, port } = app.get(ConfigStore).get('server');
-  await app.listen({ port, host });
+  try {
+    await app.listen({ port, host });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EADDRINUSE')
+      fail(
+        `port ${port} on ${host} is already in use (server.port, or the PORT environment variable); ` +
+          'stop the process using it or set PORT to a free port',
+      );
+    throw err;
+  }
   // Port 0 picks a free port: report the one bound, so the line is the address to call.
   const address = app.getHttpServer().address();
   const bound = typeof address === 'object' && address ? address.port : port;
