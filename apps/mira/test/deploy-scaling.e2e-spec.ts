@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { K8S_DIR, miraContainer, ofKind, renderKustomize, single } from './support/deploy-manifests';
+import {
+  K8S_DIR,
+  miraContainer,
+  ofKind,
+  parseDockerfile,
+  readRepoFile,
+  renderKustomize,
+  single,
+} from './support/deploy-manifests';
 
 // The replica count has one owner, and prod does not ship a placeholder image by accident.
 
@@ -31,4 +39,26 @@ it('the base Deployment sets no replicas (the HPA in base owns them)', () => {
   const base = renderKustomize(join(K8S_DIR, 'base'));
   expect(ofKind(base, 'HorizontalPodAutoscaler')).toHaveLength(1);
   expect(single(base, 'Deployment', 'mira').spec.replicas).toBeUndefined();
+});
+
+it('the image carries the OCI labels from build args, the licence files and the mira CLI', () => {
+  const { stages } = parseDockerfile(readRepoFile('Dockerfile'));
+  const runtime = stages.at(-1)!;
+  const labels = runtime.instructions
+    .filter((i) => i.keyword === 'LABEL')
+    .map((i) => i.args)
+    .join(' ');
+  const args = runtime.instructions.filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=')[0]);
+  for (const [label, arg] of [
+    ['source', 'SOURCE'],
+    ['version', 'VERSION'],
+    ['revision', 'REVISION'],
+  ]) {
+    expect(labels).toContain(`org.opencontainers.image.${label}="\${${arg}}"`);
+    expect(args).toContain(arg);
+  }
+  expect(labels).toContain('org.opencontainers.image.licenses="Apache-2.0"');
+  const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+  expect(copies).toContain('LICENSE NOTICE ./');
+  expect(runtime.instructions.some((i) => /\/usr\/local\/bin\/mira/.test(i.args))).toBe(true);
 });
