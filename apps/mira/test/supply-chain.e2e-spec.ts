@@ -47,3 +47,67 @@ describe('secret scanning (secretlint, as .ci/run runs it)', () => {
     expect(Number(run.stdout.trim())).toBe(1);
   });
 });
+
+describe('npm audit of production dependencies (scripts/audit-prod.js)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { evaluate } = require('../../../scripts/audit-prod.js') as {
+    evaluate: (
+      report: unknown,
+      accepted: unknown[],
+      today?: string,
+    ) => { failures: string[]; waived: string[] };
+  };
+  // The shape `npm audit --json` answers (npm 11), one high and one moderate advisory.
+  const report = {
+    vulnerabilities: {
+      lib: {
+        via: [
+          {
+            source: 1,
+            name: 'lib',
+            severity: 'high',
+            title: 'Prototype pollution',
+            url: 'https://github.com/advisories/GHSA-aaaa-bbbb-cccc',
+          },
+          {
+            source: 2,
+            name: 'lib',
+            severity: 'moderate',
+            title: 'ReDoS',
+            url: 'https://github.com/advisories/GHSA-dddd-eeee-ffff',
+          },
+        ],
+      },
+      dependent: { via: ['lib'] },
+    },
+  };
+
+  it('fails on a high advisory not accepted; moderate ones do not count', () => {
+    expect(evaluate(report, [], '2026-12-07').failures).toEqual([
+      'high GHSA-aaaa-bbbb-cccc in lib: Prototype pollution',
+    ]);
+  });
+
+  it('an accepted advisory passes until its expiry, then fails again; an entry without a reason is refused', () => {
+    const accepted = [
+      {
+        advisory: 'GHSA-aaaa-bbbb-cccc',
+        reason: 'not reachable: we never merge user objects',
+        expires: '2027-01-31',
+      },
+    ];
+    expect(evaluate(report, accepted, '2026-12-07')).toEqual({
+      failures: [],
+      waived: [
+        'GHSA-aaaa-bbbb-cccc in lib (accepted until 2027-01-31: not reachable: we never merge user objects)',
+      ],
+    });
+    expect(evaluate(report, accepted, '2027-02-01').failures[0]).toMatch(
+      /accepted until 2027-01-31 \(expired\)/,
+    );
+    expect(
+      evaluate(report, [{ advisory: 'GHSA-aaaa-bbbb-cccc', expires: '2027-01-31' }], '2026-12-07')
+        .failures[0],
+    ).toMatch(/needs advisory, reason and expires/);
+  });
+});
