@@ -18,6 +18,7 @@ RUN --mount=type=cache,target=/root/.npm \
 FROM install AS build
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps/mira/src apps/mira/src
+COPY apps/mira-cli/src apps/mira-cli/src
 COPY libs libs
 # The nest CLI directly rather than `npm run build`: npm would put node_modules/.bin first on PATH,
 # where the `node` devDependency installed without its script has no working binary.
@@ -26,6 +27,17 @@ RUN node node_modules/@nestjs/cli/bin/nest.js build mira && node scripts/build-i
 
 # ---- runtime: production dependencies only, non-root, read-only friendly -------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+# OCI image labels from build args, e.g.
+#   docker build --build-arg VERSION=0.2.0 --build-arg REVISION=$(git rev-parse HEAD) \
+#     --build-arg SOURCE=https://github.com/<org>/mira -t mira .
+ARG VERSION=0.2.0
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/example/mira
+LABEL org.opencontainers.image.title="mira" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
@@ -37,6 +49,9 @@ RUN --mount=type=cache,target=/root/.npm \
  && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
            /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg
 COPY --from=build /src/dist ./dist
+COPY LICENSE NOTICE ./
+# `mira` (the CLI) on PATH inside the container: docker exec <c> mira health
+RUN chmod 755 dist/apps/mira-cli/src/main.js && ln -s /app/dist/apps/mira-cli/src/main.js /usr/local/bin/mira
 # The bundled example config is the default (config/mira.yaml relative to WORKDIR); deployments
 # mount their own directory and point MIRA_CONFIG_FILE at it.
 COPY config/mira.yaml ./config/mira.yaml

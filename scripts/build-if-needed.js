@@ -23,7 +23,14 @@ function newest(dir) {
 
 function isStale() {
   const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
-  return built < Math.max(newest(join(root, 'apps/mira/src')), newest(join(root, 'libs')));
+  return (
+    built <
+    Math.max(
+      newest(join(root, 'apps/mira/src')),
+      newest(join(root, 'apps/mira-cli/src')),
+      newest(join(root, 'libs')),
+    )
+  );
 }
 
 function sleep(ms) {

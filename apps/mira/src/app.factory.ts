@@ -8,6 +8,7 @@ import { loadConfig, type MiraConfig } from '@mira/config';
 import { correlationIdForRequest } from '@mira/logging';
 import { ApiExceptionFilter } from './api/api-exception.filter';
 import { AppModule, type AppModuleOptions } from './app.module';
+import { BootstrapQuietLogger, bootstrapLoggers } from './bootstrap.logger';
 import { setupOpenApi } from './openapi/openapi.setup';
 import { HttpEdge } from './edge/http-edge';
 
@@ -39,7 +40,9 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
     // (see HttpEdge's body parsers), which is what their signatures are checked on.
     { bufferLogs: true, abortOnError: false, rawBody: false },
   );
-  app.useLogger(app.get(Logger));
+  const logger = new BootstrapQuietLogger(app.get(Logger));
+  bootstrapLoggers.set(app, logger);
+  app.useLogger(logger);
   app.useGlobalPipes(new StandardSchemaValidationPipe());
   app.useGlobalFilters(new ApiExceptionFilter());
   // Every hook and parser of the HTTP edge, in its one order (see HttpEdge).

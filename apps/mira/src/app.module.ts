@@ -10,7 +10,7 @@ import { LoggingModule, SERVICE_VERSION } from '@mira/logging';
 import { MetricsModule } from '@mira/metrics';
 import { RedisModule } from '@mira/redis';
 import { SecretsModule } from '@mira/secrets';
-import { ShutdownModule } from '@mira/shutdown';
+import { defaultDrainDelayMs, ShutdownModule } from '@mira/shutdown';
 import { StateModule } from '@mira/state';
 import { ProjectsModule } from '@mira/projects';
 import { FlagsModule } from '@mira/flags';
@@ -72,7 +72,9 @@ export class AppModule {
             return {
               timeoutMs: s.timeout_ms,
               hookTimeoutMs: s.hook_timeout_ms,
-              drainDelayMs: s.drain_delay_ms,
+              drainDelayMs: s.drain_delay_ms ?? defaultDrainDelayMs(process.env),
+              // Development: a second Ctrl-C exits at once; production always finishes the sequence.
+              exitOnSecondInterrupt: process.env.NODE_ENV !== 'production',
             };
           },
         }),

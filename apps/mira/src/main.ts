@@ -1,9 +1,13 @@
+// Before anything else: an old Node fails here with one line, not deep inside an import.
+import './node-version.check';
 import { startupConfigRead, tracingStart } from './tracing.preload';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, ConfigStore, loadConfig, readModuleList, type LoadedConfig } from '@mira/config';
 import { ShutdownService } from '@mira/shutdown';
+import { SERVICE_VERSION } from '@mira/logging';
 import { createApp } from './app.factory';
+import { bootstrapLoggers } from './bootstrap.logger';
 import type { AppModuleOptions } from './app.module';
 import { PluginError } from './plugins/plugin.error';
 import { PluginLoader, type LoadedPlugin } from './plugins/plugin.loader';
@@ -52,11 +56,27 @@ export async function bootstrap(extra: Pick<AppModuleOptions, 'imports'> = {}): 
   // before Nest's own close, which runs as one of the ordered hooks.
   app.get(ShutdownService).attach(app);
   const { host, port } = app.get(ConfigStore).get('server');
-  await app.listen({ port, host });
+  try {
+    await app.listen({ port, host });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EADDRINUSE')
+      fail(
+        `port ${port} on ${host} is already in use (server.port, or the PORT environment variable); ` +
+          'stop the process using it or set PORT to a free port',
+      );
+    throw err;
+  }
   // Port 0 picks a free port: report the one bound, so the line is the address to call.
   const address = app.getHttpServer().address();
   const bound = typeof address === 'object' && address ? address.port : port;
-  new Logger('Bootstrap').log(`Listening on http://${host.includes(':') ? `[${host}]` : host}:${bound}`);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  const config = app.get(ConfigStore);
+  const counts = bootstrapLoggers.get(app);
+  // One start line instead of Nest's per-module and per-route lines (those are at debug).
+  new Logger('Bootstrap').log(
+    `Listening on ${url} (Mira ${SERVICE_VERSION}: ${counts?.modules ?? 0} modules, ` +
+      `${counts?.routes ?? 0} routes, store ${config.get('state').backend}, broker ${config.get('broker').transport})`,
+  );
 }
 
 function moduleName(module: LoadedPlugin['module']): string {

@@ -68,7 +68,9 @@ describe('configuration from the documents Mira comes from (built service, real 
       // json_format is an alias, not a deprecation: no warning; the log is JSON as it asked.
       expect(lines.length).toBeGreaterThan(0);
       expect(lines.filter((l) => /deprecated/.test(l.msg ?? ''))).toEqual([]);
-      expect(lines.some((l) => /^Listening on http:\/\/127\.0\.0\.1:\d+$/.test(l.msg ?? ''))).toBe(true);
+      expect(lines.some((l) => /^Listening on http:\/\/127\.0\.0\.1:\d+ \(Mira /.test(l.msg ?? ''))).toBe(
+        true,
+      );
       expect(s.child.stdout()).not.toContain('jira-token-value');
     } finally {
       await s.stop();

@@ -167,7 +167,8 @@ describe.each(Object.keys(variants))('%s', (name) => {
     expect(sleep).toBeGreaterThanOrEqual(container.readinessProbe.periodSeconds);
     const { drain_delay_ms, timeout_ms, hook_timeout_ms } = config.shutdown;
     expect(hook_timeout_ms).toBeLessThanOrEqual(timeout_ms);
-    const needed = sleep + Math.ceil((drain_delay_ms + timeout_ms) / 1000) + SHUTDOWN_MARGIN_S;
+    // Unset: the in-cluster default (KUBERNETES_SERVICE_HOST is set in every pod), 5000 ms.
+    const needed = sleep + Math.ceil(((drain_delay_ms ?? 5000) + timeout_ms) / 1000) + SHUTDOWN_MARGIN_S;
     expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(needed);
     // Rolling updates never take a serving pod away before its replacement is ready.
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);

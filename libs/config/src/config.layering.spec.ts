@@ -43,7 +43,7 @@ describe('config layering: defaults < file < overrides < environment', () => {
     expect(config.broker.transport).toBe('memory');
     expect(config.broker.queue_size).toBe(1000);
     expect(config.secrets.backend).toBe('env');
-    expect(config.shutdown).toEqual({ timeout_ms: 30000, hook_timeout_ms: 10000, drain_delay_ms: 5000 });
+    expect(config.shutdown).toEqual({ timeout_ms: 30000, hook_timeout_ms: 10000, drain_delay_ms: null });
     expect(config.agents).toEqual({});
   });
 

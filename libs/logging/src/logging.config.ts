@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { configValue, defineConfigSection } from '@mira/config';
 import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
 
-const { bool, list } = configValue;
+const { list } = configValue;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 const LEVEL_ALIASES: Readonly<Record<string, string>> = { warning: 'warn', critical: 'fatal' };
@@ -18,7 +18,18 @@ export const loggingSchema = z
       )
       .default('info'),
     // `json_format` (the deployment document's name) is accepted as an alias of this key.
-    json: bool(true),
+    // null (the default) picks by where lines go: pretty on a terminal in development, JSON
+    // otherwise (production, CI, a pipe, a log collector). See jsonLogs().
+    json: z
+      .preprocess((v) => {
+        if (typeof v !== 'string') return v;
+        const s = v.trim().toLowerCase();
+        if (['true', '1', 'yes', 'on'].includes(s)) return true;
+        if (['false', '0', 'no', 'off'].includes(s)) return false;
+        if (['', 'auto', 'null'].includes(s)) return null;
+        return v;
+      }, z.boolean().nullable())
+      .default(null),
     file: z.string().nullable().default(null),
     /**
      * Paths without an access-log line or correlation scope: probes hit these every few

@@ -81,6 +81,25 @@ export function buildPinoOptions(logging: MiraConfig['logging'], deps: LoggerBui
   };
 }
 
+/** What decides the log format when `logging.json` is unset (null). */
+export interface LogFormatContext {
+  env: NodeJS.ProcessEnv;
+  stdoutIsTTY: boolean;
+}
+
+/**
+ * JSON lines unless a person is reading: `logging.json` (or MIRA_LOG_JSON) decides when set;
+ * unset, pretty only on a terminal outside production and CI.
+ */
+export function jsonLogs(
+  logging: Pick<MiraConfig['logging'], 'json'>,
+  ctx: LogFormatContext = { env: process.env, stdoutIsTTY: process.stdout.isTTY === true },
+): boolean {
+  if (logging.json !== null) return logging.json;
+  const ci = ctx.env.CI !== undefined && ctx.env.CI !== '' && ctx.env.CI !== 'false';
+  return !ctx.stdoutIsTTY || ctx.env.NODE_ENV === 'production' || ci;
+}
+
 /** Where lines go: stdout (JSON or pretty) or the injected stream, plus `logging.file` as JSON lines. */
 export function buildDestination(
   logging: MiraConfig['logging'],
@@ -88,7 +107,7 @@ export function buildDestination(
 ): DestinationStream | NodeJS.WritableStream {
   const base =
     deps.destination ??
-    (logging.json
+    (jsonLogs(logging)
       ? pinoDestination({ dest: 1, sync: true })
       : // Loaded only for human-readable output: production (JSON) never pays for it.
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -25,4 +25,4 @@ export type {
   ShutdownModuleOptions,
   ClosableApplication,
 } from './shutdown.interface';
-export { shutdownConfig, shutdownSchema } from './shutdown.config';
+export { defaultDrainDelayMs, shutdownConfig, shutdownSchema } from './shutdown.config';

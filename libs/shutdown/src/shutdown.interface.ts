@@ -66,6 +66,11 @@ export interface ShutdownModuleOptions {
   hookTimeoutMs?: number;
   /** Wait after readiness turns 503 before closing the server (`shutdown.drain_delay_ms`, default 5000). */
   drainDelayMs?: number;
+  /**
+   * A second SIGINT (Ctrl-C) while a SIGINT-started shutdown runs exits at once with 130
+   * (development: the person at the terminal wants out). Off by default: production waits.
+   */
+  exitOnSecondInterrupt?: boolean;
 }
 
 /** What `attach()` needs from the application: Nest's own close (module destroy hooks, adapter). */

@@ -45,7 +45,7 @@ interface RunOptions {
   failed?: boolean;
 }
 
-const DEFAULTS = { timeoutMs: 30000, hookTimeoutMs: 10000, drainDelayMs: 5000 };
+const DEFAULTS = { timeoutMs: 30000, hookTimeoutMs: 10000, drainDelayMs: 5000, exitOnSecondInterrupt: false };
 
 /**
  * Ordered shutdown: hooks by priority (FIFO on ties), each cut at its timeout, the whole run
@@ -76,6 +76,7 @@ export class ShutdownService implements OnModuleInit, BeforeApplicationShutdown 
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
       hookTimeoutMs: options.hookTimeoutMs ?? DEFAULTS.hookTimeoutMs,
       drainDelayMs: options.drainDelayMs ?? DEFAULTS.drainDelayMs,
+      exitOnSecondInterrupt: options.exitOnSecondInterrupt ?? DEFAULTS.exitOnSecondInterrupt,
     };
     const delay = this.options.drainDelayMs;
     // Its own budget: a long drain delay must not be cut by the per-hook default.
@@ -192,6 +193,11 @@ export class ShutdownService implements OnModuleInit, BeforeApplicationShutdown 
     this.detach.push(
       this.process.onSignals(SHUTDOWN_SIGNALS, (signal) => {
         if (this.current) {
+          if (signal === 'SIGINT' && this.currentReason === 'SIGINT' && this.options.exitOnSecondInterrupt) {
+            this.logger.warn('Received a second SIGINT; exiting now without finishing the shutdown');
+            this.process.exit(130);
+            return;
+          }
           this.logger.warn(
             `Received ${signal} while already shutting down (${this.currentReason}); ` +
               `continuing, ${Math.max(0, this.deadlineAt - Date.now())} ms left before the deadline`,
