@@ -27,6 +27,8 @@ const SESSION_SECRET = 'inbox-review-session-secret-0123456789abcdef';
  * Reviewing at quorum 2 in Chromium, as people do it: two replicas (PostgreSQL + Redis) behind
  * one provider; alice and bob approve (bob also audits), carol only submits.
  */
+jest.setTimeout(90000);
+
 describe('reviewer inbox: review at quorum 2 across two replicas', () => {
   let redis: RedisServer;
   let postgres: PostgresServer;
@@ -237,6 +239,7 @@ describe('reviewer inbox: review at quorum 2 across two replicas', () => {
     await stale.route('**/api/v1/workflows/stream', (route) => route.abort());
     const raced = await submit('Raced');
     await stale.goto(`${a.url}/inbox#/w/${raced}`);
+    await stale.reload(); // the stream opened at sign-in is gone; the new one is cut
     await stale.locator('#detail-title').getByText('Raced').waitFor();
     expect((await decideAs('bob', raced, 'reject', 'Duplicate of Apollo')).status).toBe(200);
     await stale.locator('#comment').fill('My careful comment');
