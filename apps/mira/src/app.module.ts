@@ -17,6 +17,7 @@ import { FlagsModule } from '@mira/flags';
 import { TracingModule } from '@mira/tracing';
 import { ApiModule } from './api/api.module';
 import { InboxModule } from './inbox/inbox.module';
+import { WorkflowStreamModule } from './workflow-stream/workflow-stream.module';
 import { ConfigHealthIndicator } from './config.health';
 import { FlagsCallerInterceptor } from './flags-caller.adapter';
 import { ReadinessShutdownHook } from './readiness.shutdown';
@@ -86,6 +87,7 @@ export class AppModule {
         SecurityModule,
         ApiModule,
         InboxModule,
+        WorkflowStreamModule,
         ...(options.imports ?? []),
       ],
       providers: [

@@ -34,7 +34,7 @@ export { Workflow } from './workflows/workflow.decorator';
 export { WorkflowRegistry } from './workflows/workflow.registry';
 export { WorkflowEngine, type SubmitOptions, type SubmitResult } from './workflows/workflow.engine';
 export { WorkflowJournal, SYSTEM_ACTOR, type JournalEntry } from './workflows/workflow.journal';
-export { ApprovalService, type DecisionInput } from './workflows/approval.service';
+export { ApprovalService, WORKFLOW_DECIDED_EVENT, type DecisionInput } from './workflows/approval.service';
 export { workflowView, workflowSummary } from './workflows/workflow.view';
 export { WorkflowError, UnknownWorkflowError, type WorkflowErrorCode } from './workflows/workflow.error';
 export {

@@ -15,6 +15,7 @@ export type {
   WorkflowStepRecord,
   WorkflowDecision,
   WorkflowRecord,
+  WorkflowSummaryField,
   NewWorkflowRecord,
   AuditInput,
   AuditEntry,

@@ -27,6 +27,8 @@ export function workflowContract(t: ContractContext): void {
         lease_expires_at: '2026-01-02T03:05:05.123Z',
         idempotency_key: 'key-1',
         request_hash: 'abc123',
+        title: 'Apollo cutover',
+        summary: [{ label: 'Budget', value: 1250000, unit: 'USD' }],
         steps: [{ step: 'generate_plan', status: 'completed', result: { milestones: [1, 2] } }],
         decisions: [
           {
@@ -56,6 +58,8 @@ export function workflowContract(t: ContractContext): void {
       const input = newRecord({ governance: null, expires_at: null, reasons: [], data: {} });
       await store.createWorkflow(input, []);
       expect(await store.getWorkflow(input.workflow_id)).toMatchObject({
+        title: null,
+        summary: null,
         governance: null,
         expires_at: null,
         reasons: [],

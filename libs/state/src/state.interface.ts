@@ -18,11 +18,22 @@ export interface WorkflowDecision {
   at: string;
 }
 
+/** One labelled fact a workflow type shows about its input (`unit`: an ISO currency code or a word). */
+export interface WorkflowSummaryField {
+  label: string;
+  value: string | number;
+  unit?: string;
+}
+
 export interface WorkflowRecord {
   workflow_id: string;
   workflow_type: string;
   status: WorkflowStatus;
   requested_by: string;
+  /** What the workflow is about, from its type's title(data); null for records made before it existed. */
+  title: string | null;
+  /** A few labelled fields from its type's summary(data); null when the type gives none. */
+  summary: WorkflowSummaryField[] | null;
   /** ISO-8601 UTC with milliseconds. */
   created_at: string;
   updated_at: string;
@@ -43,8 +54,9 @@ export interface WorkflowRecord {
   request_hash: string | null;
 }
 
-/** updated_at = created_at, version = 1. */
-export type NewWorkflowRecord = Omit<WorkflowRecord, 'version' | 'updated_at'>;
+/** updated_at = created_at, version = 1; title and summary default to null. */
+export type NewWorkflowRecord = Omit<WorkflowRecord, 'version' | 'updated_at' | 'title' | 'summary'> &
+  Partial<Pick<WorkflowRecord, 'title' | 'summary'>>;
 
 /** What a caller gives; seq, prev_hash and hash are assigned by the store inside the transaction. */
 export interface AuditInput {

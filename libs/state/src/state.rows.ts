@@ -12,7 +12,7 @@ import type {
 // two backend files hold only their SQL.
 
 /** Columns holding JSON (TEXT in sqlite, JSONB in postgres). */
-export const JSON_COLUMNS = new Set(['data', 'governance', 'reasons', 'decisions', 'steps']);
+export const JSON_COLUMNS = new Set(['data', 'governance', 'reasons', 'decisions', 'steps', 'summary']);
 /** Columns holding instants (ISO TEXT in sqlite, timestamptz in postgres). */
 export const TIME_COLUMNS = new Set(['created_at', 'updated_at', 'expires_at', 'lease_expires_at']);
 
@@ -37,6 +37,8 @@ export const WORKFLOW_COLUMNS = [
   'lease_expires_at',
   'idempotency_key',
   'request_hash',
+  'title',
+  'summary',
 ] as const;
 
 export const PATCH_COLUMNS = [
@@ -91,7 +93,13 @@ export function encodeColumn(column: string, value: unknown): unknown {
 export function newWorkflowParams(record: NewWorkflowRecord): unknown[] {
   if (!WORKFLOW_STATUSES.includes(record.status))
     throw new StateError('STATE_INVALID_INPUT', `Unknown workflow status "${record.status}"`);
-  const full: WorkflowRecord = { ...record, updated_at: record.created_at, version: 1 };
+  const full: WorkflowRecord = {
+    title: null,
+    summary: null,
+    ...record,
+    updated_at: record.created_at,
+    version: 1,
+  };
   return WORKFLOW_COLUMNS.map((c) => encodeColumn(c, full[c]));
 }
 
@@ -134,6 +142,8 @@ export function toWorkflowRecord(
     lease_expires_at: iso(row.lease_expires_at),
     idempotency_key: (row.idempotency_key as string | null) ?? null,
     request_hash: (row.request_hash as string | null) ?? null,
+    title: (row.title as string | null | undefined) ?? null,
+    summary: (json(row.summary) ?? null) as WorkflowRecord['summary'],
   };
 }
 

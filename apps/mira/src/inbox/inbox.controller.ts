@@ -71,7 +71,11 @@ export class InboxController {
     if (asset === null)
       return problem(reply, 404, 'Not found (run npm run build if the inbox page is not built)');
     void pageHeaders(reply)
-      .header('cache-control', 'public, max-age=31536000, immutable')
+      // The entry files' URLs carry their content hash; the modules app.js imports do not.
+      .header(
+        'cache-control',
+        file === 'app.js' || file === 'inbox.css' ? 'public, max-age=31536000, immutable' : 'no-cache',
+      )
       .header('x-content-type-options', 'nosniff')
       .type(asset.type)
       .send(asset.body);

@@ -117,7 +117,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       op.responses[status] = {
         description: s.description,
         ...(s.headers ? { headers: s.headers } : {}),
-        content: { 'application/json': { schema: s.schema } },
+        content: { [s.contentType ?? 'application/json']: { schema: s.schema } },
       };
     }
     for (const status of doc.errors) op.responses[String(status)] = errorResponse(status, doc);

@@ -29,7 +29,10 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
 export interface OperationDoc {
   summary: string;
   tag: string;
-  success: Record<number, { description: string; schema: JsonSchema; headers?: Record<string, unknown> }>;
+  success: Record<
+    number,
+    { description: string; schema: JsonSchema; headers?: Record<string, unknown>; contentType?: string }
+  >;
   errors: number[];
   /** Statuses answered with the agent envelope instead of the error body. */
   envelopeErrors?: number[];
@@ -161,6 +164,23 @@ export function operations(agents: ReturnType<typeof agentComponents>): Record<s
       summary: 'List workflow records, newest first',
       tag: 'workflows',
       success: { 200: { description: 'A page of records', schema: ref('WorkflowPage') } },
+      errors: [400, 401, 429, 503],
+    },
+    'get /api/v1/workflows/stream': {
+      summary:
+        'Live workflow changes as Server-Sent Events (same filters as the list: ?status=&type=). ' +
+        'Events: workflow.created, workflow.updated, workflow.decided (data: { workflow_id, from_status, ' +
+        'workflow: a list item, decision? }), stream.reset (reload the list: Last-Event-ID unknown on this ' +
+        'replica); `: heartbeat` comments keep proxies from closing it. Send Last-Event-ID to resume. ' +
+        'A caller with only the submitter role sees only their own requests. At most api.stream.max_clients per replica.',
+      tag: 'workflows',
+      success: {
+        200: {
+          description: 'An event stream (id:, event:, one JSON data: line per event)',
+          schema: { type: 'string' },
+          contentType: 'text/event-stream',
+        },
+      },
       errors: [400, 401, 429, 503],
     },
     'get /api/v1/workflows/{id}': {

@@ -63,6 +63,17 @@ export const workflowViewSchema = z
     workflow_type: z.string(),
     status: z.enum(WORKFLOW_STATUSES as [string, ...string[]]),
     requested_by: z.string(),
+    title: z.string().nullable().describe("What the workflow is about, from its type's title(data)"),
+    summary: z
+      .array(
+        z.object({
+          label: z.string(),
+          value: z.union([z.string(), z.number()]),
+          unit: z.string().optional().describe('An ISO 4217 currency code or a unit word'),
+        }),
+      )
+      .nullable()
+      .describe('A few labelled fields a reviewer reads first'),
     created_at: isoTime,
     updated_at: isoTime,
     data: anyObject,

@@ -50,6 +50,15 @@ export const apiSchema = z
     webhook_rate_limit: rateLimitSchema(600),
     // CORS stays off unless origins are listed.
     cors_origins: list([]),
+    // GET /api/v1/workflows/stream: live streams per replica (503 beyond), the comment sent to keep
+    // proxies from closing an idle stream, and how many recent events Last-Event-ID can resume from.
+    stream: z
+      .strictObject({
+        max_clients: int(200, 1),
+        heartbeat_seconds: int(15, 1, 3600),
+        replay_events: int(500, 1, 100000),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -130,6 +139,7 @@ export const apiConfig = defineConfigSection({
     protect_metrics: 'CallerGuard (read on every request)',
     'rate_limit.*': 'EdgeThrottlerGuard (read on every request)',
     'webhook_rate_limit.*': 'EdgeThrottlerGuard (read on every request)',
+    'stream.max_clients': 'WorkflowStreamHub (next stream opened)',
   },
   // `api.keys` reduced to no usable key, auth or metrics protection switched off, a key's roles
   // widened: an empty or cut-short file write looks exactly like these, so they wait for a restart.

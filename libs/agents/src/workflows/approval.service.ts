@@ -11,6 +11,9 @@ import { SYSTEM_ACTOR, WorkflowJournal } from './workflow.journal';
 import { WorkflowError } from './workflow.error';
 import type { Actor, WorkflowStatus } from './workflow.interface';
 
+/** Published when a decision leaves the workflow pending (an approval short of the quorum). */
+export const WORKFLOW_DECIDED_EVENT = 'workflow.decided';
+
 export interface DecisionInput {
   decision: 'approve' | 'reject';
   comment?: string | null;
@@ -161,7 +164,16 @@ export class ApprovalService {
           this.logger.log(`Workflow ${id}: ${step.action} by ${step.actor} -> ${step.to}`);
           if (step.to !== 'pending_approval' || step.action !== 'approve')
             await this.settled(updated, step.action, now);
-          else this.metrics.decision('approve');
+          else {
+            this.metrics.decision('approve');
+            // A vote short of the quorum changes what reviewers see (approvals): announce it too.
+            await this.journal.announce(WORKFLOW_DECIDED_EVENT, {
+              workflow_id: updated.workflow_id,
+              workflow_type: updated.workflow_type,
+              status: updated.status,
+              actor: step.actor,
+            });
+          }
           return updated;
         }
         if (attempt < MAX_ATTEMPTS) continue;

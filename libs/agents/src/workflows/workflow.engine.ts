@@ -131,6 +131,7 @@ export class WorkflowEngine implements OnApplicationBootstrap {
         workflow_type: type,
         status,
         requested_by: options.actor,
+        ...this.workflows.describe(type, data),
         created_at: now.toISOString(),
         data,
         governance: gate?.assessment ?? null,

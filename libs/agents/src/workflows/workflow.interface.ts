@@ -1,4 +1,4 @@
-import type { WorkflowRecord } from '@mira/state';
+import type { WorkflowRecord, WorkflowSummaryField } from '@mira/state';
 import type { AgentResponse } from '../agent.interface';
 
 /** `{ workflow_type, data, governance_data? }`: what a client asks for. */
@@ -31,9 +31,22 @@ export interface WorkflowOptions {
   description?: string;
 }
 
-/** The contract of a provider marked @Workflow(): its steps, run in order while each succeeds. */
+/**
+ * The contract of a provider marked @Workflow(): its steps, run in order while each succeeds, and
+ * optionally how it describes itself to reviewers (stored on the record when it is created).
+ */
 export interface WorkflowDefinition {
   readonly steps: readonly WorkflowStepDefinition[];
+  /** A short line saying what this run is about, e.g. the project's name. */
+  title?(data: Readonly<Record<string, unknown>>): string;
+  /** A few labelled fields a reviewer reads first. */
+  summary?(data: Readonly<Record<string, unknown>>): WorkflowSummaryField[];
+}
+
+/** What a record stores about itself: see WorkflowRegistry.describe. */
+export interface WorkflowDescription {
+  title: string | null;
+  summary: WorkflowSummaryField[] | null;
 }
 
 export interface WorkflowStep {

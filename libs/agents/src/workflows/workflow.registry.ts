@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Workflow } from './workflow.decorator';
 import { UnknownWorkflowError, WorkflowError } from './workflow.error';
-import type { WorkflowDefinition, WorkflowOptions } from './workflow.interface';
+import type { WorkflowDefinition, WorkflowDescription, WorkflowOptions } from './workflow.interface';
 
 /** Every @Workflow provider in the container, by type. */
 @Injectable()
@@ -46,5 +46,24 @@ export class WorkflowRegistry implements OnModuleInit {
     const found = this.workflows.get(type);
     if (!found) throw new UnknownWorkflowError(type, this.types());
     return found.definition;
+  }
+
+  /**
+   * The title and summary `type` gives for `data`. A description is for people: one that throws
+   * or returns junk must not refuse the workflow, so it falls back to the type's name.
+   */
+  describe(type: string, data: Readonly<Record<string, unknown>>): WorkflowDescription {
+    const definition = this.get(type);
+    try {
+      const title = definition.title?.(data);
+      const summary = definition.summary?.(data);
+      return {
+        title: typeof title === 'string' && title.trim() ? title.trim().slice(0, 200) : null,
+        summary: Array.isArray(summary) ? summary.slice(0, 12) : null,
+      };
+    } catch (err) {
+      this.logger.warn(`Workflow ${type} could not describe its data: ${(err as Error).message}`);
+      return { title: null, summary: null };
+    }
   }
 }

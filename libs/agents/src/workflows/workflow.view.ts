@@ -9,6 +9,8 @@ export function workflowView(record: WorkflowRecord): WorkflowView {
     workflow_type: record.workflow_type,
     status: record.status,
     requested_by: record.requested_by,
+    title: record.title,
+    summary: record.summary,
     created_at: record.created_at,
     updated_at: record.updated_at,
     data: record.data,

@@ -70,6 +70,15 @@ export const POSTGRES_MIGRATIONS: readonly StateMigration[] = [
       CREATE INDEX revoked_sessions_expires ON revoked_sessions (expires_at);
     `,
   },
+  {
+    version: 6,
+    name: 'workflow_title_summary',
+    // Stored so a list shows what each workflow is about without reading its data.
+    sql: `
+      ALTER TABLE workflows ADD COLUMN title text;
+      ALTER TABLE workflows ADD COLUMN summary jsonb;
+    `,
+  },
 ];
 
 /** Applies the pending core migrations, each in its own transaction; the caller holds MIGRATION_LOCK. */

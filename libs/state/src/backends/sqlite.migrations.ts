@@ -67,6 +67,15 @@ export const SQLITE_MIGRATIONS: readonly StateMigration[] = [
       CREATE INDEX revoked_sessions_expires ON revoked_sessions (expires_at);
     `,
   },
+  {
+    version: 6,
+    name: 'workflow_title_summary',
+    // Stored so a list shows what each workflow is about without reading its data.
+    sql: `
+      ALTER TABLE workflows ADD COLUMN title TEXT;
+      ALTER TABLE workflows ADD COLUMN summary TEXT;
+    `,
+  },
 ];
 
 /** Applies the pending core migrations; the caller holds the write transaction (BEGIN IMMEDIATE). */

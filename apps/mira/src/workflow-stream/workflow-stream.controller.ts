@@ -1,0 +1,46 @@
+import { Controller, Get, Headers, Query, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { WORKFLOW_STATUSES } from '@mira/agents';
+import { Caller, type CallerIdentity } from '../security';
+import { WorkflowStreamHub } from './workflow-stream.hub';
+
+/** The list's filters (`?status=&type=`); limit and cursor mean nothing on a stream. */
+const streamQuerySchema = z.object({
+  status: z.enum(WORKFLOW_STATUSES as [string, ...string[]]).optional(),
+  type: z.string().min(1).max(200).optional(),
+});
+type StreamQuery = z.infer<typeof streamQuerySchema>;
+
+/** Roles that read every workflow; a caller with none of them sees only their own requests. */
+const READERS = ['approver', 'auditor', 'admin'];
+
+@Controller('api/v1/workflows/stream')
+export class WorkflowStreamController {
+  constructor(private readonly hub: WorkflowStreamHub) {}
+
+  /**
+   * Server-Sent Events: `workflow.created`, `workflow.updated`, `workflow.decided` as they happen
+   * on any replica; `Last-Event-ID` resumes (or `stream.reset` says to reload); heartbeats as comments.
+   */
+  @Get()
+  open(
+    @Query({ schema: streamQuerySchema }) query: StreamQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Caller() caller: CallerIdentity,
+    @Res() reply: FastifyReply,
+  ): void {
+    if (!this.hub.hasRoom()) {
+      throw new ServiceUnavailableException(
+        'This replica serves as many live streams as it may right now: retry in a few seconds, or poll GET /api/v1/workflows',
+      );
+    }
+    const reader = caller.roles.some((r) => READERS.includes(r));
+    reply.hijack();
+    this.hub.open(
+      reply.raw,
+      { status: query.status, type: query.type, requestedBy: reader ? undefined : caller.name },
+      lastEventId?.slice(0, 100),
+    );
+  }
+}

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  ApprovalService,
+  OUTCOME_EVENTS,
+  PENDING_APPROVAL_EVENT,
+  WORKFLOW_COMPLETED_EVENT,
+  WORKFLOW_DECIDED_EVENT,
+  WORKFLOW_FAILED_EVENT,
+  workflowSummary,
+} from '@mira/agents';
+import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker, type Subscription } from '@mira/broker';
+import { ConfigStore } from '@mira/config';
+import { ShutdownHook, type OnShutdown } from '@mira/shutdown';
+import type { WorkflowRecord } from '@mira/state';
+import { formatEvent, StreamRing, type StreamEvent } from './workflow-stream.ring';
+
+/** Which records a client sees: the list's filters, and (for a submitter only) their own requests. */
+export interface StreamFilter {
+  status?: string;
+  type?: string;
+  requestedBy?: string;
+}
+
+interface Client {
+  res: ServerResponse;
+  filter: StreamFilter;
+}
+
+/** Broker events -> the status a workflow left (null: it is new). */
+const SOURCES: Record<string, string | null> = {
+  [PENDING_APPROVAL_EVENT]: null,
+  [WORKFLOW_DECIDED_EVENT]: 'pending_approval',
+  ...Object.fromEntries(Object.values(OUTCOME_EVENTS).map((e) => [e, 'pending_approval'])),
+  [WORKFLOW_COMPLETED_EVENT]: 'running',
+  [WORKFLOW_FAILED_EVENT]: 'running',
+};
+const DECISIONS = new Set([WORKFLOW_DECIDED_EVENT, 'workflow.approved', 'workflow.rejected']);
+/** A client this far behind (bytes not yet sent) is dropped rather than buffered without bound. */
+const MAX_BACKLOG = 1 << 20;
+
+/**
+ * GET /api/v1/workflows/stream's engine: every replica subscribes to the workflow events on the
+ * broker (fan-out: each replica gets each event), reads the record once per event, keeps the
+ * result in a bounded ring for Last-Event-ID, and writes it to its own matching clients.
+ */
+@Injectable()
+@ShutdownHook({ name: 'workflow-stream', priority: 0 })
+export class WorkflowStreamHub implements OnApplicationBootstrap, OnShutdown {
+  private readonly logger = new Logger('WorkflowStream');
+  private readonly clients = new Set<Client>();
+  private ring = new StreamRing(1, 'x');
+  private subscription: Subscription | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
+    private readonly approvals: ApprovalService,
+    private readonly config: ConfigStore,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const settings = this.settings();
+    this.ring = new StreamRing(settings.replay_events, randomBytes(6).toString('base64url'));
+    this.subscription = await this.broker.subscribe(Object.keys(SOURCES), (m) => this.onEvent(m));
+    this.heartbeat = setInterval(() => this.beat(), settings.heartbeat_seconds * 1000);
+    this.heartbeat.unref();
+  }
+
+  /** Shutdown closes every stream first, so clients reconnect to a replica that stays. */
+  async onShutdown(): Promise<void> {
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const client of this.clients) client.res.end();
+    this.clients.clear();
+    await this.subscription?.unsubscribe().catch(() => undefined);
+  }
+
+  /** False when the replica already serves api.stream.max_clients streams (or is shutting down). */
+  hasRoom(): boolean {
+    return !this.closed && this.clients.size < this.settings().max_clients;
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Starts a stream on `res`: headers, what was missed since `lastEventId`, then live events. */
+  open(res: ServerResponse, filter: StreamFilter, lastEventId: string | undefined): void {
+    const client: Client = { res, filter };
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
+    res.write(`retry: 2000\n\n`);
+    if (lastEventId) {
+      const missed = this.ring.after(lastEventId);
+      // Unknown position (another replica, a restart, too old): the client reloads its list.
+      if (missed === null) res.write(`event: stream.reset\ndata: {}\n\n`);
+      else for (const e of missed) if (matches(filter, e)) res.write(formatEvent(e));
+    }
+    this.clients.add(client);
+    res.on('close', () => this.clients.delete(client));
+  }
+
+  private async onEvent(message: BrokerMessage): Promise<void> {
+    const data = (message.data ?? {}) as Record<string, unknown>;
+    const id = typeof data.workflow_id === 'string' ? data.workflow_id : null;
+    if (!id || !(message.type in SOURCES)) return;
+    let record: WorkflowRecord;
+    try {
+      record = await this.approvals.get(id);
+    } catch (err) {
+      this.logger.warn(`Workflow ${id} of ${message.type} could not be read: ${(err as Error).message}`);
+      return;
+    }
+    const from = SOURCES[message.type];
+    const workflow = workflowSummary(record);
+    const base = { workflow_id: id, from_status: from, workflow };
+    if (from === null) this.send(this.ring.push('workflow.created', base));
+    else {
+      if (DECISIONS.has(message.type))
+        this.send(this.ring.push('workflow.decided', { ...base, decision: record.decisions.at(-1) ?? null }));
+      this.send(this.ring.push('workflow.updated', base));
+    }
+  }
+
+  private send(event: StreamEvent): void {
+    const frame = formatEvent(event);
+    for (const client of this.clients) if (matches(client.filter, event)) this.write(client, frame);
+  }
+
+  private beat(): void {
+    for (const client of this.clients) this.write(client, `: heartbeat ${new Date().toISOString()}\n\n`);
+  }
+
+  private write(client: Client, frame: string): void {
+    if (client.res.writableLength > MAX_BACKLOG) {
+      this.logger.warn('A workflow stream client fell too far behind: closing its stream');
+      this.clients.delete(client);
+      client.res.destroy();
+      return;
+    }
+    client.res.write(frame);
+  }
+
+  private settings() {
+    return this.config.get('api').stream;
+  }
+}
+
+function matches(filter: StreamFilter, event: StreamEvent): boolean {
+  const w = event.data.workflow as { workflow_type: string; status: string; requested_by: string };
+  if (filter.type && w.workflow_type !== filter.type) return false;
+  if (filter.requestedBy && w.requested_by !== filter.requestedBy) return false;
+  // A status filter also sees a workflow leave that status, so a filtered list can drop it.
+  return !filter.status || w.status === filter.status || event.data.from_status === filter.status;
+}
