@@ -16,7 +16,7 @@ import { DeliveriesService } from '@mira/deliveries';
 import { eventBodySchema, type MessageBody } from './api.schemas';
 import { eventIdempotencyScope } from './event-idempotency.scope';
 import { EventResultsService } from '../events/event-results.service';
-import type { EventResult } from '../events/event-results.store';
+import { EVENT_RESULT_HEADER, type EventResult } from '../events/event-results.store';
 import { Caller, Roles, type CallerIdentity } from '../security';
 
 /**
@@ -81,7 +81,7 @@ export class EventsController {
       const id = await this.broker.publish(
         body.type,
         body.data,
-        undefined,
+        { [EVENT_RESULT_HEADER]: '1' },
         scope === undefined
           ? undefined
           : { idempotencyKey: scope, idempotencyTtlMs: EVENT_IDEMPOTENCY_TTL_MS },
