@@ -29,7 +29,11 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
 export interface OperationDoc {
   summary: string;
   tag: string;
-  success: Record<number, { description: string; schema: JsonSchema; headers?: Record<string, unknown> }>;
+  /** A null schema: no body (204). */
+  success: Record<
+    number,
+    { description: string; schema: JsonSchema | null; headers?: Record<string, unknown> }
+  >;
   errors: number[];
   /** Statuses answered with the agent envelope instead of the error body. */
   envelopeErrors?: number[];
