@@ -131,4 +131,57 @@ describe('a Jira project kept current by signed webhooks over HTTP', () => {
     expect(res.status).toBe(401);
     expect((await tasks()).some((x) => x.external_id === 'OPS-1')).toBe(true);
   });
+
+  it('update_plan with { project } fills the plan tasks from the stored tasks, then applies updates', async () => {
+    const plan = {
+      name: 'Ops',
+      duration_weeks: 8,
+      milestones: [{ id: 'M1', name: 'Build', week: 4, deliverables: [], status: 'not_started' }],
+      tasks: [
+        {
+          id: 'M1-T1',
+          milestone_id: 'M1',
+          name: 'Build',
+          status: 'not_started',
+          priority: 'high',
+          estimated_hours: 20,
+        },
+        {
+          id: 'M1-T2',
+          milestone_id: 'M1',
+          name: 'Gone from Jira',
+          status: 'not_started',
+          priority: 'low',
+          estimated_hours: 1,
+        },
+      ],
+    };
+    const res = await request(`${t.url}/api/v1/messages`, {
+      body: { type: 'update_plan', data: { project: 'ops', plan, updates: { duration_weeks: 10 } } },
+    });
+    expect(res.status).toBe(200);
+    const data = res.body.data;
+    expect(data).toMatchObject({ name: 'Ops', duration_weeks: 10, milestones: plan.milestones });
+    const byName = Object.fromEntries(data.tasks.map((x: { name: string }) => [x.name, x]));
+    expect(Object.keys(byName).sort()).toEqual(['Build', 'Plan']);
+    // A planned task of the same name keeps its plan fields; its status is the tracker's.
+    expect(byName.Build).toMatchObject({
+      id: 'M1-T1',
+      milestone_id: 'M1',
+      priority: 'high',
+      status: 'completed',
+    });
+    expect(byName.Plan).toMatchObject({ id: 'jira:OPS-1', milestone_id: null, status: 'completed' });
+    expect(data.project_sources).toEqual([expect.objectContaining({ stale: false, last_status: 'success' })]);
+    // Without a project the plan is merged as before; an unknown project is a clear refusal.
+    const plain = await request(`${t.url}/api/v1/messages`, {
+      body: { type: 'update_plan', data: { plan, updates: {} } },
+    });
+    expect(plain.body.data.tasks).toEqual(plan.tasks);
+    const unknown = await request(`${t.url}/api/v1/messages`, {
+      body: { type: 'update_plan', data: { project: 'nope', plan, updates: {} } },
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error).toMatch(/nope/);
+  });
 });
