@@ -73,8 +73,16 @@ async function round(server, replicas, receiverUrl, received) {
   received.count = 0;
   clock.set('2026-12-04T15:00:01.000Z'); // 16:00:01 in Berlin: all 1,000 due at 16:00:00
   const t0 = performance.now();
-  await Promise.all(schedulers.map((s) => s.tick().then(() => s.settle())));
-  const claimed = performance.now() - t0;
+  let claimsMade = 0;
+  await Promise.all(
+    schedulers.map((s) =>
+      s.tick().then(() => {
+        claimsMade = Math.max(claimsMade, performance.now() - t0); // every (schedule, time) claimed
+        return s.settle();
+      }),
+    ),
+  );
+  const claimed = performance.now() - t0; // claimed and every run finished (outbox rows written)
   const guard = new HostGuard([], { rx: { kind: 'webhook', url: receiverUrl } });
   const settings = config.section(require('../libs/deliveries/src/deliveries.config.ts').deliveriesConfig);
   const kind = new WebhookDeliveryKind();
@@ -102,7 +110,7 @@ async function round(server, replicas, receiverUrl, received) {
   if (Number(n) !== N || received.count !== N)
     throw new Error(`expected ${N} runs and deliveries, got ${n} / ${received.count}`);
   await Promise.all(dbs.map((d) => d.close()));
-  return { claimed, delivered };
+  return { claimsMade, claimed, delivered };
 }
 
 async function main() {
@@ -122,10 +130,15 @@ async function main() {
     const two = await round(server, 2, receiverUrl, received);
     const ms = (x) => `${x.toFixed(0)} ms`;
     report(`Schedules: ${N} due in the same second (PostgreSQL)`, [
-      ['replicas', 'all claimed', 'all delivered'],
-      ['1', ms(one.claimed), ms(one.delivered)],
-      ['2', ms(two.claimed), ms(two.delivered)],
-      ['ratio 2/1', (two.claimed / one.claimed).toFixed(2), (two.delivered / one.delivered).toFixed(2)],
+      ['replicas', 'claims made', 'all claimed and run', 'all delivered'],
+      ['1', ms(one.claimsMade), ms(one.claimed), ms(one.delivered)],
+      ['2', ms(two.claimsMade), ms(two.claimed), ms(two.delivered)],
+      [
+        'ratio 2/1',
+        (two.claimsMade / one.claimsMade).toFixed(2),
+        (two.claimed / one.claimed).toFixed(2),
+        (two.delivered / one.delivered).toFixed(2),
+      ],
     ]);
   } finally {
     rx.close();

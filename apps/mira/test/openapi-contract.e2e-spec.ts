@@ -4,6 +4,7 @@ import Ajv from 'ajv';
 import { z } from 'zod';
 import { Agent, BaseAgent, parseInput } from '@mira/agents';
 import { request, startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/poll';
 
 /** An agent a module adds: it must appear in the document with its own schema. */
 const echoSchema = z.looseObject({ text: z.string().max(100) });
@@ -35,6 +36,7 @@ type Doc = {
 };
 
 const ALICE = { 'x-api-key': 'alice-key' };
+const SECRET = 'whsec_' + Buffer.from('contract-secret-of-32-bytes-long').toString('base64');
 const BOB = { authorization: 'Bearer bob-key' };
 
 describe('the OpenAPI document (/docs/json) against the real app', () => {
@@ -55,6 +57,12 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
         // A project for the /projects/{name} examples; its tracker is unreachable (a sync error, not a 5xx).
         projects: { demo: { sources: [{ github: { repo: 'acme/demo' } }] } },
         integrations: { github: { base_url: 'http://127.0.0.1:9', max_retries: 0, timeout_ms: 2000 } },
+        // A destination nobody listens on: a reply sent there ends dead, for the retry example.
+        deliveries: {
+          max_attempts: 1,
+          poll_interval_ms: 50,
+          destinations: { down: { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret: SECRET } },
+        },
       },
       imports: [EchoModule],
     });
@@ -67,6 +75,10 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
   function conforms(path: string, method: string, res: { status: number; body: unknown }): unknown {
     const responses = doc.paths[path][method].responses;
     expect(Object.keys(responses)).toContain(String(res.status));
+    if (res.status === 204) {
+      expect(responses['204'].content).toBeUndefined();
+      return res.body;
+    }
     const schema = responses[String(res.status)].content?.['application/json']?.schema;
     expect(schema).toBeDefined();
     const validate = ajv.compile(schema);
@@ -113,7 +125,7 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
         const statuses = Object.keys(op.responses);
         expect(statuses.some((s) => s.startsWith('2'))).toBe(true);
         for (const s of ['401', '429']) expect(statuses).toContain(s);
-        for (const s of statuses)
+        for (const s of statuses.filter((x) => x !== '204'))
           expect([path, method, s, bodySchema(op.responses[s].content)]).not.toContainEqual(undefined);
       }
     }
@@ -127,7 +139,48 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
       expect(res.status).toBe(202);
       return (conforms('/api/v1/workflows', 'post', res) as { workflow_id: string }).workflow_id;
     };
+    // A fresh, valid value for each path parameter, by the resource the path names.
+    let n = 0;
+    const schedule = async () => {
+      const res = await request(`${t.url}/api/v1/schedules`, {
+        body: {
+          name: `contract-${++n}`,
+          cron: '0 16 * * 5',
+          timezone: 'Europe/Berlin',
+          target: { message: { type: 'generate_report', data: { name: 'Contract', tasks: [] } } },
+        },
+        headers: ALICE,
+      });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const event = async () => {
+      const res = await request(`${t.url}/api/v1/events`, {
+        body: { type: 'generate_report', data: { name: 'Contract', tasks: [] }, reply_to: 'down' },
+        headers: ALICE,
+      });
+      expect(res.status).toBe(202);
+      return res.body.id as string;
+    };
+    const deadDelivery = async () => {
+      const id = await event();
+      return until(async () => {
+        const res = await request(`${t.url}/api/v1/deliveries?status=dead`, { headers: ALICE });
+        return (res.body.deliveries as { id: string; source: string }[]).find(
+          (d) => d.source === `event:${id}`,
+        )?.id;
+      }, 'a dead delivery');
+    };
+    const idFor = (path: string): Promise<string> =>
+      path.startsWith('/api/v1/schedules/')
+        ? schedule()
+        : path.startsWith('/api/v1/deliveries/')
+          ? deadDelivery()
+          : path.startsWith('/api/v1/events/')
+            ? event()
+            : pending();
     let sent = 0;
+    const seen = new Set<string>();
     for (const [path, item] of Object.entries(raw.paths).filter(([p]) => p.startsWith('/api/'))) {
       for (const [method, op] of Object.entries(item)) {
         // An event stream never ends: workflow-stream.e2e-spec.ts reads it.
@@ -136,7 +189,7 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
           none: { value: undefined },
         };
         for (const [name, example] of Object.entries(examples as Record<string, { value: unknown }>)) {
-          const url = `${t.url}${path.replace('{id}', path.includes('{id}') ? await pending() : '').replace('{name}', 'demo')}`;
+          const url = `${t.url}${path.replace('{id}', path.includes('{id}') ? await idFor(path) : '').replace('{name}', 'demo')}`;
           // Separation of duties: someone other than the requester decides.
           const headers = /approve|reject/.test(path) ? BOB : ALICE;
           const res = await request(url, { method: method.toUpperCase(), body: example.value, headers });
@@ -146,10 +199,18 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
           if (path === '/api/v1/workflows' && method === 'post')
             expect(res.headers.get('location')).toBe(`/api/v1/workflows/${res.body.workflow_id}`);
           sent++;
+          seen.add(`${method} ${path}`);
         }
       }
     }
     expect(sent).toBeGreaterThanOrEqual(15);
+    for (const route of [
+      'post /api/v1/schedules/{id}/trigger',
+      'delete /api/v1/schedules/{id}',
+      'post /api/v1/deliveries/{id}/retry',
+      'get /api/v1/events/{id}',
+    ])
+      expect(seen).toContain(route);
   });
 
   it('error answers match the documented error schema for their status', async () => {

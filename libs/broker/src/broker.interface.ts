@@ -99,9 +99,23 @@ export interface BrokerContextPropagator {
   run<R>(headers: Readonly<Record<string, string>>, fn: () => R): R;
 }
 
-/** Observes broker events (metrics); every method is optional and must not throw. */
+/** What message lifecycle hooks see of a message: never its data. */
+export interface BrokerMessageRef {
+  readonly id: string;
+  readonly type: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Observes broker events (metrics, event results); every method is optional and must not throw. */
 export interface BrokerObserver {
   onPublished?(type: string): void;
   onDelivered?(type: string, group: string, durationMs: number): void;
   onFailed?(type: string, group: string, error: unknown): void;
+  /** A handler of `group` starts on the message (once per attempt). */
+  onProcessing?(message: BrokerMessageRef, group: string): void;
+  /**
+   * The transport gave up on the message for `group`: Redis moved it to the dead-letter stream
+   * after its attempts; the memory transport, which never retries, after its one failed run.
+   */
+  onMessageDeadLettered?(message: BrokerMessageRef, group: string, error: string): void;
 }

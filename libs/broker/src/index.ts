@@ -18,6 +18,7 @@ export type {
   MessageBroker,
   BrokerContextPropagator,
   BrokerObserver,
+  BrokerMessageRef,
 } from './broker.interface';
 export { BrokerHealthIndicator } from './broker.health';
 export { BrokerMetrics } from './metrics/broker.metrics';

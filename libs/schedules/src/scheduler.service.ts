@@ -8,7 +8,7 @@ import { SchedulerClock } from './schedules.clock';
 import { schedulesConfig, type SchedulesSettings } from './schedules.config';
 import type { RunOutcome, ScheduleRecord, ScheduleRun, ScheduleTargetRunner } from './schedules.interface';
 import { SchedulesMetrics } from './schedules.metrics';
-import { SchedulesStore } from './schedules.store';
+import { SchedulesStore, type RunClaim } from './schedules.store';
 import { SCHEDULE_DELIVERY_SINK, SCHEDULE_TARGET_RUNNER } from './schedules.tokens';
 
 export type DeliverySink = (
@@ -19,6 +19,11 @@ export type DeliverySink = (
 
 /** What the scheduler reads its store from: the app's state store (`StateService.sql()`). */
 export const SCHEDULES_SQL = Symbol('SCHEDULES_SQL');
+
+/** (schedule, time) pairs claimed per transaction: 10 parameters each, far below both backends' limits. */
+const CLAIM_BATCH = 200;
+/** Runs executing at once per replica (each ends in a state store transaction). */
+const RUN_CONCURRENCY = 8;
 
 /**
  * Every replica runs this: each tick it works out the due fire times of every schedule (catch-up
@@ -35,6 +40,8 @@ export class SchedulerService {
   private claiming = false;
   private ticking: Promise<void> | null = null;
   private readonly inFlight = new Map<string, Promise<void>>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly config: ConfigStore,
@@ -89,6 +96,8 @@ export class SchedulerService {
     // Each replica starts at a random place in the list, so replicas mostly claim different
     // schedules instead of racing for the same rows in the same order.
     const offset = all.length ? Math.floor(Math.random() * all.length) : 0;
+    const byId = new Map(all.map((x) => [x.id, x]));
+    const claims: RunClaim[] = [];
     for (const schedule of [...all.slice(offset), ...all.slice(0, offset)]) {
       if (schedule.paused) continue;
       let due: Date[];
@@ -107,13 +116,20 @@ export class SchedulerService {
         this.logger.warn(`Schedule ${schedule.name} cannot be planned: ${(err as Error).message}`);
         continue;
       }
-      for (const at of due) {
-        const trigger = now.getTime() - at.getTime() > s.grace_ms ? 'catch_up' : 'cron';
-        const run = await this.store.claimRun(schedule, at, trigger, this.instanceId, s.lease_ms, now);
-        if (!run) continue; // another replica claimed it
-        this.metrics?.lagSeconds((now.getTime() - at.getTime()) / 1000);
+      for (const at of due)
+        claims.push({
+          schedule,
+          at,
+          trigger: now.getTime() - at.getTime() > s.grace_ms ? 'catch_up' : 'cron',
+        });
+    }
+    // Claimed in batches (one transaction each); runs start as soon as their batch is claimed.
+    for (let i = 0; i < claims.length; i += CLAIM_BATCH) {
+      const batch = claims.slice(i, i + CLAIM_BATCH);
+      for (const run of await this.store.claimRuns(batch, this.instanceId, s.lease_ms, now)) {
+        this.metrics?.lagSeconds((now.getTime() - new Date(run.scheduled_time).getTime()) / 1000);
         if (run.status === 'skipped') this.metrics?.run('skipped');
-        else started.push(this.execute(schedule, run));
+        else started.push(this.execute(byId.get(run.schedule_id)!, run));
       }
     }
     for (const run of await this.store.recoverLapsed(this.instanceId, s.lease_ms, now)) {
@@ -145,7 +161,23 @@ export class SchedulerService {
     return run;
   }
 
+  /**
+   * At most RUN_CONCURRENCY runs execute at once on this replica; the rest wait their turn (their
+   * leases are kept by the heartbeat, as they are in flight). Batched claims hand over hundreds
+   * of runs in one tick, and starting them all at once would exhaust the state store's pool.
+   */
   private async perform(schedule: ScheduleRecord, run: ScheduleRun): Promise<void> {
+    if (this.running >= RUN_CONCURRENCY) await new Promise<void>((r) => this.waiting.push(r));
+    this.running++;
+    try {
+      await this.performNow(schedule, run);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async performNow(schedule: ScheduleRecord, run: ScheduleRun): Promise<void> {
     let outcome: RunOutcome;
     try {
       outcome = await this.runner.run(schedule, run);

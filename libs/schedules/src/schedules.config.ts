@@ -89,7 +89,8 @@ export const schedulesConfig = defineConfigSection({
     tick_ms: 'SchedulerService (next tick)',
     max_catch_up: 'SchedulerService (next tick)',
     grace_ms: 'SchedulerService (next tick)',
-    'definitions.*': 'SchedulesReconciler (config-declared schedules, on reload)',
+    // Any depth: a schedule's cron, target data, deliveries... all reconcile live.
+    'definitions.**': 'SchedulesReconciler (config-declared schedules, on reload)',
   },
   recordKeys: { definitions: '<name>' },
   owner: 'libs/schedules',

@@ -109,4 +109,56 @@ describe.each(engines)('SchedulesStore on $name', (engine) => {
     const second = await store.claimRun(s, new Date(T0.getTime() + 1000), 'cron', 'me', 60_000, T0);
     expect(second).toMatchObject({ status: 'skipped', error: expect.stringContaining('overlap: skip') });
   });
+
+  it('batched claims: overlapping batches from three replicas make each run once, last_scheduled moves', async () => {
+    const schedules = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => store.create({ ...def, name: `b${i}` }, 'alice', 'api', T0)),
+    );
+    const t1 = new Date(T0.getTime() + 60_000);
+    const pairs = schedules.flatMap((schedule) => [
+      { schedule, at: T0, trigger: 'catch_up' as const },
+      { schedule, at: t1, trigger: 'cron' as const },
+    ]);
+    // Each replica claims the pairs in its own order, all at once.
+    const won = await Promise.all(
+      [0, 20, 40].map((offset, r) =>
+        store.claimRuns([...pairs.slice(offset), ...pairs.slice(0, offset)], `replica-${r}`, 60_000, T0),
+      ),
+    );
+    const ids = won.flat().map((run) => `${run.schedule_id}@${run.scheduled_time}`);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+    expect(won.flat().every((run) => run.status === 'running')).toBe(true);
+    expect(await store.claimRuns(pairs, 'late', 60_000, T0)).toEqual([]);
+    for (const schedule of schedules)
+      expect((await store.get(schedule.id))!.last_scheduled).toBe(t1.toISOString());
+  });
+
+  it('batched claims honour overlap skip within the batch and against a running run', async () => {
+    const skip = await store.create({ ...def, name: 'bskip', overlap: 'skip' }, 'alice', 'api', T0);
+    const allow = await store.create({ ...def, name: 'ballow' }, 'alice', 'api', T0);
+    const t1 = new Date(T0.getTime() + 1000);
+    const runs = await store.claimRuns(
+      [
+        { schedule: skip, at: T0, trigger: 'cron' },
+        { schedule: skip, at: t1, trigger: 'cron' },
+        { schedule: allow, at: T0, trigger: 'cron' },
+        { schedule: allow, at: t1, trigger: 'cron' },
+      ],
+      'me',
+      60_000,
+      T0,
+    );
+    const status = (id: string, at: Date) =>
+      runs.find((r) => r.schedule_id === id && r.scheduled_time === at.toISOString())?.status;
+    expect([status(skip.id, T0), status(skip.id, t1)]).toEqual(['running', 'skipped']);
+    expect([status(allow.id, T0), status(allow.id, t1)]).toEqual(['running', 'running']);
+    const later = await store.claimRuns(
+      [{ schedule: skip, at: new Date(T0.getTime() + 2000), trigger: 'cron' }],
+      'me',
+      60_000,
+      T0,
+    );
+    expect(later).toMatchObject([{ status: 'skipped', error: expect.stringContaining('overlap: skip') }]);
+  });
 });

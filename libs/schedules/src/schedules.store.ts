@@ -11,6 +11,15 @@ import type {
 import { SchedulesError } from './schedules.error';
 
 type Raw = Record<string, unknown>;
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const SKIPPED_REASON = 'the previous run was still running (overlap: skip)';
+
+/** One (schedule, scheduled time) to claim. */
+export interface RunClaim {
+  schedule: { id: string; overlap: OverlapPolicy };
+  at: Date;
+  trigger: RunTrigger;
+}
 const isDuplicate = (err: unknown): boolean => err instanceof StateError && err.code === 'STATE_DUPLICATE';
 
 function toSchedule(r: Raw): ScheduleRecord {
@@ -177,7 +186,7 @@ export class SchedulesStore {
             new Date(now.getTime() + leaseMs).toISOString(),
             at,
             skip ? at : null,
-            skip ? 'the previous run was still running (overlap: skip)' : null,
+            skip ? SKIPPED_REASON : null,
           ],
         );
         if (trigger !== 'manual')
@@ -192,6 +201,90 @@ export class SchedulesStore {
       if (isDuplicate(err)) return null;
       throw err;
     }
+  }
+
+  /**
+   * Claims many (schedule, time) runs in one transaction: one multi-row INSERT ... ON CONFLICT
+   * (schedule_id, scheduled_time) DO NOTHING RETURNING (PostgreSQL and SQLite alike), so the unique
+   * key still makes every run fire once across replicas, but a tick costs one round trip per
+   * batch instead of a transaction per run. Answers only the runs this call inserted (the others
+   * were claimed by another replica). Overlap skip: a schedule with a run in flight, or with an
+   * earlier time in the same batch, gets `skipped` runs.
+   */
+  async claimRuns(
+    claims: readonly RunClaim[],
+    owner: string,
+    leaseMs: number,
+    now: Date,
+  ): Promise<ScheduleRun[]> {
+    if (claims.length === 0) return [];
+    const at = now.toISOString();
+    const lease = new Date(now.getTime() + leaseMs).toISOString();
+    const ids = [...new Set(claims.map((c) => c.schedule.id))];
+    const list = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+    return this.sql().transaction(async (tx) => {
+      const busyRows = await tx.query<Raw>(
+        `SELECT schedule_id, COUNT(*) AS n FROM schedule_runs WHERE status = 'running' AND schedule_id IN (${list(1, ids.length)})
+          GROUP BY schedule_id`,
+        ids,
+      );
+      const busy = new Set(busyRows.filter((r) => Number(r.n) > 0).map((r) => String(r.schedule_id)));
+      const params: unknown[] = [];
+      const values: string[] = [];
+      // Inserted in key order: concurrent batches of other replicas then take the unique-key locks in
+      // the same order and wait for each other instead of deadlocking (PostgreSQL).
+      const ordered = [...claims].sort(
+        (a, b) => cmp(a.schedule.id, b.schedule.id) || a.at.getTime() - b.at.getTime(),
+      );
+      for (const c of ordered) {
+        const skip = c.schedule.overlap === 'skip' && busy.has(c.schedule.id);
+        if (c.schedule.overlap === 'skip') busy.add(c.schedule.id);
+        values.push(`(${list(params.length + 1, 10)})`);
+        params.push(
+          `run_${randomUUID()}`,
+          c.schedule.id,
+          c.at.toISOString(),
+          c.trigger,
+          skip ? 'skipped' : 'running',
+          owner,
+          lease,
+          at,
+          skip ? at : null,
+          skip ? SKIPPED_REASON : null,
+        );
+      }
+      const rows = await tx.query<Raw>(
+        `INSERT INTO schedule_runs (id, schedule_id, scheduled_time, trigger, status, claimed_by, lease_until, started_at,
+                                    finished_at, error)
+         VALUES ${values.join(', ')}
+         ON CONFLICT (schedule_id, scheduled_time) DO NOTHING
+         RETURNING *`,
+        params,
+      );
+      const latest = new Map<string, string>();
+      for (const r of rows) {
+        if (r.trigger === 'manual') continue;
+        const id = String(r.schedule_id);
+        const t = String(r.scheduled_time);
+        if (!latest.has(id) || latest.get(id)! < t) latest.set(id, t);
+      }
+      if (latest.size > 0) {
+        // One UPDATE for the batch: CASE maps each schedule to its latest claimed time.
+        const p: unknown[] = [];
+        const cases = [...latest].map(([id, t]) => {
+          p.push(id, t);
+          return `WHEN $${p.length - 1} THEN $${p.length}`;
+        });
+        const expr = `CASE id ${cases.join(' ')} END`;
+        await tx.execute(
+          `UPDATE schedules SET last_scheduled = ${expr}
+            WHERE id IN (${[...latest.keys()].map((_, i) => `$${2 * i + 1}`).join(', ')})
+              AND (last_scheduled IS NULL OR last_scheduled < ${expr})`,
+          p,
+        );
+      }
+      return rows.map(toRun);
+    });
   }
 
   /** Extends the lease of a run this replica executes. */

@@ -1,5 +1,4 @@
 import { Controller, Get, HttpCode, HttpException, Param, Post, Query } from '@nestjs/common';
-import type * as Swagger from '@nestjs/swagger';
 import { z } from 'zod';
 import { DELIVERY_STATUSES, DeliveriesError, DeliveriesService, type DeliveryRow } from '@mira/deliveries';
 import { Roles } from '../security';
@@ -13,12 +12,6 @@ type ListQuery = z.output<typeof listQuerySchema>;
 /** The outbox, for operators: what was sent, what is pending, what is dead (and a retry). */
 @Controller('api/v1/deliveries')
 export class DeliveriesController {
-  // Kept out of /docs/json for now: the contract spec drives every documented {id} route with a
-  // workflow id; documenting these needs that spec taught about schedules and deliveries.
-  static describeOpenApi({ ApiExcludeController }: typeof Swagger): void {
-    ApiExcludeController()(DeliveriesController);
-  }
-
   constructor(private readonly deliveries: DeliveriesService) {}
 
   @Get()

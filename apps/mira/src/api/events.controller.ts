@@ -10,13 +10,12 @@ import {
   Param,
   Post,
 } from '@nestjs/common';
-import type * as Swagger from '@nestjs/swagger';
 import { BrokerError, MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
 import { DeliveriesService } from '@mira/deliveries';
 import { eventBodySchema, type MessageBody } from './api.schemas';
 import { eventIdempotencyScope } from './event-idempotency.scope';
 import { EventResultsService } from '../events/event-results.service';
-import type { EventResult } from '../events/event-results.store';
+import { EVENT_RESULT_HEADER, type EventResult } from '../events/event-results.store';
 import { Caller, Roles, type CallerIdentity } from '../security';
 
 /**
@@ -29,12 +28,6 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 @Roles('submitter')
 @Controller('api/v1/events')
 export class EventsController {
-  // GET /:id is kept out of /docs/json for now (the contract spec drives {id} routes with a workflow id).
-  static describeOpenApi({ ApiExcludeEndpoint }: typeof Swagger): void {
-    const proto = EventsController.prototype;
-    ApiExcludeEndpoint()(proto, 'status', Object.getOwnPropertyDescriptor(proto, 'status')!);
-  }
-
   constructor(
     @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
     private readonly results: EventResultsService,
@@ -81,7 +74,7 @@ export class EventsController {
       const id = await this.broker.publish(
         body.type,
         body.data,
-        undefined,
+        { [EVENT_RESULT_HEADER]: '1' },
         scope === undefined
           ? undefined
           : { idempotencyKey: scope, idempotencyTtlMs: EVENT_IDEMPOTENCY_TTL_MS },

@@ -13,7 +13,6 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import type * as Swagger from '@nestjs/swagger';
 import { z } from 'zod';
 import { DeliveriesService } from '@mira/deliveries';
 import {
@@ -58,12 +57,6 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
  */
 @Controller('api/v1/schedules')
 export class SchedulesController {
-  // Kept out of /docs/json for now: the contract spec drives every documented {id} route with a
-  // workflow id; documenting these needs that spec taught about schedules and deliveries.
-  static describeOpenApi({ ApiExcludeController }: typeof Swagger): void {
-    ApiExcludeController()(SchedulesController);
-  }
-
   constructor(
     private readonly schedules: SchedulesService,
     private readonly deliveries: DeliveriesService,

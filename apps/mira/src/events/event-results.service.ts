@@ -9,6 +9,7 @@ import {
   MemoryEventResults,
   RedisEventResults,
   type EventResult,
+  STATUS_RANK,
   type EventResultsStore,
 } from './event-results.store';
 
@@ -19,8 +20,9 @@ interface AgentResponseEvent {
 }
 
 /**
- * Event results: `queued` when published, `answered` / `failed` when the agent.response comes
- * back (with the envelope), kept events.result_ttl_seconds; `reply_to` sends the answer to a destination.
+ * Event results: `queued` when published, `processing` when a handler takes it, `answered` /
+ * `failed` when the agent.response comes back (with the envelope), `dead_lettered` when the
+ * broker gives up on it (see EventLifecycleObserver), kept events.result_ttl_seconds; `reply_to` sends the answer to a destination.
  */
 @Injectable()
 export class EventResultsService implements OnApplicationBootstrap {
@@ -41,13 +43,12 @@ export class EventResultsService implements OnApplicationBootstrap {
   private async results(): Promise<EventResultsStore> {
     if (this.store) return this.store;
     const broker = this.config.get('broker');
-    this.store =
-      broker.transport === 'redis' && this.redis
-        ? new RedisEventResults(
-            await this.redis.client('event-results'),
-            `${broker.redis.stream_prefix ?? 'mira:'}event-result:`,
-          )
-        : new MemoryEventResults(this.config.section(eventsConfig).max_results);
+    if (broker.transport === 'redis' && this.redis?.enabled) {
+      const client = await this.redis.client('event-results');
+      // The client refuses commands until connected (no offline queue): wait for it once.
+      await this.redis.ready('event-results');
+      this.store = new RedisEventResults(client, `${broker.redis.stream_prefix ?? 'mira:'}event-result:`);
+    } else this.store = new MemoryEventResults(this.config.section(eventsConfig).max_results);
     return this.store;
   }
 
@@ -65,21 +66,51 @@ export class EventResultsService implements OnApplicationBootstrap {
   async queued(id: string, type: string, replyTo: string | null): Promise<void> {
     const at = new Date().toISOString();
     const store = await this.results();
-    // An answer can land before this write (a fast agent): never step back from it.
-    const existing = await store.get(id);
-    if (existing) {
-      if (replyTo && !existing.reply_to) await store.put({ ...existing, reply_to: replyTo }, this.ttl());
-      if (replyTo && existing.status !== 'queued') await this.reply({ ...existing, reply_to: replyTo });
-      return;
-    }
-    await store.put(
+    // A handler (or even the answer) can land before this write: never step back from it.
+    const stored = await store.advance(
       { id, type, status: 'queued', reply_to: replyTo, queued_at: at, updated_at: at, response: null },
       this.ttl(),
     );
+    // Answered before its reply_to was known: the answer goes out now.
+    if (replyTo && STATUS_RANK[stored.status] >= STATUS_RANK.answered) await this.reply(stored);
   }
 
   get(id: string): Promise<EventResult | null> {
     return this.results().then((s) => s.get(id));
+  }
+
+  /** A handler took the event (called by EventLifecycleObserver, on each attempt). */
+  async processing(id: string, type: string): Promise<void> {
+    const at = new Date().toISOString();
+    await (
+      await this.results()
+    ).advance(
+      { id, type, status: 'processing', reply_to: null, queued_at: at, updated_at: at, response: null },
+      this.ttl(),
+    );
+  }
+
+  /** The broker gave up on the event: no answer will come; a reply_to destination is told. */
+  async deadLettered(id: string, type: string, error: string): Promise<void> {
+    const at = new Date().toISOString();
+    const store = await this.results();
+    const before = await store.get(id);
+    if (before && STATUS_RANK[before.status] >= STATUS_RANK.dead_lettered) return;
+    const stored = await store.advance(
+      // The broker's reason only (never the message data), in the envelope shape of a failure.
+      {
+        id,
+        type,
+        status: 'dead_lettered',
+        reply_to: null,
+        queued_at: at,
+        updated_at: at,
+        response: { status: 'error', error },
+      },
+      this.ttl(),
+    );
+    this.logger.debug(`Event ${id} (${type}) dead_lettered`);
+    if (stored.status === 'dead_lettered') await this.reply(stored);
   }
 
   private async answered(m: BrokerMessage<AgentResponseEvent>): Promise<void> {

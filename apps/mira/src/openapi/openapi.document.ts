@@ -16,6 +16,7 @@ import {
   workflowViewSchema,
 } from './openapi.schemas';
 import { projectOperations, projectSchemas } from './openapi.projects';
+import { scheduleOperations, scheduleSchemas } from './openapi.schedules';
 import { toSchema } from './openapi.json-schema';
 import { agentComponents, errorResponse, operations, type OperationDoc } from './openapi.operations';
 
@@ -81,10 +82,15 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       EventAccepted: toSchema(eventAcceptedSchema),
       AgentList: toSchema(agentListSchema),
       ...projectSchemas(toSchema),
+      ...scheduleSchemas(toSchema),
       ...agents.schemas,
     } as never,
   };
-  const all: Record<string, OperationDoc> = { ...operations(agents), ...projectOperations(toSchema) };
+  const all: Record<string, OperationDoc> = {
+    ...operations(agents),
+    ...projectOperations(toSchema),
+    ...scheduleOperations(toSchema),
+  };
   for (const [key, doc] of Object.entries(all)) {
     const [method, path] = key.split(' ');
     const op = (document.paths[path] as Record<string, any> | undefined)?.[method];
@@ -117,7 +123,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       op.responses[status] = {
         description: s.description,
         ...(s.headers ? { headers: s.headers } : {}),
-        content: { [s.contentType ?? 'application/json']: { schema: s.schema } },
+        ...(s.schema ? { content: { [s.contentType ?? 'application/json']: { schema: s.schema } } } : {}),
       };
     }
     for (const status of doc.errors) op.responses[String(status)] = errorResponse(status, doc);

@@ -29,9 +29,15 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
 export interface OperationDoc {
   summary: string;
   tag: string;
+  /** A null schema: no body (204). */
   success: Record<
     number,
-    { description: string; schema: JsonSchema; headers?: Record<string, unknown>; contentType?: string }
+    {
+      description: string;
+      schema: JsonSchema | null;
+      headers?: Record<string, unknown>;
+      contentType?: string;
+    }
   >;
   errors: number[];
   /** Statuses answered with the agent envelope instead of the error body. */

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { z } from 'zod';
 import { Agent } from '../agent.decorator';
 import { BaseAgent, parseInput } from '../base.agent';
 import { AGENT_INPUT_LIMITS, list, text } from './input-limits';
+import { PROJECT_DATA, withProjectData, type ProjectData, type ProjectDataSource } from './project-data';
 
 export const PROJECT_PLAN_AGENT_ID = 'project_plan_agent';
 
@@ -16,6 +17,12 @@ const generatePlanSchema = z.looseObject({
 const updatePlanSchema = z.looseObject({
   plan: z.record(z.string(), z.unknown()),
   updates: z.record(z.string(), z.unknown()),
+  project: z
+    .string()
+    .min(1)
+    .max(AGENT_INPUT_LIMITS.name_chars)
+    .optional()
+    .describe("A project's name: the plan's tasks become its stored tasks (before `updates`)"),
 });
 
 const milestoneSchema = z.object({
@@ -88,7 +95,9 @@ export interface ProjectPlan {
       },
     },
     update_plan: {
-      summary: 'The plan with `updates` merged in at top level (nested values replaced, not merged)',
+      summary:
+        'The plan with `updates` merged in at top level (nested values replaced, not merged); with `project`, ' +
+        "the plan's tasks are first replaced by the project's stored tasks and `project_sources` tells their freshness",
       input: updatePlanSchema,
       output: anyObject,
       example: { plan: { name: 'Apollo', duration_weeks: 12 }, updates: { duration_weeks: 16 } },
@@ -96,9 +105,16 @@ export interface ProjectPlan {
   },
 })
 export class ProjectPlanAgent extends BaseAgent {
+  constructor(@Optional() @Inject(PROJECT_DATA) private readonly projects?: ProjectDataSource) {
+    super();
+  }
+
   protected readonly handlers = {
     generate_plan: (data: unknown) => this.generatePlan(data),
-    update_plan: (data: unknown) => this.updatePlan(data),
+    update_plan: async (data: unknown) => {
+      const { project } = await withProjectData(this.projects, data, 'update_plan');
+      return this.updatePlan(data, project);
+    },
   };
 
   generatePlan(data: unknown): ProjectPlan {
@@ -130,8 +146,29 @@ export class ProjectPlanAgent extends BaseAgent {
     return { name, description, duration_weeks, milestones, tasks, created_by: this.id };
   }
 
-  updatePlan(data: unknown): Record<string, unknown> {
+  /**
+   * With a project, the plan's tasks are the project's stored tasks (the tracker is the truth of
+   * what exists and its status); a plan task of the same name keeps its id, milestone, priority and
+   * estimate. `updates` still apply last, so a caller can override anything.
+   */
+  updatePlan(data: unknown, project: ProjectData | null = null): Record<string, unknown> {
     const { plan, updates } = parseInput(updatePlanSchema, data, 'update_plan');
-    return { ...plan, ...updates };
+    if (!project) return { ...plan, ...updates };
+    const planned = new Map<string, Partial<PlanTask>>();
+    for (const t of Array.isArray(plan.tasks) ? (plan.tasks as Partial<PlanTask>[]) : [])
+      if (t && typeof t.name === 'string') planned.set(t.name, t);
+    const tasks = project.tasks.map((t) => {
+      const before = planned.get(t.name);
+      return {
+        id: before?.id ?? `${String(t.source)}:${String(t.external_id)}`,
+        milestone_id: before?.milestone_id ?? null,
+        name: t.name,
+        status: t.status,
+        priority: before?.priority ?? 'medium',
+        estimated_hours: before?.estimated_hours ?? 8,
+        ...(t.url ? { url: t.url } : {}),
+      };
+    });
+    return { ...plan, tasks, project_sources: project.sources, ...updates };
   }
 }

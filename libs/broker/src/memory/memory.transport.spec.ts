@@ -411,6 +411,8 @@ describe('MemoryTransport', () => {
       onPublished: jest.fn(),
       onDelivered: jest.fn(),
       onFailed: jest.fn(),
+      onProcessing: jest.fn(),
+      onMessageDeadLettered: jest.fn(),
     };
     const partial: BrokerObserver = { onPublished: jest.fn() };
     broker = new MemoryTransport({ queueSize: 10, observers: [observer, partial] });
@@ -430,6 +432,16 @@ describe('MemoryTransport', () => {
     expect((observer.onDelivered as jest.Mock).mock.calls[0][2]).toBeGreaterThanOrEqual(0);
     expect(observer.onFailed).toHaveBeenCalledTimes(1);
     expect(observer.onFailed).toHaveBeenCalledWith('bad', 'g2', boom);
+    // Lifecycle hooks name the message: a run starts on each, and the failed one (never
+    // retried in process) is given up.
+    expect(observer.onProcessing).toHaveBeenCalledTimes(2);
+    expect(observer.onProcessing).toHaveBeenCalledWith(expect.objectContaining({ type: 'bad' }), 'g2');
+    expect(observer.onMessageDeadLettered).toHaveBeenCalledTimes(1);
+    expect(observer.onMessageDeadLettered).toHaveBeenCalledWith(
+      expect.objectContaining({ type: 'bad', id: expect.any(String) }),
+      'g2',
+      'nope',
+    );
   });
 
   it('counts messages nobody subscribes to as published only', async () => {

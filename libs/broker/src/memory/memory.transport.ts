@@ -264,6 +264,7 @@ export class MemoryTransport implements MessageBroker {
   private invoke(member: Member, group: string, msg: TransportMessage<unknown>, plain: boolean): void {
     const observed = this.observers.length > 0;
     const started = observed ? performance.now() : 0;
+    if (observed) for (const o of this.observers) o.onProcessing?.(msg, group);
     this.counters.in_flight++;
     let result: unknown;
     try {
@@ -312,6 +313,9 @@ export class MemoryTransport implements MessageBroker {
         `Handler of group ${group} failed for message ${msg.id} (${msg.type}): ${err instanceof Error ? err.message : String(err)}`,
       );
       for (const o of this.observers) o.onFailed?.(msg.type, group, err);
+      // No retries in process: this failure is the message's last word for this group.
+      const reason = err instanceof Error ? err.message : String(err);
+      for (const o of this.observers) o.onMessageDeadLettered?.(msg, group, reason);
     }
     if (this.head < this.queue.length) this.schedule();
     else if (this.counters.in_flight === 0) this.notifyIdle();

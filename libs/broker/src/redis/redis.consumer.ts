@@ -260,6 +260,7 @@ export class RedisConsumer implements DeliveryOwner {
 
   private invoke(d: Delivery): void {
     const started = this.rt.observers.length ? performance.now() : 0;
+    for (const ob of this.rt.observers) ob.onProcessing?.(d.message, this.group);
     this.running++;
     this.rt.counters.in_flight++;
     let result: unknown;

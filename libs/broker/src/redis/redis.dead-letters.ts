@@ -71,7 +71,10 @@ export class RedisDeadLetters {
       onRetry.dispose();
     }
     this.rt.counters.dead_lettered++;
-    for (const o of this.rt.observers) o.onDeadLettered?.(d.type, c.group);
+    for (const o of this.rt.observers) {
+      o.onDeadLettered?.(d.type, c.group);
+      o.onMessageDeadLettered?.({ id: source.id, type: d.type, headers: source.headers }, c.group, error);
+    }
     this.rt.log.warn(
       `Message ${source.id} (${d.type}) of group ${c.group} moved to ${this.stream} after ${d.attempts} attempt(s): ${errorText(error, 500)}`,
     );
