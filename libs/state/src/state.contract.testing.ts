@@ -108,6 +108,7 @@ export function defineConcurrentMigrationTest(name: string, target: ContractTarg
         { version: 1 },
         { version: 2 },
         { version: 3 },
+        { version: 4 },
       ]);
       await Promise.all(
         stores.map((s, i) => s.createWorkflow(newRecord({ workflow_id: `m-${i}` }), [auditFor(`m-${i}`)])),

@@ -5,6 +5,7 @@ import {
   defineStateStoreContract,
   type ContractTarget,
 } from '../state.contract.testing';
+import { defineLegacyUpgradeTest } from '../state.contract-legacy.testing';
 import { PostgresStateStore } from './postgres.backend';
 
 // A REAL PostgreSQL (Debian's server binaries, started by the harness). Without them this suite
@@ -42,6 +43,7 @@ defineStateStoreContract('postgres', target);
 
 describe('postgres specifics', () => {
   defineConcurrentMigrationTest('postgres', target);
+  defineLegacyUpgradeTest('postgres', target, 'postgres');
 
   it('JSON columns are jsonb and instants timestamptz', async () => {
     const db = await target.newDatabase();

@@ -70,6 +70,26 @@ export const POSTGRES_MIGRATIONS: readonly StateMigration[] = [
       CREATE INDEX revoked_sessions_expires ON revoked_sessions (expires_at);
     `,
   },
+  {
+    version: 4,
+    name: 'keyed_audit_chains',
+    // One keyed chain per workflow (no global lock): entries gain their chain, position and key id;
+    // audit_chains holds each chain's head; seq comes from a sequence. 0.1.0's rows stay as they are
+    // (key_id null), verified as before up to audit_head, which is frozen from here on.
+    sql: `
+      ALTER TABLE audit ADD COLUMN chain text, ADD COLUMN chain_seq bigint, ADD COLUMN key_id text;
+      CREATE TABLE audit_chains (
+        chain text PRIMARY KEY,
+        chain_seq bigint NOT NULL,
+        seq bigint NOT NULL,
+        first_seq bigint NOT NULL,
+        link text NOT NULL,
+        key_id text
+      );
+      CREATE SEQUENCE audit_seq;
+      SELECT setval('audit_seq', GREATEST((SELECT MAX(seq) FROM audit), (SELECT seq FROM audit_head), 0) + 1, false);
+    `,
+  },
 ];
 
 /** Applies the pending core migrations, each in its own transaction; the caller holds MIGRATION_LOCK. */

@@ -8,6 +8,7 @@ import {
   newRecord,
   type ContractTarget,
 } from '../state.contract.testing';
+import { defineLegacyUpgradeTest } from '../state.contract-legacy.testing';
 import { SqliteStateStore } from './sqlite.backend';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -57,6 +58,7 @@ const memoryTarget: ContractTarget = {
 
 defineStateStoreContract('sqlite (file)', fileTarget);
 defineStateStoreContract('sqlite (:memory:)', memoryTarget);
+defineLegacyUpgradeTest('sqlite (file)', fileTarget, 'sqlite');
 
 describe('sqlite specifics', () => {
   defineConcurrentMigrationTest('sqlite (file)', fileTarget);
