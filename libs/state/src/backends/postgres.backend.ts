@@ -29,7 +29,6 @@ import type {
   WorkflowStatus,
 } from '../state.interface';
 import {
-  AUDIT_COLUMNS,
   auditPage,
   checkLimit,
   decodeAuditCursor,

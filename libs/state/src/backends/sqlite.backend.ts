@@ -32,7 +32,6 @@ import type {
   WorkflowStatus,
 } from '../state.interface';
 import {
-  AUDIT_COLUMNS,
   auditPage,
   checkLimit,
   decodeAuditCursor,
@@ -209,8 +208,10 @@ export class SqliteStateStore implements StateStore {
       }
       const after = decodeWorkflowCursor(query.cursor);
       if (after) {
-        where.push('(created_at < ? OR (created_at = ? AND workflow_id < ?))');
-        params.push(after.created_at, after.created_at, after.workflow_id);
+        // A row value, not an OR: sqlite then walks the (status, created_at, workflow_id) index from
+        // the cursor in order, instead of collecting both OR branches and sorting them.
+        where.push('(created_at, workflow_id) < (?, ?)');
+        params.push(after.created_at, after.workflow_id);
       }
       const rows = this.conn
         .prepare(
