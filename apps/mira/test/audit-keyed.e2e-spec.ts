@@ -61,14 +61,20 @@ describe('keyed, anchored audit trail', () => {
     expect(trail.map((e) => e.key_id)).toEqual(['k1', 'k1']);
     const last = trail.at(-1)!;
     // The anchor: a log line `audit head` with the newest seq and link, and the gauge.
-    await until(async () =>
-      logged.some(
-        (m) =>
-          (m as { msg?: string; seq?: number })?.msg === 'audit head' &&
-          (m as { seq: number }).seq === last.seq,
-      ),
+    await until(
+      async () =>
+        logged.some(
+          (m) =>
+            (m as { msg?: string; seq?: number })?.msg === 'audit head' &&
+            (m as { seq: number }).seq === last.seq,
+        ) || null,
+      'the audit head log line',
     );
-    const line = logged.find((m) => (m as { msg?: string }).msg === 'audit head') as Record<string, unknown>;
+    // The newest line (an earlier one may have anchored the first entry between the two submits).
+    const line = logged.filter((m) => (m as { msg?: string }).msg === 'audit head').at(-1) as Record<
+      string,
+      unknown
+    >;
     expect(line).toMatchObject({ seq: last.seq, link: last.hash, key_id: 'k1' });
     const metrics = (await request(`${t.url}/metrics`, { headers: as })).text as string;
     expect(metrics).toMatch(new RegExp(`^mira_audit_head_seq ${last.seq}$`, 'm'));
@@ -92,7 +98,10 @@ describe('keyed, anchored audit trail', () => {
     const db = new DatabaseSync(dbPath);
     try {
       const row = db.prepare('SELECT * FROM audit WHERE seq = 2').get() as Record<string, unknown>;
-      const forged = auditHash({ ...(row as never), comment: 'rewritten history' });
+      const forged = auditHash({
+        ...(row as unknown as Parameters<typeof auditHash>[0]),
+        comment: 'rewritten history',
+      });
       db.prepare('UPDATE audit SET comment = ?, hash = ? WHERE seq = 2').run('rewritten history', forged);
     } finally {
       db.close();
