@@ -236,6 +236,25 @@ export function auditContract(t: ContractContext): void {
       ]);
     });
 
+    it('oldestIn: given statuses, oldest created first, whether or not they expire', async () => {
+      const mk = (id: string, status: WorkflowStatus, minute: number, expires: string | null) =>
+        store.createWorkflow(
+          newRecord({ workflow_id: id, status, created_at: at(minute), expires_at: expires }),
+          [],
+        );
+      await mk('o1', 'pending_approval', 5, at(100));
+      await mk('o2', 'pending_approval', 1, null); // oldest, never expires
+      await mk('o3', 'pending_approval', 3, at(10)); // expires first, not the oldest
+      await mk('o4', 'completed', 0, null);
+      expect((await store.oldestIn(['pending_approval'], 10)).map((r) => r.workflow_id)).toEqual([
+        'o2',
+        'o3',
+        'o1',
+      ]);
+      expect((await store.oldestIn(['pending_approval'], 1)).map((r) => r.workflow_id)).toEqual(['o2']);
+      expect(await store.oldestIn([], 10)).toEqual([]);
+    });
+
     it('countByStatus counts every status present', async () => {
       expect(await store.countByStatus()).toEqual({});
       for (const s of [

@@ -3,12 +3,13 @@ import { auditKeyCheck, type AuditKeyring } from '../state.audit-keys';
 import {
   KEY_CHECK_CHAIN,
   LEGACY_SEAL_CHAIN,
+  headOf,
   legacySeal,
   linkEntries,
   verifyChain,
   type ChainHead,
 } from '../state.audit';
-import type { AuditInput, AuditVerification } from '../state.interface';
+import type { AuditHead, AuditInput, AuditVerification } from '../state.interface';
 import { toAuditEntry } from '../state.rows';
 
 type Run = <R extends QueryResultRow>(what: string, text: string, values?: unknown[]) => Promise<R[]>;
@@ -121,6 +122,30 @@ export class PostgresAudit {
         linked.head.key_id,
       ],
     };
+  }
+
+  /**
+   * Runs the workflow write `statement` (INSERT/UPDATE ... RETURNING *) with `audit` appended to
+   * `chain` in the same statement; returns the written row, or undefined when nothing matched.
+   */
+  async write(
+    what: string,
+    statement: string,
+    values: unknown[],
+    chain: string,
+    audit: AuditInput[],
+    fresh: boolean,
+  ): Promise<QueryResultRow | undefined> {
+    if (audit.length === 0) return (await this.run(what, statement, values))[0];
+    const linked = await this.link(chain, audit, fresh, values.length);
+    const text = `WITH w AS (${statement})${linked.ctes} SELECT * FROM w`;
+    return (await this.run(what, text, [...values, ...linked.values]))[0];
+  }
+
+  /** The newest entry, for the anchor. */
+  async head(): Promise<AuditHead | null> {
+    const [r] = await this.run('auditHead', 'SELECT * FROM audit ORDER BY seq DESC LIMIT 1');
+    return r ? headOf(toAuditEntry(r)) : null;
   }
 
   /** `run`: the queries of one snapshot (a REPEATABLE READ transaction). */

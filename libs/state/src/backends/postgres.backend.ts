@@ -4,7 +4,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DEVELOPMENT_KEYRING, type AuditKeyring } from '../state.audit-keys';
-import { headOf } from '../state.audit';
 import { PostgresAudit } from './postgres.audit';
 import { StateBackendProvider } from '../state.decorator';
 import { applyPostgresMigrations, MIGRATION_LOCK } from './postgres.migrations';
@@ -201,35 +200,21 @@ export class PostgresStateStore implements StateStore {
          VALUES (${WORKFLOW_COLUMNS.map((col, i) => placeholder(col, i + 1)).join(', ')})
          ON CONFLICT (requested_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING *`;
-    const inserted = await this.withAudit('createWorkflow', insert, params, record.workflow_id, audit, true);
-    if (inserted) return { record: inserted, created: true };
+    const inserted = await this.audit.write(
+      'createWorkflow',
+      insert,
+      params,
+      record.workflow_id,
+      audit,
+      true,
+    );
+    if (inserted) return { record: row(inserted), created: true };
     const [existing] = await this.query(
       'createWorkflow',
       'SELECT * FROM workflows WHERE requested_by = $1 AND idempotency_key = $2',
       [record.requested_by, record.idempotency_key],
     );
     return { record: row(existing), created: false };
-  }
-
-  /** The workflow write `statement` plus its audit entries, in one statement (one implicit transaction). */
-  private async withAudit(
-    what: string,
-    statement: string,
-    values: unknown[],
-    chain: string,
-    audit: AuditInput[],
-    fresh: boolean,
-  ): Promise<WorkflowRecord | null> {
-    if (audit.length === 0) {
-      const [r] = await this.query(what, statement, values);
-      return r ? row(r) : null;
-    }
-    const linked = await this.audit.link(chain, audit, fresh, values.length);
-    const [r] = await this.query(what, `WITH w AS (${statement})${linked.ctes} SELECT * FROM w`, [
-      ...values,
-      ...linked.values,
-    ]);
-    return r ? row(r) : null;
   }
 
   async getWorkflow(id: string): Promise<WorkflowRecord | null> {
@@ -270,7 +255,7 @@ export class PostgresStateStore implements StateStore {
     // A concurrent update of the same version waits on the row lock, then re-checks
     // `version = $n` against the committed row and matches nothing: exactly one wins, and only the
     // winner's audit entries are written (the CTEs depend on the update's row).
-    return this.withAudit(
+    const updated = await this.audit.write(
       'updateWorkflow',
       `UPDATE workflows SET ${sets.map((s, i) => `${s.column} = ${placeholder(s.column, i + 1)}`).join(', ')},
            version = version + 1
@@ -281,6 +266,7 @@ export class PostgresStateStore implements StateStore {
       audit,
       false,
     );
+    return updated ? row(updated) : null;
   }
 
   async findExpired(statuses: WorkflowStatus[], now: string, limit: number): Promise<WorkflowRecord[]> {
@@ -343,8 +329,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async auditHead(): Promise<AuditHead | null> {
-    const [r] = await this.query('auditHead', 'SELECT * FROM audit ORDER BY seq DESC LIMIT 1');
-    return r ? headOf(toAuditEntry(r)) : null;
+    return this.audit.head();
   }
 
   /** In one REPEATABLE READ snapshot, so concurrent appends never look like a truncation. */

@@ -3,12 +3,13 @@ import { auditKeyCheck, type AuditKeyring } from '../state.audit-keys';
 import {
   KEY_CHECK_CHAIN,
   LEGACY_SEAL_CHAIN,
+  headOf,
   legacySeal,
   linkEntries,
   verifyChain,
   type ChainHead,
 } from '../state.audit';
-import type { AuditInput, AuditVerification } from '../state.interface';
+import type { AuditHead, AuditInput, AuditVerification } from '../state.interface';
 import { AUDIT_COLUMNS, toAuditEntry } from '../state.rows';
 
 const toHead = (r: Record<string, unknown>): ChainHead => ({
@@ -76,7 +77,23 @@ export class SqliteAudit {
     ).run(h.chain, h.chain_seq, h.seq, h.first_seq, h.link, h.key_id);
   }
 
-  verify(db: DatabaseSync): Promise<AuditVerification> {
+  /** The newest entry, for the anchor. */
+  head(db: DatabaseSync): AuditHead | null {
+    const r = db.prepare('SELECT * FROM audit ORDER BY seq DESC LIMIT 1').get();
+    return r ? headOf(toAuditEntry(r as Record<string, unknown>)) : null;
+  }
+
+  /** In one read transaction: a snapshot, so appends by another process don't look like truncation. */
+  async verify(db: DatabaseSync): Promise<AuditVerification> {
+    db.exec('BEGIN');
+    try {
+      return await this.check(db);
+    } finally {
+      db.exec('COMMIT');
+    }
+  }
+
+  private check(db: DatabaseSync): Promise<AuditVerification> {
     return verifyChain(
       {
         readAfter: async (afterSeq, limit) =>

@@ -6,7 +6,6 @@ import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { Injectable } from '@nestjs/common';
 import { DEVELOPMENT_KEYRING, type AuditKeyring } from '../state.audit-keys';
-import { headOf } from '../state.audit';
 import { SqliteAudit } from './sqlite.audit';
 import { SqliteCheckpointer } from './sqlite.checkpointer';
 import { loadSqlite } from './sqlite.driver';
@@ -323,23 +322,11 @@ export class SqliteStateStore implements StateStore {
   }
 
   async auditHead(): Promise<AuditHead | null> {
-    return this.serial.run(async () => {
-      const r = this.conn.prepare('SELECT * FROM audit ORDER BY seq DESC LIMIT 1').get();
-      return r ? headOf(toAuditEntry(r as Record<string, unknown>)) : null;
-    });
+    return this.serial.run(async () => this.audit.head(this.conn));
   }
 
   async verifyAudit(): Promise<AuditVerification> {
-    // One read transaction: a snapshot, so appends by another process don't look like truncation.
-    return this.serial.run(async () => {
-      const db = this.conn;
-      db.exec('BEGIN');
-      try {
-        return await this.audit.verify(db);
-      } finally {
-        db.exec('COMMIT');
-      }
-    });
+    return this.serial.run(async () => this.audit.verify(this.conn));
   }
 
   async revokeSession(sid: string, expiresAt: string, now: string): Promise<void> {
