@@ -72,6 +72,14 @@ export class GovernanceAuditAnchor implements OnApplicationBootstrap, OnApplicat
   }
 
   private async post(url: string, head: AuditHead): Promise<void> {
+    // Operator-set, but still an outbound URL: http(s) only, no credentials in it, no redirects.
+    const parsed = new URL(url);
+    if (!['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password) {
+      this.logger.warn(
+        'governance.audit.anchor_webhook must be an http(s) URL without credentials; the head was not posted',
+      );
+      return;
+    }
     const body = JSON.stringify({ type: 'audit.head', ...head });
     const timestamp = Math.floor(Date.now() / 1000).toString();
     const signature = createHmac('sha256', this.keys.current.key)
