@@ -153,6 +153,8 @@ describe('production install, run like the image', () => {
       // What an operator passes at `docker run`: loopback here, and an API key (required with NODE_ENV=production).
       MIRA_SERVER__HOST: '127.0.0.1',
       MIRA_API__KEYS: apiKey,
+      // Required with NODE_ENV=production too: the audit chain's HMAC key.
+      MIRA_GOVERNANCE__AUDIT__KEY: 'install-test-audit-key-0123456789abcdef',
     };
     const [cmd, ...args] = asImageUser(withNode(lastOf(runtime, 'CMD')!.exec!));
     app = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

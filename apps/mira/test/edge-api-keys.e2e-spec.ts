@@ -71,6 +71,9 @@ describe('API keys on /api/*', () => {
   });
 });
 
+// Production also requires the audit chain's key (governance.audit.key).
+const AUDIT_KEY = { MIRA_GOVERNANCE__AUDIT__KEY: 'edge-test-audit-key-0123456789abcdef' };
+
 describe('API keys: open, disabled and production modes', () => {
   it('is open without keys outside production', async () => {
     const t = await startTestApp();
@@ -89,13 +92,17 @@ describe('API keys: open, disabled and production modes', () => {
   });
 
   it('starts in production with api.auth: disabled (open on purpose) or with keys (enforced)', async () => {
-    const open = await startTestApp({ env: { NODE_ENV: 'production', MIRA_API__AUTH: 'disabled' } });
+    const open = await startTestApp({
+      env: { NODE_ENV: 'production', MIRA_API__AUTH: 'disabled', ...AUDIT_KEY },
+    });
     try {
       expect((await request(`${open.url}/api/v1/agents`)).status).toBe(200);
     } finally {
       await open.close();
     }
-    const keyed = await startTestApp({ env: { NODE_ENV: 'production', MIRA_API__KEYS: 'p1,p2' } });
+    const keyed = await startTestApp({
+      env: { NODE_ENV: 'production', MIRA_API__KEYS: 'p1,p2', ...AUDIT_KEY },
+    });
     try {
       expect((await request(`${keyed.url}/api/v1/agents`)).status).toBe(401);
       expect(

@@ -23,6 +23,8 @@ import { WorkflowLease } from './workflows/workflow.lease';
 import { WorkflowRegistry } from './workflows/workflow.registry';
 import { WorkflowSweeper } from './workflows/workflow.sweeper';
 import { ConfigModule } from '@mira/config';
+import { GovernanceAuditAnchor } from './governance.audit-anchor';
+import { GovernanceAuditKeys } from './governance.audit-key';
 import { agentsConfig, governanceConfig } from './agents.config';
 
 /**
@@ -58,8 +60,12 @@ import { agentsConfig, governanceConfig } from './agents.config';
     ApprovalService,
     WorkflowSweeper,
     ProjectInitializationWorkflow,
+    GovernanceAuditKeys,
+    GovernanceAuditAnchor,
   ],
   exports: [
+    GovernanceAuditKeys,
+    GovernanceAuditAnchor,
     AgentRegistry,
     OrchestratorService,
     Clock,

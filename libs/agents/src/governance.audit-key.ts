@@ -1,12 +1,13 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { CONFIG_MODULE_OPTIONS, ConfigStore, type ConfigModuleDefinitionOptions } from '@mira/config';
+import { DEVELOPMENT_AUDIT_KEY, STATE_STORE, type AuditKeyring, type StateStore } from '@mira/state';
 import { AgentError } from './agent.error';
 
 /**
  * The development key of the audit chain, used only outside production when
  * governance.audit.key is not set. Public by design: a chain keyed with it proves nothing.
  */
-export const DEVELOPMENT_AUDIT_KEY = 'mira-development-audit-key-not-for-production';
+export { DEVELOPMENT_AUDIT_KEY };
 
 export interface AuditKey {
   id: string;
@@ -19,7 +20,7 @@ export interface AuditKey {
  * one warning. Restart-only keys, read once. The keyed chain itself reads `current` and `all`.
  */
 @Injectable()
-export class GovernanceAuditKeys implements OnApplicationBootstrap {
+export class GovernanceAuditKeys implements OnApplicationBootstrap, AuditKeyring {
   private readonly logger = new Logger('GovernanceAudit');
   private readonly production: boolean;
   private keys: { current: AuditKey; previous: AuditKey[]; development: boolean } | null = null;
@@ -27,9 +28,12 @@ export class GovernanceAuditKeys implements OnApplicationBootstrap {
   constructor(
     private readonly config: ConfigStore,
     @Inject(CONFIG_MODULE_OPTIONS) options: ConfigModuleDefinitionOptions,
+    @Optional() @Inject(STATE_STORE) store: StateStore | null = null,
   ) {
     const nodeEnv = (options.env ?? process.env).NODE_ENV;
     this.production = nodeEnv?.trim().toLowerCase() === 'production';
+    // The store reads the keys at every append and verify (lazily: the check runs at bootstrap).
+    store?.useAuditKeys?.(this);
   }
 
   /** After every module's init, so a secret:// reference is resolved before the check. */

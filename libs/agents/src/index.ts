@@ -95,3 +95,4 @@ export {
   type GovernancePolicy,
 } from './governance.policy';
 export { GovernanceAuditKeys, DEVELOPMENT_AUDIT_KEY, type AuditKey } from './governance.audit-key';
+export { GovernanceAuditAnchor } from './governance.audit-anchor';

@@ -4,7 +4,14 @@ export { STATE_STORE, STATE_HEALTH_NAME, AUDIT_GENESIS_HASH } from './state.cons
 export { STATE_MODULE_OPTIONS } from './state.module-definition';
 export { StateBackendProvider, StateMigrations } from './state.decorator';
 export { StateError, type StateErrorCode } from './state.error';
-export { auditHash } from './state.audit';
+export { auditHash, auditLink, canonicalEntry } from './state.audit';
+export {
+  auditKeyring,
+  DEVELOPMENT_AUDIT_KEY,
+  DEVELOPMENT_KEYRING,
+  type AuditKey,
+  type AuditKeyring,
+} from './state.audit-keys';
 export { WORKFLOW_STATUSES, FINAL_STATUSES, countApprovals } from './workflow.lifecycle';
 export { StateHealthIndicator } from './state.health';
 export { StateShutdownHook, STATE_SHUTDOWN_PRIORITY } from './state.shutdown';
@@ -19,6 +26,7 @@ export type {
   NewWorkflowRecord,
   AuditInput,
   AuditEntry,
+  AuditHead,
   Page,
   WorkflowQuery,
   AuditQuery,

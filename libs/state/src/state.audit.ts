@@ -1,13 +1,39 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { auditKeyCheck, type AuditKeyring } from './state.audit-keys';
 import { AUDIT_GENESIS_HASH } from './state.constants';
-import type { AuditEntry, AuditInput, AuditVerification } from './state.interface';
+import type { AuditEntry, AuditHead, AuditInput, AuditVerification } from './state.interface';
 import { iso } from './state.rows';
 
+/** The fields that are the link itself; every other field of an entry is covered by it. */
+const LINK_FIELDS = new Set(['prev_hash', 'hash']);
+
 /**
- * SHA-256 hex over a canonical JSON of the entry (fixed key order, prev_hash included), so editing
- * any field of an entry, or removing one, breaks the chain from there on.
+ * Chain rows in `audit_chains` whose name starts with '#' are bookkeeping, not workflow chains:
+ * '#key:<id>' holds a key's check value, '#legacy' seals the unkeyed chain of 0.1.0, '#seq' is the
+ * last seq handed out (sqlite).
  */
-export function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
+export const KEY_CHECK_CHAIN = (id: string) => `#key:${id}`;
+export const LEGACY_SEAL_CHAIN = '#legacy';
+
+/**
+ * 0.1.0's unkeyed link: SHA-256 hex over the fields in a fixed order. Kept to verify entries written
+ * before the keyed chain (key_id null) up to the legacy head.
+ */
+export function auditHash(
+  entry: Pick<
+    AuditEntry,
+    | 'seq'
+    | 'at'
+    | 'actor'
+    | 'action'
+    | 'workflow_id'
+    | 'from_status'
+    | 'to_status'
+    | 'comment'
+    | 'correlation_id'
+    | 'prev_hash'
+  >,
+): string {
   const canonical = JSON.stringify([
     ['seq', entry.seq],
     ['at', entry.at],
@@ -23,66 +49,204 @@ export function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** The last link of the chain (null when empty). */
-export interface ChainTail {
-  seq: number;
-  hash: string;
+/** JSON with object keys sorted at every depth, so equal content always gives equal text. */
+function canonicalValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalValue);
+  if (value && typeof value === 'object' && !(value instanceof Date))
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonicalValue((value as Record<string, unknown>)[k])]),
+    );
+  return value;
 }
 
 /**
- * Turns inputs into chained entries after `tail`. Backends call it inside their write transaction,
- * after serialising appends, so two writers never link to the same tail.
+ * Canonical JSON of every field of the entry except the link fields. Generic on purpose: a field a
+ * later version adds is covered without editing this. Top-level null/absent fields are left out, so
+ * a column added later (null on old rows) does not change the MAC of entries written before it.
  */
-export function chainEntries(tail: ChainTail | null, inputs: AuditInput[]): AuditEntry[] {
-  let seq = tail?.seq ?? 0;
-  let prev = tail?.hash ?? AUDIT_GENESIS_HASH;
-  return inputs.map((input) => {
-    const base: Omit<AuditEntry, 'hash'> = {
-      seq: ++seq,
+export function canonicalEntry(entry: Record<string, unknown>): string {
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(entry).sort()) {
+    const v = entry[key];
+    if (LINK_FIELDS.has(key) || v === null || v === undefined) continue;
+    fields[key] = canonicalValue(v);
+  }
+  return JSON.stringify(fields);
+}
+
+/** The keyed link: HMAC-SHA256(key, prev link + "\n" + canonical entry), hex. */
+export function auditLink(key: string, prev: string, entry: Record<string, unknown>): string {
+  return createHmac('sha256', key)
+    .update(prev + '\n' + canonicalEntry(entry))
+    .digest('hex');
+}
+
+/** The MAC that seals the legacy (0.1.0) chain's head under a key, at the first keyed append. */
+export function legacySeal(key: string, head: { seq: number; hash: string }): string {
+  return createHmac('sha256', key).update(`legacy-head\n${head.seq}\n${head.hash}`).digest('hex');
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A chain's last link (its head row in audit_chains). */
+export interface ChainHead {
+  chain: string;
+  chain_seq: number;
+  /** Global seq of the head entry, and of the chain's first entry. */
+  seq: number;
+  first_seq: number;
+  link: string;
+  key_id: string | null;
+}
+
+/**
+ * Links `inputs` as the next entries of `chain` after `head` (null: a new chain), with the global
+ * seqs the store handed out, under the keyring's current key. Runs inside the write that also moves
+ * the head; the workflow's own version check keeps two writers off one chain.
+ */
+export function linkEntries(
+  keys: AuditKeyring,
+  chain: string,
+  head: Pick<ChainHead, 'chain_seq' | 'link' | 'first_seq'> | null,
+  seqs: number[],
+  inputs: AuditInput[],
+): { entries: AuditEntry[]; head: ChainHead } {
+  const { id, key } = keys.current;
+  let chainSeq = head?.chain_seq ?? 0;
+  let prev = head?.link ?? AUDIT_GENESIS_HASH;
+  const entries = inputs.map((input, i) => {
+    const base: Omit<AuditEntry, 'hash' | 'prev_hash'> = {
+      ...input,
+      seq: seqs[i],
       at: iso(input.at)!,
-      actor: input.actor,
-      action: input.action,
       workflow_id: input.workflow_id ?? null,
       from_status: input.from_status ?? null,
       to_status: input.to_status ?? null,
       comment: input.comment ?? null,
       correlation_id: input.correlation_id ?? null,
-      prev_hash: prev,
+      chain,
+      chain_seq: ++chainSeq,
+      key_id: id,
     };
-    const entry = { ...base, hash: auditHash(base) };
+    const entry: AuditEntry = { ...base, prev_hash: prev, hash: auditLink(key, prev, base) };
     prev = entry.hash;
     return entry;
   });
+  const last = entries[entries.length - 1];
+  return {
+    entries,
+    head: {
+      chain,
+      chain_seq: last.chain_seq!,
+      seq: last.seq,
+      first_seq: head?.first_seq ?? entries[0].seq,
+      link: last.hash,
+      key_id: id,
+    },
+  };
 }
 
+export interface VerifySource {
+  /** Entries after `afterSeq`, seq ascending, at most `limit`. */
+  readAfter(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  /** Every row of audit_chains (heads and bookkeeping). */
+  chains(): Promise<ChainHead[]>;
+  /** 0.1.0's single head (audit_head), null when it never had entries. */
+  legacyHead(): Promise<{ seq: number; hash: string } | null>;
+}
+
+const bad = (entries: number, first_bad_seq: number, reason: AuditVerification['reason']) =>
+  ({ ok: false, entries, first_bad_seq, reason }) as AuditVerification;
+
 /**
- * Walks the chain page by page (seq asc) and stops at the first entry whose seq is not the next
- * one (a deleted entry), whose prev_hash is not the previous hash, or whose hash does not match
- * its content. Then the end of the chain must be `head`, the last link the store recorded in the
- * same transaction as the entry: otherwise entries were cut off the end, and the first missing
- * seq is reported. The store only reads: it has no path that updates or deletes audit rows.
+ * Walks every entry in seq order. Legacy entries (key_id null, 0.1.0) must come first, with
+ * contiguous seqs from 1, each SHA-256-linked to the one before, ending at the legacy head, which a
+ * keyed seal ('#legacy') fixes once keyed entries exist. Keyed entries form one chain per workflow:
+ * contiguous chain_seq, prev_hash = the chain's previous link, hash = HMAC under the key their key_id
+ * names; each chain must end at its head row. A key id configured with a different key than the one
+ * that linked (check value differs) is `key_mismatch`, an entry under an id not configured is
+ * `unknown_key`: the chain is then not verifiable with these keys, which is not proof of tampering.
  */
 export async function verifyChain(
-  readAfter: (afterSeq: number, limit: number) => Promise<AuditEntry[]>,
-  head: ChainTail | null = null,
+  source: VerifySource,
+  keys: AuditKeyring,
   batch = 500,
 ): Promise<AuditVerification> {
-  let expectedSeq = 1;
-  let prev = AUDIT_GENESIS_HASH;
+  const rows = await source.chains();
+  const byId = new Map(keys.all.map((k) => [k.id, k.key]));
+  for (const r of rows) {
+    if (!r.chain.startsWith('#key:')) continue;
+    const id = r.chain.slice(5);
+    const key = byId.get(id);
+    if (key !== undefined && !same(auditKeyCheck(key), r.link))
+      return { ok: false, entries: 0, reason: 'key_mismatch', key_id: id };
+  }
+  const heads = new Map(rows.filter((r) => !r.chain.startsWith('#')).map((r) => [r.chain, r]));
+  const seen = new Map<string, { chain_seq: number; link: string; seq: number }>();
+  let legacy = { seq: 0, hash: AUDIT_GENESIS_HASH };
+  let keyedSeen = false;
   let entries = 0;
+  let after = 0;
   for (;;) {
-    const page = await readAfter(expectedSeq - 1, batch);
+    const page = await source.readAfter(after, batch);
     for (const e of page) {
       entries++;
+      after = e.seq;
       const { hash, ...rest } = e;
-      if (e.seq !== expectedSeq || e.prev_hash !== prev || auditHash(rest) !== hash)
-        return { ok: false, entries, first_bad_seq: e.seq };
-      prev = hash;
-      expectedSeq++;
+      if (e.key_id === null || e.key_id === undefined) {
+        // 0.1.0's single chain: no gaps, SHA-256 links, and nothing unkeyed after a keyed entry.
+        if (keyedSeen || e.seq !== legacy.seq + 1 || e.prev_hash !== legacy.hash || auditHash(rest) !== hash)
+          return bad(entries, e.seq, 'tampered');
+        legacy = { seq: e.seq, hash };
+        continue;
+      }
+      keyedSeen = true;
+      const key = byId.get(e.key_id);
+      if (key === undefined)
+        return { ok: false, entries, first_bad_seq: e.seq, reason: 'unknown_key', key_id: e.key_id };
+      const chain = e.chain ?? '';
+      const last = seen.get(chain) ?? { chain_seq: 0, link: AUDIT_GENESIS_HASH, seq: 0 };
+      if (
+        e.chain_seq !== last.chain_seq + 1 ||
+        e.prev_hash !== last.link ||
+        !same(auditLink(key, last.link, rest), hash)
+      )
+        return bad(entries, e.seq, 'tampered');
+      seen.set(chain, { chain_seq: e.chain_seq, link: hash, seq: e.seq });
     }
     if (page.length < batch) break;
   }
-  if (head && (head.seq !== expectedSeq - 1 || head.hash !== prev))
-    return { ok: false, entries, first_bad_seq: expectedSeq };
+  // The ends: the legacy head and its seal, then every chain against its head row.
+  let firstBad = Infinity;
+  const legacyHead = await source.legacyHead();
+  if (legacyHead && (legacyHead.seq !== legacy.seq || legacyHead.hash !== legacy.hash))
+    firstBad = legacy.seq + 1;
+  const seal = rows.find((r) => r.chain === LEGACY_SEAL_CHAIN);
+  if (seal && legacyHead) {
+    const key = seal.key_id === null ? undefined : byId.get(seal.key_id);
+    if (key === undefined)
+      return { ok: false, entries, first_bad_seq: 1, reason: 'unknown_key', key_id: seal.key_id ?? '' };
+    // The legacy rows were rewritten (and re-hashed) after the seal: its MAC no longer matches.
+    if (!same(legacySeal(key, legacyHead), seal.link)) return bad(entries, 1, 'tampered');
+  } else if (legacyHead && keyedSeen) return bad(entries, 1, 'tampered');
+  for (const [chain, head] of heads) {
+    const got = seen.get(chain);
+    if (!got) firstBad = Math.min(firstBad, head.first_seq);
+    else if (got.chain_seq !== head.chain_seq || got.link !== head.link)
+      firstBad = Math.min(firstBad, got.seq + 1);
+  }
+  for (const [chain, got] of seen) if (!heads.has(chain)) firstBad = Math.min(firstBad, got.seq);
+  if (firstBad !== Infinity) return bad(entries, firstBad, 'truncated');
   return { ok: true, entries };
+}
+
+/** The anchor's view of an entry. */
+export function headOf(e: AuditEntry): AuditHead {
+  return { seq: e.seq, link: e.hash, chain: e.chain, chain_seq: e.chain_seq, key_id: e.key_id };
 }

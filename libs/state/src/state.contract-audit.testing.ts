@@ -1,5 +1,6 @@
 import { AUDIT_GENESIS_HASH } from './state.constants';
-import { auditHash } from './state.audit';
+import { auditHash, auditLink } from './state.audit';
+import { auditKeyring, DEVELOPMENT_AUDIT_KEY } from './state.audit-keys';
 import type { StateStore, WorkflowStatus } from './state.interface';
 import {
   at,
@@ -29,19 +30,25 @@ export function auditContract(t: ContractContext): void {
       return input.workflow_id;
     }
 
-    it('links entries from the genesis hash; seq, prev_hash and hash are assigned by the store', async () => {
+    it('links entries per workflow chain from the genesis link, keyed; seq, chain, links assigned by the store', async () => {
       const id = await seedChain(3);
-      await store.createWorkflow(newRecord(), [
-        auditFor(null, 'system.note'),
-        auditFor(null, 'system.note2'),
-      ]);
+      const other = newRecord();
+      await store.createWorkflow(other, [auditFor(null, 'system.note'), auditFor(null, 'system.note2')]);
       const entries = (await store.listAudit({ limit: 100 })).items;
       expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(entries.map((e) => [e.chain, e.chain_seq, e.key_id])).toEqual([
+        [id, 1, 'development'],
+        [id, 2, 'development'],
+        [id, 3, 'development'],
+        [other.workflow_id, 1, 'development'],
+        [other.workflow_id, 2, 'development'],
+      ]);
       expect(entries[0].prev_hash).toBe(AUDIT_GENESIS_HASH);
+      expect(entries[3].prev_hash).toBe(AUDIT_GENESIS_HASH);
       entries.forEach((e, i) => {
         const { hash, ...rest } = e;
-        expect(hash).toBe(auditHash(rest));
-        if (i > 0) expect(e.prev_hash).toBe(entries[i - 1].hash);
+        expect(hash).toBe(auditLink(DEVELOPMENT_AUDIT_KEY, e.prev_hash, rest));
+        if (i > 0 && i !== 3) expect(e.prev_hash).toBe(entries[i - 1].hash);
       });
       expect(entries[1]).toMatchObject({
         workflow_id: id,
@@ -74,13 +81,62 @@ export function auditContract(t: ContractContext): void {
       await seedChain(5);
       expect(await store.verifyAudit()).toEqual({ ok: true, entries: 5 });
       await db.sql("UPDATE audit SET comment = 'nothing to see' WHERE seq = 3");
-      expect(await store.verifyAudit()).toEqual({ ok: false, entries: 3, first_bad_seq: 3 });
+      expect(await store.verifyAudit()).toEqual({
+        ok: false,
+        entries: 3,
+        first_bad_seq: 3,
+        reason: 'tampered',
+      });
+    });
+
+    it('an entry edited and re-hashed without the key (SHA-256 as 0.1.0 did, or a guessed key) is reported', async () => {
+      await seedChain(4);
+      const [e] = (await store.listAudit({ limit: 100 })).items.filter((x) => x.seq === 2);
+      const edited = { ...e, comment: 'approved by nobody' };
+      const { hash: _h, ...rest } = edited;
+      for (const forged of [auditHash(rest), auditLink('guessed-key', e.prev_hash, rest)]) {
+        await db.sql(`UPDATE audit SET comment = 'approved by nobody', hash = '${forged}' WHERE seq = 2`);
+        expect(await store.verifyAudit()).toMatchObject({ ok: false, first_bad_seq: 2, reason: 'tampered' });
+      }
+    });
+
+    it('rotation keeps old entries verifiable; another key reports the chain as not verifiable', async () => {
+      const k1 = { id: 'k1', key: 'first-key-0123456789abcdef0123456789' };
+      const k2 = { id: 'k2', key: 'second-key-0123456789abcdef012345678' };
+      store.useAuditKeys!(auditKeyring(k1));
+      await seedChain(2);
+      store.useAuditKeys!(auditKeyring(k2, [k1]));
+      await seedChain(2);
+      expect(await store.verifyAudit()).toEqual({ ok: true, entries: 4 });
+      const ids = (await store.listAudit({ limit: 10 })).items.map((e) => e.key_id);
+      expect(ids).toEqual(['k1', 'k1', 'k2', 'k2']);
+      // k1 dropped from previous_keys: its entries cannot be checked.
+      store.useAuditKeys!(auditKeyring(k2));
+      expect(await store.verifyAudit()).toEqual({
+        ok: false,
+        entries: 1,
+        first_bad_seq: 1,
+        reason: 'unknown_key',
+        key_id: 'k1',
+      });
+      // Started with a different key under the same id: not verifiable, and nothing of the key shows.
+      store.useAuditKeys!(auditKeyring({ id: 'k2', key: 'a-different-key-0123456789abcdef01' }, [k1]));
+      const v = await store.verifyAudit();
+      expect(v).toEqual({ ok: false, entries: 0, reason: 'key_mismatch', key_id: 'k2' });
+      const dump = JSON.stringify(await db.sql('SELECT * FROM audit_chains')) + JSON.stringify(v);
+      expect(dump).not.toContain(k1.key);
+      expect(dump).not.toContain(k2.key);
     });
 
     it('a deleted entry (a gap in seq) is detected at the entry after it', async () => {
       await seedChain(5);
       await db.sql('DELETE FROM audit WHERE seq = 2');
-      expect(await store.verifyAudit()).toEqual({ ok: false, entries: 2, first_bad_seq: 3 });
+      expect(await store.verifyAudit()).toEqual({
+        ok: false,
+        entries: 2,
+        first_bad_seq: 3,
+        reason: 'tampered',
+      });
     });
 
     it('a rewritten chain tail (hash recomputed without prev link) is detected', async () => {
@@ -89,15 +145,25 @@ export function auditContract(t: ContractContext): void {
       expect((await store.verifyAudit()).first_bad_seq).toBe(2);
     });
 
-    it('entries cut off the end are detected against the recorded head, and later appends keep the gap', async () => {
-      await seedChain(5);
+    it('entries cut off the end of a chain are detected against its recorded head, and later appends keep the gap', async () => {
+      const id = await seedChain(5);
       await db.sql('DELETE FROM audit WHERE seq >= 4');
-      expect(await store.verifyAudit()).toEqual({ ok: false, entries: 3, first_bad_seq: 4 });
-      // A new link follows the recorded head (seq 6), so the truncation cannot be papered over.
-      await seedChain(1);
-      expect((await store.verifyAudit()).first_bad_seq).toBe(6);
+      expect(await store.verifyAudit()).toEqual({
+        ok: false,
+        entries: 3,
+        first_bad_seq: 4,
+        reason: 'truncated',
+      });
+      // A new link follows the recorded head (chain_seq 6), so the truncation cannot be papered over.
+      await store.updateWorkflow(id, 5, { risk_level: 'again' }, [auditFor(id, 'workflow.updated')]);
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, first_bad_seq: 6, reason: 'tampered' });
       await db.sql('DELETE FROM audit');
-      expect(await store.verifyAudit()).toEqual({ ok: false, entries: 0, first_bad_seq: 1 });
+      expect(await store.verifyAudit()).toEqual({
+        ok: false,
+        entries: 0,
+        first_bad_seq: 1,
+        reason: 'truncated',
+      });
     });
 
     it('an empty chain verifies', async () => {
@@ -168,6 +234,25 @@ export function auditContract(t: ContractContext): void {
         'u2',
         'u1',
       ]);
+    });
+
+    it('oldestIn: given statuses, oldest created first, whether or not they expire', async () => {
+      const mk = (id: string, status: WorkflowStatus, minute: number, expires: string | null) =>
+        store.createWorkflow(
+          newRecord({ workflow_id: id, status, created_at: at(minute), expires_at: expires }),
+          [],
+        );
+      await mk('o1', 'pending_approval', 5, at(100));
+      await mk('o2', 'pending_approval', 1, null); // oldest, never expires
+      await mk('o3', 'pending_approval', 3, at(10)); // expires first, not the oldest
+      await mk('o4', 'completed', 0, null);
+      expect((await store.oldestIn(['pending_approval'], 10)).map((r) => r.workflow_id)).toEqual([
+        'o2',
+        'o3',
+        'o1',
+      ]);
+      expect((await store.oldestIn(['pending_approval'], 1)).map((r) => r.workflow_id)).toEqual(['o2']);
+      expect(await store.oldestIn([], 10)).toEqual([]);
     });
 
     it('countByStatus counts every status present', async () => {

@@ -108,6 +108,7 @@ export function defineConcurrentMigrationTest(name: string, target: ContractTarg
         { version: 1 },
         { version: 2 },
         { version: 3 },
+        { version: 4 },
         { version: 6 },
       ]);
       await Promise.all(

@@ -1,5 +1,6 @@
 import type { MiraConfig } from '@mira/config';
 import type { ScriptStateSql } from './state.sql';
+import type { AuditKeyring } from './state.audit-keys';
 
 export type { WorkflowStatus } from './workflow.lifecycle';
 import type { WorkflowStatus } from './workflow.lifecycle';
@@ -71,8 +72,16 @@ export interface AuditInput {
 }
 
 export interface AuditEntry extends AuditInput {
+  /** Global order (gaps possible on postgres: a rolled-back write skips its numbers). */
   seq: number;
+  /** The chain the entry links into (its workflow); null on entries written before the keyed chain. */
+  chain: string | null;
+  /** Position in its chain, from 1 without gaps; null on legacy entries. */
+  chain_seq: number | null;
+  /** Which audit key linked it (governance.audit.key_id); null on legacy (unkeyed SHA-256) entries. */
+  key_id: string | null;
   prev_hash: string;
+  /** The link: HMAC-SHA256 under the key `key_id` names (SHA-256 on legacy entries). */
   hash: string;
 }
 
@@ -96,10 +105,27 @@ export interface AuditQuery {
   cursor?: string | null;
 }
 
+/** What the anchor publishes: the newest entry's seq and link, and where it sits. */
+export interface AuditHead {
+  seq: number;
+  link: string;
+  chain: string | null;
+  chain_seq: number | null;
+  key_id: string | null;
+}
+
 export interface AuditVerification {
   ok: boolean;
   entries: number;
   first_bad_seq?: number;
+  /**
+   * Why not ok: `tampered` (an entry does not match its link), `truncated` (a chain does not end at
+   * its recorded head), `unknown_key` (an entry names a key id not configured) or `key_mismatch` (a
+   * configured key id holds another key than the one that linked): the last two mean "not
+   * verifiable with these keys", not proof of tampering.
+   */
+  reason?: 'tampered' | 'truncated' | 'unknown_key' | 'key_mismatch';
+  key_id?: string;
 }
 
 export type WorkflowPatch = Partial<
@@ -151,8 +177,16 @@ export interface StateStore {
   findUnleased(statuses: WorkflowStatus[], now: string, limit: number): Promise<WorkflowRecord[]>;
   countByStatus(): Promise<Partial<Record<WorkflowStatus, number>>>;
   listAudit(query: AuditQuery): Promise<Page<AuditEntry>>;
-  /** Walks the whole chain in seq order recomputing every hash; reports the first bad entry (gaps included). */
+  /** Walks the whole chain in seq order recomputing every link; reports the first bad entry (gaps included). */
   verifyAudit(): Promise<AuditVerification>;
+  /** The newest entry (highest seq), published as the anchor; null when the trail is empty. */
+  auditHead(): Promise<AuditHead | null>;
+  /** The keys that link new entries and verify old ones (a development key until this is called). */
+  useAuditKeys?(keys: AuditKeyring): void;
+  /**
+   * Records in `statuses`, oldest created first, at most limit (e.g. the oldest pending approval).
+   */
+  oldestIn(statuses: WorkflowStatus[], limit: number): Promise<WorkflowRecord[]>;
   /**
    * Marks a sign-in session id as ended (logout) until `expiresAt` (ISO), when the session would
    * have expired anyway; marks already past `now` are purged on the way. Idempotent.
@@ -173,6 +207,8 @@ export type StateSettings = MiraConfig['state'];
 /** What a backend gets to open its store. */
 export interface StateBackendContext {
   settings: StateSettings;
+  /** The audit chain's keys (read at every append, so a keyring registered later applies). */
+  auditKeys?: () => AuditKeyring;
 }
 
 /**

@@ -66,6 +66,9 @@ export const AUDIT_COLUMNS = [
   'to_status',
   'comment',
   'correlation_id',
+  'chain',
+  'chain_seq',
+  'key_id',
   'prev_hash',
   'hash',
 ] as const;
@@ -158,6 +161,9 @@ export function toAuditEntry(row: Record<string, unknown>): AuditEntry {
     to_status: (row.to_status as string | null) ?? null,
     comment: (row.comment as string | null) ?? null,
     correlation_id: (row.correlation_id as string | null) ?? null,
+    chain: (row.chain as string | null) ?? null,
+    chain_seq: row.chain_seq === null || row.chain_seq === undefined ? null : Number(row.chain_seq),
+    key_id: (row.key_id as string | null) ?? null,
     prev_hash: String(row.prev_hash),
     hash: String(row.hash),
   };

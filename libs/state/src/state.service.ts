@@ -9,6 +9,7 @@ import {
 import { DiscoveryService } from '@nestjs/core';
 import { StateBackendProvider, StateMigrations } from './state.decorator';
 import { StateError } from './state.error';
+import { DEVELOPMENT_KEYRING, type AuditKeyring } from './state.audit-keys';
 import type {
   AuditInput,
   AuditQuery,
@@ -36,6 +37,7 @@ export class StateService implements StateStore, OnModuleInit, OnApplicationShut
   private readonly backends = new Map<string, StateBackend>();
   private store: StateStore | null = null;
   private closing: Promise<void> | null = null;
+  private keys: AuditKeyring = DEVELOPMENT_KEYRING;
 
   constructor(
     @Inject(STATE_MODULE_OPTIONS) private readonly options: StateModuleOptions,
@@ -71,7 +73,8 @@ export class StateService implements StateStore, OnModuleInit, OnApplicationShut
         `state.backend is "${settings.backend}" but no such backend is registered (known: ${[...this.backends.keys()].sort().join(', ')}); fix state.backend / MIRA_STATE__BACKEND or import the module that provides it`,
       );
     const modules = this.moduleMigrations();
-    const store = await backend.open({ settings });
+    const store = await backend.open({ settings, auditKeys: () => this.keys });
+    store.useAuditKeys?.(this.keys);
     try {
       if (modules.length > 0) await applyModuleMigrations(this.sqlOf(store, settings.backend), modules);
     } catch (err) {
@@ -140,6 +143,12 @@ export class StateService implements StateStore, OnModuleInit, OnApplicationShut
     return this.store;
   }
 
+  /** The audit chain's keys (GovernanceAuditKeys registers them); before that, the development key. */
+  useAuditKeys(keys: AuditKeyring): void {
+    this.keys = keys;
+    this.store?.useAuditKeys?.(keys);
+  }
+
   // async: a store not open (or closed) is a rejected promise, never a synchronous throw.
   async createWorkflow(record: NewWorkflowRecord, audit: AuditInput[]) {
     return this.active.createWorkflow(record, audit);
@@ -156,6 +165,9 @@ export class StateService implements StateStore, OnModuleInit, OnApplicationShut
   async findExpired(statuses: WorkflowStatus[], now: string, limit: number) {
     return this.active.findExpired(statuses, now, limit);
   }
+  async oldestIn(statuses: WorkflowStatus[], limit: number) {
+    return this.active.oldestIn(statuses, limit);
+  }
   async findUnleased(statuses: WorkflowStatus[], now: string, limit: number) {
     return this.active.findUnleased(statuses, now, limit);
   }
@@ -164,6 +176,9 @@ export class StateService implements StateStore, OnModuleInit, OnApplicationShut
   }
   async listAudit(query: AuditQuery) {
     return this.active.listAudit(query);
+  }
+  async auditHead() {
+    return this.active.auditHead();
   }
   async verifyAudit() {
     return this.active.verifyAudit();

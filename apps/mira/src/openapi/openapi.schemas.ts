@@ -109,8 +109,16 @@ export const auditEntrySchema = z.object({
   to_status: z.string().nullable(),
   comment: z.string().nullable(),
   correlation_id: z.string().nullable(),
+  chain: z
+    .string()
+    .nullable()
+    .describe('The chain the entry links into (its workflow); null on 0.1.0 entries'),
+  chain_seq: z.number().int().nullable().describe('Position in its chain, from 1 without gaps'),
+  key_id: z.string().nullable().describe('The audit key id that linked it; null on 0.1.0 (unkeyed) entries'),
   prev_hash: z.string(),
-  hash: z.string(),
+  hash: z
+    .string()
+    .describe('HMAC-SHA256 under the key named by key_id over prev_hash and the canonical entry'),
 });
 
 export const auditPageSchema = z.object({
@@ -122,6 +130,11 @@ export const auditVerificationSchema = z.object({
   ok: z.boolean(),
   entries: z.number().int(),
   first_bad_seq: z.number().int().optional(),
+  reason: z
+    .enum(['tampered', 'truncated', 'unknown_key', 'key_mismatch'])
+    .optional()
+    .describe('unknown_key / key_mismatch: not verifiable with the configured keys (not proof of tampering)'),
+  key_id: z.string().optional(),
 });
 
 export const eventAcceptedSchema = z.object({ id: z.string().describe('The broker message id') });

@@ -32,10 +32,8 @@ export class ApprovalMetrics {
       name: 'mira_approvals_oldest_pending_age_seconds',
       help: 'Age of the oldest workflow still waiting for a decision (0 when none waits)',
       async collect() {
-        // The earliest to expire is the oldest held (one TTL for all); far-future "now" lists any.
-        const [oldest] = await store
-          .findExpired(['pending_approval'], '9999-12-31T23:59:59.999Z', 1)
-          .catch(() => [null]);
+        // Oldest by creation, whether or not it expires (expires_at may be null or differ by policy).
+        const [oldest] = await store.oldestIn(['pending_approval'], 1).catch(() => [null]);
         if (oldest === null) return;
         this.set(oldest ? Math.max(0, (Date.now() - Date.parse(oldest.created_at)) / 1000) : 0);
       },

@@ -5,6 +5,7 @@ import {
   defineStateStoreContract,
   type ContractTarget,
 } from '../state.contract.testing';
+import { defineLegacyUpgradeTest } from '../state.contract-legacy.testing';
 import { PostgresStateStore } from './postgres.backend';
 
 // A REAL PostgreSQL (Debian's server binaries, started by the harness). Without them this suite
@@ -42,6 +43,7 @@ defineStateStoreContract('postgres', target);
 
 describe('postgres specifics', () => {
   defineConcurrentMigrationTest('postgres', target);
+  defineLegacyUpgradeTest('postgres', target, 'postgres');
 
   it('JSON columns are jsonb and instants timestamptz', async () => {
     const db = await target.newDatabase();
@@ -55,6 +57,47 @@ describe('postgres specifics', () => {
     });
     await store.close();
     await db.drop!();
+  });
+
+  it('the approvals list (status = pending_approval, newest first, by cursor) reads the status index, no sort', async () => {
+    const db = await target.newDatabase();
+    const store = await db.open();
+    try {
+      // 20,000 records, one in ten pending, so the planner weighs a real table.
+      await db.sql(
+        `INSERT INTO workflows (workflow_id, workflow_type, status, requested_by, created_at, updated_at, data,
+           risk_level, reasons, approvals_required, decisions, steps, version)
+         SELECT 'wf-' || i, 't', CASE WHEN i % 10 = 0 THEN 'pending_approval' ELSE 'completed' END, 'alice',
+           now() - i * interval '1 second', now(), '{}'::jsonb, 'low', '[]'::jsonb, 1, '[]'::jsonb, '[]'::jsonb, 1
+         FROM generate_series(1, 20000) i`,
+      );
+      await db.sql('ANALYZE workflows');
+      // The statements the store really sends, captured on the way out.
+      const seen: { text: string; values: unknown[] }[] = [];
+      const query = Client.prototype.query;
+      jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+        if (typeof args[0] === 'string' && args[0].includes('ORDER BY created_at DESC'))
+          seen.push({ text: args[0], values: (args[1] as unknown[]) ?? [] });
+        return (query as (...a: unknown[]) => unknown).apply(this, args);
+      } as never);
+      const first = await store.listWorkflows({ status: 'pending_approval', limit: 50 });
+      await store.listWorkflows({ status: 'pending_approval', limit: 50, cursor: first.next_cursor });
+      jest.restoreAllMocks();
+      expect(seen).toHaveLength(2);
+      for (const q of seen) {
+        const literal = q.text.replace(/\$(\d+)/g, (_, n) => {
+          const v = q.values[Number(n) - 1];
+          return typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
+        });
+        const [{ 'QUERY PLAN': plan }] = await db.sql(`EXPLAIN (FORMAT JSON) ${literal}`);
+        const text = JSON.stringify(plan);
+        expect(text).toContain('"Index Name":"workflows_status_created"');
+        expect(text).not.toContain('"Node Type":"Sort"');
+      }
+    } finally {
+      await store.close();
+      await db.drop!();
+    }
   });
 
   it('no url is STATE_INVALID_CONFIG naming the key', async () => {

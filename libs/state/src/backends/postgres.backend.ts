@@ -3,7 +3,8 @@
 // hashing, cursors) lives in state.rows.ts / state.audit.ts.
 import { Injectable, Logger } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { chainEntries, verifyChain, type ChainTail } from '../state.audit';
+import { DEVELOPMENT_KEYRING, type AuditKeyring } from '../state.audit-keys';
+import { PostgresAudit } from './postgres.audit';
 import { StateBackendProvider } from '../state.decorator';
 import { applyPostgresMigrations, MIGRATION_LOCK } from './postgres.migrations';
 import { sanitizeMessage, StateError } from '../state.error';
@@ -11,6 +12,7 @@ import { postgresError } from './postgres.errors';
 import { PostgresStateSql } from './postgres.sql';
 import type {
   AuditEntry,
+  AuditHead,
   AuditInput,
   AuditQuery,
   AuditVerification,
@@ -26,7 +28,6 @@ import type {
   WorkflowStatus,
 } from '../state.interface';
 import {
-  AUDIT_COLUMNS,
   auditPage,
   checkLimit,
   decodeAuditCursor,
@@ -41,9 +42,6 @@ import {
   WORKFLOW_COLUMNS,
   workflowPage,
 } from '../state.rows';
-
-/** pg_advisory_xact_lock key ('mira' + 2) serialising audit appends (+ 1 is the migration lock). */
-const AUDIT_LOCK = 1835627106;
 
 // pg has already parsed JSONB; timestamptz arrives as Date and is turned into ISO by the mapper.
 const row = (r: QueryResultRow) => toWorkflowRecord(r, (v) => v ?? null);
@@ -61,15 +59,19 @@ interface Tx<T> {
 }
 
 /**
- * The scale-out store: a pg.Pool with statement and connect timeouts. Every write that appends audit
- * takes pg_advisory_xact_lock(AUDIT_LOCK) first, so the chain stays linear across replicas and no
- * writer waits on a row lock while holding the audit lock of another.
+ * The scale-out store: a pg.Pool with statement and connect timeouts. No global lock: each workflow
+ * is its own keyed audit chain, written in the same statement as the workflow (see PostgresAudit).
  */
 export class PostgresStateStore implements StateStore {
   readonly backend = 'postgres';
   private closed = false;
   private readonly logger = new Logger('StateStore');
   private stateSql: PostgresStateSql | null = null;
+  private keys: AuditKeyring = DEVELOPMENT_KEYRING;
+  private readonly audit = new PostgresAudit(
+    (what, text, values) => this.query(what, text, values),
+    () => this.keys,
+  );
 
   private constructor(
     private readonly pool: Pool,
@@ -183,26 +185,8 @@ export class PostgresStateStore implements StateStore {
     }
   }
 
-  private async append(c: PoolClient, audit: AuditInput[]): Promise<void> {
-    if (audit.length === 0) return;
-    // New links follow the recorded head, not the last row: a row deleted off the end stays a gap.
-    const tail = (await c.query<ChainTail>('SELECT seq, hash FROM audit_head WHERE id = 1')).rows[0];
-    const entries = chainEntries(tail ? { seq: Number(tail.seq), hash: tail.hash } : null, audit);
-    for (const e of entries) {
-      await c.query(
-        `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((col, i) => (col === 'at' ? `$${i + 1}::timestamptz` : `$${i + 1}`)).join(', ')})`,
-        AUDIT_COLUMNS.map((col) => e[col]),
-      );
-    }
-    const last = entries[entries.length - 1];
-    await c.query(
-      'INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
-      [last.seq, last.hash],
-    );
-  }
-
-  private async lockAudit(c: PoolClient, audit: AuditInput[]): Promise<void> {
-    if (audit.length > 0) await c.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
+  useAuditKeys(keys: AuditKeyring): void {
+    this.keys = keys;
   }
 
   async createWorkflow(
@@ -210,27 +194,27 @@ export class PostgresStateStore implements StateStore {
     audit: AuditInput[],
   ): Promise<{ record: WorkflowRecord; created: boolean }> {
     const params = newWorkflowParams(record);
-    return this.tx<{ record: WorkflowRecord; created: boolean }>('createWorkflow', async (c) => {
-      await this.lockAudit(c, audit);
-      // ON CONFLICT on the partial unique index: a concurrent duplicate waits for the winner's
-      // commit and then inserts nothing, instead of failing.
-      const inserted = await c.query(
-        `INSERT INTO workflows (${WORKFLOW_COLUMNS.join(', ')})
+    // ON CONFLICT on the partial unique index: a concurrent duplicate waits for the winner's
+    // commit and then inserts nothing (and appends nothing), instead of failing.
+    const insert = `INSERT INTO workflows (${WORKFLOW_COLUMNS.join(', ')})
          VALUES (${WORKFLOW_COLUMNS.map((col, i) => placeholder(col, i + 1)).join(', ')})
          ON CONFLICT (requested_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING *`,
-        params,
-      );
-      if (inserted.rows.length === 0) {
-        const existing = await c.query(
-          'SELECT * FROM workflows WHERE requested_by = $1 AND idempotency_key = $2',
-          [record.requested_by, record.idempotency_key],
-        );
-        return { commit: false, value: { record: row(existing.rows[0]), created: false } };
-      }
-      await this.append(c, audit);
-      return { commit: true, value: { record: row(inserted.rows[0]), created: true } };
-    });
+         RETURNING *`;
+    const inserted = await this.audit.write(
+      'createWorkflow',
+      insert,
+      params,
+      record.workflow_id,
+      audit,
+      true,
+    );
+    if (inserted) return { record: row(inserted), created: true };
+    const [existing] = await this.query(
+      'createWorkflow',
+      'SELECT * FROM workflows WHERE requested_by = $1 AND idempotency_key = $2',
+      [record.requested_by, record.idempotency_key],
+    );
+    return { record: row(existing), created: false };
   }
 
   async getWorkflow(id: string): Promise<WorkflowRecord | null> {
@@ -268,21 +252,21 @@ export class PostgresStateStore implements StateStore {
     audit: AuditInput[],
   ): Promise<WorkflowRecord | null> {
     const sets = patchAssignments(patch);
-    return this.tx('updateWorkflow', async (c) => {
-      await this.lockAudit(c, audit);
-      // A concurrent update of the same version waits on the row lock, then re-checks
-      // `version = $n` against the committed row and matches nothing: exactly one wins.
-      const updated = await c.query(
-        `UPDATE workflows SET ${sets.map((s, i) => `${s.column} = ${placeholder(s.column, i + 1)}`).join(', ')},
+    // A concurrent update of the same version waits on the row lock, then re-checks
+    // `version = $n` against the committed row and matches nothing: exactly one wins, and only the
+    // winner's audit entries are written (the CTEs depend on the update's row).
+    const updated = await this.audit.write(
+      'updateWorkflow',
+      `UPDATE workflows SET ${sets.map((s, i) => `${s.column} = ${placeholder(s.column, i + 1)}`).join(', ')},
            version = version + 1
          WHERE workflow_id = $${sets.length + 1} AND version = $${sets.length + 2}
          RETURNING *`,
-        [...sets.map((s) => s.value), id, expectedVersion],
-      );
-      if (updated.rows.length !== 1) return { commit: false, value: null };
-      await this.append(c, audit);
-      return { commit: true, value: row(updated.rows[0]) };
-    });
+      [...sets.map((s) => s.value), id, expectedVersion],
+      id,
+      audit,
+      false,
+    );
+    return updated ? row(updated) : null;
   }
 
   async findExpired(statuses: WorkflowStatus[], now: string, limit: number): Promise<WorkflowRecord[]> {
@@ -293,6 +277,17 @@ export class PostgresStateStore implements StateStore {
          AND expires_at IS NOT NULL AND expires_at <= $2::timestamptz
        ORDER BY expires_at ASC, workflow_id ASC LIMIT $3`,
       [statuses, iso(now), checkLimit(limit)],
+    );
+    return rows.map(row);
+  }
+
+  async oldestIn(statuses: WorkflowStatus[], limit: number): Promise<WorkflowRecord[]> {
+    if (statuses.length === 0) return [];
+    const rows = await this.query(
+      'oldestIn',
+      `SELECT * FROM workflows WHERE status = ANY($1::text[])
+       ORDER BY created_at ASC, workflow_id ASC LIMIT $2`,
+      [statuses, checkLimit(limit)],
     );
     return rows.map(row);
   }
@@ -333,18 +328,23 @@ export class PostgresStateStore implements StateStore {
     return auditPage(rows.map(toAuditEntry), limit);
   }
 
+  async auditHead(): Promise<AuditHead | null> {
+    return this.audit.head();
+  }
+
+  /** In one REPEATABLE READ snapshot, so concurrent appends never look like a truncation. */
   async verifyAudit(): Promise<AuditVerification> {
-    const [head] = await this.query('verifyAudit', 'SELECT seq, hash FROM audit_head WHERE id = 1', []);
-    return verifyChain(
-      async (afterSeq, limit) =>
-        (
-          await this.query('verifyAudit', 'SELECT * FROM audit WHERE seq > $1 ORDER BY seq ASC LIMIT $2', [
-            afterSeq,
-            limit,
-          ])
-        ).map(toAuditEntry),
-      head ? { seq: Number(head.seq), hash: String(head.hash) } : null,
-    );
+    return this.tx('verifyAudit', async (c) => {
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const value = await this.audit.verify(async (what, text, values) => {
+        try {
+          return (await c.query(text, values)).rows;
+        } catch (err) {
+          throw postgresError(err, what, this.secrets);
+        }
+      });
+      return { commit: true, value };
+    });
   }
 
   async revokeSession(sid: string, expiresAt: string, now: string): Promise<void> {

@@ -71,6 +71,26 @@ export const POSTGRES_MIGRATIONS: readonly StateMigration[] = [
     `,
   },
   {
+    version: 4,
+    name: 'keyed_audit_chains',
+    // One keyed chain per workflow (no global lock): entries gain their chain, position and key id;
+    // audit_chains holds each chain's head; seq comes from a sequence. 0.1.0's rows stay as they are
+    // (key_id null), verified as before up to audit_head, which is frozen from here on.
+    sql: `
+      ALTER TABLE audit ADD COLUMN chain text, ADD COLUMN chain_seq bigint, ADD COLUMN key_id text;
+      CREATE TABLE audit_chains (
+        chain text PRIMARY KEY,
+        chain_seq bigint NOT NULL,
+        seq bigint NOT NULL,
+        first_seq bigint NOT NULL,
+        link text NOT NULL,
+        key_id text
+      );
+      CREATE SEQUENCE audit_seq;
+      SELECT setval('audit_seq', GREATEST((SELECT MAX(seq) FROM audit), (SELECT seq FROM audit_head), 0) + 1, false);
+      `,
+    },
+    {
     version: 6,
     name: 'workflow_title_summary',
     // Stored so a list shows what each workflow is about without reading its data.

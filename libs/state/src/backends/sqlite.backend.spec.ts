@@ -8,6 +8,7 @@ import {
   newRecord,
   type ContractTarget,
 } from '../state.contract.testing';
+import { defineLegacyUpgradeTest } from '../state.contract-legacy.testing';
 import { SqliteStateStore } from './sqlite.backend';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -57,6 +58,7 @@ const memoryTarget: ContractTarget = {
 
 defineStateStoreContract('sqlite (file)', fileTarget);
 defineStateStoreContract('sqlite (:memory:)', memoryTarget);
+defineLegacyUpgradeTest('sqlite (file)', fileTarget, 'sqlite');
 
 describe('sqlite specifics', () => {
   defineConcurrentMigrationTest('sqlite (file)', fileTarget);
@@ -71,6 +73,38 @@ describe('sqlite specifics', () => {
     expect(pragma('synchronous')).toBe(1); // NORMAL
     expect(pragma('busy_timeout')).toBe(5000);
     expect(pragma('foreign_keys')).toBe(1);
+    await store.close();
+  });
+
+  it('the approvals list (status = pending_approval, newest first, by cursor) reads the status index, no sort', async () => {
+    const store = SqliteStateStore.open(':memory:');
+    const db = (store as unknown as { db: DatabaseSync }).db;
+    for (let i = 0; i < 300; i++)
+      await store.createWorkflow(newRecord({ status: i % 10 ? 'completed' : 'pending_approval' }), []);
+    db.exec('ANALYZE');
+    // The statements the store really runs, captured as it prepares them.
+    const seen: string[] = [];
+    const prepare = db.prepare.bind(db);
+    jest.spyOn(db, 'prepare').mockImplementation((sql: string) => (seen.push(sql), prepare(sql)));
+    const first = await store.listWorkflows({ status: 'pending_approval', limit: 5 });
+    await store.listWorkflows({ status: 'pending_approval', limit: 5, cursor: first.next_cursor });
+    jest.restoreAllMocks();
+    const lists = seen.filter((q) => q.includes('FROM workflows') && q.includes('ORDER BY created_at DESC'));
+    expect(lists).toHaveLength(2);
+    for (const q of lists) {
+      const plan = (
+        db.prepare(`EXPLAIN QUERY PLAN ${q}`).all(
+          ...q
+            .split('?')
+            .slice(1)
+            .map(() => 'x'),
+        ) as {
+          detail: string;
+        }[]
+      ).map((r) => r.detail);
+      expect(plan.join('\n')).toMatch(/USING INDEX workflows_status_created \(status=\?/);
+      expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
+    }
     await store.close();
   });
 

@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { Injectable } from '@nestjs/common';
-import { chainEntries, verifyChain, type ChainTail } from '../state.audit';
+import { DEVELOPMENT_KEYRING, type AuditKeyring } from '../state.audit-keys';
+import { SqliteAudit } from './sqlite.audit';
 import { SqliteCheckpointer } from './sqlite.checkpointer';
 import { loadSqlite } from './sqlite.driver';
 import { BUSY_TIMEOUT_MS, sqliteError } from './sqlite.errors';
@@ -15,6 +16,7 @@ import { applySqliteMigrations } from './sqlite.migrations';
 import { StateError } from '../state.error';
 import type {
   AuditEntry,
+  AuditHead,
   AuditInput,
   AuditQuery,
   AuditVerification,
@@ -29,7 +31,6 @@ import type {
   WorkflowStatus,
 } from '../state.interface';
 import {
-  AUDIT_COLUMNS,
   auditPage,
   checkLimit,
   decodeAuditCursor,
@@ -60,6 +61,8 @@ export class SqliteStateStore implements StateStore {
   private checkpointer: SqliteCheckpointer | null = null;
   // Every operation queues here, so a StateSql transaction never interleaves with the store's own.
   private readonly serial = new SqliteSerial();
+  private keys: AuditKeyring = DEVELOPMENT_KEYRING;
+  private readonly audit = new SqliteAudit(() => this.keys);
   private readonly stateSql = new SqliteStateSql(() => this.conn, this.serial);
 
   private constructor(
@@ -148,19 +151,8 @@ export class SqliteStateStore implements StateStore {
     }
   }
 
-  private append(db: DatabaseSync, audit: AuditInput[]): void {
-    if (audit.length === 0) return;
-    // New links follow the recorded head, not the last row: a row deleted off the end stays a gap.
-    const tail = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as ChainTail | undefined;
-    const insert = db.prepare(
-      `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
-    );
-    const entries = chainEntries(tail ?? null, audit);
-    for (const e of entries) insert.run(...AUDIT_COLUMNS.map((c) => e[c]));
-    const last = entries[entries.length - 1];
-    db.prepare(
-      'INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
-    ).run(last.seq, last.hash);
+  useAuditKeys(keys: AuditKeyring): void {
+    this.keys = keys;
   }
 
   private findByIdempotency(db: DatabaseSync, requestedBy: string, key: string): WorkflowRecord | null {
@@ -184,7 +176,7 @@ export class SqliteStateStore implements StateStore {
         db.prepare(
           `INSERT INTO workflows (${WORKFLOW_COLUMNS.join(', ')}) VALUES (${WORKFLOW_COLUMNS.map(() => '?').join(', ')})`,
         ).run(...params);
-        this.append(db, audit);
+        this.audit.append(db, record.workflow_id, audit);
         const created = row(
           db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(record.workflow_id),
         );
@@ -215,8 +207,10 @@ export class SqliteStateStore implements StateStore {
       }
       const after = decodeWorkflowCursor(query.cursor);
       if (after) {
-        where.push('(created_at < ? OR (created_at = ? AND workflow_id < ?))');
-        params.push(after.created_at, after.created_at, after.workflow_id);
+        // A row value, not an OR: sqlite then walks the (status, created_at, workflow_id) index from
+        // the cursor in order, instead of collecting both OR branches and sorting them.
+        where.push('(created_at, workflow_id) < (?, ?)');
+        params.push(after.created_at, after.workflow_id);
       }
       const rows = this.conn
         .prepare(
@@ -245,7 +239,7 @@ export class SqliteStateStore implements StateStore {
           .run(...(sets.map((s) => s.value) as SQLInputValue[]), id, expectedVersion);
         // Lost the race (or no such record): nothing is written, the audit included.
         if (Number(changed.changes) !== 1) return { commit: false, value: null };
-        this.append(db, audit);
+        this.audit.append(db, id, audit);
         return {
           commit: true,
           value: row(db.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(id)),
@@ -268,6 +262,19 @@ export class SqliteStateStore implements StateStore {
          ORDER BY expires_at ASC, workflow_id ASC LIMIT ?`,
         )
         .all(...statuses, iso(now), checkLimit(limit));
+      return rows.map(row);
+    });
+  }
+
+  async oldestIn(statuses: WorkflowStatus[], limit: number): Promise<WorkflowRecord[]> {
+    return this.serial.run(async () => {
+      if (statuses.length === 0) return [];
+      const rows = this.conn
+        .prepare(
+          `SELECT * FROM workflows WHERE status IN (${this.statusList(statuses)})
+         ORDER BY created_at ASC, workflow_id ASC LIMIT ?`,
+        )
+        .all(...statuses, checkLimit(limit));
       return rows.map(row);
     });
   }
@@ -314,19 +321,12 @@ export class SqliteStateStore implements StateStore {
     });
   }
 
+  async auditHead(): Promise<AuditHead | null> {
+    return this.serial.run(async () => this.audit.head(this.conn));
+  }
+
   async verifyAudit(): Promise<AuditVerification> {
-    return this.serial.run(async () => {
-      const head = this.conn.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as
-        ChainTail | undefined;
-      return verifyChain(
-        async (afterSeq, limit) =>
-          this.conn
-            .prepare('SELECT * FROM audit WHERE seq > ? ORDER BY seq ASC LIMIT ?')
-            .all(afterSeq, limit)
-            .map((r) => toAuditEntry(r as Record<string, unknown>)),
-        head ? { seq: Number(head.seq), hash: head.hash } : null,
-      );
-    });
+    return this.serial.run(async () => this.audit.verify(this.conn));
   }
 
   async revokeSession(sid: string, expiresAt: string, now: string): Promise<void> {

@@ -68,6 +68,27 @@ export const SQLITE_MIGRATIONS: readonly StateMigration[] = [
     `,
   },
   {
+    version: 4,
+    name: 'keyed_audit_chains',
+    // As on postgres (one keyed chain per workflow, heads in audit_chains); the '#seq' row is the
+    // last seq handed out, so a row deleted off the end never has its seq reused.
+    sql: `
+      ALTER TABLE audit ADD COLUMN chain TEXT;
+      ALTER TABLE audit ADD COLUMN chain_seq INTEGER;
+      ALTER TABLE audit ADD COLUMN key_id TEXT;
+      CREATE TABLE audit_chains (
+        chain TEXT PRIMARY KEY,
+        chain_seq INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        first_seq INTEGER NOT NULL,
+        link TEXT NOT NULL,
+        key_id TEXT
+      );
+      INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
+        SELECT '#seq', 0, MAX(COALESCE((SELECT MAX(seq) FROM audit), 0), COALESCE((SELECT seq FROM audit_head), 0)), 0, '', NULL;
+      `,
+    },
+    {
     version: 6,
     name: 'workflow_title_summary',
     // Stored so a list shows what each workflow is about without reading its data.

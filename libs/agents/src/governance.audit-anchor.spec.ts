@@ -1,0 +1,85 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigStore, loadConfig, type MiraConfigInput } from '@mira/config';
+import { MetricsService } from '@mira/metrics';
+import { SqliteStateStore } from '@mira/state';
+import { GovernanceAuditAnchor } from './governance.audit-anchor';
+import { GovernanceAuditKeys } from './governance.audit-key';
+import './agents.config';
+
+const KEY = 'anchor-test-key-0123456789abcdef0123';
+
+describe('GovernanceAuditAnchor', () => {
+  it('publishes a moved head once: gauge, and a webhook POST signed with the audit key', async () => {
+    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/anchor`;
+    const governance: MiraConfigInput['governance'] = {
+      audit: { key: KEY, key_id: 'k9', anchor_webhook: url },
+    };
+    const config = new ConfigStore(loadConfig({ file: null, env: {}, overrides: { governance } }));
+    const store = SqliteStateStore.open(':memory:');
+    const keys = new GovernanceAuditKeys(config, { env: {} }, store);
+    const metrics = new MetricsService({ defaultMetrics: false });
+    const anchor = new GovernanceAuditAnchor(config, keys, store, metrics);
+    try {
+      expect(await anchor.publish()).toBeNull(); // empty trail: nothing to anchor
+      const rec = {
+        workflow_id: 'wf-1',
+        workflow_type: 't',
+        status: 'pending_approval' as const,
+        requested_by: 'alice',
+        created_at: new Date().toISOString(),
+        data: {},
+        governance: null,
+        risk_level: 'low',
+        reasons: [],
+        approvals_required: 1,
+        decisions: [],
+        expires_at: null,
+        steps: [],
+        lease_owner: null,
+        lease_expires_at: null,
+        idempotency_key: null,
+        request_hash: null,
+      };
+      const entry = {
+        at: rec.created_at,
+        actor: 'alice',
+        action: 'created',
+        workflow_id: 'wf-1',
+        from_status: null,
+        to_status: 'pending_approval',
+        comment: null,
+        correlation_id: null,
+      };
+      await store.createWorkflow(rec, [entry, entry]);
+      const head = await anchor.publish();
+      expect(head).toMatchObject({ seq: 2, chain: 'wf-1', chain_seq: 2, key_id: 'k9' });
+      expect(await anchor.publish()).toBeNull(); // unchanged: not published again
+      expect(await metrics.render()).toMatch(/^mira_audit_head_seq 2$/m);
+      expect(received).toHaveLength(1);
+      const { headers, body } = received[0];
+      expect(JSON.parse(body)).toEqual({ type: 'audit.head', ...head });
+      const expected = createHmac('sha256', KEY)
+        .update(`${headers['x-mira-audit-timestamp']}.${body}`)
+        .digest('hex');
+      expect(headers['x-mira-audit-signature']).toBe(`sha256=${expected}`);
+      expect(headers['x-mira-audit-key-id']).toBe('k9');
+      expect(JSON.stringify(received)).not.toContain(KEY);
+    } finally {
+      anchor.onApplicationShutdown();
+      await store.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -1,0 +1,172 @@
+import type { QueryResultRow } from 'pg';
+import { auditKeyCheck, type AuditKeyring } from '../state.audit-keys';
+import {
+  KEY_CHECK_CHAIN,
+  LEGACY_SEAL_CHAIN,
+  headOf,
+  legacySeal,
+  linkEntries,
+  verifyChain,
+  type ChainHead,
+} from '../state.audit';
+import type { AuditHead, AuditInput, AuditVerification } from '../state.interface';
+import { toAuditEntry } from '../state.rows';
+
+type Run = <R extends QueryResultRow>(what: string, text: string, values?: unknown[]) => Promise<R[]>;
+
+const num = (v: unknown) => Number(v);
+const toHead = (r: QueryResultRow): ChainHead => ({
+  chain: String(r.chain),
+  chain_seq: num(r.chain_seq),
+  seq: num(r.seq),
+  first_seq: num(r.first_seq),
+  link: String(r.link),
+  key_id: (r.key_id as string | null) ?? null,
+});
+
+/** A linked batch ready to be written by the same statement as the workflow write. */
+export interface LinkedAudit {
+  /** CTE text: `, a AS (...), h AS (...)` after the workflow write named `w`. */
+  ctes: string;
+  values: unknown[];
+}
+
+/**
+ * The audit writes of the postgres store, without a global lock: each workflow is its own chain, and
+ * the workflow row's version check already lets exactly one writer move it. One round trip reads the
+ * chain head and takes the seqs (nextval), then the workflow write, the entries and the new head go
+ * in ONE statement (data-modifying CTEs): the entries and head are written only if the workflow write
+ * matched, so a lost race leaves nothing behind but unused seqs.
+ */
+export class PostgresAudit {
+  private ready: Map<string, Promise<void>> = new Map();
+
+  constructor(
+    private readonly run: Run,
+    private readonly keys: () => AuditKeyring,
+  ) {}
+
+  /** Once per key id and process: its check value and the legacy chain's seal. Idempotent. */
+  private prepare(keys: AuditKeyring): Promise<void> {
+    const { id, key } = keys.current;
+    let p = this.ready.get(id);
+    if (!p) {
+      p = (async () => {
+        await this.run(
+          'audit',
+          `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
+           VALUES ($1, 0, 0, 0, $2, $3) ON CONFLICT (chain) DO NOTHING`,
+          [KEY_CHECK_CHAIN(id), auditKeyCheck(key), id],
+        );
+        const [legacy] = await this.run<{ seq: string; hash: string }>(
+          'audit',
+          'SELECT seq, hash FROM audit_head WHERE id = 1',
+        );
+        if (legacy)
+          await this.run(
+            'audit',
+            `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
+             VALUES ($1, 0, $2, 0, $3, $4) ON CONFLICT (chain) DO NOTHING`,
+            [LEGACY_SEAL_CHAIN, legacy.seq, legacySeal(key, { seq: num(legacy.seq), hash: legacy.hash }), id],
+          );
+      })();
+      this.ready.set(id, p);
+      p.catch(() => this.ready.delete(id));
+    }
+    return p;
+  }
+
+  /**
+   * Links `audit` into `chain` (the workflow's id); `fresh` skips reading the head (a new workflow).
+   * `offset` is the number of parameters the workflow statement already uses.
+   */
+  async link(chain: string, audit: AuditInput[], fresh: boolean, offset: number): Promise<LinkedAudit> {
+    const keys = this.keys();
+    await this.prepare(keys);
+    const [r] = await this.run<{
+      seqs: string[];
+      chain_seq: string | null;
+      link: string | null;
+      first_seq: string | null;
+    }>(
+      'audit',
+      fresh
+        ? `SELECT ARRAY(SELECT nextval('audit_seq') FROM generate_series(1, $1)) AS seqs`
+        : `SELECT ARRAY(SELECT nextval('audit_seq') FROM generate_series(1, $1)) AS seqs, h.chain_seq, h.link, h.first_seq
+           FROM (SELECT 1) one LEFT JOIN audit_chains h ON h.chain = $2`,
+      fresh ? [audit.length] : [audit.length, chain],
+    );
+    const head =
+      r.chain_seq === null || r.chain_seq === undefined
+        ? null
+        : { chain_seq: num(r.chain_seq), link: String(r.link), first_seq: num(r.first_seq) };
+    const linked = linkEntries(keys, chain, head, r.seqs.map(num), audit);
+    const p = (i: number) => `$${offset + i}`;
+    // jsonb_populate_recordset maps every field by column name and type: columns added later
+    // (actor_name, details, ...) are written without touching this statement.
+    return {
+      ctes: `, a AS (INSERT INTO audit SELECT * FROM jsonb_populate_recordset(NULL::audit, ${p(1)}::jsonb)
+                 WHERE EXISTS (SELECT 1 FROM w)),
+             h AS (INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
+                 SELECT ${p(2)}::text, ${p(3)}::bigint, ${p(4)}::bigint, ${p(5)}::bigint, ${p(6)}::text, ${p(7)}::text
+                 WHERE EXISTS (SELECT 1 FROM w)
+                 ON CONFLICT (chain) DO UPDATE SET chain_seq = excluded.chain_seq, seq = excluded.seq,
+                   link = excluded.link, key_id = excluded.key_id)`,
+      values: [
+        JSON.stringify(linked.entries),
+        linked.head.chain,
+        linked.head.chain_seq,
+        linked.head.seq,
+        linked.head.first_seq,
+        linked.head.link,
+        linked.head.key_id,
+      ],
+    };
+  }
+
+  /**
+   * Runs the workflow write `statement` (INSERT/UPDATE ... RETURNING *) with `audit` appended to
+   * `chain` in the same statement; returns the written row, or undefined when nothing matched.
+   */
+  async write(
+    what: string,
+    statement: string,
+    values: unknown[],
+    chain: string,
+    audit: AuditInput[],
+    fresh: boolean,
+  ): Promise<QueryResultRow | undefined> {
+    if (audit.length === 0) return (await this.run(what, statement, values))[0];
+    const linked = await this.link(chain, audit, fresh, values.length);
+    const text = `WITH w AS (${statement})${linked.ctes} SELECT * FROM w`;
+    return (await this.run(what, text, [...values, ...linked.values]))[0];
+  }
+
+  /** The newest entry, for the anchor. */
+  async head(): Promise<AuditHead | null> {
+    const [r] = await this.run('auditHead', 'SELECT * FROM audit ORDER BY seq DESC LIMIT 1');
+    return r ? headOf(toAuditEntry(r)) : null;
+  }
+
+  /** `run`: the queries of one snapshot (a REPEATABLE READ transaction). */
+  async verify(run: Run, batch?: number): Promise<AuditVerification> {
+    return verifyChain(
+      {
+        readAfter: async (afterSeq, limit) =>
+          (
+            await run('verifyAudit', 'SELECT * FROM audit WHERE seq > $1 ORDER BY seq ASC LIMIT $2', [
+              afterSeq,
+              limit,
+            ])
+          ).map(toAuditEntry),
+        chains: async () => (await run('verifyAudit', 'SELECT * FROM audit_chains')).map(toHead),
+        legacyHead: async () => {
+          const [h] = await run('verifyAudit', 'SELECT seq, hash FROM audit_head WHERE id = 1');
+          return h ? { seq: num(h.seq), hash: String(h.hash) } : null;
+        },
+      },
+      this.keys(),
+      batch,
+    );
+  }
+}
