@@ -252,7 +252,7 @@ export function checkCrossField(config: MiraConfig): void {
   for (const section of configSections()) section.check?.(config as unknown as Record<string, unknown>);
 }
 
-interface Layered {
+export interface Layered {
   tree: Record<string, unknown>;
   sources: Map<string, string>;
   file: string | null;
@@ -262,7 +262,7 @@ interface Layered {
 }
 
 /** Reads and layers file < overrides < environment (compat keys mapped), not yet validated. */
-function layer(options: ConfigModuleOptions, read: ConfigFileRead): Layered {
+export function layer(options: ConfigModuleOptions, read: ConfigFileRead): Layered {
   const env = options.env ?? process.env;
   const file = resolveConfigFile(options);
   const fromFile = file ? readConfigFile(file, read) : null;
