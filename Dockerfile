@@ -44,8 +44,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only; npm, npx, corepack and yarn are removed afterwards because nothing
 # runs them at run time (smaller image, less to patch).
+# The CycloneDX SBOM of exactly this production install (the same command as scripts/sbom.js in
+# CI), written before npm is removed: /app/sbom/mira.cdx.json.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && mkdir -p /app/sbom && npm sbom --sbom-format cyclonedx --omit dev > /app/sbom/mira.cdx.json \
  && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
            /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg
 COPY --from=build /src/dist ./dist

@@ -14,8 +14,43 @@ export interface ClientOptions {
 export class MiraClient {
   constructor(private readonly options: ClientOptions) {}
 
+  /**
+   * Opens a server-sent event stream: the response, or null when the service has no such route
+   * (404), so the caller can fall back to polling. Other failures are CliErrors as for call().
+   */
+  async stream(path: string, signal?: AbortSignal): Promise<Response | null> {
+    const url = this.url(path);
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.options.key) headers['x-api-key'] = this.options.key;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, signal });
+    } catch (err) {
+      throw this.unreachable(err);
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (res.ok && res.headers.get('content-type')?.startsWith('text/event-stream')) return res;
+    const text = await res.text();
+    throw httpError(res.ok ? 406 : res.status, 'GET', url.pathname, text);
+  }
+
+  private url(path: string): URL {
+    return new URL(path, this.options.url.endsWith('/') ? this.options.url : `${this.options.url}/`);
+  }
+
+  private unreachable(err: unknown): CliError {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    return new CliError(
+      `cannot reach Mira at ${this.options.url} (${cause}); is it running? Set MIRA_URL or --url`,
+      EXIT.unreachable,
+    );
+  }
+
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = new URL(path, this.options.url.endsWith('/') ? this.options.url : `${this.options.url}/`);
+    const url = this.url(path);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.key) headers['x-api-key'] = this.options.key;
@@ -28,11 +63,7 @@ export class MiraClient {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 15000),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new CliError(
-        `cannot reach Mira at ${this.options.url} (${cause}); is it running? Set MIRA_URL or --url`,
-        EXIT.unreachable,
-      );
+      throw this.unreachable(err);
     }
     const text = await res.text();
     let parsed: unknown = text;

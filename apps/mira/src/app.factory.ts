@@ -44,7 +44,7 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
   bootstrapLoggers.set(app, logger);
   app.useLogger(logger);
   app.useGlobalPipes(new StandardSchemaValidationPipe());
-  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useGlobalFilters(new ApiExceptionFilter({ bodyLimitBytes: server.body_limit_bytes }));
   // Every hook and parser of the HTTP edge, in its one order (see HttpEdge).
   await edge.register(app);
   setupOpenApi(app);

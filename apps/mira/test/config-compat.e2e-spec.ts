@@ -177,16 +177,17 @@ describe('configuration from the documents Mira comes from (built service, real 
     expect(err).not.toContain('more)');
   }, 60_000);
 
-  it('exits 1 on a YAML syntax error with the code frame (every value masked)', async () => {
+  it('exits 1 on a YAML syntax error with the code frame (secret-looking values masked)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mira-compat-'));
     const file = join(dir, 'mira.yaml');
-    writeFileSync(file, 'webhooks:\n  github:\n    secret: hunter2-literal\n  jira: [unclosed\n');
+    writeFileSync(file, 'webhooks:\n  github:\n    secret: hunter2-literal\n   jira: open\n');
     const child = runNode([builtEntry()], { MIRA_CONFIG_FILE: file });
     expect((await child.exited).code).toBe(1);
     const err = child.stderr();
     expect(err).toContain(`Config file ${file} is not valid YAML`);
     expect(err).toMatch(/line \d+, column \d+/);
-    expect(err).toContain('jira: [redacted]');
+    expect(err).toContain('jira: open');
+    expect(err).toContain('secret: [redacted]');
     expect(err).toContain('^');
     expect(err).not.toContain('hunter2-literal');
   }, 60_000);

@@ -109,7 +109,7 @@ describe('config errors list every problem with its source', () => {
     expect(err.message).toContain('... and 5 more');
   });
 
-  it('keeps the YAML code frame with every value in it masked (any value may be a credential)', () => {
+  it('keeps the YAML code frame with the values of secret-looking keys masked', () => {
     const err = loadError(tempFile('bad.yaml', 'api:\n  token: abc123secret\n  keys: [k-prod-9f8e\n'));
     expect(err.code).toBe('CONFIG_FILE_UNPARSABLE');
     expect(err.message).toMatch(/line \d+, column \d+/);

@@ -10,6 +10,10 @@ import type { ConfigModuleOptions } from './config.interface';
 import { deepMerge, deepFreeze, isPlainObject } from './config.merge';
 import { modulesConfig, type MiraConfig } from './config.schema';
 import { composedConfigSchema, configSections, type ConfigSection } from './config.section';
+import { isCredentialValue, isSecretLookingKey, redactFrame } from './config.redact';
+import { closestKey, knownKeysAt } from './config.suggest';
+
+export { redactFrame } from './config.redact';
 
 export const DEFAULT_CONFIG_FILE = 'config/mira.yaml';
 
@@ -45,10 +49,11 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
     parsed = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
     // YAML's message carries line, column and a code frame pointing at the fault: keep them, with
-    // every value masked (the frame quotes the file, and any value may be a credential). V8's JSON
+    // the values of secret-looking keys masked (the frame quotes the file). V8's JSON
     // message quotes the text around the fault instead: only its position is kept.
     const message = (err as Error).message.trimEnd();
-    const reason = extname(file).toLowerCase() === '.json' ? jsonFault(message, text) : redactFrame(message);
+    const reason =
+      extname(file).toLowerCase() === '.json' ? jsonFault(message, text) : redactFrame(message, text);
     throw new ConfigError(
       'CONFIG_FILE_UNPARSABLE',
       `Config file ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${reason}`,
@@ -62,23 +67,6 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
     );
   }
   return parsed;
-}
-
-/**
- * Masks the values on the quoted lines of a code frame: keys, indentation and the caret line
- * stay, so the position of the fault is still visible.
- */
-export function redactFrame(text: string): string {
-  const [first, ...frame] = text.split('\n');
-  return [
-    first,
-    ...frame.map((line) => {
-      if (/^[\s^~]*$/.test(line)) return line;
-      const m = /^(\s*(?:-\s+)?)(?:([A-Za-z0-9_."'-]+)(\s*:))?(.*)$/.exec(line)!;
-      const rest = m[4].trim();
-      return `${m[1]}${m[2] ?? ''}${m[3] ?? ''}${rest ? ' [redacted]' : ''}`;
-    }),
-  ].join('\n');
 }
 
 /** `line L, column C` of a JSON syntax error, without the text V8 quotes around it. */
@@ -162,20 +150,60 @@ function sourceOf(path: string, sources: Map<string, string>): string | undefine
   return undefined;
 }
 
-/** Formats one validation issue as `path: reason (set by file <path> | env VAR)`. */
+/** What formatIssue may quote: the layered tree (values from the environment) and the schema (known keys). */
+export interface IssueContext {
+  tree?: unknown;
+  schema?: z.ZodType;
+}
+
+/**
+ * Formats one validation issue as `path: reason (set by file <path> | env VAR)`. An unknown key
+ * gets the closest known key at its level ("did you mean"); a wrong value from the environment
+ * is quoted back unless its key or value looks secret.
+ */
 export function formatIssue(
   issue: z.core.$ZodIssue,
   sources: Map<string, string>,
+  context: IssueContext = {},
 ): { path: string; message: string } {
   let segments = issue.path.map(String);
   let reason = issue.message;
   if (issue.code === 'unrecognized_keys') {
+    const known = context.schema ? knownKeysAt(context.schema, segments) : [];
+    const suggestion = closestKey(issue.keys[0], known);
+    const parent = segments.length ? `${segments.join('.')}.` : '';
     segments = [...segments, issue.keys[0]];
-    reason = `unknown key (allowed keys are listed in docs/configuration.md)`;
+    reason = suggestion
+      ? `unknown key, did you mean ${parent}${suggestion}? (allowed keys are listed in docs/configuration.md)`
+      : `unknown key (allowed keys are listed in docs/configuration.md)`;
   }
   const path = segments.join('.') || '(root)';
-  const source = sourceOf(path, sources);
-  return { path, message: `${path}: ${reason}${source ? ` (set by ${source})` : ''}` };
+  // A whole unknown section is attributed to the layer that set any key below it.
+  const source = sourceOf(path, sources) ?? sourceBelow(path, sources);
+  let quoted = '';
+  if (source?.startsWith('env ') && issue.code !== 'unrecognized_keys') {
+    const value = getIn(context.tree, segments);
+    if (typeof value === 'string')
+      quoted =
+        isSecretLookingKey(path) || isCredentialValue(value)
+          ? ' (value hidden: it looks secret)'
+          : ` (received ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)})`;
+  }
+  return { path, message: `${path}: ${reason}${quoted}${source ? ` (set by ${source})` : ''}` };
+}
+
+function sourceBelow(path: string, sources: Map<string, string>): string | undefined {
+  for (const [p, s] of sources) if (p.startsWith(`${path}.`)) return s;
+  return undefined;
+}
+
+function getIn(tree: unknown, segments: readonly string[]): unknown {
+  let node = tree;
+  for (const segment of segments) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
 }
 
 /** Validates a layered tree; throws one ConfigError listing every failing key (up to 20) and its source. */
@@ -184,20 +212,25 @@ export function validateConfig(
   sources = new Map<string, string>(),
   options: { crossField?: boolean } = {},
 ): MiraConfig {
-  const result = composedConfigSchema().safeParse(tree);
-  if (!result.success) throw invalidConfig(result.error.issues, sources);
+  const schema = composedConfigSchema();
+  const result = schema.safeParse(tree);
+  if (!result.success) throw invalidConfig(result.error.issues, sources, { tree, schema });
   // Off only to judge one key alone (deploy tests); the service always checks the whole config.
   if (options.crossField !== false) checkCrossField(result.data as unknown as MiraConfig);
   return result.data as unknown as MiraConfig;
 }
 
 /** One ConfigError listing every failing key (up to 20) and its source. */
-function invalidConfig(zodIssues: readonly z.core.$ZodIssue[], sources: Map<string, string>): ConfigError {
+function invalidConfig(
+  zodIssues: readonly z.core.$ZodIssue[],
+  sources: Map<string, string>,
+  context: IssueContext = {},
+): ConfigError {
   // An unknown-keys issue names several keys at once: one line per key.
   const issues = zodIssues.flatMap((i): z.core.$ZodIssue[] =>
     i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ ...i, keys: [k] })) : [i],
   );
-  const formatted = issues.map((i) => formatIssue(i, sources));
+  const formatted = issues.map((i) => formatIssue(i, sources, context));
   const listed = formatted.slice(0, MAX_LISTED_ISSUES);
   const rest = formatted.length - listed.length;
   const message =
@@ -219,7 +252,7 @@ export function checkCrossField(config: MiraConfig): void {
   for (const section of configSections()) section.check?.(config as unknown as Record<string, unknown>);
 }
 
-interface Layered {
+export interface Layered {
   tree: Record<string, unknown>;
   sources: Map<string, string>;
   file: string | null;
@@ -229,7 +262,7 @@ interface Layered {
 }
 
 /** Reads and layers file < overrides < environment (compat keys mapped), not yet validated. */
-function layer(options: ConfigModuleOptions, read: ConfigFileRead): Layered {
+export function layer(options: ConfigModuleOptions, read: ConfigFileRead): Layered {
   const env = options.env ?? process.env;
   const file = resolveConfigFile(options);
   const fromFile = file ? readConfigFile(file, read) : null;
@@ -291,6 +324,7 @@ export function readConfigSection<S extends ConfigSection>(
     throw invalidConfig(
       result.error.issues.map((i) => ({ ...i, path: [section.key, ...i.path] })),
       layered.sources,
+      { tree: layered.tree },
     );
   return deepFreeze(result.data) as z.output<S['schema']>;
 }

@@ -40,6 +40,16 @@ export {
 } from './config.env';
 export { deepMerge, diffPaths, getPath, deepFreeze } from './config.merge';
 export {
+  checkConfig,
+  explainConfig,
+  keyLine,
+  maskSecrets,
+  type ConfigCheck,
+  type ConfigProblem,
+  type ExplainedConfig,
+} from './config.explain';
+export { isSecretLookingKey, isCredentialValue } from './config.redact';
+export {
   miraConfigSchema,
   serverConfig,
   configConfig,

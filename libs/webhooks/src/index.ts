@@ -7,7 +7,12 @@ export { MiraSignatureVerifier, signMira, MIRA_SIGNATURE_HEADER } from './provid
 export { HubSignatureVerifier } from './providers/hub-signature.verifier';
 export { hmac, matchesAny, headerValue, parsePrefixedHex } from './webhook.crypto';
 export { RotatingKeySet } from './rotating-key-set';
-export { WEBHOOK_DEDUPLICATOR, WEBHOOK_EVENT_PREFIX, WEBHOOK_CLOCK } from './webhooks.constants';
+export {
+  WEBHOOK_DEDUPLICATOR,
+  WEBHOOK_EVENT_PREFIX,
+  WEBHOOK_CLOCK,
+  WEBHOOK_ADMIN_CHECK,
+} from './webhooks.constants';
 export type {
   WebhookVerifier,
   WebhookDelivery,
@@ -18,6 +23,7 @@ export type {
   WebhookEvent,
   WebhookClock,
   WebhooksModuleOptions,
+  WebhookAdminCheck,
 } from './webhook.interface';
 export { webhooksConfig, webhooksSchema, webhookServiceSchema } from './webhooks.config';
 export { WebhookMetrics, type WebhookDeliveryResult } from './webhook.metrics';

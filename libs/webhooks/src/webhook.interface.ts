@@ -88,3 +88,8 @@ export interface WebhooksModuleOptions {
    */
   parseJson?: (text: string) => unknown;
 }
+
+/** Whether a request's caller is authenticated as an admin (see WEBHOOK_ADMIN_CHECK). */
+export interface WebhookAdminCheck {
+  isAdmin(req: import('fastify').FastifyRequest): Promise<boolean>;
+}

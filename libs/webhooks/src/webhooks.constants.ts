@@ -15,3 +15,9 @@ export const DEFAULT_WEBHOOK_SETTINGS_KEY = 'default';
 
 /** The module's time source (WebhooksModuleOptions.clock, else Date.now): `@Inject(WEBHOOK_CLOCK)`. */
 export const WEBHOOK_CLOCK = Symbol('mira:WEBHOOK_CLOCK');
+
+/**
+ * Optional: `{ isAdmin(req): Promise<boolean> }`, provided by the application. A delivery for a
+ * service with no secret names that cause in its 401 only for a caller it says is an admin.
+ */
+export const WEBHOOK_ADMIN_CHECK = Symbol('mira:WEBHOOK_ADMIN_CHECK');

@@ -15,7 +15,9 @@ import {
 import type * as Swagger from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { markRefusal, OTHER_LABEL } from '@mira/metrics';
+import type { WebhookAdminCheck } from './webhook.interface';
 import { WebhookMetrics, type WebhookDeliveryResult } from './webhook.metrics';
+import { WEBHOOK_ADMIN_CHECK } from './webhooks.constants';
 import { webhookAckSchema, type WebhookAck } from './webhooks.schemas';
 import { WebhooksService, type WebhookOutcome } from './webhooks.service';
 
@@ -33,6 +35,7 @@ export class WebhooksController {
   constructor(
     private readonly webhooks: WebhooksService,
     @Optional() @Inject(WebhookMetrics) private readonly metrics: WebhookMetrics | null = null,
+    @Optional() @Inject(WEBHOOK_ADMIN_CHECK) private readonly admin: WebhookAdminCheck | null = null,
   ) {}
 
   @Post(':service')
@@ -69,6 +72,11 @@ export class WebhooksController {
         throw new NotFoundException('Unknown webhook service');
       case 'rejected':
         markRefusal(reply, 'webhook_signature');
+        // An admin setting the service up learns the cause; anyone else gets the generic answer.
+        if (outcome.rejection.reason === 'no_secret' && (await this.admin?.isAdmin(req)))
+          throw new UnauthorizedException(
+            `Invalid webhook signature: no secret configured for ${service}; set webhooks.${service}.secret`,
+          );
         throw new UnauthorizedException(
           REJECTION_MESSAGE[outcome.rejection.reason](outcome.rejection.header),
         );

@@ -1,7 +1,10 @@
 import type { CliCommand } from '../cli.command';
 import { auditCommand } from './audit.command';
 import { completionCommand } from './completion.command';
+import { configCommand } from './config.command';
+import { eventsCommand } from './events.command';
 import { healthCommand } from './health.command';
+import { schedulesCommand } from './schedules.command';
 import { workflowsCommand } from './workflows.command';
 
 /**
@@ -10,7 +13,10 @@ import { workflowsCommand } from './workflows.command';
  */
 export const COMMANDS: readonly CliCommand[] = [
   healthCommand,
+  configCommand,
   workflowsCommand,
   auditCommand,
+  eventsCommand,
+  schedulesCommand,
   completionCommand,
 ];

@@ -11,6 +11,7 @@ import { WorkflowError, type WorkflowErrorCode } from '@mira/agents';
 import { BrokerError } from '@mira/broker';
 import { markRefusal } from '@mira/metrics';
 import { StateError } from '@mira/state';
+import { bodyTooLarge } from '../security/json-position';
 
 export interface ApiErrorBody {
   statusCode: number;
@@ -48,6 +49,9 @@ const WORKFLOW_STATUS: Record<WorkflowErrorCode, number> = {
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Api');
 
+  /** `bodyLimitBytes`: `server.body_limit_bytes`, named in the 413 (Fastify's own text has no number). */
+  constructor(private readonly edge: { bodyLimitBytes?: number } = {}) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
@@ -65,6 +69,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ApiErrorBody {
+    // Fastify refuses an oversized body before any parser runs; Nest hands it over as an HttpException.
+    if (this.edge.bodyLimitBytes !== undefined && causeCode(exception) === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return this.toBody(bodyTooLarge(this.edge.bodyLimitBytes));
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const res = exception.getResponse();
@@ -125,6 +132,12 @@ function stateErrorBody(err: StateError): ApiErrorBody {
   if (status === HttpStatus.INTERNAL_SERVER_ERROR)
     return { statusCode: status, error: 'Internal Server Error', message: 'Internal server error' };
   return { statusCode: status, error: httpErrorName(status), message: err.message, code: err.code };
+}
+
+function causeCode(exception: unknown): string | undefined {
+  const err = exception as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = err?.code ?? err?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function httpErrorName(status: number): string {

@@ -1,4 +1,4 @@
-export type EdgeLimitErrorCode = 'JSON_TOO_DEEP' | 'RESPONSE_TOO_LARGE';
+export type EdgeLimitErrorCode = 'JSON_TOO_DEEP' | 'RESPONSE_TOO_LARGE' | 'BODY_TOO_LARGE' | 'INVALID_JSON';
 
 /**
  * A request refused because it crosses a size limit of the edge. Carries its HTTP status like

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { MiraConfig } from '@mira/config';
 import { jsonTooDeep, nestsDeeperThan } from './edge-limits';
+import { invalidJson } from './json-position';
 import { routeGroup } from './route-group';
 
 type CorsOptions = NonNullable<Parameters<NestFastifyApplication['enableCors']>[0]>;
@@ -97,7 +98,8 @@ export function corsOptions(config: MiraConfig): CorsOptions | null {
  * The body parsers. JSON is parsed exactly as Fastify's default parser does, except for
  * /webhooks/*, whose bodies stay raw bytes (any content type) so signatures are checked on the
  * bytes that were signed, and parsed only after verification. Other content types are 415.
- * Every parser honours `server.body_limit_bytes` (413 beyond it); parsed JSON nested deeper than
+ * Every parser honours `server.body_limit_bytes` (413 beyond it, reworded by ApiExceptionFilter); a
+ * body that is not JSON is a 400 naming its line and column; parsed JSON nested deeper than
  * `server.max_json_depth` is a 400.
  */
 export function bodyParsers(
@@ -111,7 +113,11 @@ export function bodyParsers(
     json: (req, body, done) => {
       if (isWebhook(req)) return done(null, body);
       defaultJson(req, body as unknown as string, (err, parsed) => {
-        if (err) return done(err);
+        // Fastify's error has no position: a body that is not JSON gets a 400 naming line and column.
+        if (err)
+          return done(
+            (err as { code?: string }).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? invalidJson(body) : err,
+          );
         // Checked once here, so no handler, agent or serialiser meets data deep enough to overflow the stack.
         done(nestsDeeperThan(parsed, maxDepth) ? jsonTooDeep(maxDepth) : null, parsed);
       });

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { getOptionsToken } from '@nestjs/throttler';
 import { ConfigStore } from '@mira/config';
+import { WEBHOOK_ADMIN_CHECK, type WebhookAdminCheck } from '@mira/webhooks';
 import { CallerGuard } from './caller.guard';
 import { ApiKeyService } from './api-key.service';
 import { BearerJwtResolver } from './bearer-jwt.resolver';
@@ -29,9 +30,24 @@ import { edgeThrottlerStorageProvider } from './throttler-storage.provider';
     IdentityResolvers,
     edgeThrottlerStorageProvider,
     { provide: getOptionsToken(), inject: [ConfigStore], useFactory: edgeThrottlerOptions },
+    {
+      // Only an API key with the admin role (not open mode's anonymous admin) is told why a webhook failed.
+      provide: WEBHOOK_ADMIN_CHECK,
+      inject: [ApiKeyService],
+      useFactory: (keys: ApiKeyService): WebhookAdminCheck => ({
+        isAdmin: async (req) => keys.keyIdentity(req)?.roles.includes('admin') ?? false,
+      }),
+    },
     { provide: APP_GUARD, useClass: EdgeThrottlerGuard },
     { provide: APP_GUARD, useClass: CallerGuard },
   ],
-  exports: [EdgeClock, ApiKeyService, RuntimeEnvironment, OidcClientService, IdentityResolvers],
+  exports: [
+    EdgeClock,
+    ApiKeyService,
+    RuntimeEnvironment,
+    OidcClientService,
+    IdentityResolvers,
+    WEBHOOK_ADMIN_CHECK,
+  ],
 })
 export class SecurityModule {}

@@ -142,12 +142,12 @@ describe('OrchestratorService', () => {
       expect(response.error).toBeNull();
     });
 
-    it('answers an unknown type with "No routing rule for message type: <type>"', async () => {
+    it('answers an unknown type with "No routing rule for message type: <type>; known types: ..."', async () => {
+      const known = [...Object.keys(DOMAIN_ROUTES), 'workflow'].sort().join(', ');
+      const text = `No routing rule for message type: x; known types: ${known}`;
       const routed = await b.orchestrator.route({ type: 'x', data: {} });
-      expect(routed).toEqual(failedWith('no_route', 'orchestrator', 'No routing rule for message type: x'));
-      expect((await b.orchestrator.process({ type: 'x', data: {} })).error).toBe(
-        'No routing rule for message type: x',
-      );
+      expect(routed).toEqual(failedWith('no_route', 'orchestrator', text));
+      expect((await b.orchestrator.process({ type: 'x', data: {} })).error).toBe(text);
     });
 
     it('answers "Agent not found" for an agent disabled in config, live', async () => {

@@ -90,6 +90,11 @@ export class OrchestratorService implements OnApplicationBootstrap {
     return Object.keys(this.routingRules());
   }
 
+  /** What a caller may send: every routed type and `workflow`, sorted (named in the no-route error). */
+  knownTypes(): string[] {
+    return [...this.routedTypes(), WORKFLOW_MESSAGE_TYPE].sort();
+  }
+
   /** Processes a message and answers with an envelope (never throws for bad input). */
   async process(message: AgentMessage): Promise<AgentResponse> {
     return (await this.route(message)).response;
@@ -120,7 +125,10 @@ export class OrchestratorService implements OnApplicationBootstrap {
     if (!agentId)
       return failed(
         'no_route',
-        errorResponse(ORCHESTRATOR_ID, `No routing rule for message type: ${message.type}`),
+        errorResponse(
+          ORCHESTRATOR_ID,
+          `No routing rule for message type: ${message.type}; known types: ${this.knownTypes().join(', ')}`,
+        ),
       );
     const agent = this.registry.get(agentId, { message_type: message.type });
     if (!agent)
