@@ -70,13 +70,28 @@ export class PostgresStateStore implements StateStore {
   private closed = false;
   private readonly logger = new Logger('StateStore');
   private stateSql: PostgresStateSql | null = null;
+  private lastLossWarning = 0;
 
   private constructor(
     private readonly pool: Pool,
     private readonly secrets: (string | null)[],
   ) {
     // An idle client losing its server emits here; without a listener the process would crash.
-    pool.on('error', (err) => this.logger.warn(`postgres idle connection lost: ${this.sanitize(err)}`));
+    pool.on('error', (err) => this.connectionLost('idle', err));
+    // pg-pool takes its own listener off a client while it is checked out, so a server that goes
+    // away between two statements (inside a transaction, a migration, a StateSql call) made that
+    // client emit 'error' with no listener: the uncaught `read ECONNRESET` / "terminating
+    // connection" that ended the process. Every client keeps this listener for its whole life; the
+    // statement in flight still fails (StateError), and the pool drops the client on release.
+    pool.on('connect', (client) => client.on('error', (err) => this.connectionLost('checked-out', err)));
+  }
+
+  /** One warning per outage burst (every pooled client reports the same loss). */
+  private connectionLost(kind: 'idle' | 'checked-out', err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastLossWarning < 5000) return;
+    this.lastLossWarning = now;
+    this.logger.warn(`postgres ${kind} connection lost: ${this.sanitize(err)}`);
   }
 
   /** Connects (pool), then applies pending migrations under a session advisory lock. */
