@@ -1,13 +1,14 @@
 // Plain parameterised SQL for postgres, next to its sqlite twin: two small dialect files are simpler
 // than a query builder whose sqlite dialect doesn't speak node:sqlite. Shared logic (row mapping,
 // hashing, cursors) lives in state.rows.ts / state.audit.ts.
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { chainEntries, verifyChain, type ChainTail } from '../state.audit';
 import { StateBackendProvider } from '../state.decorator';
 import { applyPostgresMigrations, MIGRATION_LOCK } from './postgres.migrations';
-import { sanitizeMessage, StateError } from '../state.error';
+import { StateError } from '../state.error';
 import { postgresError } from './postgres.errors';
+import { createStatePool } from './postgres.pool';
 import { PostgresStateSql } from './postgres.sql';
 import type {
   AuditEntry,
@@ -68,31 +69,12 @@ interface Tx<T> {
 export class PostgresStateStore implements StateStore {
   readonly backend = 'postgres';
   private closed = false;
-  private readonly logger = new Logger('StateStore');
   private stateSql: PostgresStateSql | null = null;
-  private lastLossWarning = 0;
 
   private constructor(
     private readonly pool: Pool,
     private readonly secrets: (string | null)[],
-  ) {
-    // An idle client losing its server emits here; without a listener the process would crash.
-    pool.on('error', (err) => this.connectionLost('idle', err));
-    // pg-pool takes its own listener off a client while it is checked out, so a server that goes
-    // away between two statements (inside a transaction, a migration, a StateSql call) made that
-    // client emit 'error' with no listener: the uncaught `read ECONNRESET` / "terminating
-    // connection" that ended the process. Every client keeps this listener for its whole life; the
-    // statement in flight still fails (StateError), and the pool drops the client on release.
-    pool.on('connect', (client) => client.on('error', (err) => this.connectionLost('checked-out', err)));
-  }
-
-  /** One warning per outage burst (every pooled client reports the same loss). */
-  private connectionLost(kind: 'idle' | 'checked-out', err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastLossWarning < 5000) return;
-    this.lastLossWarning = now;
-    this.logger.warn(`postgres ${kind} connection lost: ${this.sanitize(err)}`);
-  }
+  ) {}
 
   /** Connects (pool), then applies pending migrations under a session advisory lock. */
   static async open(settings: StateSettings['postgres']): Promise<PostgresStateStore> {
@@ -111,16 +93,7 @@ export class PostgresStateStore implements StateStore {
         'state.postgres.url is not a valid URL; use postgres://user:password@host:5432/database',
       );
     }
-    // Loaded here so the default sqlite deployment never loads the driver.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pg = require('pg') as typeof import('pg');
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: settings.pool_max,
-      statement_timeout: settings.statement_timeout_ms,
-      connectionTimeoutMillis: settings.connect_timeout_ms,
-      application_name: 'mira',
-    });
+    const pool = createStatePool(settings, [url, password]);
     const store = new PostgresStateStore(pool, [url, password]);
     try {
       await store.migrate();
@@ -129,10 +102,6 @@ export class PostgresStateStore implements StateStore {
       throw err;
     }
     return store;
-  }
-
-  private sanitize(err: unknown): string {
-    return sanitizeMessage((err as Error)?.message ?? String(err), this.secrets);
   }
 
   private async client(what: string): Promise<PoolClient> {
