@@ -332,15 +332,16 @@ export class PostgresStateStore implements StateStore {
   }
 
   async revokeSession(sid: string, expiresAt: string, now: string): Promise<void> {
-    await this.query('revokeSession', 'DELETE FROM revoked_sessions WHERE expires_at <= $1::timestamptz', [
-      now,
-    ]);
-    await this.query(
-      'revokeSession',
-      `INSERT INTO revoked_sessions (sid, expires_at) VALUES ($1, $2::timestamptz)
-       ON CONFLICT (sid) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
-      [sid, expiresAt],
-    );
+    // One transaction: the clean-up of expired rows never commits without the revocation.
+    await this.tx('revokeSession', async (c) => {
+      await c.query('DELETE FROM revoked_sessions WHERE expires_at <= $1::timestamptz', [now]);
+      await c.query(
+        `INSERT INTO revoked_sessions (sid, expires_at) VALUES ($1, $2::timestamptz)
+         ON CONFLICT (sid) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+        [sid, expiresAt],
+      );
+      return { commit: true, value: undefined };
+    });
   }
 
   async isSessionRevoked(sid: string, now: string): Promise<boolean> {

@@ -118,3 +118,18 @@ describe('postgres connection faults', () => {
     60000,
   );
 });
+
+describe('postgres revokeSession (issue 33 defect)', () => {
+  it('runs in one transaction: a failing insert leaves the expired rows it would have cleaned', async () => {
+    const url = await server.createDatabase(`faults_${process.pid}_${++n}`);
+    const store = await PostgresStateStore.open(settings(url));
+    await store.revokeSession('old', '2020-01-01T00:00:00.000Z', '2019-01-01T00:00:00.000Z');
+    const err = await store
+      .revokeSession('new', 'not-a-time', '2026-01-01T00:00:00.000Z')
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'STATE_INVALID_INPUT' });
+    const rows = await admin(url, async (c) => (await c.query('SELECT sid FROM revoked_sessions')).rows);
+    expect(rows).toEqual([{ sid: 'old' }]);
+    await store.close();
+  });
+});
