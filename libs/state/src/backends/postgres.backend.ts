@@ -156,7 +156,7 @@ export class PostgresStateStore implements StateStore {
       await applyPostgresMigrations(c);
     } catch (err) {
       const mapped = postgresError(err, 'migration', this.secrets);
-      if (mapped.code === 'STATE_UNAVAILABLE') throw mapped;
+      if (mapped.code === 'STATE_UNAVAILABLE' || mapped.code === 'STATE_MIGRATION_FAILED') throw mapped;
       throw new StateError(
         'STATE_MIGRATION_FAILED',
         `Applying the state schema migrations failed: ${mapped.message}; fix the database (or restore it) and restart`,

@@ -133,3 +133,19 @@ describe('postgres revokeSession (issue 33 defect)', () => {
     await store.close();
   });
 });
+
+describe('forward-only migrations', () => {
+  it('a database migrated by a newer release is refused with a clear message', async () => {
+    const url = await server.createDatabase(`faults_${process.pid}_${++n}`);
+    await (await PostgresStateStore.open(settings(url))).close();
+    await admin(url, (c) =>
+      c.query(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from_the_future', now())",
+      ),
+    );
+    await expect(PostgresStateStore.open(settings(url))).rejects.toMatchObject({
+      code: 'STATE_MIGRATION_FAILED',
+      message: expect.stringContaining('schema version 99, newer than this release knows'),
+    });
+  });
+});

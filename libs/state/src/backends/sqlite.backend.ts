@@ -156,7 +156,7 @@ export class SqliteStateStore implements StateStore {
       });
     } catch (err) {
       const e = err as StateError;
-      if (e.code === 'STATE_UNAVAILABLE') throw e;
+      if (e.code === 'STATE_UNAVAILABLE' || e.code === 'STATE_MIGRATION_FAILED') throw e;
       throw new StateError(
         'STATE_MIGRATION_FAILED',
         `Applying the state schema migrations to ${this.path} failed: ${e.message}; restore the database from a backup or point state.sqlite.path at a new file`,

@@ -157,3 +157,23 @@ describe('sqlite store faults (issue 31)', () => {
     await checkpointer.stop();
   });
 });
+
+describe('forward-only migrations', () => {
+  it('a database migrated by a newer release is refused with a clear message', async () => {
+    const path = join(tempDir(), 'mira.db');
+    await SqliteStateStore.open(path).close();
+    const db = new DatabaseSync(path);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      99,
+      'from_the_future',
+      new Date().toISOString(),
+    );
+    db.close();
+    expect(() => SqliteStateStore.open(path)).toThrow(
+      expect.objectContaining({
+        code: 'STATE_MIGRATION_FAILED',
+        message: expect.stringContaining('schema version 99, newer than this release knows'),
+      }),
+    );
+  });
+});
