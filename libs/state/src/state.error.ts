@@ -8,6 +8,7 @@ export type StateErrorCode =
   | 'STATE_INVALID_CURSOR'
   | 'STATE_INVALID_INPUT'
   | 'STATE_QUERY_FAILED'
+  | 'STATE_STORAGE_FULL'
   | 'STATE_CLOSED';
 
 /**

@@ -21,8 +21,11 @@ export interface PostgresServer {
   createDatabase(name: string, password?: string): Promise<string>;
   /** Stops the server (fast shutdown by PID, kill -9 after 10 s) and removes its directory. */
   stop(): Promise<void>;
-  /** Stops the server only (a simulated outage); restart() brings it back with its data. */
-  down(): Promise<void>;
+  /**
+   * Stops the server only (a simulated outage): a fast shutdown by default (SIGINT, what a minor
+   * upgrade or failover does), SIGKILL for a postmaster crash; restart() brings it back with its data.
+   */
+  down(signal?: NodeJS.Signals): Promise<void>;
   restart(): Promise<void>;
 }
 
@@ -160,7 +163,7 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
       return urlFor(name, password);
     },
     stop: () => server.stop(),
-    down: () => server.down(),
+    down: (signal) => server.down(signal),
     restart: () => server.restart(),
   };
 }

@@ -17,7 +17,7 @@ import {
   type RedisConsumerSpec,
 } from './redis.consumer-group';
 import type { Delivery, DeliveryOwner, HeldEntry } from './redis.delivery';
-import { isOutageError, JitteredBackoff, wakeable, Waiters, within } from './redis.policies';
+import { isOutageError, JitteredBackoff, outageSource, wakeable, Waiters, within } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
 
 /**
@@ -304,8 +304,10 @@ export class RedisConsumer implements DeliveryOwner {
       if (this.active) {
         d.retryTimer = setTimeout(() => void this.retry(d), this.outageBackoff.delay(d.outage));
       }
+      // Name the server that is gone: a handler failing on the state store is not a Redis outage.
+      const source = this.deps.connection.ready ? outageSource(err) : 'Redis';
       log.warnOnce(
-        `Handler of group ${this.group} could not finish while Redis is unreachable (${errorText(err, 200)}); retrying without counting an attempt`,
+        `Handler of group ${this.group} could not finish while ${source} is unreachable (${errorText(err, 200)}); retrying without counting an attempt`,
       );
       if (this.running === 0) this.idle.notify();
       return;

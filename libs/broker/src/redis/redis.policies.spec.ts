@@ -1,4 +1,4 @@
-import { JitteredBackoff, retryWhile, within } from './redis.policies';
+import { JitteredBackoff, outageSource, retryWhile, within } from './redis.policies';
 
 /** Runs `fn` with Math.random (which cockatiel's jitter draws from) fixed at `r`. */
 function withRandom<T>(r: number, fn: () => T): T {
@@ -60,5 +60,20 @@ describe('redis policies (cockatiel)', () => {
     await expect(within(1000, Promise.resolve('x'))).resolves.toBeUndefined();
     await expect(within(1000, null)).resolves.toBeUndefined();
     await expect(within(1000, Promise.reject(new Error('broken')))).rejects.toThrow('broken');
+  });
+});
+
+describe('outageSource', () => {
+  it('names the state store for STATE_UNAVAILABLE (also as a cause), Redis for the broker', () => {
+    const state = Object.assign(new Error('postgres is unreachable (updateWorkflow)'), {
+      code: 'STATE_UNAVAILABLE',
+      retryable: true,
+    });
+    expect(outageSource(state)).toBe('the state store');
+    expect(outageSource(new Error('wrapped', { cause: state }))).toBe('the state store');
+    expect(outageSource(Object.assign(new Error('x'), { code: 'BROKER_UNAVAILABLE' }))).toBe('Redis');
+    expect(outageSource(Object.assign(new Error('x'), { code: 'VAULT_UNAVAILABLE' }))).toBe(
+      'a dependency (VAULT_UNAVAILABLE)',
+    );
   });
 });

@@ -74,6 +74,21 @@ export function isOutageError(err: unknown): boolean {
   return false;
 }
 
+/**
+ * Which server an outage error is about, for the log line: the state store when its code says so
+ * (STATE_UNAVAILABLE), Redis for the broker's own codes, else the code itself.
+ */
+export function outageSource(err: unknown): string {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code } = e as { code?: unknown };
+    if (typeof code !== 'string') continue;
+    if (code.startsWith('STATE_')) return 'the state store';
+    if (code.startsWith('BROKER_') || code.startsWith('REDIS_')) return 'Redis';
+    if (code.endsWith('_UNAVAILABLE')) return `a dependency (${code})`;
+  }
+  return 'Redis';
+}
+
 /** Callers waiting for one event (a consumer going idle): each wait ends at the event or after its timeout. */
 export class Waiters {
   private waiting: (() => void)[] = [];

@@ -1,14 +1,15 @@
 // Plain parameterised SQL for postgres, next to its sqlite twin: two small dialect files are simpler
 // than a query builder whose sqlite dialect doesn't speak node:sqlite. Shared logic (row mapping,
 // hashing, cursors) lives in state.rows.ts / state.audit.ts.
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DEVELOPMENT_KEYRING, type AuditKeyring } from '../state.audit-keys';
 import { PostgresAudit } from './postgres.audit';
 import { StateBackendProvider } from '../state.decorator';
 import { applyPostgresMigrations, MIGRATION_LOCK } from './postgres.migrations';
-import { sanitizeMessage, StateError } from '../state.error';
+import { StateError } from '../state.error';
 import { postgresError } from './postgres.errors';
+import { createStatePool } from './postgres.pool';
 import { PostgresStateSql } from './postgres.sql';
 import type {
   AuditEntry,
@@ -65,7 +66,6 @@ interface Tx<T> {
 export class PostgresStateStore implements StateStore {
   readonly backend = 'postgres';
   private closed = false;
-  private readonly logger = new Logger('StateStore');
   private stateSql: PostgresStateSql | null = null;
   private keys: AuditKeyring = DEVELOPMENT_KEYRING;
   private readonly audit = new PostgresAudit(
@@ -76,10 +76,7 @@ export class PostgresStateStore implements StateStore {
   private constructor(
     private readonly pool: Pool,
     private readonly secrets: (string | null)[],
-  ) {
-    // An idle client losing its server emits here; without a listener the process would crash.
-    pool.on('error', (err) => this.logger.warn(`postgres idle connection lost: ${this.sanitize(err)}`));
-  }
+  ) {}
 
   /** Connects (pool), then applies pending migrations under a session advisory lock. */
   static async open(settings: StateSettings['postgres']): Promise<PostgresStateStore> {
@@ -98,16 +95,7 @@ export class PostgresStateStore implements StateStore {
         'state.postgres.url is not a valid URL; use postgres://user:password@host:5432/database',
       );
     }
-    // Loaded here so the default sqlite deployment never loads the driver.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pg = require('pg') as typeof import('pg');
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: settings.pool_max,
-      statement_timeout: settings.statement_timeout_ms,
-      connectionTimeoutMillis: settings.connect_timeout_ms,
-      application_name: 'mira',
-    });
+    const pool = createStatePool(settings, [url, password]);
     const store = new PostgresStateStore(pool, [url, password]);
     try {
       await store.migrate();
@@ -116,10 +104,6 @@ export class PostgresStateStore implements StateStore {
       throw err;
     }
     return store;
-  }
-
-  private sanitize(err: unknown): string {
-    return sanitizeMessage((err as Error)?.message ?? String(err), this.secrets);
   }
 
   private async client(what: string): Promise<PoolClient> {
@@ -174,7 +158,7 @@ export class PostgresStateStore implements StateStore {
       await applyPostgresMigrations(c);
     } catch (err) {
       const mapped = postgresError(err, 'migration', this.secrets);
-      if (mapped.code === 'STATE_UNAVAILABLE') throw mapped;
+      if (mapped.code === 'STATE_UNAVAILABLE' || mapped.code === 'STATE_MIGRATION_FAILED') throw mapped;
       throw new StateError(
         'STATE_MIGRATION_FAILED',
         `Applying the state schema migrations failed: ${mapped.message}; fix the database (or restore it) and restart`,
@@ -348,15 +332,16 @@ export class PostgresStateStore implements StateStore {
   }
 
   async revokeSession(sid: string, expiresAt: string, now: string): Promise<void> {
-    await this.query('revokeSession', 'DELETE FROM revoked_sessions WHERE expires_at <= $1::timestamptz', [
-      now,
-    ]);
-    await this.query(
-      'revokeSession',
-      `INSERT INTO revoked_sessions (sid, expires_at) VALUES ($1, $2::timestamptz)
-       ON CONFLICT (sid) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
-      [sid, expiresAt],
-    );
+    // One transaction: the clean-up of expired rows never commits without the revocation.
+    await this.tx('revokeSession', async (c) => {
+      await c.query('DELETE FROM revoked_sessions WHERE expires_at <= $1::timestamptz', [now]);
+      await c.query(
+        `INSERT INTO revoked_sessions (sid, expires_at) VALUES ($1, $2::timestamptz)
+         ON CONFLICT (sid) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+        [sid, expiresAt],
+      );
+      return { commit: true, value: undefined };
+    });
   }
 
   async isSessionRevoked(sid: string, now: string): Promise<boolean> {

@@ -36,6 +36,19 @@ export function postgresError(err: unknown, what: string, secrets: (string | nul
       `postgres ${what}: ${message}; create the database or fix its name in state.postgres.url`,
       true,
     );
+  // Class 53 (insufficient resources): 53300 too many connections, 53100 disk full on the server.
+  if (code.startsWith('53'))
+    return new StateError(
+      'STATE_UNAVAILABLE',
+      `postgres ${what}: the server is out of resources (${message}); for too many connections raise max_connections on the server or lower state.postgres.pool_max x replicas`,
+      true,
+    );
+  if (code === '57014')
+    return new StateError(
+      'STATE_UNAVAILABLE',
+      `postgres ${what}: the statement ran past state.postgres.statement_timeout_ms and was cancelled (a lock held by another session, or a slow server); retry, and look for long transactions on the server`,
+      true,
+    );
   if (
     UNAVAILABLE_CODES.has(code) ||
     code.startsWith('08') ||

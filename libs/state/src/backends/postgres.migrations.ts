@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { StateMigration } from '../state.migration';
+import { refuseNewerSchema, type StateMigration } from '../state.migration';
 
 /** pg_advisory_lock key ('mira' + 1) held by the migration run. */
 export const MIGRATION_LOCK = 1835627105;
@@ -109,6 +109,7 @@ export async function applyPostgresMigrations(c: PoolClient): Promise<void> {
   const applied = new Set(
     (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
   );
+  refuseNewerSchema(applied, POSTGRES_MIGRATIONS);
   for (const m of POSTGRES_MIGRATIONS) {
     if (applied.has(m.version)) continue;
     await c.query('BEGIN');

@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { DEVELOPMENT_KEYRING, type AuditKeyring } from '../state.audit-keys';
 import { SqliteAudit } from './sqlite.audit';
 import { SqliteCheckpointer } from './sqlite.checkpointer';
+import { SqliteFileGuard } from './sqlite.file-guard';
 import { loadSqlite } from './sqlite.driver';
 import { BUSY_TIMEOUT_MS, sqliteError } from './sqlite.errors';
 import { SqliteSerial, SqliteStateSql } from './sqlite.sql';
@@ -59,6 +60,7 @@ export class SqliteStateStore implements StateStore {
   readonly backend = 'sqlite';
   private db: DatabaseSync | null;
   private checkpointer: SqliteCheckpointer | null = null;
+  private guard: SqliteFileGuard | null = null;
   // Every operation queues here, so a StateSql transaction never interleaves with the store's own.
   private readonly serial = new SqliteSerial();
   private keys: AuditKeyring = DEVELOPMENT_KEYRING;
@@ -99,15 +101,29 @@ export class SqliteStateStore implements StateStore {
       db.close();
       throw err;
     }
-    if (!memory)
+    if (!memory) {
       store.checkpointer = new SqliteCheckpointer(resolve(path), CHECKPOINT_INTERVAL_MS, BUSY_TIMEOUT_MS);
+      store.guard = new SqliteFileGuard(resolve(path));
+    }
     return store;
   }
 
   private get conn(): DatabaseSync {
     if (!this.db)
       throw new StateError('STATE_CLOSED', 'The state store is closed (the service is shutting down)');
+    this.guard?.check();
     return this.db;
+  }
+
+  /** A read in the queue, its driver errors mapped like the writes' (a coded 503/400, never a bare 500). */
+  private read<T>(what: string, fn: (db: DatabaseSync) => T | Promise<T>): Promise<T> {
+    return this.serial.run(async () => {
+      try {
+        return await fn(this.conn);
+      } catch (err) {
+        throw sqliteError(err, what);
+      }
+    });
   }
 
   /** BEGIN IMMEDIATE takes the write lock up front, so two writers never both read the same tail. */
@@ -143,7 +159,7 @@ export class SqliteStateStore implements StateStore {
       });
     } catch (err) {
       const e = err as StateError;
-      if (e.code === 'STATE_UNAVAILABLE') throw e;
+      if (e.code === 'STATE_UNAVAILABLE' || e.code === 'STATE_MIGRATION_FAILED') throw e;
       throw new StateError(
         'STATE_MIGRATION_FAILED',
         `Applying the state schema migrations to ${this.path} failed: ${e.message}; restore the database from a backup or point state.sqlite.path at a new file`,
@@ -186,14 +202,14 @@ export class SqliteStateStore implements StateStore {
   }
 
   async getWorkflow(id: string): Promise<WorkflowRecord | null> {
-    return this.serial.run(async () => {
+    return this.read('getWorkflow', () => {
       const r = this.conn.prepare('SELECT * FROM workflows WHERE workflow_id = ?').get(id);
       return r ? row(r) : null;
     });
   }
 
   async listWorkflows(query: WorkflowQuery): Promise<Page<WorkflowRecord>> {
-    return this.serial.run(async () => {
+    return this.read('listWorkflows', () => {
       const limit = checkLimit(query.limit);
       const where: string[] = [];
       const params: SQLInputValue[] = [];
@@ -253,7 +269,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async findExpired(statuses: WorkflowStatus[], now: string, limit: number): Promise<WorkflowRecord[]> {
-    return this.serial.run(async () => {
+    return this.read('findExpired', () => {
       if (statuses.length === 0) return [];
       const rows = this.conn
         .prepare(
@@ -267,7 +283,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async oldestIn(statuses: WorkflowStatus[], limit: number): Promise<WorkflowRecord[]> {
-    return this.serial.run(async () => {
+    return this.read('oldestIn', () => {
       if (statuses.length === 0) return [];
       const rows = this.conn
         .prepare(
@@ -280,7 +296,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async findUnleased(statuses: WorkflowStatus[], now: string, limit: number): Promise<WorkflowRecord[]> {
-    return this.serial.run(async () => {
+    return this.read('findUnleased', () => {
       if (statuses.length === 0) return [];
       const rows = this.conn
         .prepare(
@@ -294,7 +310,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async countByStatus(): Promise<Partial<Record<WorkflowStatus, number>>> {
-    return this.serial.run(async () => {
+    return this.read('countByStatus', () => {
       const rows = this.conn.prepare('SELECT status, COUNT(*) AS n FROM workflows GROUP BY status').all() as {
         status: WorkflowStatus;
         n: number;
@@ -304,7 +320,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
-    return this.serial.run(async () => {
+    return this.read('listAudit', () => {
       const limit = checkLimit(query.limit);
       const after = decodeAuditCursor(query.cursor);
       const rows = query.workflow_id
@@ -322,50 +338,40 @@ export class SqliteStateStore implements StateStore {
   }
 
   async auditHead(): Promise<AuditHead | null> {
-    return this.serial.run(async () => this.audit.head(this.conn));
+    return this.read('auditHead', () => this.audit.head(this.conn));
   }
 
   async verifyAudit(): Promise<AuditVerification> {
-    return this.serial.run(async () => this.audit.verify(this.conn));
+    return this.read('verifyAudit', () => this.audit.verify(this.conn));
   }
 
   async revokeSession(sid: string, expiresAt: string, now: string): Promise<void> {
-    return this.serial.run(async () => {
-      try {
-        this.tx('revokeSession', (db) => {
-          db.prepare('DELETE FROM revoked_sessions WHERE expires_at <= ?').run(now);
-          db.prepare(
-            'INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO UPDATE SET expires_at = excluded.expires_at',
-          ).run(sid, expiresAt);
-          return { commit: true, value: undefined };
-        });
-      } catch (err) {
-        throw sqliteError(err, 'revokeSession');
-      }
-    });
+    // tx() maps its errors already: no second mapping around it.
+    return this.serial.run(async () =>
+      this.tx('revokeSession', (db) => {
+        db.prepare('DELETE FROM revoked_sessions WHERE expires_at <= ?').run(now);
+        db.prepare(
+          'INSERT INTO revoked_sessions (sid, expires_at) VALUES (?, ?) ON CONFLICT (sid) DO UPDATE SET expires_at = excluded.expires_at',
+        ).run(sid, expiresAt);
+        return { commit: true, value: undefined };
+      }),
+    );
   }
 
   async isSessionRevoked(sid: string, now: string): Promise<boolean> {
-    return this.serial.run(async () => {
-      try {
-        return (
-          this.conn
-            .prepare('SELECT 1 FROM revoked_sessions WHERE sid = ? AND expires_at > ?')
-            .get(sid, now) !== undefined
-        );
-      } catch (err) {
-        throw sqliteError(err, 'isSessionRevoked');
-      }
-    });
+    return this.read(
+      'isSessionRevoked',
+      (db) =>
+        db.prepare('SELECT 1 FROM revoked_sessions WHERE sid = ? AND expires_at > ?').get(sid, now) !==
+        undefined,
+    );
   }
 
   async ping(): Promise<void> {
-    return this.serial.run(async () => {
-      try {
-        this.conn.prepare('SELECT 1').get();
-      } catch (err) {
-        throw sqliteError(err, 'ping');
-      }
+    await this.read('ping', (db) => {
+      // The probe always looks at the file itself: readiness reports a deleted or replaced file.
+      this.guard?.check(true);
+      return db.prepare('SELECT 1').get();
     });
   }
 

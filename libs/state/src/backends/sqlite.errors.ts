@@ -15,6 +15,27 @@ export function sqliteError(err: unknown, what: string): StateError {
       `sqlite database is busy (${what}): another process held the write lock longer than ${BUSY_TIMEOUT_MS} ms; retry, or use state.backend: postgres for several writers`,
       true,
     );
+  // Primary result codes (the extended ones carry them in the low byte).
+  const primary = typeof e.errcode === 'number' ? e.errcode & 0xff : -1;
+  if (primary === 13 || /database or disk is full|disk I\/O error.*full/i.test(message))
+    return new StateError(
+      'STATE_STORAGE_FULL',
+      `sqlite ${what}: the disk holding the database is full (${message}); free space on its filesystem (the write was rolled back, nothing is lost), or move state.sqlite.path`,
+      true,
+    );
+  // SQLITE_IOERR (10), SQLITE_CANTOPEN (14), SQLITE_READONLY (8): the file or its filesystem failed.
+  if (primary === 10 || primary === 14 || primary === 8)
+    return new StateError(
+      'STATE_UNAVAILABLE',
+      `sqlite ${what}: the database file cannot be read or written (${message}); check the file at state.sqlite.path, its permissions and its filesystem`,
+      true,
+    );
+  // SQLITE_CORRUPT (11), SQLITE_NOTADB (26): the file is not the database it was.
+  if (primary === 11 || primary === 26)
+    return new StateError(
+      'STATE_UNAVAILABLE',
+      `sqlite ${what}: the database file is damaged or was replaced (${message}); stop the service and restore state.sqlite.path from a backup (see docs/operations.md)`,
+    );
   if (/UNIQUE constraint failed/i.test(message))
     return new StateError('STATE_CONFLICT', `${what}: ${message}; use a new workflow_id`);
   return new StateError('STATE_QUERY_FAILED', `sqlite ${what} failed: ${message}`);

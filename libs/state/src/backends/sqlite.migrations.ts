@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { StateMigration } from '../state.migration';
+import { refuseNewerSchema, type StateMigration } from '../state.migration';
 
 /** The core schema on sqlite, forward only: never edit an applied one, add the next version. */
 export const SQLITE_MIGRATIONS: readonly StateMigration[] = [
@@ -109,6 +109,7 @@ export function applySqliteMigrations(db: DatabaseSync): void {
       (r) => r.version,
     ),
   );
+  refuseNewerSchema(applied, SQLITE_MIGRATIONS);
   for (const m of SQLITE_MIGRATIONS) {
     if (applied.has(m.version)) continue;
     db.exec(m.sql);

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { startPostgres, type PostgresServer } from './support/postgres-server';
+import { startRedisServer, type RedisServer } from './support/redis-server';
+import { builtEntry, eventually, startService, type ServiceProcess } from './support/service-process';
+
+// Issue 31: PostgreSQL stopped for 5 s (fast shutdown, then a postmaster crash) under two BUILT
+// service processes while 20 clients create, approve and reject over real HTTP. Asserted: no
+// process dies, no 500, 503 STATE_UNAVAILABLE during the outage, readiness 503 / liveness 200,
+// every acknowledged decision in the record and the audit trail, each approved workflow completed
+// exactly once, nothing left approved/running, the audit chain verifies. No timings asserted.
+
+const secret = (name: string) => `${name}-${randomBytes(12).toString('hex')}`;
+const KEYS = {
+  requester: { name: 'requester', key: secret('req'), roles: ['submitter'] },
+  approver: { name: 'approver', key: secret('ap'), roles: ['approver'] },
+  auditor: { name: 'auditor', key: secret('aud'), roles: ['auditor'] },
+} as const;
+type Who = keyof typeof KEYS;
+
+/** Above the financial threshold: held for one approval whatever the default policy. */
+const HIGH_RISK = { financial_impact: 250000, compliance_level: 'low', explainability_score: 0.9 };
+const PROJECT = { name: 'Outage', description: 'survives a store outage', goals: ['a'], duration_weeks: 2 };
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+async function api(base: string, path: string, who: Who, body?: unknown): Promise<Answer> {
+  try {
+    const res = await fetch(`${base}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        'x-api-key': KEYS[who].key,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed };
+  } catch {
+    // No answer at all (a process gone, a timeout): counted apart, never as a 5xx.
+    return { status: 0, body: null };
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('state store outage under two service processes (real PostgreSQL and Redis)', () => {
+  let postgres: PostgresServer;
+  let redis: RedisServer;
+  const started: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    builtEntry();
+    [postgres, redis] = await Promise.all([startPostgres(), startRedisServer()]);
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(started.map((s) => s.kill()));
+    await Promise.all([postgres?.stop(), redis?.stop()]);
+  });
+
+  it.each(['SIGINT', 'SIGKILL'] as const)(
+    'PostgreSQL down for 5 s (%s) while 20 clients create, approve and reject',
+    async (signal) => {
+      const db = `outage_${signal.toLowerCase()}`;
+      const url = await postgres.createDatabase(db);
+      const config = {
+        api: { keys: Object.values(KEYS), rate_limit: { enabled: false } },
+        shutdown: { drain_delay_ms: 0 },
+        broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: `${db}:` } },
+        state: {
+          backend: 'postgres',
+          postgres: { url, statement_timeout_ms: 3000, connect_timeout_ms: 1000 },
+        },
+        governance: { approvals_required: { high: 1 }, lease_seconds: 2, sweep_interval_seconds: 0.5 },
+      };
+      const replicas = await Promise.all([startService({ config }), startService({ config })]);
+      started.push(...replicas);
+      for (const r of replicas)
+        await eventually(async () => (await fetch(`${r.url}/healthz/ready`)).status === 200, 30_000, 'ready');
+
+      const statuses = new Map<number, number>();
+      const codes503 = new Set<string>();
+      const note = (a: Answer) => {
+        statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+        if (a.status === 503) codes503.add(String(a.body?.code));
+      };
+      const acked = new Map<string, 'approve' | 'reject'>();
+      let running = true;
+      const client = async (c: number) => {
+        for (let i = 0; running; i++) {
+          const base = replicas[(c + i) % 2].url;
+          const created = await api(base, '/api/v1/workflows', 'requester', {
+            workflow_type: 'project_initialization',
+            data: { ...PROJECT, name: `c${c}-${i}` },
+            governance_data: HIGH_RISK,
+          });
+          note(created);
+          if (created.status !== 200 && created.status !== 201 && created.status !== 202) {
+            await sleep(200);
+            continue;
+          }
+          const id = created.body.workflow_id as string;
+          const what = (c + i) % 3 === 0 ? 'reject' : 'approve';
+          // Retried through the outage on the other replica until it is acknowledged or refused.
+          for (let attempt = 0; running || attempt < 40; attempt++) {
+            const decided = await api(
+              replicas[(c + i + 1) % 2].url,
+              `/api/v1/workflows/${id}/${what}`,
+              'approver',
+              {
+                comment: `${what} by client ${c}`,
+              },
+            );
+            note(decided);
+            if (decided.status === 200) acked.set(id, what);
+            if (decided.status !== 503 && decided.status !== 0) break;
+            await sleep(250);
+          }
+        }
+      };
+      const clients = Array.from({ length: 20 }, (_, c) => client(c));
+
+      await sleep(3000);
+      await postgres.down(signal);
+      const downAt = Date.now();
+      await sleep(1000);
+      const probes = await Promise.all(
+        replicas.flatMap((r) => [fetch(`${r.url}/healthz/ready`), fetch(`${r.url}/healthz/live`)]),
+      );
+      await sleep(Math.max(0, 5000 - (Date.now() - downAt)));
+      await postgres.restart();
+      await sleep(5000);
+      running = false;
+      await Promise.all(clients);
+
+      // Readiness 503 and liveness 200 on both replicas while the store was gone.
+      expect(probes.map((p) => p.status)).toEqual([503, 200, 503, 200]);
+      expect(statuses.get(500) ?? 0).toBe(0);
+      expect(statuses.get(0) ?? 0).toBe(0);
+      expect(statuses.get(503) ?? 0).toBeGreaterThan(0);
+      expect([...codes503]).toEqual(['STATE_UNAVAILABLE']);
+      for (const r of replicas) expect(r.child.proc.exitCode).toBeNull();
+      expect(acked.size).toBeGreaterThan(20);
+
+      // Every acknowledged decision is recorded and audited; approvals complete exactly once.
+      const base = replicas[0].url;
+      for (const [id, what] of acked) {
+        const done = await eventually(
+          async () => {
+            const r = await api(base, `/api/v1/workflows/${id}`, 'auditor');
+            const final = what === 'approve' ? 'completed' : 'rejected';
+            return r.status === 200 && r.body.status === final ? r.body : undefined;
+          },
+          30_000,
+          `workflow ${id} after ${what}`,
+        );
+        expect(done.decisions.filter((d: { decision: string }) => d.decision === what)).toHaveLength(1);
+        const trail = (await api(base, `/api/v1/audit?workflow_id=${id}&limit=100`, 'auditor')).body
+          .items as {
+          action: string;
+        }[];
+        expect(trail.filter((e) => e.action === what)).toHaveLength(1);
+        if (what === 'approve') expect(trail.filter((e) => e.action === 'completed')).toHaveLength(1);
+      }
+      // Nothing stays approved or running beyond a lease once the store is back.
+      await eventually(
+        async () => {
+          const stuck = await Promise.all(
+            ['approved', 'running'].map(
+              async (s) =>
+                (await api(base, `/api/v1/workflows?status=${s}&limit=10`, 'auditor')).body.items.length,
+            ),
+          );
+          return stuck.every((n) => n === 0) ? true : undefined;
+        },
+        30_000,
+        'no workflow approved or running',
+      );
+      const verify = await api(base, '/api/v1/audit/verify', 'auditor');
+      expect(verify.status).toBe(200);
+      expect(verify.body.ok).toBe(true);
+      const output = replicas.map((r) => r.child.stdout() + r.child.stderr()).join('\n');
+      expect(output).not.toMatch(/uncaughtException|unhandledRejection/);
+      await Promise.all(replicas.map((r) => r.kill()));
+    },
+    240_000,
+  );
+});

@@ -1,0 +1,150 @@
+// Backups of the state store, as a module the `mira` CLI can call (and scripts/state-backup.js
+// calls today): SQLite through VACUUM INTO (online, one consistent snapshot), PostgreSQL through
+// pg_dump's custom format. Each backup gets a manifest beside it: schema versions, the audit head
+// (seq + link) and the key id, so a restore can be checked against what was backed up.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { StateError } from '../state.error';
+import { loadSqlite } from '../backends/sqlite.driver';
+
+export interface BackupManifest {
+  format: 'mira-state-backup/1';
+  backend: 'sqlite' | 'postgres';
+  created_at: string;
+  schema_versions: number[];
+  module_migrations: { owner: string; version: number }[];
+  audit_head: { seq: number; hash: string } | null;
+  /** The audit signing key id, once the chain records one (null before). */
+  key_id: string | null;
+}
+
+export const manifestPath = (file: string) => `${file}.manifest.json`;
+
+type Rows = (sql: string) => Promise<Record<string, unknown>[]>;
+
+async function describe(backend: BackupManifest['backend'], rows: Rows): Promise<BackupManifest> {
+  const tables = new Set(
+    (
+      await rows(
+        backend === 'sqlite'
+          ? "SELECT name FROM sqlite_master WHERE type = 'table'"
+          : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
+      )
+    ).map((r) => String(r.name)),
+  );
+  const schema = (await rows('SELECT version FROM schema_migrations ORDER BY version')).map((r) =>
+    Number(r.version),
+  );
+  const modules = tables.has('module_migrations')
+    ? (await rows('SELECT owner, version FROM module_migrations ORDER BY owner, version')).map((r) => ({
+        owner: String(r.owner),
+        version: Number(r.version),
+      }))
+    : [];
+  const [head] = await rows('SELECT * FROM audit_head WHERE id = 1');
+  return {
+    format: 'mira-state-backup/1',
+    backend,
+    created_at: new Date().toISOString(),
+    schema_versions: schema,
+    module_migrations: modules,
+    audit_head: head ? { seq: Number(head.seq), hash: String(head.hash) } : null,
+    key_id: head && typeof head.key_id === 'string' ? head.key_id : null,
+  };
+}
+
+/** SQLite: VACUUM INTO a new file while the service runs (readers and writers are not blocked). */
+export async function backupSqlite(dbPath: string, file: string): Promise<BackupManifest> {
+  if (existsSync(file))
+    throw new StateError('STATE_INVALID_INPUT', `${file} exists: choose a new backup file name`);
+  const { DatabaseSync } = loadSqlite();
+  const db = new DatabaseSync(dbPath, { timeout: 5000 });
+  try {
+    const tmp = `${file}.partial`;
+    db.prepare('VACUUM INTO ?').run(tmp);
+    renameSync(tmp, file);
+  } finally {
+    db.close();
+  }
+  // The manifest describes the copy itself, not the live file that moved on since.
+  const copy = new DatabaseSync(file, { readOnly: true });
+  try {
+    const manifest = await describe('sqlite', async (sql) =>
+      copy.prepare(sql).all() as Record<string, unknown>[]);
+    writeFileSync(manifestPath(file), `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
+  } finally {
+    copy.close();
+  }
+}
+
+/** SQLite: the backup becomes the database file (the service must be stopped first). */
+export function restoreSqlite(file: string, dbPath: string): BackupManifest {
+  const manifest = JSON.parse(readFileSync(manifestPath(file), 'utf8')) as BackupManifest;
+  if (existsSync(dbPath))
+    throw new StateError(
+      'STATE_INVALID_INPUT',
+      `${dbPath} exists: stop the service and move it away (keep it until the restore is verified), then restore`,
+    );
+  copyFileSync(file, dbPath);
+  return manifest;
+}
+
+/** libpq environment from the URL, so neither the URL nor the password appears in a process list. */
+function pgEnv(url: string): NodeJS.ProcessEnv {
+  const u = new URL(url);
+  return {
+    ...process.env,
+    PGHOST: u.hostname,
+    PGPORT: u.port || '5432',
+    PGUSER: decodeURIComponent(u.username),
+    PGPASSWORD: decodeURIComponent(u.password),
+    PGDATABASE: decodeURIComponent(u.pathname.slice(1)),
+  };
+}
+
+/**
+ * PostgreSQL: `pg_dump --format=custom --no-owner --no-privileges` (one consistent snapshot, the
+ * service keeps running), then the manifest read from the same database right after.
+ */
+export async function backupPostgres(url: string, file: string, bindir = ''): Promise<BackupManifest> {
+  if (existsSync(file))
+    throw new StateError('STATE_INVALID_INPUT', `${file} exists: choose a new backup file name`);
+  // The manifest first: the dump then holds at least this head (a later head only adds entries).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client } = require('pg') as typeof import('pg');
+  const client = new Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  let manifest: BackupManifest;
+  try {
+    manifest = await describe('postgres', async (sql) => (await client.query(sql)).rows);
+  } finally {
+    await client.end();
+  }
+  execFileSync(`${bindir}pg_dump`, ['--format=custom', '--no-owner', '--no-privileges', '--file', file], {
+    env: pgEnv(url),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  writeFileSync(manifestPath(file), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** PostgreSQL: into an EMPTY database, in one transaction, stopping at the first error. */
+export function restorePostgres(file: string, url: string, bindir = ''): BackupManifest {
+  const manifest = JSON.parse(readFileSync(manifestPath(file), 'utf8')) as BackupManifest;
+  execFileSync(
+    `${bindir}pg_restore`,
+    [
+      '--no-owner',
+      '--no-privileges',
+      '--exit-on-error',
+      '--single-transaction',
+      '--dbname',
+      pgEnv(url).PGDATABASE!,
+      file,
+    ],
+    { env: pgEnv(url), stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return manifest;
+}
