@@ -4,7 +4,7 @@
 // Env: MIRA_DEV_IDP_PORT (default 3001), MIRA_DEV_PORT (Mira's port for the redirect URI, default 3000).
 import { createServer } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
+import { pathToFileURL, URLSearchParams } from 'node:url';
 
 export const DEV_CLIENT_ID = 'mira-inbox-dev';
 export const DEV_CLIENT_SECRET = 'dev-only-client-secret-not-for-production';
