@@ -62,18 +62,19 @@ export class EventResultsService implements OnApplicationBootstrap {
     );
   }
 
-  async queued(id: string, type: string, replyTo: string | null): Promise<void> {
+  /** `owner` is the publisher (eventOwner): the result is theirs to read. */
+  async queued(id: string, type: string, replyTo: string | null, owner: string): Promise<void> {
     const at = new Date().toISOString();
     const store = await this.results();
     // An answer can land before this write (a fast agent): never step back from it.
     const existing = await store.get(id);
     if (existing) {
-      if (replyTo && !existing.reply_to) await store.put({ ...existing, reply_to: replyTo }, this.ttl());
+      await store.put({ ...existing, reply_to: existing.reply_to ?? replyTo, owner }, this.ttl());
       if (replyTo && existing.status !== 'queued') await this.reply({ ...existing, reply_to: replyTo });
       return;
     }
     await store.put(
-      { id, type, status: 'queued', reply_to: replyTo, queued_at: at, updated_at: at, response: null },
+      { id, type, status: 'queued', reply_to: replyTo, owner, queued_at: at, updated_at: at, response: null },
       this.ttl(),
     );
   }
@@ -93,6 +94,7 @@ export class EventResultsService implements OnApplicationBootstrap {
       type: type ?? before?.type ?? 'unknown',
       status: response?.status === 'success' ? 'answered' : 'failed',
       reply_to: before?.reply_to ?? null,
+      owner: before?.owner ?? null,
       queued_at: before?.queued_at ?? at,
       updated_at: at,
       response,

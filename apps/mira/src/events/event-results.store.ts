@@ -8,6 +8,8 @@ export interface EventResult {
   type: string;
   status: EventStatus;
   reply_to: string | null;
+  /** Who published it (see eventOwner): only they, auditors and admins may read it. Not returned. */
+  owner?: string | null;
   queued_at: string;
   updated_at: string;
   /** The agent's envelope, once answered (or failed). */
@@ -49,6 +51,7 @@ export class RedisEventResults implements EventResultsStore {
         type: result.type,
         status: result.status,
         reply_to: result.reply_to ?? '',
+        owner: result.owner ?? '',
         queued_at: result.queued_at,
         updated_at: result.updated_at,
         response: JSON.stringify(result.response ?? null),
@@ -64,6 +67,7 @@ export class RedisEventResults implements EventResultsStore {
       type: h.type,
       status: h.status as EventStatus,
       reply_to: h.reply_to || null,
+      owner: h.owner || null,
       queued_at: h.queued_at,
       updated_at: h.updated_at,
       response: JSON.parse(h.response ?? 'null') as unknown,
