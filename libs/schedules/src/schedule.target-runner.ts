@@ -3,7 +3,7 @@ import { OrchestratorService, WorkflowEngine, workflowView } from '@mira/agents'
 import type { RunOutcome, ScheduleRecord, ScheduleRun, ScheduleTargetRunner } from './schedules.interface';
 
 /**
- * Runs a schedule's target as its owner: a workflow through the engine (requested by the owner,
+ * Runs a schedule's target as the one who triggered the run, else its owner: a workflow through the engine (requested by the owner,
  * so governance and separation of duties apply; idempotent on the run id, so a run taken over
  * after a crash finds the same workflow), or a message routed to its agent.
  */
@@ -23,7 +23,7 @@ export class AgentsScheduleRunner implements ScheduleTargetRunner {
           data: target.data,
           governance_data: target.governance_data,
         } as never,
-        { actor: schedule.owner, idempotencyKey: `schedule-run:${run.id}` },
+        { actor: run.requested_by ?? schedule.owner, idempotencyKey: `schedule-run:${run.id}` },
       );
       const view = workflowView(record);
       const status =

@@ -127,12 +127,19 @@ export class SchedulerService {
     return started;
   }
 
-  /** Run now (POST /:id/trigger): a manual run at the current time, subject to the overlap policy. */
-  async trigger(schedule: ScheduleRecord): Promise<ScheduleRun> {
+  /**
+   * Run now (POST /:id/trigger): a manual run at the current time, subject to the overlap policy,
+   * requested by `actor` (who pressed the button answers for it, not the schedule's owner).
+   */
+  async trigger(schedule: ScheduleRecord, actor?: string): Promise<ScheduleRun> {
     const now = this.clock.now();
     const s = this.settings();
-    const run = await this.store.claimRun(schedule, now, 'manual', this.instanceId, s.lease_ms, now);
+    let run = await this.store.claimRun(schedule, now, 'manual', this.instanceId, s.lease_ms, now);
     if (!run) throw new Error('a manual run at this instant was already claimed; retry');
+    if (actor) {
+      await this.store.setRequestedBy(run.id, actor);
+      run = { ...run, requested_by: actor };
+    }
     if (run.status === 'skipped') this.metrics?.run('skipped');
     else this.execute(schedule, run);
     return run;

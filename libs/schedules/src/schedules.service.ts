@@ -74,10 +74,28 @@ export class SchedulesService {
       );
   }
 
-  async update(idOrName: string, input: ScheduleInput): Promise<ScheduleRecord> {
+  /**
+   * `editor` other than the owner who changes the target takes the schedule over: its runs are then
+   * requested by them, so an admin cannot put data in someone's schedule and approve the result.
+   */
+  async update(idOrName: string, input: ScheduleInput, editor?: string): Promise<ScheduleRecord> {
     const s = await this.get(idOrName);
     this.writable(s);
-    return this.store.update(s.id, this.validate(input), this.scheduler.clock.now());
+    const takeOver =
+      editor !== undefined &&
+      editor !== s.owner &&
+      JSON.stringify(s.target) !== JSON.stringify(this.validate(input).target);
+    const updated = await this.store.update(
+      s.id,
+      this.validate(input),
+      this.scheduler.clock.now(),
+      takeOver ? editor : undefined,
+    );
+    if (takeOver)
+      this.logger.warn(
+        `audit: schedule ${s.name} (${s.id}) target changed by ${editor}; owner ${s.owner} -> ${editor}`,
+      );
+    return updated;
   }
 
   async setPaused(idOrName: string, paused: boolean): Promise<ScheduleRecord> {
@@ -93,8 +111,9 @@ export class SchedulesService {
     await this.store.remove(s.id);
   }
 
-  async trigger(idOrName: string): Promise<ScheduleRun> {
-    return this.scheduler.trigger(await this.get(idOrName));
+  /** `actor`: who triggers it; the run is requested by them. */
+  async trigger(idOrName: string, actor?: string): Promise<ScheduleRun> {
+    return this.scheduler.trigger(await this.get(idOrName), actor);
   }
 
   /**

@@ -46,6 +46,7 @@ function toRun(r: Raw): ScheduleRun {
     result: r.result ? (JSON.parse(String(r.result)) as unknown) : null,
     error: (r.error as string | null) ?? null,
     deliveries: JSON.parse(String(r.deliveries ?? '[]')) as string[],
+    requested_by: (r.requested_by as string | null) ?? null,
   };
 }
 
@@ -92,12 +93,15 @@ export class SchedulesStore {
     return (await this.get(id)) as ScheduleRecord;
   }
 
-  /** Replaces the definition; `since` moves to now when the timing changes, so no run is owed for the old cron. */
-  async update(id: string, input: ScheduleInput, now: Date): Promise<ScheduleRecord> {
+  /**
+   * Replaces the definition; `since` moves to now when the timing changes, so no run is owed for
+   * the old cron. `owner`, when given, takes the schedule over (its runs are then requested by them).
+   */
+  async update(id: string, input: ScheduleInput, now: Date, owner?: string): Promise<ScheduleRecord> {
     const at = now.toISOString();
     await this.sql().execute(
       `UPDATE schedules SET name = $2, cron = $3, timezone = $4, target = $5, deliveries = $6, overlap = $7, catch_up = $8,
-              paused = $9, updated_at = $10,
+              paused = $9, updated_at = $10, owner = COALESCE($11, owner),
               since = CASE WHEN cron <> $3 OR timezone <> $4 OR paused <> $9 THEN $10 ELSE since END
         WHERE id = $1`,
       [
@@ -111,9 +115,15 @@ export class SchedulesStore {
         input.catch_up,
         input.paused ? 1 : 0,
         at,
+        owner ?? null,
       ],
     );
     return (await this.get(id)) as ScheduleRecord;
+  }
+
+  /** Records who asked for a manual run (right after its claim, before it runs). */
+  async setRequestedBy(runId: string, actor: string): Promise<void> {
+    await this.sql().execute('UPDATE schedule_runs SET requested_by = $2 WHERE id = $1', [runId, actor]);
   }
 
   async setPaused(id: string, paused: boolean, now: Date): Promise<void> {

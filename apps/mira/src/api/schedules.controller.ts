@@ -42,6 +42,11 @@ const STATUS: Record<string, number> = {
   SCHEDULE_FORBIDDEN: 403,
 };
 
+/** Who acts on a schedule (owner, editor, trigger): one place to switch to CallerIdentity's stable id. */
+export function scheduleActor(caller: CallerIdentity): string {
+  return caller.name;
+}
+
 async function mapped<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -80,7 +85,7 @@ export class SchedulesController {
 
   private async owned(id: string, caller: CallerIdentity): Promise<ScheduleRecord> {
     const s = await mapped(() => this.schedules.get(id));
-    if (!caller.roles.includes('admin') && s.owner !== caller.name)
+    if (!caller.roles.includes('admin') && s.owner !== scheduleActor(caller))
       throw new ForbiddenException(
         `Schedule ${s.name} belongs to ${s.owner}; only its owner or an admin may change it`,
       );
@@ -94,7 +99,7 @@ export class SchedulesController {
     @Body({ schema: scheduleBodySchema }) body: ScheduleBody,
     @Caller() caller: CallerIdentity,
   ): Promise<ScheduleRecord> {
-    return mapped(() => this.schedules.create(this.input(body), caller.name));
+    return mapped(() => this.schedules.create(this.input(body), scheduleActor(caller)));
   }
 
   @Get()
@@ -127,7 +132,7 @@ export class SchedulesController {
     @Caller() caller: CallerIdentity,
   ): Promise<ScheduleRecord> {
     const s = await this.owned(id, caller);
-    return mapped(() => this.schedules.update(s.id, this.input(body)));
+    return mapped(() => this.schedules.update(s.id, this.input(body), scheduleActor(caller)));
   }
 
   @Delete(':id')
@@ -160,7 +165,7 @@ export class SchedulesController {
   async trigger(@Param('id') id: string, @Caller() caller: CallerIdentity): Promise<ScheduleRun> {
     const s = await this.owned(id, caller);
     try {
-      return await mapped(() => this.schedules.trigger(s.id));
+      return await mapped(() => this.schedules.trigger(s.id, scheduleActor(caller)));
     } catch (err) {
       if (err instanceof HttpException) throw err;
       throw new ConflictException((err as Error).message);

@@ -1,0 +1,74 @@
+import { request, startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/poll';
+
+const KEYS = {
+  alice: 'alice-key-0123456789abcdef',
+  bob: 'bob-key-0123456789abcdef',
+  audrey: 'audrey-key-0123456789abcdef',
+  root: 'root-key-0123456789abcdef',
+};
+const as = (who: keyof typeof KEYS) => ({ authorization: `Bearer ${KEYS[who]}` });
+const project = { name: 'Sec', description: 'scheduled', goals: ['a', 'b'], duration_weeks: 2 };
+
+describe('Schedules: who answers for a run, kill switches, bad destinations, limits (real app)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      overrides: {
+        api: {
+          keys: [
+            { name: 'alice', key: KEYS.alice, roles: ['submitter'] },
+            { name: 'bob', key: KEYS.bob, roles: ['submitter', 'approver'] },
+            { name: 'audrey', key: KEYS.audrey, roles: ['auditor'] },
+            { name: 'root', key: KEYS.root, roles: ['admin'] },
+          ],
+        },
+        schedules: { tick_ms: 100, grace_ms: 2000 },
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const api = (path: string, who: keyof typeof KEYS, init: { method?: string; body?: unknown } = {}) =>
+    request(`${t.url}/api/v1${path}`, { ...init, headers: as(who) });
+  const create = (body: Record<string, unknown>, who: keyof typeof KEYS = 'alice') =>
+    api('/schedules', who, { body: { timezone: 'UTC', cron: '0 0 1 1 *', ...body } });
+  const lastRun = (id: string, done: (status: string) => boolean) =>
+    until(async () => {
+      const r = await api(`/schedules/${id}/runs`, 'audrey');
+      return r.body.runs[0] && done(r.body.runs[0].status) ? r.body.runs[0] : null;
+    }, 'run finished');
+
+  it("an admin who edits someone's target takes the schedule over; a manual run is requested by who triggered it", async () => {
+    const made = await create({
+      name: 'alice-wf',
+      target: { workflow_type: 'project_initialization', data: project },
+    });
+    expect(made.status).toBe(201);
+    // root triggers alice's schedule untouched: the workflow is root's, not alice's.
+    expect((await api(`/schedules/${made.body.id}/trigger`, 'root', { method: 'POST' })).status).toBe(202);
+    const first = await lastRun(made.body.id, (s) => s !== 'running');
+    expect((await api(`/workflows/${first.workflow_id}`, 'root')).body.requested_by).toBe('root');
+    // root rewrites the target (risky data): the schedule becomes root's.
+    const patched = await api(`/schedules/${made.body.id}`, 'root', {
+      method: 'PATCH',
+      body: {
+        name: 'alice-wf',
+        cron: '0 0 1 1 *',
+        timezone: 'UTC',
+        target: {
+          workflow_type: 'project_initialization',
+          data: { ...project, name: 'Sec2' },
+          governance_data: { financial_impact: 900000, compliance_level: 'high' },
+        },
+      },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.owner).toBe('root');
+    // A pause by the owner-turned-bystander is now refused: it is not hers any more.
+    expect((await api(`/schedules/${made.body.id}/pause`, 'alice', { method: 'POST' })).status).toBe(403);
+  });
+});
