@@ -72,3 +72,47 @@ describe('Schedules: who answers for a run, kill switches, bad destinations, lim
     expect((await api(`/schedules/${made.body.id}/pause`, 'alice', { method: 'POST' })).status).toBe(403);
   });
 });
+
+describe('Schedules obey the workflow kill switch (real app)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      overrides: {
+        api: { keys: [{ name: 'alice', key: KEYS.alice, roles: ['submitter'] }] },
+        schedules: { tick_ms: 100 },
+        features: {
+          flags: {
+            'workflow.project_initialization.enabled': {
+              variants: { on: true, off: false },
+              defaultVariant: 'off',
+            },
+          },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a scheduled workflow whose type is turned off fails naming the flag, and starts no workflow', async () => {
+    const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
+      request(`${t.url}/api/v1${path}`, { ...init, headers: as('alice') });
+    const made = await api('/schedules', {
+      body: {
+        name: 'off-wf',
+        cron: '0 0 1 1 *',
+        timezone: 'UTC',
+        target: { workflow_type: 'project_initialization', data: project },
+      },
+    });
+    expect(made.status).toBe(201);
+    expect((await api(`/schedules/${made.body.id}/trigger`, { method: 'POST' })).status).toBe(202);
+    const run = await until(async () => {
+      const r = await api(`/schedules/${made.body.id}/runs`);
+      return r.body.runs[0]?.status !== 'running' ? r.body.runs[0] : null;
+    }, 'run finished');
+    expect(run).toMatchObject({ status: 'failed', workflow_id: null });
+    expect(run.error).toContain('workflow.project_initialization.enabled');
+  });
+});

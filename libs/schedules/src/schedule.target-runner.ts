@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OrchestratorService, WorkflowEngine, workflowView } from '@mira/agents';
+import { AgentRegistry, OrchestratorService, WorkflowEngine, workflowView } from '@mira/agents';
 import type { RunOutcome, ScheduleRecord, ScheduleRun, ScheduleTargetRunner } from './schedules.interface';
 
 /**
@@ -12,11 +12,19 @@ export class AgentsScheduleRunner implements ScheduleTargetRunner {
   constructor(
     private readonly engine: WorkflowEngine,
     private readonly orchestrator: OrchestratorService,
+    private readonly registry: AgentRegistry,
   ) {}
 
   async run(schedule: ScheduleRecord, run: ScheduleRun): Promise<RunOutcome> {
     const target = schedule.target;
     if ('workflow_type' in target) {
+      // The kill switch holds for scheduled runs too. (Checked by each caller of engine.submit
+      // today; the engine would be the one place that cannot be missed.)
+      if (!this.registry.isWorkflowEnabled(target.workflow_type))
+        return {
+          status: 'failed',
+          error: `Workflow type ${target.workflow_type} is turned off (flag workflow.${target.workflow_type}.enabled)`,
+        };
       const { record } = await this.engine.submit(
         {
           workflow_type: target.workflow_type,
