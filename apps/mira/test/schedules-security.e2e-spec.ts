@@ -71,6 +71,23 @@ describe('Schedules: who answers for a run, kill switches, bad destinations, lim
     // A pause by the owner-turned-bystander is now refused: it is not hers any more.
     expect((await api(`/schedules/${made.body.id}/pause`, 'alice', { method: 'POST' })).status).toBe(403);
   });
+
+  it('schedule_report {create: true} with an unknown destination is refused, and stores nothing', async () => {
+    const asked = await api('/messages', 'alice', {
+      body: {
+        type: 'schedule_report',
+        data: {
+          create: true,
+          name: 'ghost-weekly',
+          report: { name: 'Apollo' },
+          deliveries: ['does-not-exist'],
+        },
+      },
+    });
+    expect(asked.body.status).toBe('error');
+    expect(asked.body.error).toContain('does-not-exist');
+    expect((await api('/schedules/ghost-weekly', 'audrey')).status).toBe(404);
+  });
 });
 
 describe('Schedules obey the workflow kill switch (real app)', () => {

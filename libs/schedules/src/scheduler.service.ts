@@ -159,9 +159,10 @@ export class SchedulerService {
     } catch (err) {
       outcome = { status: 'failed', error: (err as Error).message };
     }
-    const finished = await this.store
-      .finishRun(run.id, this.instanceId, outcome, this.clock.now(), (tx) =>
-        this.sink && schedule.deliveries.length
+    let undeliverable: Error | null = null;
+    const record = (result: RunOutcome, withDeliveries: boolean) =>
+      this.store.finishRun(run.id, this.instanceId, result, this.clock.now(), (tx) =>
+        this.sink && withDeliveries && schedule.deliveries.length
           ? this.sink(tx, schedule.deliveries, {
               source: `schedule_run:${run.id}`,
               type: `schedule.run.${outcome.status}`,
@@ -175,9 +176,21 @@ export class SchedulerService {
                 result: outcome.result ?? null,
                 error: outcome.error ?? null,
               },
+            }).catch((err: Error) => {
+              undeliverable = err;
+              throw err;
             })
           : Promise.resolve([]),
-      )
+      );
+    const finished = await record(outcome, true)
+      .catch((err: Error) => {
+        // Deliveries that cannot be queued (a destination removed from the config) must not roll
+        // back the outcome: the run would stay `running` and be taken over and re-run every lease.
+        if (!undeliverable) throw err;
+        const problem = `deliveries not queued: ${(undeliverable as Error).message}`;
+        this.logger.warn(`Schedule ${schedule.name}: run ${run.id} ${problem}`);
+        return record({ ...outcome, error: outcome.error ? `${outcome.error}; ${problem}` : problem }, false);
+      })
       .catch((err: Error) => {
         this.logger.warn(`Schedule ${schedule.name}: run ${run.id} outcome not recorded: ${err.message}`);
         return false;

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigStore } from '@mira/config';
+import { DeliveriesService } from '@mira/deliveries';
 import { nextRuns, parseCron } from './schedule.plan';
 import { configSchedulesOf, scheduleDefinitionSchema, schedulesConfig } from './schedules.config';
 import { SchedulesError } from './schedules.error';
@@ -20,6 +21,7 @@ export class SchedulesService {
   constructor(
     private readonly scheduler: SchedulerService,
     private readonly config: ConfigStore,
+    private readonly deliveries: DeliveriesService,
   ) {}
 
   private get store() {
@@ -32,7 +34,19 @@ export class SchedulesService {
     return input;
   }
 
+  /** Every caller (API, schedule_report) goes through here: destinations are checked now, not at run time. */
   async create(input: ScheduleInput, owner: string): Promise<ScheduleRecord> {
+    const unknown = this.deliveries.unknownDestinations(input.deliveries);
+    if (unknown.length)
+      throw new SchedulesError(
+        'SCHEDULE_UNKNOWN_DESTINATION',
+        `deliveries: unknown destination(s) ${unknown.join(', ')}; declare them under deliveries.destinations`,
+      );
+    if (!owner.trim())
+      throw new SchedulesError(
+        'SCHEDULE_NO_OWNER',
+        'A schedule needs an owner (a person or API key); create it through the API as that caller',
+      );
     return this.store.create(this.validate(input), owner, 'api', this.scheduler.clock.now());
   }
 

@@ -40,6 +40,8 @@ const STATUS: Record<string, number> = {
   SCHEDULE_READ_ONLY: 409,
   SCHEDULE_NAME_TAKEN: 409,
   SCHEDULE_FORBIDDEN: 403,
+  SCHEDULE_UNKNOWN_DESTINATION: 400,
+  SCHEDULE_NO_OWNER: 400,
 };
 
 /** Who acts on a schedule (owner, editor, trigger): one place to switch to CallerIdentity's stable id. */
