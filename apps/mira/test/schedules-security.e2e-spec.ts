@@ -88,6 +88,31 @@ describe('Schedules: who answers for a run, kill switches, bad destinations, lim
     expect(asked.body.error).toContain('does-not-exist');
     expect((await api('/schedules/ghost-weekly', 'audrey')).status).toBe(404);
   });
+
+  it('renaming to a taken name is a 409; a schedule named like another id does not shadow it', async () => {
+    const a = await create({ name: 'taken-a', target: { message: { type: 'generate_report', data: {} } } });
+    const b = await create({ name: 'taken-b', target: { message: { type: 'generate_report', data: {} } } });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const renamed = await api(`/schedules/${b.body.id}`, 'alice', {
+      method: 'PATCH',
+      body: {
+        name: 'taken-a',
+        cron: '0 0 1 1 *',
+        timezone: 'UTC',
+        target: { message: { type: 'generate_report', data: {} } },
+      },
+    });
+    expect(renamed.status).toBe(409);
+    expect(renamed.body.message).toContain('taken-a');
+    // bob names his schedule after alice's id: the id still means alice's schedule.
+    const shadow = await create(
+      { name: a.body.id, target: { message: { type: 'generate_report', data: {} } } },
+      'bob',
+    );
+    expect(shadow.status).toBe(201);
+    expect((await api(`/schedules/${a.body.id}`, 'audrey')).body.owner).toBe('alice');
+    expect((await api(`/schedules/${a.body.id}/pause`, 'bob', { method: 'POST' })).status).toBe(403);
+  });
 });
 
 describe('Schedules obey the workflow kill switch (real app)', () => {

@@ -99,25 +99,34 @@ export class SchedulesStore {
    */
   async update(id: string, input: ScheduleInput, now: Date, owner?: string): Promise<ScheduleRecord> {
     const at = now.toISOString();
-    await this.sql().execute(
-      `UPDATE schedules SET name = $2, cron = $3, timezone = $4, target = $5, deliveries = $6, overlap = $7, catch_up = $8,
+    await this.sql()
+      .execute(
+        `UPDATE schedules SET name = $2, cron = $3, timezone = $4, target = $5, deliveries = $6, overlap = $7, catch_up = $8,
               paused = $9, updated_at = $10, owner = COALESCE($11, owner),
               since = CASE WHEN cron <> $3 OR timezone <> $4 OR paused <> $9 THEN $10 ELSE since END
         WHERE id = $1`,
-      [
-        id,
-        input.name,
-        input.cron,
-        input.timezone,
-        JSON.stringify(input.target),
-        JSON.stringify(input.deliveries),
-        input.overlap,
-        input.catch_up,
-        input.paused ? 1 : 0,
-        at,
-        owner ?? null,
-      ],
-    );
+        [
+          id,
+          input.name,
+          input.cron,
+          input.timezone,
+          JSON.stringify(input.target),
+          JSON.stringify(input.deliveries),
+          input.overlap,
+          input.catch_up,
+          input.paused ? 1 : 0,
+          at,
+          owner ?? null,
+        ],
+      )
+      .catch((err: unknown) => {
+        if (isDuplicate(err))
+          throw new SchedulesError(
+            'SCHEDULE_NAME_TAKEN',
+            `A schedule named "${input.name}" exists; pick another name`,
+          );
+        throw err;
+      });
     return (await this.get(id)) as ScheduleRecord;
   }
 
@@ -142,9 +151,12 @@ export class SchedulesStore {
     });
   }
 
-  async get(id: string): Promise<ScheduleRecord | null> {
-    const [row] = await this.sql().query<Raw>('SELECT * FROM schedules WHERE id = $1 OR name = $1', [id]);
-    return row ? toSchedule(row) : null;
+  /** By id first, then by name: a schedule named like another's id never shadows it. */
+  async get(idOrName: string): Promise<ScheduleRecord | null> {
+    const [byId] = await this.sql().query<Raw>('SELECT * FROM schedules WHERE id = $1', [idOrName]);
+    if (byId) return toSchedule(byId);
+    const [byName] = await this.sql().query<Raw>('SELECT * FROM schedules WHERE name = $1', [idOrName]);
+    return byName ? toSchedule(byName) : null;
   }
 
   async list(): Promise<ScheduleRecord[]> {
