@@ -167,12 +167,18 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
       headers: { ...ADMIN, 'if-none-match': etag as string },
     });
     expect(cached.status).toBe(304);
+    // Roles are the caller's, never the body's: a submitter claiming admin is evaluated as a submitter.
     const changed = await request(`${t.url}/ofrep/v1/evaluate/flags`, {
-      body: { context: { targetingKey: 'caller-1', roles: ['submitter'] } },
-      headers: { ...ADMIN, 'if-none-match': etag as string },
+      body: { context: { targetingKey: 'caller-1', roles: ['admin'] } },
+      headers: { ...SUBMITTER, 'if-none-match': etag as string },
     });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(changed.body.flags).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: 'agent.status_reporter_agent.enabled', value: false }),
+      ]),
+    );
 
     // Counted by configured flag key; an unknown key never becomes a label value.
     const metrics = (await request(`${t.url}/metrics`)).text;
