@@ -24,7 +24,15 @@ describe('Schedules: who answers for a run, kill switches, bad destinations, lim
             { name: 'root', key: KEYS.root, roles: ['admin'] },
           ],
         },
-        schedules: { tick_ms: 100, grace_ms: 2000 },
+        schedules: {
+          tick_ms: 100,
+          grace_ms: 2000,
+          max_per_owner: 4,
+          'config-fast': {
+            cron: '*/5 * * * * *',
+            target: { message: { type: 'generate_report', data: {} } },
+          },
+        },
       },
     });
   });
@@ -112,6 +120,48 @@ describe('Schedules: who answers for a run, kill switches, bad destinations, lim
     expect(shadow.status).toBe(201);
     expect((await api(`/schedules/${a.body.id}`, 'audrey')).body.owner).toBe('alice');
     expect((await api(`/schedules/${a.body.id}/pause`, 'bob', { method: 'POST' })).status).toBe(403);
+  });
+
+  it('limits: a cron faster than min_interval_seconds is a 400 naming it (config ones too); max_per_owner holds', async () => {
+    const fast = await create(
+      { name: 'too-fast', cron: '*/10 * * * * *', target: { message: { type: 'a', data: {} } } },
+      'bob',
+    );
+    expect(fast.status).toBe(400);
+    expect(fast.body.message).toContain('schedules.min_interval_seconds');
+    // `0,30 * * * * *` looks per-minute at a glance but fires every 30 s.
+    expect(
+      (
+        await create(
+          { name: 'sneaky', cron: '0,30 * * * * *', target: { message: { type: 'a', data: {} } } },
+          'bob',
+        )
+      ).status,
+    ).toBe(400);
+    // The config-declared 5-second schedule was not applied under the default 60 s minimum.
+    expect((await api('/schedules/config-fast', 'audrey')).status).toBe(404);
+    // bob may own 4 (he already has one from the test above): creating 5 more, the last ones are refused.
+    const made = [];
+    for (let i = 0; i < 5; i++)
+      made.push(
+        (
+          await create(
+            { name: `bob-${i}`, cron: '* * * * *', target: { message: { type: 'a', data: {} } } },
+            'bob',
+          )
+        ).status,
+      );
+    expect(made.filter((st) => st === 201).length).toBeGreaterThan(0);
+    const fifth = await create(
+      { name: 'bob-x', cron: '* * * * *', target: { message: { type: 'a', data: {} } } },
+      'bob',
+    );
+    expect(fifth.status).toBe(409);
+    const owned = (await api('/schedules', 'audrey')).body.schedules.filter(
+      (x: { owner: string }) => x.owner === 'bob',
+    );
+    expect(owned).toHaveLength(4);
+    expect(fifth.body.message).toContain('schedules.max_per_owner');
   });
 });
 

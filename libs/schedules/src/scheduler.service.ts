@@ -17,6 +17,9 @@ export type DeliverySink = (
   request: { source: string; type: string; title: string; data: unknown },
 ) => Promise<string[]>;
 
+const PRUNE_EVERY_MS = 60_000;
+const PRUNE_BATCH = 500;
+
 /** What the scheduler reads its store from: the app's state store (`StateService.sql()`). */
 export const SCHEDULES_SQL = Symbol('SCHEDULES_SQL');
 
@@ -35,6 +38,7 @@ export class SchedulerService {
   private claiming = false;
   private ticking: Promise<void> | null = null;
   private readonly inFlight = new Map<string, Promise<void>>();
+  private lastPrune = 0;
 
   constructor(
     private readonly config: ConfigStore,
@@ -124,7 +128,19 @@ export class SchedulerService {
       }
     }
     for (const id of this.inFlight.keys()) await this.store.heartbeat(id, this.instanceId, s.lease_ms, now);
+    await this.prune(now);
     return started;
+  }
+
+  /** Retention: at most once a minute, one bounded batch of runs past schedules.runs_retention_days. */
+  private async prune(now: Date): Promise<void> {
+    if (now.getTime() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now.getTime();
+    const before = new Date(now.getTime() - this.settings().runs_retention_days * 86_400_000);
+    const n = await this.store
+      .pruneRuns(before, PRUNE_BATCH)
+      .catch((err: Error) => (this.logger.warn(`Pruning old runs failed: ${err.message}`), 0));
+    if (n > 0) this.logger.debug(`Pruned ${n} schedule runs finished before ${before.toISOString()}`);
   }
 
   /**

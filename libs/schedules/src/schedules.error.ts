@@ -6,7 +6,9 @@ export type SchedulesErrorCode =
   | 'SCHEDULE_NAME_TAKEN'
   | 'SCHEDULE_FORBIDDEN'
   | 'SCHEDULE_UNKNOWN_DESTINATION'
-  | 'SCHEDULE_NO_OWNER';
+  | 'SCHEDULE_NO_OWNER'
+  | 'SCHEDULE_TOO_FREQUENT'
+  | 'SCHEDULE_LIMIT';
 
 /** A schedule problem; the message names the schedule or field and how to fix it. */
 export class SchedulesError extends Error {

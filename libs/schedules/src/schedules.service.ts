@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigStore } from '@mira/config';
 import { DeliveriesService } from '@mira/deliveries';
-import { nextRuns, parseCron } from './schedule.plan';
+import { nextRuns, parseCron, shortestGapMs } from './schedule.plan';
 import { configSchedulesOf, scheduleDefinitionSchema, schedulesConfig } from './schedules.config';
 import { SchedulesError } from './schedules.error';
 import type { ScheduleInput, ScheduleRecord, ScheduleRun } from './schedules.interface';
@@ -28,9 +28,19 @@ export class SchedulesService {
     return this.scheduler.store;
   }
 
-  /** Throws SchedulesError for a cron/zone that cannot run; returns the input unchanged. */
+  /**
+   * Throws SchedulesError for a cron/zone that cannot run, or that fires more often than
+   * schedules.min_interval_seconds; returns the input unchanged.
+   */
   validate(input: ScheduleInput): ScheduleInput {
     parseCron(input.cron, input.timezone);
+    const min = this.config.section(schedulesConfig).min_interval_seconds;
+    const gap = shortestGapMs(input.cron, input.timezone, this.scheduler.clock.now());
+    if (gap > 0 && gap < min * 1000)
+      throw new SchedulesError(
+        'SCHEDULE_TOO_FREQUENT',
+        `cron "${input.cron}" fires every ${gap / 1000} s; schedules.min_interval_seconds is ${min}: use a slower cron, or have the operator lower that setting`,
+      );
     return input;
   }
 
@@ -46,6 +56,12 @@ export class SchedulesService {
       throw new SchedulesError(
         'SCHEDULE_NO_OWNER',
         'A schedule needs an owner (a person or API key); create it through the API as that caller',
+      );
+    const max = this.config.section(schedulesConfig).max_per_owner;
+    if ((await this.store.countOwned(owner)) >= max)
+      throw new SchedulesError(
+        'SCHEDULE_LIMIT',
+        `${owner} has ${max} schedules (schedules.max_per_owner); delete one, or ask the operator to raise the limit`,
       );
     return this.store.create(this.validate(input), owner, 'api', this.scheduler.clock.now());
   }

@@ -159,6 +159,25 @@ export class SchedulesStore {
     return byName ? toSchedule(byName) : null;
   }
 
+  /** API schedules of `owner` (config-declared ones are the operator's, never counted). */
+  async countOwned(owner: string): Promise<number> {
+    const [row] = await this.sql().query<Raw>(
+      `SELECT COUNT(*) AS n FROM schedules WHERE owner = $1 AND source = 'api'`,
+      [owner],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /** Deletes up to `limit` finished runs that finished before `before`; returns how many. */
+  async pruneRuns(before: Date, limit: number): Promise<number> {
+    const { changes } = await this.sql().execute(
+      `DELETE FROM schedule_runs WHERE id IN (
+         SELECT id FROM schedule_runs WHERE status <> 'running' AND finished_at IS NOT NULL AND finished_at < $1 LIMIT $2)`,
+      [before.toISOString(), limit],
+    );
+    return changes;
+  }
+
   async list(): Promise<ScheduleRecord[]> {
     return (await this.sql().query<Raw>('SELECT * FROM schedules ORDER BY name')).map(toSchedule);
   }

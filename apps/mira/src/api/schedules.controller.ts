@@ -42,6 +42,8 @@ const STATUS: Record<string, number> = {
   SCHEDULE_FORBIDDEN: 403,
   SCHEDULE_UNKNOWN_DESTINATION: 400,
   SCHEDULE_NO_OWNER: 400,
+  SCHEDULE_TOO_FREQUENT: 400,
+  SCHEDULE_LIMIT: 409,
 };
 
 /** Who acts on a schedule (owner, editor, trigger): one place to switch to CallerIdentity's stable id. */

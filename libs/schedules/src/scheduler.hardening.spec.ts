@@ -5,7 +5,7 @@ import type { RunOutcome, ScheduleTargetRunner } from './schedules.interface';
 import { SCHEDULES_MIGRATIONS } from './schedules.migrations';
 import { SchedulerService, type DeliverySink } from './scheduler.service';
 
-describe('SchedulerService: a delivery that cannot be queued (real SQLite)', () => {
+describe('SchedulerService: undeliverable runs and retention (real SQLite)', () => {
   let db: { sql: StateSql; close(): Promise<void> };
   beforeEach(async () => {
     db = await openSqliteStateSql([...SCHEDULES_MIGRATIONS]);
@@ -58,5 +58,45 @@ describe('SchedulerService: a delivery that cannot be queued (real SQLite)', () 
     await s.tick();
     await s.settle();
     expect(runs).toBe(1);
+  });
+
+  it('prunes finished runs older than schedules.runs_retention_days on a tick; recent ones stay', async () => {
+    const clock = new ManualClock('2026-01-01T00:00:00.500Z');
+    const runner: ScheduleTargetRunner = { run: () => Promise.resolve({ status: 'succeeded' }) };
+    const s = new SchedulerService(
+      new ConfigStore(
+        loadConfig({ file: null, env: {}, overrides: { schedules: { runs_retention_days: 30 } } }),
+      ),
+      clock,
+      () => db.sql,
+      runner,
+      null,
+      null,
+    );
+    const sch = await s.store.create(
+      {
+        name: 'yearly',
+        cron: '0 0 1 1 *',
+        timezone: 'UTC',
+        target: { message: { type: 'generate_report', data: {} } },
+        deliveries: [],
+        overlap: 'allow',
+        catch_up: 'none',
+        paused: false,
+      },
+      'alice',
+      'api',
+      clock.now(),
+    );
+    await s.trigger(sch);
+    await s.settle();
+    clock.advance(20 * 86_400_000);
+    await s.trigger(sch);
+    await s.settle();
+    clock.advance(11 * 86_400_000); // the first run is now 31 days old, the second 11
+    await s.tick();
+    const left = await s.store.runs(sch.id, 10);
+    expect(left).toHaveLength(1);
+    expect(left[0].started_at).toBe('2026-01-21T00:00:00.500Z');
   });
 });
