@@ -202,6 +202,24 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
     expect(refused.text).toContain('status_reporter_agent');
   });
 
+  it("gates an agent by the caller's role on the broker path too (POST /events: roles travel in headers)", async () => {
+    const publish = async (headers: Record<string, string>) => {
+      const posted = await request(`${t.url}/api/v1/events`, {
+        body: { type: 'generate_report', data: { name: 'Apollo' } },
+        headers,
+      });
+      expect(posted.status).toBe(202);
+      return until(
+        'the event to be answered or failed',
+        () => request(`${t.url}/api/v1/events/${posted.body.id}`, { headers }),
+        (r) => r.body.status === 'answered' || r.body.status === 'failed',
+      );
+    };
+    expect((await publish(ADMIN)).body.status).toBe('answered');
+    const refused = await publish(SUBMITTER);
+    expect(refused.body.status).toBe('failed');
+  });
+
   it('keeps the old boolean features.* working, with a deprecation notice', async () => {
     expect((await ofrep('legacy_beta', {})).body).toMatchObject({
       value: true,
