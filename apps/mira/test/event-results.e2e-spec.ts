@@ -5,6 +5,8 @@ import { startHttpReceiver, type HttpReceiver } from './support/delivery-receive
 const SECRET = 'whsec_' + Buffer.from('event-secret-of-thirty-two-byte!').toString('base64');
 const KEY = 'sub-key-0123456789abcdef';
 const auth = { authorization: `Bearer ${KEY}` };
+const OTHER = { authorization: 'Bearer other-key-0123456789abcdef' };
+const AUDITOR = { authorization: 'Bearer audit-key-0123456789abcdef' };
 
 describe('Event results over HTTP (memory broker)', () => {
   let t: TestApp;
@@ -14,7 +16,13 @@ describe('Event results over HTTP (memory broker)', () => {
     rx = await startHttpReceiver(SECRET);
     t = await startTestApp({
       overrides: {
-        api: { keys: [{ name: 'sam', key: KEY, roles: ['submitter'] }] },
+        api: {
+          keys: [
+            { name: 'sam', key: KEY, roles: ['submitter'] },
+            { name: 'eve', key: 'other-key-0123456789abcdef', roles: ['submitter'] },
+            { name: 'aud', key: 'audit-key-0123456789abcdef', roles: ['auditor'] },
+          ],
+        },
         deliveries: {
           poll_interval_ms: 50,
           destinations: { ci: { kind: 'webhook', url: `${rx.url}/events`, secret: SECRET } },
@@ -66,5 +74,19 @@ describe('Event results over HTTP (memory broker)', () => {
     });
     expect((await publish({ type: 'generate_report', data: {}, reply_to: 'nowhere' })).status).toBe(400);
     expect((await status('no-such-event')).status).toBe(404);
+  });
+
+  it("another submitter cannot read someone's event (404, like a missing one); an auditor can", async () => {
+    const posted = await publish({ type: 'generate_report', data: { name: 'Hera', tasks: [] } });
+    expect(posted.status).toBe(202);
+    const url = `${t.url}/api/v1/events/${posted.body.id}`;
+    const theirs = await request(url, { headers: OTHER });
+    expect(theirs.status).toBe(404);
+    expect(JSON.stringify(theirs.body)).not.toContain('Hera');
+    const audited = await request(url, { headers: AUDITOR });
+    expect(audited.status).toBe(200);
+    expect(audited.body).toMatchObject({ id: posted.body.id, type: 'generate_report' });
+    expect(audited.body).not.toHaveProperty('owner');
+    expect((await status(posted.body.id)).status).toBe(200);
   });
 });

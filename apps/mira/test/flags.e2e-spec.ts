@@ -167,12 +167,18 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
       headers: { ...ADMIN, 'if-none-match': etag as string },
     });
     expect(cached.status).toBe(304);
+    // Roles are the caller's, never the body's: a submitter claiming admin is evaluated as a submitter.
     const changed = await request(`${t.url}/ofrep/v1/evaluate/flags`, {
-      body: { context: { targetingKey: 'caller-1', roles: ['submitter'] } },
-      headers: { ...ADMIN, 'if-none-match': etag as string },
+      body: { context: { targetingKey: 'caller-1', roles: ['admin'] } },
+      headers: { ...SUBMITTER, 'if-none-match': etag as string },
     });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(changed.body.flags).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: 'agent.status_reporter_agent.enabled', value: false }),
+      ]),
+    );
 
     // Counted by configured flag key; an unknown key never becomes a label value.
     const metrics = (await request(`${t.url}/metrics`)).text;
@@ -194,6 +200,24 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
     const refused = await report(SUBMITTER);
     expect(refused.status).not.toBe(200);
     expect(refused.text).toContain('status_reporter_agent');
+  });
+
+  it("gates an agent by the caller's role on the broker path too (POST /events: roles travel in headers)", async () => {
+    const publish = async (headers: Record<string, string>) => {
+      const posted = await request(`${t.url}/api/v1/events`, {
+        body: { type: 'generate_report', data: { name: 'Apollo' } },
+        headers,
+      });
+      expect(posted.status).toBe(202);
+      return until(
+        'the event to be answered or failed',
+        () => request(`${t.url}/api/v1/events/${posted.body.id}`, { headers }),
+        (r) => r.body.status === 'answered' || r.body.status === 'failed',
+      );
+    };
+    expect((await publish(ADMIN)).body.status).toBe('answered');
+    const refused = await publish(SUBMITTER);
+    expect(refused.body.status).toBe('failed');
   });
 
   it('keeps the old boolean features.* working, with a deprecation notice', async () => {

@@ -1,5 +1,6 @@
 import { GithubConnector, ProjectsError } from '@mira/projects';
 import { FakeGithub } from './support/fake-github';
+import { FakeTracker } from './support/fake-tracker';
 import { VirtualSleeper, clientFor, syncOnce } from './support/connector-harness';
 
 const TOKEN = 'ghp_fakeTokenValue0123456789';
@@ -169,6 +170,26 @@ describe('GitHub connector against a fake GitHub REST API', () => {
     expect(err).toMatchObject({ code: 'CONNECTOR_HTTP', status: 401 });
     expect(err.message).toMatch(/integrations/);
     expect(err.message).not.toContain('wrong-token-value');
+  });
+
+  it('never follows a Link to another origin with the token; a repo with . or .. parts is refused', async () => {
+    const elsewhere = await new FakeTracker(() => ({ status: 200, body: [] })).start();
+    try {
+      gh.linkBase = elsewhere.url;
+      const http = clientFor(connector, sleeper);
+      const err = await syncOnce(connector, http, source, creds()).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CONNECTOR_HTTP' });
+      expect((err as Error).message).toContain('another origin');
+      expect(elsewhere.requests).toHaveLength(0);
+      expect(gh.listRequests()).toHaveLength(1);
+    } finally {
+      await elsewhere.stop();
+    }
+    expect(connector.validate({ repo: '../..' })).toMatch(/owner\/name/);
+    expect(connector.validate({ repo: 'acme/..' })).toMatch(/owner\/name/);
+    expect(connector.validate({ repo: './api' })).toMatch(/owner\/name/);
+    expect(connector.validate({ repo: 'acme/api.js' })).toBeNull();
+    expect(connector.validate({ repo: 'acme/.github' })).toBeNull();
   });
 
   it('maps issues and pull_request webhook payloads onto the matching source', () => {

@@ -39,6 +39,8 @@ describe('Schedules across two service processes (PostgreSQL + Redis)', () => {
       schedules: {
         tick_ms: 200,
         lease_ms: 2000,
+        min_interval_seconds: 1, // a 2-second cron
+
         'every-2s': {
           cron: '*/2 * * * * *',
           overlap: 'allow',

@@ -56,6 +56,8 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
         schedules: {
           tick_ms: 100,
           grace_ms: 2000,
+          min_interval_seconds: 1, // the seconds crons below
+
           'config-nightly': {
             cron: '0 3 * * *',
             timezone: 'Europe/Berlin',

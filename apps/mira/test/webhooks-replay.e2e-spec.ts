@@ -79,6 +79,23 @@ function replayCases(ctx: () => { t: TestApp; published: () => number; kind: str
     expect(res.status).toBe(400);
     expect(res.body.message).toContain('__proto__');
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    // The same key spelled with JSON escapes is the same key once parsed.
+    const escaped = '{"a":2,"\\u005f_proto__":{"admin":true}}';
+    expect((await github(t.url, escaped, `d-${randomBytes(4).toString('hex')}`)).status).toBe(400);
+    const ctor = '{"c\\u006fnstructor":{"prototype":{"admin":true}}}';
+    expect((await github(t.url, ctor, `d-${randomBytes(4).toString('hex')}`)).status).toBe(400);
+    // A form body without `payload` becomes an object of its fields: scanned the same way.
+    const form = '__proto__=x&a=1';
+    const formed = await request(`${t.url}/webhooks/github`, {
+      raw: form,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-hub-signature-256': sign(GH, form),
+        'x-github-event': 'push',
+        'x-github-delivery': `d-${randomBytes(4).toString('hex')}`,
+      },
+    });
+    expect(formed.status).toBe(400);
   });
 }
 

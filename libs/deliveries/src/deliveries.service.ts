@@ -17,6 +17,13 @@ import { HostGuard } from './delivery.host-guard';
 import { DeliveryKinds } from './delivery.kinds.registry';
 import { DeliveryStore, type DeliveryRow, type DeliveryStatus } from './delivery.store';
 
+/** Webhook destinations configured without a signing secret. */
+export function unsignedWebhooks(settings: DeliveriesSettings): string[] {
+  return Object.entries(settings.destinations)
+    .filter(([, d]) => d.kind === 'webhook' && !d.secret)
+    .map(([name]) => name);
+}
+
 export interface DeliveryRequest {
   /** What is delivered, e.g. `schedule_run:<id>`; one row per (source, destination). */
   source: string;
@@ -55,8 +62,20 @@ export class DeliveriesService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   onApplicationBootstrap(): void {
+    this.warnUnsigned();
+    this.unwatch = this.config.onChange(() => this.warnUnsigned(), 'deliveries');
     this.claiming = true;
     this.schedule();
+  }
+
+  private unwatch: (() => void) | null = null;
+
+  /** One line per webhook destination without a secret: its receivers cannot tell Mira from anyone. */
+  private warnUnsigned(): void {
+    for (const name of unsignedWebhooks(this.settings()))
+      this.logger.warn(
+        `deliveries.destinations.${name}: webhook without a secret, sent unsigned; set secret (whsec_...) so the receiver can verify it`,
+      );
   }
 
   /** Names every destination unknown to the config (for request validation). */
@@ -190,6 +209,7 @@ export class DeliveriesService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.unwatch?.();
     await this.drain();
   }
 }

@@ -92,9 +92,10 @@ export function slackBody(message: DeliveryMessage): { text: string; blocks: unk
     });
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `${message.type} · ${message.occurred_at}` }],
+    elements: [{ type: 'mrkdwn', text: slackEscape(`${message.type} · ${message.occurred_at}`) }],
   });
-  return { text: r.completion ? `${r.title}: ${r.completion}` : r.title, blocks };
+  // `text` is mrkdwn too: unescaped, a title could ping (<!channel>) or hide a link (<url|label>).
+  return { text: slackEscape(r.completion ? `${r.title}: ${r.completion}` : r.title), blocks };
 }
 
 const htmlEscape = (s: string): string =>

@@ -43,10 +43,11 @@ export async function guardedPost(
           false,
         );
       const next = new URL(location, current);
-      if (next.host !== new URL(current).host)
+      // Same host AND scheme: an https -> http hop would send the body (and signature) in clear.
+      if (next.host !== new URL(current).host || next.protocol !== new URL(current).protocol)
         throw new DeliveriesError(
           'DELIVERY_HOST_REFUSED',
-          `${opts.where}: redirect to another host (${next.hostname}) refused; configure the final URL instead`,
+          `${opts.where}: redirect to another host or scheme (${next.protocol}//${next.hostname}) refused; configure the final URL instead`,
           false,
         );
       current = next.toString();

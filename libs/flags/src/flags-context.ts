@@ -61,7 +61,9 @@ export class FlagContextBuilder {
     const ctx: EvaluationContext = { ...this.fixed };
     const key = fields.targetingKey ?? correlation?.actor ?? correlation?.workflow_id;
     if (key !== undefined) ctx.targetingKey = key;
+    // On the broker path the request's flag fields are gone; the roles came with the message.
     if (fields.roles) ctx.roles = [...fields.roles];
+    else if (correlation?.actor_roles) ctx.roles = correlation.actor_roles.split(',');
     for (const k of ['workflow_type', 'message_type', 'project'] as const)
       if (fields[k] !== undefined) ctx[k] = fields[k];
     return { ...ctx, ...extra };

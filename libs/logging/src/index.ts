@@ -10,6 +10,7 @@ export {
   TRACEPARENT_HEADER,
   WORKFLOW_HEADER,
   ACTOR_HEADER,
+  ACTOR_ROLES_HEADER,
 } from './logging.constants';
 export type { CorrelationContext, CorrelationFields } from './logging.interface';
 export { LoggingError, type LoggingErrorCode } from './logging.error';

@@ -33,6 +33,8 @@ export const TRACEPARENT_HEADER = 'traceparent';
 export const WORKFLOW_HEADER = 'x-workflow-id';
 /** Broker header carrying the acting caller's name to the consumer (set by the service only). */
 export const ACTOR_HEADER = 'x-mira-actor';
+/** Broker header carrying the acting caller's roles (comma-separated), for role-targeted flags. */
+export const ACTOR_ROLES_HEADER = 'x-mira-actor-roles';
 
 /** Key of the correlation context object inside the CLS store (a symbol: a plain property read). */
 export const CORRELATION_CLS_KEY = Symbol.for('mira:correlation');

@@ -6,6 +6,8 @@ export interface CorrelationContext {
   readonly workflow_id?: string;
   /** The authenticated caller's name (an API key's name, never the key). */
   readonly actor?: string;
+  /** The caller's roles, comma-separated (flag targeting on the broker path); not logged. */
+  readonly actor_roles?: string;
 }
 
 /** Fields that may be added for a nested piece of work (an agent call, a workflow, a task). */

@@ -12,6 +12,7 @@ import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { MiraConfig } from '@mira/config';
 import { isValidCorrelationId, traceIdFromTraceparent } from './correlation/correlation-id';
 import { currentCorrelation } from './correlation/correlation.context';
+import type { CorrelationContext } from './logging.interface';
 import {
   CORRELATION_HEADER,
   REQUEST_ID_HEADER,
@@ -55,11 +56,11 @@ export interface LoggerBuildDeps {
  * it must be a fresh one (never the context object itself).
  */
 export function correlationMixin(): object {
-  const ctx = currentCorrelation();
+  const { actor_roles: _roles, ...ctx } = currentCorrelation() ?? ({} as Partial<CorrelationContext>);
   const span = trace.getActiveSpan()?.spanContext();
   // Inside a span (tracing on), the line names it, so logs and traces join on trace_id/span_id.
   if (span && isSpanContextValid(span)) return { ...ctx, trace_id: span.traceId, span_id: span.spanId };
-  return ctx ? { ...ctx } : {};
+  return ctx;
 }
 
 /** The pino options of the service (pure, so unit specs build them directly). */

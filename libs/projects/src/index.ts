@@ -14,6 +14,7 @@ export { Sleeper } from './connectors/sleeper';
 export {
   TrackerHttpClient,
   nextLink,
+  sameOriginUrl,
   type HttpResult,
   type HttpStats,
   type RateLimitInfo,

@@ -103,6 +103,17 @@ export function overlapDecision(policy: OverlapPolicy, runningCount: number): 's
   return policy === 'skip' && runningCount > 0 ? 'skip' : 'start';
 }
 
+/** The shortest gap between consecutive fires among the next `sample` after `from` (0: fewer than two). */
+export function shortestGapMs(cron: string, timezone: string, from: Date, sample = 50): number {
+  const runs = nextRuns(cron, timezone, from, sample);
+  let min = 0;
+  for (let i = 1; i < runs.length; i++) {
+    const gap = runs[i].getTime() - runs[i - 1].getTime();
+    if (min === 0 || gap < min) min = gap;
+  }
+  return min;
+}
+
 /** The interval between two consecutive fires after `from`: what "behind by more than its period" measures. */
 export function periodMs(cron: string, timezone: string, from: Date): number {
   const [a, b] = nextRuns(cron, timezone, from, 2);

@@ -17,6 +17,9 @@ export type DeliverySink = (
   request: { source: string; type: string; title: string; data: unknown },
 ) => Promise<string[]>;
 
+const PRUNE_EVERY_MS = 60_000;
+const PRUNE_BATCH = 500;
+
 /** What the scheduler reads its store from: the app's state store (`StateService.sql()`). */
 export const SCHEDULES_SQL = Symbol('SCHEDULES_SQL');
 
@@ -42,6 +45,7 @@ export class SchedulerService {
   private readonly inFlight = new Map<string, Promise<void>>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private lastPrune = 0;
 
   constructor(
     private readonly config: ConfigStore,
@@ -140,15 +144,34 @@ export class SchedulerService {
       }
     }
     for (const id of this.inFlight.keys()) await this.store.heartbeat(id, this.instanceId, s.lease_ms, now);
+    await this.prune(now);
     return started;
   }
 
-  /** Run now (POST /:id/trigger): a manual run at the current time, subject to the overlap policy. */
-  async trigger(schedule: ScheduleRecord): Promise<ScheduleRun> {
+  /** Retention: at most once a minute, one bounded batch of runs past schedules.runs_retention_days. */
+  private async prune(now: Date): Promise<void> {
+    if (now.getTime() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now.getTime();
+    const before = new Date(now.getTime() - this.settings().runs_retention_days * 86_400_000);
+    const n = await this.store
+      .pruneRuns(before, PRUNE_BATCH)
+      .catch((err: Error) => (this.logger.warn(`Pruning old runs failed: ${err.message}`), 0));
+    if (n > 0) this.logger.debug(`Pruned ${n} schedule runs finished before ${before.toISOString()}`);
+  }
+
+  /**
+   * Run now (POST /:id/trigger): a manual run at the current time, subject to the overlap policy,
+   * requested by `actor` (who pressed the button answers for it, not the schedule's owner).
+   */
+  async trigger(schedule: ScheduleRecord, actor?: string): Promise<ScheduleRun> {
     const now = this.clock.now();
     const s = this.settings();
-    const run = await this.store.claimRun(schedule, now, 'manual', this.instanceId, s.lease_ms, now);
+    let run = await this.store.claimRun(schedule, now, 'manual', this.instanceId, s.lease_ms, now);
     if (!run) throw new Error('a manual run at this instant was already claimed; retry');
+    if (actor) {
+      await this.store.setRequestedBy(run.id, actor);
+      run = { ...run, requested_by: actor };
+    }
     if (run.status === 'skipped') this.metrics?.run('skipped');
     else this.execute(schedule, run);
     return run;
@@ -184,9 +207,10 @@ export class SchedulerService {
     } catch (err) {
       outcome = { status: 'failed', error: (err as Error).message };
     }
-    const finished = await this.store
-      .finishRun(run.id, this.instanceId, outcome, this.clock.now(), (tx) =>
-        this.sink && schedule.deliveries.length
+    let undeliverable: Error | null = null;
+    const record = (result: RunOutcome, withDeliveries: boolean) =>
+      this.store.finishRun(run.id, this.instanceId, result, this.clock.now(), (tx) =>
+        this.sink && withDeliveries && schedule.deliveries.length
           ? this.sink(tx, schedule.deliveries, {
               source: `schedule_run:${run.id}`,
               type: `schedule.run.${outcome.status}`,
@@ -200,9 +224,21 @@ export class SchedulerService {
                 result: outcome.result ?? null,
                 error: outcome.error ?? null,
               },
+            }).catch((err: Error) => {
+              undeliverable = err;
+              throw err;
             })
           : Promise.resolve([]),
-      )
+      );
+    const finished = await record(outcome, true)
+      .catch((err: Error) => {
+        // Deliveries that cannot be queued (a destination removed from the config) must not roll
+        // back the outcome: the run would stay `running` and be taken over and re-run every lease.
+        if (!undeliverable) throw err;
+        const problem = `deliveries not queued: ${(undeliverable as Error).message}`;
+        this.logger.warn(`Schedule ${schedule.name}: run ${run.id} ${problem}`);
+        return record({ ...outcome, error: outcome.error ? `${outcome.error}; ${problem}` : problem }, false);
+      })
       .catch((err: Error) => {
         this.logger.warn(`Schedule ${schedule.name}: run ${run.id} outcome not recorded: ${err.message}`);
         return false;

@@ -44,6 +44,12 @@ const SETTINGS = {
   grace_ms: int(30_000, 0),
   // How long a workflow run may take before the run is marked timed_out.
   run_timeout_ms: int(3_600_000, 1000),
+  // The shortest gap between two fires a schedule may have (API and config-declared); lower it for tests or demos.
+  min_interval_seconds: int(60, 1),
+  // How many API schedules one owner may have.
+  max_per_owner: int(50, 1),
+  // Finished runs older than this are deleted (by every replica's scheduler, a bounded batch at a time).
+  runs_retention_days: int(30, 1),
 };
 
 /** Reserved keys: the settings above; every other key of `schedules` is a config-declared schedule. */
@@ -89,6 +95,9 @@ export const schedulesConfig = defineConfigSection({
     tick_ms: 'SchedulerService (next tick)',
     max_catch_up: 'SchedulerService (next tick)',
     grace_ms: 'SchedulerService (next tick)',
+    min_interval_seconds: 'SchedulesService (next create or update)',
+    max_per_owner: 'SchedulesService (next create)',
+    runs_retention_days: 'SchedulerService (next prune)',
     // Any depth: a schedule's cron, target data, deliveries... all reconcile live.
     'definitions.**': 'SchedulesReconciler (config-declared schedules, on reload)',
   },

@@ -4,7 +4,11 @@ export type SchedulesErrorCode =
   | 'SCHEDULE_NOT_FOUND'
   | 'SCHEDULE_READ_ONLY'
   | 'SCHEDULE_NAME_TAKEN'
-  | 'SCHEDULE_FORBIDDEN';
+  | 'SCHEDULE_FORBIDDEN'
+  | 'SCHEDULE_UNKNOWN_DESTINATION'
+  | 'SCHEDULE_NO_OWNER'
+  | 'SCHEDULE_TOO_FREQUENT'
+  | 'SCHEDULE_LIMIT';
 
 /** A schedule problem; the message names the schedule or field and how to fix it. */
 export class SchedulesError extends Error {

@@ -42,6 +42,8 @@ export interface ScheduleRun {
   result: unknown;
   error: string | null;
   deliveries: string[];
+  /** A manual run: who triggered it (the run is requested by them). Null: runs as the owner. */
+  requested_by: string | null;
 }
 
 export interface RunOutcome {
@@ -51,7 +53,7 @@ export interface RunOutcome {
   error?: string | null;
 }
 
-/** Executes a run's target (a workflow, or a message to an agent) as the schedule's owner. */
+/** Executes a run's target (a workflow, or a message to an agent) as run.requested_by, else the schedule's owner. */
 export interface ScheduleTargetRunner {
   run(schedule: ScheduleRecord, run: ScheduleRun): Promise<RunOutcome>;
 }

@@ -39,8 +39,12 @@ CREATE TABLE schedule_runs (
 CREATE INDEX schedule_runs_status ON schedule_runs (status, lease_until);
 `;
 
+const REQUESTED_BY = `ALTER TABLE schedule_runs ADD COLUMN requested_by TEXT;`;
+
 export const SCHEDULES_MIGRATIONS: readonly ModuleMigration[] = [
   { version: 1, name: 'schedules and runs', sqlite: TABLES, postgres: TABLES },
+  // Who asked for a manual run: it runs as them (not as the schedule's owner), recovered or not.
+  { version: 2, name: 'run requester', sqlite: REQUESTED_BY, postgres: REQUESTED_BY },
 ];
 
 /** The schedules and schedule_runs tables, created in the state store when it opens. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigStore } from '@mira/config';
-import { nextRuns, parseCron } from './schedule.plan';
+import { DeliveriesService } from '@mira/deliveries';
+import { nextRuns, parseCron, shortestGapMs } from './schedule.plan';
 import { configSchedulesOf, scheduleDefinitionSchema, schedulesConfig } from './schedules.config';
 import { SchedulesError } from './schedules.error';
 import type { ScheduleInput, ScheduleRecord, ScheduleRun } from './schedules.interface';
@@ -20,19 +21,48 @@ export class SchedulesService {
   constructor(
     private readonly scheduler: SchedulerService,
     private readonly config: ConfigStore,
+    private readonly deliveries: DeliveriesService,
   ) {}
 
   private get store() {
     return this.scheduler.store;
   }
 
-  /** Throws SchedulesError for a cron/zone that cannot run; returns the input unchanged. */
+  /**
+   * Throws SchedulesError for a cron/zone that cannot run, or that fires more often than
+   * schedules.min_interval_seconds; returns the input unchanged.
+   */
   validate(input: ScheduleInput): ScheduleInput {
     parseCron(input.cron, input.timezone);
+    const min = this.config.section(schedulesConfig).min_interval_seconds;
+    const gap = shortestGapMs(input.cron, input.timezone, this.scheduler.clock.now());
+    if (gap > 0 && gap < min * 1000)
+      throw new SchedulesError(
+        'SCHEDULE_TOO_FREQUENT',
+        `cron "${input.cron}" fires every ${gap / 1000} s; schedules.min_interval_seconds is ${min}: use a slower cron, or have the operator lower that setting`,
+      );
     return input;
   }
 
+  /** Every caller (API, schedule_report) goes through here: destinations are checked now, not at run time. */
   async create(input: ScheduleInput, owner: string): Promise<ScheduleRecord> {
+    const unknown = this.deliveries.unknownDestinations(input.deliveries);
+    if (unknown.length)
+      throw new SchedulesError(
+        'SCHEDULE_UNKNOWN_DESTINATION',
+        `deliveries: unknown destination(s) ${unknown.join(', ')}; declare them under deliveries.destinations`,
+      );
+    if (!owner.trim())
+      throw new SchedulesError(
+        'SCHEDULE_NO_OWNER',
+        'A schedule needs an owner (a person or API key); create it through the API as that caller',
+      );
+    const max = this.config.section(schedulesConfig).max_per_owner;
+    if ((await this.store.countOwned(owner)) >= max)
+      throw new SchedulesError(
+        'SCHEDULE_LIMIT',
+        `${owner} has ${max} schedules (schedules.max_per_owner); delete one, or ask the operator to raise the limit`,
+      );
     return this.store.create(this.validate(input), owner, 'api', this.scheduler.clock.now());
   }
 
@@ -74,10 +104,28 @@ export class SchedulesService {
       );
   }
 
-  async update(idOrName: string, input: ScheduleInput): Promise<ScheduleRecord> {
+  /**
+   * `editor` other than the owner who changes the target takes the schedule over: its runs are then
+   * requested by them, so an admin cannot put data in someone's schedule and approve the result.
+   */
+  async update(idOrName: string, input: ScheduleInput, editor?: string): Promise<ScheduleRecord> {
     const s = await this.get(idOrName);
     this.writable(s);
-    return this.store.update(s.id, this.validate(input), this.scheduler.clock.now());
+    const takeOver =
+      editor !== undefined &&
+      editor !== s.owner &&
+      JSON.stringify(s.target) !== JSON.stringify(this.validate(input).target);
+    const updated = await this.store.update(
+      s.id,
+      this.validate(input),
+      this.scheduler.clock.now(),
+      takeOver ? editor : undefined,
+    );
+    if (takeOver)
+      this.logger.warn(
+        `audit: schedule ${s.name} (${s.id}) target changed by ${editor}; owner ${s.owner} -> ${editor}`,
+      );
+    return updated;
   }
 
   async setPaused(idOrName: string, paused: boolean): Promise<ScheduleRecord> {
@@ -93,8 +141,9 @@ export class SchedulesService {
     await this.store.remove(s.id);
   }
 
-  async trigger(idOrName: string): Promise<ScheduleRun> {
-    return this.scheduler.trigger(await this.get(idOrName));
+  /** `actor`: who triggers it; the run is requested by them. */
+  async trigger(idOrName: string, actor?: string): Promise<ScheduleRun> {
+    return this.scheduler.trigger(await this.get(idOrName), actor);
   }
 
   /**

@@ -55,6 +55,7 @@ function toRun(r: Raw): ScheduleRun {
     result: r.result ? (JSON.parse(String(r.result)) as unknown) : null,
     error: (r.error as string | null) ?? null,
     deliveries: JSON.parse(String(r.deliveries ?? '[]')) as string[],
+    requested_by: (r.requested_by as string | null) ?? null,
   };
 }
 
@@ -101,28 +102,46 @@ export class SchedulesStore {
     return (await this.get(id)) as ScheduleRecord;
   }
 
-  /** Replaces the definition; `since` moves to now when the timing changes, so no run is owed for the old cron. */
-  async update(id: string, input: ScheduleInput, now: Date): Promise<ScheduleRecord> {
+  /**
+   * Replaces the definition; `since` moves to now when the timing changes, so no run is owed for
+   * the old cron. `owner`, when given, takes the schedule over (its runs are then requested by them).
+   */
+  async update(id: string, input: ScheduleInput, now: Date, owner?: string): Promise<ScheduleRecord> {
     const at = now.toISOString();
-    await this.sql().execute(
-      `UPDATE schedules SET name = $2, cron = $3, timezone = $4, target = $5, deliveries = $6, overlap = $7, catch_up = $8,
-              paused = $9, updated_at = $10,
+    await this.sql()
+      .execute(
+        `UPDATE schedules SET name = $2, cron = $3, timezone = $4, target = $5, deliveries = $6, overlap = $7, catch_up = $8,
+              paused = $9, updated_at = $10, owner = COALESCE($11, owner),
               since = CASE WHEN cron <> $3 OR timezone <> $4 OR paused <> $9 THEN $10 ELSE since END
         WHERE id = $1`,
-      [
-        id,
-        input.name,
-        input.cron,
-        input.timezone,
-        JSON.stringify(input.target),
-        JSON.stringify(input.deliveries),
-        input.overlap,
-        input.catch_up,
-        input.paused ? 1 : 0,
-        at,
-      ],
-    );
+        [
+          id,
+          input.name,
+          input.cron,
+          input.timezone,
+          JSON.stringify(input.target),
+          JSON.stringify(input.deliveries),
+          input.overlap,
+          input.catch_up,
+          input.paused ? 1 : 0,
+          at,
+          owner ?? null,
+        ],
+      )
+      .catch((err: unknown) => {
+        if (isDuplicate(err))
+          throw new SchedulesError(
+            'SCHEDULE_NAME_TAKEN',
+            `A schedule named "${input.name}" exists; pick another name`,
+          );
+        throw err;
+      });
     return (await this.get(id)) as ScheduleRecord;
+  }
+
+  /** Records who asked for a manual run (right after its claim, before it runs). */
+  async setRequestedBy(runId: string, actor: string): Promise<void> {
+    await this.sql().execute('UPDATE schedule_runs SET requested_by = $2 WHERE id = $1', [runId, actor]);
   }
 
   async setPaused(id: string, paused: boolean, now: Date): Promise<void> {
@@ -141,9 +160,31 @@ export class SchedulesStore {
     });
   }
 
-  async get(id: string): Promise<ScheduleRecord | null> {
-    const [row] = await this.sql().query<Raw>('SELECT * FROM schedules WHERE id = $1 OR name = $1', [id]);
-    return row ? toSchedule(row) : null;
+  /** By id first, then by name: a schedule named like another's id never shadows it. */
+  async get(idOrName: string): Promise<ScheduleRecord | null> {
+    const [byId] = await this.sql().query<Raw>('SELECT * FROM schedules WHERE id = $1', [idOrName]);
+    if (byId) return toSchedule(byId);
+    const [byName] = await this.sql().query<Raw>('SELECT * FROM schedules WHERE name = $1', [idOrName]);
+    return byName ? toSchedule(byName) : null;
+  }
+
+  /** API schedules of `owner` (config-declared ones are the operator's, never counted). */
+  async countOwned(owner: string): Promise<number> {
+    const [row] = await this.sql().query<Raw>(
+      `SELECT COUNT(*) AS n FROM schedules WHERE owner = $1 AND source = 'api'`,
+      [owner],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /** Deletes up to `limit` finished runs that finished before `before`; returns how many. */
+  async pruneRuns(before: Date, limit: number): Promise<number> {
+    const { changes } = await this.sql().execute(
+      `DELETE FROM schedule_runs WHERE id IN (
+         SELECT id FROM schedule_runs WHERE status <> 'running' AND finished_at IS NOT NULL AND finished_at < $1 LIMIT $2)`,
+      [before.toISOString(), limit],
+    );
+    return changes;
   }
 
   async list(): Promise<ScheduleRecord[]> {

@@ -4,11 +4,18 @@
  * or a `constructor` object with a `prototype` key. Such a body is not valid input, so it is
  * refused rather than cleaned: no consumer of a webhook event ever merges a poisoned object.
  * The scan is iterative (a deep body is the depth limit's to refuse, not a stack overflow's) and
- * runs only when the text mentions one of the keys, as secure-json-parse does.
+ * is skipped only when the text can hold neither key: no plain spelling and no `\u` escape (a key
+ * like `"\u005f_proto__"` is `__proto__` once parsed; JSON has no other way to escape a letter).
  */
 export function safeJsonParse(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  if (!text.includes('__proto__') && !text.includes('constructor')) return value;
+  if (!text.includes('__proto__') && !text.includes('constructor') && !text.includes('\\u')) return value;
+  rejectPoisoned(value);
+  return value;
+}
+
+/** Throws a SyntaxError when `value` holds a `__proto__` key or a `constructor.prototype` anywhere. */
+export function rejectPoisoned(value: unknown): void {
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const node = pending.pop();
@@ -27,7 +34,6 @@ export function safeJsonParse(text: string): unknown {
     for (const child of Object.values(node))
       if (typeof child === 'object' && child !== null) pending.push(child);
   }
-  return value;
 }
 
 function poisoned(): SyntaxError {

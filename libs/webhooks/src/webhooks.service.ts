@@ -12,7 +12,7 @@ import type {
   WebhooksModuleOptions,
 } from './webhook.interface';
 import { WebhookRegistry } from './webhook.registry';
-import { safeJsonParse } from './webhook.json';
+import { rejectPoisoned, safeJsonParse } from './webhook.json';
 import { WebhookSecretsService } from './webhook-secrets.service';
 import { WEBHOOK_CLOCK, WEBHOOK_DEDUPLICATOR, WEBHOOK_EVENT_PREFIX } from './webhooks.constants';
 import { WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition';
@@ -200,7 +200,10 @@ export function parsePayload(
     if (type === 'application/x-www-form-urlencoded') {
       const form = new URLSearchParams(text);
       const embedded = form.get('payload');
-      return { ok: true, payload: embedded !== null ? parseJson(embedded) : Object.fromEntries(form) };
+      if (embedded !== null) return { ok: true, payload: parseJson(embedded) };
+      const fields = Object.fromEntries(form);
+      rejectPoisoned(fields);
+      return { ok: true, payload: fields };
     }
   } catch {
     return {

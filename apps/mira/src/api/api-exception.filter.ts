@@ -117,10 +117,19 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
 /**
  * A store refusal by its code: bad cursors and unstorable values are the client's (400), a taken
- * id a conflict (409), an unreachable or closing store the service's state (503); anything else
+ * id or a duplicate unique key a conflict (409), an unreachable or closing store the service's state (503); anything else
  * is a 500 whose driver detail stays in the log.
  */
 function stateErrorBody(err: StateError): ApiErrorBody {
+  // A unique key a caller's value collided with: theirs to change. The driver's text (table,
+  // constraint, maybe the value) stays out of the answer.
+  if (err.code === 'STATE_DUPLICATE')
+    return {
+      statusCode: HttpStatus.CONFLICT,
+      error: httpErrorName(HttpStatus.CONFLICT),
+      message: 'A record with this name or id exists already; pick another one',
+      code: err.code,
+    };
   const status =
     err.code === 'STATE_INVALID_CURSOR' || err.code === 'STATE_INVALID_INPUT'
       ? HttpStatus.BAD_REQUEST

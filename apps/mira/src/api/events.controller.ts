@@ -25,6 +25,14 @@ import { Caller, Roles, type CallerIdentity } from '../security';
 export const EVENT_IDEMPOTENCY_TTL_MS = 15 * 60_000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
+/**
+ * Whose event this is. Event ids are guessable (a counter, or Redis `<ms>-<seq>`), so ownership is
+ * the access control. One place to switch to the caller's stable id once CallerIdentity has one.
+ */
+export function eventOwner(caller: CallerIdentity): string {
+  return caller.name;
+}
+
 @Roles('submitter')
 @Controller('api/v1/events')
 export class EventsController {
@@ -37,13 +45,20 @@ export class EventsController {
   /** The event's status (queued, answered, failed) and, once answered, the agent's envelope. */
   @Get(':id')
   @Roles('submitter', 'auditor')
-  async status(@Param('id') id: string): Promise<EventResult> {
+  async status(@Param('id') id: string, @Caller() caller: CallerIdentity): Promise<EventResult> {
     const found = await this.results.get(id);
-    if (!found)
+    // Someone else's event answers exactly like a missing one: no probing which ids exist.
+    const mayRead =
+      !!found &&
+      (caller.roles.includes('auditor') ||
+        caller.roles.includes('admin') ||
+        (!!found.owner && found.owner === eventOwner(caller)));
+    if (!found || !mayRead)
       throw new NotFoundException(
-        `No event ${id} (results are kept events.result_ttl_seconds after publication)`,
+        `No event ${id} of yours (results are kept events.result_ttl_seconds after publication)`,
       );
-    return found;
+    const { owner: _owner, ...result } = found;
+    return result;
   }
 
   /**
@@ -79,7 +94,7 @@ export class EventsController {
           ? undefined
           : { idempotencyKey: scope, idempotencyTtlMs: EVENT_IDEMPOTENCY_TTL_MS },
       );
-      await this.results.queued(id, body.type, body.reply_to ?? null);
+      await this.results.queued(id, body.type, body.reply_to ?? null, eventOwner(caller));
       return { id };
     } catch (err) {
       // The broker names the key to retry with: the client's, not the internal scope.

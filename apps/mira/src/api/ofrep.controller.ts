@@ -4,6 +4,8 @@ import type { FastifyReply } from 'fastify';
 import type { EvaluationContext, EvaluationDetails, JsonValue } from '@openfeature/server-sdk';
 import { FlagContextBuilder, FlagsService } from '@mira/flags';
 import { RequireCaller } from '../security/caller.decorator';
+import { Caller } from '../security/roles.decorator';
+import type { CallerIdentity } from '../security/caller-identity';
 
 type Success = {
   key: string;
@@ -18,6 +20,9 @@ type Failure = { key?: string; errorCode: string; errorDetails: string };
  * The OpenFeature Remote Evaluation Protocol (OFREP core: single and bulk evaluation), so other
  * services and the inbox evaluate Mira's flags. The request's `context` is the remote caller's
  * (plus this replica's environment, version and replica name); errors answer in OFREP's shape.
+ * `roles` always come from the authenticated caller (a body's `roles` are dropped: role-targeted
+ * flags must not be read as admin by anyone who says so). `targetingKey` may come from the body:
+ * an OFREP client evaluates for its own users, so it names them.
  */
 @Controller('ofrep/v1/evaluate/flags')
 @RequireCaller()
@@ -32,9 +37,10 @@ export class OfrepController {
   async one(
     @Param('key') key: string,
     @Body() body: unknown,
+    @Caller() caller: CallerIdentity,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Success | Failure> {
-    const ctx = this.context(body);
+    const ctx = this.context(body, caller);
     if (typeof ctx === 'string')
       return fail(reply, 400, { key, errorCode: 'INVALID_CONTEXT', errorDetails: ctx });
     if (!this.flags.config.has(key))
@@ -53,9 +59,10 @@ export class OfrepController {
   async bulk(
     @Body() body: unknown,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Caller() caller: CallerIdentity,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ flags: (Success | Failure)[] } | Failure | undefined> {
-    const ctx = this.context(body);
+    const ctx = this.context(body, caller);
     if (typeof ctx === 'string') return fail(reply, 400, { errorCode: 'INVALID_CONTEXT', errorDetails: ctx });
     // Disabled flags are left out, as flagd's own bulk evaluation does.
     const defs = this.flags.config.definitions();
@@ -72,18 +79,20 @@ export class OfrepController {
   }
 
   /** The evaluation context, or why the body is not one. */
-  private context(body: unknown): EvaluationContext | string {
-    if (body === undefined || body === null) return { ...this.fixed.fixed };
+  private context(body: unknown, caller: CallerIdentity): EvaluationContext | string {
+    const roles = [...caller.roles];
+    if (body === undefined || body === null) return { ...this.fixed.fixed, roles };
     if (typeof body !== 'object' || Array.isArray(body))
       return 'the body must be a JSON object: {"context": {...}}';
     const given = (body as { context?: unknown }).context;
-    if (given === undefined) return { ...this.fixed.fixed };
+    if (given === undefined) return { ...this.fixed.fixed, roles };
     if (given === null || typeof given !== 'object' || Array.isArray(given))
       return '"context" must be a JSON object of evaluation context fields';
     const targetingKey = (given as { targetingKey?: unknown }).targetingKey;
     if (targetingKey !== undefined && typeof targetingKey !== 'string')
       return '"context.targetingKey" must be a string';
-    return { ...this.fixed.fixed, ...(given as EvaluationContext) };
+    const { roles: _ignored, ...rest } = given as EvaluationContext;
+    return { ...this.fixed.fixed, ...rest, roles };
   }
 
   private async evaluate(key: string, ctx: EvaluationContext): Promise<Success | Failure> {

@@ -39,7 +39,16 @@ const STATUS: Record<string, number> = {
   SCHEDULE_READ_ONLY: 409,
   SCHEDULE_NAME_TAKEN: 409,
   SCHEDULE_FORBIDDEN: 403,
+  SCHEDULE_UNKNOWN_DESTINATION: 400,
+  SCHEDULE_NO_OWNER: 400,
+  SCHEDULE_TOO_FREQUENT: 400,
+  SCHEDULE_LIMIT: 409,
 };
+
+/** Who acts on a schedule (owner, editor, trigger): one place to switch to CallerIdentity's stable id. */
+export function scheduleActor(caller: CallerIdentity): string {
+  return caller.name;
+}
 
 async function mapped<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -73,7 +82,7 @@ export class SchedulesController {
 
   private async owned(id: string, caller: CallerIdentity): Promise<ScheduleRecord> {
     const s = await mapped(() => this.schedules.get(id));
-    if (!caller.roles.includes('admin') && s.owner !== caller.name)
+    if (!caller.roles.includes('admin') && s.owner !== scheduleActor(caller))
       throw new ForbiddenException(
         `Schedule ${s.name} belongs to ${s.owner}; only its owner or an admin may change it`,
       );
@@ -87,7 +96,7 @@ export class SchedulesController {
     @Body({ schema: scheduleBodySchema }) body: ScheduleBody,
     @Caller() caller: CallerIdentity,
   ): Promise<ScheduleRecord> {
-    return mapped(() => this.schedules.create(this.input(body), caller.name));
+    return mapped(() => this.schedules.create(this.input(body), scheduleActor(caller)));
   }
 
   @Get()
@@ -120,7 +129,7 @@ export class SchedulesController {
     @Caller() caller: CallerIdentity,
   ): Promise<ScheduleRecord> {
     const s = await this.owned(id, caller);
-    return mapped(() => this.schedules.update(s.id, this.input(body)));
+    return mapped(() => this.schedules.update(s.id, this.input(body), scheduleActor(caller)));
   }
 
   @Delete(':id')
@@ -153,7 +162,7 @@ export class SchedulesController {
   async trigger(@Param('id') id: string, @Caller() caller: CallerIdentity): Promise<ScheduleRun> {
     const s = await this.owned(id, caller);
     try {
-      return await mapped(() => this.schedules.trigger(s.id));
+      return await mapped(() => this.schedules.trigger(s.id, scheduleActor(caller)));
     } catch (err) {
       if (err instanceof HttpException) throw err;
       throw new ConflictException((err as Error).message);

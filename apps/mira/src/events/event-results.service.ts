@@ -63,12 +63,13 @@ export class EventResultsService implements OnApplicationBootstrap {
     );
   }
 
-  async queued(id: string, type: string, replyTo: string | null): Promise<void> {
+  /** `owner` is the publisher (eventOwner): the result is theirs to read. */
+  async queued(id: string, type: string, replyTo: string | null, owner: string): Promise<void> {
     const at = new Date().toISOString();
     const store = await this.results();
     // A handler (or even the answer) can land before this write: never step back from it.
     const stored = await store.advance(
-      { id, type, status: 'queued', reply_to: replyTo, queued_at: at, updated_at: at, response: null },
+      { id, type, status: 'queued', reply_to: replyTo, owner, queued_at: at, updated_at: at, response: null },
       this.ttl(),
     );
     // Answered before its reply_to was known: the answer goes out now.
@@ -124,6 +125,7 @@ export class EventResultsService implements OnApplicationBootstrap {
       type: type ?? before?.type ?? 'unknown',
       status: response?.status === 'success' ? 'answered' : 'failed',
       reply_to: before?.reply_to ?? null,
+      owner: before?.owner ?? null,
       queued_at: before?.queued_at ?? at,
       updated_at: at,
       response,

@@ -11,6 +11,8 @@ export interface EventResult {
   type: string;
   status: EventStatus;
   reply_to: string | null;
+  /** Who published it (see eventOwner): only they, auditors and admins may read it. Not returned. */
+  owner?: string | null;
   queued_at: string;
   updated_at: string;
   /** The agent's envelope, once answered (or failed). */
@@ -62,6 +64,7 @@ export class MemoryEventResults implements EventResultsStore {
         response: seed.response ?? cur.response,
       };
     if (seed.reply_to && !next.reply_to) next = { ...next, reply_to: seed.reply_to };
+    if (seed.owner && !next.owner) next = { ...next, owner: seed.owner };
     this.cache.set(seed.id, next, { ttl: ttlSeconds * 1000 });
     return Promise.resolve(next);
   }
@@ -73,7 +76,7 @@ local rank = { queued = 0, processing = 1, answered = 2, failed = 2, dead_letter
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then
   redis.call('HSET', KEYS[1], 'id', ARGV[2], 'type', ARGV[3], 'status', ARGV[1], 'reply_to', ARGV[4],
-    'queued_at', ARGV[5], 'updated_at', ARGV[6], 'response', ARGV[7])
+    'queued_at', ARGV[5], 'updated_at', ARGV[6], 'response', ARGV[7], 'owner', ARGV[9])
 else
   if (rank[cur] or 0) < rank[ARGV[1]] then
     redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated_at', ARGV[6])
@@ -81,6 +84,9 @@ else
   end
   if ARGV[4] ~= '' and (redis.call('HGET', KEYS[1], 'reply_to') or '') == '' then
     redis.call('HSET', KEYS[1], 'reply_to', ARGV[4])
+  end
+  if ARGV[9] ~= '' and (redis.call('HGET', KEYS[1], 'owner') or '') == '' then
+    redis.call('HSET', KEYS[1], 'owner', ARGV[9])
   end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[8])
@@ -102,6 +108,7 @@ export class RedisEventResults implements EventResultsStore {
         type: result.type,
         status: result.status,
         reply_to: result.reply_to ?? '',
+        owner: result.owner ?? '',
         queued_at: result.queued_at,
         updated_at: result.updated_at,
         response: JSON.stringify(result.response ?? null),
@@ -117,6 +124,7 @@ export class RedisEventResults implements EventResultsStore {
       type: h.type,
       status: h.status as EventStatus,
       reply_to: h.reply_to || null,
+      owner: h.owner || null,
       queued_at: h.queued_at,
       updated_at: h.updated_at,
       response: JSON.parse(h.response ?? 'null') as unknown,
@@ -132,6 +140,7 @@ export class RedisEventResults implements EventResultsStore {
       ...args,
       JSON.stringify(r.response ?? null),
       ttlSeconds,
+      r.owner ?? '',
     );
     return (await this.get(r.id)) ?? seed;
   }

@@ -53,7 +53,7 @@ export class CallerGuard implements CanActivate {
 
   /** Roles a route declares with @Roles(); the caller's name joins every log line of the request. */
   private authorised(context: ExecutionContext, identity: CallerIdentity): boolean {
-    setContextFields({ actor: identity.name });
+    setContextFields({ actor: identity.name, actor_roles: identity.roles.join(',') || undefined });
     const needed = this.reflector.getAllAndOverride<ApiRole[] | undefined>(REQUIRED_ROLES_METADATA, [
       context.getHandler(),
       context.getClass(),

@@ -26,6 +26,8 @@ export class FakeGithub {
   remaining = 5000;
   /** Epoch seconds when `remaining` returns to `limit`. */
   resetAt = 0;
+  /** Where the Link header points (default: this server), to play a hostile or broken API. */
+  linkBase: string | null = null;
   readonly tracker: FakeTracker;
 
   constructor(
@@ -87,7 +89,7 @@ export class FakeGithub {
     const link = (p: number) => {
       const q = new URLSearchParams(req.query);
       q.set('page', String(p));
-      return `<${this.url}${req.path}?${q.toString()}>`;
+      return `<${this.linkBase ?? this.url}${req.path}?${q.toString()}>`;
     };
     const links: string[] = [];
     if (page < last) links.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);

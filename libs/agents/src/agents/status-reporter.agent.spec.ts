@@ -1,3 +1,4 @@
+import { runWithCorrelation } from '@mira/logging';
 import { Clock } from '../clock.service';
 import { ReportSchedules, type ReportScheduleRequest } from '../report-schedules.service';
 import { STATUS_REPORTER_AGENT_ID, StatusReporterAgent } from './status-reporter.agent';
@@ -267,16 +268,22 @@ describe('StatusReporterAgent', () => {
         },
       });
       const withSchedules = new StatusReporterAgent(new FixedClock(NOW), undefined, schedules);
-      const r = await withSchedules.process({
-        type: 'schedule_report',
-        data: {
-          create: true,
-          name: 'apollo-weekly',
-          timezone: 'Europe/Berlin',
-          report: { name: 'Apollo' },
-          deliveries: ['team'],
-        },
-      });
+      const ask = () =>
+        withSchedules.process({
+          type: 'schedule_report',
+          data: {
+            create: true,
+            name: 'apollo-weekly',
+            timezone: 'Europe/Berlin',
+            report: { name: 'Apollo' },
+            deliveries: ['team'],
+          },
+        });
+      // Nobody asking (a cron-run message): refused, never an agent-owned schedule.
+      const anonymous = await ask();
+      expect(anonymous.status).toBe('error');
+      expect(anonymous.error).toMatch(/needs a requester/);
+      const r = await runWithCorrelation(ask, { actor: 'alice' });
       expect(r.status).toBe('success');
       expect(r.data).toMatchObject({
         day_of_week: 'Friday',
@@ -291,7 +298,7 @@ describe('StatusReporterAgent', () => {
           timezone: 'Europe/Berlin',
           report: { name: 'Apollo' },
           deliveries: ['team'],
-          owner: STATUS_REPORTER_AGENT_ID,
+          owner: 'alice',
         },
       ]);
     });

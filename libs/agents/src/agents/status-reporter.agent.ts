@@ -208,6 +208,14 @@ export class StatusReporterAgent extends BaseAgent {
     const creator = this.schedules?.available;
     if (!creator)
       throw new AgentError('AGENT_INVALID_INPUT', 'schedule_report: create needs the schedules module');
+    // Fail closed: with nobody asking (a scheduled message, an anonymous publish) the schedule
+    // would be the agent's own, runs nobody answers for.
+    const owner = currentCorrelation()?.actor;
+    if (!owner)
+      throw new AgentError(
+        'AGENT_INVALID_INPUT',
+        'schedule_report: create needs a requester; send it through the API, or publish it with the x-mira-actor header',
+      );
     const cron = `0 ${input.hour} * * ${WEEKDAYS.indexOf(answer.day_of_week)}`;
     const created = await creator.create({
       name: input.name ?? `weekly-report-${answer.day_of_week.toLowerCase()}-${Date.now().toString(36)}`,
@@ -215,8 +223,8 @@ export class StatusReporterAgent extends BaseAgent {
       timezone: input.timezone,
       report: input.report,
       deliveries: input.deliveries,
-      // The asker owns it (their runs follow separation of duties); the agent when nobody is named.
-      owner: currentCorrelation()?.actor ?? this.id,
+      // The asker owns it (their runs follow separation of duties).
+      owner,
     });
     return {
       ...answer,

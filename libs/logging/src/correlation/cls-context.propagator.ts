@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ACTOR_HEADER, CORRELATION_HEADER, WORKFLOW_HEADER } from '../logging.constants';
+import { ACTOR_HEADER, ACTOR_ROLES_HEADER, CORRELATION_HEADER, WORKFLOW_HEADER } from '../logging.constants';
 import { isValidCorrelationId } from './correlation-id';
 import { currentCorrelation, runWithCorrelation } from './correlation.context';
 
@@ -10,6 +10,8 @@ import { currentCorrelation, runWithCorrelation } from './correlation.context';
  * CLS scope rebuilt from those headers, so handler logs carry the originating id — in this
  * replica or another one reading the same headers from Redis.
  */
+const ROLES = /^[a-z_]{1,40}(,[a-z_]{1,40}){0,15}$/;
+
 @Injectable()
 export class ClsContextPropagator {
   inject(headers: Record<string, string>): Record<string, string> {
@@ -24,6 +26,9 @@ export class ClsContextPropagator {
       headers[WORKFLOW_HEADER] = ctx.workflow_id;
     // Who asked travels with the work, so a workflow submitted as an event keeps its requester.
     if (ctx?.actor && !isValidCorrelationId(headers[ACTOR_HEADER])) headers[ACTOR_HEADER] = ctx.actor;
+    // Its roles go along, so a role-targeted agent flag sees them on the consuming side too.
+    if (ctx?.actor_roles && !ROLES.test(headers[ACTOR_ROLES_HEADER] ?? ''))
+      headers[ACTOR_ROLES_HEADER] = ctx.actor_roles;
     return headers;
   }
 
@@ -32,6 +37,7 @@ export class ClsContextPropagator {
       correlation_id: headers[CORRELATION_HEADER],
       workflow_id: headers[WORKFLOW_HEADER],
       actor: headers[ACTOR_HEADER],
+      actor_roles: ROLES.test(headers[ACTOR_ROLES_HEADER] ?? '') ? headers[ACTOR_ROLES_HEADER] : undefined,
     });
   }
 }

@@ -21,7 +21,11 @@ function normalise(context?: string | Partial<CorrelationContext>): CorrelationC
   const given = typeof context === 'string' ? { correlation_id: context } : { ...context };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(given))
-    if (typeof v === 'string' && isValidCorrelationId(v)) out[k] = v;
+    if (
+      typeof v === 'string' &&
+      (isValidCorrelationId(v) || (k === 'actor_roles' && /^[a-z_,]{1,700}$/.test(v)))
+    )
+      out[k] = v;
   // An invalid or missing id is replaced, never propagated.
   out.correlation_id ??= generateCorrelationId();
   return out as unknown as CorrelationContext;

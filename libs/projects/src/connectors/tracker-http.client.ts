@@ -186,6 +186,25 @@ function hint(status: number): string {
   return '';
 }
 
+/**
+ * A server-given URL (a paging link) resolved against the page it came from, refused unless it is
+ * on the origin of `base` (the configured base_url): the credential goes along with it.
+ */
+export function sameOriginUrl(link: string, current: string, base: string, source: string): string {
+  let resolved: URL;
+  try {
+    resolved = new URL(link, current);
+  } catch {
+    throw new ProjectsError('CONNECTOR_HTTP', `${source}: the tracker sent an invalid next-page link`);
+  }
+  if (resolved.origin !== new URL(base).origin)
+    throw new ProjectsError(
+      'CONNECTOR_HTTP',
+      `${source}: the tracker's next-page link points to another origin (${resolved.origin}, base_url is ${new URL(base).origin}); not followed, so the credential stays with base_url`,
+    );
+  return resolved.toString();
+}
+
 /** `<url>; rel="next"` out of an RFC 8288 Link header (GitHub's paging). */
 export function nextLink(link: string | null): string | null {
   if (!link) return null;

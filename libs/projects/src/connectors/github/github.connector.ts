@@ -9,10 +9,11 @@ import {
   type WebhookChange,
 } from '../connector.interface';
 import { mapStatus, str } from '../status-mapping';
-import { nextLink, type RateLimitInfo } from '../tracker-http.client';
+import { nextLink, sameOriginUrl, type RateLimitInfo } from '../tracker-http.client';
 
 export const GITHUB_API = 'https://api.github.com';
-const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+// owner/name; neither part may be `.` or `..` (it would walk out of /repos/{repo}/ in the URL).
+const REPO = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/;
 
 interface GithubItem {
   number: number;
@@ -106,7 +107,8 @@ export class GithubConnector implements TrackerConnector {
         upserts.push(toTask(this.sourceId(ctx.source), item, ctx.statusMap));
         if (!latest || item.updated_at > latest) latest = item.updated_at;
       }
-      url = nextLink(res.headers.get('link'));
+      const next = nextLink(res.headers.get('link'));
+      url = next === null ? null : sameOriginUrl(next, url, base, 'github');
     }
     // The next query (with the new `since`) is a different URL: its ETag is only valid for `first`.
     const atLatest = upserts.filter((t) => t.updated_at === latest).map((t) => Number(t.external_id));
