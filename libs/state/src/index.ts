@@ -14,6 +14,7 @@ export type {
   WorkflowStatus,
   WorkflowStepRecord,
   WorkflowDecision,
+  WorkflowPolicy,
   WorkflowRecord,
   NewWorkflowRecord,
   AuditInput,
@@ -41,3 +42,4 @@ export type {
   ScriptStateSql,
 } from './state.sql';
 export { openSqliteStateSql, openPostgresStateSql, type OpenedStateSql } from './state.sql-open';
+export { SYSTEM_ID, legacyActorId, canonicalJson, dataHash } from './state.identity';

@@ -48,6 +48,8 @@ export function chainEntries(tail: ChainTail | null, inputs: AuditInput[]): Audi
       comment: input.comment ?? null,
       correlation_id: input.correlation_id ?? null,
       prev_hash: prev,
+      actor_name: input.actor_name ?? null,
+      details: input.details ?? null,
     };
     const entry = { ...base, hash: auditHash(base) };
     prev = entry.hash;

@@ -188,7 +188,15 @@ export function workflowContract(t: ContractContext): void {
     it('applies the patch, bumps the version, sets updated_at and appends the audit entries', async () => {
       const input = newRecord();
       await store.createWorkflow(input, [auditFor(input.workflow_id)]);
-      const decision = { actor: 'bob', decision: 'approve' as const, comment: null, at: at(500) };
+      const decision = {
+        actor: 'key:bob',
+        actor_name: 'bob',
+        decision: 'approve' as const,
+        comment: null,
+        data_hash: 'b'.repeat(64),
+        dismissed: false,
+        at: at(500),
+      };
       const updated = await store.updateWorkflow(
         input.workflow_id,
         1,
@@ -259,7 +267,7 @@ export function workflowContract(t: ContractContext): void {
           1,
           {
             status: who.startsWith('approve') ? 'approved' : 'rejected',
-            decisions: [{ actor: who, decision: 'approve', comment: who, at: at(10) }],
+            decisions: [{ actor: who, actor_name: who, decision: 'approve', comment: who, at: at(10) }],
           },
           [auditFor(input.workflow_id, `decided.${who}`, { actor: who })],
         ),

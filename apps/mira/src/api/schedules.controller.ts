@@ -80,7 +80,7 @@ export class SchedulesController {
 
   private async owned(id: string, caller: CallerIdentity): Promise<ScheduleRecord> {
     const s = await mapped(() => this.schedules.get(id));
-    if (!caller.roles.includes('admin') && s.owner !== caller.name)
+    if (!caller.roles.includes('admin') && s.owner !== caller.id)
       throw new ForbiddenException(
         `Schedule ${s.name} belongs to ${s.owner}; only its owner or an admin may change it`,
       );
@@ -94,7 +94,7 @@ export class SchedulesController {
     @Body({ schema: scheduleBodySchema }) body: ScheduleBody,
     @Caller() caller: CallerIdentity,
   ): Promise<ScheduleRecord> {
-    return mapped(() => this.schedules.create(this.input(body), caller.name));
+    return mapped(() => this.schedules.create(this.input(body), caller.id));
   }
 
   @Get()

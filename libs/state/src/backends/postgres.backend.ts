@@ -31,6 +31,7 @@ import {
   checkLimit,
   decodeAuditCursor,
   decodeWorkflowCursor,
+  encodeColumn,
   iso,
   JSON_COLUMNS,
   newWorkflowParams,
@@ -191,7 +192,7 @@ export class PostgresStateStore implements StateStore {
     for (const e of entries) {
       await c.query(
         `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((col, i) => (col === 'at' ? `$${i + 1}::timestamptz` : `$${i + 1}`)).join(', ')})`,
-        AUDIT_COLUMNS.map((col) => e[col]),
+        AUDIT_COLUMNS.map((col) => encodeColumn(col, e[col])),
       );
     }
     const last = entries[entries.length - 1];

@@ -34,6 +34,7 @@ import {
   checkLimit,
   decodeAuditCursor,
   decodeWorkflowCursor,
+  encodeColumn,
   iso,
   newWorkflowParams,
   patchAssignments,
@@ -156,7 +157,7 @@ export class SqliteStateStore implements StateStore {
       `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
     );
     const entries = chainEntries(tail ?? null, audit);
-    for (const e of entries) insert.run(...AUDIT_COLUMNS.map((c) => e[c]));
+    for (const e of entries) insert.run(...AUDIT_COLUMNS.map((c) => encodeColumn(c, e[c]) as SQLInputValue));
     const last = entries[entries.length - 1];
     db.prepare(
       'INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
