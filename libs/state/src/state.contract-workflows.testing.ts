@@ -30,10 +30,13 @@ export function workflowContract(t: ContractContext): void {
         steps: [{ step: 'generate_plan', status: 'completed', result: { milestones: [1, 2] } }],
         decisions: [
           {
-            actor: 'bob',
+            actor: 'key:bob',
+            actor_name: 'bob',
             decision: 'approve',
             comment: 'ok',
             data_patch: { a: null },
+            data_hash: 'a'.repeat(64),
+            dismissed: true,
             at: '2026-01-02T04:00:00.000Z',
           },
         ],

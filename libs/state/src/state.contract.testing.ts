@@ -1,4 +1,5 @@
 import { auditContract } from './state.contract-audit.testing';
+import { identityContract } from './state.contract-identity.testing';
 import { workflowContract } from './state.contract-workflows.testing';
 import type { AuditInput, NewWorkflowRecord, StateStore } from './state.interface';
 import { dataHash } from './state.identity';
@@ -103,6 +104,7 @@ export function defineStateStoreContract(name: string, target: ContractTarget): 
     const context: ContractContext = { name, current: () => ({ db, store }), extra };
     workflowContract(context);
     auditContract(context);
+    identityContract(context);
   });
 }
 

@@ -5,7 +5,9 @@ import {
   defineStateStoreContract,
   type ContractTarget,
 } from '../state.contract.testing';
+import { defineLegacyActorMigrationTest } from '../state.contract-identity.testing';
 import { PostgresStateStore } from './postgres.backend';
+import { POSTGRES_MIGRATIONS } from './postgres.migrations';
 
 // A REAL PostgreSQL (Debian's server binaries, started by the harness). Without them this suite
 // fails in beforeAll with how to install them: it never skips.
@@ -81,3 +83,5 @@ describe('postgres specifics', () => {
     }
   });
 });
+
+defineLegacyActorMigrationTest('postgres', target, POSTGRES_MIGRATIONS);
