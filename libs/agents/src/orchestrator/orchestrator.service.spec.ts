@@ -362,7 +362,8 @@ describe('OrchestratorService', () => {
       // The requester travels in the x-mira-actor header (set from the caller's context on publish).
       const wf = await b.broker.publish(
         'workflow',
-        { workflow_type: 'project_initialization', data: {} },
+        // Assessed low, so it runs (unassessed work is held by default).
+        { workflow_type: 'project_initialization', data: {}, governance_data: { financial_impact: 0 } },
         { 'x-mira-actor': 'dana' },
       );
       expect((await responseTo(wf)).data.response).toMatchObject({
