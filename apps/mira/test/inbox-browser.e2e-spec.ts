@@ -174,7 +174,8 @@ describe('reviewer inbox in a browser', () => {
     }, `workflow ${id} to complete`);
     expect(done.decisions).toEqual([
       expect.objectContaining({
-        actor: 'alice',
+        actor: expect.stringMatching(/^oidc:127.0.0.1:[0-9]+:alice$/),
+        actor_name: 'alice',
         decision: 'approve',
         comment: 'Budget checked with finance',
       }),

@@ -11,6 +11,8 @@ interface Session {
 }
 interface Decision {
   actor: string;
+  actor_name?: string;
+  dismissed?: boolean;
   decision: string;
   comment: string | null;
   at: string;
@@ -20,6 +22,7 @@ interface Workflow {
   workflow_type: string;
   status: string;
   requested_by: string;
+  requested_by_name?: string;
   created_at: string;
   updated_at: string;
   data: unknown;
@@ -100,10 +103,10 @@ function show(view: 'signin' | 'list-view' | 'detail-view'): void {
 }
 
 function mine(w: Workflow): boolean {
-  return session !== null && w.requested_by === session.name;
+  return session !== null && (w.requested_by_name ?? w.requested_by) === session.name;
 }
 function decidedByMe(w: Workflow): boolean {
-  return session !== null && w.decisions.some((d) => d.actor === session!.name);
+  return session !== null && w.decisions.some((d) => (d.actor_name ?? d.actor) === session!.name);
 }
 
 async function renderList(): Promise<void> {
@@ -124,7 +127,7 @@ async function renderList(): Promise<void> {
     const risk = el('span', `risk: ${w.risk_level ?? 'unknown'}`, `badge risk-${w.risk_level ?? 'none'}`);
     meta.append(
       risk,
-      el('span', `requested by ${w.requested_by}${mine(w) ? ' (you)' : ''}`),
+      el('span', `requested by ${w.requested_by_name ?? w.requested_by}${mine(w) ? ' (you)' : ''}`),
       el('span', `approvals ${w.approvals} of ${w.approvals_required}`),
       el('span', `expires ${when(w.expires_at)}`),
     );
@@ -142,7 +145,7 @@ async function renderRecent(): Promise<void> {
   const mineDecided = page.items.filter(decidedByMe).slice(0, 10);
   $('recent-empty').hidden = mineDecided.length > 0;
   for (const w of mineDecided) {
-    const d = [...w.decisions].reverse().find((x) => x.actor === session!.name)!;
+    const d = [...w.decisions].reverse().find((x) => (x.actor_name ?? x.actor) === session!.name)!;
     const li = el('li');
     const link = el('a', `${w.workflow_type} · ${w.workflow_id}`) as HTMLAnchorElement;
     link.href = `#/w/${encodeURIComponent(w.workflow_id)}`;
@@ -160,7 +163,7 @@ async function renderDetail(id: string): Promise<void> {
   facts.replaceChildren();
   const fact = (k: string, v: string) => facts.append(el('dt', k), el('dd', v));
   fact('Status', w.status);
-  fact('Requested by', w.requested_by);
+  fact('Requested by', w.requested_by_name ?? w.requested_by);
   fact('Risk level', w.risk_level ?? 'unknown');
   fact('Approvals', `${w.approvals} of ${w.approvals_required}`);
   fact('Created', when(w.created_at));
@@ -173,7 +176,12 @@ async function renderDetail(id: string): Promise<void> {
   decisions.replaceChildren(
     ...(w.decisions.length === 0
       ? [el('li', 'None yet.', 'muted')]
-      : w.decisions.map((d) => el('li', `${d.actor}: ${d.decision}${d.comment ? ` — “${d.comment}”` : ''}`))),
+      : w.decisions.map((d) =>
+          el(
+            'li',
+            `${d.actor_name ?? d.actor}: ${d.decision}${d.dismissed ? ' (dismissed)' : ''}${d.comment ? ` — “${d.comment}”` : ''}`,
+          ),
+        )),
   );
   const form = $<HTMLFormElement>('decide');
   form.hidden = w.status !== 'pending_approval';
