@@ -219,7 +219,12 @@ describe('reviewer inbox in a browser', () => {
   });
 
   it('refuses self-approval', async () => {
-    const token = await idp.token({ preferred_username: 'alice', groups: ['programme-managers'] });
+    // The same person: the provider's sub is the identity (the display name alone is not).
+    const token = await idp.token({
+      sub: 'alice',
+      preferred_username: 'alice',
+      groups: ['programme-managers'],
+    });
     const id = await submit('My own request', { authorization: `Bearer ${token}` });
     const page = await signIn('alice');
     await openWorkflow(page, id);
@@ -232,7 +237,12 @@ describe('reviewer inbox in a browser', () => {
   });
 
   it('follows governance.allow_self_approval: no separation-of-duties note where the server allows it', async () => {
-    const token = await idp.token({ preferred_username: 'alice', groups: ['programme-managers'] });
+    // The same person: the provider's sub is the identity (the display name alone is not).
+    const token = await idp.token({
+      sub: 'alice',
+      preferred_username: 'alice',
+      groups: ['programme-managers'],
+    });
     const id = await submit('Self approval allowed', { authorization: `Bearer ${token}` });
     const page = await signIn('alice');
     // The server's own session answer with the setting on (it is held on reload, so not live here).
