@@ -26,7 +26,12 @@ describe('agents switched off in config', () => {
 
   it('a workflow stops at the disabled step', async () => {
     const res = await request(`${t.url}/api/v1/workflows`, {
-      body: { workflow_type: 'project_initialization', data: { goals: ['A'] } },
+      // Assessed low, so the steps run (unassessed work is held by default).
+      body: {
+        workflow_type: 'project_initialization',
+        data: { goals: ['A'] },
+        governance_data: { financial_impact: 0 },
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('failed');

@@ -126,7 +126,7 @@ describe('bearer JWTs from the OIDC provider', () => {
     );
     expect(direct.status).toBe(403);
     expect(direct.body.message).toContain('"sub-7" has: auditor');
-    // The actor name is recorded on what the caller submits.
+    // The stable id (issuer host + sub) and the display name are recorded on what the caller submits.
     const submitted = await request(`${app.url}/api/v1/workflows`, {
       body: { workflow_type: 'project_initialization', data: { name: 'P', description: 'd', goals: ['g'] } },
       headers: {
@@ -134,7 +134,8 @@ describe('bearer JWTs from the OIDC provider', () => {
       },
     });
     expect([200, 202]).toContain(submitted.status);
-    expect(submitted.body.requested_by).toBe('pm-2');
+    expect(submitted.body.requested_by).toBe(`oidc:${new URL(idp.issuer).host}:svc-robot`);
+    expect(submitted.body.requested_by_name).toBe('pm-2');
   });
 
   it('refuses a signed-in caller with no Mira role (no read access either) and an ID token as a credential', async () => {

@@ -175,7 +175,8 @@ describe('reviewer inbox in a browser', () => {
     }, `workflow ${id} to complete`);
     expect(done.decisions).toEqual([
       expect.objectContaining({
-        actor: 'alice',
+        actor: expect.stringMatching(/^oidc:127.0.0.1:[0-9]+:alice$/),
+        actor_name: 'alice',
         decision: 'approve',
         comment: 'Budget checked with finance',
       }),
@@ -222,7 +223,12 @@ describe('reviewer inbox in a browser', () => {
   });
 
   it('refuses self-approval', async () => {
-    const token = await idp.token({ preferred_username: 'alice', groups: ['programme-managers'] });
+    // The same person: the provider's sub is the identity (the display name alone is not).
+    const token = await idp.token({
+      sub: 'alice',
+      preferred_username: 'alice',
+      groups: ['programme-managers'],
+    });
     const id = await submit('My own request', { authorization: `Bearer ${token}` });
     const page = await signIn('alice');
     await openWorkflow(page, id, 'My own request');
@@ -233,7 +239,12 @@ describe('reviewer inbox in a browser', () => {
   });
 
   it('follows governance.allow_self_approval: no separation-of-duties note where the server allows it', async () => {
-    const token = await idp.token({ preferred_username: 'alice', groups: ['programme-managers'] });
+    // The same person: the provider's sub is the identity (the display name alone is not).
+    const token = await idp.token({
+      sub: 'alice',
+      preferred_username: 'alice',
+      groups: ['programme-managers'],
+    });
     const id = await submit('Self approval allowed', { authorization: `Bearer ${token}` });
     const page = await signIn('alice');
     // The server's own session answer with the setting on (it is held on reload, so not live here).

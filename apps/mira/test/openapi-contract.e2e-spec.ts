@@ -239,7 +239,12 @@ describe('the OpenAPI document (/docs/json) against the real app', () => {
     }
     // A decision on a finished workflow is a 409 naming its status.
     const done = await request(`${t.url}/api/v1/workflows`, {
-      body: { workflow_type: 'project_initialization', data: { goals: ['a'] } },
+      // Assessed low, so it finishes at once (unassessed work is held by default).
+      body: {
+        workflow_type: 'project_initialization',
+        data: { goals: ['a'] },
+        governance_data: { financial_impact: 0 },
+      },
       headers: ALICE,
     });
     const conflict = await request(`${t.url}/api/v1/workflows/${done.body.workflow_id}/approve`, {

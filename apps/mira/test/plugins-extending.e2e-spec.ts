@@ -84,6 +84,8 @@ describe('extending Mira: the guide’s module booted in the real app', () => {
       body: {
         workflow_type: 'sprint_close',
         data: { team: 'Platform', to_improve: ['Flaky tests'], tasks: [{ name: 'a', status: 'completed' }] },
+        // Assessed low, so it runs (unassessed work is held by default).
+        governance_data: { financial_impact: 0 },
       },
     });
     expect(res.status).toBe(200);

@@ -105,7 +105,8 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
     expect(made.status).toBe(201);
     expect(made.body).toMatchObject({
       name: 'weekly-apollo',
-      owner: 'alice',
+      // The owner is the creator's stable id (workflows it runs are requested by that id).
+      owner: 'key:alice',
       source: 'api',
       overlap: 'skip',
       catch_up: 'latest',
@@ -275,7 +276,12 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
     const calm = await create({
       name: 'calm-wf',
       cron: '0 0 1 1 *',
-      target: { workflow_type: 'project_initialization', data: project },
+      // Assessed low, so it runs (unassessed work is held by default).
+      target: {
+        workflow_type: 'project_initialization',
+        data: project,
+        governance_data: { financial_impact: 0 },
+      },
     });
     await api(`/schedules/${risky.body.id}/trigger`, 'alice', { method: 'POST' });
     await api(`/schedules/${calm.body.id}/trigger`, 'alice', { method: 'POST' });
@@ -287,7 +293,11 @@ describe('Schedules and deliveries over HTTP (real app, local receivers, SMTP)',
     const held = await runOf(risky.body.id, 'pending_approval');
     const done = await runOf(calm.body.id, 'succeeded');
     const wf = await api(`/workflows/${held.workflow_id}`, 'root');
-    expect(wf.body).toMatchObject({ status: 'pending_approval', requested_by: 'alice' });
+    expect(wf.body).toMatchObject({
+      status: 'pending_approval',
+      requested_by: 'key:alice',
+      requested_by_name: 'alice',
+    });
     const types = () =>
       hook.requests.map((r) => JSON.parse(r.body) as { type: string; data: { workflow_id: string } });
     await until(

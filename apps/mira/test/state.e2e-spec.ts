@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { STATE_STORE, type StateStore } from '@mira/state';
+import { dataHash, STATE_STORE, type StateStore } from '@mira/state';
 import { fatalLine, freePort, runNode } from './support/child';
 import { startPostgres, type PostgresServer } from './support/postgres-server';
 import { builtEntry, startService, type ServiceProcess } from './support/service-process';
@@ -57,9 +57,12 @@ describe('state store on sqlite (a file in a temp dir)', () => {
         workflow_id: 'e2e-1',
         workflow_type: 'project_initialization',
         status: 'pending_approval',
-        requested_by: 'alice',
+        requested_by: 'key:alice',
+        requested_by_name: 'alice',
         created_at: new Date().toISOString(),
         data: {},
+        data_hash: dataHash({}),
+        policy: null,
         governance: null,
         risk_level: 'high',
         reasons: [],

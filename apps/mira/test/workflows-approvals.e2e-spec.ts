@@ -72,7 +72,8 @@ describe('Durable workflows and human approval over HTTP', () => {
     expect(created.headers.get('location')).toBe(`/api/v1/workflows/${id}`);
     expect(created.body).toMatchObject({
       status: 'pending_approval',
-      requested_by: 'alice',
+      requested_by: 'key:alice',
+      requested_by_name: 'alice',
       risk_level: 'high',
       approvals_required: 2,
       approvals: 0,
@@ -114,8 +115,8 @@ describe('Durable workflows and human approval over HTTP', () => {
     expect(
       done.body.decisions.map((d: { actor: string; decision: string }) => [d.actor, d.decision]),
     ).toEqual([
-      ['bob', 'approve'],
-      ['carol', 'approve'],
+      ['key:bob', 'approve'],
+      ['key:carol', 'approve'],
     ]);
 
     const late = await decide(id, 'approve', 'root');
@@ -161,7 +162,12 @@ describe('Durable workflows and human approval over HTTP', () => {
   });
 
   it('an Idempotency-Key retry returns the same workflow; the same key with another body is a 422', async () => {
-    const body = { workflow_type: 'project_initialization', data: { name: 'Once', goals: ['A'] } };
+    // Assessed low, so it runs and answers 200 (unassessed work would be held).
+    const body = {
+      workflow_type: 'project_initialization',
+      data: { name: 'Once', goals: ['A'] },
+      governance_data: { financial_impact: 0 },
+    };
     const first = await submit(body, 'alice', { 'idempotency-key': 'retry-1' });
     const again = await submit(body, 'alice', { 'idempotency-key': 'retry-1' });
     expect(first.status).toBe(200);
@@ -192,7 +198,12 @@ describe('Durable workflows and human approval over HTTP', () => {
     // Summaries: the input and step results (megabytes at the input limits) stay on GET /:id.
     expect(page1.body.items[0]).not.toHaveProperty('data');
     expect(page1.body.items[0]).not.toHaveProperty('steps');
-    expect(page1.body.items[0]).toMatchObject({ requested_by: 'alice', approvals_required: 2, approvals: 0 });
+    expect(page1.body.items[0]).toMatchObject({
+      requested_by: 'key:alice',
+      requested_by_name: 'alice',
+      approvals_required: 2,
+      approvals: 0,
+    });
     const page2 = await request(
       `${t.url}/api/v1/workflows?status=pending_approval&limit=2&cursor=${encodeURIComponent(page1.body.next_cursor)}`,
       { headers: as('carol') },
@@ -224,14 +235,15 @@ describe('Durable workflows and human approval over HTTP', () => {
     expect(
       trail.body.items.map((e: Record<string, unknown>) => [
         e.actor,
+        e.actor_name,
         e.action,
         e.from_status,
         e.to_status,
         e.comment,
       ]),
     ).toEqual([
-      ['alice', 'created', null, 'pending_approval', null],
-      ['carol', 'reject', 'pending_approval', 'rejected', 'no'],
+      ['key:alice', 'alice', 'created', null, 'pending_approval', null],
+      ['key:carol', 'carol', 'reject', 'pending_approval', 'rejected', 'no'],
     ]);
     expect(trail.body.items[1].prev_hash).toBe(trail.body.items[0].hash);
     const serialized = JSON.stringify(trail.body);
@@ -270,7 +282,9 @@ describe('Governance fails closed and workflows expire', () => {
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({
       status: 'pending_approval',
-      requested_by: 'dana',
+      // Open development mode: a claimed name is its own source, never a key's or a provider's.
+      requested_by: 'dev:dana',
+      requested_by_name: 'dana',
       reasons: ['Governance assessment unavailable: Agent not found: governance_agent'],
       steps: [],
     });

@@ -149,7 +149,12 @@ describe('durable workflows across service processes (built service, real signal
     const second = await start({ config });
     const before = await api(second.url, `/api/v1/workflows/${id}`, 'approver1');
     expect(before.status).toBe(200);
-    expect(before.body).toMatchObject({ status: 'pending_approval', requested_by: 'requester', steps: [] });
+    expect(before.body).toMatchObject({
+      status: 'pending_approval',
+      requested_by: 'key:requester',
+      requested_by_name: 'requester',
+      steps: [],
+    });
 
     const approved = await api(second.url, `/api/v1/workflows/${id}/approve`, 'approver1', {
       comment: 'fine after the restart',
@@ -163,11 +168,13 @@ describe('durable workflows across service processes (built service, real signal
       ['assess_risks', 'success'],
       ['generate_report', 'success'],
     ]);
-    expect(done.decisions).toMatchObject([{ actor: 'approver-1', decision: 'approve' }]);
+    expect(done.decisions).toMatchObject([
+      { actor: 'key:approver-1', actor_name: 'approver-1', decision: 'approve' },
+    ]);
 
     const trail = await auditOf(second.url, id);
     expect(trail.map((e) => e.action)).toEqual(['created', 'approve', 'started', 'completed']);
-    expect(trail.map((e) => e.actor)).toEqual(['requester', 'approver-1', 'system', 'system']);
+    expect(trail.map((e) => e.actor)).toEqual(['key:requester', 'key:approver-1', 'system', 'system']);
     const verify = await api(second.url, '/api/v1/audit/verify', 'auditor');
     expect(verify.status).toBe(200);
     expect(verify.body).toMatchObject({ ok: true });
@@ -233,7 +240,7 @@ describe('durable workflows across service processes (built service, real signal
         expect(lost.body.code).toBe('WORKFLOW_CONFLICT');
         expect(['approved', 'running', 'completed']).toContain(lost.body.status);
         expect(lost.body.message).toContain(`is ${lost.body.status}`);
-        const winner = race.findIndex((r) => r.status === 200) === 0 ? 'approver-2' : 'approver-3';
+        const winner = race.findIndex((r) => r.status === 200) === 0 ? 'key:approver-2' : 'key:approver-3';
 
         const done = await waitForStatus(a.url, id, 'completed');
         expect(done.steps.map((s: { step: string }) => s.step)).toEqual([
@@ -241,12 +248,12 @@ describe('durable workflows across service processes (built service, real signal
           'assess_risks',
           'generate_report',
         ]);
-        expect(done.decisions.map((d: { actor: string }) => d.actor)).toEqual(['approver-1', winner]);
+        expect(done.decisions.map((d: { actor: string }) => d.actor)).toEqual(['key:approver-1', winner]);
         expect((await api(b.url, `/api/v1/workflows/${id}`, 'auditor')).body.status).toBe('completed');
 
         const trail = await auditOf(b.url, id);
         expect(trail.map((e) => e.action)).toEqual(['created', 'approve', 'approve', 'started', 'completed']);
-        expect(trail.map((e) => e.actor).slice(0, 3)).toEqual(['requester', 'approver-1', winner]);
+        expect(trail.map((e) => e.actor).slice(0, 3)).toEqual(['key:requester', 'key:approver-1', winner]);
       }
 
       // Each step ran once per workflow, summed over both replicas (the record could be

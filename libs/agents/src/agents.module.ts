@@ -15,6 +15,7 @@ import { OrchestratorConsumer } from './orchestrator/orchestrator.consumer';
 import { OrchestratorService } from './orchestrator/orchestrator.service';
 import { ApprovalMetrics } from './workflows/approval.metrics';
 import { ApprovalService } from './workflows/approval.service';
+import { ApprovalRebinding } from './workflows/approval.rebinding';
 import { ProjectInitializationWorkflow } from './workflows/project-initialization.workflow';
 import { GovernanceGate } from './workflows/governance.gate';
 import { WorkflowEngine } from './workflows/workflow.engine';
@@ -54,6 +55,7 @@ import { agentsConfig, governanceConfig } from './agents.config';
     WorkflowRegistry,
     WorkflowJournal,
     GovernanceGate,
+    ApprovalRebinding,
     WorkflowLease,
     WorkflowEngine,
     ApprovalMetrics,

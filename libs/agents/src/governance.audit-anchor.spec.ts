@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigStore, loadConfig, type MiraConfigInput } from '@mira/config';
 import { MetricsService } from '@mira/metrics';
-import { SqliteStateStore } from '@mira/state';
+import { SqliteStateStore, dataHash } from '@mira/state';
 import { GovernanceAuditAnchor } from './governance.audit-anchor';
 import { GovernanceAuditKeys } from './governance.audit-key';
 import './agents.config';
@@ -37,9 +37,12 @@ describe('GovernanceAuditAnchor', () => {
         workflow_id: 'wf-1',
         workflow_type: 't',
         status: 'pending_approval' as const,
-        requested_by: 'alice',
+        requested_by: 'key:alice',
+        requested_by_name: 'alice',
         created_at: new Date().toISOString(),
         data: {},
+        data_hash: dataHash({}),
+        policy: null,
         governance: null,
         risk_level: 'low',
         reasons: [],

@@ -21,6 +21,7 @@ export type {
   WorkflowStatus,
   WorkflowStepRecord,
   WorkflowDecision,
+  WorkflowPolicy,
   WorkflowRecord,
   WorkflowSummaryField,
   NewWorkflowRecord,
@@ -50,3 +51,4 @@ export type {
   ScriptStateSql,
 } from './state.sql';
 export { openSqliteStateSql, openPostgresStateSql, type OpenedStateSql } from './state.sql-open';
+export { SYSTEM_ID, legacyActorId, canonicalJson, dataHash } from './state.identity';

@@ -133,6 +133,8 @@ export function linkEntries(
       chain,
       chain_seq: ++chainSeq,
       key_id: id,
+      actor_name: input.actor_name ?? null,
+      details: input.details ?? null,
     };
     const entry: AuditEntry = { ...base, prev_hash: prev, hash: auditLink(key, prev, base) };
     prev = entry.hash;

@@ -32,10 +32,13 @@ export function workflowContract(t: ContractContext): void {
         steps: [{ step: 'generate_plan', status: 'completed', result: { milestones: [1, 2] } }],
         decisions: [
           {
-            actor: 'bob',
+            actor: 'key:bob',
+            actor_name: 'bob',
             decision: 'approve',
             comment: 'ok',
             data_patch: { a: null },
+            data_hash: 'a'.repeat(64),
+            dismissed: true,
             at: '2026-01-02T04:00:00.000Z',
           },
         ],
@@ -192,7 +195,15 @@ export function workflowContract(t: ContractContext): void {
     it('applies the patch, bumps the version, sets updated_at and appends the audit entries', async () => {
       const input = newRecord();
       await store.createWorkflow(input, [auditFor(input.workflow_id)]);
-      const decision = { actor: 'bob', decision: 'approve' as const, comment: null, at: at(500) };
+      const decision = {
+        actor: 'key:bob',
+        actor_name: 'bob',
+        decision: 'approve' as const,
+        comment: null,
+        data_hash: 'b'.repeat(64),
+        dismissed: false,
+        at: at(500),
+      };
       const updated = await store.updateWorkflow(
         input.workflow_id,
         1,
@@ -263,7 +274,7 @@ export function workflowContract(t: ContractContext): void {
           1,
           {
             status: who.startsWith('approve') ? 'approved' : 'rejected',
-            decisions: [{ actor: who, decision: 'approve', comment: who, at: at(10) }],
+            decisions: [{ actor: who, actor_name: who, decision: 'approve', comment: who, at: at(10) }],
           },
           [auditFor(input.workflow_id, `decided.${who}`, { actor: who })],
         ),

@@ -1,6 +1,8 @@
 import { auditContract } from './state.contract-audit.testing';
+import { identityContract } from './state.contract-identity.testing';
 import { workflowContract } from './state.contract-workflows.testing';
 import type { AuditInput, NewWorkflowRecord, StateStore } from './state.interface';
+import { dataHash } from './state.identity';
 
 /**
  * THE store contract: every backend runs this same suite against a real database (sqlite file and
@@ -39,9 +41,17 @@ export function newRecord(overrides: Partial<NewWorkflowRecord> = {}): NewWorkfl
     workflow_id: `wf-${process.pid}-${counter}`,
     workflow_type: 'project_initialization',
     status: 'pending_approval',
-    requested_by: 'alice',
+    requested_by: 'key:alice',
+    requested_by_name: 'alice',
     created_at: at(counter),
     data: { name: 'Apollo', goals: ['Design', 'Build'], nested: { budget: 50000 } },
+    data_hash: dataHash({ name: 'Apollo', goals: ['Design', 'Build'], nested: { budget: 50000 } }),
+    policy: {
+      name: 'default',
+      when_unassessed: 'hold',
+      minimum_risk: 'low',
+      approvals_required: { low: 1, medium: 1, high: 2 },
+    },
     governance: { financial_impact: 50000, requires_human_validation: true },
     risk_level: 'high',
     reasons: ['financial impact 50000 over 10000'],
@@ -94,6 +104,7 @@ export function defineStateStoreContract(name: string, target: ContractTarget): 
     const context: ContractContext = { name, current: () => ({ db, store }), extra };
     workflowContract(context);
     auditContract(context);
+    identityContract(context);
   });
 }
 
@@ -109,6 +120,7 @@ export function defineConcurrentMigrationTest(name: string, target: ContractTarg
         { version: 2 },
         { version: 3 },
         { version: 4 },
+        { version: 5 },
         { version: 6 },
       ]);
       await Promise.all(

@@ -12,10 +12,17 @@ export interface WorkflowStepRecord {
 }
 
 export interface WorkflowDecision {
+  /** Stable id (`key:<name>`, `oidc:<issuer-host>:<sub>`, `system`). */
   actor: string;
+  /** Display name beside the id. */
+  actor_name?: string;
   decision: 'approve' | 'reject';
   comment: string | null;
   data_patch?: Record<string, unknown> | null;
+  /** data_hash of the data this decision approved (after its own data_patch). */
+  data_hash?: string;
+  /** An approval of data that a later data_patch changed: visible, no longer counted. */
+  dismissed?: boolean;
   at: string;
 }
 
@@ -26,19 +33,34 @@ export interface WorkflowSummaryField {
   unit?: string;
 }
 
+/** The review policy that applied to a workflow (governance.policies.<type> or default). */
+export interface WorkflowPolicy {
+  name: string;
+  when_unassessed: 'hold' | 'run';
+  minimum_risk: 'low' | 'medium' | 'high';
+  approvals_required: { low: number; medium: number; high: number };
+}
+
 export interface WorkflowRecord {
   workflow_id: string;
   workflow_type: string;
   status: WorkflowStatus;
+  /** The requester's stable id; every rule compares this. */
   requested_by: string;
   /** What the workflow is about, from its type's title(data); null for records made before it existed. */
   title: string | null;
   /** A few labelled fields from its type's summary(data); null when the type gives none. */
   summary: WorkflowSummaryField[] | null;
+  /** The requester's display name. */
+  requested_by_name: string;
   /** ISO-8601 UTC with milliseconds. */
   created_at: string;
   updated_at: string;
   data: Record<string, unknown>;
+  /** SHA-256 of the canonical JSON of `data` (see dataHash). */
+  data_hash: string;
+  /** The effective review policy (null on records made before policies existed). */
+  policy: WorkflowPolicy | null;
   governance: Record<string, unknown> | null;
   risk_level: string;
   reasons: string[];
@@ -62,7 +84,12 @@ export type NewWorkflowRecord = Omit<WorkflowRecord, 'version' | 'updated_at' | 
 /** What a caller gives; seq, prev_hash and hash are assigned by the store inside the transaction. */
 export interface AuditInput {
   at: string;
+  /** Stable id of who acted. */
   actor: string;
+  /** Display name beside it (null on entries made before ids existed). */
+  actor_name?: string | null;
+  /** What the action carried, e.g. { data_patch, data_hash_before, data_hash_after, policy }. */
+  details?: Record<string, unknown> | null;
   action: string;
   workflow_id: string | null;
   from_status: string | null;
@@ -71,6 +98,7 @@ export interface AuditInput {
   correlation_id: string | null;
 }
 
+/** actor_name and details are always present (null when none) on entries a store returns. */
 export interface AuditEntry extends AuditInput {
   /** Global order (gaps possible on postgres: a rolled-back write skips its numbers). */
   seq: number;
@@ -133,6 +161,8 @@ export type WorkflowPatch = Partial<
     WorkflowRecord,
     | 'status'
     | 'data'
+    | 'data_hash'
+    | 'policy'
     | 'governance'
     | 'risk_level'
     | 'reasons'

@@ -1,5 +1,6 @@
 import { StateError } from './state.error';
 import { WORKFLOW_STATUSES } from './workflow.lifecycle';
+import { dataHash, legacyActorId } from './state.identity';
 import type {
   AuditEntry,
   NewWorkflowRecord,
@@ -12,7 +13,16 @@ import type {
 // two backend files hold only their SQL.
 
 /** Columns holding JSON (TEXT in sqlite, JSONB in postgres). */
-export const JSON_COLUMNS = new Set(['data', 'governance', 'reasons', 'decisions', 'steps', 'summary']);
+export const JSON_COLUMNS = new Set([
+  'data',
+  'governance',
+  'reasons',
+  'decisions',
+  'steps',
+  'summary',
+  'policy',
+  'details',
+]);
 /** Columns holding instants (ISO TEXT in sqlite, timestamptz in postgres). */
 export const TIME_COLUMNS = new Set(['created_at', 'updated_at', 'expires_at', 'lease_expires_at']);
 
@@ -39,11 +49,16 @@ export const WORKFLOW_COLUMNS = [
   'request_hash',
   'title',
   'summary',
+  'requested_by_name',
+  'data_hash',
+  'policy',
 ] as const;
 
 export const PATCH_COLUMNS = [
   'status',
   'data',
+  'data_hash',
+  'policy',
   'governance',
   'risk_level',
   'reasons',
@@ -71,6 +86,8 @@ export const AUDIT_COLUMNS = [
   'key_id',
   'prev_hash',
   'hash',
+  'actor_name',
+  'details',
 ] as const;
 
 /** Any instant (ISO string, Date) as ISO-8601 UTC with milliseconds; null stays null. */
@@ -125,19 +142,24 @@ export function toWorkflowRecord(
   row: Record<string, unknown>,
   json: (v: unknown) => unknown,
 ): WorkflowRecord {
+  const data = (json(row.data) ?? {}) as Record<string, unknown>;
   return {
     workflow_id: String(row.workflow_id),
     workflow_type: String(row.workflow_type),
     status: row.status as WorkflowStatus,
     requested_by: String(row.requested_by),
+    requested_by_name: (row.requested_by_name as string | null) ?? String(row.requested_by),
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
-    data: (json(row.data) ?? {}) as Record<string, unknown>,
+    data,
+    // Rows from before migration 5 have none: the hash of what is stored is what was approved.
+    data_hash: (row.data_hash as string | null) ?? dataHash(data),
+    policy: (json(row.policy) ?? null) as WorkflowRecord['policy'],
     governance: (json(row.governance) ?? null) as Record<string, unknown> | null,
     risk_level: String(row.risk_level),
     reasons: (json(row.reasons) ?? []) as string[],
     approvals_required: Number(row.approvals_required),
-    decisions: (json(row.decisions) ?? []) as WorkflowRecord['decisions'],
+    decisions: ((json(row.decisions) ?? []) as WorkflowRecord['decisions']).map(withStableActor),
     expires_at: iso(row.expires_at),
     steps: (json(row.steps) ?? []) as WorkflowRecord['steps'],
     version: Number(row.version),
@@ -150,7 +172,13 @@ export function toWorkflowRecord(
   };
 }
 
+/** A decision stored before ids existed names its actor by display name: give it the id rule 5 gives. */
+function withStableActor(d: WorkflowRecord['decisions'][number]): WorkflowRecord['decisions'][number] {
+  return d.actor_name === undefined ? { ...d, actor: legacyActorId(d.actor), actor_name: d.actor } : d;
+}
+
 export function toAuditEntry(row: Record<string, unknown>): AuditEntry {
+  const details = typeof row.details === 'string' ? (JSON.parse(row.details) as unknown) : row.details;
   return {
     seq: Number(row.seq),
     at: iso(row.at)!,
@@ -166,6 +194,8 @@ export function toAuditEntry(row: Record<string, unknown>): AuditEntry {
     key_id: (row.key_id as string | null) ?? null,
     prev_hash: String(row.prev_hash),
     hash: String(row.hash),
+    actor_name: (row.actor_name as string | null) ?? null,
+    details: (details ?? null) as AuditEntry['details'],
   };
 }
 

@@ -25,7 +25,12 @@ export const FINAL_STATUSES: readonly WorkflowStatus[] = [
   'cancelled',
 ];
 
-/** Distinct approvers among the decisions: one approver counts once. */
-export function countApprovals(decisions: readonly { actor: string; decision: string }[]): number {
-  return new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.actor)).size;
+/**
+ * Distinct approvers (by stable id) among the decisions still standing: one approver counts once,
+ * and an approval dismissed by a later data_patch no longer counts.
+ */
+export function countApprovals(
+  decisions: readonly { actor: string; decision: string; dismissed?: boolean }[],
+): number {
+  return new Set(decisions.filter((d) => d.decision === 'approve' && !d.dismissed).map((d) => d.actor)).size;
 }

@@ -30,7 +30,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
  * the access control. One place to switch to the caller's stable id once CallerIdentity has one.
  */
 export function eventOwner(caller: CallerIdentity): string {
-  return caller.name;
+  return caller.id;
 }
 
 @Roles('submitter')
@@ -84,7 +84,7 @@ export class EventsController {
     // Only a key the client sent is stored (nobody else could retry with it), and it is scoped to
     // the caller and the type, so two clients, or two kinds of event, never share one (hashed:
     // no separator can make two callers' scopes meet).
-    const scope = key === undefined ? undefined : eventIdempotencyScope(caller.name, body.type, key);
+    const scope = key === undefined ? undefined : eventIdempotencyScope(caller.id, body.type, key);
     try {
       const id = await this.broker.publish(
         body.type,

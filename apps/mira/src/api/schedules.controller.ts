@@ -47,7 +47,7 @@ const STATUS: Record<string, number> = {
 
 /** Who acts on a schedule (owner, editor, trigger): one place to switch to CallerIdentity's stable id. */
 export function scheduleActor(caller: CallerIdentity): string {
-  return caller.name;
+  return caller.id;
 }
 
 async function mapped<T>(fn: () => Promise<T>): Promise<T> {

@@ -72,7 +72,8 @@ export class WorkflowsController {
     }
     try {
       const { record } = await this.engine.submit(body, {
-        actor: caller.name,
+        actor: caller.id,
+        actorName: caller.name,
         idempotencyKey: key.data ?? null,
       });
       reply.header('location', `/api/v1/workflows/${encodeURIComponent(record.workflow_id)}`);

@@ -11,7 +11,7 @@ import { InboxError } from './inbox.error';
 import { CSRF_HEADER, LOGIN_TTL_SECONDS, SESSION_COOKIE } from './inbox.constants';
 import { crossSite } from './cross-site';
 
-export interface InboxSession extends CallerIdentity {
+export interface InboxSession extends Pick<CallerIdentity, 'name' | 'roles'> {
   /** Session id: what logout revokes. */
   sid: string;
   /** Synchronizer token the page echoes in X-CSRF-Token. */
@@ -64,7 +64,7 @@ export class InboxSessionService {
   }
 
   async issue(
-    identity: CallerIdentity,
+    identity: Pick<CallerIdentity, 'name' | 'roles'>,
     grant?: { sub: string; accessToken: string },
   ): Promise<{ cookie: string; session: InboxSession }> {
     const now = Math.floor(Date.now() / 1000);

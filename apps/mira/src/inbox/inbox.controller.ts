@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigStore } from '@mira/config';
-import { mapRoles, actorName, OidcClientService } from '../security';
+import { mapRoles, actorName, OidcClientService, oidcSubjectId, subjectOf } from '../security';
 import { InboxAssetsService } from './inbox-assets.service';
 import { requestCookies, setCookie } from './inbox-cookies';
 import { InboxSessionService } from './inbox-session.service';
@@ -122,8 +122,10 @@ export class InboxController {
         'Sign-in failed: the identity provider did not confirm who you are. Try again.',
       );
     }
-    const name = actorName(claims, o);
-    if (name === null) return problem(reply, 401, 'Sign-in failed: the identity provider named no user');
+    // The identity is the subject; a provider answer without one names nobody.
+    const sub = subjectOf(claims);
+    if (sub === null) return problem(reply, 401, 'Sign-in failed: the identity provider named no user');
+    const name = actorName(claims, o) ?? sub;
     const roles = mapRoles(claims, o);
     // Nobody without a Mira role gets a session: it would still read every workflow.
     if (roles.length === 0)
@@ -132,7 +134,7 @@ export class InboxController {
         403,
         `${name} has no Mira role: ask an administrator to map your group to a role (auth.oidc.roles_map)`,
       );
-    const { cookie } = await this.sessions.issue({ name, roles }, { sub: String(claims.sub), accessToken });
+    const { cookie } = await this.sessions.issue({ name, roles }, { sub, accessToken });
     setCookie(reply, SESSION_COOKIE, cookie, this.sessions.ttlSeconds);
     this.logger.log(`${name} signed in to the inbox`);
     void reply.header('cache-control', 'no-store').redirect('/inbox', 302);
@@ -149,6 +151,11 @@ export class InboxController {
       return;
     }
     void reply.send({
+      // The stable id the records carry (requested_by, decisions' actor); name is for display.
+      id:
+        session.sub !== undefined && this.oidc.settings.issuer !== null
+          ? oidcSubjectId(this.oidc.settings.issuer, session.sub)
+          : null,
       name: session.name,
       roles: session.roles,
       csrf_token: session.csrf,

@@ -1,6 +1,13 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { IdentityResolvers, RESOLVER_ORDER, type CallerIdentity, type IdentityResolver } from '../security';
+import {
+  IdentityResolvers,
+  oidcSubjectId,
+  OidcClientService,
+  RESOLVER_ORDER,
+  type CallerIdentity,
+  type IdentityResolver,
+} from '../security';
 import { InboxSessionService } from './inbox-session.service';
 import { SessionRolesService } from './session-roles.service';
 
@@ -18,6 +25,7 @@ export class SessionIdentityResolver implements IdentityResolver, OnModuleInit {
     private readonly sessions: InboxSessionService,
     private readonly roles: SessionRolesService,
     private readonly resolvers: IdentityResolvers,
+    private readonly oidc: OidcClientService,
   ) {}
 
   onModuleInit(): void {
@@ -27,6 +35,12 @@ export class SessionIdentityResolver implements IdentityResolver, OnModuleInit {
   async resolve(req: FastifyRequest): Promise<CallerIdentity | null> {
     const signedIn = await this.sessions.authorise(req);
     const session = signedIn === null ? null : await this.roles.current(signedIn);
-    return session === null ? null : { name: session.name, roles: session.roles };
+    // Sessions are issued with the provider's sub (the stable id); one without it names nobody.
+    if (session === null || session.sub === undefined || this.oidc.settings.issuer === null) return null;
+    return {
+      id: oidcSubjectId(this.oidc.settings.issuer, session.sub),
+      name: session.name,
+      roles: session.roles,
+    };
   }
 }

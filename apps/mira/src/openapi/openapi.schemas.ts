@@ -44,12 +44,24 @@ export function successEnvelope(data: z.ZodType): z.ZodType {
 }
 
 const decisionSchema = z.object({
-  actor: z.string(),
+  actor: z.string().describe('Stable id: key:<name>, oidc:<issuer-host>:<sub> or system'),
+  actor_name: z.string().optional().describe('Display name'),
   decision: z.enum(['approve', 'reject']),
   comment: z.string().nullable(),
   data_patch: anyObject.nullable().optional(),
+  data_hash: z.string().optional().describe('data_hash of the data this decision approved'),
+  dismissed: z.boolean().optional().describe('An approval of data a later data_patch changed'),
   at: isoTime,
 });
+
+const policySchema = z
+  .object({
+    name: z.string(),
+    when_unassessed: z.enum(['hold', 'run']),
+    minimum_risk: z.enum(['low', 'medium', 'high']),
+    approvals_required: z.object({ low: z.number().int(), medium: z.number().int(), high: z.number().int() }),
+  })
+  .describe('The review policy that applied (governance.policies.<type> or default)');
 
 const stepSchema = z.object({
   step: z.string().describe('The message type the step ran'),
@@ -62,7 +74,8 @@ export const workflowViewSchema = z
     workflow_id: z.string(),
     workflow_type: z.string(),
     status: z.enum(WORKFLOW_STATUSES as [string, ...string[]]),
-    requested_by: z.string(),
+    requested_by: z.string().describe("The requester's stable id"),
+    requested_by_name: z.string().describe("The requester's display name"),
     title: z.string().nullable().describe("What the workflow is about, from its type's title(data)"),
     summary: z
       .array(
@@ -77,6 +90,8 @@ export const workflowViewSchema = z
     created_at: isoTime,
     updated_at: isoTime,
     data: anyObject,
+    data_hash: z.string().describe('SHA-256 of the canonical JSON of data'),
+    policy: policySchema.nullable(),
     governance: anyObject.nullable(),
     risk_level: z.string(),
     reasons: z.array(z.string()),
@@ -103,6 +118,8 @@ export const auditEntrySchema = z.object({
   seq: z.number().int(),
   at: isoTime,
   actor: z.string(),
+  actor_name: z.string().nullable(),
+  details: anyObject.nullable(),
   action: z.string(),
   workflow_id: z.string().nullable(),
   from_status: z.string().nullable(),

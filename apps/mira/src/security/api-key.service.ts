@@ -8,6 +8,7 @@ import { API_KEY_IDENTITY } from './security.constants';
 import { EdgeClock } from './edge-clock';
 import { isUnresolvedReference } from '@mira/secrets';
 import { RotatingKeySet } from '@mira/webhooks';
+import { apiKeyId } from './stable-identity';
 
 /** Request property caching the matched key's identity (the throttler and the guard both ask). */
 const KEY_IDENTITY = Symbol('mira:api-key-caller');
@@ -124,7 +125,11 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
   private load(graceMs: number): void {
     const usable = configuredKeys(this.config.get('api').keys).filter((k) => !isUnresolvedReference(k.key));
     for (const k of usable)
-      this.identities.set(sha256(k.key).toString('hex'), { name: k.name, roles: k.roles });
+      this.identities.set(sha256(k.key).toString('hex'), {
+        id: apiKeyId(k.name),
+        name: k.name,
+        roles: k.roles,
+      });
     this.digests.update(
       usable.map((k) => sha256(k.key).toString('hex')),
       graceMs,

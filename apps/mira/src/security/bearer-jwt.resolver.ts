@@ -6,6 +6,7 @@ import type { IdentityResolver } from './identity-resolver.interface';
 import { OidcClientService } from './oidc-client.service';
 import { jose } from './oidc-libraries';
 import { actorName, mapRoles } from './role-mapping';
+import { oidcSubjectId, subjectOf } from './stable-identity';
 
 /** Three base64url segments: a compact JWS. Anything else is an API key. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -31,7 +32,8 @@ function reason(err: unknown): string {
 
 /**
  * `Authorization: Bearer <JWT>` from the configured provider: signature by the provider's JWKS,
- * issuer, audience, expiry (with clock skew); the actor from `actor_claims`, roles from
+ * issuer, audience, expiry (with clock skew); the identity from `sub` (display name from
+ * `actor_claims`), roles from
  * `roles_claim` through `roles_map`. A bearer value that is not a JWT is left to the API keys.
  */
 @Injectable()
@@ -60,17 +62,16 @@ export class BearerJwtResolver implements IdentityResolver {
     // An ID token proves a sign-in to the client, it is not a credential for the API.
     if ('nonce' in payload)
       throw new UnauthorizedException('Bearer token refused: it is an ID token; send an access token');
-    const name = actorName(payload, o);
-    if (name === null)
-      throw new UnauthorizedException(
-        `Bearer token refused: it names no actor (none of ${o.actor_claims.join(', ')})`,
-      );
+    // The subject is the identity; display-name claims change and repeat, so they only label it.
+    const sub = subjectOf(payload);
+    if (sub === null) throw new UnauthorizedException('Bearer token refused: it has no "sub" claim');
+    const name = actorName(payload, o) ?? sub;
     const roles = mapRoles(payload, o);
     // Signed in but given nothing to do here: no read access either (API keys always have a role).
     if (roles.length === 0)
       throw new ForbiddenException(
         `${name} has no Mira role: map one of the provider's ${o.roles_claim} values to a role in auth.oidc.roles_map`,
       );
-    return { name, roles };
+    return { id: oidcSubjectId(o.issuer!, sub), name, roles };
   }
 }

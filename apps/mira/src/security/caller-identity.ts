@@ -2,8 +2,13 @@ import type { API_ROLES } from './security.config';
 
 export type ApiRole = (typeof API_ROLES)[number];
 
-/** Who calls: a key's name (never the key), a token's or session's actor name, and its roles. */
+/**
+ * Who calls: `id`, the stable `(source, subject)` every rule compares (`key:<name>`,
+ * `oidc:<issuer-host>:<sub>`, `anonymous`), `name`, the display name (a key's name, a token's
+ * display-name claim; never a credential), and its roles.
+ */
 export interface CallerIdentity {
+  id: string;
   name: string;
   roles: readonly ApiRole[];
 }

@@ -51,9 +51,9 @@ export class CallerGuard implements CanActivate {
     );
   }
 
-  /** Roles a route declares with @Roles(); the caller's name joins every log line of the request. */
+  /** Roles a route declares with @Roles(); the caller's stable id joins every log line of the request. */
   private authorised(context: ExecutionContext, identity: CallerIdentity): boolean {
-    setContextFields({ actor: identity.name, actor_roles: identity.roles.join(',') || undefined });
+    setContextFields({ actor: identity.id, actor_roles: identity.roles.join(',') || undefined });
     const needed = this.reflector.getAllAndOverride<ApiRole[] | undefined>(REQUIRED_ROLES_METADATA, [
       context.getHandler(),
       context.getClass(),

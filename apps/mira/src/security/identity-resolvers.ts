@@ -9,10 +9,11 @@ import { RuntimeEnvironment } from './runtime-environment';
 import { API_ROLES } from './security.config';
 import { ACTOR_HEADER, CALLER_IDENTITY } from './security.constants';
 import { SecurityError } from './security.error';
+import { claimedId } from './stable-identity';
 
 /** Names a caller may claim with X-Mira-Actor when no credential is configured. */
 const ACTOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
-const ANONYMOUS: CallerIdentity = Object.freeze({ name: 'anonymous', roles: API_ROLES });
+const ANONYMOUS: CallerIdentity = Object.freeze({ id: 'anonymous', name: 'anonymous', roles: API_ROLES });
 
 /**
  * The resolvers the API guard asks in order (lowest `order` first); modules register theirs
@@ -110,7 +111,9 @@ export class IdentityResolvers implements OnApplicationBootstrap, OnModuleDestro
 function claimedActor(req: FastifyRequest): CallerIdentity {
   const header = req.headers[ACTOR_HEADER];
   const name = Array.isArray(header) ? header[0] : header;
-  return typeof name === 'string' && ACTOR_NAME.test(name) ? { name, roles: API_ROLES } : ANONYMOUS;
+  return typeof name === 'string' && ACTOR_NAME.test(name)
+    ? { id: claimedId(name), name, roles: API_ROLES }
+    : ANONYMOUS;
 }
 
 /** Resolver order: exact API keys, then bearer JWTs, then the session cookie, then open-mode fallbacks. */

@@ -10,4 +10,5 @@ export { OidcClientService, type LoginTransaction, type CompletedSignIn } from '
 export { IdentityResolvers, RESOLVER_ORDER } from './identity-resolvers';
 export type { IdentityResolver } from './identity-resolver.interface';
 export { mapRoles, actorName } from './role-mapping';
+export { apiKeyId, oidcSubjectId, subjectOf } from './stable-identity';
 export { apiConfig, authConfig, API_ROLES } from './security.config';

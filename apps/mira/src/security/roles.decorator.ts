@@ -11,5 +11,5 @@ export const Roles = (...roles: ApiRole[]): ClassDecorator & MethodDecorator =>
 export const Caller = createParamDecorator((_: unknown, ctx: ExecutionContext): CallerIdentity => {
   const req = ctx.switchToHttp().getRequest<FastifyRequest>();
   const identity = (req as unknown as Record<symbol, CallerIdentity | null | undefined>)[CALLER_IDENTITY];
-  return identity ?? { name: 'anonymous', roles: [] };
+  return identity ?? { id: 'anonymous', name: 'anonymous', roles: [] };
 });

@@ -87,7 +87,7 @@ export const authSchema = z
         roles_map: z.record(z.string().regex(ROLE_VALUE), z.array(z.enum(API_ROLES))).default({}),
         // Bearer JWTs must name this audience; null = client_id.
         audience: z.string().min(1).nullable().default(null),
-        // The first of these claims present names the actor.
+        // The first of these claims present is the display name; the identity is always `sub`.
         actor_claims: list(['preferred_username', 'sub']),
         clock_skew_seconds: int(30, 0, 600),
         // A token with an unknown key id refetches the provider's keys at most this often.

@@ -142,6 +142,8 @@ export function defineApiSuite(label: string, overrides: () => Record<string, un
         body: {
           workflow_type: 'project_initialization',
           data: { name: 'Apollo', description: 'urgent and new', goals: ['A', 'B'], duration_weeks: 4 },
+          // Assessed low, so it runs now (unassessed work is held by default).
+          governance_data: { financial_impact: 0 },
         },
       });
       expect(res.status).toBe(200);

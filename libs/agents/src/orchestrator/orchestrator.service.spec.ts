@@ -1,37 +1,10 @@
-import { Injectable, Logger, Module, type Type } from '@nestjs/common';
-import type { TestingModule } from '@nestjs/testing';
-import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
+import { Injectable, Logger, Module } from '@nestjs/common';
 import { ConfigStore, loadConfig } from '@mira/config';
 import { Agent } from '../agent.decorator';
 import { AgentError } from '../agent.error';
-import type {
-  AgentMessage,
-  AgentResponse,
-  MiraAgent,
-  RouteFailureCode,
-  RouteResult,
-} from '../agent.interface';
-import { AgentRegistry } from '../agent.registry';
-import { errorResponse, successResponse } from '../agent.response';
-import { bootAgentsModule, waitFor } from '../agents.testing';
+import type { RouteFailureCode, RouteResult } from '../agent.interface';
 import { BaseAgent } from '../base.agent';
-import { OrchestratorService } from './orchestrator.service';
-
-/** An agent declared only here, in a module of the test: nothing in libs/agents knows it. */
-@Injectable()
-@Agent({ id: 'echo_agent', messageTypes: ['echo', 'generate_plan'], description: 'echoes' })
-class EchoAgent implements MiraAgent {
-  readonly seen: AgentMessage[] = [];
-  process(message: AgentMessage): AgentResponse {
-    this.seen.push(message);
-    if (message.data.explode) throw new Error('boom');
-    if (message.data.refuse) return errorResponse('echo_agent', 'refuse: not today');
-    return successResponse('echo_agent', { echoed: message.data, type: message.type });
-  }
-}
-
-@Module({ providers: [EchoAgent] })
-class EchoModule {}
+import { boot, EchoAgent, EchoModule, type Booted } from './orchestrator.testing';
 
 /** A BaseAgent with a bug in one handler: the orchestrator must tell it from refused input. */
 @Injectable()
@@ -61,29 +34,6 @@ const DOMAIN_ROUTES: Readonly<Record<string, string>> = {
   assess_governance: 'governance_agent',
   check_human_validation: 'governance_agent',
 };
-
-const WEDNESDAY = new Date('2026-11-18T09:00:00.000Z');
-
-interface Booted {
-  ref: TestingModule;
-  orchestrator: OrchestratorService;
-  broker: MessageBroker;
-  store: ConfigStore;
-  registry: AgentRegistry;
-}
-
-async function boot(
-  options: { overrides?: Record<string, unknown>; imports?: Type[]; importsFirst?: Type[] } = {},
-): Promise<Booted> {
-  const ref = await bootAgentsModule({ clock: { now: () => new Date(WEDNESDAY) }, ...options });
-  return {
-    ref,
-    orchestrator: ref.get(OrchestratorService),
-    broker: ref.get<MessageBroker>(MESSAGE_BROKER),
-    store: ref.get(ConfigStore),
-    registry: ref.get(AgentRegistry),
-  };
-}
 
 /** The RouteResult of a failure: its message is the envelope's error. */
 function failedWith(code: RouteFailureCode, agentId: string, message: string): RouteResult {
@@ -320,87 +270,6 @@ describe('OrchestratorService', () => {
         }),
       );
       expect(codes).toEqual(['no_route', 'agent_not_found', 'invalid_input', 'agent_failed']);
-    });
-  });
-
-  describe('the broker path (OrchestratorConsumer)', () => {
-    let responses: BrokerMessage<any>[];
-
-    beforeEach(async () => {
-      b = await boot({ imports: [EchoModule] });
-      responses = [];
-      await b.broker.subscribe('agent.response', (m) => void responses.push(m as BrokerMessage<any>));
-    });
-    const responseTo = (id: string) =>
-      waitFor(() => responses.find((r) => r.data.message_id === id), `agent.response to ${id}`);
-
-    it('answers a generate_plan message with agent.response carrying the message id and headers', async () => {
-      const headers = { 'x-correlation-id': 'corr-123', 'x-tenant': 'acme' };
-      const id = await b.broker.publish('generate_plan', { name: 'Via broker', goals: ['One'] }, headers);
-      const answer = await responseTo(id);
-      expect(answer.type).toBe('agent.response');
-      expect(answer.headers).toMatchObject(headers);
-      expect(answer.data).toEqual({
-        message_id: id,
-        message_type: 'generate_plan',
-        response: expect.objectContaining({ agent_id: 'project_plan_agent', status: 'success', error: null }),
-      });
-      expect(answer.data.response.data).toMatchObject({
-        name: 'Via broker',
-        milestones: [{ id: 'M1', week: 12 }],
-      });
-    });
-
-    it('answers a non-object, a workflow and an extra agent message', async () => {
-      const bad = await b.broker.publish('generate_plan', 'just a string');
-      expect((await responseTo(bad)).data.response).toMatchObject({
-        agent_id: 'orchestrator',
-        status: 'error',
-        error: `Message ${bad} (generate_plan) has no data object`,
-      });
-
-      // The requester travels in the x-mira-actor header (set from the caller's context on publish).
-      const wf = await b.broker.publish(
-        'workflow',
-        { workflow_type: 'project_initialization', data: {} },
-        { 'x-mira-actor': 'dana' },
-      );
-      expect((await responseTo(wf)).data.response).toMatchObject({
-        agent_id: 'orchestrator',
-        status: 'success',
-        data: { status: 'completed', requested_by: 'dana' },
-      });
-      const nobody = await b.broker.publish('workflow', {
-        workflow_type: 'project_initialization',
-        data: {},
-      });
-      expect((await responseTo(nobody)).data.response).toMatchObject({
-        status: 'error',
-        error: expect.stringContaining('A workflow needs a requester'),
-      });
-
-      const echo = await b.broker.publish('echo', { via: 'broker' });
-      expect((await responseTo(echo)).data.response).toMatchObject({
-        agent_id: 'echo_agent',
-        status: 'success',
-      });
-    });
-
-    it('consumes types added at run time', async () => {
-      await b.orchestrator.addRoutingRule('shout', 'echo_agent');
-      const id = await b.broker.publish('shout', { loud: true });
-      expect((await responseTo(id)).data.response).toMatchObject({
-        agent_id: 'echo_agent',
-        data: { echoed: { loud: true }, type: 'shout' },
-      });
-    });
-
-    it('delivers each message to one orchestrator handler only', async () => {
-      const echo = b.ref.get(EchoAgent);
-      const ids = await Promise.all([1, 2, 3].map((n) => b.broker.publish('echo', { n })));
-      await Promise.all(ids.map(responseTo));
-      expect(echo.seen.map((m) => m.data.n)).toEqual([1, 2, 3]);
-      expect(responses.filter((r) => ids.includes(r.data.message_id))).toHaveLength(3);
     });
   });
 });

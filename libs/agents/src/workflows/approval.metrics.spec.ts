@@ -1,14 +1,17 @@
 import { MetricsService } from '@mira/metrics';
-import { SqliteStateStore, type NewWorkflowRecord } from '@mira/state';
+import { SqliteStateStore, dataHash, type NewWorkflowRecord } from '@mira/state';
 import { ApprovalMetrics } from './approval.metrics';
 
 const record = (id: string, created: string, expires: string | null): NewWorkflowRecord => ({
   workflow_id: id,
   workflow_type: 'project_initialization',
   status: 'pending_approval',
-  requested_by: 'alice',
+  requested_by: 'key:alice',
+  requested_by_name: 'alice',
   created_at: created,
   data: {},
+  data_hash: dataHash({}),
+  policy: null,
   governance: null,
   risk_level: 'high',
   reasons: [],

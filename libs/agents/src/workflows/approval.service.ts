@@ -5,7 +5,8 @@ import { runWithContextFields } from '@mira/logging';
 import type { WorkflowDecision, WorkflowPatch, WorkflowQuery, WorkflowRecord } from '@mira/state';
 import { Clock } from '../clock.service';
 import { ApprovalMetrics, type ApprovalOutcome } from './approval.metrics';
-import { applyMergePatch } from './merge-patch';
+import { ApprovalRebinding } from './approval.rebinding';
+import { isSameActor } from './workflow.actor';
 import { countApprovals, OUTCOME_EVENTS } from './workflow.lifecycle';
 import { SYSTEM_ACTOR, WorkflowJournal } from './workflow.journal';
 import { WorkflowError } from './workflow.error';
@@ -37,6 +38,7 @@ export class ApprovalService {
     private readonly config: ConfigStore,
     private readonly clock: Clock,
     private readonly metrics: ApprovalMetrics,
+    private readonly rebind: ApprovalRebinding,
   ) {}
 
   /** For the controller, which reads through here until it injects WorkflowJournal itself. */
@@ -63,12 +65,13 @@ export class ApprovalService {
   cancel(id: string, actor: Actor, comment: string | null = null): Promise<WorkflowRecord> {
     return runWithContextFields({ workflow_id: id }, () =>
       this.transition(id, (record) => {
-        if (record.requested_by !== actor.name && !actor.roles.includes('admin'))
+        // The exact id: a legacy name match must not grant a right (see isSameActor).
+        if (record.requested_by !== actor.id && !actor.roles.includes('admin'))
           throw new WorkflowError(
             'WORKFLOW_FORBIDDEN',
-            `Only the requester (${record.requested_by}) or an admin may cancel workflow ${id}`,
+            `Only the requester (${record.requested_by_name}, ${record.requested_by}) or an admin may cancel workflow ${id}`,
           );
-        return { to: 'cancelled', patch: {}, action: 'cancel', comment, actor: actor.name };
+        return { to: 'cancelled', patch: {}, action: 'cancel', comment, actor };
       }),
     );
   }
@@ -90,42 +93,46 @@ export class ApprovalService {
     const comment = input.comment?.trim() || null;
     if (input.decision === 'reject' && !comment)
       throw new WorkflowError('WORKFLOW_INVALID_INPUT', 'comment: a rejection must say why');
+    const patchInput = input.decision === 'approve' ? (input.data_patch ?? null) : null;
+    // A patched workflow is re-assessed (async, so before the conditional update's plan).
+    const reassessed = patchInput ? await this.rebind.reassess(await this.get(id)) : null;
     return this.transition(id, (record) => {
       const allowSelf = this.config.get('governance').allow_self_approval;
-      if (input.decision === 'approve' && record.requested_by === actor.name && !allowSelf)
+      if (input.decision === 'approve' && isSameActor(record.requested_by, actor) && !allowSelf)
         throw new WorkflowError(
           'WORKFLOW_FORBIDDEN',
-          `Separation of duties: ${actor.name} requested workflow ${id} and cannot approve it (governance.allow_self_approval is off)`,
+          `Separation of duties: ${actor.name} (${actor.id}) requested workflow ${id} and cannot approve it (governance.allow_self_approval is off)`,
         );
-      if (record.decisions.some((d) => d.actor === actor.name && d.decision === 'approve'))
+      if (
+        input.decision === 'approve' &&
+        record.decisions.some((d) => d.decision === 'approve' && !d.dismissed && isSameActor(d.actor, actor))
+      )
         throw new WorkflowError(
           'WORKFLOW_FORBIDDEN',
-          `${actor.name} has already approved workflow ${id}: one approver counts once`,
+          `${actor.name} (${actor.id}) has already approved workflow ${id}: one approver counts once`,
         );
-      const at = this.clock.now().toISOString();
       const decision: WorkflowDecision = {
-        actor: actor.name,
+        actor: actor.id,
+        actor_name: actor.name,
         decision: input.decision,
         comment,
-        ...(input.data_patch ? { data_patch: input.data_patch } : {}),
-        at,
+        at: this.clock.now().toISOString(),
+        data_hash: record.data_hash,
       };
-      const decisions = [...record.decisions, decision];
-      const patch: WorkflowPatch = { decisions };
       if (input.decision === 'reject')
-        return { to: 'rejected', patch, action: 'reject', comment, actor: actor.name };
-      if (input.data_patch) {
-        const data = applyMergePatch(record.data, input.data_patch);
-        if (typeof data !== 'object' || data === null || Array.isArray(data))
-          throw new WorkflowError(
-            'WORKFLOW_INVALID_INPUT',
-            'data_patch: the patched data must stay an object',
-          );
-        patch.data = data as Record<string, unknown>;
-      }
-      const approvals = countApprovals(decisions);
-      const to: WorkflowStatus = approvals >= record.approvals_required ? 'approved' : 'pending_approval';
-      return { to, patch, action: 'approve', comment, actor: actor.name };
+        return {
+          to: 'rejected',
+          patch: { decisions: [...record.decisions, decision] },
+          action: 'reject',
+          comment,
+          actor,
+        };
+      const bound = patchInput ? this.rebind.apply(record, patchInput, decision, reassessed) : null;
+      const patch: WorkflowPatch = bound?.patch ?? { decisions: [...record.decisions, decision] };
+      const required = patch.approvals_required ?? record.approvals_required;
+      const to: WorkflowStatus =
+        countApprovals(patch.decisions ?? []) >= required ? 'approved' : 'pending_approval';
+      return { to, patch, action: 'approve', comment, actor, details: bound?.details ?? null };
     });
   }
 
@@ -140,7 +147,8 @@ export class ApprovalService {
       patch: WorkflowPatch;
       action: ApprovalOutcome;
       comment: string | null;
-      actor: string;
+      actor: Actor;
+      details?: Record<string, unknown> | null;
     },
   ): Promise<WorkflowRecord> {
     for (let attempt = 1; ; attempt++) {
@@ -157,11 +165,19 @@ export class ApprovalService {
         const updated = await this.journal.transition(
           record,
           { ...step.patch, status: step.to },
-          { actor: step.actor, action: step.action, from: record.status, to: step.to, comment: step.comment },
+          {
+            actor: step.actor.id,
+            actorName: step.actor.name,
+            action: step.action,
+            from: record.status,
+            to: step.to,
+            comment: step.comment,
+            details: step.details ?? null,
+          },
           now,
         );
         if (updated) {
-          this.logger.log(`Workflow ${id}: ${step.action} by ${step.actor} -> ${step.to}`);
+          this.logger.log(`Workflow ${id}: ${step.action} by ${step.actor.id} -> ${step.to}`);
           if (step.to !== 'pending_approval' || step.action !== 'approve')
             await this.settled(updated, step.action, now);
           else {

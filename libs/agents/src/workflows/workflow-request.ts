@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { WorkflowRecord } from '@mira/state';
+import { canonicalJson, type WorkflowRecord } from '@mira/state';
 import { describeIssues } from '../base.agent';
 import { governanceDataSchema, WORKFLOW_ID_PATTERN } from './governance-data.schema';
 import { WorkflowError } from './workflow.error';
@@ -51,23 +51,9 @@ export function sameRequest(record: WorkflowRecord, hash: string | null): Workfl
   return record;
 }
 
-export function approvalsFor(required: Record<string, number>, riskLevel: string): number {
-  return Object.hasOwn(required, riskLevel) ? required[riskLevel] : Math.max(...Object.values(required), 1);
-}
-
 /** A digest of what was asked, so a reused Idempotency-Key with another body is recognised. */
 export function hashRequest(request: WorkflowRequest): string {
   return createHash('sha256')
     .update(canonicalJson([request.workflow_type, request.data ?? {}, request.governance_data ?? null]))
     .digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null)
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value) ?? 'null';
 }

@@ -5,8 +5,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } fro
 import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker } from '@mira/broker';
 import { ConfigStore } from '@mira/config';
 import { runWithContextFields, setContextFields } from '@mira/logging';
-import { StateError, type NewWorkflowRecord, type WorkflowRecord } from '@mira/state';
+import { dataHash, StateError, type NewWorkflowRecord, type WorkflowRecord } from '@mira/state';
 import { AgentMetrics } from '../agent.metrics';
+import { governancePolicyFor } from '../governance.policy';
 import { inSpan } from '../agents.tracing';
 import { Clock } from '../clock.service';
 import { OrchestratorService } from '../orchestrator/orchestrator.service';
@@ -22,8 +23,9 @@ import type { WorkflowRequest, WorkflowStep, WorkflowStepContext } from './workf
 import { SYSTEM_ACTOR, WorkflowJournal, type JournalEntry } from './workflow.journal';
 import { leaseUntil, WorkflowLease } from './workflow.lease';
 import { WorkflowRegistry } from './workflow.registry';
+import { displayNameOf } from './workflow.actor';
+import { applyPolicy } from './workflow.policy';
 import {
-  approvalsFor,
   hashRequest,
   sameRequest,
   validateGovernanceData,
@@ -33,8 +35,10 @@ import {
 import { workflowView } from './workflow.view';
 
 export interface SubmitOptions {
-  /** Who asks (an identity name, never a credential). */
+  /** Who asks: a stable id (`key:<name>`, `oidc:<issuer-host>:<sub>`), never a credential. */
   actor: string;
+  /** Their display name (derived from the id when not given). */
+  actorName?: string;
   /** A retry with the same key (and the same body) returns the same workflow. */
   idempotencyKey?: string | null;
 }
@@ -117,27 +121,34 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     // key on requester + Idempotency-Key), so two concurrent retries cannot both run.
     const requestHash = options.idempotencyKey ? hashRequest(request) : null;
 
-    const gate = governanceData ? await this.gate.assess(workflowId, governanceData) : null;
+    // The operator's policy for this type decides what an unassessed or low assessment means.
+    const governance = this.config.get('governance');
+    const policy = governancePolicyFor(governance, type);
+    const verdict = governanceData ? await this.gate.assess(workflowId, governanceData) : null;
+    const outcome = applyPolicy(policy, verdict);
     // Read after the assessment, so a new run's lease starts whole.
     const now = this.clock.now();
     const leaseMs = this.leaseMs();
-    const held = gate?.requiresValidation === true;
-    const governance = this.config.get('governance');
-    const riskLevel = gate?.riskLevel ?? 'low';
+    const held = outcome.held;
     const status = held ? 'pending_approval' : 'running';
+    const actorName = options.actorName ?? displayNameOf(options.actor);
+    const hash = dataHash(data);
     const { record, created } = await this.create(
       {
         workflow_id: workflowId,
         workflow_type: type,
         status,
         requested_by: options.actor,
+        requested_by_name: actorName,
         ...this.workflows.describe(type, data),
         created_at: now.toISOString(),
         data,
-        governance: gate?.assessment ?? null,
-        risk_level: riskLevel,
-        reasons: gate?.reasons ?? [],
-        approvals_required: held ? approvalsFor(governance.approvals_required, riskLevel) : 0,
+        data_hash: hash,
+        policy,
+        governance: verdict?.assessment ?? null,
+        risk_level: outcome.riskLevel,
+        reasons: outcome.reasons,
+        approvals_required: outcome.approvalsRequired,
         decisions: [],
         expires_at: held
           ? new Date(now.getTime() + governance.approval_ttl_seconds * 1000).toISOString()
@@ -148,7 +159,14 @@ export class WorkflowEngine implements OnApplicationBootstrap {
         idempotency_key: options.idempotencyKey ?? null,
         request_hash: requestHash,
       },
-      { actor: options.actor, action: 'created', from: null, to: status },
+      {
+        actor: options.actor,
+        actorName,
+        action: 'created',
+        from: null,
+        to: status,
+        details: { policy: policy.name, data_hash: hash },
+      },
       now,
     );
     if (!created) return { record: sameRequest(record, requestHash), created: false };
@@ -166,6 +184,9 @@ export class WorkflowEngine implements OnApplicationBootstrap {
         approvals_required: record.approvals_required,
         expires_at: record.expires_at,
         requested_by: record.requested_by,
+        requested_by_name: record.requested_by_name,
+        policy: record.policy,
+        data_hash: record.data_hash,
         assessment: record.governance,
         data,
       });

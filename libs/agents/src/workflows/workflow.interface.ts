@@ -55,11 +55,7 @@ export interface WorkflowStep {
   result: unknown;
 }
 
-/** Who acts: the identity name (never a credential) and its roles. */
-export interface Actor {
-  name: string;
-  roles: readonly string[];
-}
+export type { Actor } from './workflow.actor';
 
 export type { WorkflowStatus } from '@mira/state';
 

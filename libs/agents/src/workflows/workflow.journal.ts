@@ -3,6 +3,7 @@ import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
 import { currentCorrelationId } from '@mira/logging';
 import {
   STATE_STORE,
+  SYSTEM_ID,
   type AuditInput,
   type NewWorkflowRecord,
   type StateStore,
@@ -14,15 +15,20 @@ import { Clock } from '../clock.service';
 import { WorkflowError } from './workflow.error';
 
 /** The actor of what the service does by itself (expiry, resuming, recovery). */
-export const SYSTEM_ACTOR = 'system';
+export const SYSTEM_ACTOR = SYSTEM_ID;
 
 /** What happened, for the audit chain; the journal adds when, which workflow and the correlation id. */
 export interface JournalEntry {
+  /** Stable id of who acts. */
   actor: string;
+  /** Their display name (the id itself for `system`). */
+  actorName?: string;
   action: string;
   from: string | null;
   to: string | null;
   comment?: string | null;
+  /** What the action carried (a data patch and the hashes around it, the policy). */
+  details?: Record<string, unknown> | null;
 }
 
 /**
@@ -108,6 +114,8 @@ export class WorkflowJournal {
       {
         at: at.toISOString(),
         actor: entry.actor,
+        actor_name: entry.actorName ?? entry.actor,
+        details: entry.details ?? null,
         action: entry.action,
         workflow_id: workflowId,
         from_status: entry.from,

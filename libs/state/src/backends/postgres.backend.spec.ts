@@ -6,7 +6,9 @@ import {
   type ContractTarget,
 } from '../state.contract.testing';
 import { defineLegacyUpgradeTest } from '../state.contract-legacy.testing';
+import { defineLegacyActorMigrationTest } from '../state.contract-identity.testing';
 import { PostgresStateStore } from './postgres.backend';
+import { POSTGRES_MIGRATIONS } from './postgres.migrations';
 
 // A REAL PostgreSQL (Debian's server binaries, started by the harness). Without them this suite
 // fails in beforeAll with how to install them: it never skips.
@@ -124,3 +126,5 @@ describe('postgres specifics', () => {
     }
   });
 });
+
+defineLegacyActorMigrationTest('postgres', target, POSTGRES_MIGRATIONS);

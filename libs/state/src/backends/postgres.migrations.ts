@@ -89,8 +89,29 @@ export const POSTGRES_MIGRATIONS: readonly StateMigration[] = [
       CREATE SEQUENCE audit_seq;
       SELECT setval('audit_seq', GREATEST((SELECT MAX(seq) FROM audit), (SELECT seq FROM audit_head), 0) + 1, false);
       `,
-    },
-    {
+  },
+  {
+    version: 5,
+    name: 'stable_identities_data_hash_policy',
+    // Actors become stable ids (display name kept beside them): system and anonymous stay, a
+    // position-named plain key (key-N) is key:key-N, any other old name legacy:<name> (its source
+    // is unknown). Audit rows keep their actor: rewriting them would break the chain they are in.
+    // Decisions inside the JSON are mapped the same way when read (state.rows.ts).
+    sql: `
+      ALTER TABLE workflows ADD COLUMN requested_by_name text;
+      ALTER TABLE workflows ADD COLUMN data_hash text;
+      ALTER TABLE workflows ADD COLUMN policy jsonb;
+      ALTER TABLE audit ADD COLUMN actor_name text;
+      ALTER TABLE audit ADD COLUMN details jsonb;
+      UPDATE workflows SET requested_by_name = requested_by,
+        requested_by = CASE
+          WHEN requested_by IN ('system', 'anonymous') THEN requested_by
+          WHEN requested_by ~ '^key-[0-9]+$' THEN 'key:' || requested_by
+          ELSE 'legacy:' || requested_by
+        END;
+      `,
+  },
+  {
     version: 6,
     name: 'workflow_title_summary',
     // Stored so a list shows what each workflow is about without reading its data.

@@ -10,7 +10,7 @@ import {
   type ChainHead,
 } from '../state.audit';
 import type { AuditHead, AuditInput, AuditVerification } from '../state.interface';
-import { AUDIT_COLUMNS, toAuditEntry } from '../state.rows';
+import { AUDIT_COLUMNS, encodeColumn, toAuditEntry } from '../state.rows';
 
 const toHead = (r: Record<string, unknown>): ChainHead => ({
   chain: String(r.chain),
@@ -68,7 +68,8 @@ export class SqliteAudit {
     const insert = db.prepare(
       `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
     );
-    for (const e of linked.entries) insert.run(...AUDIT_COLUMNS.map((c) => e[c] as SQLInputValue));
+    for (const e of linked.entries)
+      insert.run(...AUDIT_COLUMNS.map((c) => encodeColumn(c, e[c]) as SQLInputValue));
     const h = linked.head;
     db.prepare(
       `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id) VALUES (?, ?, ?, ?, ?, ?)

@@ -9,7 +9,9 @@ import {
   type ContractTarget,
 } from '../state.contract.testing';
 import { defineLegacyUpgradeTest } from '../state.contract-legacy.testing';
+import { defineLegacyActorMigrationTest } from '../state.contract-identity.testing';
 import { SqliteStateStore } from './sqlite.backend';
+import { SQLITE_MIGRATIONS } from './sqlite.migrations';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { DatabaseSync: Sqlite } = require('node:sqlite') as typeof import('node:sqlite');
@@ -158,3 +160,19 @@ describe('sqlite WAL checkpoints (off the event loop)', () => {
     }
   });
 });
+
+// The file must exist before the store opens it (old schema written first).
+const existingFileTarget: ContractTarget = {
+  async newDatabase() {
+    const dir = mkdtempSync(join(tmpdir(), 'mira-state-'));
+    dirs.push(dir);
+    const raw = new Sqlite(join(dir, 'mira.db'), { timeout: 5000 });
+    return {
+      shared: true,
+      open: async () => SqliteStateStore.open(join(dir, 'mira.db')),
+      sql: async (text) => raw.prepare(text).all() as Record<string, unknown>[],
+      drop: async () => raw.close(),
+    };
+  },
+};
+defineLegacyActorMigrationTest('sqlite (file)', existingFileTarget, SQLITE_MIGRATIONS);

@@ -87,8 +87,29 @@ export const SQLITE_MIGRATIONS: readonly StateMigration[] = [
       INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
         SELECT '#seq', 0, MAX(COALESCE((SELECT MAX(seq) FROM audit), 0), COALESCE((SELECT seq FROM audit_head), 0)), 0, '', NULL;
       `,
-    },
-    {
+  },
+  {
+    version: 5,
+    name: 'stable_identities_data_hash_policy',
+    // Actors become stable ids (display name kept beside them): system and anonymous stay, a
+    // position-named plain key (key-N) is key:key-N, any other old name legacy:<name> (its source
+    // is unknown). Audit rows keep their actor: rewriting them would break the chain they are in.
+    // Decisions inside the JSON are mapped the same way when read (state.rows.ts).
+    sql: `
+      ALTER TABLE workflows ADD COLUMN requested_by_name TEXT;
+      ALTER TABLE workflows ADD COLUMN data_hash TEXT;
+      ALTER TABLE workflows ADD COLUMN policy TEXT;
+      ALTER TABLE audit ADD COLUMN actor_name TEXT;
+      ALTER TABLE audit ADD COLUMN details TEXT;
+      UPDATE workflows SET requested_by_name = requested_by,
+        requested_by = CASE
+          WHEN requested_by IN ('system', 'anonymous') THEN requested_by
+          WHEN requested_by GLOB 'key-[0-9]*' AND requested_by NOT GLOB 'key-*[^0-9]*' THEN 'key:' || requested_by
+          ELSE 'legacy:' || requested_by
+        END;
+      `,
+  },
+  {
     version: 6,
     name: 'workflow_title_summary',
     // Stored so a list shows what each workflow is about without reading its data.

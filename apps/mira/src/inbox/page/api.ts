@@ -2,6 +2,7 @@
 import { ApiError } from './format.js';
 
 export interface Session {
+  id: string | null;
   name: string;
   roles: string[];
   csrf_token: string;
@@ -67,10 +68,15 @@ export const titleOf = (w: Workflow): string =>
 export const requesterOf = (w: Workflow): string => w.requested_by_name || w.requested_by;
 export const actorOf = (d: Decision): string => d.actor_name || d.actor;
 
-const me = (): string => state.session?.name ?? '';
-export const isMine = (w: Workflow): boolean => w.requested_by === me() || w.requested_by_name === me();
+// Records name people by stable id (oidc:<issuer-host>:<sub>); the display name is only a fallback
+// for a session that carries no id.
+const me = (): string => state.session?.id ?? state.session?.name ?? '';
+export const isMine = (w: Workflow): boolean =>
+  w.requested_by === me() || (!state.session?.id && w.requested_by_name === me());
 const votedByMe = (w: Workflow): boolean =>
-  w.decisions.some((d) => !d.dismissed && (d.actor === me() || d.actor_name === me()));
+  w.decisions.some(
+    (d) => !d.dismissed && (d.actor === me() || (!state.session?.id && d.actor_name === me())),
+  );
 export const canDecideAtAll = (): boolean =>
   !!state.session && state.session.roles.some((r) => r === 'approver' || r === 'admin');
 
