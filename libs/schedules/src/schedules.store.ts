@@ -10,7 +10,7 @@ import type {
 } from './schedules.interface';
 import { SchedulesError } from './schedules.error';
 
-type Raw = Record<string, unknown>;
+import { toRun, toSchedule, type Raw } from './schedules.rows';
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const SKIPPED_REASON = 'the previous run was still running (overlap: skip)';
 
@@ -22,44 +22,6 @@ export interface RunClaim {
 }
 const isDuplicate = (err: unknown): boolean => err instanceof StateError && err.code === 'STATE_DUPLICATE';
 
-function toSchedule(r: Raw): ScheduleRecord {
-  return {
-    id: String(r.id),
-    name: String(r.name),
-    cron: String(r.cron),
-    timezone: String(r.timezone),
-    target: JSON.parse(String(r.target)) as ScheduleRecord['target'],
-    deliveries: JSON.parse(String(r.deliveries)) as string[],
-    overlap: r.overlap as ScheduleRecord['overlap'],
-    catch_up: r.catch_up as ScheduleRecord['catch_up'],
-    paused: Number(r.paused) === 1,
-    owner: String(r.owner),
-    source: r.source as ScheduleRecord['source'],
-    since: String(r.since),
-    last_scheduled: (r.last_scheduled as string | null) ?? null,
-    created_at: String(r.created_at),
-    updated_at: String(r.updated_at),
-  };
-}
-
-function toRun(r: Raw): ScheduleRun {
-  return {
-    id: String(r.id),
-    schedule_id: String(r.schedule_id),
-    scheduled_time: String(r.scheduled_time),
-    trigger: r.trigger as RunTrigger,
-    status: r.status as ScheduleRun['status'],
-    started_at: String(r.started_at),
-    finished_at: (r.finished_at as string | null) ?? null,
-    workflow_id: (r.workflow_id as string | null) ?? null,
-    result: r.result ? (JSON.parse(String(r.result)) as unknown) : null,
-    error: (r.error as string | null) ?? null,
-    deliveries: JSON.parse(String(r.deliveries ?? '[]')) as string[],
-    requested_by: (r.requested_by as string | null) ?? null,
-  };
-}
-
-/** Schedules and their runs in the state store (SQL on both backends). */
 export class SchedulesStore {
   constructor(private readonly sql: () => StateSql) {}
 
