@@ -101,9 +101,9 @@ export function defineLegacyActorMigrationTest(
         ['system', 'system'],
         ['legacy:key-x', 'key-x'],
       ]);
-      expect((await db.sql('SELECT version FROM schema_migrations ORDER BY version')).at(-1)).toEqual({
-        version: 5,
-      });
+      expect(await db.sql('SELECT version FROM schema_migrations WHERE version = 5')).toEqual([
+        { version: 5 },
+      ]);
     } finally {
       await store?.close();
       await db.drop?.();

@@ -82,10 +82,14 @@ describe('workflow title and summary', () => {
   });
 
   it('keeps null for a type that gives no description, and for one whose description throws', async () => {
-    const plain = await engine.submit({ workflow_type: 'plain_steps', data: { name: 'x' } }, { actor: 'a' });
+    // A low assessment: unassessed work is held by default (governance.policies).
+    const plain = await engine.submit(
+      { workflow_type: 'plain_steps', data: { name: 'x' }, governance_data: { financial_impact: 0 } },
+      { actor: 'a' },
+    );
     expect(plain.record).toMatchObject({ title: null, summary: null, status: 'completed' });
     const broken = await engine.submit(
-      { workflow_type: 'broken_title', data: { name: 'x' } },
+      { workflow_type: 'broken_title', data: { name: 'x' }, governance_data: { financial_impact: 0 } },
       { actor: 'a' },
     );
     expect(broken.record).toMatchObject({ title: null, summary: null, status: 'completed' });

@@ -51,7 +51,9 @@ describe('upgrade from the previous release (postgres fixture)', () => {
       status: 'completed',
       idempotency_key: 'idem-1',
       data: { name: 'Upgrade 1', goals: ['a', 'b'] },
-      decisions: [{ actor: 'approver', decision: 'approve', comment: 'approve 1' }],
+      decisions: [
+        { actor: 'legacy:approver', actor_name: 'approver', decision: 'approve', comment: 'approve 1' },
+      ],
     });
     const audit = (await store.listAudit({ limit: 100 })).items;
     expect(

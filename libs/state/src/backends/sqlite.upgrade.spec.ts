@@ -36,13 +36,16 @@ describe('upgrade from the previous release (sqlite fixture)', () => {
     const approved = await store.getWorkflow('wf-upgrade-1');
     expect(approved).toMatchObject({
       status: 'completed',
-      requested_by: 'requester',
+      requested_by: 'legacy:requester', // migration 5: an old name of unknown source
+      requested_by_name: 'requester',
       idempotency_key: 'idem-1',
       data: { name: 'Upgrade 1', goals: ['a', 'b'] },
-      decisions: [{ actor: 'approver', decision: 'approve', comment: 'approve 1' }],
+      decisions: [
+        { actor: 'legacy:approver', actor_name: 'approver', decision: 'approve', comment: 'approve 1' },
+      ],
     });
     const rejected = await store.getWorkflow('wf-upgrade-2');
-    expect(rejected?.decisions).toMatchObject([{ actor: 'approver', decision: 'reject' }]);
+    expect(rejected?.decisions).toMatchObject([{ actor: 'legacy:approver', decision: 'reject' }]);
     const audit = (await store.listAudit({ limit: 100 })).items;
     expect(
       audit.map((e) => ({ seq: e.seq, hash: e.hash, action: e.action, workflow_id: e.workflow_id })),

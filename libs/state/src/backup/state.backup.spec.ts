@@ -1,3 +1,5 @@
+import { SQLITE_MIGRATIONS } from '../backends/sqlite.migrations';
+import { POSTGRES_MIGRATIONS } from '../backends/postgres.migrations';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +70,10 @@ describe('state backup and restore', () => {
     // Written after the backup: not in it.
     await store.createWorkflow(newRecord({ workflow_id: 'wf-later' }), [auditFor('wf-later')]);
     await store.close();
-    expect(manifest).toMatchObject({ backend: 'sqlite', schema_versions: [1, 2, 3] });
+    expect(manifest).toMatchObject({
+      backend: 'sqlite',
+      schema_versions: SQLITE_MIGRATIONS.map((m) => m.version),
+    });
     restoreSqlite(join(dir, 'backup.db'), join(dir, 'restored.db'));
     const restored = SqliteStateStore.open(join(dir, 'restored.db'));
     await expectRestored(restored, manifest.audit_head);
@@ -86,7 +91,10 @@ describe('state backup and restore', () => {
     await fill(store);
     const manifest = await backupPostgres(url, join(dir, 'backup.dump'), bindir);
     await store.close();
-    expect(manifest).toMatchObject({ backend: 'postgres', schema_versions: [1, 2, 3] });
+    expect(manifest).toMatchObject({
+      backend: 'postgres',
+      schema_versions: POSTGRES_MIGRATIONS.map((m) => m.version),
+    });
     const target = await server.createDatabase(`backup_dst_${process.pid}`);
     restorePostgres(join(dir, 'backup.dump'), target, bindir);
     const restored = await PostgresStateStore.open({ url: target, ...settings });
