@@ -255,6 +255,8 @@ export async function verifyChain(
   if (legacyHead && (legacyHead.seq !== legacy.seq || legacyHead.hash !== legacy.hash))
     firstBad = legacy.seq + 1;
   const seal = rows.find((r) => r.chain === LEGACY_SEAL_CHAIN);
+  // Legacy entries or a seal without the frozen head: the head was deleted to hide a rewrite.
+  if (!legacyHead && (legacy.seq > 0 || seal)) return bad(entries, 1, 'tampered');
   if (seal && legacyHead) {
     const key = seal.key_id === null ? undefined : byId.get(seal.key_id);
     if (key === undefined)
