@@ -11,7 +11,7 @@ import './agents.config';
 const KEY = 'anchor-test-key-0123456789abcdef0123';
 
 describe('GovernanceAuditAnchor', () => {
-  it('publishes a moved head once: gauge, and a webhook POST signed with the audit key', async () => {
+  it('publishes a moved head once: gauge, and a webhook POST signed with a key derived from the audit key', async () => {
     const received: { headers: IncomingHttpHeaders; body: string }[] = [];
     const server = createServer((req, res) => {
       let body = '';
@@ -73,7 +73,8 @@ describe('GovernanceAuditAnchor', () => {
       expect(received).toHaveLength(1);
       const { headers, body } = received[0];
       expect(JSON.parse(body)).toEqual({ type: 'audit.head', ...head });
-      const expected = createHmac('sha256', KEY)
+      const derived = createHmac('sha256', KEY).update('mira-audit-anchor').digest('hex');
+      const expected = createHmac('sha256', derived)
         .update(`${headers['x-mira-audit-timestamp']}.${body}`)
         .digest('hex');
       expect(headers['x-mira-audit-signature']).toBe(`sha256=${expected}`);

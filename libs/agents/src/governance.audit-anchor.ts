@@ -17,7 +17,7 @@ import { GovernanceAuditKeys } from './governance.audit-key';
  * Publishes the audit trail's head (seq + link of the newest entry) outside the database, every
  * governance.audit.anchor_interval_seconds when it moved: a log line `audit head`, the gauge
  * mira_audit_head_seq, and, when governance.audit.anchor_webhook is set, a POST signed with the
- * audit key (HMAC-SHA256 of `<timestamp>.<body>` in `x-mira-audit-signature`). An auditor keeps
+ * key derived from the audit key (HMAC-SHA256(key, "mira-audit-anchor"), hex; HMAC-SHA256 of `<timestamp>.<body>` in `x-mira-audit-signature`). An auditor keeps
  * these copies; a database owner cannot edit them, so a truncated or rewritten trail shows against
  * them. Degrades open: a store or webhook failure is logged, never fatal.
  */
@@ -82,9 +82,9 @@ export class GovernanceAuditAnchor implements OnApplicationBootstrap, OnApplicat
     }
     const body = JSON.stringify({ type: 'audit.head', ...head });
     const timestamp = Math.floor(Date.now() / 1000).toString();
-    const signature = createHmac('sha256', this.keys.current.key)
-      .update(`${timestamp}.${body}`)
-      .digest('hex');
+    // A derived key: the receiver never holds the audit-chain key itself.
+    const anchorKey = createHmac('sha256', this.keys.current.key).update('mira-audit-anchor').digest('hex');
+    const signature = createHmac('sha256', anchorKey).update(`${timestamp}.${body}`).digest('hex');
     try {
       const res = await fetch(url, {
         method: 'POST',

@@ -14,6 +14,24 @@ const LINK_FIELDS = new Set(['prev_hash', 'hash']);
  */
 export const KEY_CHECK_CHAIN = (id: string) => `#key:${id}`;
 export const LEGACY_SEAL_CHAIN = '#legacy';
+/** '#mac:<chain>' holds the keyed MAC of a workflow chain's head row, so the head cannot be moved back. */
+export const HEAD_MAC_CHAIN = (chain: string) => `#mac:${chain}`;
+export const SEQ_CHAIN = '#seq';
+
+/** The MAC of a chain's head row: binds chain, chain_seq, seq, link and key id under the key. */
+export function headMac(
+  key: string,
+  h: Pick<ChainHead, 'chain' | 'chain_seq' | 'seq' | 'link' | 'key_id'>,
+): string {
+  return createHmac('sha256', key)
+    .update(`chain-head\n${h.chain}\n${h.chain_seq}\n${h.seq}\n${h.link}\n${h.key_id ?? ''}`)
+    .digest('hex');
+}
+
+/** The MAC of the last seq handed out (sqlite's '#seq' row), so deleting whole chains shows. */
+export function seqMac(key: string, seq: number): string {
+  return createHmac('sha256', key).update(`last-seq\n${seq}`).digest('hex');
+}
 
 /**
  * 0.1.0's unkeyed link: SHA-256 hex over the fields in a fixed order. Kept to verify entries written
@@ -161,6 +179,11 @@ export interface VerifySource {
   chains(): Promise<ChainHead[]>;
   /** 0.1.0's single head (audit_head), null when it never had entries. */
   legacyHead(): Promise<{ seq: number; hash: string } | null>;
+  /**
+   * True where seqs never have gaps (sqlite: the '#seq' row, keyed, is the last seq handed out);
+   * postgres sequences skip numbers on rollback, so there a gap proves nothing.
+   */
+  contiguous?: boolean;
 }
 
 const bad = (entries: number, first_bad_seq: number, reason: AuditVerification['reason']) =>
@@ -195,10 +218,12 @@ export async function verifyChain(
   let keyedSeen = false;
   let entries = 0;
   let after = 0;
+  let gapAt = Infinity;
   for (;;) {
     const page = await source.readAfter(after, batch);
     for (const e of page) {
       entries++;
+      if (source.contiguous && e.seq !== after + 1 && gapAt === Infinity) gapAt = e.seq;
       after = e.seq;
       const { hash, ...rest } = e;
       if (e.key_id === null || e.key_id === undefined) {
@@ -230,6 +255,8 @@ export async function verifyChain(
   if (legacyHead && (legacyHead.seq !== legacy.seq || legacyHead.hash !== legacy.hash))
     firstBad = legacy.seq + 1;
   const seal = rows.find((r) => r.chain === LEGACY_SEAL_CHAIN);
+  // Legacy entries or a seal without the frozen head: the head was deleted to hide a rewrite.
+  if (!legacyHead && (legacy.seq > 0 || seal)) return bad(entries, 1, 'tampered');
   if (seal && legacyHead) {
     const key = seal.key_id === null ? undefined : byId.get(seal.key_id);
     if (key === undefined)
@@ -237,13 +264,29 @@ export async function verifyChain(
     // The legacy rows were rewritten (and re-hashed) after the seal: its MAC no longer matches.
     if (!same(legacySeal(key, legacyHead), seal.link)) return bad(entries, 1, 'tampered');
   } else if (legacyHead && keyedSeen) return bad(entries, 1, 'tampered');
+  const macs = new Map(rows.filter((r) => r.chain.startsWith('#mac:')).map((r) => [r.chain.slice(5), r]));
   for (const [chain, head] of heads) {
     const got = seen.get(chain);
+    // A head row moved back to an earlier entry (tail cut) no longer matches its keyed MAC.
+    const mac = macs.get(chain);
+    const macKey = mac?.key_id ? byId.get(mac.key_id) : undefined;
+    const headOk = mac !== undefined && macKey !== undefined && same(headMac(macKey, head), mac.link);
     if (!got) firstBad = Math.min(firstBad, head.first_seq);
-    else if (got.chain_seq !== head.chain_seq || got.link !== head.link)
+    else if (!headOk || got.chain_seq !== head.chain_seq || got.link !== head.link)
       firstBad = Math.min(firstBad, got.seq + 1);
   }
   for (const [chain, got] of seen) if (!heads.has(chain)) firstBad = Math.min(firstBad, got.seq);
+  for (const chain of macs.keys())
+    if (!heads.has(chain)) firstBad = Math.min(firstBad, seen.get(chain)?.seq ?? 1);
+  if (source.contiguous) {
+    // Whole chains deleted (entries, head and MAC rows): a gap in seq, or fewer seqs than handed out.
+    const last = rows.find((r) => r.chain === SEQ_CHAIN);
+    const seqKey = last?.key_id ? byId.get(last.key_id) : undefined;
+    if (keyedSeen && (!last || !seqKey || !same(seqMac(seqKey, last.seq), last.link)))
+      return bad(entries, 1, 'tampered');
+    if (last && after < last.seq) firstBad = Math.min(firstBad, after + 1);
+    firstBad = Math.min(firstBad, gapAt);
+  }
   if (firstBad !== Infinity) return bad(entries, firstBad, 'truncated');
   return { ok: true, entries };
 }

@@ -79,6 +79,9 @@ export function defineLegacyUpgradeTest(
       // Someone with database access rewrites a legacy entry and re-hashes the legacy chain and head.
       await write(legacyRows('approved by nobody'));
       expect(await upgraded.verifyAudit()).toMatchObject({ ok: false, first_bad_seq: 1, reason: 'tampered' });
+      // The same rewrite with the frozen head deleted: the seal still demands it.
+      await db.sql('DELETE FROM audit_head');
+      expect(await upgraded.verifyAudit()).toMatchObject({ ok: false, first_bad_seq: 1, reason: 'tampered' });
     } finally {
       await upgraded.close();
       await db.drop?.();

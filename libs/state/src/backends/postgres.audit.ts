@@ -1,9 +1,11 @@
 import type { QueryResultRow } from 'pg';
 import { auditKeyCheck, type AuditKeyring } from '../state.audit-keys';
 import {
+  HEAD_MAC_CHAIN,
   KEY_CHECK_CHAIN,
   LEGACY_SEAL_CHAIN,
   headOf,
+  headMac,
   legacySeal,
   linkEntries,
   verifyChain,
@@ -111,7 +113,11 @@ export class PostgresAudit {
                  SELECT ${p(2)}::text, ${p(3)}::bigint, ${p(4)}::bigint, ${p(5)}::bigint, ${p(6)}::text, ${p(7)}::text
                  WHERE EXISTS (SELECT 1 FROM w)
                  ON CONFLICT (chain) DO UPDATE SET chain_seq = excluded.chain_seq, seq = excluded.seq,
-                   link = excluded.link, key_id = excluded.key_id)`,
+                   link = excluded.link, key_id = excluded.key_id),
+             m AS (INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
+                 SELECT ${p(8)}::text, 0, 0, 0, ${p(9)}::text, ${p(7)}::text
+                 WHERE EXISTS (SELECT 1 FROM w)
+                 ON CONFLICT (chain) DO UPDATE SET link = excluded.link, key_id = excluded.key_id)`,
       values: [
         JSON.stringify(linked.entries),
         linked.head.chain,
@@ -120,6 +126,8 @@ export class PostgresAudit {
         linked.head.first_seq,
         linked.head.link,
         linked.head.key_id,
+        HEAD_MAC_CHAIN(chain),
+        headMac(keys.current.key, linked.head),
       ],
     };
   }

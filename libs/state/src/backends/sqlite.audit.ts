@@ -1,9 +1,12 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { auditKeyCheck, type AuditKeyring } from '../state.audit-keys';
 import {
+  HEAD_MAC_CHAIN,
   KEY_CHECK_CHAIN,
   LEGACY_SEAL_CHAIN,
+  headMac,
   headOf,
+  seqMac,
   legacySeal,
   linkEntries,
   verifyChain,
@@ -60,6 +63,10 @@ export class SqliteAudit {
     const { seq: last } = db
       .prepare("UPDATE audit_chains SET seq = seq + ? WHERE chain = '#seq' RETURNING seq")
       .get(audit.length) as { seq: number };
+    db.prepare("UPDATE audit_chains SET link = ?, key_id = ? WHERE chain = '#seq'").run(
+      seqMac(keys.current.key, Number(last)),
+      keys.current.id,
+    );
     const seqs = audit.map((_, i) => Number(last) - audit.length + 1 + i);
     const head = db
       .prepare('SELECT chain_seq, link, first_seq FROM audit_chains WHERE chain = ?')
@@ -76,6 +83,10 @@ export class SqliteAudit {
        ON CONFLICT (chain) DO UPDATE SET chain_seq = excluded.chain_seq, seq = excluded.seq,
          link = excluded.link, key_id = excluded.key_id`,
     ).run(h.chain, h.chain_seq, h.seq, h.first_seq, h.link, h.key_id);
+    db.prepare(
+      `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id) VALUES (?, 0, 0, 0, ?, ?)
+       ON CONFLICT (chain) DO UPDATE SET link = excluded.link, key_id = excluded.key_id`,
+    ).run(HEAD_MAC_CHAIN(chain), headMac(keys.current.key, h), h.key_id);
   }
 
   /** The newest entry, for the anchor. */
@@ -112,6 +123,7 @@ export class SqliteAudit {
             { seq: number; hash: string } | undefined;
           return h ? { seq: Number(h.seq), hash: String(h.hash) } : null;
         },
+        contiguous: true,
       },
       this.keys(),
     );
