@@ -53,15 +53,13 @@ describe('POST /webhooks/:service (real app)', () => {
     });
   /** A live reload of the running app's config with these webhooks settings. */
   const reloadWebhooks = (webhooks: Record<string, unknown>) =>
-    t.app
-      .get(ConfigStore)
-      .replace(
-        loadConfig({
-          file: null,
-          env: {},
-          overrides: { ...overrides, logging: { level: 'silent' }, webhooks },
-        }),
-      );
+    t.app.get(ConfigStore).replace(
+      loadConfig({
+        file: null,
+        env: {},
+        overrides: { ...overrides, logging: { level: 'silent' }, webhooks },
+      }),
+    );
 
   beforeAll(async () => {
     t = await startTestApp({ overrides, imports: [AcmeWebhookModule] });

@@ -80,13 +80,19 @@ describe('GET /api/v1/workflows/stream (two replicas, PostgreSQL + Redis)', () =
       status: 'pending_approval',
       approvals: 0,
       approvals_required: 2,
-      requested_by: 'alice',
+      requested_by: 'key:alice',
+      requested_by_name: 'alice',
     });
     expect(created.data.workflow.summary).toEqual(expect.arrayContaining([{ label: 'Goals', value: 2 }]));
     expect(created.data.workflow).not.toHaveProperty('data');
     expect((await approve(a, id, 'carol')).status).toBe(200);
     const decided = await s.next((e) => e.event === 'workflow.decided' && e.data.workflow_id === id);
-    expect(decided.data.decision).toMatchObject({ actor: 'carol', decision: 'approve', comment: 'fine' });
+    expect(decided.data.decision).toMatchObject({
+      actor: 'key:carol',
+      actor_name: 'carol',
+      decision: 'approve',
+      comment: 'fine',
+    });
     const updated = await s.next((e) => e.event === 'workflow.updated' && e.data.workflow_id === id);
     expect(updated.data.workflow).toMatchObject({ status: 'pending_approval', approvals: 1 });
     expect(created.id).toMatch(/^.+-\d+$/);
@@ -134,7 +140,7 @@ describe('GET /api/v1/workflows/stream (two replicas, PostgreSQL + Redis)', () =
     await watcher.next((e) => e.event === 'workflow.updated' && e.data.workflow_id === id);
     const resumed = await stream(a, 'bob', '', { 'last-event-id': created.id! });
     const missed = await resumed.next((e) => e.event === 'workflow.decided' && e.data.workflow_id === id);
-    expect(missed.data.decision.actor).toBe('carol');
+    expect(missed.data.decision.actor).toBe('key:carol');
     expect(resumed.events.some((e) => e.id === created.id)).toBe(false);
     const lost = await stream(a, 'bob', '', { 'last-event-id': 'another-replica-7' });
     await lost.next((e) => e.event === 'stream.reset');
@@ -157,6 +163,15 @@ describe('GET /api/v1/workflows/stream (two replicas, PostgreSQL + Redis)', () =
       const s = await stream(b, 'bob');
       return s.status === 200;
     }, 'a free stream slot');
+  });
+
+  it('answers 429 beyond the per-caller stream limit, naming it, while others still get a stream', async () => {
+    const mine = await Promise.all([1, 2, 3, 4, 5].map(() => stream(a, 'audrey')));
+    expect(mine.map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
+    const refused = await request(`${a.url}/api/v1/workflows/stream`, { headers: as('audrey') });
+    expect(refused.status).toBe(429);
+    expect(refused.text).toMatch(/per-caller limit/);
+    expect((await stream(a, 'bob')).status).toBe(200);
   });
 
   it('closes its streams when the replica shuts down', async () => {

@@ -3,7 +3,8 @@ export type AgentErrorCode =
   | 'AGENT_UNKNOWN_MESSAGE_TYPE'
   | 'AGENT_ROUTING_CONFLICT'
   /** NODE_ENV=production without governance.audit.key (fatal at start). */
-  | 'GOVERNANCE_AUDIT_KEY_MISSING';
+  | 'GOVERNANCE_AUDIT_KEY_MISSING'
+  | 'GOVERNANCE_AUDIT_KEY_WEAK';
 
 /** An agent-level problem; its message goes into the envelope's `error`, so it must say what to fix. */
 export class AgentError extends Error {

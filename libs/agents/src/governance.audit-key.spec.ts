@@ -58,4 +58,28 @@ describe('GovernanceAuditKeys', () => {
       }),
     ).toThrow(/governance\.audit\.anchor_webhook/);
   });
+
+  it('refuses in production a key under 32 characters and the development key, naming governance.audit.key', () => {
+    const short = keys('production', { audit: { key: 'x'.repeat(31) } });
+    expect(() => short.onApplicationBootstrap()).toThrow(/governance\.audit\.key is shorter than 32/);
+    const dev = keys('production', { audit: { key: DEVELOPMENT_AUDIT_KEY } });
+    expect(() => dev.onApplicationBootstrap()).toThrow(
+      /governance\.audit\.key is the built-in development key/,
+    );
+    // Outside production a short key is still accepted (tests, local runs).
+    expect(() => keys('development', { audit: { key: 'short' } }).onApplicationBootstrap()).not.toThrow();
+  });
+
+  it("accepts compose's documented demo key in production with a loud warning", () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const k = keys('production', { audit: { key: 'compose-demo-audit-key-not-for-production' } });
+      k.onApplicationBootstrap();
+      expect(k.isDevelopmentKey).toBe(false);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/demo key.*governance\.audit\.key/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
 });

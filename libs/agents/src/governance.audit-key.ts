@@ -9,6 +9,9 @@ import { AgentError } from './agent.error';
  */
 export { DEVELOPMENT_AUDIT_KEY };
 
+/** The shortest governance.audit.key production accepts. */
+export const MIN_PRODUCTION_KEY_LENGTH = 32;
+
 export interface AuditKey {
   id: string;
   key: string;
@@ -67,6 +70,7 @@ export class GovernanceAuditKeys implements OnApplicationBootstrap, AuditKeyring
         'governance.audit.key is not set while NODE_ENV=production: set it (MIRA_GOVERNANCE__AUDIT__KEY, ' +
           'or a secret:// reference, 32+ random characters) so the audit trail is keyed outside the database',
       );
+    if (configured && this.production) this.checkProductionKey(configured);
     if (!configured)
       this.logger.warn(
         'governance.audit.key is not set: the audit trail uses the built-in development key, which proves nothing; set governance.audit.key before relying on it',
@@ -77,5 +81,29 @@ export class GovernanceAuditKeys implements OnApplicationBootstrap, AuditKeyring
       development: !configured,
     };
     return this.keys;
+  }
+
+  /**
+   * Production refuses a short key and the public development key (both prove nothing). A demo key
+   * (deploy/compose.yaml's documented local-trial value) is accepted with a loud warning.
+   */
+  private checkProductionKey(key: string): void {
+    if (key === DEVELOPMENT_AUDIT_KEY)
+      throw new AgentError(
+        'GOVERNANCE_AUDIT_KEY_WEAK',
+        'governance.audit.key is the built-in development key while NODE_ENV=production: set your own ' +
+          '32+ random characters (MIRA_GOVERNANCE__AUDIT__KEY or a secret:// reference)',
+      );
+    if (key.length < MIN_PRODUCTION_KEY_LENGTH)
+      throw new AgentError(
+        'GOVERNANCE_AUDIT_KEY_WEAK',
+        `governance.audit.key is shorter than ${MIN_PRODUCTION_KEY_LENGTH} characters while NODE_ENV=production: ` +
+          'set 32+ random characters (MIRA_GOVERNANCE__AUDIT__KEY or a secret:// reference)',
+      );
+    if (/not-for-production|demo/i.test(key))
+      this.logger.warn(
+        'governance.audit.key is a published demo key (it contains "demo" or "not-for-production"): ' +
+          'anyone can forge this audit trail; set your own governance.audit.key (MIRA_AUDIT_KEY in compose) before relying on it',
+      );
   }
 }

@@ -35,12 +35,23 @@ export function redactFrame(text: string, source?: string): string {
     ...frame.map((line) => {
       if (/^[\s^~]*$/.test(line)) return line;
       const m = KEY_LINE.exec(line);
-      const secret = secretLines?.get(line.trimEnd()) ?? (m ? lineIsSecret(m[3], m[5]) : true);
+      const secret =
+        flowHasSecret(line) || (secretLines?.get(line.trimEnd()) ?? (m ? lineIsSecret(m[3], m[5]) : true));
       if (!secret) return line;
       if (!m) return `${/^\s*(?:-\s+)?/.exec(line)![0]}${REDACTED_VALUE}`;
       return `${m[1]}${m[2] ?? ''}${m[3]}${m[4]}${m[5].trim() ? ` ${REDACTED_VALUE}` : ''}`;
     }),
   ].join('\n');
+}
+
+/** A YAML flow mapping/sequence (`{ password: x }`, `[{ key: y }]`) holding a secret-looking key. */
+function flowHasSecret(line: string): boolean {
+  const start = line.search(/[{[]/);
+  if (start < 0) return false;
+  const flow = line.slice(start);
+  for (const m of flow.matchAll(/["']?([A-Za-z0-9_.-]+)["']?\s*:/g))
+    if (isSecretLookingKey(m[1])) return true;
+  return isCredentialValue(flow);
 }
 
 function lineIsSecret(key: string, value: string): boolean {

@@ -29,7 +29,7 @@ export interface WorkflowDecision {
 /** One labelled fact a workflow type shows about its input (`unit`: an ISO currency code or a word). */
 export interface WorkflowSummaryField {
   label: string;
-  value: string | number;
+  value: string | number | boolean;
   unit?: string;
 }
 

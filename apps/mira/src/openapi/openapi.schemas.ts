@@ -81,7 +81,7 @@ export const workflowViewSchema = z
       .array(
         z.object({
           label: z.string(),
-          value: z.union([z.string(), z.number()]),
+          value: z.union([z.string(), z.number(), z.boolean()]),
           unit: z.string().optional().describe('An ISO 4217 currency code or a unit word'),
         }),
       )

@@ -1,9 +1,18 @@
-import { Controller, Get, Headers, Query, Res, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Headers,
+  HttpException,
+  HttpStatus,
+  Query,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { WORKFLOW_STATUSES } from '@mira/agents';
 import { Caller, type CallerIdentity } from '../security';
-import { WorkflowStreamHub } from './workflow-stream.hub';
+import { MAX_STREAMS_PER_CALLER, WorkflowStreamHub } from './workflow-stream.hub';
 
 /** The list's filters (`?status=&type=`); limit and cursor mean nothing on a stream. */
 const streamQuerySchema = z.object({
@@ -35,11 +44,19 @@ export class WorkflowStreamController {
         'This replica serves as many live streams as it may right now: retry in a few seconds, or poll GET /api/v1/workflows',
       );
     }
+    if (!this.hub.hasRoomFor(caller.id)) {
+      throw new HttpException(
+        `You already hold ${MAX_STREAMS_PER_CALLER} live streams (the per-caller limit) on this replica: close one before opening another`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
     const reader = caller.roles.some((r) => READERS.includes(r));
     reply.hijack();
     this.hub.open(
       reply.raw,
-      { status: query.status, type: query.type, requestedBy: reader ? undefined : caller.name },
+      caller.id,
+      // Records carry the submitter's stable id (`key:sam`, `oidc:host:sub`), not the display name.
+      { status: query.status, type: query.type, requestedBy: reader ? undefined : caller.id },
       lastEventId?.slice(0, 100),
     );
   }

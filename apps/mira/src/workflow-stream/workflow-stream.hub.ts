@@ -26,7 +26,12 @@ export interface StreamFilter {
 interface Client {
   res: ServerResponse;
   filter: StreamFilter;
+  /** The caller's stable id, for the per-caller cap. */
+  owner: string;
 }
+
+/** One caller may hold this many streams on a replica, so one client cannot take every slot. */
+export const MAX_STREAMS_PER_CALLER = 5;
 
 /** Broker events -> the status a workflow left (null: it is new). */
 const SOURCES: Record<string, string | null> = {
@@ -83,13 +88,20 @@ export class WorkflowStreamHub implements OnApplicationBootstrap, OnShutdown {
     return !this.closed && this.clients.size < this.settings().max_clients;
   }
 
+  /** False when `owner` already holds MAX_STREAMS_PER_CALLER streams on this replica. */
+  hasRoomFor(owner: string): boolean {
+    let held = 0;
+    for (const client of this.clients) if (client.owner === owner) held++;
+    return held < MAX_STREAMS_PER_CALLER;
+  }
+
   get size(): number {
     return this.clients.size;
   }
 
   /** Starts a stream on `res`: headers, what was missed since `lastEventId`, then live events. */
-  open(res: ServerResponse, filter: StreamFilter, lastEventId: string | undefined): void {
-    const client: Client = { res, filter };
+  open(res: ServerResponse, owner: string, filter: StreamFilter, lastEventId: string | undefined): void {
+    const client: Client = { res, filter, owner };
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',

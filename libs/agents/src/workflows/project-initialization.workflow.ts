@@ -28,7 +28,7 @@ export class ProjectInitializationWorkflow implements WorkflowDefinition {
     const goals = Array.isArray(data.goals) ? data.goals.length : 0;
     const weeks = typeof data.duration_weeks === 'number' ? data.duration_weeks : 12;
     const fields: WorkflowSummaryField[] = [
-      { label: 'Project', value: typeof data.name === 'string' && data.name ? data.name : 'Unnamed Project' },
+      { label: 'Project', value: this.title(data) },
       { label: 'Goals', value: goals },
       { label: 'Duration', value: weeks, unit: 'weeks' },
     ];

@@ -28,7 +28,25 @@ class BrokenTitleWorkflow implements WorkflowDefinition {
   }
 }
 
-@Module({ providers: [PlainWorkflow, BrokenTitleWorkflow] })
+/** A type whose summary copies its data wholesale: the registry bounds it. */
+@Injectable()
+@Workflow({ type: 'greedy_summary' })
+class GreedySummaryWorkflow implements WorkflowDefinition {
+  readonly steps = steps;
+  summary(data: Readonly<Record<string, unknown>>) {
+    const fields: unknown[] = [
+      { label: 'L'.repeat(500), value: String(data.name), unit: 'u'.repeat(300) },
+      { label: 'Object', value: { nested: data } },
+      { label: 'List', value: ['a', 'b'] },
+      { label: 'NaN', value: Number.NaN },
+      { label: 'Flag', value: true },
+      ...Array.from({ length: 20 }, (_, i) => ({ label: `F${i}`, value: i })),
+    ];
+    return fields as never;
+  }
+}
+
+@Module({ providers: [PlainWorkflow, BrokenTitleWorkflow, GreedySummaryWorkflow] })
 class DescribedModule {}
 
 const held = { financial_impact: 50000, compliance_level: 'high', explainability_score: 0.9 };
@@ -93,5 +111,18 @@ describe('workflow title and summary', () => {
       { actor: 'a' },
     );
     expect(broken.record).toMatchObject({ title: null, summary: null, status: 'completed' });
+  });
+
+  it('bounds a summary: 200 characters a label/value/unit, string/number/boolean values, 12 fields', async () => {
+    const { record } = await engine.submit(
+      { workflow_type: 'greedy_summary', data: { name: 'n'.repeat(5000) } },
+      { actor: 'a' },
+    );
+    const summary = record.summary!;
+    expect(summary).toHaveLength(12);
+    expect(summary[0]).toEqual({ label: 'L'.repeat(200), value: 'n'.repeat(200), unit: 'u'.repeat(200) });
+    expect(summary[1]).toEqual({ label: 'Flag', value: true });
+    expect(summary.map((f) => f.label)).not.toEqual(expect.arrayContaining(['Object', 'List', 'NaN']));
+    expect(summary.at(-1)).toEqual({ label: 'F9', value: 9 });
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import type { WorkflowSummaryField } from '@mira/state';
 import { Workflow } from './workflow.decorator';
 import { UnknownWorkflowError, WorkflowError } from './workflow.error';
 import type { WorkflowDefinition, WorkflowDescription, WorkflowOptions } from './workflow.interface';
@@ -59,11 +60,42 @@ export class WorkflowRegistry implements OnModuleInit {
       const summary = definition.summary?.(data);
       return {
         title: typeof title === 'string' && title.trim() ? title.trim().slice(0, 200) : null,
-        summary: Array.isArray(summary) ? summary.slice(0, 12) : null,
+        summary: Array.isArray(summary) ? boundedSummary(summary) : null,
       };
     } catch (err) {
       this.logger.warn(`Workflow ${type} could not describe its data: ${(err as Error).message}`);
       return { title: null, summary: null };
     }
   }
+}
+
+/** Each label, value and unit is cut to this many characters: a summary is read, not stored data. */
+export const SUMMARY_TEXT_MAX = 200;
+/** At most this many summary fields are kept. */
+export const SUMMARY_FIELDS_MAX = 12;
+
+/**
+ * Keeps what a type's summary() returned within bounds: string / finite number / boolean values
+ * only (objects and arrays would copy the data into every list row), short text, few fields.
+ */
+export function boundedSummary(fields: readonly unknown[]): WorkflowSummaryField[] {
+  const kept: WorkflowSummaryField[] = [];
+  for (const f of fields) {
+    if (kept.length >= SUMMARY_FIELDS_MAX) break;
+    if (!f || typeof f !== 'object') continue;
+    const { label, value, unit } = f as Record<string, unknown>;
+    if (typeof label !== 'string' || !label.trim()) continue;
+    const ok =
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value));
+    if (!ok) continue;
+    const field: WorkflowSummaryField = {
+      label: label.trim().slice(0, SUMMARY_TEXT_MAX),
+      value: typeof value === 'string' ? value.slice(0, SUMMARY_TEXT_MAX) : value,
+    };
+    if (typeof unit === 'string' && unit) field.unit = unit.slice(0, SUMMARY_TEXT_MAX);
+    kept.push(field);
+  }
+  return kept;
 }

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import { StateError } from '../state.error';
 
 /** How often (at most) a request re-checks the file; the health probe checks every time. */
@@ -15,6 +16,7 @@ export class SqliteFileGuard {
   private readonly ino: number;
   private checkedAt = 0;
   private failure: StateError | null = null;
+  private readonly logger = new Logger('SqliteFileGuard');
 
   constructor(private readonly path: string) {
     const s = statSync(path);
@@ -30,7 +32,10 @@ export class SqliteFileGuard {
       return;
     }
     this.checkedAt = now;
-    this.failure = this.inspect();
+    const failure = this.inspect();
+    // The path goes to the operator's log once; API callers get a message without it.
+    if (failure && !this.failure) this.logger.error(`${failure.message} (file: ${this.path})`);
+    this.failure = failure;
     if (this.failure) throw this.failure;
   }
 
@@ -41,13 +46,13 @@ export class SqliteFileGuard {
     } catch {
       return new StateError(
         'STATE_UNAVAILABLE',
-        `The sqlite database file ${this.path} was deleted while the service ran; nothing more is written to it. Restore it from a backup (docs/operations.md) and restart the service`,
+        `The sqlite database file (state.sqlite.path) was deleted while the service ran; nothing more is written to it. Restore it from a backup (docs/operations.md) and restart the service`,
       );
     }
     if (s.dev !== this.dev || s.ino !== this.ino)
       return new StateError(
         'STATE_UNAVAILABLE',
-        `The sqlite database file ${this.path} was replaced by another file while the service ran; restart the service to open the new file (to restore a backup, stop the service first: docs/operations.md)`,
+        `The sqlite database file (state.sqlite.path) was replaced by another file while the service ran; restart the service to open the new file (to restore a backup, stop the service first: docs/operations.md)`,
       );
     return null;
   }

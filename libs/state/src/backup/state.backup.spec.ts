@@ -1,6 +1,4 @@
-import { SQLITE_MIGRATIONS } from '../backends/sqlite.migrations';
-import { POSTGRES_MIGRATIONS } from '../backends/postgres.migrations';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,7 +10,16 @@ import { PostgresStateStore } from '../backends/postgres.backend';
 import { SqliteStateStore } from '../backends/sqlite.backend';
 import { auditFor, newRecord } from '../state.contract.testing';
 import type { StateStore } from '../state.interface';
-import { backupPostgres, backupSqlite, restorePostgres, restoreSqlite } from './state.backup';
+import {
+  backupPostgres,
+  backupSqlite,
+  manifestPath,
+  pgEnv,
+  restorePostgres,
+  restoreSqlite,
+} from './state.backup';
+
+const mode = (file: string) => statSync(file).mode & 0o777;
 
 // Round trips on both backends: a store with mixed statuses, decisions and audit, backed up while
 // open, restored elsewhere; afterwards the chain verifies and the anchor taken at backup time (the
@@ -43,7 +50,9 @@ async function fill(store: StateStore): Promise<void> {
       record.version,
       {
         status: decision === 'approve' ? 'approved' : 'rejected',
-        decisions: [{ actor: 'bob', decision, comment: 'ok', at: new Date().toISOString() }],
+        decisions: [
+          { actor: 'key:bob', actor_name: 'bob', decision, comment: 'ok', at: new Date().toISOString() },
+        ],
       } as never,
       [auditFor(id, decision, { actor: 'bob', to_status: decision === 'approve' ? 'approved' : 'rejected' })],
     );
@@ -57,7 +66,7 @@ async function expectRestored(store: StateStore, head: { seq: number; hash: stri
   expect(entries.find((e) => e.seq === head!.seq)?.hash).toBe(head!.hash);
   expect(await store.countByStatus()).toEqual({ pending_approval: 2, approved: 2, rejected: 2 });
   const approved = await store.getWorkflow('wf-backup-1');
-  expect(approved?.decisions).toMatchObject([{ actor: 'bob', decision: 'approve' }]);
+  expect(approved?.decisions).toMatchObject([{ actor: 'key:bob', decision: 'approve' }]);
 }
 
 describe('state backup and restore', () => {
@@ -66,14 +75,29 @@ describe('state backup and restore', () => {
     const live = join(dir, 'live.db');
     const store = SqliteStateStore.open(live);
     await fill(store);
+    const head = await store.auditHead();
     const manifest = await backupSqlite(live, join(dir, 'backup.db'));
+    // The store's real head (newest entry), with its chain and key id, and the entry count.
+    expect(manifest.audit_head).toEqual({
+      seq: head!.seq,
+      hash: head!.link,
+      chain: head!.chain,
+      key_id: head!.key_id,
+    });
+    expect(manifest.audit_entries).toBe(10);
+    expect(manifest.key_id).toBe(head!.key_id);
+    expect([mode(join(dir, 'backup.db')), mode(manifestPath(join(dir, 'backup.db')))]).toEqual([
+      0o600, 0o600,
+    ]);
     // Written after the backup: not in it.
     await store.createWorkflow(newRecord({ workflow_id: 'wf-later' }), [auditFor('wf-later')]);
     await store.close();
-    expect(manifest).toMatchObject({
-      backend: 'sqlite',
-      schema_versions: SQLITE_MIGRATIONS.map((m) => m.version),
-    });
+    expect(manifest).toMatchObject({ backend: 'sqlite', schema_versions: [1, 2, 3, 4, 5, 6] });
+    writeFileSync(join(dir, 'restored.db-wal'), 'stale');
+    expect(() => restoreSqlite(join(dir, 'backup.db'), join(dir, 'restored.db'))).toThrow(
+      /restored\.db-wal exist beside the restore target/,
+    );
+    rmSync(join(dir, 'restored.db-wal'));
     restoreSqlite(join(dir, 'backup.db'), join(dir, 'restored.db'));
     const restored = SqliteStateStore.open(join(dir, 'restored.db'));
     await expectRestored(restored, manifest.audit_head);
@@ -89,16 +113,34 @@ describe('state backup and restore', () => {
     const settings = { pool_max: 3, statement_timeout_ms: 5000, connect_timeout_ms: 2000 };
     const store = await PostgresStateStore.open({ url, ...settings });
     await fill(store);
+    const head = await store.auditHead();
     const manifest = await backupPostgres(url, join(dir, 'backup.dump'), bindir);
     await store.close();
-    expect(manifest).toMatchObject({
-      backend: 'postgres',
-      schema_versions: POSTGRES_MIGRATIONS.map((m) => m.version),
-    });
+    expect(manifest.audit_head).toMatchObject({ seq: head!.seq, hash: head!.link, chain: head!.chain });
+    expect(manifest.audit_entries).toBe(10);
+    expect([mode(join(dir, 'backup.dump')), mode(manifestPath(join(dir, 'backup.dump')))]).toEqual([
+      0o600, 0o600,
+    ]);
+    expect(manifest).toMatchObject({ backend: 'postgres', schema_versions: [1, 2, 3, 4, 5, 6] });
     const target = await server.createDatabase(`backup_dst_${process.pid}`);
     restorePostgres(join(dir, 'backup.dump'), target, bindir);
     const restored = await PostgresStateStore.open({ url: target, ...settings });
     await expectRestored(restored, manifest.audit_head);
     await restored.close();
   }, 60000);
+
+  it('passes the URL query options (sslmode and others) to pg_dump / pg_restore as libpq variables', () => {
+    const env = pgEnv(
+      'postgres://u:p%40ss@db.example:6432/mira?sslmode=verify-full&sslrootcert=/ca.pem&connect_timeout=5',
+    );
+    expect(env).toMatchObject({
+      PGHOST: 'db.example',
+      PGPORT: '6432',
+      PGPASSWORD: 'p@ss',
+      PGDATABASE: 'mira',
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: '/ca.pem',
+      PGCONNECT_TIMEOUT: '5',
+    });
+  });
 });

@@ -3,7 +3,7 @@
 // pg_dump's custom format. Each backup gets a manifest beside it: schema versions, the audit head
 // (seq + link) and the key id, so a restore can be checked against what was backed up.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { StateError } from '../state.error';
 import { loadSqlite } from '../backends/sqlite.driver';
 
@@ -13,9 +13,20 @@ export interface BackupManifest {
   created_at: string;
   schema_versions: number[];
   module_migrations: { owner: string; version: number }[];
-  audit_head: { seq: number; hash: string } | null;
-  /** The audit signing key id, once the chain records one (null before). */
+  /** The newest audit entry: its seq, link (`hash`), chain and key id (null on an empty trail). */
+  audit_head: { seq: number; hash: string; chain: string | null; key_id: string | null } | null;
+  /** How many audit entries the backup holds. */
+  audit_entries: number;
+  /** The key id the newest entry was linked with (null before keyed chains, or with no entries). */
   key_id: string | null;
+}
+
+/** Backups hold every workflow's data and the audit trail: owner-only, whatever the umask. */
+const PRIVATE = 0o600;
+
+function writePrivate(path: string, text: string): void {
+  writeFileSync(path, text, { mode: PRIVATE });
+  chmodSync(path, PRIVATE);
 }
 
 export const manifestPath = (file: string) => `${file}.manifest.json`;
@@ -41,15 +52,21 @@ async function describe(backend: BackupManifest['backend'], rows: Rows): Promise
         version: Number(r.version),
       }))
     : [];
-  const [head] = await rows('SELECT * FROM audit_head WHERE id = 1');
+  // The store's real head is its newest entry (audit_head was frozen when keyed chains came in).
+  const [head] = await rows('SELECT * FROM audit ORDER BY seq DESC LIMIT 1');
+  const [count] = await rows('SELECT COUNT(*) AS n FROM audit');
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
   return {
     format: 'mira-state-backup/1',
     backend,
     created_at: new Date().toISOString(),
     schema_versions: schema,
     module_migrations: modules,
-    audit_head: head ? { seq: Number(head.seq), hash: String(head.hash) } : null,
-    key_id: head && typeof head.key_id === 'string' ? head.key_id : null,
+    audit_head: head
+      ? { seq: Number(head.seq), hash: String(head.hash), chain: text(head.chain), key_id: text(head.key_id) }
+      : null,
+    audit_entries: Number(count?.n ?? 0),
+    key_id: head ? text(head.key_id) : null,
   };
 }
 
@@ -62,6 +79,7 @@ export async function backupSqlite(dbPath: string, file: string): Promise<Backup
   try {
     const tmp = `${file}.partial`;
     db.prepare('VACUUM INTO ?').run(tmp);
+    chmodSync(tmp, PRIVATE);
     renameSync(tmp, file);
   } finally {
     db.close();
@@ -71,7 +89,7 @@ export async function backupSqlite(dbPath: string, file: string): Promise<Backup
   try {
     const manifest = await describe('sqlite', async (sql) =>
       copy.prepare(sql).all() as Record<string, unknown>[]);
-    writeFileSync(manifestPath(file), `${JSON.stringify(manifest, null, 2)}\n`);
+    writePrivate(manifestPath(file), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {
     copy.close();
@@ -86,13 +104,43 @@ export function restoreSqlite(file: string, dbPath: string): BackupManifest {
       'STATE_INVALID_INPUT',
       `${dbPath} exists: stop the service and move it away (keep it until the restore is verified), then restore`,
     );
+  // A stale WAL beside the target would be replayed onto the restored file and mix two histories.
+  const stale = ['-wal', '-shm'].map((s) => `${dbPath}${s}`).filter((p) => existsSync(p));
+  if (stale.length)
+    throw new StateError(
+      'STATE_INVALID_INPUT',
+      `${stale.join(' and ')} exist beside the restore target: move them away with the old database file, then restore`,
+    );
   copyFileSync(file, dbPath);
+  chmodSync(dbPath, PRIVATE);
   return manifest;
 }
 
+/** libpq connection parameters a URL query may carry, and the environment variable of each. */
+const PG_QUERY_ENV: Record<string, string> = {
+  sslmode: 'PGSSLMODE',
+  sslcert: 'PGSSLCERT',
+  sslkey: 'PGSSLKEY',
+  sslrootcert: 'PGSSLROOTCERT',
+  sslcrl: 'PGSSLCRL',
+  sslnegotiation: 'PGSSLNEGOTIATION',
+  connect_timeout: 'PGCONNECT_TIMEOUT',
+  application_name: 'PGAPPNAME',
+  options: 'PGOPTIONS',
+  target_session_attrs: 'PGTARGETSESSIONATTRS',
+  channel_binding: 'PGCHANNELBINDING',
+  gssencmode: 'PGGSSENCMODE',
+};
+
 /** libpq environment from the URL, so neither the URL nor the password appears in a process list. */
-function pgEnv(url: string): NodeJS.ProcessEnv {
+export function pgEnv(url: string): NodeJS.ProcessEnv {
   const u = new URL(url);
+  // Query options (sslmode=require, sslrootcert=..., connect_timeout=...) as their libpq variables.
+  const options: NodeJS.ProcessEnv = {};
+  for (const [name, value] of u.searchParams) {
+    const variable = PG_QUERY_ENV[name];
+    if (variable) options[variable] = value;
+  }
   return {
     ...process.env,
     PGHOST: u.hostname,
@@ -100,6 +148,7 @@ function pgEnv(url: string): NodeJS.ProcessEnv {
     PGUSER: decodeURIComponent(u.username),
     PGPASSWORD: decodeURIComponent(u.password),
     PGDATABASE: decodeURIComponent(u.pathname.slice(1)),
+    ...options,
   };
 }
 
@@ -122,11 +171,13 @@ export async function backupPostgres(url: string, file: string, bindir = ''): Pr
   } finally {
     await client.end();
   }
+  writePrivate(file, ''); // pg_dump truncates it and keeps the mode: never readable by others
   execFileSync(`${bindir}pg_dump`, ['--format=custom', '--no-owner', '--no-privileges', '--file', file], {
     env: pgEnv(url),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  writeFileSync(manifestPath(file), `${JSON.stringify(manifest, null, 2)}\n`);
+  chmodSync(file, PRIVATE);
+  writePrivate(manifestPath(file), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 
