@@ -100,7 +100,8 @@ describe('lifecycle of the built service (child process, real signals)', () => {
     expect(ms).toBeGreaterThanOrEqual(drainDelay);
     expect(ms).toBeLessThan(drainDelay + deadline);
     const names = hookLines(s).map((h) => h.name);
-    expect(names.slice(0, 3)).toEqual(['readiness', 'drain-delay', 'http-server']);
+    // The live workflow streams end after the drain delay, before the server waits for in-flight requests.
+    expect(names.slice(0, 4)).toEqual(['readiness', 'drain-delay', 'workflow-stream', 'http-server']);
     expect(names.indexOf('broker')).toBeGreaterThan(2);
     expect(names.indexOf('nest-application')).toBeGreaterThan(names.indexOf('broker'));
     expect(names.at(-1)).toBe('logger');
@@ -167,7 +168,8 @@ describe('lifecycle of the built service (child process, real signals)', () => {
     expect(code).toBe(1);
     expect(ms).toBeLessThan(20000);
     const names = hooks.map((h) => h.name);
-    expect(names.slice(0, 3)).toEqual(['readiness', 'drain-delay', 'http-server']);
+    // The live workflow streams end after the drain delay, before the server waits for in-flight requests.
+    expect(names.slice(0, 4)).toEqual(['readiness', 'drain-delay', 'workflow-stream', 'http-server']);
     expect(names.at(-1)).toBe('logger');
     expect(names.filter((n) => /-\d+(-[abc])?$/.test(n))).toEqual([
       'early-12',

@@ -12,7 +12,7 @@ import {
 } from '@mira/agents';
 import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker, type Subscription } from '@mira/broker';
 import { ConfigStore } from '@mira/config';
-import { ShutdownHook, type OnShutdown } from '@mira/shutdown';
+import { SHUTDOWN_PRIORITY, ShutdownHook, type OnShutdown } from '@mira/shutdown';
 import type { WorkflowRecord } from '@mira/state';
 import { formatEvent, StreamRing, type StreamEvent } from './workflow-stream.ring';
 
@@ -51,7 +51,9 @@ const MAX_BACKLOG = 1 << 20;
  * result in a bounded ring for Last-Event-ID, and writes it to its own matching clients.
  */
 @Injectable()
-@ShutdownHook({ name: 'workflow-stream', priority: 0 })
+// After the drain delay (clients keep their updates while load balancers move traffic away) and
+// before the HTTP server waits for in-flight requests, which an open stream would otherwise hold.
+@ShutdownHook({ name: 'workflow-stream', priority: SHUTDOWN_PRIORITY.DRAIN_DELAY })
 export class WorkflowStreamHub implements OnApplicationBootstrap, OnShutdown {
   private readonly logger = new Logger('WorkflowStream');
   private readonly clients = new Set<Client>();
