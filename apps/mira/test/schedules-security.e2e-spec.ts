@@ -59,7 +59,7 @@ describe('Schedules: who answers for a run, kill switches, bad destinations, lim
     // root triggers alice's schedule untouched: the workflow is root's, not alice's.
     expect((await api(`/schedules/${made.body.id}/trigger`, 'root', { method: 'POST' })).status).toBe(202);
     const first = await lastRun(made.body.id, (s) => s !== 'running');
-    expect((await api(`/workflows/${first.workflow_id}`, 'root')).body.requested_by).toBe('root');
+    expect((await api(`/workflows/${first.workflow_id}`, 'root')).body.requested_by).toBe('key:root');
     // root rewrites the target (risky data): the schedule becomes root's.
     const patched = await api(`/schedules/${made.body.id}`, 'root', {
       method: 'PATCH',
@@ -75,7 +75,7 @@ describe('Schedules: who answers for a run, kill switches, bad destinations, lim
       },
     });
     expect(patched.status).toBe(200);
-    expect(patched.body.owner).toBe('root');
+    expect(patched.body.owner).toBe('key:root');
     // A pause by the owner-turned-bystander is now refused: it is not hers any more.
     expect((await api(`/schedules/${made.body.id}/pause`, 'alice', { method: 'POST' })).status).toBe(403);
   });
@@ -118,7 +118,7 @@ describe('Schedules: who answers for a run, kill switches, bad destinations, lim
       'bob',
     );
     expect(shadow.status).toBe(201);
-    expect((await api(`/schedules/${a.body.id}`, 'audrey')).body.owner).toBe('alice');
+    expect((await api(`/schedules/${a.body.id}`, 'audrey')).body.owner).toBe('key:alice');
     expect((await api(`/schedules/${a.body.id}/pause`, 'bob', { method: 'POST' })).status).toBe(403);
   });
 
@@ -158,7 +158,7 @@ describe('Schedules: who answers for a run, kill switches, bad destinations, lim
     );
     expect(fifth.status).toBe(409);
     const owned = (await api('/schedules', 'audrey')).body.schedules.filter(
-      (x: { owner: string }) => x.owner === 'bob',
+      (x: { owner: string }) => x.owner === 'key:bob',
     );
     expect(owned).toHaveLength(4);
     expect(fifth.body.message).toContain('schedules.max_per_owner');

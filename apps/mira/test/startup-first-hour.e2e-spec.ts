@@ -179,7 +179,12 @@ describe('first hour: start-up of the built service', () => {
     // Colourised: ANSI escape sequences on a terminal.
     expect(pretty).toContain('\u001b[32mINFO');
 
-    const prod = await onTerminal({ ...dev, NODE_ENV: 'production' });
+    // Production needs an audit key (governance.audit.key, 32+ characters).
+    const prod = await onTerminal({
+      ...dev,
+      NODE_ENV: 'production',
+      MIRA_GOVERNANCE__AUDIT__KEY: 'first-hour-audit-key-0123456789abcdef',
+    });
     const json = prod.split('\n').find((l) => /Listening on/.test(l))!;
     expect(JSON.parse(json.trim())).toMatchObject({
       level: 'info',

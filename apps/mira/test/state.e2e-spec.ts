@@ -192,6 +192,9 @@ describe('two service processes sharing one sqlite file', () => {
         { version: 1 },
         { version: 2 },
         { version: 3 },
+        { version: 4 },
+        { version: 5 },
+        { version: 6 },
       ]);
       expect(Object.values(db.prepare('PRAGMA journal_mode').get()!)[0]).toBe('wal');
     } finally {
