@@ -134,7 +134,21 @@ describe('mira schedules and events against a running service', () => {
 
   it('events tail receives the events of a workflow submitted while it runs (polling fallback)', async () => {
     const tail = runNode(
-      [cli, 'events', 'tail', '--type', 'workflow', '--count', '2', '--interval', '200', '-o', 'json'],
+      // --poll: the service has the live stream now; this case keeps the polling fallback covered.
+      [
+        cli,
+        'events',
+        'tail',
+        '--poll',
+        '--type',
+        'workflow',
+        '--count',
+        '2',
+        '--interval',
+        '200',
+        '-o',
+        'json',
+      ],
       env(),
     );
     // The baseline is taken before anything is submitted.

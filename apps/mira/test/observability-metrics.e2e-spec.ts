@@ -21,7 +21,12 @@ describe('observability: GET /metrics (real app)', () => {
       ).toBe(200);
     await request(`${t.url}/api/v1/messages`, { body: { type: 'no_such_type_1', data: {} } });
     await request(`${t.url}/api/v1/workflows`, {
-      body: { workflow_type: 'project_initialization', data: { goals: ['a'] } },
+      // A low assessment: unassessed work is held by default (governance.policies).
+      body: {
+        workflow_type: 'project_initialization',
+        data: { goals: ['a'] },
+        governance_data: { financial_impact: 0 },
+      },
     });
     await request(`${t.url}/api/v1/workflows`, {
       body: {

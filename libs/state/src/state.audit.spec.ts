@@ -6,6 +6,7 @@ import {
   canonicalEntry,
   linkEntries,
   verifyChain,
+  headMac,
   type ChainHead,
 } from './state.audit';
 import { AUDIT_GENESIS_HASH } from './state.constants';
@@ -96,6 +97,19 @@ describe('canonicalEntry + auditLink', () => {
   });
 });
 
+// The keyed MAC row a store writes beside each chain head ('#mac:<chain>').
+const withMacs = (key: string, heads: ChainHead[]) => [
+  ...heads,
+  ...heads.map((h) => ({
+    chain: `#mac:${h.chain}`,
+    chain_seq: 0,
+    seq: 0,
+    first_seq: 0,
+    link: headMac(key, h),
+    key_id: h.key_id,
+  })),
+];
+
 describe('linkEntries + verifyChain', () => {
   it('links per chain under the current key and verifies across pages; reports a broken link', async () => {
     const keys = ring('k1', 'secret-one');
@@ -111,7 +125,7 @@ describe('linkEntries + verifyChain', () => {
       ['wf-a', 4, 'k1'],
     ]);
     expect(a2.entries[0].prev_hash).toBe(a.entries[2].hash);
-    const heads = [a2.head, b.head];
+    const heads = withMacs('secret-one', [a2.head, b.head]);
     expect(await verifyChain(source(all, heads), keys, 2)).toEqual({ ok: true, entries: 5 });
     const tampered = all.map((e) => (e.seq === 4 ? { ...e, actor: 'mallory' } : e));
     expect(await verifyChain(source(tampered, heads), keys, 2)).toMatchObject({
@@ -156,7 +170,7 @@ describe('linkEntries + verifyChain', () => {
         key_id: id,
       }));
     const heads = [
-      second.head,
+      ...withMacs('secret-two', [second.head]),
       ...checks([
         ['k1', 'secret-one'],
         ['k2', 'secret-two'],
