@@ -79,7 +79,10 @@ describe('dev overlay, booted as the pod would run it', () => {
   });
 
   it('the example Secret, mounted for the file backend, is the API key the service enforces', async () => {
-    expect(ofKind(objects, 'Secret')).toHaveLength(1);
+    // The API keys and the audit key (governance.audit.key): one example Secret each.
+    expect(ofKind(objects, 'Secret').map((o) => o.metadata.name)).toEqual(
+      expect.arrayContaining(['mira-api-keys', 'mira-audit']),
+    );
     expect((await request(`${app.url}/api/v1/agents`)).status).toBe(401);
     const ok = await request(`${app.url}/api/v1/agents`, { headers: { 'x-api-key': exampleKey } });
     expect(ok.status).toBe(200);

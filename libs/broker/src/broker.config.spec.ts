@@ -16,7 +16,8 @@ describe('broker.transport names', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toBe(
       'Invalid configuration: broker.transport: no transport named "carrier_pigeon" (known: memory, redis); ' +
-        'import the module that declares it with @BrokerTransport or fix the value (set by env MIRA_BROKER__TRANSPORT)',
+        'import the module that declares it with @BrokerTransport or fix the value (received "carrier_pigeon") ' +
+        '(set by env MIRA_BROKER__TRANSPORT)',
     );
   });
 
