@@ -32,6 +32,9 @@ async function main() {
     : 'no audit yet';
   process.stdout.write(
     `${command === 'backup' ? 'backed up to' : 'restored from'} ${file} (${manifest.backend}, schema ${manifest.schema_versions.join(',')}, ${head})\n` +
+      (command === 'restore' && !manifest.file
+        ? 'note: this manifest predates file checksums, so the file was not checked against it\n'
+        : '') +
       (command === 'restore'
         ? 'start the service, then check GET /api/v1/audit/verify and the head above\n'
         : ''),

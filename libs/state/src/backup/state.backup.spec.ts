@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -98,6 +98,24 @@ describe('state backup and restore', () => {
       /restored\.db-wal exist beside the restore target/,
     );
     rmSync(join(dir, 'restored.db-wal'));
+    // The manifest records the file; a copy cut short or altered is refused before anything is written.
+    expect(manifest.file).toEqual({
+      size: statSync(join(dir, 'backup.db')).size,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const original = readFileSync(join(dir, 'backup.db'));
+    writeFileSync(join(dir, 'backup.db'), original.subarray(0, original.length - 4096));
+    expect(() => restoreSqlite(join(dir, 'backup.db'), join(dir, 'restored.db'))).toThrow(
+      /backup\.db is \d+ bytes but its manifest says \d+: the backup is incomplete/,
+    );
+    const flipped = Buffer.from(original);
+    flipped[flipped.length - 1] ^= 0xff;
+    writeFileSync(join(dir, 'backup.db'), flipped);
+    expect(() => restoreSqlite(join(dir, 'backup.db'), join(dir, 'restored.db'))).toThrow(
+      /does not match the sha256 in its manifest/,
+    );
+    expect(existsSync(join(dir, 'restored.db'))).toBe(false);
+    writeFileSync(join(dir, 'backup.db'), original);
     restoreSqlite(join(dir, 'backup.db'), join(dir, 'restored.db'));
     const restored = SqliteStateStore.open(join(dir, 'restored.db'));
     await expectRestored(restored, manifest.audit_head);
@@ -123,6 +141,14 @@ describe('state backup and restore', () => {
     ]);
     expect(manifest).toMatchObject({ backend: 'postgres', schema_versions: [1, 2, 3, 4, 5, 6] });
     const target = await server.createDatabase(`backup_dst_${process.pid}`);
+    const dump = readFileSync(join(dir, 'backup.dump'));
+    const flipped = Buffer.from(dump);
+    flipped[flipped.length >> 1] ^= 0xff;
+    writeFileSync(join(dir, 'backup.dump'), flipped);
+    expect(() => restorePostgres(join(dir, 'backup.dump'), target, bindir)).toThrow(
+      /does not match the sha256 in its manifest/,
+    );
+    writeFileSync(join(dir, 'backup.dump'), dump);
     restorePostgres(join(dir, 'backup.dump'), target, bindir);
     const restored = await PostgresStateStore.open({ url: target, ...settings });
     await expectRestored(restored, manifest.audit_head);

@@ -3,7 +3,19 @@
 // pg_dump's custom format. Each backup gets a manifest beside it: schema versions, the audit head
 // (seq + link) and the key id, so a restore can be checked against what was backed up.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { StateError } from '../state.error';
 import { loadSqlite } from '../backends/sqlite.driver';
 
@@ -19,6 +31,8 @@ export interface BackupManifest {
   audit_entries: number;
   /** The key id the newest entry was linked with (null before keyed chains, or with no entries). */
   key_id: string | null;
+  /** The backup file itself (absent in manifests written before 0.3): restore refuses a mismatch. */
+  file?: { size: number; sha256: string };
 }
 
 /** Backups hold every workflow's data and the audit trail: owner-only, whatever the umask. */
@@ -30,6 +44,48 @@ function writePrivate(path: string, text: string): void {
 }
 
 export const manifestPath = (file: string) => `${file}.manifest.json`;
+
+/** Size and SHA-256 of a backup file, streamed in chunks (dumps can be large). */
+export function fileDigest(file: string): { size: number; sha256: string } {
+  const hash = createHash('sha256');
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(1 << 20);
+  let size = 0;
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; size += n) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/**
+ * Reads the manifest beside `file` and checks the file against it (size, then SHA-256): a backup cut
+ * short by a full disk, or swapped for another, is refused before it replaces anything.
+ */
+export function checkBackup(file: string): BackupManifest {
+  if (!existsSync(file))
+    throw new StateError('STATE_INVALID_INPUT', `${file} does not exist: name a backup file`);
+  if (!existsSync(manifestPath(file)))
+    throw new StateError(
+      'STATE_INVALID_INPUT',
+      `${manifestPath(file)} is missing: restore a backup together with the manifest written beside it`,
+    );
+  const manifest = JSON.parse(readFileSync(manifestPath(file), 'utf8')) as BackupManifest;
+  if (!manifest.file) return manifest; // written before manifests recorded the file: nothing to compare
+  const size = statSync(file).size;
+  if (size !== manifest.file.size)
+    throw new StateError(
+      'STATE_INVALID_INPUT',
+      `${file} is ${size} bytes but its manifest says ${manifest.file.size}: the backup is incomplete or not the one the manifest describes; restore another backup`,
+    );
+  if (fileDigest(file).sha256 !== manifest.file.sha256)
+    throw new StateError(
+      'STATE_INVALID_INPUT',
+      `${file} does not match the sha256 in its manifest: the backup was altered or corrupted; restore another backup`,
+    );
+  return manifest;
+}
 
 type Rows = (sql: string) => Promise<Record<string, unknown>[]>;
 
@@ -89,6 +145,7 @@ export async function backupSqlite(dbPath: string, file: string): Promise<Backup
   try {
     const manifest = await describe('sqlite', async (sql) =>
       copy.prepare(sql).all() as Record<string, unknown>[]);
+    manifest.file = fileDigest(file);
     writePrivate(manifestPath(file), `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } finally {
@@ -98,7 +155,7 @@ export async function backupSqlite(dbPath: string, file: string): Promise<Backup
 
 /** SQLite: the backup becomes the database file (the service must be stopped first). */
 export function restoreSqlite(file: string, dbPath: string): BackupManifest {
-  const manifest = JSON.parse(readFileSync(manifestPath(file), 'utf8')) as BackupManifest;
+  const manifest = checkBackup(file);
   if (existsSync(dbPath))
     throw new StateError(
       'STATE_INVALID_INPUT',
@@ -177,13 +234,14 @@ export async function backupPostgres(url: string, file: string, bindir = ''): Pr
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   chmodSync(file, PRIVATE);
+  manifest.file = fileDigest(file);
   writePrivate(manifestPath(file), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 
 /** PostgreSQL: into an EMPTY database, in one transaction, stopping at the first error. */
 export function restorePostgres(file: string, url: string, bindir = ''): BackupManifest {
-  const manifest = JSON.parse(readFileSync(manifestPath(file), 'utf8')) as BackupManifest;
+  const manifest = checkBackup(file);
   execFileSync(
     `${bindir}pg_restore`,
     [
