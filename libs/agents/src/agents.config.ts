@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { configValue, defineConfigSection } from '@mira/config';
+import { ConfigError, configValue, defineConfigSection } from '@mira/config';
 import type { ConfigSectionsInput, ConfigSectionsOutput } from '@mira/config';
+import { anchorWebhookProblem, isProduction } from './governance.anchor-url';
 import { governancePolicySchema } from './governance.policy';
 import { governanceReloadHolds } from './governance.reload-holds';
 
@@ -33,8 +34,10 @@ export const governanceAuditSchema = z
     previous_keys: z.array(auditKeySchema).default([]),
     // The chain head (seq + link) is published (log line, metric, webhook) at least this often.
     anchor_interval_seconds: num(60, 1),
-    // Optional URL the head is POSTed to, signed with the audit key.
+    // Optional URL the head is POSTed to, signed with a key derived from the audit key (https in production).
     anchor_webhook: z.url().nullable().default(null),
+    // Hosts anchor_webhook may name (exact, or *.example.com). Empty: any host.
+    anchor_allowed_hosts: z.array(z.string().min(1)).default([]),
   })
   .prefault({});
 
@@ -83,6 +86,18 @@ export const governanceConfig = defineConfigSection({
   // Governance guards work as authentication guards: whatever lets work through with less review
   // (a truncated write resets keys to their defaults too) waits for a restart; tightening is live.
   holdOnReload: governanceReloadHolds,
+  // SSRF guard at load: a bad anchor webhook URL refuses the config (start or reload), not the post.
+  check: (config) => {
+    const audit = (config.governance as z.output<typeof governanceSchema> | undefined)?.audit;
+    if (!audit?.anchor_webhook) return;
+    const problem = anchorWebhookProblem(audit.anchor_webhook, audit.anchor_allowed_hosts, isProduction());
+    if (problem)
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `Invalid configuration: governance.audit.anchor_webhook ${problem}`,
+        'governance.audit.anchor_webhook',
+      );
+  },
   owner: 'libs/agents',
 });
 

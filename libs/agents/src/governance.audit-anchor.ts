@@ -11,6 +11,7 @@ import type { Gauge } from 'prom-client';
 import { ConfigStore } from '@mira/config';
 import { MetricsService } from '@mira/metrics';
 import { STATE_STORE, type AuditHead, type StateStore } from '@mira/state';
+import { anchorWebhookProblem, isProduction } from './governance.anchor-url';
 import { GovernanceAuditKeys } from './governance.audit-key';
 
 /**
@@ -66,18 +67,16 @@ export class GovernanceAuditAnchor implements OnApplicationBootstrap, OnApplicat
     this.last = head;
     this.seq?.set(head.seq);
     this.logger.log({ msg: 'audit head', ...head });
-    const url = this.config.get('governance').audit.anchor_webhook;
-    if (url) await this.post(url, head);
+    const { anchor_webhook: url, anchor_allowed_hosts: hosts } = this.config.get('governance').audit;
+    if (url) await this.post(url, hosts, head);
     return head;
   }
 
-  private async post(url: string, head: AuditHead): Promise<void> {
-    // Operator-set, but still an outbound URL: http(s) only, no credentials in it, no redirects.
-    const parsed = new URL(url);
-    if (!['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password) {
-      this.logger.warn(
-        'governance.audit.anchor_webhook must be an http(s) URL without credentials; the head was not posted',
-      );
+  private async post(url: string, hosts: readonly string[], head: AuditHead): Promise<void> {
+    // Checked at config load already; checked again here (defence in depth), and no redirects.
+    const problem = anchorWebhookProblem(url, hosts, isProduction());
+    if (problem) {
+      this.logger.warn(`governance.audit.anchor_webhook ${problem}; the head was not posted`);
       return;
     }
     const body = JSON.stringify({ type: 'audit.head', ...head });
