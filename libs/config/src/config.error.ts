@@ -1,3 +1,5 @@
+import { maskCredentialUrls } from './config.redact';
+
 export type ConfigErrorCode =
   | 'CONFIG_INVALID'
   | 'CONFIG_FILE_UNREADABLE'
@@ -12,14 +14,18 @@ export type ConfigErrorCode =
 
 /** A configuration problem; `message` names the key path (or file) and how to fix it. */
 export class ConfigError extends Error {
+  /** Every problem found (up to 20), each `path: reason (set by <source>)`. */
+  readonly issues: readonly string[];
+
   constructor(
     readonly code: ConfigErrorCode,
     message: string,
     readonly path?: string,
-    /** Every problem found (up to 20), each `path: reason (set by <source>)`. */
-    readonly issues: readonly string[] = [],
+    issues: readonly string[] = [],
   ) {
-    super(message);
+    // Whatever a check quoted, a URL's credentials never reach the message (start-up line, CLI).
+    super(maskCredentialUrls(message));
+    this.issues = issues.map(maskCredentialUrls);
     this.name = 'ConfigError';
   }
 }

@@ -35,11 +35,17 @@ describe('config errors with the fix', () => {
         ),
       ]),
     );
+    // A URL carrying a credential is quoted with the credential masked (scheme, host, path stay).
     const secret = loadError(null, { PORT: 'postgres://u:hunter2@h' });
     expect(secret.issues).toEqual([
-      expect.stringMatching(/^server\.port: .* \(value hidden: it looks secret\) \(set by env PORT\)$/),
+      expect.stringMatching(
+        /^server\.port: .* \(received "postgres:\/\/\[redacted\]@h"\) \(set by env PORT\)$/,
+      ),
     ]);
     expect(secret.message).not.toContain('hunter2');
+    const hook = loadError(null, { PORT: 'https://hooks.slack.com/services/T1/B2/hook-secret-7' });
+    expect(hook.issues[0]).toContain('(received "https://hooks.slack.com/services/[redacted]")');
+    expect(hook.message).not.toContain('hook-secret-7');
   });
 
   it('keeps the YAML frame, masking only the values of secret-looking keys', () => {

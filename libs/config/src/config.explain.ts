@@ -5,7 +5,7 @@ import { ConfigError } from './config.error';
 import type { ConfigModuleOptions } from './config.interface';
 import { layer, resolveConfigFile, validateConfig, type ConfigFileRead, type Layered } from './config.loader';
 import { isPlainObject } from './config.merge';
-import { isCredentialValue, isSecretLookingKey, REDACTED_VALUE } from './config.redact';
+import { isCredentialValue, isSecretLookingKey, maskCredentialUrl, REDACTED_VALUE } from './config.redact';
 
 /** One problem of a configuration, placed in its file when it comes from one (`mira config validate`). */
 export interface ConfigProblem {
@@ -137,7 +137,8 @@ function leaves(tree: unknown, prefix = ''): string[] {
 }
 
 /**
- * A copy with the values of secret-looking keys (and URLs carrying a password) masked; a
+ * A copy with the values of secret-looking keys masked, and the credentials of URLs (user info,
+ * `?token=`-like parameters, Slack-style hook paths); a
  * `secret://` reference is not a secret and stays readable.
  */
 export function maskSecrets(value: unknown, secretParent = false): unknown {
@@ -148,6 +149,11 @@ export function maskSecrets(value: unknown, secretParent = false): unknown {
     );
   if (typeof value === 'string' && value.startsWith('secret://')) return value;
   if (value === null || value === undefined || value === '') return value;
-  if (secretParent || (typeof value === 'string' && isCredentialValue(value))) return REDACTED_VALUE;
+  if (secretParent) return REDACTED_VALUE;
+  if (typeof value === 'string' && isCredentialValue(value)) {
+    // A URL keeps scheme, host and path prefix (so it can be recognised); anything else is hidden whole.
+    const masked = maskCredentialUrl(value);
+    return masked !== value ? masked : REDACTED_VALUE;
+  }
   return value;
 }

@@ -38,6 +38,7 @@ describe('config layering: defaults < file < overrides < environment', () => {
         previous_keys: [],
         anchor_interval_seconds: 60,
         anchor_webhook: null,
+        anchor_allowed_hosts: [],
       },
     });
     expect(config.broker.transport).toBe('memory');

@@ -10,7 +10,7 @@ import type { ConfigModuleOptions } from './config.interface';
 import { deepMerge, deepFreeze, isPlainObject } from './config.merge';
 import { modulesConfig, type MiraConfig } from './config.schema';
 import { composedConfigSchema, configSections, type ConfigSection } from './config.section';
-import { isCredentialValue, isSecretLookingKey, redactFrame } from './config.redact';
+import { isCredentialValue, isSecretLookingKey, maskCredentialUrls, redactFrame } from './config.redact';
 import { closestKey, knownKeysAt } from './config.suggest';
 
 export { redactFrame } from './config.redact';
@@ -183,11 +183,14 @@ export function formatIssue(
   let quoted = '';
   if (source?.startsWith('env ') && issue.code !== 'unrecognized_keys') {
     const value = getIn(context.tree, segments);
-    if (typeof value === 'string')
+    if (typeof value === 'string') {
+      // A URL is shown with its credentials masked (cut after masking, so no half-secret shows).
+      const shown = maskCredentialUrls(value);
       quoted =
-        isSecretLookingKey(path) || isCredentialValue(value)
+        isSecretLookingKey(path) || (shown === value && isCredentialValue(value))
           ? ' (value hidden: it looks secret)'
-          : ` (received ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)})`;
+          : ` (received ${JSON.stringify(shown.length > 80 ? `${shown.slice(0, 80)}...` : shown)})`;
+    }
   }
   return { path, message: `${path}: ${reason}${quoted}${source ? ` (set by ${source})` : ''}` };
 }

@@ -14,9 +14,68 @@ export function isSecretLookingKey(key: string): boolean {
   return SECRET_KEY.test(last.replace(/["']/g, ''));
 }
 
-/** True for a value that carries a credential whatever its key (`postgres://u:pw@host`). */
+/** True for a value that carries a credential whatever its key (`postgres://u:pw@host`, `?token=`, a Slack hook). */
 export function isCredentialValue(value: string): boolean {
-  return CREDENTIAL_URL.test(value);
+  return CREDENTIAL_URL.test(value) || maskCredentialUrls(value) !== value;
+}
+
+/** Query (or fragment) parameters whose value is a credential, beside every secret-looking name. */
+const SECRET_PARAM =
+  /^(token|key|secret|signature|sig|password|pass|auth|code|x-amz-signature|x-amz-credential)$/i;
+/** Hosts whose webhook URLs carry the credential in the path: only the first segment stays. */
+const SECRET_PATH_HOSTS =
+  /^(hooks\.slack\.com|hooks\.slack-gov\.com|(?:discord|discordapp)\.com|[a-z0-9-]+\.webhook\.office\.com|outlook\.office\.com)$/i;
+const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#@\s]*@)?([^/?#\s]*)([^?#\s]*)(\?[^#\s]*)?(#\S*)?$/i;
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`\\]+/gi;
+
+function maskParams(query: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      let name = pair.slice(0, eq);
+      try {
+        name = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        /* an undecodable name is judged as written */
+      }
+      return SECRET_PARAM.test(name) || isSecretLookingKey(name)
+        ? `${pair.slice(0, eq)}=${REDACTED_VALUE}`
+        : pair;
+    })
+    .join('&');
+}
+
+/**
+ * A URL with its credentials masked, the rest kept so it can still be recognised: user info
+ * (`postgres://[redacted]@db/mira`), credential-named query parameters (`?token=[redacted]`), and the
+ * path of webhook URLs that are themselves the credential (`https://hooks.slack.com/services/[redacted]`).
+ * A value that is not a URL comes back unchanged.
+ */
+export function maskCredentialUrl(url: string): string {
+  const m = URL_PARTS.exec(url);
+  if (!m) return url;
+  const [, scheme, userinfo, host, path, query, fragment] = m;
+  let outPath = path;
+  if (SECRET_PATH_HOSTS.test(host.replace(/:\d+$/, ''))) {
+    const first = /^\/(?:api\/)?[^/]*/.exec(path)?.[0] ?? '';
+    if (path.length > first.length + 1) outPath = `${first}/${REDACTED_VALUE}`;
+  }
+  return (
+    scheme +
+    (userinfo ? `${REDACTED_VALUE}@` : '') +
+    host +
+    outPath +
+    (query ? `?${maskParams(query.slice(1))}` : '') +
+    (fragment ? `#${maskParams(fragment.slice(1))}` : '')
+  );
+}
+
+/** Every `scheme://...` URL in a text (a log line, an error message) with its credentials masked. */
+export function maskCredentialUrls(text: string): string {
+  if (!text.includes('://')) return text;
+  return text.replace(URL_IN_TEXT, (url) => maskCredentialUrl(url));
 }
 
 const KEY_LINE = /^(\s*)(-\s+)?([A-Za-z0-9_."'-]+)(\s*:)(.*)$/;

@@ -48,7 +48,12 @@ export {
   type ConfigProblem,
   type ExplainedConfig,
 } from './config.explain';
-export { isSecretLookingKey, isCredentialValue } from './config.redact';
+export {
+  isSecretLookingKey,
+  isCredentialValue,
+  maskCredentialUrl,
+  maskCredentialUrls,
+} from './config.redact';
 export {
   miraConfigSchema,
   serverConfig,

@@ -9,7 +9,7 @@ import {
 } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import type { MiraConfig } from '@mira/config';
+import { maskCredentialUrls, type MiraConfig } from '@mira/config';
 import { isValidCorrelationId, traceIdFromTraceparent } from './correlation/correlation-id';
 import { currentCorrelation } from './correlation/correlation.context';
 import type { CorrelationContext } from './logging.interface';
@@ -78,7 +78,8 @@ export function buildPinoOptions(logging: MiraConfig['logging'], deps: LoggerBui
     },
     mixin: correlationMixin,
     // Registered secret values are masked on the final line, whatever field or message holds them.
-    hooks: { streamWrite: (line: string) => redaction.mask(line) },
+    // Credential URLs (user info, ?token=, Slack hook paths) anywhere in a line, start-up lines included.
+    hooks: { streamWrite: (line: string) => redaction.mask(maskCredentialUrls(line)) },
   };
 }
 

@@ -234,6 +234,19 @@ describe('redaction', () => {
     expect(registry.mask('nothing here')).toBe('nothing here');
   });
 
+  it('masks credential URLs anywhere in a line (start-up lines quoting config included)', () => {
+    const { log, lines } = logger(new RedactionRegistry());
+    log.info(
+      { target: 'https://hooks.slack.com/services/T1/B2/slack-secret-3' },
+      'delivering to https://ops:pw-secret-4@h.example.com/x?token=tok-secret-5&page=2',
+    );
+    expect(lines[0]).not.toMatch(/slack-secret-3|pw-secret-4|tok-secret-5/);
+    expect(JSON.parse(lines[0]).msg).toBe(
+      'delivering to https://[redacted]@h.example.com/x?token=[redacted]&page=2',
+    );
+    expect(JSON.parse(lines[0]).target).toBe('https://hooks.slack.com/services/[redacted]');
+  });
+
   it('adds the correlation context to lines through the mixin', () => {
     const { log, lines } = logger(new RedactionRegistry());
     runWithCorrelation(
