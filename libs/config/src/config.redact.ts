@@ -28,7 +28,8 @@ const SECRET_PATH_HOSTS =
 const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#@\s]*@)?([^/?#\s]*)([^?#\s]*)(\?[^#\s]*)?(#\S*)?$/i;
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`\\]+/gi;
 
-function maskParams(query: string): string {
+/** `a=1&token=x` with the values of credential-named parameters masked (`token=[redacted]`). */
+export function maskCredentialParams(query: string): string {
   return query
     .split('&')
     .map((pair) => {
@@ -67,8 +68,8 @@ export function maskCredentialUrl(url: string): string {
     (userinfo ? `${REDACTED_VALUE}@` : '') +
     host +
     outPath +
-    (query ? `?${maskParams(query.slice(1))}` : '') +
-    (fragment ? `#${maskParams(fragment.slice(1))}` : '')
+    (query ? `?${maskCredentialParams(query.slice(1))}` : '') +
+    (fragment ? `#${maskCredentialParams(fragment.slice(1))}` : '')
   );
 }
 

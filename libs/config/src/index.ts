@@ -51,6 +51,7 @@ export {
 export {
   isSecretLookingKey,
   isCredentialValue,
+  maskCredentialParams,
   maskCredentialUrl,
   maskCredentialUrls,
 } from './config.redact';

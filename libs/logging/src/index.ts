@@ -37,5 +37,5 @@ export { RedactionRegistry } from './redaction/redaction.registry';
 export { RedactionModule } from './redaction/redaction.module';
 export { REDACTED, SENSITIVE_FIELDS, SENSITIVE_HEADERS } from './redaction/redaction.constants';
 export { redactSensitive } from './redaction/redact-sensitive';
-export { redactQueryString } from './logging.options';
+export { isQueryRedactedPath, redactQueryString } from './logging.options';
 export { loggingConfig, loggingSchema, LOG_LEVELS } from './logging.config';

@@ -196,6 +196,11 @@ export function redactQueryString(path: string): void {
   QUERY_REDACTED_PATHS.add(normalPath(path));
 }
 
+/** True when `path` (without its query) was registered with redactQueryString: tracing drops its query too. */
+export function isQueryRedactedPath(path: string): boolean {
+  return QUERY_REDACTED_PATHS.size > 0 && QUERY_REDACTED_PATHS.has(normalPath(path));
+}
+
 function normalPath(path: string): string {
   return path.toLowerCase().replace(/\/+$/, '');
 }

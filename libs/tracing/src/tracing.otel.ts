@@ -16,6 +16,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { CountingSpanProcessor } from './counting-span.processor';
+import { UrlRedactingSpanProcessor } from './url-redacting.processor';
 import type { TracingSettings } from './tracing.settings';
 
 // Loaded by startTracing only when tracing is on: the SDK, its exporters and instrumentations are
@@ -68,7 +69,8 @@ export function buildSdk(
     // Trace context only: W3C baggage from a client would otherwise ride along into every
     // broker message and outgoing call.
     textMapPropagator: new W3CTraceContextPropagator(),
-    spanProcessors: [processor],
+    // URL attributes scrubbed first (OIDC callback query, token-named params), then batched.
+    spanProcessors: [new UrlRedactingSpanProcessor(processor)],
     // Traces only: metrics stay on /metrics (prom-client), logs on stdout.
     metricReaders: [],
     logRecordProcessors: [],
