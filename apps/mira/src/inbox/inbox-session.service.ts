@@ -1,10 +1,10 @@
 import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, Optional } from '@nestjs/common';
 import { ConfigStore } from '@mira/config';
 import { STATE_STORE, type StateStore } from '@mira/state';
 import { isUnresolvedReference } from '@mira/secrets';
 import type { FastifyRequest } from 'fastify';
-import type { ApiRole, CallerIdentity, LoginTransaction } from '../security';
+import { CredentialRevocations, type ApiRole, type CallerIdentity, type LoginTransaction } from '../security';
 import { requestCookies } from './inbox-cookies';
 import { jose } from '../security/oidc-libraries';
 import { InboxError } from './inbox.error';
@@ -42,6 +42,7 @@ export class InboxSessionService {
   constructor(
     private readonly config: ConfigStore,
     @Inject(STATE_STORE) private readonly store: StateStore,
+    @Optional() private readonly revocations: CredentialRevocations | null = null,
   ) {}
 
   get ttlSeconds(): number {
@@ -131,6 +132,8 @@ export class InboxSessionService {
       new Date(session.exp * 1000).toISOString(),
       new Date().toISOString(),
     );
+    // Live streams opened with this session close now (other replicas: at their next check).
+    this.revocations?.revoked();
   }
 
   /**

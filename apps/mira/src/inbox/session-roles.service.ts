@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { ConfigStore } from '@mira/config';
-import { mapRoles, OidcClientService, type ApiRole } from '../security';
+import { CredentialRevocations, mapRoles, OidcClientService, type ApiRole } from '../security';
 import { InboxSessionService, type InboxSession } from './inbox-session.service';
 
 interface Checked {
@@ -28,6 +28,7 @@ export class SessionRolesService {
     private readonly config: ConfigStore,
     private readonly oidc: OidcClientService,
     private readonly sessions: InboxSessionService,
+    @Optional() private readonly revocations: CredentialRevocations | null = null,
   ) {}
 
   /** The session with its current roles, or null when it ended because of the check. */
@@ -62,7 +63,10 @@ export class SessionRolesService {
       this.logger.log(`${session.name} has no Mira role any more: the inbox session ended`);
       return null;
     }
+    const before = this.checked.get(session.sid)?.roles ?? session.roles;
     this.checked.set(session.sid, { roles, at: now });
+    // A role taken away: live streams opened with the wider roles are checked again now.
+    if (before.some((r) => !roles.includes(r))) this.revocations?.revoked();
     return { ...session, roles };
   }
 }

@@ -91,6 +91,14 @@ export class ApiKeyService implements OnApplicationBootstrap, OnModuleDestroy {
     return hex === null ? null : hex.slice(0, 12);
   }
 
+  /** Drops what this service cached on `req`, so the next look-up checks the keys accepted now. */
+  forget(req: FastifyRequest): void {
+    const bag = req as unknown as Record<symbol, unknown>;
+    delete bag[KEY_IDENTITY];
+    delete bag[KEY_DIGEST];
+    delete bag[API_KEY_IDENTITY];
+  }
+
   /** The identity of the presented API key, if it is one of the accepted keys. Cached on the request. */
   keyIdentity(req: FastifyRequest): CallerIdentity | null {
     const bag = req as unknown as Record<symbol, CallerIdentity | null | undefined>;

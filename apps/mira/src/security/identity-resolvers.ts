@@ -95,6 +95,17 @@ export class IdentityResolvers implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
+   * Who the caller of a request still open (a live stream) is NOW: the same resolvers against the
+   * keys, sessions and tokens in force now (nothing cached on the request is reused). Null, or a
+   * thrown refusal, means the credential is gone.
+   */
+  async recheck(req: FastifyRequest): Promise<CallerIdentity | null> {
+    if (this.mode === 'closed') return null;
+    this.keys.forget(req);
+    return this.resolve(req);
+  }
+
+  /**
    * Who an unauthenticated caller is, where that is allowed: the claimed name while no credential
    * exists at all (open development mode); anonymous with every role while api.auth is disabled.
    */

@@ -8,6 +8,7 @@ export { Roles, Caller } from './roles.decorator';
 export type { CallerIdentity, ApiRole, ApiAuthMode } from './caller-identity';
 export { OidcClientService, type LoginTransaction, type CompletedSignIn } from './oidc-client.service';
 export { IdentityResolvers, RESOLVER_ORDER } from './identity-resolvers';
+export { CredentialRevocations } from './credential-revocations';
 export type { IdentityResolver } from './identity-resolver.interface';
 export { mapRoles, actorName } from './role-mapping';
 export { apiKeyId, oidcSubjectId, subjectOf } from './stable-identity';

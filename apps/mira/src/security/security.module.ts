@@ -4,6 +4,7 @@ import { getOptionsToken } from '@nestjs/throttler';
 import { ConfigStore } from '@mira/config';
 import { WEBHOOK_ADMIN_CHECK, type WebhookAdminCheck } from '@mira/webhooks';
 import { CallerGuard } from './caller.guard';
+import { CredentialRevocations } from './credential-revocations';
 import { ApiKeyService } from './api-key.service';
 import { BearerJwtResolver } from './bearer-jwt.resolver';
 import { IdentityResolvers } from './identity-resolvers';
@@ -23,6 +24,7 @@ import { edgeThrottlerStorageProvider } from './throttler-storage.provider';
 @Module({
   providers: [
     EdgeClock,
+    CredentialRevocations,
     RuntimeEnvironment,
     ApiKeyService,
     OidcClientService,
@@ -43,6 +45,7 @@ import { edgeThrottlerStorageProvider } from './throttler-storage.provider';
   ],
   exports: [
     EdgeClock,
+    CredentialRevocations,
     ApiKeyService,
     RuntimeEnvironment,
     OidcClientService,

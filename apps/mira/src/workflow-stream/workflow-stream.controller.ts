@@ -5,13 +5,14 @@ import {
   HttpException,
   HttpStatus,
   Query,
+  Req,
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { WORKFLOW_STATUSES } from '@mira/agents';
-import { Caller, type CallerIdentity } from '../security';
+import { Caller, IdentityResolvers, type CallerIdentity } from '../security';
 import { MAX_STREAMS_PER_CALLER, WorkflowStreamHub } from './workflow-stream.hub';
 
 /** The list's filters (`?status=&type=`); limit and cursor mean nothing on a stream. */
@@ -26,7 +27,10 @@ const READERS = ['approver', 'auditor', 'admin'];
 
 @Controller('api/v1/workflows/stream')
 export class WorkflowStreamController {
-  constructor(private readonly hub: WorkflowStreamHub) {}
+  constructor(
+    private readonly hub: WorkflowStreamHub,
+    private readonly resolvers: IdentityResolvers,
+  ) {}
 
   /**
    * Server-Sent Events: `workflow.created`, `workflow.updated`, `workflow.decided` as they happen
@@ -37,6 +41,7 @@ export class WorkflowStreamController {
     @Query({ schema: streamQuerySchema }) query: StreamQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Caller() caller: CallerIdentity,
+    @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): void {
     if (!this.hub.hasRoom()) {
@@ -58,6 +63,11 @@ export class WorkflowStreamController {
       // Records carry the submitter's stable id (`key:sam`, `oidc:host:sub`), not the display name.
       { status: query.status, type: query.type, requestedBy: reader ? undefined : caller.id },
       lastEventId?.slice(0, 100),
+      // Still the same caller with every role the stream was opened with (its filter depends on them).
+      async () => {
+        const now = await this.resolvers.recheck(req);
+        return now !== null && now.id === caller.id && caller.roles.every((r) => now.roles.includes(r));
+      },
     );
   }
 }

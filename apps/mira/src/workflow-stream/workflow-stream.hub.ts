@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   ApprovalService,
   OUTCOME_EVENTS,
@@ -14,6 +14,7 @@ import { MESSAGE_BROKER, type BrokerMessage, type MessageBroker, type Subscripti
 import { ConfigStore } from '@mira/config';
 import { SHUTDOWN_PRIORITY, ShutdownHook, type OnShutdown } from '@mira/shutdown';
 import type { WorkflowRecord } from '@mira/state';
+import { CredentialRevocations } from '../security';
 import { formatEvent, StreamRing, type StreamEvent } from './workflow-stream.ring';
 
 /** Which records a client sees: the list's filters, and (for a submitter only) their own requests. */
@@ -23,11 +24,15 @@ export interface StreamFilter {
   requestedBy?: string;
 }
 
+/** Whether the credential a stream was opened with still grants it (checked again over time). */
+export type StreamRecheck = () => Promise<boolean>;
+
 interface Client {
   res: ServerResponse;
   filter: StreamFilter;
   /** The caller's stable id, for the per-caller cap. */
   owner: string;
+  recheck?: StreamRecheck;
 }
 
 /** One caller may hold this many streams on a replica, so one client cannot take every slot. */
@@ -61,25 +66,68 @@ export class WorkflowStreamHub implements OnApplicationBootstrap, OnShutdown {
   private subscription: Subscription | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private closed = false;
+  private rechecking: Promise<void> | null = null;
+  private recheckAgain = false;
+  private readonly unwatch: (() => void)[] = [];
 
   constructor(
     @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
     private readonly approvals: ApprovalService,
     private readonly config: ConfigStore,
+    @Optional() private readonly revocations: CredentialRevocations | null = null,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const settings = this.settings();
     this.ring = new StreamRing(settings.replay_events, randomBytes(6).toString('base64url'));
     this.subscription = await this.broker.subscribe(Object.keys(SOURCES), (m) => this.onEvent(m));
-    this.heartbeat = setInterval(() => this.beat(), settings.heartbeat_seconds * 1000);
+    // Every heartbeat also checks each stream's credential again (a session revoked on another
+    // replica, roles removed at the provider, a token expired): a stream lives no longer than it.
+    this.heartbeat = setInterval(() => {
+      this.beat();
+      void this.recheckAll();
+    }, settings.heartbeat_seconds * 1000);
     this.heartbeat.unref();
+    // At once: API keys or OIDC settings reloaded, a sign-out or role loss on this replica. After
+    // the other listeners of the change (the key service) have applied it.
+    const soon = () => setImmediate(() => void this.recheckAll());
+    this.unwatch.push(this.config.onChange(soon, 'api'), this.config.onChange(soon, 'auth'));
+    if (this.revocations) this.unwatch.push(this.revocations.onRevoked(soon));
+  }
+
+  /**
+   * Closes every stream whose credential no longer grants it (`event: stream.closed`). One pass at
+   * a time; a request for another while one runs runs once more after it.
+   */
+  recheckAll(): Promise<void> {
+    if (this.rechecking) {
+      this.recheckAgain = true;
+      return this.rechecking;
+    }
+    this.rechecking = (async () => {
+      do {
+        this.recheckAgain = false;
+        await Promise.all([...this.clients].map((c) => this.recheckOne(c)));
+      } while (this.recheckAgain && !this.closed);
+    })().finally(() => (this.rechecking = null));
+    return this.rechecking;
+  }
+
+  private async recheckOne(client: Client): Promise<void> {
+    if (!client.recheck) return;
+    // Fails closed: a check that throws (a refused token, a store error) ends the stream too.
+    const ok = await client.recheck().catch(() => false);
+    if (ok || !this.clients.has(client)) return;
+    this.clients.delete(client);
+    client.res.write(`event: stream.closed\ndata: {"reason":"credential_revoked"}\n\n`);
+    client.res.end();
   }
 
   /** Shutdown closes every stream first, so clients reconnect to a replica that stays. */
   async onShutdown(): Promise<void> {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.unwatch.splice(0).forEach((fn) => fn());
     for (const client of this.clients) client.res.end();
     this.clients.clear();
     await this.subscription?.unsubscribe().catch(() => undefined);
@@ -102,8 +150,14 @@ export class WorkflowStreamHub implements OnApplicationBootstrap, OnShutdown {
   }
 
   /** Starts a stream on `res`: headers, what was missed since `lastEventId`, then live events. */
-  open(res: ServerResponse, owner: string, filter: StreamFilter, lastEventId: string | undefined): void {
-    const client: Client = { res, filter, owner };
+  open(
+    res: ServerResponse,
+    owner: string,
+    filter: StreamFilter,
+    lastEventId: string | undefined,
+    recheck?: StreamRecheck,
+  ): void {
+    const client: Client = { res, filter, owner, recheck };
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
