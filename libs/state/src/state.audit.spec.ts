@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { auditKeyCheck, auditKeyring } from './state.audit-keys';
+import { auditKeyCheck, auditKeyring, vouchRows } from './state.audit-keys';
 import {
   auditHash,
   auditLink,
@@ -175,6 +175,8 @@ describe('linkEntries + verifyChain', () => {
         ['k1', 'secret-one'],
         ['k2', 'secret-two'],
       ]),
+      // As the store writes them when k2 starts linking: k2 vouches for k1 (and k1 for k2).
+      ...vouchRows(rotated, []).map((r) => ({ ...r, chain_seq: 0, seq: 0, first_seq: 0 })),
     ];
     expect(await verifyChain(source(entries, heads), rotated)).toEqual({ ok: true, entries: 2 });
     expect(await verifyChain(source(entries, heads), ring('k2', 'secret-two'))).toEqual({
@@ -188,7 +190,7 @@ describe('linkEntries + verifyChain', () => {
       await verifyChain(source(entries, heads), ring('k2', 'another', { id: 'k1', key: 'secret-one' })),
     ).toEqual({
       ok: false,
-      entries: 0,
+      entries: 2,
       reason: 'key_mismatch',
       key_id: 'k2',
     });

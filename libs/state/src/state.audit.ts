@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { auditKeyCheck, type AuditKeyring } from './state.audit-keys';
+import { auditKeyCheck, isVouched, type AuditKeyring } from './state.audit-keys';
+import { ledgerHolds } from './state.audit-ledger';
 import { AUDIT_GENESIS_HASH } from './state.constants';
 import type { AuditEntry, AuditHead, AuditInput, AuditVerification } from './state.interface';
 import { iso } from './state.rows';
@@ -205,15 +206,23 @@ export async function verifyChain(
 ): Promise<AuditVerification> {
   const rows = await source.chains();
   const byId = new Map(keys.all.map((k) => [k.id, k.key]));
+  // Configured ids whose stored check value differs: a wrong key, or an altered check row. The
+  // entries decide: one that verifies under the configured key proves the key right (tampering).
+  const suspect = new Map<string, { failedAt: number | null }>();
   for (const r of rows) {
     if (!r.chain.startsWith('#key:')) continue;
     const id = r.chain.slice(5);
     const key = byId.get(id);
-    if (key !== undefined && !same(auditKeyCheck(key), r.link))
-      return { ok: false, entries: 0, reason: 'key_mismatch', key_id: id };
+    if (key !== undefined && !same(auditKeyCheck(key), r.link)) suspect.set(id, { failedAt: null });
   }
+  // An id no held key vouches for was never a key of this trail: invented by a writer without one.
+  const unknown = (entries: number, seq: number, id: string): AuditVerification =>
+    isVouched(keys, rows, id)
+      ? { ok: false, entries, first_bad_seq: seq, reason: 'unknown_key', key_id: id }
+      : bad(entries, seq, 'tampered');
   const heads = new Map(rows.filter((r) => !r.chain.startsWith('#')).map((r) => [r.chain, r]));
   const seen = new Map<string, { chain_seq: number; link: string; seq: number }>();
+  const firstKey = new Map<string, string>();
   let legacy = { seq: 0, hash: AUDIT_GENESIS_HASH };
   let keyedSeen = false;
   let entries = 0;
@@ -235,20 +244,31 @@ export async function verifyChain(
       }
       keyedSeen = true;
       const key = byId.get(e.key_id);
-      if (key === undefined)
-        return { ok: false, entries, first_bad_seq: e.seq, reason: 'unknown_key', key_id: e.key_id };
+      if (key === undefined) {
+        // The MAC covers key_id: an entry a held key linked, its key id changed, verifies under
+        // that key with its real id.
+        for (const k of keys.all)
+          if (same(auditLink(k.key, e.prev_hash, { ...rest, key_id: k.id }), hash))
+            return bad(entries, e.seq, 'tampered');
+        return unknown(entries, e.seq, e.key_id);
+      }
       const chain = e.chain ?? '';
       const last = seen.get(chain) ?? { chain_seq: 0, link: AUDIT_GENESIS_HASH, seq: 0 };
-      if (
-        e.chain_seq !== last.chain_seq + 1 ||
-        e.prev_hash !== last.link ||
-        !same(auditLink(key, last.link, rest), hash)
-      )
+      if (e.chain_seq !== last.chain_seq + 1 || e.prev_hash !== last.link)
         return bad(entries, e.seq, 'tampered');
+      const macOk = same(auditLink(key, last.link, rest), hash);
+      const doubt = suspect.get(e.key_id);
+      if (doubt && macOk) return bad(entries, doubt.failedAt ?? e.seq, 'tampered');
+      if (doubt) doubt.failedAt ??= e.seq;
+      else if (!macOk) return bad(entries, e.seq, 'tampered');
       seen.set(chain, { chain_seq: e.chain_seq, link: hash, seq: e.seq });
+      if (e.chain_seq === 1) firstKey.set(chain, e.key_id);
     }
     if (page.length < batch) break;
   }
+  // Ids configured with another key (every entry under them fails, as does their check value):
+  // what they linked cannot be judged, so their head, seal and seq MACs are not judged either.
+  const mismatched = new Set(suspect.keys());
   // The ends: the legacy head and its seal, then every chain against its head row.
   let firstBad = Infinity;
   const legacyHead = await source.legacyHead();
@@ -257,19 +277,19 @@ export async function verifyChain(
   const seal = rows.find((r) => r.chain === LEGACY_SEAL_CHAIN);
   // Legacy entries or a seal without the frozen head: the head was deleted to hide a rewrite.
   if (!legacyHead && (legacy.seq > 0 || seal)) return bad(entries, 1, 'tampered');
-  if (seal && legacyHead) {
+  if (seal && legacyHead && !mismatched.has(seal.key_id ?? '')) {
     const key = seal.key_id === null ? undefined : byId.get(seal.key_id);
-    if (key === undefined)
-      return { ok: false, entries, first_bad_seq: 1, reason: 'unknown_key', key_id: seal.key_id ?? '' };
+    if (key === undefined) return unknown(entries, 1, seal.key_id ?? '');
     // The legacy rows were rewritten (and re-hashed) after the seal: its MAC no longer matches.
     if (!same(legacySeal(key, legacyHead), seal.link)) return bad(entries, 1, 'tampered');
-  } else if (legacyHead && keyedSeen) return bad(entries, 1, 'tampered');
+  } else if (legacyHead && keyedSeen && !seal) return bad(entries, 1, 'tampered');
   const macs = new Map(rows.filter((r) => r.chain.startsWith('#mac:')).map((r) => [r.chain.slice(5), r]));
   for (const [chain, head] of heads) {
     const got = seen.get(chain);
     // A head row moved back to an earlier entry (tail cut) no longer matches its keyed MAC.
     const mac = macs.get(chain);
     const macKey = mac?.key_id ? byId.get(mac.key_id) : undefined;
+    if (mac?.key_id && mismatched.has(mac.key_id) && got) continue;
     const headOk = mac !== undefined && macKey !== undefined && same(headMac(macKey, head), mac.link);
     if (!got) firstBad = Math.min(firstBad, head.first_seq);
     else if (!headOk || got.chain_seq !== head.chain_seq || got.link !== head.link)
@@ -282,12 +302,18 @@ export async function verifyChain(
     // Whole chains deleted (entries, head and MAC rows): a gap in seq, or fewer seqs than handed out.
     const last = rows.find((r) => r.chain === SEQ_CHAIN);
     const seqKey = last?.key_id ? byId.get(last.key_id) : undefined;
-    if (keyedSeen && (!last || !seqKey || !same(seqMac(seqKey, last.seq), last.link)))
+    const judged = !(last?.key_id && mismatched.has(last.key_id));
+    if (keyedSeen && judged && (!last || !seqKey || !same(seqMac(seqKey, last.seq), last.link)))
       return bad(entries, 1, 'tampered');
     if (last && after < last.seq) firstBad = Math.min(firstBad, after + 1);
     firstBad = Math.min(firstBad, gapAt);
   }
   if (firstBad !== Infinity) return bad(entries, firstBad, 'truncated');
+  // Which chain went cannot be told from a sum: no first_bad_seq.
+  if (!ledgerHolds(rows, firstKey, new Map([...byId].filter(([id]) => !mismatched.has(id)))))
+    return { ok: false, entries, reason: 'truncated' };
+  const [wrong] = mismatched;
+  if (wrong !== undefined) return { ok: false, entries, reason: 'key_mismatch', key_id: wrong };
   return { ok: true, entries };
 }
 

@@ -1,4 +1,5 @@
 import { auditContract } from './state.contract-audit.testing';
+import { auditKeysContract } from './state.contract-audit-keys.testing';
 import { identityContract } from './state.contract-identity.testing';
 import { workflowContract } from './state.contract-workflows.testing';
 import type { AuditInput, NewWorkflowRecord, StateStore } from './state.interface';
@@ -104,6 +105,7 @@ export function defineStateStoreContract(name: string, target: ContractTarget): 
     const context: ContractContext = { name, current: () => ({ db, store }), extra };
     workflowContract(context);
     auditContract(context);
+    auditKeysContract(context);
     identityContract(context);
   });
 }

@@ -12,13 +12,16 @@ export const auditCommand: CliCommand = {
       .action(async () => {
         const r = await ctx
           .client()
-          .call<{ ok: boolean; entries: number; first_bad_seq?: number }>('GET', 'api/v1/audit/verify');
+          .call<{ ok: boolean; entries: number; first_bad_seq?: number; reason?: string }>(
+            'GET',
+            'api/v1/audit/verify',
+          );
         ctx.write(
           ctx.output() === 'json'
             ? render(r, 'json')
             : r.ok
               ? `audit trail intact: ${r.entries} entries\n`
-              : `audit trail BROKEN at entry ${r.first_bad_seq} (of ${r.entries})\n`,
+              : `audit trail BROKEN${r.reason ? ` (${r.reason})` : ''}${r.first_bad_seq === undefined ? '' : ` at entry ${r.first_bad_seq}`} (of ${r.entries})\n`,
         );
         if (!r.ok) throw new CliError('', EXIT.checkFailed);
       });

@@ -1,5 +1,5 @@
 import type { QueryResultRow } from 'pg';
-import { auditKeyCheck, type AuditKeyring } from '../state.audit-keys';
+import { auditKeyCheck, vouchRows, type AuditKeyring } from '../state.audit-keys';
 import {
   HEAD_MAC_CHAIN,
   KEY_CHECK_CHAIN,
@@ -11,6 +11,7 @@ import {
   verifyChain,
   type ChainHead,
 } from '../state.audit';
+import { LEDGER_MODULUS, ledgerStripe, ledgerTerm } from '../state.audit-ledger';
 import type { AuditHead, AuditInput, AuditVerification } from '../state.interface';
 import { toAuditEntry } from '../state.rows';
 
@@ -51,14 +52,24 @@ export class PostgresAudit {
   /** Once per key id and process: its check value and the legacy chain's seal. Idempotent. */
   private prepare(keys: AuditKeyring): Promise<void> {
     const { id, key } = keys.current;
-    let p = this.ready.get(id);
+    const ready = keys.all.map((k) => k.id).join(',');
+    let p = this.ready.get(ready);
     if (!p) {
       p = (async () => {
+        const vouches = await this.run<{ chain: string; link: string }>(
+          'audit',
+          `SELECT chain, link FROM audit_chains WHERE chain LIKE '#vouch:%'`,
+        );
+        const rows = [
+          { chain: KEY_CHECK_CHAIN(id), link: auditKeyCheck(key), key_id: id },
+          ...vouchRows(keys, vouches),
+        ];
         await this.run(
           'audit',
           `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
-           VALUES ($1, 0, 0, 0, $2, $3) ON CONFLICT (chain) DO NOTHING`,
-          [KEY_CHECK_CHAIN(id), auditKeyCheck(key), id],
+           SELECT chain, 0, 0, 0, link, key_id FROM jsonb_to_recordset($1::jsonb) AS r(chain text, link text, key_id text)
+           ON CONFLICT (chain) DO NOTHING`,
+          [JSON.stringify(rows)],
         );
         const [legacy] = await this.run<{ seq: string; hash: string }>(
           'audit',
@@ -72,8 +83,8 @@ export class PostgresAudit {
             [LEGACY_SEAL_CHAIN, legacy.seq, legacySeal(key, { seq: num(legacy.seq), hash: legacy.hash }), id],
           );
       })();
-      this.ready.set(id, p);
-      p.catch(() => this.ready.delete(id));
+      this.ready.set(ready, p);
+      p.catch(() => this.ready.delete(ready));
     }
     return p;
   }
@@ -115,9 +126,20 @@ export class PostgresAudit {
                  ON CONFLICT (chain) DO UPDATE SET chain_seq = excluded.chain_seq, seq = excluded.seq,
                    link = excluded.link, key_id = excluded.key_id),
              m AS (INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
-                 SELECT ${p(8)}::text, 0, 0, 0, ${p(9)}::text, ${p(7)}::text
+                 SELECT ${p(8)}::text, 0, 0, ${fresh ? 1 : 0}, ${p(9)}::text, ${p(7)}::text
                  WHERE EXISTS (SELECT 1 FROM w)
-                 ON CONFLICT (chain) DO UPDATE SET link = excluded.link, key_id = excluded.key_id)`,
+                 ON CONFLICT (chain) DO UPDATE SET link = excluded.link, key_id = excluded.key_id)${
+                   // A new chain adds its keyed term to a ledger stripe (sum mod 2^256, count): a
+                   // whole chain deleted later no longer adds up. Same statement, so no extra trip.
+                   fresh
+                     ? `,
+             l AS (INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
+                 SELECT ${p(10)}::text, 0, 1, 0, ${p(11)}::text, ${p(7)}::text
+                 WHERE EXISTS (SELECT 1 FROM w)
+                 ON CONFLICT (chain) DO UPDATE SET seq = audit_chains.seq + 1,
+                   link = mod(audit_chains.link::numeric + excluded.link::numeric, ${LEDGER_MODULUS}::numeric)::text)`
+                     : ''
+                 }`,
       values: [
         JSON.stringify(linked.entries),
         linked.head.chain,
@@ -128,6 +150,9 @@ export class PostgresAudit {
         linked.head.key_id,
         HEAD_MAC_CHAIN(chain),
         headMac(keys.current.key, linked.head),
+        ...(fresh
+          ? [ledgerStripe(keys.current.id, chain), ledgerTerm(keys.current.key, chain).toString()]
+          : []),
       ],
     };
   }

@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import { auditKeyCheck, type AuditKeyring } from '../state.audit-keys';
+import { auditKeyCheck, vouchRows, type AuditKeyring } from '../state.audit-keys';
 import {
   HEAD_MAC_CHAIN,
   KEY_CHECK_CHAIN,
@@ -37,12 +37,18 @@ export class SqliteAudit {
   /** Once per key id: its check value and the legacy chain's seal (idempotent; inside the tx). */
   private prepare(db: DatabaseSync, keys: AuditKeyring): void {
     const { id, key } = keys.current;
-    if (this.ready.has(id)) return;
+    const ready = keys.all.map((k) => k.id).join(',');
+    if (this.ready.has(ready)) return;
     const insert = db.prepare(
       `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
        VALUES (?, 0, ?, 0, ?, ?) ON CONFLICT (chain) DO NOTHING`,
     );
     insert.run(KEY_CHECK_CHAIN(id), 0, auditKeyCheck(key), id);
+    const vouches = db.prepare(`SELECT chain, link FROM audit_chains WHERE chain LIKE '#vouch:%'`).all() as {
+      chain: string;
+      link: string;
+    }[];
+    for (const v of vouchRows(keys, vouches)) insert.run(v.chain, 0, v.link, v.key_id);
     const legacy = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as
       { seq: number; hash: string } | undefined;
     if (legacy)
@@ -52,7 +58,7 @@ export class SqliteAudit {
         legacySeal(key, { seq: Number(legacy.seq), hash: legacy.hash }),
         id,
       );
-    this.ready.add(id);
+    this.ready.add(ready);
   }
 
   /** Appends `audit` to the chain of workflow `chain`; the caller holds the write transaction. */
