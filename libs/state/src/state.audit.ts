@@ -195,9 +195,11 @@ const bad = (entries: number, first_bad_seq: number, reason: AuditVerification['
  * contiguous seqs from 1, each SHA-256-linked to the one before, ending at the legacy head, which a
  * keyed seal ('#legacy') fixes once keyed entries exist. Keyed entries form one chain per workflow:
  * contiguous chain_seq, prev_hash = the chain's previous link, hash = HMAC under the key their key_id
- * names; each chain must end at its head row. A key id configured with a different key than the one
- * that linked (check value differs) is `key_mismatch`, an entry under an id not configured is
- * `unknown_key`: the chain is then not verifiable with these keys, which is not proof of tampering.
+ * names; each chain must end at its head row. The rows naming keys prove nothing by themselves: a
+ * configured key is `key_mismatch` only when it verifies neither its check value nor any entry under
+ * its id (else the check row was altered: `tampered`); an entry under an id not configured is
+ * `unknown_key` only when a held key vouches for that id and no held key verifies the entry under
+ * its own id (else the id was invented or changed: `tampered`). See docs/governance.md.
  */
 export async function verifyChain(
   source: VerifySource,
@@ -228,6 +230,7 @@ export async function verifyChain(
   let entries = 0;
   let after = 0;
   let gapAt = Infinity;
+  let pendingMismatch = false;
   for (;;) {
     const page = await source.readAfter(after, batch);
     for (const e of page) {
@@ -250,6 +253,13 @@ export async function verifyChain(
         for (const k of keys.all)
           if (same(auditLink(k.key, e.prev_hash, { ...rest, key_id: k.id }), hash))
             return bad(entries, e.seq, 'tampered');
+        // Vouched for only by a configured key in doubt: judged once that key is (key_mismatch
+        // when it verifies nothing of its own, tampered as soon as it does).
+        if (!isVouched(keys, rows, e.key_id) && vouchedByDoubted(rows, suspect, e.key_id)) {
+          pendingMismatch = true;
+          seen.set(e.chain ?? '', { chain_seq: e.chain_seq ?? 0, link: hash, seq: e.seq });
+          continue;
+        }
         return unknown(entries, e.seq, e.key_id);
       }
       const chain = e.chain ?? '';
@@ -269,6 +279,7 @@ export async function verifyChain(
   // Ids configured with another key (every entry under them fails, as does their check value):
   // what they linked cannot be judged, so their head, seal and seq MACs are not judged either.
   const mismatched = new Set(suspect.keys());
+  if (pendingMismatch) return { ok: false, entries, reason: 'key_mismatch', key_id: [...mismatched][0] };
   // The ends: the legacy head and its seal, then every chain against its head row.
   let firstBad = Infinity;
   const legacyHead = await source.legacyHead();
@@ -289,8 +300,9 @@ export async function verifyChain(
     // A head row moved back to an earlier entry (tail cut) no longer matches its keyed MAC.
     const mac = macs.get(chain);
     const macKey = mac?.key_id ? byId.get(mac.key_id) : undefined;
-    if (mac?.key_id && mismatched.has(mac.key_id) && got) continue;
-    const headOk = mac !== undefined && macKey !== undefined && same(headMac(macKey, head), mac.link);
+    const headOk =
+      (mac?.key_id != null && mismatched.has(mac.key_id)) ||
+      (mac !== undefined && macKey !== undefined && same(headMac(macKey, head), mac.link));
     if (!got) firstBad = Math.min(firstBad, head.first_seq);
     else if (!headOk || got.chain_seq !== head.chain_seq || got.link !== head.link)
       firstBad = Math.min(firstBad, got.seq + 1);
@@ -315,6 +327,17 @@ export async function verifyChain(
   const [wrong] = mismatched;
   if (wrong !== undefined) return { ok: false, entries, reason: 'key_mismatch', key_id: wrong };
   return { ok: true, entries };
+}
+
+/** True when a vouch row for `id` names, as its voucher, a configured key whose check value differs. */
+function vouchedByDoubted(
+  rows: readonly ChainHead[],
+  suspect: ReadonlyMap<string, unknown>,
+  id: string,
+): boolean {
+  return rows.some(
+    (r) => r.chain.endsWith(`:${id}`) && r.chain.startsWith('#vouch:') && suspect.has(r.key_id ?? ''),
+  );
 }
 
 /** The anchor's view of an entry. */

@@ -113,6 +113,12 @@ export function auditKeysContract(t: ContractContext): void {
       await seedChain(3);
       store.useAuditKeys!(auditKeyring({ id: 'k1', key: 'not-the-key-0123456789abcdef012345' }));
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'key_mismatch', key_id: 'k1' });
+      // After a rotation, the new id configured with another key and the old key dropped: the old
+      // entries are vouched for only by the key in doubt, so the answer is still key_mismatch.
+      store.useAuditKeys!(auditKeyring(K2, [K1]));
+      await seedChain(2);
+      store.useAuditKeys!(auditKeyring({ id: 'k2', key: 'not-the-key-0123456789abcdef012345' }));
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'key_mismatch', key_id: 'k2' });
     });
   });
 }
