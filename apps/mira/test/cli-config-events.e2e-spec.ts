@@ -65,13 +65,25 @@ describe('mira config (the real binary)', () => {
   }, 60_000);
 
   it('print --show-sources: each value with its file, env variable or default; secrets masked', async () => {
-    const cfg = file('print.yaml', 'server:\n  port: 3001\napi:\n  keys: [print-key-0123456789abcdef]\n');
+    const cfg = file(
+      'print.yaml',
+      'server:\n  port: 3001\napi:\n  keys: [print-key-0123456789abcdef]\n' +
+        'deliveries:\n  destinations:\n    ops:\n      kind: slack\n' +
+        '      url: https://hooks.slack.com/services/T1/B2/print-hook-secret\n' +
+        'governance:\n  audit:\n    anchor_webhook: https://anchor.example.com/h?token=print-token-secret\n',
+    );
     const r = await mira(['config', 'print', '--show-sources', '-f', cfg], { MIRA_LOG_LEVEL: 'debug' });
     expect(r.code).toBe(0);
     expect(r.out).toContain(`server.port: 3001  # file ${cfg}`);
     expect(r.out).toContain(`api.keys: ["[redacted]"]  # file ${cfg}`);
     expect(r.out).toContain('logging.level: "debug"  # env MIRA_LOG_LEVEL');
     expect(r.out).not.toContain('print-key-0123456789abcdef');
+    // Credential URLs keep scheme, host and path prefix; the credential part is masked.
+    expect(r.out).toContain('deliveries.destinations.ops.url: "https://hooks.slack.com/services/[redacted]"');
+    expect(r.out).toContain(
+      'governance.audit.anchor_webhook: "https://anchor.example.com/h?token=[redacted]"',
+    );
+    expect(r.out).not.toMatch(/print-hook-secret|print-token-secret/);
     // --effective: every key, defaults included.
     const effective = await mira([
       'config',
@@ -91,7 +103,7 @@ describe('mira config (the real binary)', () => {
     expect(doc.values.server.port).toBe(3001);
     expect(doc.sources['server.port']).toBe(`file ${cfg}`);
     expect(doc.sources['shutdown.timeout_ms']).toBe('default');
-    expect(effective.out).not.toContain('print-key-0123456789abcdef');
+    expect(effective.out).not.toMatch(/print-key-0123456789abcdef|print-hook-secret|print-token-secret/);
   }, 60_000);
 });
 
