@@ -177,7 +177,9 @@ export function operations(agents: ReturnType<typeof agentComponents>): Record<s
         'Live workflow changes as Server-Sent Events (same filters as the list: ?status=&type=). ' +
         'Events: workflow.created, workflow.updated, workflow.decided (data: { workflow_id, from_status, ' +
         'workflow: a list item, decision? }), stream.reset (reload the list: Last-Event-ID unknown on this ' +
-        'replica); `: heartbeat` comments keep proxies from closing it. Send Last-Event-ID to resume. ' +
+        'replica), stream.closed (data: { reason: "credential_revoked" }: the key, session or token it was ' +
+        'opened with no longer grants it; the server ends the stream); `: heartbeat` comments keep proxies ' +
+        'from closing it. Send Last-Event-ID to resume. ' +
         'A caller with only the submitter role sees only their own requests. At most api.stream.max_clients per replica.',
       tag: 'workflows',
       success: {
