@@ -1,7 +1,6 @@
 // First: the service's config sections register before any lib's module is required.
 import { MIRA_CONFIG_FEATURES } from './mira.config';
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AgentsModule } from '@mira/agents';
 import { BrokerModule } from '@mira/broker';
 import { ConfigModule, ConfigStore, type ConfigModuleDefinitionOptions } from '@mira/config';
@@ -19,7 +18,6 @@ import { ApiModule } from './api/api.module';
 import { InboxModule } from './inbox/inbox.module';
 import { WorkflowStreamModule } from './workflow-stream/workflow-stream.module';
 import { ConfigHealthIndicator } from './config.health';
-import { FlagsCallerInterceptor } from './flags-caller.adapter';
 import { ReadinessShutdownHook } from './readiness.shutdown';
 import { SecurityModule } from './security/security.module';
 
@@ -90,11 +88,7 @@ export class AppModule {
         WorkflowStreamModule,
         ...(options.imports ?? []),
       ],
-      providers: [
-        ReadinessShutdownHook,
-        ConfigHealthIndicator,
-        { provide: APP_INTERCEPTOR, useClass: FlagsCallerInterceptor },
-      ],
+      providers: [ReadinessShutdownHook, ConfigHealthIndicator],
     };
   }
 }

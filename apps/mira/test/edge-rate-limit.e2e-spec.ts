@@ -1,3 +1,5 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import { SkipThrottle, Throttle } from '@nestjs/throttler';
 import { MemoryThrottlerStorage } from '../src/edge/memory-throttler.storage';
 import { MESSAGE_BROKER } from '@mira/broker';
 import { RedisThrottlerStorage } from '../src/security/redis-throttler.storage';
@@ -67,6 +69,48 @@ rateLimitSuite(
   () => ({}),
   (s) => expect(s).toBeInstanceOf(MemoryThrottlerStorage),
 );
+
+// A plugin's controllers may carry @nestjs/throttler's own decorators: the guard honours them.
+@Controller('api/v1/plugin-throttle')
+class PluginThrottleController {
+  @Get('strict')
+  @Throttle({ default: { limit: 1, ttl: 60_000 } })
+  strict() {
+    return { ok: true };
+  }
+
+  @Get('free')
+  @SkipThrottle()
+  free() {
+    return { ok: true };
+  }
+}
+@Module({ controllers: [PluginThrottleController] })
+class PluginThrottleModule {}
+
+describe('route-level @Throttle / @SkipThrottle (a plugin controller)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      overrides: { api: { keys: ['ka'], ...limits(3, 60_000) } },
+      imports: [PluginThrottleModule],
+    });
+  });
+  afterAll(() => t?.close());
+  const get = (path: string) =>
+    request(`${t.url}/api/v1/plugin-throttle/${path}`, { headers: { 'x-api-key': 'ka' } });
+
+  it('applies a route @Throttle limit instead of the configured one', async () => {
+    const first = await get('strict');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-limit')).toBe('1');
+    expect((await get('strict')).status).toBe(429);
+  });
+
+  it('skips a @SkipThrottle route past the configured limit', async () => {
+    for (let i = 0; i < 6; i++) expect((await get('free')).status).toBe(200);
+  });
+});
 
 const SHARED_KEY = 'replica-shared-key-3f9a27';
 

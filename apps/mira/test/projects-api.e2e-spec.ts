@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { Sleeper, SyncScheduler } from '@mira/projects';
+import { ProjectsService, Sleeper, SyncScheduler } from '@mira/projects';
 import { FakeGithub } from './support/fake-github';
 import { FakeTrello } from './support/fake-trello';
 import { until } from './support/poll';
@@ -230,6 +230,7 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
 
   it('POST /api/v1/projects declares a project (admin); bad sources are a 400 naming the key', async () => {
     const created = await request(`${t.url}/api/v1/projects`, {
+      headers: { 'x-mira-actor': 'pat' },
       body: {
         name: 'web',
         sources: [{ github: { repo: 'acme/web' } }],
@@ -238,6 +239,9 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'web', origin: 'api', total_tasks: 0 });
+    // Who declared it is stored as the caller's stable id, not the display name.
+    const stored = await t.app.get(ProjectsService).store.listProjects();
+    expect(stored.find((p) => p.name === 'web')?.created_by).toBe('dev:pat');
     const dup = await request(`${t.url}/api/v1/projects`, {
       body: { name: 'web', sources: [{ github: { repo: 'acme/web' } }] },
     });

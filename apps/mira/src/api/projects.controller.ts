@@ -63,7 +63,7 @@ export class ProjectsController {
     @Caller() caller: CallerIdentity,
   ): Promise<ProjectView> {
     try {
-      await this.projects.create(body, caller.name, new Date());
+      await this.projects.create(body, caller.id, new Date());
       return await this.view.view(body.name);
     } catch (err) {
       asHttp(err);

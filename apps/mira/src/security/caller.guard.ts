@@ -9,6 +9,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigStore } from '@mira/config';
 import { routeGroup } from './route-group';
+import { setFlagContext } from '@mira/flags';
 import { setContextFields } from '@mira/logging';
 import type { ApiRole, CallerIdentity } from './caller-identity';
 import { IdentityResolvers } from './identity-resolvers';
@@ -51,9 +52,14 @@ export class CallerGuard implements CanActivate {
     );
   }
 
-  /** Roles a route declares with @Roles(); the caller's stable id joins every log line of the request. */
+  /**
+   * Roles a route declares with @Roles(). The caller's stable id joins every log line of the
+   * request and is the flag evaluation's targetingKey (with its roles). Set here rather than in a
+   * global interceptor: a single interceptor puts every request through Nest's RxJS pipeline.
+   */
   private authorised(context: ExecutionContext, identity: CallerIdentity): boolean {
     setContextFields({ actor: identity.id, actor_roles: identity.roles.join(',') || undefined });
+    setFlagContext({ targetingKey: identity.id, roles: identity.roles });
     const needed = this.reflector.getAllAndOverride<ApiRole[] | undefined>(REQUIRED_ROLES_METADATA, [
       context.getHandler(),
       context.getClass(),

@@ -40,6 +40,45 @@ export class EdgeThrottlerGuard extends ThrottlerGuard {
     return s?.enabled ? s : null;
   }
 
+  /**
+   * The base guard's canActivate without what Mira's routes never use: five metadata lookups per
+   * request for @Throttle/@SkipThrottle overrides and limits resolved through option functions,
+   * each behind an await. Same storage, key, headers and 429. A route or controller that does
+   * carry throttler metadata (a plugin's) goes through the base guard unchanged.
+   */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const s = this.settings(context);
+    if (s === null) return true;
+    if (this.overridden(context)) return super.canActivate(context);
+    const { req, res } = this.getRequestResponse(context);
+    const tracker = await this.getTracker(req);
+    const key = this.generateKey(context, tracker, 'default');
+    // blockDuration: the base guard's default (the window) for the one `default` throttler.
+    const hit = await this.storageService.increment(key, s.window_ms, s.limit, s.window_ms, 'default');
+    if (hit.isBlocked) {
+      this.setResponseHeader(res, 'Retry-After', hit.timeToBlockExpire);
+      await this.throwThrottlingException(context, { limit: s.limit, ttl: s.window_ms, key, tracker, ...hit });
+    }
+    this.setResponseHeader(res, `${this.headerPrefix}-Limit`, s.limit);
+    this.setResponseHeader(res, `${this.headerPrefix}-Remaining`, Math.max(0, s.limit - hit.totalHits));
+    this.setResponseHeader(res, `${this.headerPrefix}-Reset`, hit.timeToExpire);
+    return true;
+  }
+
+  /** Whether the handler or its class carries any @nestjs/throttler metadata (cached per handler). */
+  private overridden(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let found = this.overrides.get(handler);
+    if (found === undefined) {
+      const targets = [handler, context.getClass()];
+      found = targets.some((t) => Reflect.getMetadataKeys(t).some((k) => String(k).startsWith('THROTTLER:')));
+      this.overrides.set(handler, found);
+    }
+    return found;
+  }
+
+  private readonly overrides = new WeakMap<object, boolean>();
+
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     return this.settings(context) === null;
   }
