@@ -9,7 +9,9 @@ function answer(err: unknown): { status: number; body: ApiErrorBody } {
     status: (s: number) => ((seen.status = s), reply),
     send: (b: ApiErrorBody) => ((seen.body = b), reply),
   };
-  const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ url: '/api/v1/messages' }) }),
+  } as unknown as ArgumentsHost;
   new ApiExceptionFilter().catch(err, host);
   return seen;
 }

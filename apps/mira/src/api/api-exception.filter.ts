@@ -6,12 +6,13 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowError, type WorkflowErrorCode } from '@mira/agents';
 import { BrokerError } from '@mira/broker';
 import { markRefusal } from '@mira/metrics';
 import { StateError } from '@mira/state';
 import { bodyTooLarge } from '../security/json-position';
+import { ofrepParseFailure } from './ofrep.errors';
 
 export interface ApiErrorBody {
   statusCode: number;
@@ -55,6 +56,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const ofrep = ofrepParseFailure(host.switchToHttp().getRequest<FastifyRequest>()?.url, exception);
+    if (ofrep) {
+      void reply.status(ofrep.status).send(ofrep.body);
+      return;
+    }
     const body = this.toBody(exception);
     if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) reply.header('retry-after', '1');
     // A 503's reason is only in its code: tell a full queue from a broker that is down.
