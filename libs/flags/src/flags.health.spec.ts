@@ -77,7 +77,7 @@ describe('FlagsHealthIndicator (features.flags_file)', () => {
       expect(bad.reason).toContain(file);
       expect(bad.reason).toContain('the last good flag definitions keep serving');
       // The last good definitions keep serving.
-      expect(flags.variant('from.file', 'none').value).toBe('v1');
+      expect(flags.variant<string>('from.file', 'none').value).toBe('v1');
       writeFileSync(file, good('v1'));
       await waitFor(
         () => health.check(),
@@ -86,7 +86,7 @@ describe('FlagsHealthIndicator (features.flags_file)', () => {
     }
     writeFileSync(file, good('v2'));
     await waitFor(
-      () => flags.variant('from.file', 'none').value,
+      () => flags.variant<string>('from.file', 'none').value,
       (v) => v === 'v2',
     );
     expect(health.check().status).toBe('healthy');
