@@ -12,7 +12,7 @@ import { BrokerError } from '@mira/broker';
 import { markRefusal } from '@mira/metrics';
 import { StateError } from '@mira/state';
 import { bodyTooLarge } from '../security/json-position';
-import { ofrepParseFailure } from './ofrep.errors';
+import { isOfrepRoute, ofrepParseFailure } from './ofrep.errors';
 
 export interface ApiErrorBody {
   statusCode: number;
@@ -56,12 +56,15 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const ofrep = ofrepParseFailure(host.switchToHttp().getRequest<FastifyRequest>()?.url, exception);
+    const url = host.switchToHttp().getRequest<FastifyRequest>()?.url;
+    const ofrep = ofrepParseFailure(url, exception);
     if (ofrep) {
       void reply.status(ofrep.status).send(ofrep.body);
       return;
     }
-    const body = this.toBody(exception);
+    const body: ApiErrorBody & { errorDetails?: string } = this.toBody(exception);
+    // OFREP's generalErrorResponse is `{errorDetails}`: OFREP providers read that field on a 5xx.
+    if (body.statusCode >= 500 && isOfrepRoute(url)) body.errorDetails = String(body.message);
     if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) reply.header('retry-after', '1');
     // A 503's reason is only in its code: tell a full queue from a broker that is down.
     if (exception instanceof BrokerError && body.statusCode === HttpStatus.SERVICE_UNAVAILABLE)

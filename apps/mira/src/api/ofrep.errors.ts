@@ -10,6 +10,7 @@ const OFREP_PATH = /^\/ofrep\/v1\/evaluate\/flags(?:\/([^/?#]+))?\/?(?:[?#]|$)/;
 /** Refusals of a body before any handler runs: not JSON, or not sent as JSON. */
 const PARSE_CODES = new Set([
   'INVALID_JSON',
+  'JSON_TOO_DEEP',
   'FST_ERR_CTP_INVALID_JSON_BODY',
   'FST_ERR_CTP_EMPTY_JSON_BODY',
   'FST_ERR_CTP_INVALID_MEDIA_TYPE',
@@ -46,4 +47,9 @@ export function ofrepParseFailure(
     return { status: 400, body: { key, ...body } };
   }
   return { status: 400, body };
+}
+
+/** Whether `url` is an OFREP evaluation route (its 5xx answers also carry OFREP's `errorDetails`). */
+export function isOfrepRoute(url: string | undefined): boolean {
+  return OFREP_PATH.test(url ?? '');
 }
