@@ -195,6 +195,7 @@ describe('two service processes sharing one sqlite file', () => {
         { version: 4 },
         { version: 5 },
         { version: 6 },
+        { version: 7 },
       ]);
       expect(Object.values(db.prepare('PRAGMA journal_mode').get()!)[0]).toBe('wal');
     } finally {

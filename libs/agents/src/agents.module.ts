@@ -21,6 +21,7 @@ import { GovernanceGate } from './workflows/governance.gate';
 import { WorkflowEngine } from './workflows/workflow.engine';
 import { WorkflowJournal } from './workflows/workflow.journal';
 import { WorkflowLease } from './workflows/workflow.lease';
+import { WorkflowFlags } from './workflows/workflow.flags';
 import { WorkflowRegistry } from './workflows/workflow.registry';
 import { WorkflowSweeper } from './workflows/workflow.sweeper';
 import { ConfigModule } from '@mira/config';
@@ -57,6 +58,7 @@ import { agentsConfig, governanceConfig } from './agents.config';
     GovernanceGate,
     ApprovalRebinding,
     WorkflowLease,
+    WorkflowFlags,
     WorkflowEngine,
     ApprovalMetrics,
     ApprovalService,

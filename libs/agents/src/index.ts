@@ -36,7 +36,12 @@ export { WorkflowEngine, type SubmitOptions, type SubmitResult } from './workflo
 export { WorkflowJournal, SYSTEM_ACTOR, type JournalEntry } from './workflows/workflow.journal';
 export { ApprovalService, WORKFLOW_DECIDED_EVENT, type DecisionInput } from './workflows/approval.service';
 export { workflowView, workflowSummary } from './workflows/workflow.view';
-export { WorkflowError, UnknownWorkflowError, type WorkflowErrorCode } from './workflows/workflow.error';
+export {
+  WorkflowError,
+  UnknownWorkflowError,
+  WorkflowDisabledError,
+  type WorkflowErrorCode,
+} from './workflows/workflow.error';
 export {
   governanceDataSchema,
   COMPLIANCE_LEVELS,
@@ -57,6 +62,8 @@ export {
   type WorkflowStep,
   type WorkflowStepContext,
   type WorkflowStepDefinition,
+  type WorkflowStepFlag,
+  type WorkflowStepFlagValue,
   type WorkflowStatus,
   type WorkflowView,
   type WorkflowSummary,

@@ -29,4 +29,29 @@ export class FlagsFileReader {
     }
     return parsed.data.flags;
   }
+
+  /**
+   * Calls `onChange` when the file's content (or its absence) changes, checked every `intervalMs`.
+   * Content, not mtime: a ConfigMap swap keeps the mtime. Returns the stop function.
+   */
+  watch(path: string, intervalMs: number, onChange: () => void): () => void {
+    let last = snapshot(path);
+    const timer = setInterval(() => {
+      const now = snapshot(path);
+      if (now === last) return;
+      last = now;
+      onChange();
+    }, intervalMs);
+    // The HTTP server keeps the process alive; this timer alone must not.
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}
+
+function snapshot(path: string): string {
+  try {
+    return `ok:${readFileSync(path, 'utf8')}`;
+  } catch (err) {
+    return `error:${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+  }
 }

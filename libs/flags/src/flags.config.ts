@@ -63,7 +63,8 @@ export const featuresConfig = defineConfigSection({
   schema: featuresSchema,
   reload: {
     '*': 'ConfigFlagProvider (features.<feature>: true|false as written, deprecated)',
-    flags_file: 'FlagsService (re-reads the file on every config reload)',
+    flags_file:
+      'FlagsService (re-read on every config reload; with hot_reload, watched every config.poll_interval)',
     'flags.**': 'ConfigFlagProvider (PROVIDER_CONFIGURATION_CHANGED, read on every evaluation)',
     'legacy.*': 'ConfigFlagProvider (written features.<feature>: true|false, deprecated)',
   },

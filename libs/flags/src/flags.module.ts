@@ -6,6 +6,7 @@ import { FeatureFlagsService } from './feature-flags.service';
 import { FlagContextBuilder } from './flags-context';
 import { FlagsFileReader } from './flags-file.reader';
 import { featuresConfig } from './flags.config';
+import { FlagsHealthIndicator } from './flags.health';
 import { FlagsService } from './flags.service';
 
 /**
@@ -15,7 +16,14 @@ import { FlagsService } from './flags.service';
 @Global()
 @Module({
   imports: [ConfigModule.forFeature(featuresConfig), DiscoveryModule],
-  providers: [FlagsService, FlagContextBuilder, FlagsFileReader, FeatureFlagsService, FeatureFlagGuard],
+  providers: [
+    FlagsService,
+    FlagContextBuilder,
+    FlagsFileReader,
+    FeatureFlagsService,
+    FeatureFlagGuard,
+    FlagsHealthIndicator,
+  ],
   exports: [FlagsService, FlagContextBuilder, FeatureFlagsService, FeatureFlagGuard],
 })
 export class FlagsModule {}

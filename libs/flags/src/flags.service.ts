@@ -48,6 +48,9 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
   private readonly domain = `mira-${++domains}`;
   private readonly listeners = new Set<FlagChangeListener>();
   private fileFlags: Record<string, FlagDefinition> = {};
+  /** Why features.flags_file is not served as written (null when it is, or when none is set). */
+  private fileProblem: string | null = null;
+  private watched: { path: string; intervalMs: number; stop: () => void } | null = null;
   private unsubscribe: () => void = () => undefined;
   private warnedLegacy = new Set<string>();
   private clientRef: Client | undefined;
@@ -91,6 +94,8 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.unsubscribe();
+    this.watched?.stop();
+    this.watched = null;
     this.listeners.clear();
     // Closes our providers (a plugin's connections) and frees this app's domain.
     await OpenFeature.setProviderAndWait(this.domain, NOOP_PROVIDER).catch((err: Error) =>
@@ -180,6 +185,12 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
     return Object.keys(this.config.definitions());
   }
 
+  /** features.flags_file, why it is not served as written (null when it is), and how many flags are served. */
+  fileState(): { file: string | null; problem: string | null; count: number } {
+    const file = this.store.section(featuresConfig).flags_file;
+    return { file, problem: file ? this.fileProblem : null, count: this.keys().length };
+  }
+
   /** Called with the changed keys after each definition change. Returns an unsubscribe function. */
   onChange(fn: FlagChangeListener): () => void {
     this.listeners.add(fn);
@@ -205,16 +216,43 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
     return r;
   }
 
+  /**
+   * With config.hot_reload on, features.flags_file is watched too (every config.poll_interval
+   * seconds): it is a file of its own, so the config file's watcher never sees it change.
+   */
+  private watchFile(path: string | null): void {
+    const settings = this.store.get('config');
+    const intervalMs = Math.max(50, settings.poll_interval * 1000);
+    const wanted = path && settings.hot_reload ? path : null;
+    if (this.watched && this.watched.path === wanted && this.watched.intervalMs === intervalMs) return;
+    this.watched?.stop();
+    this.watched = wanted
+      ? {
+          path: wanted,
+          intervalMs,
+          stop: this.files.watch(wanted, intervalMs, () => this.reload(`a change of ${wanted}`)),
+        }
+      : null;
+  }
+
   private reload(by: string): void {
     const section = this.store.section(featuresConfig);
     if (section.flags_file) {
       try {
         this.fileFlags = this.files.read(section.flags_file);
+        if (this.fileProblem) this.logger.log(`features.flags_file ${section.flags_file} is served again`);
+        this.fileProblem = null;
       } catch (err) {
-        // A bad file is refused like bad config: the last good definitions keep serving.
-        this.logger.error(`${(err as Error).message}; keeping the last good flag definitions`);
+        // A bad file is refused like bad config: the last good definitions keep serving, and
+        // /healthz says so (feature_flags degraded) until the file is fixed.
+        this.fileProblem = `${(err as Error).message}; the last good flag definitions keep serving`;
+        this.logger.error(this.fileProblem);
       }
-    } else this.fileFlags = {};
+    } else {
+      this.fileFlags = {};
+      this.fileProblem = null;
+    }
+    this.watchFile(section.flags_file);
     const { flags, legacy } = buildFlagSet(section, this.fileFlags);
     for (const name of legacy.filter((n) => !this.warnedLegacy.has(n))) {
       this.warnedLegacy.add(name);

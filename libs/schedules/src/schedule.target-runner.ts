@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AgentRegistry, OrchestratorService, WorkflowEngine, workflowView } from '@mira/agents';
+import { OrchestratorService, WorkflowDisabledError, WorkflowEngine, workflowView } from '@mira/agents';
 import type { RunOutcome, ScheduleRecord, ScheduleRun, ScheduleTargetRunner } from './schedules.interface';
 
 /**
@@ -12,27 +12,26 @@ export class AgentsScheduleRunner implements ScheduleTargetRunner {
   constructor(
     private readonly engine: WorkflowEngine,
     private readonly orchestrator: OrchestratorService,
-    private readonly registry: AgentRegistry,
   ) {}
 
   async run(schedule: ScheduleRecord, run: ScheduleRun): Promise<RunOutcome> {
     const target = schedule.target;
     if ('workflow_type' in target) {
-      // The kill switch holds for scheduled runs too. (Checked by each caller of engine.submit
-      // today; the engine would be the one place that cannot be missed.)
-      if (!this.registry.isWorkflowEnabled(target.workflow_type))
-        return {
-          status: 'failed',
-          error: `Workflow type ${target.workflow_type} is turned off (flag workflow.${target.workflow_type}.enabled)`,
-        };
-      const { record } = await this.engine.submit(
-        {
-          workflow_type: target.workflow_type,
-          data: target.data,
-          governance_data: target.governance_data,
-        } as never,
-        { actor: run.requested_by ?? schedule.owner, idempotencyKey: `schedule-run:${run.id}` },
-      );
+      let record;
+      try {
+        ({ record } = await this.engine.submit(
+          {
+            workflow_type: target.workflow_type,
+            data: target.data,
+            governance_data: target.governance_data,
+          } as never,
+          { actor: run.requested_by ?? schedule.owner, idempotencyKey: `schedule-run:${run.id}` },
+        ));
+      } catch (err) {
+        // The kill switch holds for scheduled runs too (the engine checks it on every submit).
+        if (err instanceof WorkflowDisabledError) return { status: 'failed', error: err.message };
+        throw err;
+      }
       const view = workflowView(record);
       const status =
         record.status === 'completed'

@@ -29,6 +29,7 @@ export function workflowContract(t: ContractContext): void {
         request_hash: 'abc123',
         title: 'Apollo cutover',
         summary: [{ label: 'Budget', value: 1250000, unit: 'USD' }],
+        flag_variants: { 'agent.risk_assessment.rules': 'v2', 'workflow.beta.step': 'on' },
         steps: [{ step: 'generate_plan', status: 'completed', result: { milestones: [1, 2] } }],
         decisions: [
           {
@@ -63,6 +64,7 @@ export function workflowContract(t: ContractContext): void {
       expect(await store.getWorkflow(input.workflow_id)).toMatchObject({
         title: null,
         summary: null,
+        flag_variants: {},
         governance: null,
         expires_at: null,
         reasons: [],
@@ -240,6 +242,15 @@ export function workflowContract(t: ContractContext): void {
         [],
       );
       expect(explicit).toMatchObject({ version: 3, updated_at: at(600), lease_owner: null });
+      // Migration 7: the variants a run pins are written with a patch too (JSON round trip).
+      const pinned = await store.updateWorkflow(
+        input.workflow_id,
+        3,
+        { flag_variants: { 'a.flag': 'v2' } },
+        [],
+      );
+      expect(pinned).toMatchObject({ version: 4, flag_variants: { 'a.flag': 'v2' } });
+      expect((await store.getWorkflow(input.workflow_id))?.flag_variants).toEqual({ 'a.flag': 'v2' });
       const audit = (await store.listAudit({ workflow_id: input.workflow_id, limit: 10 })).items;
       expect(audit.map((e) => e.action)).toEqual(['workflow.created', 'workflow.approved']);
     });

@@ -124,6 +124,7 @@ export function defineConcurrentMigrationTest(name: string, target: ContractTarg
         { version: 4 },
         { version: 5 },
         { version: 6 },
+        { version: 7 },
       ]);
       await Promise.all(
         stores.map((s, i) => s.createWorkflow(newRecord({ workflow_id: `m-${i}` }), [auditFor(`m-${i}`)])),

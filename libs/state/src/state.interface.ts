@@ -75,11 +75,19 @@ export interface WorkflowRecord {
   lease_expires_at: string | null;
   idempotency_key: string | null;
   request_hash: string | null;
+  /**
+   * The flag variants its steps run under (flag key -> variant), chosen when the run is created
+   * or first claimed, so a resumed run keeps them when the flag moves; {} when no step asks a flag.
+   */
+  flag_variants: Record<string, string>;
 }
 
-/** updated_at = created_at, version = 1; title and summary default to null. */
-export type NewWorkflowRecord = Omit<WorkflowRecord, 'version' | 'updated_at' | 'title' | 'summary'> &
-  Partial<Pick<WorkflowRecord, 'title' | 'summary'>>;
+/** updated_at = created_at, version = 1; title and summary default to null, flag_variants to {}. */
+export type NewWorkflowRecord = Omit<
+  WorkflowRecord,
+  'version' | 'updated_at' | 'title' | 'summary' | 'flag_variants'
+> &
+  Partial<Pick<WorkflowRecord, 'title' | 'summary' | 'flag_variants'>>;
 
 /** What a caller gives; seq, prev_hash and hash are assigned by the store inside the transaction. */
 export interface AuditInput {
@@ -172,6 +180,7 @@ export type WorkflowPatch = Partial<
     | 'steps'
     | 'lease_owner'
     | 'lease_expires_at'
+    | 'flag_variants'
     | 'updated_at'
   >
 >;

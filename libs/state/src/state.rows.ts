@@ -22,6 +22,7 @@ export const JSON_COLUMNS = new Set([
   'summary',
   'policy',
   'details',
+  'flag_variants',
 ]);
 /** Columns holding instants (ISO TEXT in sqlite, timestamptz in postgres). */
 export const TIME_COLUMNS = new Set(['created_at', 'updated_at', 'expires_at', 'lease_expires_at']);
@@ -52,6 +53,7 @@ export const WORKFLOW_COLUMNS = [
   'requested_by_name',
   'data_hash',
   'policy',
+  'flag_variants',
 ] as const;
 
 export const PATCH_COLUMNS = [
@@ -68,6 +70,7 @@ export const PATCH_COLUMNS = [
   'steps',
   'lease_owner',
   'lease_expires_at',
+  'flag_variants',
   'updated_at',
 ] as const satisfies readonly (keyof WorkflowPatch)[];
 
@@ -116,6 +119,7 @@ export function newWorkflowParams(record: NewWorkflowRecord): unknown[] {
   const full: WorkflowRecord = {
     title: null,
     summary: null,
+    flag_variants: {},
     ...record,
     updated_at: record.created_at,
     version: 1,
@@ -169,6 +173,8 @@ export function toWorkflowRecord(
     request_hash: (row.request_hash as string | null) ?? null,
     title: (row.title as string | null | undefined) ?? null,
     summary: (json(row.summary) ?? null) as WorkflowRecord['summary'],
+    // Rows from before migration 7 chose no variant.
+    flag_variants: (json(row.flag_variants) ?? {}) as WorkflowRecord['flag_variants'],
   };
 }
 

@@ -6,12 +6,13 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowError, type WorkflowErrorCode } from '@mira/agents';
 import { BrokerError } from '@mira/broker';
 import { markRefusal } from '@mira/metrics';
 import { StateError } from '@mira/state';
 import { bodyTooLarge } from '../security/json-position';
+import { isOfrepRoute, ofrepParseFailure } from './ofrep.errors';
 
 export interface ApiErrorBody {
   statusCode: number;
@@ -32,6 +33,7 @@ const BROKER_STATUS: Record<string, number> = {
 
 const WORKFLOW_STATUS: Record<WorkflowErrorCode, number> = {
   WORKFLOW_UNKNOWN_TYPE: HttpStatus.UNPROCESSABLE_ENTITY,
+  WORKFLOW_DISABLED: HttpStatus.NOT_FOUND,
   WORKFLOW_INVALID_INPUT: HttpStatus.BAD_REQUEST,
   WORKFLOW_NOT_FOUND: HttpStatus.NOT_FOUND,
   WORKFLOW_CONFLICT: HttpStatus.CONFLICT,
@@ -54,7 +56,15 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const body = this.toBody(exception);
+    const url = host.switchToHttp().getRequest<FastifyRequest>()?.url;
+    const ofrep = ofrepParseFailure(url, exception);
+    if (ofrep) {
+      void reply.status(ofrep.status).send(ofrep.body);
+      return;
+    }
+    const body: ApiErrorBody & { errorDetails?: string } = this.toBody(exception);
+    // OFREP's generalErrorResponse is `{errorDetails}`: OFREP providers read that field on a 5xx.
+    if (body.statusCode >= 500 && isOfrepRoute(url)) body.errorDetails = String(body.message);
     if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) reply.header('retry-after', '1');
     // A 503's reason is only in its code: tell a full queue from a broker that is down.
     if (exception instanceof BrokerError && body.statusCode === HttpStatus.SERVICE_UNAVAILABLE)

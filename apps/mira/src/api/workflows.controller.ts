@@ -12,12 +12,12 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
-  AgentRegistry,
   ApprovalService,
   errorResponse,
   FINAL_STATUSES,
   ORCHESTRATOR_ID,
   UnknownWorkflowError,
+  WorkflowDisabledError,
   WorkflowEngine,
   workflowSummary,
   workflowView,
@@ -46,7 +46,6 @@ export class WorkflowsController {
   constructor(
     private readonly engine: WorkflowEngine,
     private readonly approvals: ApprovalService,
-    private readonly registry: AgentRegistry,
   ) {}
 
   /**
@@ -63,13 +62,6 @@ export class WorkflowsController {
   ): Promise<WorkflowView | AgentResponse> {
     const key = idempotencyKeySchema.safeParse(idempotencyKey);
     if (!key.success) throw new BadRequestException(key.error.issues[0].message);
-    if (!this.registry.isWorkflowEnabled(body.workflow_type)) {
-      reply.status(404);
-      return errorResponse(
-        ORCHESTRATOR_ID,
-        `Workflow type ${body.workflow_type} is turned off (flag workflow.${body.workflow_type}.enabled)`,
-      );
-    }
     try {
       const { record } = await this.engine.submit(body, {
         actor: caller.id,
@@ -81,6 +73,11 @@ export class WorkflowsController {
       reply.status(FINAL_STATUSES.includes(record.status) ? 200 : 202);
       return workflowView(record);
     } catch (err) {
+      // Both answer in the agents' envelope, as they did when this controller checked them itself.
+      if (err instanceof WorkflowDisabledError) {
+        reply.status(404);
+        return errorResponse(ORCHESTRATOR_ID, err.message);
+      }
       if (!(err instanceof UnknownWorkflowError)) throw err;
       reply.status(422);
       return errorResponse(ORCHESTRATOR_ID, err.message);

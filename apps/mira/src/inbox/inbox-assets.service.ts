@@ -17,6 +17,7 @@ const TYPES: Record<string, string> = {
   'list.js': 'text/javascript; charset=utf-8',
   'detail.js': 'text/javascript; charset=utf-8',
   'stream.js': 'text/javascript; charset=utf-8',
+  'flags.js': 'text/javascript; charset=utf-8',
   'inbox.css': 'text/css; charset=utf-8',
 };
 

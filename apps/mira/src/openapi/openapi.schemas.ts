@@ -101,6 +101,11 @@ export const workflowViewSchema = z
     decisions: z.array(decisionSchema),
     expires_at: isoTime.nullable(),
     steps: z.array(stepSchema),
+    flag_variants: z
+      .record(z.string(), z.string())
+      .describe(
+        'The flag variants its steps run under (flag key -> variant), pinned when the workflow was created: a resumed run keeps them',
+      ),
   })
   .describe('A workflow record as the API shows it');
 

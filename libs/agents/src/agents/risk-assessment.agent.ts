@@ -85,6 +85,8 @@ const assessSchema = z.looseObject({
   description: text(AGENT_INPUT_LIMITS.description_chars).default(''),
   tasks: list(z.unknown(), AGENT_INPUT_LIMITS.tasks).default([]),
   duration_weeks: z.number().min(0).max(AGENT_INPUT_LIMITS.duration_weeks).default(12),
+  // Chosen by a workflow that pinned agent.risk_assessment.rules on its record; else the flag decides.
+  rules: z.enum(['v1', 'v2']).optional(),
 });
 
 const updateRiskSchema = z.looseObject({
@@ -154,15 +156,17 @@ export class RiskAssessmentAgent extends BaseAgent {
   };
 
   assessRisks(data: unknown): RiskAssessment {
-    const { name, description, tasks, duration_weeks } = parseInput(assessSchema, data, 'assess_risks');
+    const input = parseInput(assessSchema, data, 'assess_risks');
+    const { name, description, tasks, duration_weeks } = input;
     const text = description.toLowerCase();
     // Rolled out per project: the project's name is the targeting key, so a project keeps its rules.
-    const defined = this.flags?.isDefined(RISK_RULES_FLAG) === true;
+    const defined = input.rules !== undefined || this.flags?.isDefined(RISK_RULES_FLAG) === true;
     const rules: RiskRules =
-      defined &&
+      input.rules ??
+      (defined &&
       this.flags?.variant<string>(RISK_RULES_FLAG, 'v1', { targetingKey: name, project: name }).value === 'v2'
         ? 'v2'
-        : 'v1';
+        : 'v1');
     const risks: Risk[] = [];
     for (const p of RISK_PATTERNS) {
       const found = p.keywords.find((k) => (rules === 'v2' ? wordMatch(text, k) : text.includes(k)));

@@ -11,7 +11,7 @@ import {
   PENDING_APPROVAL_EVENT,
   WORKFLOW_MESSAGE_TYPE,
 } from './routing.constants';
-import { WorkflowError } from '../workflows/workflow.error';
+import { WorkflowDisabledError, WorkflowError } from '../workflows/workflow.error';
 import type { WorkflowRequest } from '../workflows/workflow.interface';
 
 /** Runs a `workflow` message for `actor` (the workflow engine registers itself). */
@@ -176,12 +176,6 @@ export class OrchestratorService implements OnApplicationBootstrap {
           'A workflow needs a requester: send it through the API, or publish it with the x-mira-actor header',
         ),
       );
-    const type = (message.data as { workflow_type?: unknown } | undefined)?.workflow_type;
-    if (typeof type === 'string' && !this.registry.isWorkflowEnabled(type))
-      return failed(
-        'agent_not_found',
-        errorResponse(ORCHESTRATOR_ID, `Workflow type ${type} is turned off (flag workflow.${type}.enabled)`),
-      );
     try {
       const result = await this.workflowRunner(
         message.data as unknown as WorkflowRequest,
@@ -193,7 +187,9 @@ export class OrchestratorService implements OnApplicationBootstrap {
       // Only a request the engine refused is the caller's mistake; the store or broker being
       // unavailable is the service's state, and the caller maps it to 5xx.
       if (!(err instanceof WorkflowError)) throw err;
-      return failed('invalid_input', errorResponse(ORCHESTRATOR_ID, err.message));
+      // A type switched off answers as an absent agent does (the engine checks its flag).
+      const kind = err instanceof WorkflowDisabledError ? 'agent_not_found' : 'invalid_input';
+      return failed(kind, errorResponse(ORCHESTRATOR_ID, err.message));
     }
   }
 }

@@ -1,17 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import type { WorkflowSummaryField } from '@mira/state';
 import { Workflow } from './workflow.decorator';
-import type { WorkflowDefinition, WorkflowStepDefinition } from './workflow.interface';
+import { RISK_RULES_FLAG } from '../agents/risk-assessment.agent';
+import type { WorkflowDefinition, WorkflowStepDefinition, WorkflowStepFlagValue } from './workflow.interface';
 
 export const PROJECT_INITIALIZATION = 'project_initialization';
 
-/** generate_plan(data) -> assess_risks(plan) -> generate_report(plan + risks). */
+/**
+ * generate_plan(data) -> assess_risks(plan) -> generate_report(plan + risks). assess_risks asks
+ * agent.risk_assessment.rules (v1/v2) for this workflow: the variant is pinned on the record, so
+ * a run approved after the rollout moved still assesses with the rules it was started under.
+ */
 @Injectable()
 @Workflow({ type: PROJECT_INITIALIZATION, description: 'Plan, assess risks and report on a new project' })
 export class ProjectInitializationWorkflow implements WorkflowDefinition {
   readonly steps: readonly WorkflowStepDefinition[] = [
     { step: 'generate_plan', input: ({ data }) => ({ ...data }) },
-    { step: 'assess_risks', input: ({ results }) => results.generate_plan },
+    {
+      step: 'assess_risks',
+      flag: { key: RISK_RULES_FLAG, fallback: 'v1' },
+      input: ({ results, flags }) => ({
+        ...results.generate_plan,
+        ...rulesOf(flags?.[RISK_RULES_FLAG]),
+      }),
+    },
     {
       step: 'generate_report',
       input: ({ results }) => ({ ...results.generate_plan, risks: results.assess_risks.risks ?? [] }),
@@ -42,4 +54,10 @@ export class ProjectInitializationWorkflow implements WorkflowDefinition {
 /** An ISO 4217 code from the data, else USD (the governance thresholds are in dollars). */
 function currencyOf(value: unknown): string {
   return typeof value === 'string' && /^[A-Za-z]{3}$/.test(value) ? value.toUpperCase() : 'USD';
+}
+
+/** `{ rules }` when the flag is defined (an undefined flag leaves the agent's output as before). */
+function rulesOf(flag: WorkflowStepFlagValue | undefined): { rules?: 'v1' | 'v2' } {
+  if (flag?.variant === undefined) return {};
+  return { rules: flag.value === 'v2' ? 'v2' : 'v1' };
 }

@@ -40,7 +40,7 @@ export interface Booted {
 }
 
 export async function boot(
-  options: { overrides?: Record<string, unknown>; imports?: Type[] } = {},
+  options: { overrides?: Record<string, unknown>; imports?: Type[]; importsFirst?: Type[] } = {},
 ): Promise<Booted> {
   const clock = { at: new Date(WEDNESDAY), now: () => new Date(clock.at) };
   const ref = await bootAgentsModule({ clock: clock, ...options });

@@ -7,6 +7,7 @@ import { ConfigStore } from '@mira/config';
 import { runWithContextFields, setContextFields } from '@mira/logging';
 import { dataHash, StateError, type NewWorkflowRecord, type WorkflowRecord } from '@mira/state';
 import { AgentMetrics } from '../agent.metrics';
+import { AgentRegistry } from '../agent.registry';
 import { governancePolicyFor } from '../governance.policy';
 import { inSpan } from '../agents.tracing';
 import { Clock } from '../clock.service';
@@ -19,7 +20,14 @@ import {
   WORKFLOW_RUNNER_GROUP,
 } from '../orchestrator/routing.constants';
 import { GovernanceGate } from './governance.gate';
-import type { WorkflowRequest, WorkflowStep, WorkflowStepContext } from './workflow.interface';
+import { WorkflowDisabledError } from './workflow.error';
+import { WorkflowFlags } from './workflow.flags';
+import type {
+  WorkflowRequest,
+  WorkflowStep,
+  WorkflowStepContext,
+  WorkflowStepFlagValue,
+} from './workflow.interface';
 import { SYSTEM_ACTOR, WorkflowJournal, type JournalEntry } from './workflow.journal';
 import { leaseUntil, WorkflowLease } from './workflow.lease';
 import { WorkflowRegistry } from './workflow.registry';
@@ -70,6 +78,8 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     private readonly journal: WorkflowJournal,
     private readonly gate: GovernanceGate,
     private readonly lease: WorkflowLease,
+    private readonly stepFlags: WorkflowFlags,
+    private readonly agents: AgentRegistry,
     @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
     @Optional() @Inject(AgentMetrics) private readonly metrics: AgentMetrics | null = null,
   ) {}
@@ -105,8 +115,11 @@ export class WorkflowEngine implements OnApplicationBootstrap {
 
   private async submitNow(request: WorkflowRequest, options: SubmitOptions): Promise<SubmitResult> {
     const type = request?.workflow_type;
+    let definition: ReturnType<WorkflowRegistry['get']>;
     try {
-      this.workflows.get(String(type));
+      // The kill switch (flag workflow.<type>.enabled), here so no caller of submit can miss it.
+      if (!this.agents.isWorkflowEnabled(String(type))) throw new WorkflowDisabledError(String(type));
+      definition = this.workflows.get(String(type));
     } catch (err) {
       this.metrics?.observeWorkflow(String(type), 'rejected');
       throw err;
@@ -158,6 +171,8 @@ export class WorkflowEngine implements OnApplicationBootstrap {
         lease_expires_at: held ? null : leaseUntil(now, leaseMs),
         idempotency_key: options.idempotencyKey ?? null,
         request_hash: requestHash,
+        // Pinned now, so a run that waits for approval keeps the variants it was reviewed under.
+        flag_variants: this.stepFlags.pin(definition, { workflow_id: workflowId, workflow_type: type }, {}),
       },
       {
         actor: options.actor,
@@ -218,6 +233,12 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     const claimed = await this.journal.transition(
       record,
       {
+        // Records from before a step asked its flag get their variants on their first claim.
+        flag_variants: this.stepFlags.pin(
+          this.workflows.get(record.workflow_type),
+          record,
+          record.flag_variants,
+        ),
         status: 'running',
         lease_owner: this.instanceId,
         lease_expires_at: leaseUntil(now, leaseMs),
@@ -258,10 +279,17 @@ export class WorkflowEngine implements OnApplicationBootstrap {
       (r) => (current = r),
     );
     const steps: WorkflowStep[] = [];
+    const variants = { ...record.flag_variants };
     try {
       const results: Record<string, Record<string, unknown>> = {};
+      const flags: Record<string, WorkflowStepFlagValue> = {};
       for (const step of definition.steps) {
-        const context: WorkflowStepContext = { data: record.data, results };
+        if (step.flag) {
+          const choice = this.stepFlags.forStep(step.flag, record, variants[step.flag.key]);
+          flags[step.flag.key] = choice;
+          if (choice.variant !== undefined) variants[step.flag.key] = choice.variant;
+        }
+        const context: WorkflowStepContext = { data: record.data, results, flags };
         const { response } = await inSpan(
           `mira.workflow.step ${step.step}`,
           {
@@ -294,7 +322,7 @@ export class WorkflowEngine implements OnApplicationBootstrap {
     const finish = (r: WorkflowRecord) =>
       this.journal.transition(
         r,
-        { status, steps, lease_owner: null, lease_expires_at: null },
+        { status, steps, flag_variants: variants, lease_owner: null, lease_expires_at: null },
         { actor: SYSTEM_ACTOR, action: status, from: 'running', to: status },
         now,
       );

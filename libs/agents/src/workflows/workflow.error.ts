@@ -1,5 +1,6 @@
 export type WorkflowErrorCode =
   | 'WORKFLOW_UNKNOWN_TYPE'
+  | 'WORKFLOW_DISABLED'
   | 'WORKFLOW_INVALID_INPUT'
   | 'WORKFLOW_NOT_FOUND'
   | 'WORKFLOW_CONFLICT'
@@ -29,5 +30,16 @@ export class UnknownWorkflowError extends WorkflowError {
   ) {
     super('WORKFLOW_UNKNOWN_TYPE', `Unknown workflow type: ${workflowType} (known: ${known.join(', ')})`);
     this.name = 'UnknownWorkflowError';
+  }
+}
+
+/** The type's kill switch is off for this caller (flag `workflow.<type>.enabled`); maps to a 404. */
+export class WorkflowDisabledError extends WorkflowError {
+  constructor(readonly workflowType: string) {
+    super(
+      'WORKFLOW_DISABLED',
+      `Workflow type ${workflowType} is turned off (flag workflow.${workflowType}.enabled)`,
+    );
+    this.name = 'WorkflowDisabledError';
   }
 }

@@ -1,4 +1,5 @@
 import type { WorkflowRecord, WorkflowSummaryField } from '@mira/state';
+import type { JsonValue } from '@openfeature/server-sdk';
 import type { AgentResponse } from '../agent.interface';
 
 /** `{ workflow_type, data, governance_data? }`: what a client asks for. */
@@ -8,10 +9,33 @@ export interface WorkflowRequest {
   governance_data?: Record<string, unknown> | null;
 }
 
-/** What has been computed so far while a workflow runs: its input and each finished step's result. */
+/** The variant a flagged step runs under; `pinned` when it came from the record (a resumed run). */
+export interface WorkflowStepFlagValue {
+  /** Undefined when the flag is not defined (the step's fallback value applies). */
+  readonly variant?: string;
+  readonly value: JsonValue;
+  readonly pinned: boolean;
+}
+
+/**
+ * What has been computed so far while a workflow runs: its input, each finished step's result and
+ * the flags asked so far (by flag key; the current step's flag included).
+ */
 export interface WorkflowStepContext {
   readonly data: Readonly<Record<string, unknown>>;
   readonly results: Readonly<Record<string, Record<string, unknown>>>;
+  readonly flags?: Readonly<Record<string, WorkflowStepFlagValue>>;
+}
+
+/**
+ * A flag a step asks before it runs (a new behaviour rolled out gradually). The engine evaluates it
+ * with targetingKey = the workflow id and workflow_type, stores the variant on the record
+ * (`flag_variants`) when the run is created, and a resumed run keeps that variant when the flag moves.
+ */
+export interface WorkflowStepFlag {
+  readonly key: string;
+  /** The value when the flag is not defined. */
+  readonly fallback: JsonValue;
 }
 
 /**
@@ -23,6 +47,8 @@ export interface WorkflowStepDefinition {
   /** The message type sent (and the step's name in the record). */
   readonly step: string;
   readonly input: (context: WorkflowStepContext) => Record<string, unknown>;
+  /** Asked before the step runs; the step reads the answer in `context.flags[flag.key]`. */
+  readonly flag?: WorkflowStepFlag;
 }
 
 /** Metadata of @Workflow(). */

@@ -26,6 +26,7 @@ export function workflowView(record: WorkflowRecord): WorkflowView {
     decisions: record.decisions,
     expires_at: record.expires_at,
     steps: record.steps as WorkflowView['steps'],
+    flag_variants: record.flag_variants,
   };
 }
 

@@ -120,6 +120,15 @@ export const POSTGRES_MIGRATIONS: readonly StateMigration[] = [
       ALTER TABLE workflows ADD COLUMN summary jsonb;
     `,
   },
+  {
+    version: 7,
+    name: 'workflow_flag_variants',
+    // The flag variants a run chose (flag key -> variant), so a resumed run keeps them. Older
+    // rows read as {} (state.rows.ts): they ran before any step asked a flag.
+    sql: `
+      ALTER TABLE workflows ADD COLUMN flag_variants jsonb;
+    `,
+  },
 ];
 
 /** Applies the pending core migrations, each in its own transaction; the caller holds MIGRATION_LOCK. */

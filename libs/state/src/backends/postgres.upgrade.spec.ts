@@ -59,7 +59,19 @@ describe('upgrade from the previous release (postgres fixture)', () => {
     expect(
       audit.map((e) => ({ seq: e.seq, hash: e.hash, action: e.action, workflow_id: e.workflow_id })),
     ).toEqual(oldAudit.map((r) => ({ ...r, seq: Number(r.seq) })));
+    // Migration 7: records that ran before any step asked a flag chose no variant.
+    expect((await store.getWorkflow('wf-upgrade-1'))?.flag_variants).toEqual({});
+    expect(
+      (await store.listWorkflows({ limit: 100 })).items.every(
+        (w) => Object.keys(w.flag_variants).length === 0,
+      ),
+    ).toBe(true);
     expect(await store.verifyAudit()).toMatchObject({ ok: true });
     await store.close();
+    const after = new Client({ connectionString: url });
+    await after.connect();
+    const migrated = (await after.query('SELECT version FROM schema_migrations ORDER BY version')).rows;
+    await after.end();
+    expect(migrated.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   }, 60000);
 });

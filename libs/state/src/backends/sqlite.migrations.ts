@@ -118,6 +118,15 @@ export const SQLITE_MIGRATIONS: readonly StateMigration[] = [
       ALTER TABLE workflows ADD COLUMN summary TEXT;
     `,
   },
+  {
+    version: 7,
+    name: 'workflow_flag_variants',
+    // The flag variants a run chose (flag key -> variant), so a resumed run keeps them. Older
+    // rows read as {} (state.rows.ts): they ran before any step asked a flag.
+    sql: `
+      ALTER TABLE workflows ADD COLUMN flag_variants TEXT;
+    `,
+  },
 ];
 
 /** Applies the pending core migrations; the caller holds the write transaction (BEGIN IMMEDIATE). */

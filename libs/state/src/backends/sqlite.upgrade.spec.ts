@@ -50,7 +50,18 @@ describe('upgrade from the previous release (sqlite fixture)', () => {
     expect(
       audit.map((e) => ({ seq: e.seq, hash: e.hash, action: e.action, workflow_id: e.workflow_id })),
     ).toEqual(oldAudit.map((r) => ({ ...r })));
+    // Migration 7: records that ran before any step asked a flag chose no variant.
+    expect(approved?.flag_variants).toEqual({});
+    expect(
+      (await store.listWorkflows({ limit: 100 })).items.every(
+        (w) => Object.keys(w.flag_variants).length === 0,
+      ),
+    ).toBe(true);
     expect(await store.verifyAudit()).toMatchObject({ ok: true });
     await store.close();
+    const after = new DatabaseSync(path, { readOnly: true });
+    const migrated = after.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
+    after.close();
+    expect(migrated.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 });

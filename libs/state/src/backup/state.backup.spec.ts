@@ -92,7 +92,7 @@ describe('state backup and restore', () => {
     // Written after the backup: not in it.
     await store.createWorkflow(newRecord({ workflow_id: 'wf-later' }), [auditFor('wf-later')]);
     await store.close();
-    expect(manifest).toMatchObject({ backend: 'sqlite', schema_versions: [1, 2, 3, 4, 5, 6] });
+    expect(manifest).toMatchObject({ backend: 'sqlite', schema_versions: [1, 2, 3, 4, 5, 6, 7] });
     writeFileSync(join(dir, 'restored.db-wal'), 'stale');
     expect(() => restoreSqlite(join(dir, 'backup.db'), join(dir, 'restored.db'))).toThrow(
       /restored\.db-wal exist beside the restore target/,
@@ -139,7 +139,7 @@ describe('state backup and restore', () => {
     expect([mode(join(dir, 'backup.dump')), mode(manifestPath(join(dir, 'backup.dump')))]).toEqual([
       0o600, 0o600,
     ]);
-    expect(manifest).toMatchObject({ backend: 'postgres', schema_versions: [1, 2, 3, 4, 5, 6] });
+    expect(manifest).toMatchObject({ backend: 'postgres', schema_versions: [1, 2, 3, 4, 5, 6, 7] });
     const target = await server.createDatabase(`backup_dst_${process.pid}`);
     const dump = readFileSync(join(dir, 'backup.dump'));
     const flipped = Buffer.from(dump);

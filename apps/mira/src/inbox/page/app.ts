@@ -5,11 +5,13 @@ import { actorOf, api, state, titleOf, type Session, type Workflow } from './api
 import { renderDetail, renderDiff } from './detail.js';
 import { ApiError, explain, relative } from './format.js';
 import { loadList, loadMore, renderList, type Tab } from './list.js';
+import { loadUiFlags, UI_FLAG_DEFAULTS, type UiFlags } from './flags.js';
 import { follow } from './stream.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 let current: Workflow | null = null;
 let updatedAt: number | null = null;
+let ui: UiFlags = { ...UI_FLAG_DEFAULTS };
 
 function say(box: HTMLElement, text: string, kind: 'error' | 'ok', focus = false): void {
   box.textContent = text;
@@ -50,6 +52,7 @@ async function openDetail(id: string, keepResult = false): Promise<void> {
     $<HTMLTextAreaElement>('patch').value = '{}';
     $('edit-box').hidden = true;
     $('detail-json').hidden = true;
+    $('json-toggle').hidden = !ui.show_raw_json;
     $('json-toggle').setAttribute('aria-expanded', 'false');
     $('json-toggle').textContent = 'Show JSON';
   } else if (!keepResult) $('detail-message').hidden = true;
@@ -93,8 +96,15 @@ async function refresh(workflowId?: string): Promise<void> {
 }
 
 let poll: number | null = null;
-/** Live updates: the event stream, or polling every 10 s while the stream is down. */
+/**
+ * Live updates: the event stream, or polling every 10 s while the stream is down; polling only
+ * when the inbox.live_updates flag is off (e.g. behind a proxy that buffers streams).
+ */
 function live(): void {
+  if (!ui.live_updates) {
+    poll = window.setInterval(() => void refresh(), 10000);
+    return;
+  }
   let timer: number | null = null;
   follow({
     event: (_type, data) => {
@@ -126,6 +136,7 @@ async function start(): Promise<void> {
   if (!state.session) return signedOut();
   $('who-name').textContent = state.session.name;
   $('who').hidden = false;
+  ui = await loadUiFlags();
   await route();
   live();
   window.setInterval(tick, 30000);
