@@ -1,4 +1,6 @@
 import { startPostgres, type PostgresServer } from '../../../apps/mira/test/support/postgres-server';
+import { dataHash } from './state.identity';
+import type { NewWorkflowRecord } from './state.interface';
 import type { ModuleMigration } from './state.sql';
 import { openPostgresStateSql, openSqliteStateSql, type OpenedStateSql } from './state.sql-open';
 
@@ -58,4 +60,34 @@ export function useStateSqlEngines(
       open: async () => openPostgresStateSql(await pg.database(options.databasePrefix), migrations, owner),
     },
   ];
+}
+
+/**
+ * A bare workflow record held for one approval: no data, no policy, no governance input, high
+ * risk, created now (`overrides` for the rest).
+ */
+export function bareRecord(overrides: Partial<NewWorkflowRecord> = {}): NewWorkflowRecord {
+  return {
+    workflow_id: 'wf-1',
+    workflow_type: 'project_initialization',
+    status: 'pending_approval',
+    requested_by: 'key:alice',
+    requested_by_name: 'alice',
+    created_at: new Date().toISOString(),
+    data: {},
+    data_hash: dataHash({}),
+    policy: null,
+    governance: null,
+    risk_level: 'high',
+    reasons: [],
+    approvals_required: 1,
+    decisions: [],
+    expires_at: null,
+    steps: [],
+    lease_owner: null,
+    lease_expires_at: null,
+    idempotency_key: null,
+    request_hash: null,
+    ...overrides,
+  };
 }
