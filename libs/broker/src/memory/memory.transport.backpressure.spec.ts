@@ -1,7 +1,15 @@
 import { REPLY_TO_HEADER } from '../broker.constants';
 import type { BrokerMessage } from '../broker.interface';
 import { MemoryTransport } from './memory.transport';
-import { freshTransport, waitFor, turns, gate, rejection, stopTransport } from './memory.transport.testing';
+import {
+  freshTransport,
+  waitFor,
+  turns,
+  gate,
+  gatedRecorder,
+  rejection,
+  stopTransport,
+} from './memory.transport.testing';
 
 // Queue limits (BROKER_QUEUE_FULL, a live queue size), drain() and stop().
 describe('MemoryTransport', () => {
@@ -12,12 +20,7 @@ describe('MemoryTransport', () => {
 
   it('refuses beyond the queue size with BROKER_QUEUE_FULL and loses nothing it accepted', async () => {
     broker = new MemoryTransport({ queueSize: 3, maxInFlight: 1 });
-    const g = gate();
-    const got: number[] = [];
-    await broker.subscribe('t', async (m: BrokerMessage<number>) => {
-      await g.promise;
-      got.push(m.data);
-    });
+    const { g, got } = await gatedRecorder(broker);
     await broker.publish('t', 0);
     await waitFor(() => broker.stats().in_flight === 1, 'first message in flight');
     // The handler holds the only in-flight slot, so these wait in the queue.
@@ -52,12 +55,7 @@ describe('MemoryTransport', () => {
 
   it('applies a new queue size live and keeps what is already queued', async () => {
     broker = new MemoryTransport({ queueSize: 1, maxInFlight: 1 });
-    const g = gate();
-    const got: number[] = [];
-    await broker.subscribe('t', async (m: BrokerMessage<number>) => {
-      await g.promise;
-      got.push(m.data);
-    });
+    const { g, got } = await gatedRecorder(broker);
     await broker.publish('t', 0);
     await waitFor(() => broker.stats().in_flight === 1, 'in flight');
     await broker.publish('t', 1);
@@ -180,12 +178,7 @@ describe('MemoryTransport', () => {
 
   it('stop() lets a handler already in flight finish but drops the queued rest', async () => {
     broker = new MemoryTransport({ queueSize: 10, maxInFlight: 1 });
-    const g = gate();
-    const done: number[] = [];
-    await broker.subscribe('t', async (m: BrokerMessage<number>) => {
-      await g.promise;
-      done.push(m.data);
-    });
+    const { g, got: done } = await gatedRecorder(broker);
     for (const n of [1, 2, 3]) await broker.publish('t', n);
     await waitFor(() => broker.stats().in_flight === 1, 'in flight');
     await broker.stop();

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { BrokerError } from '../broker.error';
+import type { BrokerMessage } from '../broker.interface';
 import { MemoryTransport } from './memory.transport';
 
 // Shared by the MemoryTransport specs (delivery and subscriptions; queue limits, drain and stop).
@@ -45,4 +46,17 @@ export async function rejection(p: Promise<unknown>): Promise<BrokerError> {
   );
   expect(err).toBeInstanceOf(BrokerError);
   return err as BrokerError;
+}
+
+/** Subscribes to `t` a handler that waits for the gate, then records each message's data in order. */
+export async function gatedRecorder(
+  broker: MemoryTransport,
+): Promise<{ g: { promise: Promise<void>; open: () => void }; got: number[] }> {
+  const g = gate();
+  const got: number[] = [];
+  await broker.subscribe('t', async (m: BrokerMessage<number>) => {
+    await g.promise;
+    got.push(m.data);
+  });
+  return { g, got };
 }
