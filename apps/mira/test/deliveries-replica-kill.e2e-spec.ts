@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startPostgres, type PostgresServer } from './support/postgres-server';
-import { builtEntry, eventually, startService, type ServiceProcess } from './support/service-process';
+import { useCluster } from './support/cluster';
+import { eventually } from './support/service-process';
 
 // A replica SIGKILLed while it is sending a delivery: the row stays `sending` until its lease
 // lapses, then another replica claims it and sends it again with the same webhook-id (the
@@ -13,8 +13,7 @@ const ADMIN = { name: 'ops', key: `ops-${randomBytes(12).toString('hex')}`, role
 const headers = { 'x-api-key': ADMIN.key };
 
 describe('a replica killed mid-send (two service processes, PostgreSQL)', () => {
-  let postgres: PostgresServer;
-  const started: ServiceProcess[] = [];
+  const cluster = useCluster({ redis: false, setupTimeoutMs: 300_000 });
   const received: { id: string; res: ServerResponse }[] = [];
   const rx = createServer((req, res) => {
     req.resume();
@@ -27,23 +26,19 @@ describe('a replica killed mid-send (two service processes, PostgreSQL)', () => 
   });
 
   beforeAll(async () => {
-    builtEntry();
-    postgres = await startPostgres();
     await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
-  }, 300_000);
-  afterAll(async () => {
-    await Promise.all(started.map((s) => s.kill()));
+  });
+  // Runs after the cluster's afterAll (declared first) has killed the replicas.
+  afterAll(() => {
     for (const r of received) if (!r.res.writableEnded) r.res.destroy();
     rx.close();
-    await postgres?.stop();
   });
 
   it('the delivery is re-sent by another replica after its lease, with the same webhook-id', async () => {
-    const url = await postgres.createDatabase('deliveries_kill');
     const config = {
       api: { keys: [ADMIN], rate_limit: { enabled: false } },
       shutdown: { drain_delay_ms: 0 },
-      state: { backend: 'postgres', postgres: { url } },
+      ...(await cluster.shared('deliveries_kill')),
       deliveries: {
         poll_interval_ms: 100,
         lease_ms: 2000,
@@ -64,19 +59,13 @@ describe('a replica killed mid-send (two service processes, PostgreSQL)', () => 
         },
       },
     };
-    const ready = (s: ServiceProcess) =>
-      eventually(async () => (await fetch(`${s.url}/healthz/ready`)).status === 200, 60_000, 'readiness');
     // A alone first, so it is the one that claims the send.
-    const a = await startService({ config });
-    started.push(a);
-    await ready(a);
+    const a = await cluster.start({ config }, 60_000);
     const trigger = await fetch(`${a.url}/api/v1/schedules/yearly/trigger`, { method: 'POST', headers });
     expect(trigger.status).toBe(202);
     await eventually(async () => received.length === 1, 30_000, 'the first attempt to arrive');
 
-    const b = await startService({ config });
-    started.push(b);
-    await ready(b);
+    const b = await cluster.start({ config }, 60_000);
     expect((await a.signal('SIGKILL').exit).code).toBeNull();
 
     await eventually(async () => received.length >= 2, 30_000, 'the re-send by the other replica');

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigStore } from '@mira/config';
+import { untilAccepted } from './support/reloading-app';
 import { request, startTestApp, type TestApp } from './support/test-app';
 
 // Issue 25 item 6: a live reload that would let work through with less review is held until a
@@ -13,16 +14,6 @@ const auth = { authorization: `Bearer ${KEY}` };
 
 const yaml = (governance: string) =>
   `api:\n  keys:\n    - { name: ops, key: ${KEY}, roles: [admin] }\ngovernance:\n${governance}`;
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('governance reload weakenings are held (real app, real file)', () => {
   let dir: string;
@@ -57,7 +48,7 @@ describe('governance reload weakenings are held (real app, real file)', () => {
 
   it('raising financial_threshold live is held: degraded naming the key, the old threshold still applies', async () => {
     writeFileSync(file, yaml('  financial_threshold: 100000\n  approvals_required: { high: 2 }\n'));
-    const c = await until('the hold', configuration, (v) => v.status === 'degraded');
+    const c = await untilAccepted('the hold', configuration, (v) => v.status === 'degraded', 15_000);
     expect(c.reason).toContain('governance.financial_threshold (raised)');
     expect(c.pending_restart).toContain('governance.financial_threshold');
     expect(t.app.get(ConfigStore).get('governance').financial_threshold).toBe(10000);
@@ -70,8 +61,11 @@ describe('governance reload weakenings are held (real app, real file)', () => {
 
   it('lowering approvals_required live is held too; the running quorum applies', async () => {
     writeFileSync(file, yaml('  financial_threshold: 10000\n  approvals_required: { high: 1 }\n'));
-    const c = await until('the quorum hold', configuration, (v) =>
-      String(v.reason).includes('governance.approvals_required.high'),
+    const c = await untilAccepted(
+      'the quorum hold',
+      configuration,
+      (v) => String(v.reason).includes('governance.approvals_required.high'),
+      15_000,
     );
     expect(c.status).toBe('degraded');
     expect(c.reason).not.toContain('financial_threshold');
@@ -81,7 +75,7 @@ describe('governance reload weakenings are held (real app, real file)', () => {
 
   it('tightening applies live: a lower threshold and a higher quorum, and health recovers', async () => {
     writeFileSync(file, yaml('  financial_threshold: 1000\n  approvals_required: { high: 3 }\n'));
-    await until('recovery', configuration, (v) => v.status === 'healthy');
+    await untilAccepted('recovery', configuration, (v) => v.status === 'healthy', 15_000);
     const governance = t.app.get(ConfigStore).get('governance');
     expect(governance.financial_threshold).toBe(1000);
     expect(governance.approvals_required.high).toBe(3);
@@ -98,16 +92,20 @@ describe('governance reload weakenings are held (real app, real file)', () => {
           '  policies:\n    default: { minimum_risk: medium }\n',
       ),
     );
-    await until(
+    await untilAccepted(
       'the stricter file',
       async () => t.app.get(ConfigStore).get('governance').policies.default?.minimum_risk,
       (v) => v === 'medium',
+      15_000,
     );
     expect((await configuration()).status).toBe('healthy');
     // Cut after the first line of the section: every later governance key falls back to its default.
     writeFileSync(file, yaml('  financial_threshold: 1000\n'));
-    const c = await until('the truncation hold', configuration, (v) =>
-      String(v.reason).includes('governance.policies.default'),
+    const c = await untilAccepted(
+      'the truncation hold',
+      configuration,
+      (v) => String(v.reason).includes('governance.policies.default'),
+      15_000,
     );
     expect(c.reason).toContain('governance.approvals_required.high (lowered)');
     expect(c.reason).toContain('governance.explainability_threshold (lowered)');

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ProjectsService, Sleeper, SyncScheduler } from '@mira/projects';
-import { FakeGithub } from './support/fake-github';
+import { FakeGithub, firstApiIssues } from './support/fake-github';
 import { FakeTrello } from './support/fake-trello';
 import { until } from './support/poll';
 import { request, startTestApp, type TestApp } from './support/test-app';
@@ -20,14 +20,7 @@ describe('projects over the real app: GitHub + Trello, sync, webhooks, reports',
     gh = new FakeGithub('acme/api', GH_TOKEN);
     trello = new FakeTrello(BOARD, 'trello-key', TRELLO_TOKEN);
     await Promise.all([gh.tracker.start(), trello.tracker.start()]);
-    gh.put({ number: 1, title: 'Design API', state: 'closed', updated_at: '2026-12-01T10:00:00Z' });
-    gh.put({
-      number: 2,
-      title: 'Build API',
-      state: 'open',
-      updated_at: '2026-12-02T10:00:00Z',
-      assignee: 'ana',
-    });
+    for (const issue of firstApiIssues()) gh.put(issue);
     gh.put({ number: 3, title: 'Load test', state: 'open', updated_at: '2026-12-03T10:00:00Z' });
     trello.lists.set('l1', 'To Do').set('l2', 'Doing').set('l3', 'Shipped');
     trello.put({ id: 'c1', name: 'Copy', idList: 'l3', dateLastActivity: '2026-12-01T10:00:00.000Z' });

@@ -1,5 +1,5 @@
 import { GithubConnector, ProjectsError } from '@mira/projects';
-import { FakeGithub } from './support/fake-github';
+import { FakeGithub, firstApiIssues } from './support/fake-github';
 import { FakeTracker } from './support/fake-tracker';
 import { VirtualSleeper, clientFor, syncOnce } from './support/connector-harness';
 
@@ -16,14 +16,7 @@ describe('GitHub connector against a fake GitHub REST API', () => {
     sleeper = new VirtualSleeper();
     gh = new FakeGithub('acme/api', TOKEN, () => sleeper.now());
     await gh.tracker.start();
-    gh.put({ number: 1, title: 'Design API', state: 'closed', updated_at: '2026-12-01T10:00:00Z' });
-    gh.put({
-      number: 2,
-      title: 'Build API',
-      state: 'open',
-      updated_at: '2026-12-02T10:00:00Z',
-      assignee: 'ana',
-    });
+    for (const issue of firstApiIssues()) gh.put(issue);
     gh.put({
       number: 3,
       title: 'Vendor contract',

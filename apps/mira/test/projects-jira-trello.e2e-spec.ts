@@ -1,5 +1,5 @@
 import { JiraConnector, TrelloConnector } from '@mira/projects';
-import { FakeJira } from './support/fake-jira';
+import { FakeJira, opsIssues } from './support/fake-jira';
 import { FakeTrello } from './support/fake-trello';
 import { VirtualSleeper, clientFor, syncOnce } from './support/connector-harness';
 
@@ -14,43 +14,7 @@ describe('Jira connector against a fake Jira Cloud', () => {
     sleeper = new VirtualSleeper();
     jira = new FakeJira('pm@example.com', 'jira-secret-token-value');
     await jira.tracker.start();
-    jira.put({
-      key: 'OPS-1',
-      summary: 'Plan',
-      status: 'Done',
-      category: 'done',
-      updated: '2026-12-01T10:00:00.000Z',
-    });
-    jira.put({
-      key: 'OPS-2',
-      summary: 'Build',
-      status: 'In Progress',
-      category: 'indeterminate',
-      updated: '2026-12-02T10:00:00.000Z',
-      assignee: 'Ana',
-    });
-    jira.put({
-      key: 'OPS-3',
-      summary: 'Wait on vendor',
-      status: 'Blocked',
-      category: 'indeterminate',
-      updated: '2026-12-03T10:00:00.000Z',
-    });
-    jira.put({
-      key: 'OPS-4',
-      summary: 'Ship',
-      status: 'To Do',
-      category: 'new',
-      updated: '2026-12-04T10:00:00.000Z',
-      duedate: '2026-12-24',
-    });
-    jira.put({
-      key: 'OPS-5',
-      summary: 'Review',
-      status: 'QA',
-      category: 'indeterminate',
-      updated: '2026-12-05T10:00:00.000Z',
-    });
+    for (const issue of opsIssues()) jira.put(issue.key === 'OPS-2' ? { ...issue, assignee: 'Ana' } : issue);
   });
   afterEach(() => jira.tracker.stop());
 

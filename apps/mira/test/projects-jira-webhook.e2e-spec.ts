@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { FakeJira } from './support/fake-jira';
+import { FakeJira, opsIssues } from './support/fake-jira';
 import { until } from './support/poll';
 import { request, startTestApp, type TestApp } from './support/test-app';
 
@@ -30,20 +30,7 @@ describe('a Jira project kept current by signed webhooks over HTTP', () => {
   beforeAll(async () => {
     jira = new FakeJira(EMAIL, JIRA_TOKEN);
     await jira.tracker.start();
-    jira.put({
-      key: 'OPS-1',
-      summary: 'Plan',
-      status: 'Done',
-      category: 'done',
-      updated: '2026-12-01T10:00:00.000Z',
-    });
-    jira.put({
-      key: 'OPS-2',
-      summary: 'Build',
-      status: 'In Progress',
-      category: 'indeterminate',
-      updated: '2026-12-02T10:00:00.000Z',
-    });
+    for (const issue of opsIssues().slice(0, 2)) jira.put(issue);
     t = await startTestApp({
       overrides: {
         integrations: {

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { kubeletWrite } from './support/kubelet-volume';
 import { until } from './support/poll';
-import { request, startTestApp, type TestApp } from './support/test-app';
+import { useReloadingApp } from './support/reloading-app';
+import { request } from './support/test-app';
 
 // Config-declared schedules follow the real config file through hot reloads (a ConfigMap-style
 // atomic swap): added, changed and removed without a restart; read-only through the API throughout.
@@ -23,31 +20,20 @@ interface Listed {
 }
 
 describe('config-declared schedules on a config reload (real file)', () => {
-  let dir: string;
-  let t: TestApp;
+  const volume = useReloadingApp({
+    prefix: 'mira-sched-reload-',
+    yaml: yaml({ nightly: schedule('0 2 * * *', 'Nightly') }),
+  });
   const list = async () =>
-    ((await request(`${t.url}/api/v1/schedules`)).body.schedules as Listed[]).filter(
+    ((await request(`${volume.app.url}/api/v1/schedules`)).body.schedules as Listed[]).filter(
       (s) => s.source === 'config',
     );
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mira-sched-reload-'));
-    kubeletWrite(dir, { 'mira.yaml': yaml({ nightly: schedule('0 2 * * *', 'Nightly') }) });
-    t = await startTestApp({
-      file: join(dir, 'mira.yaml'),
-      overrides: { config: { hot_reload: true, debounce_ms: 20 } },
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('starts with the declared schedule, read-only through the API', async () => {
     expect(await list()).toEqual([
       expect.objectContaining({ name: 'nightly', cron: '0 2 * * *', source: 'config' }),
     ]);
-    const patch = await request(`${t.url}/api/v1/schedules/nightly`, {
+    const patch = await request(`${volume.app.url}/api/v1/schedules/nightly`, {
       method: 'PATCH',
       body: {
         name: 'nightly',
@@ -60,12 +46,12 @@ describe('config-declared schedules on a config reload (real file)', () => {
   });
 
   it('a reload that adds one and changes another applies both', async () => {
-    kubeletWrite(dir, {
-      'mira.yaml': yaml({
+    volume.write(
+      yaml({
         nightly: schedule('30 3 * * *', 'Nightly v2'),
         weekly: schedule('0 16 * * 5', 'Weekly'),
       }),
-    });
+    );
     const after = await until(async () => {
       const l = await list();
       return l.length === 2 && l.find((s) => s.name === 'nightly')?.cron === '30 3 * * *' ? l : null;
@@ -73,12 +59,12 @@ describe('config-declared schedules on a config reload (real file)', () => {
     expect(after.find((s) => s.name === 'nightly')!.target.message.data.name).toBe('Nightly v2');
     expect(after.find((s) => s.name === 'weekly')).toMatchObject({ cron: '0 16 * * 5', source: 'config' });
     // The change moves `next_runs` too (the view is computed from the stored cron).
-    const view = await request(`${t.url}/api/v1/schedules/nightly`);
+    const view = await request(`${volume.app.url}/api/v1/schedules/nightly`);
     expect(view.body.next_runs[0]).toMatch(/T02:30:00\.000Z$/); // 03:30 Berlin (CET) = 02:30 UTC
   });
 
   it('a reload that drops one removes it; an API schedule is left alone', async () => {
-    const api = await request(`${t.url}/api/v1/schedules`, {
+    const api = await request(`${volume.app.url}/api/v1/schedules`, {
       body: {
         name: 'mine',
         cron: '0 9 * * 1',
@@ -87,12 +73,12 @@ describe('config-declared schedules on a config reload (real file)', () => {
       },
     });
     expect(api.status).toBe(201);
-    kubeletWrite(dir, { 'mira.yaml': yaml({ weekly: schedule('0 16 * * 5', 'Weekly') }) });
+    volume.write(yaml({ weekly: schedule('0 16 * * 5', 'Weekly') }));
     await until(async () => {
       const l = await list();
       return l.length === 1 && l[0].name === 'weekly';
     }, 'nightly removed');
-    expect((await request(`${t.url}/api/v1/schedules/nightly`)).status).toBe(404);
-    expect((await request(`${t.url}/api/v1/schedules/mine`)).body).toMatchObject({ source: 'api' });
+    expect((await request(`${volume.app.url}/api/v1/schedules/nightly`)).status).toBe(404);
+    expect((await request(`${volume.app.url}/api/v1/schedules/mine`)).body).toMatchObject({ source: 'api' });
   });
 });

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { startPostgres, type PostgresServer } from './support/postgres-server';
-import { startRedisServer, type RedisServer } from './support/redis-server';
-import { builtEntry, eventually, startService, type ServiceProcess } from './support/service-process';
+import { useCluster } from './support/cluster';
+import { eventually } from './support/service-process';
 
 // Exactly once across replicas: two BUILT service processes on a real PostgreSQL and redis-server
 // share a schedule firing every 2 seconds for 20 s; one is SIGKILLed halfway. The runs table must
@@ -10,18 +9,7 @@ import { builtEntry, eventually, startService, type ServiceProcess } from './sup
 const AUDITOR = { name: 'auditor', key: `aud-${randomBytes(12).toString('hex')}`, roles: ['auditor'] };
 
 describe('Schedules across two service processes (PostgreSQL + Redis)', () => {
-  let postgres: PostgresServer;
-  let redis: RedisServer;
-  const started: ServiceProcess[] = [];
-
-  beforeAll(async () => {
-    builtEntry();
-    [postgres, redis] = await Promise.all([startPostgres(), startRedisServer()]);
-  }, 300_000);
-  afterAll(async () => {
-    await Promise.all(started.map((s) => s.kill()));
-    await Promise.all([postgres?.stop(), redis?.stop()]);
-  });
+  const cluster = useCluster({ setupTimeoutMs: 300_000 });
 
   const runsOf = async (base: string): Promise<{ scheduled_time: string; status: string }[]> => {
     const headers = { 'x-api-key': AUDITOR.key };
@@ -30,12 +18,10 @@ describe('Schedules across two service processes (PostgreSQL + Redis)', () => {
   };
 
   it('one run per scheduled time while a replica is SIGKILLed halfway', async () => {
-    const url = await postgres.createDatabase('schedules_pair');
     const config = {
       api: { keys: [AUDITOR], rate_limit: { enabled: false } },
       shutdown: { drain_delay_ms: 0 },
-      broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: 'sched:' } },
-      state: { backend: 'postgres', postgres: { url } },
+      ...(await cluster.shared('schedules_pair', { streamPrefix: 'sched:' })),
       schedules: {
         tick_ms: 200,
         lease_ms: 2000,
@@ -48,14 +34,7 @@ describe('Schedules across two service processes (PostgreSQL + Redis)', () => {
         },
       },
     };
-    const [a, b] = await Promise.all([startService({ config }), startService({ config })]);
-    started.push(a, b);
-    for (const s of [a, b])
-      await eventually(
-        async () => (await fetch(`${s.url}/healthz/ready`)).status === 200,
-        60_000,
-        'readiness',
-      );
+    const [a, b] = await cluster.startReplicas(2, { config }, 60_000);
 
     await eventually(async () => (await runsOf(b.url)).length >= 5, 30_000, '5 runs (~10 s)');
     const killed = await a.signal('SIGKILL').exit;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { startPostgres, type PostgresServer } from './support/postgres-server';
-import { startRedisServer, type RedisServer } from './support/redis-server';
-import { builtEntry, eventually, startService, type ServiceProcess } from './support/service-process';
+import { useCluster } from './support/cluster';
+import { keyedApi, type Answer } from './support/keyed-api';
+import { eventually } from './support/service-process';
 
 // Issue 31: PostgreSQL stopped for 5 s (fast shutdown, then a postmaster crash) under two BUILT
 // service processes while 20 clients create, approve and reject over real HTTP. Asserted: no
@@ -15,78 +15,33 @@ const KEYS = {
   approver: { name: 'approver', key: secret('ap'), roles: ['approver'] },
   auditor: { name: 'auditor', key: secret('aud'), roles: ['auditor'] },
 } as const;
-type Who = keyof typeof KEYS;
 
 /** Above the financial threshold: held for one approval whatever the default policy. */
 const HIGH_RISK = { financial_impact: 250000, compliance_level: 'low', explainability_score: 0.9 };
 const PROJECT = { name: 'Outage', description: 'survives a store outage', goals: ['a'], duration_weeks: 2 };
 
-interface Answer {
-  status: number;
-  body: any;
-}
-
-async function api(base: string, path: string, who: Who, body?: unknown): Promise<Answer> {
-  try {
-    const res = await fetch(`${base}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: {
-        'x-api-key': KEYS[who].key,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body: parsed };
-  } catch {
-    // No answer at all (a process gone, a timeout): counted apart, never as a 5xx.
-    return { status: 0, body: null };
-  }
-}
+// No answer at all (a process gone, a timeout): counted apart as status 0, never as a 5xx.
+const api = keyedApi(KEYS, { noAnswerAsZero: true });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('state store outage under two service processes (real PostgreSQL and Redis)', () => {
-  let postgres: PostgresServer;
-  let redis: RedisServer;
-  const started: ServiceProcess[] = [];
-
-  beforeAll(async () => {
-    builtEntry();
-    [postgres, redis] = await Promise.all([startPostgres(), startRedisServer()]);
-  }, 240_000);
-
-  afterAll(async () => {
-    await Promise.all(started.map((s) => s.kill()));
-    await Promise.all([postgres?.stop(), redis?.stop()]);
-  });
+  const cluster = useCluster({ setupTimeoutMs: 240_000 });
 
   it.each(['SIGINT', 'SIGKILL'] as const)(
     'PostgreSQL down for 5 s (%s) while 20 clients create, approve and reject',
     async (signal) => {
       const db = `outage_${signal.toLowerCase()}`;
-      const url = await postgres.createDatabase(db);
       const config = {
         api: { keys: Object.values(KEYS), rate_limit: { enabled: false } },
         shutdown: { drain_delay_ms: 0 },
-        broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: `${db}:` } },
-        state: {
-          backend: 'postgres',
-          postgres: { url, statement_timeout_ms: 3000, connect_timeout_ms: 1000 },
-        },
+        ...(await cluster.shared(db, {
+          streamPrefix: `${db}:`,
+          postgres: { statement_timeout_ms: 3000, connect_timeout_ms: 1000 },
+        })),
         governance: { approvals_required: { high: 1 }, lease_seconds: 2, sweep_interval_seconds: 0.5 },
       };
-      const replicas = await Promise.all([startService({ config }), startService({ config })]);
-      started.push(...replicas);
-      for (const r of replicas)
-        await eventually(async () => (await fetch(`${r.url}/healthz/ready`)).status === 200, 30_000, 'ready');
+      const replicas = await cluster.startReplicas(2, { config });
 
       const statuses = new Map<number, number>();
       const codes503 = new Set<string>();
@@ -131,14 +86,14 @@ describe('state store outage under two service processes (real PostgreSQL and Re
       const clients = Array.from({ length: 20 }, (_, c) => client(c));
 
       await sleep(3000);
-      await postgres.down(signal);
+      await cluster.postgres.down(signal);
       const downAt = Date.now();
       await sleep(1000);
       const probes = await Promise.all(
         replicas.flatMap((r) => [fetch(`${r.url}/healthz/ready`), fetch(`${r.url}/healthz/live`)]),
       );
       await sleep(Math.max(0, 5000 - (Date.now() - downAt)));
-      await postgres.restart();
+      await cluster.postgres.restart();
       await sleep(5000);
       running = false;
       await Promise.all(clients);

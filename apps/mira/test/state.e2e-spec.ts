@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { dataHash, STATE_STORE, type StateStore } from '@mira/state';
+import { STATE_STORE, type StateStore } from '@mira/state';
+import { bareRecord } from '../../../libs/state/src/state.engines.testing';
 import { fatalLine, freePort, runNode } from './support/child';
 import { startPostgres, type PostgresServer } from './support/postgres-server';
 import { builtEntry, startService, type ServiceProcess } from './support/service-process';
@@ -52,31 +53,7 @@ describe('state store on sqlite (a file in a temp dir)', () => {
 
   it('STATE_STORE is the injectable store of the running app', async () => {
     const store = t.app.get<StateStore>(STATE_STORE);
-    const { created } = await store.createWorkflow(
-      {
-        workflow_id: 'e2e-1',
-        workflow_type: 'project_initialization',
-        status: 'pending_approval',
-        requested_by: 'key:alice',
-        requested_by_name: 'alice',
-        created_at: new Date().toISOString(),
-        data: {},
-        data_hash: dataHash({}),
-        policy: null,
-        governance: null,
-        risk_level: 'high',
-        reasons: [],
-        approvals_required: 1,
-        decisions: [],
-        expires_at: null,
-        steps: [],
-        lease_owner: null,
-        lease_expires_at: null,
-        idempotency_key: null,
-        request_hash: null,
-      },
-      [],
-    );
+    const { created } = await store.createWorkflow(bareRecord({ workflow_id: 'e2e-1' }), []);
     expect(created).toBe(true);
     expect(await store.countByStatus()).toEqual({ pending_approval: 1 });
   });

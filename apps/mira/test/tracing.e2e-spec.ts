@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { freePort } from './support/child';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
-import { startPostgres, type PostgresServer } from './support/postgres-server';
-import { startRedisServer, type RedisServer } from './support/redis-server';
+import { useCluster, waitReady } from './support/cluster';
 import { builtEntry, eventually, startService, type ServiceProcess } from './support/service-process';
 
 // OpenTelemetry end to end: the BUILT service as child processes exporting over OTLP/HTTP to a
@@ -16,7 +15,7 @@ const cleanups: (() => Promise<void>)[] = [];
 async function start(...args: Parameters<typeof startService>): Promise<ServiceProcess> {
   const s = await startService(...args);
   started.push(s);
-  await eventually(async () => (await fetch(`${s.url}/healthz/ready`)).status === 200, 30_000, 'readiness');
+  await waitReady(s);
   return s;
 }
 
@@ -248,31 +247,16 @@ describe('tracing (OpenTelemetry over OTLP/HTTP, built service)', () => {
   }, 180_000);
 
   describe('across replicas over a real redis-server', () => {
-    let redis: RedisServer;
-    let postgres: PostgresServer;
-
-    beforeAll(async () => {
-      [redis, postgres] = await Promise.all([startRedisServer(), startPostgres()]);
-    }, 60_000);
-
-    afterAll(async () => {
-      await Promise.all(started.map((s) => s.kill()));
-      await Promise.all([redis?.stop(), postgres?.stop()]);
-    });
+    const cluster = useCluster({ build: false, setupTimeoutMs: 60_000 });
 
     it("an event published on one process and handled on another is one trace: the consumer span is the producer span's child", async () => {
-      const dbUrl = await postgres.createDatabase('tracing_two');
-      const config = {
-        broker: { transport: 'redis', redis: { url: redis.url } },
-        state: { backend: 'postgres', postgres: { url: dbUrl } },
-        shutdown: { drain_delay_ms: 0 },
-      };
+      const config = { ...(await cluster.shared('tracing_two')), shutdown: { drain_delay_ms: 0 } };
       // Only B subscribes to test.slow_event, so what A publishes is handled on B.
-      const a = await start({
+      const a = await cluster.start({
         config,
         env: tracingEnv(receiver, { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=replica-a' }),
       });
-      const b = await start({
+      const b = await cluster.start({
         config,
         spec: { subscribers: true },
         env: tracingEnv(receiver, { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=replica-b' }),

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostgres, type PostgresServer } from './support/postgres-server';
-import { startRedisServer, type RedisServer } from './support/redis-server';
+import { useCluster, waitReady } from './support/cluster';
+import { keyedApi } from './support/keyed-api';
 import {
   builtEntry,
   eventually,
@@ -24,7 +24,6 @@ const KEYS = {
   approver3: { name: 'approver-3', key: secret('ap3'), roles: ['approver'] },
   auditor: { name: 'auditor', key: secret('aud'), roles: ['auditor'] },
 } as const;
-type Who = keyof typeof KEYS;
 
 /** Config shared by every process: named keys with roles, no rate limit (one client IP), quick drain. */
 const baseConfig = {
@@ -41,39 +40,14 @@ const PROJECT = {
   duration_weeks: 4,
 };
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
 /** One API call over real HTTP as `who` (an API key the test configured). */
-async function api(base: string, path: string, who: Who, body?: unknown): Promise<Answer> {
-  const res = await fetch(`${base}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: {
-      'x-api-key': KEYS[who].key,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body: parsed };
-}
+const api = keyedApi(KEYS, { timeoutMs: 60_000 });
 
 const started: ServiceProcess[] = [];
 async function start(...args: Parameters<typeof startService>): Promise<ServiceProcess> {
   const s = await startService(...args);
   started.push(s);
-  // Ready = config valid, agents registered, store and broker reachable.
-  await eventually(async () => (await fetch(`${s.url}/healthz/ready`)).status === 200, 30_000, 'readiness');
+  await waitReady(s);
   return s;
 }
 
@@ -189,30 +163,18 @@ describe('durable workflows across service processes (built service, real signal
   }, 180_000);
 
   describe('two replicas sharing PostgreSQL and Redis', () => {
-    let postgres: PostgresServer;
-    let redis: RedisServer;
-
-    beforeAll(async () => {
-      [postgres, redis] = await Promise.all([startPostgres(), startRedisServer()]);
-    }, 120_000);
-
-    afterAll(async () => {
-      await Promise.all(started.map((s) => s.kill()));
-      await Promise.all([postgres?.stop(), redis?.stop()]);
-    });
+    const cluster = useCluster({ build: false, setupTimeoutMs: 120_000 });
 
     /** A replica's config: its own database and stream prefix per pair, so the tests do not share state. */
-    const replicaConfig = (url: string, prefix: string, governance: Record<string, unknown>) => ({
+    const replicaConfig = async (db: string, governance: Record<string, unknown>) => ({
       ...baseConfig,
-      broker: { transport: 'redis', redis: { url: redis.url, stream_prefix: prefix } },
-      state: { backend: 'postgres', postgres: { url } },
+      ...(await cluster.shared(db, { streamPrefix: `${db}:` })),
       governance,
     });
 
     it('two approvers race for the last vote on two replicas: one 200, one 409 naming the status, the steps run once', async () => {
-      const url = await postgres.createDatabase('race');
-      const config = replicaConfig(url, 'race:', { approvals_required: { high: 2 } });
-      const [a, b] = await Promise.all([start({ config }), start({ config })]);
+      const config = await replicaConfig('race', { approvals_required: { high: 2 } });
+      const [a, b] = await Promise.all([cluster.start({ config }), cluster.start({ config })]);
 
       const rounds = 5;
       for (let round = 0; round < rounds; round++) {
@@ -270,12 +232,11 @@ describe('durable workflows across service processes (built service, real signal
     }, 240_000);
 
     it('a replica killed (SIGKILL) while running approved steps: the other one recovers the run and completes it', async () => {
-      const url = await postgres.createDatabase('takeover');
       // Short lease and sweep so the takeover comes quickly after the kill; 2 s rather than 1 so
       // a loaded machine that delays one renewal (every lease/3) does not hand a live run over.
-      const config = replicaConfig(url, 'takeover:', { lease_seconds: 2, sweep_interval_seconds: 0.2 });
+      const config = await replicaConfig('takeover', { lease_seconds: 2, sweep_interval_seconds: 0.2 });
       const spec = { slowAgent: true, slowWorkflow: { steps: 2 } };
-      const [a, b] = await Promise.all([start({ config, spec }), start({ config, spec })]);
+      const [a, b] = await Promise.all([cluster.start({ config, spec }), cluster.start({ config, spec })]);
 
       const tag = `slow-${randomBytes(4).toString('hex')}`;
       const created = await api(a.url, '/api/v1/workflows', 'requester', {

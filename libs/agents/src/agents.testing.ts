@@ -1,4 +1,4 @@
-import type { Type } from '@nestjs/common';
+import { Logger, type Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { BrokerModule } from '@mira/broker';
 import { ConfigModule } from '@mira/config';
@@ -47,4 +47,20 @@ export async function bootAgentsModule(options: {
     .compile();
   await ref.init();
   return ref;
+}
+
+/**
+ * For a describe block whose tests boot the module: silences the Logger during each test and
+ * closes what `current` answers (the last boot) after it.
+ */
+export function useQuietBoot(current: () => { ref: { close(): Promise<void> } } | undefined): void {
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(async () => {
+    await current()?.ref.close();
+    jest.restoreAllMocks();
+  });
 }

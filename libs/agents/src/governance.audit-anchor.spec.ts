@@ -3,7 +3,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigStore, loadConfig, type MiraConfigInput } from '@mira/config';
 import { MetricsService } from '@mira/metrics';
-import { SqliteStateStore, dataHash } from '@mira/state';
+import { SqliteStateStore } from '@mira/state';
+import { bareRecord } from '../../state/src/state.engines.testing';
 import { GovernanceAuditAnchor } from './governance.audit-anchor';
 import { GovernanceAuditKeys } from './governance.audit-key';
 import './agents.config';
@@ -33,28 +34,7 @@ describe('GovernanceAuditAnchor', () => {
     const anchor = new GovernanceAuditAnchor(config, keys, store, metrics);
     try {
       expect(await anchor.publish()).toBeNull(); // empty trail: nothing to anchor
-      const rec = {
-        workflow_id: 'wf-1',
-        workflow_type: 't',
-        status: 'pending_approval' as const,
-        requested_by: 'key:alice',
-        requested_by_name: 'alice',
-        created_at: new Date().toISOString(),
-        data: {},
-        data_hash: dataHash({}),
-        policy: null,
-        governance: null,
-        risk_level: 'low',
-        reasons: [],
-        approvals_required: 1,
-        decisions: [],
-        expires_at: null,
-        steps: [],
-        lease_owner: null,
-        lease_expires_at: null,
-        idempotency_key: null,
-        request_hash: null,
-      };
+      const rec = bareRecord({ workflow_type: 't', risk_level: 'low' });
       const entry = {
         at: rec.created_at,
         actor: 'alice',

@@ -1,25 +1,12 @@
-import { openPostgresStateSql, openSqliteStateSql, type OpenedStateSql } from '@mira/state';
-import { startPostgres, type PostgresServer } from '../../../apps/mira/test/support/postgres-server';
+import type { OpenedStateSql } from '@mira/state';
+import { useStateSqlEngines } from '../../state/src/state.engines.testing';
 import { DELIVERIES_MIGRATIONS } from './deliveries.migrations';
 import { DeliveryStore, deliveryId } from './delivery.store';
 
-let server: PostgresServer;
-let n = 0;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(() => server?.stop());
-
-const engines = [
-  { name: 'sqlite', open: () => openSqliteStateSql(DELIVERIES_MIGRATIONS, { owner: 'deliveries' }) },
-  {
-    name: 'postgres',
-    open: async () =>
-      openPostgresStateSql(await server.createDatabase(`dlv_${process.pid}_${++n}`), DELIVERIES_MIGRATIONS, {
-        owner: 'deliveries',
-      }),
-  },
-];
+const engines = useStateSqlEngines(DELIVERIES_MIGRATIONS, {
+  owner: 'deliveries',
+  databasePrefix: `dlv_${process.pid}`,
+});
 const T0 = new Date('2026-12-04T15:00:00.000Z');
 const item = (destination: string) => ({
   destination,

@@ -1,26 +1,13 @@
-import { openPostgresStateSql, openSqliteStateSql, type OpenedStateSql } from '@mira/state';
-import { startPostgres, type PostgresServer } from '../../../apps/mira/test/support/postgres-server';
+import type { OpenedStateSql } from '@mira/state';
+import { useStateSqlEngines } from '../../state/src/state.engines.testing';
 import type { ScheduleInput } from './schedules.interface';
 import { SCHEDULES_MIGRATIONS } from './schedules.migrations';
 import { SchedulesStore } from './schedules.store';
 
-let server: PostgresServer;
-let n = 0;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(() => server?.stop());
-
-const engines = [
-  { name: 'sqlite', open: () => openSqliteStateSql(SCHEDULES_MIGRATIONS, { owner: 'schedules' }) },
-  {
-    name: 'postgres',
-    open: async () =>
-      openPostgresStateSql(await server.createDatabase(`sch_${process.pid}_${++n}`), SCHEDULES_MIGRATIONS, {
-        owner: 'schedules',
-      }),
-  },
-];
+const engines = useStateSqlEngines(SCHEDULES_MIGRATIONS, {
+  owner: 'schedules',
+  databasePrefix: `sch_${process.pid}`,
+});
 
 const def: ScheduleInput = {
   name: 'weekly',

@@ -2,6 +2,7 @@ import { auditContract } from './state.contract-audit.testing';
 import { auditKeysContract } from './state.contract-audit-keys.testing';
 import { identityContract } from './state.contract-identity.testing';
 import { workflowContract } from './state.contract-workflows.testing';
+import { bareRecord } from './state.engines.testing';
 import type { AuditInput, NewWorkflowRecord, StateStore } from './state.interface';
 import { dataHash } from './state.identity';
 
@@ -38,12 +39,8 @@ export const at = (minutes: number) => new Date(T0 + minutes * 60000).toISOStrin
 
 export function newRecord(overrides: Partial<NewWorkflowRecord> = {}): NewWorkflowRecord {
   counter++;
-  return {
+  return bareRecord({
     workflow_id: `wf-${process.pid}-${counter}`,
-    workflow_type: 'project_initialization',
-    status: 'pending_approval',
-    requested_by: 'key:alice',
-    requested_by_name: 'alice',
     created_at: at(counter),
     data: { name: 'Apollo', goals: ['Design', 'Build'], nested: { budget: 50000 } },
     data_hash: dataHash({ name: 'Apollo', goals: ['Design', 'Build'], nested: { budget: 50000 } }),
@@ -54,18 +51,11 @@ export function newRecord(overrides: Partial<NewWorkflowRecord> = {}): NewWorkfl
       approvals_required: { low: 1, medium: 1, high: 2 },
     },
     governance: { financial_impact: 50000, requires_human_validation: true },
-    risk_level: 'high',
     reasons: ['financial impact 50000 over 10000'],
     approvals_required: 2,
-    decisions: [],
     expires_at: at(counter + 60 * 72),
-    steps: [],
-    lease_owner: null,
-    lease_expires_at: null,
-    idempotency_key: null,
-    request_hash: null,
     ...overrides,
-  };
+  });
 }
 
 export function auditFor(

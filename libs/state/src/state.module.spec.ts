@@ -2,10 +2,10 @@ import { Injectable, Logger, Module, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { HealthModule, HealthProbes } from '@mira/health';
 import { SHUTDOWN_PRIORITY, ShutdownModule, ShutdownService } from '@mira/shutdown';
-import { startPostgres, type PostgresServer } from '../../../apps/mira/test/support/postgres-server';
 import { SqliteStateStore } from './backends/sqlite.backend';
 import { STATE_STORE } from './state.constants';
 import { StateBackendProvider } from './state.decorator';
+import { usePostgresServer } from './state.engines.testing';
 import { StateHealthIndicator } from './state.health';
 import type { StateBackend, StateSettings, StateStore } from './state.interface';
 import { StateModule } from './state.module';
@@ -89,21 +89,17 @@ describe('StateModule', () => {
 });
 
 describe('StateHealthIndicator on a real PostgreSQL', () => {
-  let server: PostgresServer;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60000);
-  afterAll(() => server?.stop());
+  const pg = usePostgresServer();
 
   it('healthy with backend and latency only; unhealthy without URL or password when the server stops; healthy again after', async () => {
     const password = 'Pa55-w0rd-xyz';
-    const url = await server.createDatabase('health_check', password);
+    const url = await pg.server.createDatabase('health_check', password);
     const ref = await boot(settings({ backend: 'postgres', postgres: { ...settings().postgres, url } }));
     const indicator = ref.get(StateHealthIndicator);
     const up = await indicator.check();
     expect(up).toEqual({ status: 'healthy', backend: 'postgres', latency_ms: expect.any(Number) });
 
-    await server.down();
+    await pg.server.down();
     try {
       const down = await indicator.check();
       expect(down).toMatchObject({
@@ -114,11 +110,11 @@ describe('StateHealthIndicator on a real PostgreSQL', () => {
       const text = JSON.stringify(down);
       expect(text).not.toContain(password);
       expect(text).not.toContain('postgres://');
-      expect(text).not.toContain(String(server.port));
+      expect(text).not.toContain(String(pg.server.port));
       const ready = await ref.get(HealthProbes).answer('ready');
       expect(ready.statusCode).toBe(503);
     } finally {
-      await server.restart();
+      await pg.server.restart();
     }
     // The pool reconnects by itself once the server is back.
     expect(await indicator.check()).toMatchObject({ status: 'healthy' });

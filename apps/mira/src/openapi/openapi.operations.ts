@@ -9,6 +9,7 @@ import {
 } from '../api/api.schemas';
 import { successEnvelope } from './openapi.schemas';
 import { ref, toSchema, type JsonSchema } from './openapi.json-schema';
+import { operationsOf } from './openapi.operation-builder';
 
 /** The API's routes as the document describes them: summaries, bodies with examples, answers. */
 
@@ -96,6 +97,14 @@ export function operations(agents: ReturnType<typeof agentComponents>): Record<s
     goals: ['Design', 'Build', 'Launch'],
     duration_weeks: 12,
   };
+  const workflows = operationsOf('workflows');
+  const audit = operationsOf('audit');
+  /** Approve, reject and cancel: a comment in, the record after the decision out. */
+  const decision = (summary: string, body: z.ZodType, example: [string, string, string], answered: string) =>
+    workflows(summary, 200, [answered, 'WorkflowView'], [400, 401, 403, 404, 409, 413, 415, 429, 503], {
+      schema: toSchema(body, 'input'),
+      examples: { [example[0]]: { summary: example[1], value: { comment: example[2] } } },
+    });
   return {
     'post /api/v1/messages': {
       summary: 'Send a message to the agent that handles its type; answers with that agent’s envelope',
@@ -191,54 +200,42 @@ export function operations(agents: ReturnType<typeof agentComponents>): Record<s
       },
       errors: [400, 401, 429, 503],
     },
-    'get /api/v1/workflows/{id}': {
-      summary: 'One workflow record',
-      tag: 'workflows',
-      success: { 200: { description: 'The record', schema: view } },
-      errors: [401, 404, 429, 503],
-    },
-    'post /api/v1/workflows/{id}/approve': {
-      summary: 'Approve a workflow waiting for approval (optionally patching its data)',
-      tag: 'workflows',
-      body: {
-        schema: toSchema(approveBodySchema, 'input'),
-        examples: { approve: { summary: 'Approve', value: { comment: 'Budget approved' } } },
-      },
-      success: { 200: { description: 'The record after the decision', schema: view } },
-      errors: [400, 401, 403, 404, 409, 413, 415, 429, 503],
-    },
-    'post /api/v1/workflows/{id}/reject': {
-      summary: 'Reject a workflow waiting for approval (a comment is required)',
-      tag: 'workflows',
-      body: {
-        schema: toSchema(rejectBodySchema, 'input'),
-        examples: { reject: { summary: 'Reject', value: { comment: 'Out of scope this quarter' } } },
-      },
-      success: { 200: { description: 'The record after the decision', schema: view } },
-      errors: [400, 401, 403, 404, 409, 413, 415, 429, 503],
-    },
-    'post /api/v1/workflows/{id}/cancel': {
-      summary: 'Withdraw a workflow waiting for approval (its requester or an admin)',
-      tag: 'workflows',
-      body: {
-        schema: toSchema(cancelBodySchema, 'input'),
-        examples: { cancel: { summary: 'Cancel', value: { comment: 'Superseded by a new request' } } },
-      },
-      success: { 200: { description: 'The cancelled record', schema: view } },
-      errors: [400, 401, 403, 404, 409, 413, 415, 429, 503],
-    },
-    'get /api/v1/audit': {
-      summary: 'The hash-chained audit trail, oldest first',
-      tag: 'audit',
-      success: { 200: { description: 'A page of entries', schema: ref('AuditPage') } },
-      errors: [400, 401, 403, 429, 503],
-    },
-    'get /api/v1/audit/verify': {
-      summary: 'Walk the whole audit chain and report the first broken link',
-      tag: 'audit',
-      success: { 200: { description: 'The verification', schema: ref('AuditVerification') } },
-      errors: [401, 403, 429, 503],
-    },
+    'get /api/v1/workflows/{id}': workflows(
+      'One workflow record',
+      200,
+      ['The record', 'WorkflowView'],
+      [401, 404, 429, 503],
+    ),
+    'post /api/v1/workflows/{id}/approve': decision(
+      'Approve a workflow waiting for approval (optionally patching its data)',
+      approveBodySchema,
+      ['approve', 'Approve', 'Budget approved'],
+      'The record after the decision',
+    ),
+    'post /api/v1/workflows/{id}/reject': decision(
+      'Reject a workflow waiting for approval (a comment is required)',
+      rejectBodySchema,
+      ['reject', 'Reject', 'Out of scope this quarter'],
+      'The record after the decision',
+    ),
+    'post /api/v1/workflows/{id}/cancel': decision(
+      'Withdraw a workflow waiting for approval (its requester or an admin)',
+      cancelBodySchema,
+      ['cancel', 'Cancel', 'Superseded by a new request'],
+      'The cancelled record',
+    ),
+    'get /api/v1/audit': audit(
+      'The hash-chained audit trail, oldest first',
+      200,
+      ['A page of entries', 'AuditPage'],
+      [400, 401, 403, 429, 503],
+    ),
+    'get /api/v1/audit/verify': audit(
+      'Walk the whole audit chain and report the first broken link',
+      200,
+      ['The verification', 'AuditVerification'],
+      [401, 403, 429, 503],
+    ),
     'get /api/v1/agents': {
       summary: 'Registered agents, their message types and whether they are enabled',
       tag: 'agents',

@@ -6,9 +6,8 @@ import {
   syncResultSchema,
   taskPageSchema,
 } from '@mira/projects';
-
-type JsonSchema = Record<string, unknown>;
-const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+import type { JsonSchema } from './openapi.json-schema';
+import { operationsOf } from './openapi.operation-builder';
 
 /** Component schemas of the projects API (toSchema is the document's zod -> OpenAPI converter). */
 export function projectSchemas(
@@ -24,17 +23,20 @@ export function projectSchemas(
 
 /** The projects routes, in the document's operation format. */
 export function projectOperations(toSchema: (s: z.ZodType, io?: 'input' | 'output') => JsonSchema) {
+  const projects = operationsOf('projects');
   return {
-    'get /api/v1/projects': {
-      summary: 'Projects declared in config and through the API',
-      tag: 'projects',
-      success: { 200: { description: 'The projects', schema: ref('ProjectList') } },
-      errors: [401, 403, 429, 503],
-    },
-    'post /api/v1/projects': {
-      summary: 'Declare a project (admin): its sources (github, jira, trello, ...) and status map',
-      tag: 'projects',
-      body: {
+    'get /api/v1/projects': projects(
+      'Projects declared in config and through the API',
+      200,
+      ['The projects', 'ProjectList'],
+      [401, 403, 429, 503],
+    ),
+    'post /api/v1/projects': projects(
+      'Declare a project (admin): its sources (github, jira, trello, ...) and status map',
+      201,
+      ['The project', 'ProjectView'],
+      [400, 401, 403, 409, 413, 415, 429, 503],
+      {
         schema: toSchema(createProjectSchema, 'input'),
         examples: {
           apollo: {
@@ -51,26 +53,24 @@ export function projectOperations(toSchema: (s: z.ZodType, io?: 'input' | 'outpu
           },
         },
       },
-      success: { 201: { description: 'The project', schema: ref('ProjectView') } },
-      errors: [400, 401, 403, 409, 413, 415, 429, 503],
-    },
-    'get /api/v1/projects/{name}': {
-      summary: 'Sources with their last sync (time, items, error, stale) and task counts by status',
-      tag: 'projects',
-      success: { 200: { description: 'The project', schema: ref('ProjectView') } },
-      errors: [401, 403, 404, 429, 503],
-    },
-    'get /api/v1/projects/{name}/tasks': {
-      summary: 'The tasks, paged (limit, offset; filters status, source)',
-      tag: 'projects',
-      success: { 200: { description: 'A page of tasks', schema: ref('TaskPage') } },
-      errors: [400, 401, 403, 404, 429, 503],
-    },
-    'post /api/v1/projects/{name}/sync': {
-      summary: "Sync every source now; a failing tracker shows in its source's result, not as a 5xx",
-      tag: 'projects',
-      success: { 200: { description: 'What each source did', schema: ref('SyncResult') } },
-      errors: [401, 403, 404, 429, 503],
-    },
+    ),
+    'get /api/v1/projects/{name}': projects(
+      'Sources with their last sync (time, items, error, stale) and task counts by status',
+      200,
+      ['The project', 'ProjectView'],
+      [401, 403, 404, 429, 503],
+    ),
+    'get /api/v1/projects/{name}/tasks': projects(
+      'The tasks, paged (limit, offset; filters status, source)',
+      200,
+      ['A page of tasks', 'TaskPage'],
+      [400, 401, 403, 404, 429, 503],
+    ),
+    'post /api/v1/projects/{name}/sync': projects(
+      "Sync every source now; a failing tracker shows in its source's result, not as a 5xx",
+      200,
+      ['What each source did', 'SyncResult'],
+      [401, 403, 404, 429, 503],
+    ),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { scheduleBodySchema } from '../api/schedules.controller';
-import { ref, type JsonSchema } from './openapi.json-schema';
+import { type JsonSchema } from './openapi.json-schema';
+import { operationsOf } from './openapi.operation-builder';
 import type { OperationDoc } from './openapi.operations';
 
 // Answer schemas of the schedules, deliveries and event status routes: what the controllers
@@ -80,6 +81,8 @@ export function scheduleSchemas(toSchema: (s: z.ZodType) => JsonSchema): Record<
   };
 }
 
+const THE_SCHEDULE: [string, string] = ['The schedule', 'Schedule'];
+
 const weekly = {
   summary: 'A weekly status report on Fridays at 16:00 Berlin time',
   value: {
@@ -100,76 +103,73 @@ export function scheduleOperations(
     summary: 'The same report, renamed and moved to Mondays 09:00',
     value: { ...weekly.value, name: 'monday-apollo', cron: '0 9 * * 1' },
   };
-  const one = (summary: string, status = 200): OperationDoc => ({
-    summary,
-    tag: 'schedules',
-    success: { [status]: { description: 'The schedule', schema: ref('Schedule') } },
-    errors: [401, 403, 404, 409, 429, 503],
-  });
+  const schedules = operationsOf('schedules');
+  const deliveries = operationsOf('deliveries');
+  const one = (summary: string) => schedules(summary, 200, THE_SCHEDULE, [401, 403, 404, 409, 429, 503]);
   return {
-    'post /api/v1/schedules': {
-      summary:
-        'Create a schedule (submitter: its runs are requested by you; admin manages all): cron with time zone, target, deliveries',
-      tag: 'schedules',
-      body: { schema, examples: { weekly } },
-      success: { 201: { description: 'The schedule', schema: ref('Schedule') } },
-      errors: [400, 401, 403, 409, 413, 415, 429, 503],
-    },
-    'get /api/v1/schedules': {
-      summary: 'Every schedule (config-declared ones included)',
-      tag: 'schedules',
-      success: { 200: { description: 'The schedules', schema: ref('ScheduleList') } },
-      errors: [401, 403, 429, 503],
-    },
-    'get /api/v1/schedules/{id}': {
-      summary: 'A schedule (by id or name) with its next 5 fire times and its last runs',
-      tag: 'schedules',
-      success: { 200: { description: 'The schedule', schema: ref('ScheduleView') } },
-      errors: [401, 403, 404, 429, 503],
-    },
-    'get /api/v1/schedules/{id}/runs': {
-      summary: 'Runs of a schedule, newest first (limit)',
-      tag: 'schedules',
-      success: { 200: { description: 'The runs', schema: ref('ScheduleRunList') } },
-      errors: [400, 401, 403, 404, 429, 503],
-    },
-    'patch /api/v1/schedules/{id}': {
-      ...one('Replace the definition (owner or admin; config-declared schedules are read-only: 409)'),
-      body: { schema, examples: { renamed } },
-      errors: [400, 401, 403, 404, 409, 413, 415, 429, 503],
-    },
-    'delete /api/v1/schedules/{id}': {
-      summary: 'Delete a schedule and its runs (owner or admin)',
-      tag: 'schedules',
-      success: { 204: { description: 'Deleted', schema: null } },
-      errors: [401, 403, 404, 409, 429, 503],
-    },
+    'post /api/v1/schedules': schedules(
+      'Create a schedule (submitter: its runs are requested by you; admin manages all): cron with time zone, target, deliveries',
+      201,
+      THE_SCHEDULE,
+      [400, 401, 403, 409, 413, 415, 429, 503],
+      { schema, examples: { weekly } },
+    ),
+    'get /api/v1/schedules': schedules(
+      'Every schedule (config-declared ones included)',
+      200,
+      ['The schedules', 'ScheduleList'],
+      [401, 403, 429, 503],
+    ),
+    'get /api/v1/schedules/{id}': schedules(
+      'A schedule (by id or name) with its next 5 fire times and its last runs',
+      200,
+      ['The schedule', 'ScheduleView'],
+      [401, 403, 404, 429, 503],
+    ),
+    'get /api/v1/schedules/{id}/runs': schedules(
+      'Runs of a schedule, newest first (limit)',
+      200,
+      ['The runs', 'ScheduleRunList'],
+      [400, 401, 403, 404, 429, 503],
+    ),
+    'patch /api/v1/schedules/{id}': schedules(
+      'Replace the definition (owner or admin; config-declared schedules are read-only: 409)',
+      200,
+      THE_SCHEDULE,
+      [400, 401, 403, 404, 409, 413, 415, 429, 503],
+      { schema, examples: { renamed } },
+    ),
+    'delete /api/v1/schedules/{id}': schedules(
+      'Delete a schedule and its runs (owner or admin)',
+      204,
+      ['Deleted', null],
+      [401, 403, 404, 409, 429, 503],
+    ),
     'post /api/v1/schedules/{id}/pause': one('Pause: no run fires until resumed'),
     'post /api/v1/schedules/{id}/resume': one('Resume: nothing is owed for the paused time'),
-    'post /api/v1/schedules/{id}/trigger': {
-      summary: 'Run now: a manual run, subject to the overlap policy',
-      tag: 'schedules',
-      success: { 202: { description: 'The run as claimed', schema: ref('ScheduleRun') } },
-      errors: [401, 403, 404, 409, 429, 503],
-    },
-    'get /api/v1/deliveries': {
-      summary: 'Deliveries (outbox rows), newest first; filter by status (auditor)',
-      tag: 'deliveries',
-      success: { 200: { description: 'The deliveries', schema: ref('DeliveryList') } },
-      errors: [400, 401, 403, 429, 503],
-    },
-    'post /api/v1/deliveries/{id}/retry': {
-      summary: 'Send a dead delivery again, with the same webhook-id (admin)',
-      tag: 'deliveries',
-      success: { 202: { description: 'The delivery, pending again', schema: ref('Delivery') } },
-      errors: [401, 403, 404, 409, 429, 503],
-    },
-    'get /api/v1/events/{id}': {
-      summary:
-        "An event's status (queued, processing, answered, failed, dead_lettered) and the agent's envelope once answered",
-      tag: 'events',
-      success: { 200: { description: 'The event', schema: ref('EventResult') } },
-      errors: [401, 403, 404, 429, 503],
-    },
+    'post /api/v1/schedules/{id}/trigger': schedules(
+      'Run now: a manual run, subject to the overlap policy',
+      202,
+      ['The run as claimed', 'ScheduleRun'],
+      [401, 403, 404, 409, 429, 503],
+    ),
+    'get /api/v1/deliveries': deliveries(
+      'Deliveries (outbox rows), newest first; filter by status (auditor)',
+      200,
+      ['The deliveries', 'DeliveryList'],
+      [400, 401, 403, 429, 503],
+    ),
+    'post /api/v1/deliveries/{id}/retry': deliveries(
+      'Send a dead delivery again, with the same webhook-id (admin)',
+      202,
+      ['The delivery, pending again', 'Delivery'],
+      [401, 403, 404, 409, 429, 503],
+    ),
+    'get /api/v1/events/{id}': operationsOf('events')(
+      "An event's status (queued, processing, answered, failed, dead_lettered) and the agent's envelope once answered",
+      200,
+      ['The event', 'EventResult'],
+      [401, 403, 404, 429, 503],
+    ),
   };
 }

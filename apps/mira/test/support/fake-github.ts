@@ -12,6 +12,14 @@ export interface FakeIssue {
   milestone_due?: string | null;
 }
 
+/** Fresh copies of acme/api's first two issues: one closed, one open and assigned. */
+export function firstApiIssues(): FakeIssue[] {
+  return [
+    { number: 1, title: 'Design API', state: 'closed', updated_at: '2026-12-01T10:00:00Z' },
+    { number: 2, title: 'Build API', state: 'open', updated_at: '2026-12-02T10:00:00Z', assignee: 'ana' },
+  ];
+}
+
 /**
  * GitHub REST as documented: GET /repos/{owner}/{repo}/issues (issues and pull requests) with
  * `state`, `since` (updated at or after), `per_page`/`page`, a `Link` header with rel="next" and

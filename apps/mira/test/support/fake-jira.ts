@@ -12,6 +12,42 @@ export interface FakeJiraIssue {
   labels?: string[];
 }
 
+/** Fresh copies of the OPS project's five issues (one per status category and a custom status). */
+export function opsIssues(): FakeJiraIssue[] {
+  return [
+    { key: 'OPS-1', summary: 'Plan', status: 'Done', category: 'done', updated: '2026-12-01T10:00:00.000Z' },
+    {
+      key: 'OPS-2',
+      summary: 'Build',
+      status: 'In Progress',
+      category: 'indeterminate',
+      updated: '2026-12-02T10:00:00.000Z',
+    },
+    {
+      key: 'OPS-3',
+      summary: 'Wait on vendor',
+      status: 'Blocked',
+      category: 'indeterminate',
+      updated: '2026-12-03T10:00:00.000Z',
+    },
+    {
+      key: 'OPS-4',
+      summary: 'Ship',
+      status: 'To Do',
+      category: 'new',
+      updated: '2026-12-04T10:00:00.000Z',
+      duedate: '2026-12-24',
+    },
+    {
+      key: 'OPS-5',
+      summary: 'Review',
+      status: 'QA',
+      category: 'indeterminate',
+      updated: '2026-12-05T10:00:00.000Z',
+    },
+  ];
+}
+
 /**
  * Jira Cloud REST v3 as documented: POST /rest/api/3/search/jql `{ jql, maxResults, fields,
  * nextPageToken }` answered `{ issues, nextPageToken?, isLast }`; Basic auth (email:api_token);

@@ -1,20 +1,10 @@
-import { Logger } from '@nestjs/common';
 import type { BrokerMessage } from '@mira/broker';
-import { waitFor } from '../agents.testing';
+import { waitFor, useQuietBoot } from '../agents.testing';
 import { boot, EchoAgent, EchoModule, type Booted } from './orchestrator.testing';
 
 describe('OrchestratorService', () => {
   let b: Booted;
-
-  beforeEach(() => {
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(async () => {
-    await b?.ref.close();
-    jest.restoreAllMocks();
-  });
+  useQuietBoot(() => b);
 
   describe('the broker path (OrchestratorConsumer)', () => {
     let responses: BrokerMessage<any>[];

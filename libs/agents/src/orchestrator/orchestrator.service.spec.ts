@@ -5,6 +5,7 @@ import { AgentError } from '../agent.error';
 import type { RouteFailureCode, RouteResult } from '../agent.interface';
 import { BaseAgent } from '../base.agent';
 import { boot, EchoAgent, EchoModule, type Booted } from './orchestrator.testing';
+import { useQuietBoot } from '../agents.testing';
 
 /** A BaseAgent with a bug in one handler: the orchestrator must tell it from refused input. */
 @Injectable()
@@ -58,16 +59,7 @@ function reconfigure(store: ConfigStore, overrides: Record<string, unknown>): vo
 
 describe('OrchestratorService', () => {
   let b: Booted;
-
-  beforeEach(() => {
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(async () => {
-    await b?.ref.close();
-    jest.restoreAllMocks();
-  });
+  useQuietBoot(() => b);
 
   describe('routing', () => {
     beforeEach(async () => {

@@ -1,29 +1,10 @@
 import { MetricsService } from '@mira/metrics';
-import { SqliteStateStore, dataHash, type NewWorkflowRecord } from '@mira/state';
+import { SqliteStateStore } from '@mira/state';
+import { bareRecord } from '../../../state/src/state.engines.testing';
 import { ApprovalMetrics } from './approval.metrics';
 
-const record = (id: string, created: string, expires: string | null): NewWorkflowRecord => ({
-  workflow_id: id,
-  workflow_type: 'project_initialization',
-  status: 'pending_approval',
-  requested_by: 'key:alice',
-  requested_by_name: 'alice',
-  created_at: created,
-  data: {},
-  data_hash: dataHash({}),
-  policy: null,
-  governance: null,
-  risk_level: 'high',
-  reasons: [],
-  approvals_required: 1,
-  decisions: [],
-  expires_at: expires,
-  steps: [],
-  lease_owner: null,
-  lease_expires_at: null,
-  idempotency_key: null,
-  request_hash: null,
-});
+const record = (id: string, created: string, expires: string | null) =>
+  bareRecord({ workflow_id: id, created_at: created, expires_at: expires });
 
 describe('ApprovalMetrics: oldest pending', () => {
   it('is the oldest by creation, also when it never expires or expires later than a younger one', async () => {

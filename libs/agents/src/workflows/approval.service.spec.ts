@@ -1,7 +1,6 @@
-import { Logger } from '@nestjs/common';
 import type { BrokerMessage } from '@mira/broker';
 import { dataHash } from '@mira/state';
-import { waitFor } from '../agents.testing';
+import { waitFor, useQuietBoot } from '../agents.testing';
 import { WorkflowSweeper } from './workflow.sweeper';
 import {
   alice,
@@ -16,16 +15,7 @@ import {
 
 describe('ApprovalService', () => {
   let b: Booted;
-
-  beforeEach(() => {
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(async () => {
-    await b?.ref.close();
-    jest.restoreAllMocks();
-  });
+  useQuietBoot(() => b);
 
   describe('approvals', () => {
     const held = async (overrides: Record<string, unknown> = {}) => {

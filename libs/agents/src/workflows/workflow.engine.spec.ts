@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { runWithContextFields } from '@mira/logging';
 import { OrchestratorService } from '../orchestrator/orchestrator.service';
 import { UnknownWorkflowError } from './workflow.error';
@@ -11,21 +10,13 @@ import {
   WEDNESDAY,
   type Booted,
 } from './workflow.engine.testing';
+import { useQuietBoot } from '../agents.testing';
 
 // Running steps as durable records. These workflows need no review: the policy lets unassessed
 // work run (the default holds it; see workflow.governance.spec.ts).
 describe('WorkflowEngine', () => {
   let b: Booted;
-
-  beforeEach(() => {
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-  });
-  afterEach(async () => {
-    await b?.ref.close();
-    jest.restoreAllMocks();
-  });
+  useQuietBoot(() => b);
 
   describe('running', () => {
     beforeEach(async () => {

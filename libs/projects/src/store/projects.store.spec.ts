@@ -1,5 +1,5 @@
 import { openPostgresStateSql, openSqliteStateSql, type StateSql } from '@mira/state';
-import { startPostgres, type PostgresServer } from '../../../../apps/mira/test/support/postgres-server';
+import { usePostgresServer } from '../../../state/src/state.engines.testing';
 import type { NormalisedTask } from '../task.interface';
 import { PROJECTS_MIGRATIONS } from './projects.migrations';
 import { ProjectsStore } from './projects.store';
@@ -119,13 +119,8 @@ function storeCases(name: string, open: () => Promise<{ sql: StateSql; close(): 
 storeCases('SQLite', () => openSqliteStateSql([...PROJECTS_MIGRATIONS]));
 
 describe('on PostgreSQL', () => {
-  let pg: PostgresServer;
-  let n = 0;
-  beforeAll(async () => {
-    pg = await startPostgres();
-  }, 60_000);
-  afterAll(() => pg?.stop());
+  const pg = usePostgresServer();
   storeCases('PostgreSQL', async () =>
-    openPostgresStateSql(await pg.createDatabase(`projects_${++n}`), [...PROJECTS_MIGRATIONS]),
+    openPostgresStateSql(await pg.database('projects'), [...PROJECTS_MIGRATIONS]),
   );
 });

@@ -1,24 +1,18 @@
 import { Client } from 'pg';
-import { startPostgres, type PostgresServer } from '../../../../apps/mira/test/support/postgres-server';
 import {
   defineConcurrentMigrationTest,
   defineStateStoreContract,
   type ContractTarget,
 } from '../state.contract.testing';
 import { defineLegacyUpgradeTest } from '../state.contract-legacy.testing';
+import { usePostgresServer } from '../state.engines.testing';
 import { defineLegacyActorMigrationTest } from '../state.contract-identity.testing';
 import { PostgresStateStore } from './postgres.backend';
 import { POSTGRES_MIGRATIONS } from './postgres.migrations';
 
 // A REAL PostgreSQL (Debian's server binaries, started by the harness). Without them this suite
 // fails in beforeAll with how to install them: it never skips.
-let server: PostgresServer;
-let n = 0;
-
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60000);
-afterAll(() => server?.stop());
+const pg = usePostgresServer();
 
 const settings = (url: string | null) => ({
   url,
@@ -29,7 +23,7 @@ const settings = (url: string | null) => ({
 
 const target: ContractTarget = {
   async newDatabase() {
-    const url = await server.createDatabase(`contract_${process.pid}_${++n}`, 'pw-not-checked');
+    const url = await pg.database(`contract_${process.pid}`, 'pw-not-checked');
     const admin = new Client({ connectionString: url });
     await admin.connect();
     return {
@@ -114,7 +108,7 @@ describe('postgres specifics', () => {
     const refused = `postgres://mira:${secret}@127.0.0.1:1/mira`;
     const e1 = await PostgresStateStore.open(settings(refused)).catch((e: Error) => e);
     expect(e1).toMatchObject({ code: 'STATE_UNAVAILABLE', retryable: true });
-    const missing = `postgres://mira:${secret}@127.0.0.1:${server.port}/no_such_db`;
+    const missing = `postgres://mira:${secret}@127.0.0.1:${pg.server.port}/no_such_db`;
     const e2 = await PostgresStateStore.open(settings(missing)).catch((e: Error) => e);
     expect(e2).toMatchObject({
       code: 'STATE_UNAVAILABLE',

@@ -1,16 +1,11 @@
 import { Client } from 'pg';
-import { startPostgres, type PostgresServer } from '../../../../apps/mira/test/support/postgres-server';
+import { usePostgresServer } from '../state.engines.testing';
 import { PostgresStateStore } from './postgres.backend';
 
 // Issue 31: a slow store (a lock held by another session) and an exhausted server on a REAL
 // PostgreSQL. The figures printed by `npm run bench` are not asserted here; what is asserted is the
 // answer (a coded, retryable STATE_UNAVAILABLE), that the pool does not wedge, and recovery.
-let server: PostgresServer;
-let n = 0;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60000);
-afterAll(() => server?.stop());
+const pg = usePostgresServer();
 
 const settings = (url: string) => ({ url, pool_max: 4, statement_timeout_ms: 800, connect_timeout_ms: 1000 });
 
@@ -39,7 +34,7 @@ async function loopLag<T>(work: Promise<T>): Promise<{ value: T; maxLagMs: numbe
 
 describe('postgres slow store and exhaustion', () => {
   it('a table lock held by another session: every request ends at statement_timeout with a coded 503, the pool serves again', async () => {
-    const url = await server.createDatabase(`slow_${process.pid}_${++n}`);
+    const url = await pg.database(`slow_${process.pid}`);
     const store = await PostgresStateStore.open(settings(url));
     const locker = await connect(url);
     await locker.query('BEGIN');
@@ -77,7 +72,7 @@ describe('postgres slow store and exhaustion', () => {
   }, 30000);
 
   it('pg_sleep past the timeout is cancelled and the client goes back to the pool', async () => {
-    const url = await server.createDatabase(`slow_${process.pid}_${++n}`);
+    const url = await pg.database(`slow_${process.pid}`);
     const store = await PostgresStateStore.open(settings(url));
     const sql = store.sqlAccess();
     const err = await sql.query('SELECT pg_sleep(5)').catch((e: unknown) => e);
@@ -87,8 +82,8 @@ describe('postgres slow store and exhaustion', () => {
   }, 30000);
 
   it('connections exhausted by other clients: clear 503s, then recovery without a restart', async () => {
-    const name = `slow_${process.pid}_${++n}`;
-    const owner = await server.createDatabase(name);
+    const name = `slow_${process.pid}_limit`;
+    const owner = await pg.server.createDatabase(name);
     const admin = await connect(owner);
     // A non-superuser (superusers are exempt from connection limits) owning the database; the
     // database's limit stands for max_connections: the same 53300 refusal, without starving the

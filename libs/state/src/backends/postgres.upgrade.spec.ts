@@ -1,25 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import {
-  findPostgresBindir,
-  startPostgres,
-  type PostgresServer,
-} from '../../../../apps/mira/test/support/postgres-server';
+import { findPostgresBindir } from '../../../../apps/mira/test/support/postgres-server';
+import { usePostgresServer } from '../state.engines.testing';
 import { PostgresStateStore } from './postgres.backend';
 
 // The previous release's PostgreSQL database (a plain pg_dump of core schema 1..3,
 // scripts/gen-upgrade-fixtures.js) loaded into a real server and migrated by this release.
 const FIXTURE = join(__dirname, '../../test/fixtures/upgrade/postgres-v3.sql');
-let server: PostgresServer;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60000);
-afterAll(() => server?.stop());
+const pg = usePostgresServer();
 
 describe('upgrade from the previous release (postgres fixture)', () => {
   it('migrates the v3 dump keeping every record, decision and audit entry; the chain verifies', async () => {
-    const url = await server.createDatabase(`upgrade_${process.pid}`);
+    const url = await pg.server.createDatabase(`upgrade_${process.pid}`);
     execFileSync(
       join(findPostgresBindir(), 'psql'),
       ['-v', 'ON_ERROR_STOP=1', '-q', '-f', FIXTURE, '--dbname', url],
