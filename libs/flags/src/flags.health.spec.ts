@@ -36,6 +36,20 @@ describe('FlagsHealthIndicator (features.flags_file)', () => {
     jest.restoreAllMocks();
   });
 
+  it('refuses to start on a bad file, naming the file and the problem (nothing good to keep yet)', async () => {
+    const file = join(dir, 'flags.json');
+    writeFileSync(file, '{"flags": {');
+    const preloaded = loadConfig({ file: null, env: {}, overrides: { features: { flags_file: file } } });
+    await expect(
+      Test.createTestingModule({
+        imports: [ConfigModule.forRoot({ preloaded, isGlobal: true }), FlagsModule],
+      }).compile(),
+    ).rejects.toMatchObject({
+      code: 'FLAGS_FILE_INVALID',
+      message: expect.stringContaining(`features.flags_file ${file} is not readable JSON`),
+    });
+  });
+
   it('degrades on a bad file naming it and the problem, keeps the last good, recovers when fixed', async () => {
     const file = join(dir, 'flags.json');
     writeFileSync(file, good('v1'));

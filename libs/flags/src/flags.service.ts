@@ -243,8 +243,11 @@ export class FlagsService implements OnModuleInit, OnModuleDestroy {
         if (this.fileProblem) this.logger.log(`features.flags_file ${section.flags_file} is served again`);
         this.fileProblem = null;
       } catch (err) {
-        // A bad file is refused like bad config: the last good definitions keep serving, and
-        // /healthz says so (feature_flags degraded) until the file is fixed.
+        // At start there is nothing good to keep: refused like bad config, the start stops
+        // naming the file and the problem.
+        if (by === 'start') throw err;
+        // Later a bad file is refused like bad config: the last good definitions keep serving,
+        // and /healthz says so (feature_flags degraded) until the file is fixed.
         this.fileProblem = `${(err as Error).message}; the last good flag definitions keep serving`;
         this.logger.error(this.fileProblem);
       }
