@@ -85,7 +85,19 @@ class PluginThrottleController {
     return { ok: true };
   }
 }
-@Module({ controllers: [PluginThrottleController] })
+// The same inherited handler on two controllers, throttled at class level on one of them only.
+class BaseController {
+  @Get('shared')
+  shared() {
+    return { ok: true };
+  }
+}
+@Controller('api/v1/plugin-free')
+@SkipThrottle()
+class FreeInheritingController extends BaseController {}
+@Controller('api/v1/plugin-plain')
+class PlainInheritingController extends BaseController {}
+@Module({ controllers: [PluginThrottleController, FreeInheritingController, PlainInheritingController] })
 class PluginThrottleModule {}
 
 describe('route-level @Throttle / @SkipThrottle (a plugin controller)', () => {
@@ -105,6 +117,16 @@ describe('route-level @Throttle / @SkipThrottle (a plugin controller)', () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('x-ratelimit-limit')).toBe('1');
     expect((await get('strict')).status).toBe(429);
+  });
+
+  it('a handler inherited by two controllers follows the decorators of each class', async () => {
+    const call = (base: string) =>
+      request(`${t.url}/api/v1/${base}/shared`, { headers: { 'x-api-key': 'ka' } });
+    // The undecorated class first (its lean path is cached), then the @SkipThrottle one.
+    let last = 200;
+    for (let i = 0; i < 5 && last !== 429; i++) last = (await call('plugin-plain')).status;
+    expect(last).toBe(429);
+    for (let i = 0; i < 5; i++) expect((await call('plugin-free')).status).toBe(200);
   });
 
   it('skips a @SkipThrottle route past the configured limit', async () => {

@@ -57,7 +57,13 @@ export class EdgeThrottlerGuard extends ThrottlerGuard {
     const hit = await this.storageService.increment(key, s.window_ms, s.limit, s.window_ms, 'default');
     if (hit.isBlocked) {
       this.setResponseHeader(res, 'Retry-After', hit.timeToBlockExpire);
-      await this.throwThrottlingException(context, { limit: s.limit, ttl: s.window_ms, key, tracker, ...hit });
+      await this.throwThrottlingException(context, {
+        limit: s.limit,
+        ttl: s.window_ms,
+        key,
+        tracker,
+        ...hit,
+      });
     }
     this.setResponseHeader(res, `${this.headerPrefix}-Limit`, s.limit);
     this.setResponseHeader(res, `${this.headerPrefix}-Remaining`, Math.max(0, s.limit - hit.totalHits));
@@ -65,19 +71,26 @@ export class EdgeThrottlerGuard extends ThrottlerGuard {
     return true;
   }
 
-  /** Whether the handler or its class carries any @nestjs/throttler metadata (cached per handler). */
+  /**
+   * Whether the handler or its class carries any @nestjs/throttler metadata, cached per
+   * (class, handler): a handler inherited by two controllers may be decorated on one class only.
+   */
   private overridden(context: ExecutionContext): boolean {
     const handler = context.getHandler();
-    let found = this.overrides.get(handler);
+    const cls = context.getClass();
+    let perClass = this.overrides.get(cls);
+    if (!perClass) this.overrides.set(cls, (perClass = new WeakMap()));
+    let found = perClass.get(handler);
     if (found === undefined) {
-      const targets = [handler, context.getClass()];
-      found = targets.some((t) => Reflect.getMetadataKeys(t).some((k) => String(k).startsWith('THROTTLER:')));
-      this.overrides.set(handler, found);
+      found = [handler, cls].some((t) =>
+        Reflect.getMetadataKeys(t).some((k) => String(k).startsWith('THROTTLER:')),
+      );
+      perClass.set(handler, found);
     }
     return found;
   }
 
-  private readonly overrides = new WeakMap<object, boolean>();
+  private readonly overrides = new WeakMap<object, WeakMap<object, boolean>>();
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     return this.settings(context) === null;
