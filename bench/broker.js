@@ -6,7 +6,7 @@
 // published inside a correlation scope as an HTTP request's are) — the full contract.
 require('reflect-metadata');
 const { EventEmitter } = require('node:events');
-const { join } = require('node:path');
+const { resolve } = require('node:path');
 const { report } = require('./lib/harness');
 
 // The transport is TypeScript: compiled on the fly by the project's require hook.
@@ -16,7 +16,7 @@ const { runWithCorrelation } = require('../libs/logging/src/correlation/correlat
 /** The memory transport of `dir`, bare and as shipped (files required directly, not through
  * `@mira/*`, which resolves to this checkout). */
 function transports(dir) {
-  const file = (p) => require(join(dir, p));
+  const file = (p) => require(resolve(dir, p));
   const { MemoryTransport } = file('libs/broker/src/memory/memory.transport.ts');
   const { BrokerMetrics } = file('libs/broker/src/metrics/broker.metrics.ts');
   const { MessageTypeLabels } = file('libs/broker/src/metrics/message-type-labels.ts');
