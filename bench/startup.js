@@ -3,7 +3,8 @@
 // temp dir) next to the smallest NestJS 12 + Fastify app of bench/nest-ceiling.js (the `bare` and
 // `pino` layers of bench/lib/nest-minimal.js), each started the same way (a fresh process per
 // round, pinned like the HTTP benches' servers). Rounds alternate; the median of each is reported,
-// with the ratios to the minimal app (target: Mira <= 1.2x of `nest` for both).
+// with the ratios to both minimal apps (target: Mira <= 1.2x of `nest+val+pino` for both, issue 29),
+// and each process' CPU time at its first answer (less sensitive to the shared machine's load).
 // BENCH_STARTUP_BASE=<checkout> adds that checkout's built service as a `mira-base` row (before
 // and after in one run). Usage: node bench/startup.js (BENCH_ROUNDS, default 9).
 const { spawn } = require('node:child_process');
@@ -26,7 +27,17 @@ function rssMiB(pid) {
   }
 }
 
-/** One start: spawn, poll `path` until it answers 200, read RSS, kill. */
+/** CPU time (user + system) of `pid` so far in ms, from /proc (Linux; clock ticks of 10 ms); null elsewhere. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** One start: spawn, poll `path` until it answers 200, read RSS and CPU time, kill. */
 async function startOnce({ args, env = {}, path, cwd = root, anyStatus = false }) {
   const port = await freePort();
   const clean = Object.fromEntries(
@@ -58,7 +69,7 @@ async function startOnce({ args, env = {}, path, cwd = root, anyStatus = false }
     }
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     // With taskset the child is taskset's exec'd node: same pid.
-    return { ms, rss: rssMiB(proc.pid) };
+    return { ms, rss: rssMiB(proc.pid), cpu: cpuMs(proc.pid) };
   } finally {
     proc.kill('SIGKILL');
     await exited;
@@ -101,23 +112,35 @@ async function main() {
     const results = new Map(contenders.map(([name]) => [name, []]));
     for (let round = 0; round < ROUNDS; round++)
       for (const c of contenders) results.get(c[0]).push(await run(c));
-    const nest = results.get('nest');
-    const base = { ms: median(nest.map((r) => r.ms)), rss: median(nest.map((r) => r.rss ?? 0)) };
-    for (const [name] of contenders) {
+    const medians = (name) => {
       const rs = results.get(name);
-      const ms = median(rs.map((r) => r.ms));
-      const rss = median(rs.map((r) => r.rss ?? 0));
+      return {
+        ms: median(rs.map((r) => r.ms)),
+        cpu: median(rs.map((r) => r.cpu ?? 0)),
+        rss: median(rs.map((r) => r.rss ?? 0)),
+      };
+    };
+    const nest = medians('nest');
+    const floor = medians('nest+val+pino');
+    const ratio = (a, b) => (b ? (a / b).toFixed(2) : 'n/a');
+    for (const [name] of contenders) {
+      const m = medians(name);
       console.log(
         [
           name.padEnd(14),
-          `start ${Math.round(ms)} ms`.padStart(15),
-          `| ratio ${(ms / base.ms).toFixed(2)}`,
-          `| rss ${rss.toFixed(1)} MiB`,
-          `| ratio ${base.rss ? (rss / base.rss).toFixed(2) : 'n/a'}`,
+          `start ${Math.round(m.ms)} ms`.padStart(15),
+          `(${ratio(m.ms, nest.ms)} / ${ratio(m.ms, floor.ms)})`,
+          `| cpu ${Math.round(m.cpu)} ms`.padStart(14),
+          `(${ratio(m.cpu, nest.cpu)} / ${ratio(m.cpu, floor.cpu)})`,
+          `| rss ${m.rss.toFixed(1)} MiB`,
+          `(${ratio(m.rss, nest.rss)} / ${ratio(m.rss, floor.rss)})`,
         ].join(' '),
       );
     }
-    console.log(`(median of ${ROUNDS} rounds; ratios to nest; target: mira <= 1.20 for both)`);
+    console.log(
+      `(median of ${ROUNDS} rounds; cpu: the process' user + system time at its first answer; ` +
+        '(x / y): ratios to nest / to nest+val+pino; target: mira <= 1.20 x nest+val+pino for start and rss)',
+    );
   } finally {
     rmSync(data, { recursive: true, force: true });
   }

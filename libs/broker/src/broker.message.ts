@@ -5,7 +5,7 @@ import type {
   MessageHandler,
   Subscription,
 } from './broker.interface';
-import { traceDelivery } from './broker.tracing';
+import { traceDelivery, tracingOn } from './broker.tracing';
 
 /** The headers of every message published without any; frozen so no handler can write into it. */
 export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
@@ -21,6 +21,9 @@ export function callHandler(
   propagator: BrokerContextPropagator | null | undefined,
   system = 'mira.memory',
 ): unknown {
+  // Tracing off (the default): no span, and one closure per delivery fewer.
+  if (!tracingOn())
+    return propagator ? propagator.run(message.headers, () => handler(message)) : handler(message);
   return traceDelivery(system, message, () =>
     propagator ? propagator.run(message.headers, () => handler(message)) : handler(message),
   );

@@ -158,6 +158,24 @@ describe('ClsContextPropagator (broker contract)', () => {
     expect(p.inject({ 'x-correlation-id': 'bad id' })).toEqual({});
     expect(p.run({ 'x-correlation-id': 'bad id' }, () => currentCorrelation()!.correlation_id)).toMatch(UUID);
   });
+
+  it('restores the actor and its roles; drops each invalid field on its own', () => {
+    const ctx = p.run(
+      {
+        'x-correlation-id': 'c-1',
+        'x-workflow-id': 'bad id',
+        'x-mira-actor': 'key:ops',
+        'x-mira-actor-roles': 'approver,admin',
+      },
+      () => currentCorrelation(),
+    );
+    expect(ctx).toEqual({ correlation_id: 'c-1', actor: 'key:ops', actor_roles: 'approver,admin' });
+    const bad = p.run({ 'x-mira-actor': 'a b', 'x-mira-actor-roles': 'Admin;drop' }, () =>
+      currentCorrelation(),
+    );
+    expect(Object.keys(bad!)).toEqual(['correlation_id']);
+    expect(bad!.correlation_id).toMatch(UUID);
+  });
 });
 
 describe('outbound HTTP', () => {

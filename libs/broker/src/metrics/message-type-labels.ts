@@ -12,9 +12,16 @@ const MAX_UNREGISTERED_TYPES = 16;
 @Injectable()
 export class MessageTypeLabels {
   private readonly label = new BoundedLabel(MAX_UNREGISTERED_TYPES);
+  private registrations = 0;
 
   register(types: Iterable<string>): void {
     this.label.allow(types);
+    this.registrations++;
+  }
+
+  /** Changes when types are registered: a type that mapped to "other" may have its own label now. */
+  get version(): number {
+    return this.registrations;
   }
 
   isRegistered(type: string): boolean {

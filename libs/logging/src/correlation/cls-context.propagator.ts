@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ACTOR_HEADER, ACTOR_ROLES_HEADER, CORRELATION_HEADER, WORKFLOW_HEADER } from '../logging.constants';
-import { isValidCorrelationId } from './correlation-id';
-import { currentCorrelation, runWithCorrelation } from './correlation.context';
+import { ClsServiceManager } from 'nestjs-cls';
+import {
+  ACTOR_HEADER,
+  ACTOR_ROLES_HEADER,
+  CORRELATION_CLS_KEY,
+  CORRELATION_HEADER,
+  WORKFLOW_HEADER,
+} from '../logging.constants';
+import { generateCorrelationId, isValidCorrelationId } from './correlation-id';
+import { currentCorrelation } from './correlation.context';
 
 /**
  * The broker's context propagator (it satisfies @mira/broker's BrokerContextPropagator
@@ -32,12 +39,21 @@ export class ClsContextPropagator {
     return headers;
   }
 
+  // Runs per delivery: the context is built field by field (what runWithCorrelation's generic
+  // normalisation would keep: log-safe values, the roles list as checked above, a fresh id when
+  // the message has none) straight into the new CLS scope.
   run<R>(headers: Readonly<Record<string, string>>, fn: () => R): R {
-    return runWithCorrelation(fn, {
-      correlation_id: headers[CORRELATION_HEADER],
-      workflow_id: headers[WORKFLOW_HEADER],
-      actor: headers[ACTOR_HEADER],
-      actor_roles: ROLES.test(headers[ACTOR_ROLES_HEADER] ?? '') ? headers[ACTOR_ROLES_HEADER] : undefined,
-    });
+    const id = headers[CORRELATION_HEADER];
+    const workflow = headers[WORKFLOW_HEADER];
+    const actor = headers[ACTOR_HEADER];
+    const roles = headers[ACTOR_ROLES_HEADER];
+    const context: { correlation_id?: string; workflow_id?: string; actor?: string; actor_roles?: string } =
+      {};
+    if (isValidCorrelationId(id)) context.correlation_id = id;
+    if (isValidCorrelationId(workflow)) context.workflow_id = workflow;
+    if (isValidCorrelationId(actor)) context.actor = actor;
+    if (roles !== undefined && ROLES.test(roles)) context.actor_roles = roles;
+    context.correlation_id ??= generateCorrelationId();
+    return ClsServiceManager.getClsService().runWith({ [CORRELATION_CLS_KEY]: context }, fn);
   }
 }

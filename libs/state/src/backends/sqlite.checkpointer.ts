@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
 
@@ -7,6 +8,10 @@ import { Logger } from '@nestjs/common';
  * the event loop, so the main connection turns them off (wal_autocheckpoint=0) and this thread
  * runs PASSIVE checkpoints, which never block writers, on a timer. Hand-written because no
  * library does this for node:sqlite; it is a dozen lines.
+ *
+ * The thread (a V8 isolate: about 13 MiB of RSS) starts the first time the WAL has frames to
+ * move, checked on the same timer: a replica that has written nothing since its database was
+ * last closed cleanly never pays for it. Once started it runs until stop().
  */
 const WORKER = `
 const { workerData, parentPort } = require('node:worker_threads');
@@ -29,6 +34,8 @@ const checkpoint = () => {
     if (!busy) reported = true;
   }
 };
+// Started because the WAL has frames: the first checkpoint now, then on the timer.
+checkpoint();
 const timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
@@ -39,38 +46,73 @@ parentPort.on('message', () => {
 `;
 
 export class SqliteCheckpointer {
-  private readonly worker: Worker;
-  private readonly exited: Promise<void>;
+  private worker: Worker | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private readonly watch: NodeJS.Timeout;
   /** Checkpoint failures reported so far (the thread keeps retrying). */
   failures = 0;
 
-  constructor(path: string, intervalMs: number, busyTimeoutMs: number) {
+  constructor(
+    private readonly path: string,
+    private readonly intervalMs: number,
+    private readonly busyTimeoutMs: number,
+  ) {
+    this.watch = setInterval(() => this.startOnceWalHasFrames(), intervalMs);
+    this.watch.unref();
+  }
+
+  /** True once the checkpoint thread runs. */
+  get started(): boolean {
+    return this.worker !== null;
+  }
+
+  private startOnceWalHasFrames(): void {
+    let size: number;
+    try {
+      size = statSync(`${this.path}-wal`).size;
+    } catch {
+      return; // no WAL yet: nothing written since the last clean close
+    }
+    if (size === 0) return;
+    clearInterval(this.watch);
+    this.start();
+  }
+
+  private start(): void {
+    const { path, intervalMs, busyTimeoutMs } = this;
     // --no-warnings: node:sqlite's experimental warning was already handled in the main thread.
-    this.worker = new Worker(WORKER, {
+    const worker = new Worker(WORKER, {
       eval: true,
       workerData: { path, intervalMs, busyTimeoutMs },
       execArgv: ['--no-warnings'],
     });
-    this.worker.unref();
+    this.worker = worker;
+    worker.unref();
     const logger = new Logger('StateStore');
-    this.worker.on('message', (m: { error?: string }) => {
+    worker.on('message', (m: { error?: string }) => {
       this.failures++;
       logger.warn(
         `sqlite WAL checkpoint failed (${m.error}); retrying every ${intervalMs} ms. The WAL file grows until it succeeds: check the disk of ${path}`,
       );
     });
     // A thread that dies anyway must not take the process with it (an unhandled 'error' would).
-    this.worker.on('error', (err) => {
+    worker.on('error', (err) => {
       this.failures++;
       logger.error(`sqlite WAL checkpoint thread ended: ${err.message.split('\n')[0]}`);
     });
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
   }
 
-  /** A last checkpoint, then the thread ends (bounded: a wedged thread is terminated). */
+  /**
+   * A last checkpoint, then the thread ends (bounded: a wedged thread is terminated). Without a
+   * thread there is nothing to do: closing the main connection checkpoints what is left.
+   */
   async stop(timeoutMs = 2000): Promise<void> {
-    this.worker.postMessage('stop');
-    const timer = setTimeout(() => void this.worker.terminate(), timeoutMs);
+    clearInterval(this.watch);
+    const worker = this.worker;
+    if (!worker) return;
+    worker.postMessage('stop');
+    const timer = setTimeout(() => void worker.terminate(), timeoutMs);
     await this.exited;
     clearTimeout(timer);
   }

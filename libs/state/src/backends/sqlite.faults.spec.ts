@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditFor, newRecord } from '../state.contract.testing';
@@ -22,6 +22,10 @@ const tempDir = () => {
   return d;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `check` until it holds or 10 s pass (a loaded machine boots a thread slowly). */
+async function eventually(check: () => boolean): Promise<void> {
+  for (const end = Date.now() + 10_000; !check() && Date.now() < end;) await sleep(25);
+}
 
 function integrity(path: string): string {
   const db = new DatabaseSync(path);
@@ -149,12 +153,42 @@ describe('sqlite store faults (issue 31)', () => {
     const path = join(dir, 'gone', 'mira.db');
     mkdirSync(join(dir, 'gone'));
     writeFileSync(path, 'this is not a database, and reading it as one fails');
+    // The thread starts once the WAL has frames to move.
+    writeFileSync(`${path}-wal`, 'frames');
     const checkpointer = new SqliteCheckpointer(path, 50, 100);
-    await sleep(400);
+    await eventually(() => checkpointer.failures > 0);
+    await sleep(300); // further attempts fail too, and are not reported again
     expect(checkpointer.failures).toBe(1);
     unlinkSync(path);
     await sleep(200);
     await checkpointer.stop();
+  });
+});
+
+describe('sqlite WAL checkpoint thread', () => {
+  it('starts only once the WAL has frames to move, and then moves them', async () => {
+    const path = join(tempDir(), 'mira.db');
+    const setup = new DatabaseSync(path);
+    setup.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (v TEXT)');
+    setup.close(); // a clean close checkpoints and removes the WAL
+    const checkpointer = new SqliteCheckpointer(path, 50, 100);
+    try {
+      await sleep(300);
+      expect(checkpointer.started).toBe(false);
+      const db = new DatabaseSync(path);
+      db.exec('PRAGMA wal_autocheckpoint = 0');
+      db.prepare('INSERT INTO t (v) VALUES (?)').run('x'.repeat(4096));
+      // Written to the WAL only: the database file grows when a checkpoint moves the frames.
+      const before = statSync(path).size;
+      await eventually(() => checkpointer.started);
+      expect(checkpointer.started).toBe(true);
+      await eventually(() => statSync(path).size > before);
+      expect(statSync(path).size).toBeGreaterThan(before);
+      db.close();
+    } finally {
+      await checkpointer.stop();
+    }
+    expect(checkpointer.failures).toBe(0);
   });
 });
 
