@@ -1,15 +1,14 @@
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import type { MetricsService } from '@mira/metrics';
 import { BrokerObserverProvider } from '../broker.decorators';
 import type { MessageBroker } from '../broker.interface';
 import type { RedisBrokerObserver } from '../redis/redis.interface';
-import { DURATION_BUCKETS, DurationSeries, writeDurations } from './handler-durations';
 import type { MessageTypeLabels } from './message-type-labels';
 
 /** Running totals of one `type` label value, and its handler-duration series. */
 interface TypeSeries {
   readonly labels: { readonly type: string };
-  readonly duration: DurationSeries;
+  readonly duration: { observe(seconds: number): void };
   published: number;
   delivered: number;
   failed: number;
@@ -28,11 +27,12 @@ const MAX_REMEMBERED_TYPES = 1024;
  * without MetricsService has no such observer.
  *
  * Hooks run per message: each counts into plain numbers of its type's series (one Map lookup;
- * no label object, hash or validation per message) that the counters and the duration histogram
- * read at scrape time.
+ * no label object, hash or validation per message) that the counters read at scrape time, and
+ * observes durations on the histogram's child of that label.
  */
 @BrokerObserverProvider()
 export class BrokerMetrics implements RedisBrokerObserver {
+  private readonly duration: Histogram<'type'>;
   /** By label value: the totals behind the counters. */
   private readonly byLabel = new Map<string, TypeSeries>();
   /** By raw message type: its label's series, valid for one version of the registered types. */
@@ -62,18 +62,11 @@ export class BrokerMetrics implements RedisBrokerObserver {
       'Handler invocations that threw or rejected, by message type',
       'failed',
     );
-    const byLabel = this.byLabel;
-    metrics.histogram({
+    this.duration = metrics.histogram({
       name: 'mira_broker_handler_duration_seconds',
       help: 'Broker handler duration in seconds, by message type',
       labelNames: ['type'],
-      buckets: [...DURATION_BUCKETS],
-      collect() {
-        writeDurations(
-          this,
-          [...byLabel.values()].map((s) => s.duration),
-        );
-      },
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     });
     metrics.gauge({
       name: 'mira_broker_queue_depth',
@@ -142,7 +135,7 @@ export class BrokerMetrics implements RedisBrokerObserver {
       const labels = { type: label };
       series = {
         labels,
-        duration: new DurationSeries(labels),
+        duration: this.duration.labels(labels),
         published: 0,
         delivered: 0,
         failed: 0,
