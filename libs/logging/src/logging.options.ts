@@ -191,7 +191,7 @@ const QUERY_REDACTED_PATHS = new Set<string>();
 
 /**
  * Logs requests to `path` without their query string (`?[REDACTED]`): for routes whose query
- * is a credential. Matched on the path as received, case-insensitive, trailing slashes ignored.
+ * is a credential. Matched on the path percent-decoded, case-insensitive, trailing slashes ignored.
  */
 export function redactQueryString(path: string): void {
   QUERY_REDACTED_PATHS.add(normalPath(path));
@@ -202,8 +202,16 @@ export function isQueryRedactedPath(path: string): boolean {
   return QUERY_REDACTED_PATHS.size > 0 && QUERY_REDACTED_PATHS.has(normalPath(path));
 }
 
+/** Lower case, no trailing slash, percent-decoded (`/inbox/%63allback` routes to `/inbox/callback`). */
 function normalPath(path: string): string {
-  return path.toLowerCase().replace(/\/+$/, '');
+  let p = path;
+  if (p.includes('%'))
+    try {
+      p = decodeURIComponent(p);
+    } catch {
+      /* not decodable: matched as written */
+    }
+  return p.toLowerCase().replace(/\/+$/, '');
 }
 
 /**

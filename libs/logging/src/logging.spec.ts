@@ -65,6 +65,8 @@ describe('query strings that are credentials', () => {
     const url = (u: string) => accessLogRequest({ method: 'GET', url: u }).url;
     expect(url('/test/callback?code=abc123&state=xyz')).toBe('/test/callback?[REDACTED]');
     expect(url('/TEST/Callback/?code=abc123')).toBe('/TEST/Callback/?[REDACTED]');
+    // Percent-encoded, the path still routes to the callback.
+    expect(url('/test/%63allback?code=abc123&state=s1')).toBe('/test/%63allback?[REDACTED]');
     expect(url('/test/callback')).toBe('/test/callback');
     expect(url('/test/other?page=2&sort=asc')).toBe('/test/other?page=2&sort=asc');
   });
