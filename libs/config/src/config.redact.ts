@@ -28,7 +28,7 @@ const SECRET_PATH_HOSTS =
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const WHITESPACE = /\s/;
 /** The URL's text after `://`: up to whitespace, a quote, `<>`, a backtick or a backslash (`\u0026` continues it). Sticky: linear. */
-const URL_BODY = /(?:[^\s"'<>`\\]|\\u0026)+/iy;
+const URL_BODY = /[^\s"'<>`\\]*/y;
 /** Longest scheme looked at before `://` (a longer run only shifts where the masked URL starts). */
 const MAX_SCHEME = 32;
 
@@ -78,10 +78,13 @@ export function maskCredentialParams(query: string): string {
   return copied === 0 ? query : out + query.slice(copied);
 }
 
-/** Index of the first of `chars` in `text` at or after `from`, else `text.length`. */
-function firstOf(text: string, chars: string, from = 0): number {
-  for (let i = from; i < text.length; i++) if (chars.includes(text[i])) return i;
-  return text.length;
+const AUTHORITY_END = /[/?#]/g;
+const PATH_END = /[?#]/g;
+
+/** Index of the first match of global `re` in `text` at or after `from`, else `text.length`. */
+function firstOf(text: string, re: RegExp, from: number): number {
+  re.lastIndex = from;
+  return re.exec(text)?.index ?? text.length;
 }
 
 /**
@@ -95,11 +98,11 @@ function firstOf(text: string, chars: string, from = 0): number {
 export function maskCredentialUrl(url: string): string {
   const scheme = SCHEME.exec(url)?.[0];
   if (!scheme || WHITESPACE.test(url)) return url;
-  const authorityEnd = firstOf(url, '/?#', scheme.length);
+  const authorityEnd = firstOf(url, AUTHORITY_END, scheme.length);
   const authority = url.slice(scheme.length, authorityEnd);
   const at = authority.lastIndexOf('@');
   const host = authority.slice(at + 1);
-  const queryAt = firstOf(url, '?#', authorityEnd);
+  const queryAt = firstOf(url, PATH_END, authorityEnd);
   const path = url.slice(authorityEnd, queryAt);
   const fragmentAt = url.indexOf('#', queryAt);
   const query = url[queryAt] === '?' ? url.slice(queryAt, fragmentAt < 0 ? url.length : fragmentAt) : '';
@@ -124,6 +127,18 @@ const isSchemeChar = (c: number) =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
 const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 
+/** Where the URL whose text starts at `from` ends (URL_BODY runs, joined by `\u0026`). */
+function urlEnd(text: string, from: number): number {
+  let end = from;
+  for (;;) {
+    URL_BODY.lastIndex = end;
+    URL_BODY.test(text);
+    end = URL_BODY.lastIndex;
+    if (text.charCodeAt(end) !== 92 || text.slice(end + 1, end + 6).toLowerCase() !== 'u0026') return end;
+    end += 6;
+  }
+}
+
 /**
  * Every `scheme://...` URL in a text (a log line, an error message) with its credentials masked.
  * Runs on every log line, so it finds each `://` with indexOf and walks back at most MAX_SCHEME
@@ -138,9 +153,8 @@ export function maskCredentialUrls(text: string): string {
     let start = sep;
     while (start > done && sep - start < MAX_SCHEME && isSchemeChar(text.charCodeAt(start - 1))) start--;
     while (start < sep && !isLetter(text.charCodeAt(start))) start++;
-    URL_BODY.lastIndex = sep + 3;
-    const end = start < sep && URL_BODY.test(text) ? URL_BODY.lastIndex : -1;
-    if (end < 0) {
+    const end = start < sep ? urlEnd(text, sep + 3) : -1;
+    if (end <= sep + 3) {
       sep = text.indexOf('://', sep + 1);
       continue;
     }
