@@ -97,6 +97,12 @@ describe('credential URLs: passwords holding "@" (M4)', () => {
   it('masks user info up to the last "@" of the authority', () => {
     expect(maskCredentialUrl(DB)).toBe(`postgres://${REDACTED_VALUE}@db/mira`);
     expect(maskCredentialUrl('redis://:s3cr@t@cache:6379/0')).toBe(`redis://${REDACTED_VALUE}@cache:6379/0`);
+    // A password holding '/' (the "port" is not a number): masked to the last '@' before the query.
+    expect(maskCredentialUrl('https://user:pa/ss@host.example.com/x?page=2')).toBe(
+      `https://${REDACTED_VALUE}@host.example.com/x?page=2`,
+    );
+    expect(isCredentialValue('https://user:pa/ss@host.example.com/x')).toBe(true);
+    expect(maskCredentialUrl('https://h.example.com:8443/u/@me')).toBe('https://h.example.com:8443/u/@me');
     // An '@' after the authority (path, query) is not user info.
     expect(maskCredentialUrl('https://h.example.com/u/@me?to=a@b')).toBe(
       'https://h.example.com/u/@me?to=a@b',
@@ -163,6 +169,7 @@ describe('credential URL masking is linear in the text (M3)', () => {
     ['a://a://...', (n) => 'a://'.repeat(n / 4)],
     ['a.a://a.a://...', (n) => 'a.a://'.repeat(n / 6)],
     ['user info full of @', (n) => `x://${'a@'.repeat(n / 2)}`],
+    ['a password holding / and @', (n) => `x://u:p${'/@'.repeat(n / 2)}`],
     ['a URL then spaces', (n) => `x://${'a'.repeat(n / 2)}${' a'.repeat(n / 4)}`],
     ['a query of separators', (n) => `x://h/?${'a=1;'.repeat(n / 4)}`],
     ['escaped ampersands', (n) => `x://h/?${'\\u0026'.repeat(n / 6)}`],

@@ -98,8 +98,23 @@ function firstOf(text: string, re: RegExp, from: number): number {
 export function maskCredentialUrl(url: string): string {
   const scheme = SCHEME.exec(url)?.[0];
   if (!scheme || WHITESPACE.test(url)) return url;
-  const authorityEnd = firstOf(url, AUTHORITY_END, scheme.length);
-  const authority = url.slice(scheme.length, authorityEnd);
+  let authorityEnd = firstOf(url, AUTHORITY_END, scheme.length);
+  let authority = url.slice(scheme.length, authorityEnd);
+  // `https://user:pa/ss@host`: a "port" that is not a number is a password holding '/', and the
+  // user info runs to the last '@' before the query (such a URL is invalid anyway: over-masking is safe).
+  const colon = authority.lastIndexOf(':');
+  if (
+    colon >= 0 &&
+    !authority.includes('@') &&
+    !authority.startsWith('[') &&
+    /\D/.test(authority.slice(colon + 1))
+  ) {
+    const lastAt = url.lastIndexOf('@', firstOf(url, PATH_END, authorityEnd) - 1);
+    if (lastAt > authorityEnd) {
+      authorityEnd = firstOf(url, AUTHORITY_END, lastAt);
+      authority = url.slice(scheme.length, authorityEnd);
+    }
+  }
   const at = authority.lastIndexOf('@');
   const host = authority.slice(at + 1);
   const queryAt = firstOf(url, PATH_END, authorityEnd);
