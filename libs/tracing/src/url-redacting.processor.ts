@@ -26,7 +26,8 @@ function maskTarget(target: string): string {
 
 function maskFull(url: string): string {
   const masked = maskCredentialUrl(url);
-  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#\s]*)(.*)$/i.exec(masked);
+  // `[\s\S]*` (not `.*`): a newline must not make the anchored match fail and backtrack.
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#\s]*)([\s\S]*)$/i.exec(masked);
   return m ? m[1] + maskTarget(m[2]) : maskTarget(masked);
 }
 
