@@ -5,9 +5,17 @@
 // See docs/operations.md for the schedule and the restore steps.
 const { join } = require('node:path');
 
-const [command, file] = process.argv.slice(2);
-if (!['backup', 'restore'].includes(command) || !file) {
-  process.stderr.write('usage: npm run backup -- <file> | npm run restore -- <file>\n');
+const [command, ...args] = process.argv.slice(2);
+const flags = args.filter((a) => a.startsWith('--'));
+const [file] = args.filter((a) => !a.startsWith('--'));
+// --unchecked: restore a backup whose manifest records no checksum (before 0.3); the operator vouches for it.
+const unchecked = flags.includes('--unchecked');
+const unknown = flags.filter((f) => f !== '--unchecked' || command !== 'restore');
+if (!['backup', 'restore'].includes(command) || !file || unknown.length) {
+  process.stderr.write(
+    (unknown.length ? `unknown option ${unknown[0]}\n` : '') +
+      'usage: npm run backup -- <file> | npm run restore -- <file> [--unchecked]\n',
+  );
   process.exit(2);
 }
 const backup = require(join(__dirname, '../dist/libs/state/src/backup/state.backup.js'));
@@ -26,14 +34,16 @@ async function main() {
         : await backup.backupSqlite(sqlitePath, file);
   else
     manifest =
-      backend === 'postgres' ? backup.restorePostgres(file, url) : backup.restoreSqlite(file, sqlitePath);
+      backend === 'postgres'
+        ? backup.restorePostgres(file, url, '', { unchecked })
+        : backup.restoreSqlite(file, sqlitePath, { unchecked });
   const head = manifest.audit_head
     ? `audit head seq ${manifest.audit_head.seq} ${manifest.audit_head.hash}`
     : 'no audit yet';
   process.stdout.write(
     `${command === 'backup' ? 'backed up to' : 'restored from'} ${file} (${manifest.backend}, schema ${manifest.schema_versions.join(',')}, ${head})\n` +
       (command === 'restore' && !manifest.file
-        ? 'note: this manifest predates file checksums, so the file was not checked against it\n'
+        ? 'note: restored --unchecked: the manifest records no checksum, so the file was not checked against it\n'
         : '') +
       (command === 'restore'
         ? 'start the service, then check GET /api/v1/audit/verify and the head above\n'

@@ -311,6 +311,20 @@ describe('observability: logging and correlation (real app, captured log lines)'
     ).toEqual([]);
   });
 
+  it('masks credential query parameters of any path in the access line, adversarial `://a.a.a` queries included', async () => {
+    const mark = capture.lines.length;
+    const evil = `://${'a.'.repeat(4000)}`;
+    const res = await request(`${t.url}/api/v1/agents?access_token=tok-e2e-1&q=${evil}&page=2`, {
+      headers: { 'x-correlation-id': 'mask-1' },
+    });
+    expect(res.status).toBe(200);
+    const line = await until('the access line', () =>
+      capture.since(mark).find((l) => l.correlation_id === 'mask-1' && l.msg === 'request completed'),
+    );
+    expect(line.req.url).toBe(`/api/v1/agents?access_token=[redacted]&q=${evil}&page=2`);
+    expect(JSON.stringify(capture.since(mark))).not.toContain('tok-e2e-1');
+  });
+
   it('echoes the id and writes a warn access line for a request refused before routing completes (415, 400, 404)', async () => {
     const mark = capture.lines.length;
     const refused = [

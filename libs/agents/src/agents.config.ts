@@ -87,10 +87,11 @@ export const governanceConfig = defineConfigSection({
   // (a truncated write resets keys to their defaults too) waits for a restart; tightening is live.
   holdOnReload: governanceReloadHolds,
   // SSRF guard at load: a bad anchor webhook URL refuses the config (start or reload), not the post.
-  check: (config) => {
+  // NODE_ENV from the loader's environment (a test's or the CLI's), not process.env.
+  check: (config, { env }) => {
     const audit = (config.governance as z.output<typeof governanceSchema> | undefined)?.audit;
     if (!audit?.anchor_webhook) return;
-    const problem = anchorWebhookProblem(audit.anchor_webhook, audit.anchor_allowed_hosts, isProduction());
+    const problem = anchorWebhookProblem(audit.anchor_webhook, audit.anchor_allowed_hosts, isProduction(env));
     if (problem)
       throw new ConfigError(
         'CONFIG_INVALID',

@@ -32,16 +32,24 @@ describe('governance.audit.anchor_webhook at config load', () => {
     expect(ok.config.governance.audit.anchor_webhook).toBe('https://a.example.com/h');
   });
 
-  it('requires https when NODE_ENV=production', () => {
-    process.env.NODE_ENV = 'production';
-    expect(() => load({ key: 'x'.repeat(40), anchor_webhook: 'http://anchor.example.com/a' })).toThrow(
-      /anchor_webhook must be https when NODE_ENV=production/,
-    );
-    expect(
-      load({ key: 'x'.repeat(40), anchor_webhook: 'https://anchor.example.com/a' }).config.governance.audit
-        .anchor_webhook,
-    ).toBe('https://anchor.example.com/a');
+  it("requires https when the config loader's environment says NODE_ENV=production (not process.env)", () => {
+    const loadIn = (env: NodeJS.ProcessEnv, audit: Record<string, unknown>) =>
+      loadConfig({ file: null, env, overrides: { governance: { audit } as never } });
     process.env.NODE_ENV = 'test';
+    expect(() =>
+      loadIn(
+        { NODE_ENV: 'production' },
+        { key: 'x'.repeat(40), anchor_webhook: 'http://anchor.example.com/a' },
+      ),
+    ).toThrow(/anchor_webhook must be https when NODE_ENV=production/);
+    expect(
+      loadIn(
+        { NODE_ENV: 'production' },
+        { key: 'x'.repeat(40), anchor_webhook: 'https://anchor.example.com/a' },
+      ).config.governance.audit.anchor_webhook,
+    ).toBe('https://anchor.example.com/a');
+    // The process's own NODE_ENV does not decide for a loader given another environment.
+    process.env.NODE_ENV = 'production';
     expect(load({ anchor_webhook: 'http://127.0.0.1:9/a' }).config.governance.audit.anchor_webhook).toBe(
       'http://127.0.0.1:9/a',
     );

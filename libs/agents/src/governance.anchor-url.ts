@@ -28,5 +28,5 @@ export function anchorWebhookProblem(
   return null;
 }
 
-export const isProduction = (env: NodeJS.ProcessEnv = process.env) =>
-  env.NODE_ENV?.trim().toLowerCase() === 'production';
+/** NODE_ENV=production in `env`: the config loader's environment, never process.env directly. */
+export const isProduction = (env: NodeJS.ProcessEnv) => env.NODE_ENV?.trim().toLowerCase() === 'production';

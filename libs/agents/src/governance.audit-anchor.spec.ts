@@ -66,4 +66,49 @@ describe('GovernanceAuditAnchor', () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it("refuses to post over http when the config loader's environment is production, whatever process.env says", async () => {
+    let posts = 0;
+    const server = createServer((_req, res) => {
+      posts++;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/anchor`;
+    // Loaded outside production (so the load-time check passes); the keys see the app's production env.
+    const config = new ConfigStore(
+      loadConfig({
+        file: null,
+        env: {},
+        overrides: { governance: { audit: { key: KEY, anchor_webhook: url } } },
+      }),
+    );
+    const store = SqliteStateStore.open(':memory:');
+    const keys = new GovernanceAuditKeys(config, { env: { NODE_ENV: 'production' } }, store);
+    const anchor = new GovernanceAuditAnchor(config, keys, store, null);
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'test';
+    try {
+      const rec = bareRecord({ workflow_type: 't', risk_level: 'low' });
+      await store.createWorkflow(rec, [
+        {
+          at: rec.created_at,
+          actor: 'alice',
+          action: 'created',
+          workflow_id: 'wf-1',
+          from_status: null,
+          to_status: 'pending_approval',
+          comment: null,
+          correlation_id: null,
+        },
+      ]);
+      expect(await anchor.publish()).toMatchObject({ seq: 1 });
+      expect(posts).toBe(0);
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+      anchor.onApplicationShutdown();
+      await store.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });

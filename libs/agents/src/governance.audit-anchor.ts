@@ -11,7 +11,7 @@ import type { Gauge } from 'prom-client';
 import { ConfigStore } from '@mira/config';
 import { MetricsService } from '@mira/metrics';
 import { STATE_STORE, type AuditHead, type StateStore } from '@mira/state';
-import { anchorWebhookProblem, isProduction } from './governance.anchor-url';
+import { anchorWebhookProblem } from './governance.anchor-url';
 import { GovernanceAuditKeys } from './governance.audit-key';
 
 /**
@@ -74,7 +74,7 @@ export class GovernanceAuditAnchor implements OnApplicationBootstrap, OnApplicat
 
   private async post(url: string, hosts: readonly string[], head: AuditHead): Promise<void> {
     // Checked at config load already; checked again here (defence in depth), and no redirects.
-    const problem = anchorWebhookProblem(url, hosts, isProduction());
+    const problem = anchorWebhookProblem(url, hosts, this.keys.production);
     if (problem) {
       this.logger.warn(`governance.audit.anchor_webhook ${problem}; the head was not posted`);
       return;

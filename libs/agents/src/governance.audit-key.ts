@@ -25,7 +25,8 @@ export interface AuditKey {
 @Injectable()
 export class GovernanceAuditKeys implements OnApplicationBootstrap, AuditKeyring {
   private readonly logger = new Logger('GovernanceAudit');
-  private readonly production: boolean;
+  /** NODE_ENV=production as the config loader saw it (its `env` option, else process.env). */
+  readonly production: boolean;
   private keys: { current: AuditKey; previous: AuditKey[]; development: boolean } | null = null;
 
   constructor(

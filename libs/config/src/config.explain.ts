@@ -51,7 +51,7 @@ export function checkConfig(
   }
   const deprecations = layered.deprecations;
   try {
-    validateConfig(layered.tree, layered.sources);
+    validateConfig(layered.tree, layered.sources, { env: options.env ?? process.env });
     return { ok: true, file, problems: [], deprecations };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -116,7 +116,9 @@ export function explainConfig(
 ): ExplainedConfig {
   const layered = layer(options, read);
   const tree = effective
-    ? (validateConfig(layered.tree, layered.sources) as unknown as Record<string, unknown>)
+    ? (validateConfig(layered.tree, layered.sources, {
+        env: options.env ?? process.env,
+      }) as unknown as Record<string, unknown>)
     : layered.tree;
   const sources: Record<string, string> = {};
   for (const path of leaves(tree)) sources[path] = sourceFor(path, layered.sources);

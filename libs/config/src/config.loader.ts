@@ -213,13 +213,13 @@ function getIn(tree: unknown, segments: readonly string[]): unknown {
 export function validateConfig(
   tree: unknown,
   sources = new Map<string, string>(),
-  options: { crossField?: boolean } = {},
+  options: { crossField?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): MiraConfig {
   const schema = composedConfigSchema();
   const result = schema.safeParse(tree);
   if (!result.success) throw invalidConfig(result.error.issues, sources, { tree, schema });
   // Off only to judge one key alone (deploy tests); the service always checks the whole config.
-  if (options.crossField !== false) checkCrossField(result.data as unknown as MiraConfig);
+  if (options.crossField !== false) checkCrossField(result.data as unknown as MiraConfig, options.env);
   return result.data as unknown as MiraConfig;
 }
 
@@ -251,8 +251,9 @@ function invalidConfig(
 }
 
 /** Rules that span sections (each section's `check`): each valid alone, wrong together. Throws one ConfigError naming the key. */
-export function checkCrossField(config: MiraConfig): void {
-  for (const section of configSections()) section.check?.(config as unknown as Record<string, unknown>);
+export function checkCrossField(config: MiraConfig, env: NodeJS.ProcessEnv = process.env): void {
+  for (const section of configSections())
+    section.check?.(config as unknown as Record<string, unknown>, { env });
 }
 
 export interface Layered {
@@ -300,7 +301,8 @@ export function loadConfig(
   read: ConfigFileRead = readFileSync,
 ): LoadedConfig {
   const layered = layer(options, read);
-  const config = deepFreeze(validateConfig(layered.tree, layered.sources));
+  const env = options.env ?? process.env;
+  const config = deepFreeze(validateConfig(layered.tree, layered.sources, { env }));
   const { deprecations } = layered;
   return {
     config,

@@ -7,6 +7,7 @@ import { loadConfig } from './config.loader';
 import {
   REDACTED_VALUE,
   isCredentialValue,
+  maskCredentialParams,
   maskCredentialUrl,
   maskCredentialUrls,
   redactFrame,
@@ -87,5 +88,107 @@ describe('credential URLs', () => {
     expect(new ConfigError('CONFIG_INVALID', `bad ${SLACK}`, 'x', [`x: ${SLACK}`]).message).toBe(
       `bad https://hooks.slack.com/services/${REDACTED_VALUE}`,
     );
+  });
+});
+
+describe('credential URLs: passwords holding "@" (M4)', () => {
+  const DB = 'postgres://mira:p@ssw0rd@db/mira';
+
+  it('masks user info up to the last "@" of the authority', () => {
+    expect(maskCredentialUrl(DB)).toBe(`postgres://${REDACTED_VALUE}@db/mira`);
+    expect(maskCredentialUrl('redis://:s3cr@t@cache:6379/0')).toBe(`redis://${REDACTED_VALUE}@cache:6379/0`);
+    // A password holding '/' (the "port" is not a number): masked to the last '@' before the query.
+    expect(maskCredentialUrl('https://user:pa/ss@host.example.com/x?page=2')).toBe(
+      `https://${REDACTED_VALUE}@host.example.com/x?page=2`,
+    );
+    expect(isCredentialValue('https://user:pa/ss@host.example.com/x')).toBe(true);
+    expect(maskCredentialUrl('https://h.example.com:8443/u/@me')).toBe('https://h.example.com:8443/u/@me');
+    // An '@' after the authority (path, query) is not user info.
+    expect(maskCredentialUrl('https://h.example.com/u/@me?to=a@b')).toBe(
+      'https://h.example.com/u/@me?to=a@b',
+    );
+    expect(maskCredentialUrls(`connecting to ${DB} failed`)).toBe(
+      `connecting to postgres://${REDACTED_VALUE}@db/mira failed`,
+    );
+  });
+
+  it('hides the whole password in config print and in config errors quoting an env value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mira-redact-'));
+    const file = join(dir, 'mira.yaml');
+    writeFileSync(file, `state:\n  backend: postgres\n  postgres:\n    url: "${DB}"\n`);
+    for (const effective of [false, true]) {
+      const printed = JSON.stringify(explainConfig({ file, env: {} }, { effective }));
+      expect(printed).not.toContain('ssw0rd');
+      expect(printed).toContain(`postgres://${REDACTED_VALUE}@db/mira`);
+    }
+    let message = '';
+    try {
+      loadConfig({ file: null, env: { MIRA_GOVERNANCE__FINANCIAL_THRESHOLD: DB } });
+    } catch (err) {
+      message = `${(err as Error).message} ${(err as ConfigError).issues.join(' ')}`;
+    }
+    expect(message).toMatch(/governance\.financial_threshold/);
+    expect(message).not.toContain('ssw0rd');
+    expect(new ConfigError('CONFIG_INVALID', `cannot reach ${DB}`).message).toBe(
+      `cannot reach postgres://${REDACTED_VALUE}@db/mira`,
+    );
+  });
+});
+
+describe('credential URLs: masking gaps (L1)', () => {
+  it.each([
+    ['https://storage.googleapis.com/b/o?X-Goog-Signature=abcd&X-Goog-Credential=cred', 'abcd|cred'],
+    ['https://h.example.com/p?a=1;token=tok-1', 'tok-1'],
+    ['https://canary.discord.com/api/webhooks/1/hook-secret', 'hook-secret'],
+    ['https://ptb.discord.com/api/webhooks/1/hook-secret', 'hook-secret'],
+    ['https://hooks.slack.com./services/T/B/hook-secret', 'hook-secret'],
+    ['https://h.example.com/p?a=1\\u0026token=tok-2', 'tok-2'],
+    ['https://h.example.com/p?jwt=j-3&session=s-4&sas=s-5', 'j-3|s-4|s-5'],
+    ['https://h.example.com/p?token[]=t-6&token%5B%5D=t-7', 't-6|t-7'],
+  ])('masks %s', (url, secrets) => {
+    const masked = maskCredentialUrls(`{"msg":"calling ${url}"}`);
+    expect(masked).not.toMatch(new RegExp(secrets));
+    expect(masked).toContain(REDACTED_VALUE);
+    expect(isCredentialValue(url)).toBe(true);
+  });
+
+  it('keeps ordinary parameters and separators as written', () => {
+    expect(maskCredentialParams('a=1;b=2&token=x\\u0026c=3')).toBe(
+      `a=1;b=2&token=${REDACTED_VALUE}\\u0026c=3`,
+    );
+  });
+});
+
+describe('credential URL masking is linear in the text (M3)', () => {
+  // Shapes that made the old `\b[a-z][a-z0-9+.-]*://` scan (and the URL_PARTS split) quadratic.
+  const shapes: [string, (n: number) => string][] = [
+    ['a.a.a... then ://', (n) => `${'a.'.repeat(n / 2)} ://`],
+    ['://a.a.a...', (n) => `://${'a.'.repeat(n / 2)}`],
+    ['://://://...', (n) => '://'.repeat(n / 3)],
+    ['a long scheme', (n) => `${'a'.repeat(n)}://x`],
+    ['a://a://...', (n) => 'a://'.repeat(n / 4)],
+    ['a.a://a.a://...', (n) => 'a.a://'.repeat(n / 6)],
+    ['user info full of @', (n) => `x://${'a@'.repeat(n / 2)}`],
+    ['a password holding / and @', (n) => `x://u:p${'/@'.repeat(n / 2)}`],
+    ['a URL then spaces', (n) => `x://${'a'.repeat(n / 2)}${' a'.repeat(n / 4)}`],
+    ['a query of separators', (n) => `x://h/?${'a=1;'.repeat(n / 4)}`],
+    ['escaped ampersands', (n) => `x://h/?${'\\u0026'.repeat(n / 6)}`],
+  ];
+  const fastest = (fn: () => unknown) => {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t = process.hrtime.bigint();
+      fn();
+      best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    return best;
+  };
+
+  it.each(shapes)('masks 64 KB of %s in well under 50 ms', (_name, make) => {
+    const text = make(64 * 1024);
+    // The old pattern took over a second here; linear work is about a millisecond.
+    expect(fastest(() => maskCredentialUrls(text))).toBeLessThan(50);
+    expect(fastest(() => maskCredentialUrl(text))).toBeLessThan(50);
+    expect(fastest(() => isCredentialValue(text))).toBeLessThan(50);
   });
 });

@@ -21,51 +21,116 @@ export function isCredentialValue(value: string): boolean {
 
 /** Query (or fragment) parameters whose value is a credential, beside every secret-looking name. */
 const SECRET_PARAM =
-  /^(token|key|secret|signature|sig|password|pass|auth|code|x-amz-signature|x-amz-credential)$/i;
+  /^(token|key|secret|sig|password|pass|auth|code|jwt|sas|bearer|session|sessionid|[a-z0-9_.-]*signature|x-(?:amz|goog)-credential)$/i;
 /** Hosts whose webhook URLs carry the credential in the path: only the first segment stays. */
 const SECRET_PATH_HOSTS =
-  /^(hooks\.slack\.com|hooks\.slack-gov\.com|(?:discord|discordapp)\.com|[a-z0-9-]+\.webhook\.office\.com|outlook\.office\.com)$/i;
-const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#@\s]*@)?([^/?#\s]*)([^?#\s]*)(\?[^#\s]*)?(#\S*)?$/i;
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`\\]+/gi;
+  /^(hooks\.slack\.com|hooks\.slack-gov\.com|(?:(?:canary|ptb)\.)?(?:discord|discordapp)\.com|[a-z0-9-]+\.webhook\.office\.com|outlook\.office\.com)$/i;
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const WHITESPACE = /\s/;
+/** The URL's text after `://`: up to whitespace, a quote, `<>`, a backtick or a backslash (`\u0026` continues it). Sticky: linear. */
+const URL_BODY = /[^\s"'<>`\\]*/y;
+/** Longest scheme looked at before `://` (a longer run only shifts where the masked URL starts). */
+const MAX_SCHEME = 32;
 
-/** `a=1&token=x` with the values of credential-named parameters masked (`token=[redacted]`). */
+/** True for a parameter name (as written in the URL) whose value is a credential. */
+function isSecretParamName(raw: string): boolean {
+  let name = raw;
+  // Decoding only when there is something to decode keeps a long query cheap (access log: per request).
+  if (name.includes('%') || name.includes('+'))
+    try {
+      name = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      /* an undecodable name is judged as written */
+    }
+  if (name.endsWith(']') || name.endsWith(' ')) name = name.trim().replace(/\[\]$/, '');
+  return SECRET_PARAM.test(name) || isSecretLookingKey(name);
+}
+
+/** Length of the separator at `i` (`&`, `;`, or `&` JSON-escaped as `\u0026`), 0 when none. */
+function separatorAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 38 || c === 59) return 1;
+  return c === 92 && text.slice(i + 1, i + 6).toLowerCase() === 'u0026' ? 6 : 0;
+}
+
+/**
+ * `a=1&token=x` with the values of credential-named parameters masked (`token=[redacted]`);
+ * separators (`&`, `;`, `\u0026`) kept as written. One pass over the text.
+ */
 export function maskCredentialParams(query: string): string {
-  return query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq < 0) return pair;
-      let name = pair.slice(0, eq);
-      try {
-        name = decodeURIComponent(name.replace(/\+/g, ' '));
-      } catch {
-        /* an undecodable name is judged as written */
-      }
-      return SECRET_PARAM.test(name) || isSecretLookingKey(name)
-        ? `${pair.slice(0, eq)}=${REDACTED_VALUE}`
-        : pair;
-    })
-    .join('&');
+  let out = '';
+  let copied = 0;
+  for (let start = 0; start <= query.length;) {
+    let end = start;
+    let eq = -1;
+    let sep = 0;
+    for (; end < query.length; end++) {
+      if ((sep = separatorAt(query, end)) > 0) break;
+      if (eq < 0 && query.charCodeAt(end) === 61) eq = end;
+    }
+    if (eq >= 0 && isSecretParamName(query.slice(start, eq))) {
+      out += query.slice(copied, eq + 1) + REDACTED_VALUE;
+      copied = end;
+    }
+    if (sep === 0) break;
+    start = end + sep;
+  }
+  return copied === 0 ? query : out + query.slice(copied);
+}
+
+const AUTHORITY_END = /[/?#]/g;
+const PATH_END = /[?#]/g;
+
+/** Index of the first match of global `re` in `text` at or after `from`, else `text.length`. */
+function firstOf(text: string, re: RegExp, from: number): number {
+  re.lastIndex = from;
+  return re.exec(text)?.index ?? text.length;
 }
 
 /**
  * A URL with its credentials masked, the rest kept so it can still be recognised: user info
- * (`postgres://[redacted]@db/mira`), credential-named query parameters (`?token=[redacted]`), and the
- * path of webhook URLs that are themselves the credential (`https://hooks.slack.com/services/[redacted]`).
- * A value that is not a URL comes back unchanged.
+ * (`postgres://[redacted]@db/mira`, up to the LAST `@` of the authority, so a password holding `@`
+ * goes whole), credential-named query parameters (`?token=[redacted]`), and the path of webhook URLs
+ * that are themselves the credential (`https://hooks.slack.com/services/[redacted]`).
+ * A value that is not a URL comes back unchanged. Parsed with index scans, not a backtracking
+ * regular expression: linear in the URL's length whatever it holds.
  */
 export function maskCredentialUrl(url: string): string {
-  const m = URL_PARTS.exec(url);
-  if (!m) return url;
-  const [, scheme, userinfo, host, path, query, fragment] = m;
+  const scheme = SCHEME.exec(url)?.[0];
+  if (!scheme || WHITESPACE.test(url)) return url;
+  let authorityEnd = firstOf(url, AUTHORITY_END, scheme.length);
+  let authority = url.slice(scheme.length, authorityEnd);
+  // `https://user:pa/ss@host`: a "port" that is not a number is a password holding '/', and the
+  // user info runs to the last '@' before the query (such a URL is invalid anyway: over-masking is safe).
+  const colon = authority.lastIndexOf(':');
+  if (
+    colon >= 0 &&
+    !authority.includes('@') &&
+    !authority.startsWith('[') &&
+    /\D/.test(authority.slice(colon + 1))
+  ) {
+    const lastAt = url.lastIndexOf('@', firstOf(url, PATH_END, authorityEnd) - 1);
+    if (lastAt > authorityEnd) {
+      authorityEnd = firstOf(url, AUTHORITY_END, lastAt);
+      authority = url.slice(scheme.length, authorityEnd);
+    }
+  }
+  const at = authority.lastIndexOf('@');
+  const host = authority.slice(at + 1);
+  const queryAt = firstOf(url, PATH_END, authorityEnd);
+  const path = url.slice(authorityEnd, queryAt);
+  const fragmentAt = url.indexOf('#', queryAt);
+  const query = url[queryAt] === '?' ? url.slice(queryAt, fragmentAt < 0 ? url.length : fragmentAt) : '';
+  const fragment = fragmentAt < 0 ? '' : url.slice(fragmentAt);
   let outPath = path;
-  if (SECRET_PATH_HOSTS.test(host.replace(/:\d+$/, ''))) {
+  // `hooks.slack.com.` (a fully qualified name) is the same host.
+  if (SECRET_PATH_HOSTS.test(host.replace(/:\d*$/, '').replace(/\.$/, ''))) {
     const first = /^\/(?:api\/)?[^/]*/.exec(path)?.[0] ?? '';
     if (path.length > first.length + 1) outPath = `${first}/${REDACTED_VALUE}`;
   }
   return (
     scheme +
-    (userinfo ? `${REDACTED_VALUE}@` : '') +
+    (at >= 0 ? `${REDACTED_VALUE}@` : '') +
     host +
     outPath +
     (query ? `?${maskCredentialParams(query.slice(1))}` : '') +
@@ -73,10 +138,46 @@ export function maskCredentialUrl(url: string): string {
   );
 }
 
-/** Every `scheme://...` URL in a text (a log line, an error message) with its credentials masked. */
+const isSchemeChar = (c: number) =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+
+/** Where the URL whose text starts at `from` ends (URL_BODY runs, joined by `\u0026`). */
+function urlEnd(text: string, from: number): number {
+  let end = from;
+  for (;;) {
+    URL_BODY.lastIndex = end;
+    URL_BODY.test(text);
+    end = URL_BODY.lastIndex;
+    if (text.charCodeAt(end) !== 92 || text.slice(end + 1, end + 6).toLowerCase() !== 'u0026') return end;
+    end += 6;
+  }
+}
+
+/**
+ * Every `scheme://...` URL in a text (a log line, an error message) with its credentials masked.
+ * Runs on every log line, so it finds each `://` with indexOf and walks back at most MAX_SCHEME
+ * characters to the scheme: linear in the text, however many `://` or `a.a.a` runs it holds.
+ */
 export function maskCredentialUrls(text: string): string {
-  if (!text.includes('://')) return text;
-  return text.replace(URL_IN_TEXT, (url) => maskCredentialUrl(url));
+  let sep = text.indexOf('://');
+  if (sep < 0) return text;
+  let out = '';
+  let done = 0;
+  while (sep >= 0) {
+    let start = sep;
+    while (start > done && sep - start < MAX_SCHEME && isSchemeChar(text.charCodeAt(start - 1))) start--;
+    while (start < sep && !isLetter(text.charCodeAt(start))) start++;
+    const end = start < sep ? urlEnd(text, sep + 3) : -1;
+    if (end <= sep + 3) {
+      sep = text.indexOf('://', sep + 1);
+      continue;
+    }
+    out += text.slice(done, start) + maskCredentialUrl(text.slice(start, end));
+    done = end;
+    sep = text.indexOf('://', end);
+  }
+  return done === 0 ? text : out + text.slice(done);
 }
 
 const KEY_LINE = /^(\s*)(-\s+)?([A-Za-z0-9_."'-]+)(\s*:)(.*)$/;

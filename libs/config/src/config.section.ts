@@ -15,6 +15,12 @@ export interface HeldChange {
   change: string;
 }
 
+/** What a section's cross-field `check` is given beside the config. */
+export interface ConfigCheckContext {
+  /** The environment the config was loaded from (the loader's `env` option, else process.env). */
+  env: NodeJS.ProcessEnv;
+}
+
 /** What a lib (or plugin) declares about its top-level config key. Paths are relative to the key. */
 export interface ConfigSectionOptions<K extends string, S extends z.ZodType> {
   /** The top-level key (`broker`); lower case letters, digits and `_`. */
@@ -38,8 +44,12 @@ export interface ConfigSectionOptions<K extends string, S extends z.ZodType> {
    * write looks exactly like them). Gets the running and desired section values; returns full paths.
    */
   holdOnReload?: (running: z.output<S>, desired: z.output<S>) => HeldChange[];
-  /** A rule that spans sections, run on the whole validated config; throws a ConfigError naming the key. */
-  check?: (config: Readonly<Record<string, any>>) => void;
+  /**
+   * A rule that spans sections, run on the whole validated config; throws a ConfigError naming the key.
+   * `context.env` is the environment the loader read (its `env` option, else process.env): read
+   * NODE_ENV there, never process.env, so a test's or a CLI's environment decides.
+   */
+  check?: (config: Readonly<Record<string, any>>, context: ConfigCheckContext) => void;
   /** Placeholder names of record keys for docs/configuration.md, relative path -> `<name>` (`{ '': '<service>' }`). */
   recordKeys?: Readonly<Record<string, string>>;
   /** Who owns the section (`libs/broker`, a plugin's package name); a second owner of the same key is refused. */
@@ -61,7 +71,7 @@ export interface ConfigSection<K extends string = string, S extends z.ZodType = 
   /** Full key patterns. */
   readonly reload: readonly LiveReloadRule[];
   readonly holdOnReload?: (running: z.output<S>, desired: z.output<S>) => HeldChange[];
-  readonly check?: (config: Readonly<Record<string, any>>) => void;
+  readonly check?: (config: Readonly<Record<string, any>>, context: ConfigCheckContext) => void;
   /** Full path -> placeholder. */
   readonly recordKeys: Readonly<Record<string, string>>;
 }

@@ -4,6 +4,7 @@ export {
   registerConfigSection,
   configSections,
   composedConfigSchema,
+  type ConfigCheckContext,
   type ConfigSection,
   type ConfigSectionOptions,
   type ConfigSectionValue,

@@ -9,7 +9,7 @@ import {
 } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { maskCredentialUrls, type MiraConfig } from '@mira/config';
+import { maskCredentialParams, maskCredentialUrls, type MiraConfig } from '@mira/config';
 import { isValidCorrelationId, traceIdFromTraceparent } from './correlation/correlation-id';
 import { currentCorrelation } from './correlation/correlation.context';
 import type { CorrelationContext } from './logging.interface';
@@ -77,9 +77,10 @@ export function buildPinoOptions(logging: MiraConfig['logging'], deps: LoggerBui
       bindings: redactSensitive,
     },
     mixin: correlationMixin,
-    // Registered secret values are masked on the final line, whatever field or message holds them.
-    // Credential URLs (user info, ?token=, Slack hook paths) anywhere in a line, start-up lines included.
-    hooks: { streamWrite: (line: string) => redaction.mask(maskCredentialUrls(line)) },
+    // Registered secret values are masked on the final line, whatever field or message holds them,
+    // and first: URL masking alters a secret URL in part, which then no longer matches whole.
+    // Then credential URLs (user info, ?token=, Slack hook paths) anywhere in a line, start-up lines included.
+    hooks: { streamWrite: (line: string) => maskCredentialUrls(redaction.mask(line)) },
   };
 }
 
@@ -190,7 +191,7 @@ const QUERY_REDACTED_PATHS = new Set<string>();
 
 /**
  * Logs requests to `path` without their query string (`?[REDACTED]`): for routes whose query
- * is a credential. Matched on the path as received, case-insensitive, trailing slashes ignored.
+ * is a credential. Matched on the path percent-decoded, case-insensitive, trailing slashes ignored.
  */
 export function redactQueryString(path: string): void {
   QUERY_REDACTED_PATHS.add(normalPath(path));
@@ -201,16 +202,30 @@ export function isQueryRedactedPath(path: string): boolean {
   return QUERY_REDACTED_PATHS.size > 0 && QUERY_REDACTED_PATHS.has(normalPath(path));
 }
 
+/** Lower case, no trailing slash, percent-decoded (`/inbox/%63allback` routes to `/inbox/callback`). */
 function normalPath(path: string): string {
-  return path.toLowerCase().replace(/\/+$/, '');
+  let p = path;
+  if (p.includes('%'))
+    try {
+      p = decodeURIComponent(p);
+    } catch {
+      /* not decodable: matched as written */
+    }
+  return p.toLowerCase().replace(/\/+$/, '');
 }
 
-/** The url as logged: the query string of a registered path replaced. */
+/**
+ * The url as logged: the query string of a registered path replaced; on any other path the values
+ * of credential-named parameters (`?access_token=`, `?sig=`) masked. No query: nothing to do.
+ */
 function loggedUrl(url: string | undefined): string | undefined {
-  if (url === undefined || QUERY_REDACTED_PATHS.size === 0) return url;
+  if (url === undefined) return url;
   const q = url.indexOf('?');
   if (q === -1) return url;
-  return QUERY_REDACTED_PATHS.has(normalPath(url.slice(0, q))) ? `${url.slice(0, q)}?${REDACTED}` : url;
+  const path = url.slice(0, q);
+  if (QUERY_REDACTED_PATHS.size > 0 && QUERY_REDACTED_PATHS.has(normalPath(path)))
+    return `${path}?${REDACTED}`;
+  return `${path}?${maskCredentialParams(url.slice(q + 1))}`;
 }
 
 /** The access line's `req`: id, method, url, client address and the allow-listed headers. */

@@ -65,8 +65,18 @@ describe('query strings that are credentials', () => {
     const url = (u: string) => accessLogRequest({ method: 'GET', url: u }).url;
     expect(url('/test/callback?code=abc123&state=xyz')).toBe('/test/callback?[REDACTED]');
     expect(url('/TEST/Callback/?code=abc123')).toBe('/TEST/Callback/?[REDACTED]');
+    // Percent-encoded, the path still routes to the callback.
+    expect(url('/test/%63allback?code=abc123&state=s1')).toBe('/test/%63allback?[REDACTED]');
     expect(url('/test/callback')).toBe('/test/callback');
-    expect(url('/test/other?code=abc123')).toBe('/test/other?code=abc123');
+    expect(url('/test/other?page=2&sort=asc')).toBe('/test/other?page=2&sort=asc');
+  });
+
+  it('masks credential-named parameters on every other path', () => {
+    const url = (u: string) => accessLogRequest({ method: 'GET', url: u }).url;
+    expect(url('/api/v1/workflows/stream?access_token=abc123&page=2')).toBe(
+      '/api/v1/workflows/stream?access_token=[redacted]&page=2',
+    );
+    expect(url('/test/other?code=abc123;sig=s1')).toBe('/test/other?code=[redacted];sig=[redacted]');
   });
 });
 
@@ -263,6 +273,19 @@ describe('redaction', () => {
       'delivering to https://[redacted]@h.example.com/x?token=[redacted]&page=2',
     );
     expect(JSON.parse(lines[0]).target).toBe('https://hooks.slack.com/services/[redacted]');
+  });
+
+  it('masks a password holding "@" whole, and a registered secret URL whole before URL masking', () => {
+    const registry = new RedactionRegistry();
+    const { log, lines } = logger(registry);
+    log.info('connecting to postgres://mira:p@ssw0rd@db/mira');
+    expect(lines[0]).not.toContain('ssw0rd');
+    expect(JSON.parse(lines[0]).msg).toBe('connecting to postgres://[redacted]@db/mira');
+    // URL masking would alter it (token=...), after which the registry could no longer match it whole.
+    registry.register('https://ops.example.com/hook?token=t-1&channel=secret-channel-9');
+    log.info({ target: 'https://ops.example.com/hook?token=t-1&channel=secret-channel-9' }, 'posting');
+    expect(lines[1]).not.toMatch(/secret-channel-9|t-1/);
+    expect(JSON.parse(lines[1]).target).toBe('[REDACTED]');
   });
 
   it('adds the correlation context to lines through the mixin', () => {

@@ -1,6 +1,6 @@
 import type { Attributes, Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { maskCredentialParams, maskCredentialUrl } from '@mira/config';
+import { maskCredentialParams, maskCredentialUrl, maskCredentialUrls } from '@mira/config';
 import { isQueryRedactedPath } from '@mira/logging';
 
 /** Attributes holding a whole URL (old and new HTTP semantic conventions), a target, a query. */
@@ -26,8 +26,25 @@ function maskTarget(target: string): string {
 
 function maskFull(url: string): string {
   const masked = maskCredentialUrl(url);
-  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#\s]*)(.*)$/i.exec(masked);
+  // `[\s\S]*` (not `.*`): a newline must not make the anchored match fail and backtrack.
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#\s]*)([\s\S]*)$/i.exec(masked);
   return m ? m[1] + maskTarget(m[2]) : maskTarget(masked);
+}
+
+/**
+ * In place: text that may quote a URL with its credentials: the status message and every string
+ * attribute of the span's events (`exception.message`, `exception.stacktrace` of recordException).
+ * maskCredentialUrls returns at once when there is no `://`, so spans without URLs cost one scan.
+ */
+export function scrubSpanText(span: ReadableSpan): void {
+  const status = span.status as { message?: string };
+  if (typeof status?.message === 'string') status.message = maskCredentialUrls(status.message);
+  for (const event of span.events) {
+    const attributes = event.attributes as Attributes | undefined;
+    if (!attributes) continue;
+    for (const [key, value] of Object.entries(attributes))
+      if (typeof value === 'string') attributes[key] = maskCredentialUrls(value);
+  }
 }
 
 /**
@@ -35,7 +52,8 @@ function maskFull(url: string): string {
  * the OIDC callback's query (code, state) and any path registered with redactQueryString lose their
  * whole query; elsewhere user info and credential-named parameters (`token`, `key`, `secret`,
  * `sig`, `password`, ...) are masked. Covers the HTTP instrumentation's `http.url` / `url.full` /
- * `http.target` / `url.query` and whatever a module's own spans set under those names.
+ * `http.target` / `url.query` and whatever a module's own spans set under those names, plus URLs
+ * quoted in the status message and in events (exceptions).
  */
 export class UrlRedactingSpanProcessor implements SpanProcessor {
   constructor(private readonly inner: SpanProcessor) {}
@@ -46,6 +64,7 @@ export class UrlRedactingSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     scrubUrlAttributes(span.attributes as Attributes);
+    scrubSpanText(span);
     this.inner.onEnd(span);
   }
 

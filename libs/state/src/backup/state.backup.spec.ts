@@ -124,6 +124,31 @@ describe('state backup and restore', () => {
     expect(() => restoreSqlite(join(dir, 'backup.db'), join(dir, 'restored.db'))).toThrow(/exists/);
   });
 
+  it('refuses a manifest without the file entry unless unchecked, on both backends', async () => {
+    const dir = tempDir();
+    const live = join(dir, 'live.db');
+    const store = SqliteStateStore.open(live);
+    await fill(store);
+    await store.close();
+    const backup = join(dir, 'backup.db');
+    const manifest = await backupSqlite(live, backup);
+    // Deleting `file` from the manifest must not downgrade the check to a note.
+    const { file: _file, ...stripped } = manifest;
+    writeFileSync(manifestPath(backup), JSON.stringify(stripped));
+    const refused = /records no size or sha256 .* --unchecked/;
+    expect(() => restoreSqlite(backup, join(dir, 'restored.db'))).toThrow(refused);
+    expect(() => restorePostgres(backup, 'postgres://mira@127.0.0.1:1/none')).toThrow(refused);
+    expect(existsSync(join(dir, 'restored.db'))).toBe(false);
+    writeFileSync(manifestPath(backup), '{"format":');
+    expect(() => restoreSqlite(backup, join(dir, 'restored.db'))).toThrow(/is not valid JSON/);
+    // The operator vouches for the file: restored, and the audit still verifies.
+    writeFileSync(manifestPath(backup), JSON.stringify(stripped));
+    expect(restoreSqlite(backup, join(dir, 'restored.db'), { unchecked: true }).file).toBeUndefined();
+    const restored = SqliteStateStore.open(join(dir, 'restored.db'));
+    await expectRestored(restored, manifest.audit_head);
+    await restored.close();
+  });
+
   it('postgres: pg_dump custom format plus manifest, pg_restore into a new database, verify and anchor', async () => {
     const dir = tempDir();
     const bindir = `${findPostgresBindir()}/`;

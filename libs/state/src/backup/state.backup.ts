@@ -59,11 +59,22 @@ export function fileDigest(file: string): { size: number; sha256: string } {
   return { size, sha256: hash.digest('hex') };
 }
 
+/** How a restore treats its backup. */
+export interface RestoreOptions {
+  /**
+   * Restore even when the manifest records no size and SHA-256 of the file (written before 0.3):
+   * the operator vouches for the file (`npm run restore -- <file> --unchecked`). A manifest that
+   * does record them is still checked.
+   */
+  unchecked?: boolean;
+}
+
 /**
  * Reads the manifest beside `file` and checks the file against it (size, then SHA-256): a backup cut
- * short by a full disk, or swapped for another, is refused before it replaces anything.
+ * short by a full disk, or swapped for another, is refused before it replaces anything. A manifest
+ * without `file` is refused too unless `unchecked`: deleting that entry must not turn the check off.
  */
-export function checkBackup(file: string): BackupManifest {
+export function checkBackup(file: string, { unchecked = false }: RestoreOptions = {}): BackupManifest {
   if (!existsSync(file))
     throw new StateError('STATE_INVALID_INPUT', `${file} does not exist: name a backup file`);
   if (!existsSync(manifestPath(file)))
@@ -71,8 +82,24 @@ export function checkBackup(file: string): BackupManifest {
       'STATE_INVALID_INPUT',
       `${manifestPath(file)} is missing: restore a backup together with the manifest written beside it`,
     );
-  const manifest = JSON.parse(readFileSync(manifestPath(file), 'utf8')) as BackupManifest;
-  if (!manifest.file) return manifest; // written before manifests recorded the file: nothing to compare
+  let manifest: BackupManifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath(file), 'utf8')) as BackupManifest;
+  } catch {
+    throw new StateError(
+      'STATE_INVALID_INPUT',
+      `${manifestPath(file)} is not valid JSON: restore a backup together with the manifest written beside it`,
+    );
+  }
+  if (manifest.file === undefined || manifest.file === null) {
+    if (unchecked) return manifest;
+    throw new StateError(
+      'STATE_INVALID_INPUT',
+      `${manifestPath(file)} records no size or sha256 of ${file} (a manifest from before 0.3, or an edited one), so the ` +
+        'file cannot be checked: restore a backup whose manifest records them, or, if you know this file is the ' +
+        `right one, restore it unchecked (npm run restore -- ${file} --unchecked)`,
+    );
+  }
   const size = statSync(file).size;
   if (size !== manifest.file.size)
     throw new StateError(
@@ -154,8 +181,8 @@ export async function backupSqlite(dbPath: string, file: string): Promise<Backup
 }
 
 /** SQLite: the backup becomes the database file (the service must be stopped first). */
-export function restoreSqlite(file: string, dbPath: string): BackupManifest {
-  const manifest = checkBackup(file);
+export function restoreSqlite(file: string, dbPath: string, options: RestoreOptions = {}): BackupManifest {
+  const manifest = checkBackup(file, options);
   if (existsSync(dbPath))
     throw new StateError(
       'STATE_INVALID_INPUT',
@@ -240,8 +267,13 @@ export async function backupPostgres(url: string, file: string, bindir = ''): Pr
 }
 
 /** PostgreSQL: into an EMPTY database, in one transaction, stopping at the first error. */
-export function restorePostgres(file: string, url: string, bindir = ''): BackupManifest {
-  const manifest = checkBackup(file);
+export function restorePostgres(
+  file: string,
+  url: string,
+  bindir = '',
+  options: RestoreOptions = {},
+): BackupManifest {
+  const manifest = checkBackup(file, options);
   execFileSync(
     `${bindir}pg_restore`,
     [
