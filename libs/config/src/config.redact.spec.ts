@@ -184,11 +184,12 @@ describe('credential URL masking is linear in the text (M3)', () => {
     return best;
   };
 
-  it.each(shapes)('masks 64 KB of %s in well under 50 ms', (_name, make) => {
+  it.each(shapes)('masks 64 KB of %s in well under half a second', (_name, make) => {
     const text = make(64 * 1024);
-    // The old pattern took over a second here; linear work is about a millisecond.
-    expect(fastest(() => maskCredentialUrls(text))).toBeLessThan(50);
-    expect(fastest(() => maskCredentialUrl(text))).toBeLessThan(50);
-    expect(fastest(() => isCredentialValue(text))).toBeLessThan(50);
+    // The old pattern took 1.3-6.8 s here; linear work is about a millisecond. The bound is loose on
+    // purpose (a loaded CI machine): it separates linear from quadratic, it is not a benchmark.
+    expect(fastest(() => maskCredentialUrls(text))).toBeLessThan(500);
+    expect(fastest(() => maskCredentialUrl(text))).toBeLessThan(500);
+    expect(fastest(() => isCredentialValue(text))).toBeLessThan(500);
   });
 });

@@ -106,7 +106,7 @@ describe('UrlRedactingSpanProcessor', () => {
     const started = process.hrtime.bigint();
     scrubUrlAttributes(attributes);
     // Generous: the old `(.*)$` split backtracked quadratically here (seconds); linear is about a millisecond.
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(50);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(500);
     expect(attributes['url.full']).toMatch(/^https:\/\/h\.example\.coma+\n\?token=\[redacted\]$/);
   });
 });
