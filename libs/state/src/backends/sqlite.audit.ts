@@ -89,10 +89,11 @@ export class SqliteAudit {
        ON CONFLICT (chain) DO UPDATE SET chain_seq = excluded.chain_seq, seq = excluded.seq,
          link = excluded.link, key_id = excluded.key_id`,
     ).run(h.chain, h.chain_seq, h.seq, h.first_seq, h.link, h.key_id);
+    // Never registered in a ledger: SQLite's keyed, gap-free '#seq' shows a chain deleted whole.
     db.prepare(
       `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id) VALUES (?, 0, 0, 0, ?, ?)
        ON CONFLICT (chain) DO UPDATE SET link = excluded.link, key_id = excluded.key_id`,
-    ).run(HEAD_MAC_CHAIN(chain), headMac(keys.current.key, h), h.key_id);
+    ).run(HEAD_MAC_CHAIN(chain), headMac(keys.current.key, h, false), h.key_id);
   }
 
   /** The newest entry, for the anchor. */
