@@ -66,7 +66,7 @@ function provesKey(
 ): boolean {
   return rows.some((r) => {
     const v = parseVouch(r.chain);
-    if (v) return v.by === id && vouchAge(key, id, v.forId, r.link) !== null;
+    if (v) return v.by === id && vouchAge(key, id, v.forId, r) !== null;
     if (r.chain === LEDGER_START(id)) return same(ledgerStartMac(key, id), r.link);
     if (r.chain.startsWith('#mac:')) {
       const head = heads.get(r.chain.slice(5));
@@ -153,9 +153,11 @@ export async function verifyChain(
       if (key === undefined) {
         const vouchers = vouchersOf(good, rows, e.key_id);
         if (vouchers.length > 0) {
-          // Key epochs: an id a held key took over from cannot link after that key's first entry.
-          if (vouchers.some((v) => v.age === 'older' && (firstSeqOfKey.get(v.by) ?? Infinity) < e.seq))
-            return bad(entries, e.seq, 'tampered');
+          // Key epochs: an id a held key took over from cannot link after that key started (the
+          // last seq its vouch fixed) nor after its first entry.
+          const later = (v: { by: string; since: number }) =>
+            e.seq > v.since || (firstSeqOfKey.get(v.by) ?? Infinity) < e.seq;
+          if (vouchers.some((v) => v.age === 'older' && later(v))) return bad(entries, e.seq, 'tampered');
           unknownAt ??= { entries, seq: e.seq, id: e.key_id };
         } else {
           // Vouched for (by the row's name) only by a configured key in doubt: judged at the end.

@@ -134,6 +134,10 @@ export function auditAttacksContract(t: ContractContext): void {
       expect(await store.verifyAudit()).toEqual({ ok: true, entries: 4 });
       await db.sql(`UPDATE audit SET comment = 'rewritten', key_id = 'k1' WHERE seq = 3`);
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'tampered', first_bad_seq: 3 });
+      // The very first entry k2 linked, too: k1 linked nothing after k2 started (its vouch says when).
+      await db.sql(`UPDATE audit SET comment = null, key_id = 'k2' WHERE seq = 3`);
+      await db.sql(`UPDATE audit SET comment = 'rewritten', key_id = 'k1' WHERE seq = 1`);
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'tampered', first_bad_seq: 1 });
     });
 
     it('M1: after an unheld (vouched) id, the walk goes on: a later edit is still tampered', async () => {

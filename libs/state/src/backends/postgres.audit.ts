@@ -63,20 +63,30 @@ export class PostgresAudit {
     let p = this.ready.get(ready);
     if (!p) {
       p = (async () => {
-        const vouches = await this.run<{ chain: string; link: string }>(
+        const vouches = await this.run<{ chain: string; link: string; seq: string }>(
           'audit',
-          `SELECT chain, link FROM audit_chains WHERE chain LIKE '#vouch:%'`,
+          `SELECT chain, link, seq FROM audit_chains WHERE chain LIKE '#vouch:%'`,
+        );
+        // The last seq handed out so far: entries under ids this key takes over from come before it.
+        const [last] = await this.run<{ since: string }>(
+          'audit',
+          'SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS since FROM audit_seq',
         );
         const rows = [
-          { chain: KEY_CHECK_CHAIN(id), link: auditKeyCheck(key), key_id: id },
+          { chain: KEY_CHECK_CHAIN(id), link: auditKeyCheck(key), key_id: id, seq: 0 },
           // The key's ledger starts: head MACs it writes then say a ledger exists.
-          { chain: LEDGER_START(id), link: ledgerStartMac(key, id), key_id: id },
-          ...vouchRows(keys, vouches),
+          { chain: LEDGER_START(id), link: ledgerStartMac(key, id), key_id: id, seq: 0 },
+          ...vouchRows(
+            keys,
+            vouches.map((v) => ({ ...v, seq: num(v.seq) })),
+            num(last?.since ?? 0),
+          ),
         ];
         await this.run(
           'audit',
           `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
-           SELECT chain, 0, 0, 0, link, key_id FROM jsonb_to_recordset($1::jsonb) AS r(chain text, link text, key_id text)
+           SELECT chain, 0, seq, 0, link, key_id
+           FROM jsonb_to_recordset($1::jsonb) AS r(chain text, link text, key_id text, seq bigint)
            ON CONFLICT (chain) DO NOTHING`,
           [JSON.stringify(rows)],
         );

@@ -44,11 +44,13 @@ export class SqliteAudit {
        VALUES (?, 0, ?, 0, ?, ?) ON CONFLICT (chain) DO NOTHING`,
     );
     insert.run(KEY_CHECK_CHAIN(id), 0, auditKeyCheck(key), id);
-    const vouches = db.prepare(`SELECT chain, link FROM audit_chains WHERE chain LIKE '#vouch:%'`).all() as {
-      chain: string;
-      link: string;
-    }[];
-    for (const v of vouchRows(keys, vouches)) insert.run(v.chain, 0, v.link, v.key_id);
+    const vouches = db
+      .prepare(`SELECT chain, link, seq FROM audit_chains WHERE chain LIKE '#vouch:%'`)
+      .all() as { chain: string; link: string; seq: number }[];
+    const since = db.prepare("SELECT seq FROM audit_chains WHERE chain = '#seq'").get() as
+      { seq: number } | undefined;
+    for (const v of vouchRows(keys, vouches, Number(since?.seq ?? 0)))
+      insert.run(v.chain, v.seq, v.link, v.key_id);
     const legacy = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as
       { seq: number; hash: string } | undefined;
     if (legacy)
