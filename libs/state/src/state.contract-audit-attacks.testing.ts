@@ -24,6 +24,9 @@ export function auditAttacksContract(t: ContractContext): void {
   const onPostgres: (name: string, fn: () => Promise<void>) => void = t.name.startsWith('postgres')
     ? (name, fn) => it(name, fn)
     : () => undefined;
+  const onSqlite: typeof onPostgres = t.name.startsWith('sqlite')
+    ? (name, fn) => it(name, fn)
+    : () => undefined;
 
   async function seedChain(n: number): Promise<string> {
     const input = newRecord();
@@ -190,6 +193,21 @@ export function auditAttacksContract(t: ContractContext): void {
       );
       await db.sql(`UPDATE audit_chains SET key_id = 'k2' WHERE chain = '#mac:${id}'`);
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'truncated' });
+    });
+
+    onSqlite("M2: SQLite's '#seq' row relabelled to a doubted key does not skip its MAC", async () => {
+      store.useAuditKeys!(auditKeyring(K1));
+      await seedChain(2);
+      const last = await seedChain(2);
+      // k2 configured but not linked yet; a planted check row puts it in doubt.
+      store.useAuditKeys!(auditKeyring(K2, [K1]));
+      await db.sql(
+        `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
+         VALUES ('#key:k2', 0, 0, 0, '${auditKeyCheck('garbage-key-0123456789abcdef0123456')}', 'k2')`,
+      );
+      await dropChain(last);
+      await db.sql(`UPDATE audit_chains SET seq = 2, link = 'forged', key_id = 'k2' WHERE chain = '#seq'`);
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'tampered' });
     });
   });
 }
