@@ -109,6 +109,22 @@ export async function verifyChain(
   }
   const good = new Map([...byId].filter(([id]) => !suspect.has(id)));
   const seen = new Map<string, Seen>();
+  // Once per id: a dropped key may have linked most of the trail.
+  const vouchCache = new Map<string, ReturnType<typeof vouchersOf>>();
+  const vouchersFor = (id: string) => {
+    if (!vouchCache.has(id)) vouchCache.set(id, vouchersOf(good, rows, id));
+    return vouchCache.get(id)!;
+  };
+  const doubtedCache = new Map<string, string | undefined>();
+  const doubtedVoucher = (id: string) => {
+    if (!doubtedCache.has(id))
+      doubtedCache.set(
+        id,
+        rows.map((r) => parseVouch(r.chain)).find((v) => v !== null && v.forId === id && suspect.has(v.by))
+          ?.by,
+      );
+    return doubtedCache.get(id);
+  };
   const firstKey = new Map<string, string>();
   const firstSeqOfKey = new Map<string, number>();
   let unknownAt: { entries: number; seq: number; id: string } | null = null;
@@ -151,7 +167,7 @@ export async function verifyChain(
             return bad(entries, e.seq, 'tampered');
       const doubt = suspect.get(e.key_id);
       if (key === undefined) {
-        const vouchers = vouchersOf(good, rows, e.key_id);
+        const vouchers = vouchersFor(e.key_id);
         if (vouchers.length > 0) {
           // Key epochs: an id a held key took over from cannot link after that key started (the
           // last seq its vouch fixed) nor after its first entry.
@@ -161,9 +177,7 @@ export async function verifyChain(
           unknownAt ??= { entries, seq: e.seq, id: e.key_id };
         } else {
           // Vouched for (by the row's name) only by a configured key in doubt: judged at the end.
-          const by = rows
-            .map((r) => parseVouch(r.chain))
-            .find((v) => v !== null && v.forId === e.key_id && suspect.has(v.by))?.by;
+          const by = doubtedVoucher(e.key_id);
           if (by === undefined) return bad(entries, e.seq, 'tampered');
           pending.push({ entries, seq: e.seq, by });
         }
@@ -181,7 +195,7 @@ export async function verifyChain(
   // A key in doubt that linked entries (or vouches for ids) must itself be vouched for by a held key
   // that linked, if there is one: otherwise a writer planted its check row to hide edits.
   const linkedGood = [...firstSeqOfKey.keys()].some((id) => good.has(id));
-  const real = (id: string) => !linkedGood || vouchersOf(good, rows, id).length > 0;
+  const real = (id: string) => !linkedGood || vouchersFor(id).length > 0;
   for (const p of pending)
     if (suspect.get(p.by)!.failedAt === null || !real(p.by)) return bad(p.entries, p.seq, 'tampered');
   for (const [id, d] of suspect)
