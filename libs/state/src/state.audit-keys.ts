@@ -40,68 +40,92 @@ export function auditKeyCheck(key: string): string {
 
 /**
  * '#vouch:<by>:<for>' rows: key <by> vouches (HMAC under it) that <for> is a real key id of this
- * trail, so an entry under an id the verifier does not hold is "not verifiable with these keys"
- * (`unknown_key`) only when a held key vouches for it; an id nobody vouches for was written by
- * someone without any key (`tampered`). Written when a key starts linking: the current key vouches
- * for each previous key (and for every id those vouched for), each previous key for the current one.
+ * trail, and whether <for> is older (a key <by> took over from) or newer (its successor), so an entry
+ * under an id the verifier does not hold is "not verifiable with these keys" (`unknown_key`) only
+ * when a held key vouches for it; an id nobody vouches for was written by someone without any key
+ * (`tampered`). Written when a key starts linking: the current key vouches for each previous key (and
+ * for every id those vouched for as older), each previous key for the current one (newer). The
+ * voucher is the one the row's name says, never its key_id column. An 'older' vouch also fixes
+ * `since` (row column seq, under the MAC): the last seq handed out when the voucher started, so an
+ * entry under the older id with a later seq was relabelled.
  */
 export const VOUCH_PREFIX = '#vouch:';
 export const vouchChain = (by: string, forId: string) => `${VOUCH_PREFIX}${by}:${forId}`;
+export type VouchAge = 'older' | 'newer';
 
-export function vouchMac(key: string, by: string, forId: string): string {
-  return createHmac('sha256', key).update(`vouch\n${by}\n${forId}`).digest('hex');
+export function vouchMac(key: string, by: string, forId: string, age: VouchAge, since = 0): string {
+  return createHmac('sha256', key).update(`vouch\n${by}\n${forId}\n${age}\n${since}`).digest('hex');
 }
 
 export interface VouchRow {
   chain: string;
   link: string;
   key_id: string;
+  /** 'older' vouches: the last seq handed out when the voucher started linking. */
+  seq: number;
 }
 
-function parseVouch(chain: string): { by: string; forId: string } | null {
+type StoredVouch = { chain: string; link: string; seq?: number };
+
+export function parseVouch(chain: string): { by: string; forId: string } | null {
   if (!chain.startsWith(VOUCH_PREFIX)) return null;
-  const [by, forId] = chain.slice(VOUCH_PREFIX.length).split(':');
-  return by && forId ? { by, forId } : null;
+  const [by, forId, ...more] = chain.slice(VOUCH_PREFIX.length).split(':');
+  return by && forId && more.length === 0 ? { by, forId } : null;
+}
+
+/** What key `key` (id `by`) says about `forId` in a vouch row, or null when its MAC does not verify. */
+export function vouchAge(key: string, by: string, forId: string, row: StoredVouch): VouchAge | null {
+  for (const age of ['older', 'newer'] as const)
+    if (vouchMac(key, by, forId, age, age === 'older' ? Number(row.seq ?? 0) : 0) === row.link) return age;
+  return null;
+}
+
+/** The held keys that vouch for `id`, each with what it says (older / newer than itself). */
+export function vouchersOf(
+  byId: ReadonlyMap<string, string>,
+  rows: readonly StoredVouch[],
+  id: string,
+): { by: string; age: VouchAge; since: number }[] {
+  const out: { by: string; age: VouchAge; since: number }[] = [];
+  for (const r of rows) {
+    const v = parseVouch(r.chain);
+    const key = v && v.forId === id ? byId.get(v.by) : undefined;
+    const age = key === undefined ? null : vouchAge(key, v!.by, id, r);
+    if (age) out.push({ by: v!.by, age, since: Number(r.seq ?? 0) });
+  }
+  return out;
 }
 
 /** True when a key of `keys` vouches for `id` with a MAC that verifies. */
-export function isVouched(
-  keys: AuditKeyring,
-  rows: readonly { chain: string; link: string }[],
-  id: string,
-): boolean {
-  const byId = new Map(keys.all.map((k) => [k.id, k.key]));
-  return rows.some((r) => {
-    const v = parseVouch(r.chain);
-    const key = v && v.forId === id ? byId.get(v.by) : undefined;
-    return key !== undefined && vouchMac(key, v!.by, id) === r.link;
-  });
+export function isVouched(keys: AuditKeyring, rows: readonly StoredVouch[], id: string): boolean {
+  return vouchersOf(new Map(keys.all.map((k) => [k.id, k.key])), rows, id).length > 0;
 }
 
-/** The rows the current key writes when it starts linking (insert-if-absent), given the vouch rows there. */
-export function vouchRows(
-  keys: AuditKeyring,
-  existing: readonly { chain: string; link: string }[],
-): VouchRow[] {
+/**
+ * The rows the current key writes when it starts linking (insert-if-absent), given the vouch rows
+ * there and `since`, the last seq handed out so far.
+ */
+export function vouchRows(keys: AuditKeyring, existing: readonly StoredVouch[], since: number): VouchRow[] {
   const { id: cur, key } = keys.current;
   const out = new Map<string, VouchRow>();
-  const add = (by: string, byKey: string, forId: string) =>
+  const add = (by: string, byKey: string, forId: string, age: VouchAge) =>
     by !== forId &&
     out.set(vouchChain(by, forId), {
       chain: vouchChain(by, forId),
-      link: vouchMac(byKey, by, forId),
+      link: vouchMac(byKey, by, forId, age, age === 'older' ? since : 0),
       key_id: by,
+      seq: age === 'older' ? since : 0,
     });
   const previous = keys.all.filter((k) => k.id !== cur);
   for (const p of previous) {
-    add(cur, key, p.id);
-    add(p.id, p.key, cur);
+    add(cur, key, p.id, 'older');
+    add(p.id, p.key, cur, 'newer');
   }
-  // Forwarded: ids an older key vouched for stay vouched once that older key is dropped too.
+  // Forwarded: ids an older key vouched for as older stay vouched once that older key is dropped too.
   for (const r of existing) {
     const v = parseVouch(r.chain);
     const p = v && previous.find((k) => k.id === v.by);
-    if (p && vouchMac(p.key, p.id, v!.forId) === r.link) add(cur, key, v!.forId);
+    if (p && vouchAge(p.key, p.id, v!.forId, r) === 'older') add(cur, key, v!.forId, 'older');
   }
   return [...out.values()];
 }

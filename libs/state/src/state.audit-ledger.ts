@@ -2,20 +2,37 @@ import { createHash, createHmac } from 'node:crypto';
 import type { ChainHead } from './state.audit';
 
 /**
- * The chain ledger (postgres, where seqs have gaps by design): each new chain adds its keyed term
- * HMAC(key, "chain-ledger\n" + chain) to one of LEDGER_STRIPES rows '#ledger:<key id>:<n>' (sum mod
- * 2^256 in `link`, count in `seq`), in the statement that creates the chain; its '#mac:' row says it
- * is registered (first_seq 1). A whole chain deleted (entries, head, MAC row) leaves its term in the
- * ledger; without the key nobody can compute the term to take it out. Stripes, not one row, so
- * creations on many replicas do not queue on one row lock.
+ * The chain ledger (postgres, where seqs have gaps by design). Each new chain registers, in the
+ * statement that creates it, in one of LEDGER_STRIPES rows '#ledger:<key id>:<n>': the database
+ * folds the chain's keyed term HMAC(key, "chain-ledger\n" + chain) into the stripe's digest
+ * (`link` = SHA-256(link || term), hex) and counts it (`seq`); the chain's '#mac:' row records that
+ * it is registered (first_seq 1, under the head MAC) and its place in the stripe (seq: the count the
+ * fold returned). A chain deleted whole leaves its term inside every later digest of its stripe: to
+ * take it out one needs the terms of the chains after it (keyed), and two reads of a stripe around a
+ * creation show a digest, not the term. Stripes, not one row, so creations on many replicas do not
+ * queue on one row lock. What remains (a stripe put back to an earlier copy with every chain
+ * registered in it since deleted) shows only against the counts the anchor publishes.
  */
 export const LEDGER_STRIPES = 32;
 export const LEDGER_PREFIX = '#ledger:';
-const LEDGER_MOD = 1n << 256n;
-export const LEDGER_MODULUS = LEDGER_MOD.toString();
+export const LEDGER_ZERO = '0'.repeat(64);
+/** The keyed row each key writes when it starts linking: a trail with v2 head MACs had a ledger. */
+export const LEDGER_START = (keyId: string) => `${LEDGER_PREFIX}${keyId}:start`;
 
-export function ledgerTerm(key: string, chain: string): bigint {
-  return BigInt(`0x${createHmac('sha256', key).update(`chain-ledger\n${chain}`).digest('hex')}`);
+export function ledgerTerm(key: string, chain: string): string {
+  return createHmac('sha256', key).update(`chain-ledger\n${chain}`).digest('hex');
+}
+
+export function ledgerStartMac(key: string, keyId: string): string {
+  return createHmac('sha256', key).update(`ledger-start\n${keyId}`).digest('hex');
+}
+
+/** One fold of a stripe, as the database computes it: SHA-256 over the digest bytes and the term bytes. */
+export function ledgerStep(digest: string, term: string): string {
+  return createHash('sha256')
+    .update(Buffer.from(digest, 'hex'))
+    .update(Buffer.from(term, 'hex'))
+    .digest('hex');
 }
 
 /** The stripe row a chain registers in (spread by a hash of its name; not secret). */
@@ -24,36 +41,60 @@ export function ledgerStripe(keyId: string, chain: string): string {
   return `${LEDGER_PREFIX}${keyId}:${n}`;
 }
 
+/** The key id a stripe row belongs to, from its name (never from its key_id column); null: not a stripe. */
+function stripeKeyId(chain: string): string | null {
+  if (!chain.startsWith(LEDGER_PREFIX)) return null;
+  const rest = chain.slice(LEDGER_PREFIX.length);
+  const cut = rest.lastIndexOf(':');
+  return cut > 0 && /^\d+$/.test(rest.slice(cut + 1)) ? rest.slice(0, cut) : null;
+}
+
+/** A chain its head MAC says is registered: the key of its first entry, its place in its stripe. */
+export interface RegisteredChain {
+  chain: string;
+  key_id: string | undefined;
+  ordinal: number;
+}
+
 /**
- * False when the registered chains present (their '#mac:' row marks them, first_seq 1) do not add
- * up to the ledger of a held key: a registered chain was deleted whole, or the ledger was edited.
+ * False when the registered chains present do not fold to the stripes of the held keys `byId`:
+ * a registered chain was deleted whole, a stripe row deleted or edited. Stripes and chains of keys
+ * not in `byId` are not judged.
  */
 export function ledgerHolds(
   rows: readonly ChainHead[],
-  firstKey: ReadonlyMap<string, string>,
+  registered: readonly RegisteredChain[],
   byId: ReadonlyMap<string, string>,
 ): boolean {
-  const stored = new Map<string, { sum: bigint; count: number }>();
+  const stripes = new Map<string, ChainHead>();
   for (const r of rows) {
-    if (!r.chain.startsWith(LEDGER_PREFIX) || r.key_id === null || !byId.has(r.key_id)) continue;
-    const t = stored.get(r.key_id) ?? { sum: 0n, count: 0 };
-    if (!/^\d+$/.test(r.link)) return false;
-    stored.set(r.key_id, { sum: (t.sum + BigInt(r.link)) % LEDGER_MOD, count: t.count + r.seq });
+    const id = stripeKeyId(r.chain);
+    if (id !== null && byId.has(id)) stripes.set(r.chain, r);
   }
-  const expected = new Map<string, { sum: bigint; count: number }>();
-  for (const r of rows) {
-    if (!r.chain.startsWith('#mac:') || r.first_seq !== 1) continue;
-    const chain = r.chain.slice(5);
-    const id = firstKey.get(chain);
-    const key = id === undefined ? undefined : byId.get(id);
-    if (key === undefined) continue; // registered under a key not held here: not judged
-    const t = expected.get(id!) ?? { sum: 0n, count: 0 };
-    expected.set(id!, { sum: (t.sum + ledgerTerm(key, chain)) % LEDGER_MOD, count: t.count + 1 });
+  const expected = new Map<string, RegisteredChain[]>();
+  for (const c of registered) {
+    if (c.key_id === undefined || !byId.has(c.key_id)) continue;
+    const name = ledgerStripe(c.key_id, c.chain);
+    expected.set(name, [...(expected.get(name) ?? []), c]);
   }
-  for (const id of new Set([...stored.keys(), ...expected.keys()])) {
-    const a = stored.get(id) ?? { sum: 0n, count: 0 };
-    const b = expected.get(id) ?? { sum: 0n, count: 0 };
-    if (a.sum !== b.sum || a.count !== b.count) return false;
+  for (const [name, chains] of expected) {
+    const row = stripes.get(name);
+    // A registered chain's stripe row missing: deleted (with whatever it held).
+    if (!row || row.seq !== chains.length) return false;
+    const key = byId.get(chains[0].key_id!)!;
+    const digest = [...chains]
+      .sort((a, b) => a.ordinal - b.ordinal)
+      .reduce((d, c) => ledgerStep(d, ledgerTerm(key, c.chain)), LEDGER_ZERO);
+    if (row.link !== digest) return false;
   }
+  // A stripe that counts chains none of which is present.
+  for (const [name, row] of stripes)
+    if (!expected.has(name) && (row.seq !== 0 || row.link !== LEDGER_ZERO)) return false;
   return true;
+}
+
+/** True when the ledger start row of key `id` is present and verifies. */
+export function ledgerStarted(rows: readonly ChainHead[], id: string, key: string): boolean {
+  const row = rows.find((r) => r.chain === LEDGER_START(id));
+  return row !== undefined && row.link === ledgerStartMac(key, id);
 }

@@ -176,7 +176,7 @@ describe('linkEntries + verifyChain', () => {
         ['k2', 'secret-two'],
       ]),
       // As the store writes them when k2 starts linking: k2 vouches for k1 (and k1 for k2).
-      ...vouchRows(rotated, []).map((r) => ({ ...r, chain_seq: 0, seq: 0, first_seq: 0 })),
+      ...vouchRows(rotated, [], 1).map((r) => ({ ...r, chain_seq: 0, first_seq: 0 })),
     ];
     expect(await verifyChain(source(entries, heads), rotated)).toEqual({ ok: true, entries: 2 });
     expect(await verifyChain(source(entries, heads), ring('k2', 'secret-two'))).toEqual({

@@ -1,8 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { auditKeyCheck, isVouched, type AuditKeyring } from './state.audit-keys';
-import { ledgerHolds } from './state.audit-ledger';
+import type { AuditKeyring } from './state.audit-keys';
 import { AUDIT_GENESIS_HASH } from './state.constants';
-import type { AuditEntry, AuditHead, AuditInput, AuditVerification } from './state.interface';
+import type { AuditEntry, AuditHead, AuditInput } from './state.interface';
 import { iso } from './state.rows';
 
 /** The fields that are the link itself; every other field of an entry is covered by it. */
@@ -19,13 +18,19 @@ export const LEGACY_SEAL_CHAIN = '#legacy';
 export const HEAD_MAC_CHAIN = (chain: string) => `#mac:${chain}`;
 export const SEQ_CHAIN = '#seq';
 
-/** The MAC of a chain's head row: binds chain, chain_seq, seq, link and key id under the key. */
+/**
+ * The MAC of a chain's head row: binds chain, chain_seq, seq, link and key id under the key, and
+ * (since the chain ledger) whether the chain is registered in it, so that mark cannot be removed.
+ * `registered` undefined: the form 0.2.0 wrote (verified for heads not moved since).
+ */
 export function headMac(
   key: string,
   h: Pick<ChainHead, 'chain' | 'chain_seq' | 'seq' | 'link' | 'key_id'>,
+  registered?: boolean,
 ): string {
+  const ledger = registered === undefined ? '' : `\nledger:${registered ? 1 : 0}`;
   return createHmac('sha256', key)
-    .update(`chain-head\n${h.chain}\n${h.chain_seq}\n${h.seq}\n${h.link}\n${h.key_id ?? ''}`)
+    .update(`chain-head\n${h.chain}\n${h.chain_seq}\n${h.seq}\n${h.link}\n${h.key_id ?? ''}${ledger}`)
     .digest('hex');
 }
 
@@ -107,7 +112,7 @@ export function legacySeal(key: string, head: { seq: number; hash: string }): st
   return createHmac('sha256', key).update(`legacy-head\n${head.seq}\n${head.hash}`).digest('hex');
 }
 
-function same(a: string, b: string): boolean {
+export function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
@@ -173,174 +178,9 @@ export function linkEntries(
   };
 }
 
-export interface VerifySource {
-  /** Entries after `afterSeq`, seq ascending, at most `limit`. */
-  readAfter(afterSeq: number, limit: number): Promise<AuditEntry[]>;
-  /** Every row of audit_chains (heads and bookkeeping). */
-  chains(): Promise<ChainHead[]>;
-  /** 0.1.0's single head (audit_head), null when it never had entries. */
-  legacyHead(): Promise<{ seq: number; hash: string } | null>;
-  /**
-   * True where seqs never have gaps (sqlite: the '#seq' row, keyed, is the last seq handed out);
-   * postgres sequences skip numbers on rollback, so there a gap proves nothing.
-   */
-  contiguous?: boolean;
-}
-
-const bad = (entries: number, first_bad_seq: number, reason: AuditVerification['reason']) =>
-  ({ ok: false, entries, first_bad_seq, reason }) as AuditVerification;
-
-/**
- * Walks every entry in seq order. Legacy entries (key_id null, 0.1.0) must come first, with
- * contiguous seqs from 1, each SHA-256-linked to the one before, ending at the legacy head, which a
- * keyed seal ('#legacy') fixes once keyed entries exist. Keyed entries form one chain per workflow:
- * contiguous chain_seq, prev_hash = the chain's previous link, hash = HMAC under the key their key_id
- * names; each chain must end at its head row. The rows naming keys prove nothing by themselves: a
- * configured key is `key_mismatch` only when it verifies neither its check value nor any entry under
- * its id (else the check row was altered: `tampered`); an entry under an id not configured is
- * `unknown_key` only when a held key vouches for that id and no held key verifies the entry under
- * its own id (else the id was invented or changed: `tampered`). See docs/governance.md.
- */
-export async function verifyChain(
-  source: VerifySource,
-  keys: AuditKeyring,
-  batch = 500,
-): Promise<AuditVerification> {
-  const rows = await source.chains();
-  const byId = new Map(keys.all.map((k) => [k.id, k.key]));
-  // Configured ids whose stored check value differs: a wrong key, or an altered check row. The
-  // entries decide: one that verifies under the configured key proves the key right (tampering).
-  const suspect = new Map<string, { failedAt: number | null }>();
-  for (const r of rows) {
-    if (!r.chain.startsWith('#key:')) continue;
-    const id = r.chain.slice(5);
-    const key = byId.get(id);
-    if (key !== undefined && !same(auditKeyCheck(key), r.link)) suspect.set(id, { failedAt: null });
-  }
-  // An id no held key vouches for was never a key of this trail: invented by a writer without one.
-  const unknown = (entries: number, seq: number, id: string): AuditVerification =>
-    isVouched(keys, rows, id)
-      ? { ok: false, entries, first_bad_seq: seq, reason: 'unknown_key', key_id: id }
-      : bad(entries, seq, 'tampered');
-  const heads = new Map(rows.filter((r) => !r.chain.startsWith('#')).map((r) => [r.chain, r]));
-  const seen = new Map<string, { chain_seq: number; link: string; seq: number }>();
-  const firstKey = new Map<string, string>();
-  let legacy = { seq: 0, hash: AUDIT_GENESIS_HASH };
-  let keyedSeen = false;
-  let entries = 0;
-  let after = 0;
-  let gapAt = Infinity;
-  let pendingMismatch = false;
-  for (;;) {
-    const page = await source.readAfter(after, batch);
-    for (const e of page) {
-      entries++;
-      if (source.contiguous && e.seq !== after + 1 && gapAt === Infinity) gapAt = e.seq;
-      after = e.seq;
-      const { hash, ...rest } = e;
-      if (e.key_id === null || e.key_id === undefined) {
-        // 0.1.0's single chain: no gaps, SHA-256 links, and nothing unkeyed after a keyed entry.
-        if (keyedSeen || e.seq !== legacy.seq + 1 || e.prev_hash !== legacy.hash || auditHash(rest) !== hash)
-          return bad(entries, e.seq, 'tampered');
-        legacy = { seq: e.seq, hash };
-        continue;
-      }
-      keyedSeen = true;
-      const key = byId.get(e.key_id);
-      if (key === undefined) {
-        // The MAC covers key_id: an entry a held key linked, its key id changed, verifies under
-        // that key with its real id.
-        for (const k of keys.all)
-          if (same(auditLink(k.key, e.prev_hash, { ...rest, key_id: k.id }), hash))
-            return bad(entries, e.seq, 'tampered');
-        // Vouched for only by a configured key in doubt: judged once that key is (key_mismatch
-        // when it verifies nothing of its own, tampered as soon as it does).
-        if (!isVouched(keys, rows, e.key_id) && vouchedByDoubted(rows, suspect, e.key_id)) {
-          pendingMismatch = true;
-          seen.set(e.chain ?? '', { chain_seq: e.chain_seq ?? 0, link: hash, seq: e.seq });
-          continue;
-        }
-        return unknown(entries, e.seq, e.key_id);
-      }
-      const chain = e.chain ?? '';
-      const last = seen.get(chain) ?? { chain_seq: 0, link: AUDIT_GENESIS_HASH, seq: 0 };
-      if (e.chain_seq !== last.chain_seq + 1 || e.prev_hash !== last.link)
-        return bad(entries, e.seq, 'tampered');
-      const macOk = same(auditLink(key, last.link, rest), hash);
-      const doubt = suspect.get(e.key_id);
-      if (doubt && macOk) return bad(entries, doubt.failedAt ?? e.seq, 'tampered');
-      if (doubt) doubt.failedAt ??= e.seq;
-      else if (!macOk) return bad(entries, e.seq, 'tampered');
-      seen.set(chain, { chain_seq: e.chain_seq, link: hash, seq: e.seq });
-      if (e.chain_seq === 1) firstKey.set(chain, e.key_id);
-    }
-    if (page.length < batch) break;
-  }
-  // Ids configured with another key (every entry under them fails, as does their check value):
-  // what they linked cannot be judged, so their head, seal and seq MACs are not judged either.
-  const mismatched = new Set(suspect.keys());
-  if (pendingMismatch) return { ok: false, entries, reason: 'key_mismatch', key_id: [...mismatched][0] };
-  // The ends: the legacy head and its seal, then every chain against its head row.
-  let firstBad = Infinity;
-  const legacyHead = await source.legacyHead();
-  if (legacyHead && (legacyHead.seq !== legacy.seq || legacyHead.hash !== legacy.hash))
-    firstBad = legacy.seq + 1;
-  const seal = rows.find((r) => r.chain === LEGACY_SEAL_CHAIN);
-  // Legacy entries or a seal without the frozen head: the head was deleted to hide a rewrite.
-  if (!legacyHead && (legacy.seq > 0 || seal)) return bad(entries, 1, 'tampered');
-  if (seal && legacyHead && !mismatched.has(seal.key_id ?? '')) {
-    const key = seal.key_id === null ? undefined : byId.get(seal.key_id);
-    if (key === undefined) return unknown(entries, 1, seal.key_id ?? '');
-    // The legacy rows were rewritten (and re-hashed) after the seal: its MAC no longer matches.
-    if (!same(legacySeal(key, legacyHead), seal.link)) return bad(entries, 1, 'tampered');
-  } else if (legacyHead && keyedSeen && !seal) return bad(entries, 1, 'tampered');
-  const macs = new Map(rows.filter((r) => r.chain.startsWith('#mac:')).map((r) => [r.chain.slice(5), r]));
-  for (const [chain, head] of heads) {
-    const got = seen.get(chain);
-    // A head row moved back to an earlier entry (tail cut) no longer matches its keyed MAC.
-    const mac = macs.get(chain);
-    const macKey = mac?.key_id ? byId.get(mac.key_id) : undefined;
-    const headOk =
-      (mac?.key_id != null && mismatched.has(mac.key_id)) ||
-      (mac !== undefined && macKey !== undefined && same(headMac(macKey, head), mac.link));
-    if (!got) firstBad = Math.min(firstBad, head.first_seq);
-    else if (!headOk || got.chain_seq !== head.chain_seq || got.link !== head.link)
-      firstBad = Math.min(firstBad, got.seq + 1);
-  }
-  for (const [chain, got] of seen) if (!heads.has(chain)) firstBad = Math.min(firstBad, got.seq);
-  for (const chain of macs.keys())
-    if (!heads.has(chain)) firstBad = Math.min(firstBad, seen.get(chain)?.seq ?? 1);
-  if (source.contiguous) {
-    // Whole chains deleted (entries, head and MAC rows): a gap in seq, or fewer seqs than handed out.
-    const last = rows.find((r) => r.chain === SEQ_CHAIN);
-    const seqKey = last?.key_id ? byId.get(last.key_id) : undefined;
-    const judged = !(last?.key_id && mismatched.has(last.key_id));
-    if (keyedSeen && judged && (!last || !seqKey || !same(seqMac(seqKey, last.seq), last.link)))
-      return bad(entries, 1, 'tampered');
-    if (last && after < last.seq) firstBad = Math.min(firstBad, after + 1);
-    firstBad = Math.min(firstBad, gapAt);
-  }
-  if (firstBad !== Infinity) return bad(entries, firstBad, 'truncated');
-  // Which chain went cannot be told from a sum: no first_bad_seq.
-  if (!ledgerHolds(rows, firstKey, new Map([...byId].filter(([id]) => !mismatched.has(id)))))
-    return { ok: false, entries, reason: 'truncated' };
-  const [wrong] = mismatched;
-  if (wrong !== undefined) return { ok: false, entries, reason: 'key_mismatch', key_id: wrong };
-  return { ok: true, entries };
-}
-
-/** True when a vouch row for `id` names, as its voucher, a configured key whose check value differs. */
-function vouchedByDoubted(
-  rows: readonly ChainHead[],
-  suspect: ReadonlyMap<string, unknown>,
-  id: string,
-): boolean {
-  return rows.some(
-    (r) => r.chain.endsWith(`:${id}`) && r.chain.startsWith('#vouch:') && suspect.has(r.key_id ?? ''),
-  );
-}
-
 /** The anchor's view of an entry. */
 export function headOf(e: AuditEntry): AuditHead {
   return { seq: e.seq, link: e.hash, chain: e.chain, chain_seq: e.chain_seq, key_id: e.key_id };
 }
+
+export { verifyChain, type VerifySource } from './state.audit-verify';

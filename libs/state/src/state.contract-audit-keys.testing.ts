@@ -55,7 +55,7 @@ export function auditKeysContract(t: ContractContext): void {
       // A vouch row forged without a held key does not count either.
       await db.sql(
         `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
-         VALUES ('${vouchChain('k1', 'k9')}', 0, 0, 0, '${vouchMac('guessed-key', 'k1', 'k9')}', 'k1')`,
+         VALUES ('${vouchChain('k1', 'k9')}', 0, 0, 0, '${vouchMac('guessed-key', 'k1', 'k9', 'older')}', 'k1')`,
       );
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'tampered', first_bad_seq: 2 });
     });

@@ -1,5 +1,6 @@
 import { auditContract } from './state.contract-audit.testing';
 import { auditKeysContract } from './state.contract-audit-keys.testing';
+import { auditAttacksContract } from './state.contract-audit-attacks.testing';
 import { identityContract } from './state.contract-identity.testing';
 import { workflowContract } from './state.contract-workflows.testing';
 import { bareRecord } from './state.engines.testing';
@@ -96,6 +97,7 @@ export function defineStateStoreContract(name: string, target: ContractTarget): 
     workflowContract(context);
     auditContract(context);
     auditKeysContract(context);
+    auditAttacksContract(context);
     identityContract(context);
   });
 }

@@ -148,6 +148,11 @@ export interface AuditHead {
   chain: string | null;
   chain_seq: number | null;
   key_id: string | null;
+  /**
+   * PostgreSQL: the count of each chain-ledger stripe ('<key id>:<n>'). An auditor checks that no
+   * count ever goes down from one anchor to the next (a stripe put back to an earlier copy).
+   */
+  ledger?: Record<string, number>;
 }
 
 export interface AuditVerification {

@@ -11,7 +11,14 @@ import {
   verifyChain,
   type ChainHead,
 } from '../state.audit';
-import { LEDGER_MODULUS, ledgerStripe, ledgerTerm } from '../state.audit-ledger';
+import {
+  LEDGER_PREFIX,
+  LEDGER_START,
+  LEDGER_ZERO,
+  ledgerStartMac,
+  ledgerStripe,
+  ledgerTerm,
+} from '../state.audit-ledger';
 import type { AuditHead, AuditInput, AuditVerification } from '../state.interface';
 import { toAuditEntry } from '../state.rows';
 
@@ -56,18 +63,30 @@ export class PostgresAudit {
     let p = this.ready.get(ready);
     if (!p) {
       p = (async () => {
-        const vouches = await this.run<{ chain: string; link: string }>(
+        const vouches = await this.run<{ chain: string; link: string; seq: string }>(
           'audit',
-          `SELECT chain, link FROM audit_chains WHERE chain LIKE '#vouch:%'`,
+          `SELECT chain, link, seq FROM audit_chains WHERE chain LIKE '#vouch:%'`,
+        );
+        // The last seq handed out so far: entries under ids this key takes over from come before it.
+        const [last] = await this.run<{ since: string }>(
+          'audit',
+          'SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS since FROM audit_seq',
         );
         const rows = [
-          { chain: KEY_CHECK_CHAIN(id), link: auditKeyCheck(key), key_id: id },
-          ...vouchRows(keys, vouches),
+          { chain: KEY_CHECK_CHAIN(id), link: auditKeyCheck(key), key_id: id, seq: 0 },
+          // The key's ledger starts: head MACs it writes then say a ledger exists.
+          { chain: LEDGER_START(id), link: ledgerStartMac(key, id), key_id: id, seq: 0 },
+          ...vouchRows(
+            keys,
+            vouches.map((v) => ({ ...v, seq: num(v.seq) })),
+            num(last?.since ?? 0),
+          ),
         ];
         await this.run(
           'audit',
           `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
-           SELECT chain, 0, 0, 0, link, key_id FROM jsonb_to_recordset($1::jsonb) AS r(chain text, link text, key_id text)
+           SELECT chain, 0, seq, 0, link, key_id
+           FROM jsonb_to_recordset($1::jsonb) AS r(chain text, link text, key_id text, seq bigint)
            ON CONFLICT (chain) DO NOTHING`,
           [JSON.stringify(rows)],
         );
@@ -101,14 +120,19 @@ export class PostgresAudit {
       chain_seq: string | null;
       link: string | null;
       first_seq: string | null;
+      registered: string | null;
     }>(
       'audit',
       fresh
         ? `SELECT ARRAY(SELECT nextval('audit_seq') FROM generate_series(1, $1)) AS seqs`
-        : `SELECT ARRAY(SELECT nextval('audit_seq') FROM generate_series(1, $1)) AS seqs, h.chain_seq, h.link, h.first_seq
-           FROM (SELECT 1) one LEFT JOIN audit_chains h ON h.chain = $2`,
-      fresh ? [audit.length] : [audit.length, chain],
+        : `SELECT ARRAY(SELECT nextval('audit_seq') FROM generate_series(1, $1)) AS seqs, h.chain_seq, h.link, h.first_seq,
+             m.first_seq AS registered
+           FROM (SELECT 1) one LEFT JOIN audit_chains h ON h.chain = $2 LEFT JOIN audit_chains m ON m.chain = $3`,
+      fresh ? [audit.length] : [audit.length, chain, HEAD_MAC_CHAIN(chain)],
     );
+    // Registered in the ledger: a new chain, or one whose MAC row says so (a mark a writer removed
+    // shows anyway: the stripe's digest still holds the chain's term).
+    const registered = fresh || num(r.registered) === 1;
     const head =
       r.chain_seq === null || r.chain_seq === undefined
         ? null
@@ -124,22 +148,28 @@ export class PostgresAudit {
                  SELECT ${p(2)}::text, ${p(3)}::bigint, ${p(4)}::bigint, ${p(5)}::bigint, ${p(6)}::text, ${p(7)}::text
                  WHERE EXISTS (SELECT 1 FROM w)
                  ON CONFLICT (chain) DO UPDATE SET chain_seq = excluded.chain_seq, seq = excluded.seq,
-                   link = excluded.link, key_id = excluded.key_id),
-             m AS (INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
-                 SELECT ${p(8)}::text, 0, 0, ${fresh ? 1 : 0}, ${p(9)}::text, ${p(7)}::text
-                 WHERE EXISTS (SELECT 1 FROM w)
-                 ON CONFLICT (chain) DO UPDATE SET link = excluded.link, key_id = excluded.key_id)${
-                   // A new chain adds its keyed term to a ledger stripe (sum mod 2^256, count): a
-                   // whole chain deleted later no longer adds up. Same statement, so no extra trip.
-                   fresh
-                     ? `,
+                   link = excluded.link, key_id = excluded.key_id)${
+                     // A new chain folds its keyed term into a ledger stripe (digest, count): a chain deleted
+                     // whole later no longer folds up. Same statement, so no extra trip; its place in the
+                     // stripe (the count returned) goes to its MAC row.
+                     fresh
+                       ? `,
              l AS (INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
-                 SELECT ${p(10)}::text, 0, 1, 0, ${p(11)}::text, ${p(7)}::text
+                 SELECT ${p(10)}::text, 0, 1, 0,
+                   encode(sha256(decode('${LEDGER_ZERO}', 'hex') || decode(${p(11)}::text, 'hex')), 'hex'), ${p(7)}::text
                  WHERE EXISTS (SELECT 1 FROM w)
                  ON CONFLICT (chain) DO UPDATE SET seq = audit_chains.seq + 1,
-                   link = mod(audit_chains.link::numeric + excluded.link::numeric, ${LEDGER_MODULUS}::numeric)::text)`
-                     : ''
-                 }`,
+                   link = encode(sha256(decode(CASE WHEN audit_chains.link ~ '^[0-9a-f]{64}$'
+                     THEN audit_chains.link ELSE '${LEDGER_ZERO}' END, 'hex') || decode(${p(11)}::text, 'hex')), 'hex')
+                 RETURNING seq)`
+                       : ''
+                   },
+             m AS (INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id)
+                 SELECT ${p(8)}::text, 0, ${fresh ? '(SELECT seq FROM l)' : '0'}, ${fresh ? 1 : 0}, ${p(9)}::text, ${p(7)}::text
+                 WHERE EXISTS (SELECT 1 FROM w)
+                 ON CONFLICT (chain) DO UPDATE SET link = excluded.link, key_id = excluded.key_id${
+                   fresh ? ', seq = excluded.seq, first_seq = excluded.first_seq' : ''
+                 })`,
       values: [
         JSON.stringify(linked.entries),
         linked.head.chain,
@@ -149,10 +179,8 @@ export class PostgresAudit {
         linked.head.link,
         linked.head.key_id,
         HEAD_MAC_CHAIN(chain),
-        headMac(keys.current.key, linked.head),
-        ...(fresh
-          ? [ledgerStripe(keys.current.id, chain), ledgerTerm(keys.current.key, chain).toString()]
-          : []),
+        headMac(keys.current.key, linked.head, registered),
+        ...(fresh ? [ledgerStripe(keys.current.id, chain), ledgerTerm(keys.current.key, chain)] : []),
       ],
     };
   }
@@ -175,10 +203,20 @@ export class PostgresAudit {
     return (await this.run(what, text, [...values, ...linked.values]))[0];
   }
 
-  /** The newest entry, for the anchor. */
+  /**
+   * The newest entry, for the anchor, with the count of every ledger stripe: a stripe put back to an
+   * earlier copy (its chains since deleted) shows as a count that went down between two anchors.
+   */
   async head(): Promise<AuditHead | null> {
     const [r] = await this.run('auditHead', 'SELECT * FROM audit ORDER BY seq DESC LIMIT 1');
-    return r ? headOf(toAuditEntry(r)) : null;
+    if (!r) return null;
+    const stripes = await this.run<{ chain: string; seq: string }>(
+      'auditHead',
+      `SELECT chain, seq FROM audit_chains WHERE chain LIKE $1 AND chain ~ ':[0-9]+$' ORDER BY chain`,
+      [`${LEDGER_PREFIX}%`],
+    );
+    const ledger = Object.fromEntries(stripes.map((s) => [s.chain.slice(LEDGER_PREFIX.length), num(s.seq)]));
+    return { ...headOf(toAuditEntry(r)), ledger };
   }
 
   /** `run`: the queries of one snapshot (a REPEATABLE READ transaction). */
@@ -197,6 +235,7 @@ export class PostgresAudit {
           const [h] = await run('verifyAudit', 'SELECT seq, hash FROM audit_head WHERE id = 1');
           return h ? { seq: num(h.seq), hash: String(h.hash) } : null;
         },
+        ledger: true,
       },
       this.keys(),
       batch,

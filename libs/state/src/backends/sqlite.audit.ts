@@ -44,11 +44,13 @@ export class SqliteAudit {
        VALUES (?, 0, ?, 0, ?, ?) ON CONFLICT (chain) DO NOTHING`,
     );
     insert.run(KEY_CHECK_CHAIN(id), 0, auditKeyCheck(key), id);
-    const vouches = db.prepare(`SELECT chain, link FROM audit_chains WHERE chain LIKE '#vouch:%'`).all() as {
-      chain: string;
-      link: string;
-    }[];
-    for (const v of vouchRows(keys, vouches)) insert.run(v.chain, 0, v.link, v.key_id);
+    const vouches = db
+      .prepare(`SELECT chain, link, seq FROM audit_chains WHERE chain LIKE '#vouch:%'`)
+      .all() as { chain: string; link: string; seq: number }[];
+    const since = db.prepare("SELECT seq FROM audit_chains WHERE chain = '#seq'").get() as
+      { seq: number } | undefined;
+    for (const v of vouchRows(keys, vouches, Number(since?.seq ?? 0)))
+      insert.run(v.chain, v.seq, v.link, v.key_id);
     const legacy = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as
       { seq: number; hash: string } | undefined;
     if (legacy)
@@ -89,10 +91,11 @@ export class SqliteAudit {
        ON CONFLICT (chain) DO UPDATE SET chain_seq = excluded.chain_seq, seq = excluded.seq,
          link = excluded.link, key_id = excluded.key_id`,
     ).run(h.chain, h.chain_seq, h.seq, h.first_seq, h.link, h.key_id);
+    // Never registered in a ledger: SQLite's keyed, gap-free '#seq' shows a chain deleted whole.
     db.prepare(
       `INSERT INTO audit_chains (chain, chain_seq, seq, first_seq, link, key_id) VALUES (?, 0, 0, 0, ?, ?)
        ON CONFLICT (chain) DO UPDATE SET link = excluded.link, key_id = excluded.key_id`,
-    ).run(HEAD_MAC_CHAIN(chain), headMac(keys.current.key, h), h.key_id);
+    ).run(HEAD_MAC_CHAIN(chain), headMac(keys.current.key, h, false), h.key_id);
   }
 
   /** The newest entry, for the anchor. */
