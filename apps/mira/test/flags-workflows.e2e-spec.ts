@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { waitReady } from './support/cluster';
+import { keyedApi, keyedServiceConfig, secretKey as secret } from './support/keyed-api';
 import {
   builtEntry,
   eventually,
@@ -15,12 +16,10 @@ import {
 // record pins the variant when the workflow is created, and an approval after the flag moved
 // (by a live reload of the config file, or across a restart) still runs the pinned variant.
 
-const secret = (name: string) => `${name}-${randomBytes(12).toString('hex')}`;
 const KEYS = {
   requester: { name: 'requester', key: secret('req'), roles: ['submitter'] },
   approver: { name: 'approver', key: secret('apr'), roles: ['approver'] },
 } as const;
-type Who = keyof typeof KEYS;
 
 const RULES = 'agent.risk_assessment.rules';
 const featuresFor = (variant: 'v1' | 'v2') => ({
@@ -31,33 +30,21 @@ const HIGH_RISK = { financial_impact: 250000, compliance_level: 'low', explainab
 // v1 matches the keyword "new" inside "renewal" (one risk); v2 matches whole words only (none).
 const PROJECT = { name: 'Pinned', description: 'Contract renewal with the vendor', goals: ['design'] };
 
-async function api(base: string, path: string, who: Who, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: {
-      'x-api-key': KEYS[who].key,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+/** One API call over real HTTP as `who` (an API key the test configured). */
+const api = keyedApi(KEYS, { timeoutMs: 60_000 });
 
 const started: ServiceProcess[] = [];
 async function start(dbPath: string, variant: 'v1' | 'v2'): Promise<ServiceProcess> {
   const s = await startService({
     config: {
-      api: { keys: Object.values(KEYS), rate_limit: { enabled: false } },
-      shutdown: { drain_delay_ms: 0 },
+      ...keyedServiceConfig(KEYS),
       config: { hot_reload: true, debounce_ms: 20 },
       state: { backend: 'sqlite', sqlite: { path: dbPath } },
       features: featuresFor(variant),
     },
   });
   started.push(s);
-  await eventually(async () => (await fetch(`${s.url}/healthz/ready`)).status === 200, 30_000, 'readiness');
+  await waitReady(s);
   return s;
 }
 

@@ -1,25 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { request, startTestApp, type TestApp } from './support/test-app';
-import { kubeletWrite } from './support/kubelet-volume';
+import { untilAccepted as until, useReloadingApp } from './support/reloading-app';
+import { request } from './support/test-app';
 
 // The real app over real HTTP, flags from a real ConfigMap-style config file reloaded live.
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const ADMIN = { 'x-api-key': 'flags-admin-key' };
 const SUBMITTER = { 'x-api-key': 'flags-submitter-key' };
@@ -58,46 +40,26 @@ function flagsConfig(percent: number, extra: Record<string, unknown> = {}): stri
 }
 
 describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () => {
-  let dir: string;
-  let logFile: string;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mira-flags-'));
-    logFile = join(mkdtempSync(join(tmpdir(), 'mira-flags-log-')), 'mira.log');
-    kubeletWrite(dir, { 'mira.yaml': flagsConfig(20) });
-    t = await startTestApp({
-      file: join(dir, 'mira.yaml'),
-      overrides: {
-        config: { hot_reload: true, debounce_ms: 20 },
-        logging: { file: logFile, level: 'info' },
-        api: {
-          keys: [
-            { name: 'ops', key: 'flags-admin-key', roles: ['admin'] },
-            { name: 'alice', key: 'flags-submitter-key', roles: ['submitter'] },
-          ],
-          rate_limit: { enabled: false },
-        },
+  const t = useReloadingApp({
+    prefix: 'mira-flags-',
+    yaml: flagsConfig(20),
+    logPrefix: 'mira-flags-log-',
+    logging: { level: 'info' },
+    overrides: {
+      api: {
+        keys: [
+          { name: 'ops', key: 'flags-admin-key', roles: ['admin'] },
+          { name: 'alice', key: 'flags-submitter-key', roles: ['submitter'] },
+        ],
+        rate_limit: { enabled: false },
       },
-    });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(join(logFile, '..'), { recursive: true, force: true });
+    },
   });
 
   const ofrep = (key: string, body: unknown, headers = ADMIN) =>
-    request(`${t.url}/ofrep/v1/evaluate/flags/${key}`, { body, headers });
-  const health = async () => (await request(`${t.url}/healthz`)).body.checks.configuration;
-  const logLines = (): { msg: string; level: number | string }[] =>
-    existsSync(logFile)
-      ? readFileSync(logFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l))
-      : [];
+    request(`${t.app.url}/ofrep/v1/evaluate/flags/${key}`, { body, headers });
+  const health = () => t.configuration();
+  const logLines = () => t.logLines<{ msg: string; level: number | string }>();
 
   /** Evaluates the rollout flag for `keys` over OFREP, a few requests in flight at a time. */
   async function rollout(keys: string[]): Promise<Map<string, boolean>> {
@@ -149,7 +111,7 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
     });
     expect((await ofrep(ROLLOUT, { context: { targetingKey: 'x' } }, {} as typeof ADMIN)).status).toBe(401);
 
-    const bulk = await request(`${t.url}/ofrep/v1/evaluate/flags`, {
+    const bulk = await request(`${t.app.url}/ofrep/v1/evaluate/flags`, {
       body: { context: { targetingKey: 'caller-1', roles: ['admin'] } },
       headers: ADMIN,
     });
@@ -162,13 +124,13 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
         expect.objectContaining({ key: 'legacy_beta', value: true }),
       ]),
     );
-    const cached = await request(`${t.url}/ofrep/v1/evaluate/flags`, {
+    const cached = await request(`${t.app.url}/ofrep/v1/evaluate/flags`, {
       body: { context: { targetingKey: 'caller-1', roles: ['admin'] } },
       headers: { ...ADMIN, 'if-none-match': etag as string },
     });
     expect(cached.status).toBe(304);
     // Roles are the caller's, never the body's: a submitter claiming admin is evaluated as a submitter.
-    const changed = await request(`${t.url}/ofrep/v1/evaluate/flags`, {
+    const changed = await request(`${t.app.url}/ofrep/v1/evaluate/flags`, {
       body: { context: { targetingKey: 'caller-1', roles: ['admin'] } },
       headers: { ...SUBMITTER, 'if-none-match': etag as string },
     });
@@ -181,7 +143,7 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
     );
 
     // Counted by configured flag key; an unknown key never becomes a label value.
-    const metrics = (await request(`${t.url}/metrics`)).text;
+    const metrics = (await request(`${t.app.url}/metrics`)).text;
     expect(metrics).toMatch(
       new RegExp(
         `mira_feature_flag_evaluations_total\\{flag="${ROLLOUT.replace(/\./g, '\\.')}",variant="(on|off)",reason="TARGETING_MATCH"\\} \\d+`,
@@ -192,7 +154,7 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
 
   it("gates an agent by the caller's role (agent.<id>.enabled, caller identity in the context)", async () => {
     const report = (headers: Record<string, string>) =>
-      request(`${t.url}/api/v1/messages`, {
+      request(`${t.app.url}/api/v1/messages`, {
         body: { type: 'generate_report', data: { name: 'Apollo' } },
         headers,
       });
@@ -204,14 +166,14 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
 
   it("gates an agent by the caller's role on the broker path too (POST /events: roles travel in headers)", async () => {
     const publish = async (headers: Record<string, string>) => {
-      const posted = await request(`${t.url}/api/v1/events`, {
+      const posted = await request(`${t.app.url}/api/v1/events`, {
         body: { type: 'generate_report', data: { name: 'Apollo' } },
         headers,
       });
       expect(posted.status).toBe(202);
       return until(
         'the event to be answered or failed',
-        () => request(`${t.url}/api/v1/events/${posted.body.id}`, { headers }),
+        () => request(`${t.app.url}/api/v1/events/${posted.body.id}`, { headers }),
         (r) => r.body.status === 'answered' || r.body.status === 'failed',
       );
     };
@@ -231,7 +193,7 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
 
   it('rolls out risk rules v2 per project', async () => {
     const assess = (name: string) =>
-      request(`${t.url}/api/v1/messages`, {
+      request(`${t.app.url}/api/v1/messages`, {
         body: { type: 'assess_risks', data: { name, description: 'Contract renewal with the vendor' } },
         headers: ADMIN,
       });
@@ -242,24 +204,24 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
 
   it('turns a workflow type off and on live (workflow.<type>.enabled)', async () => {
     const start = () =>
-      request(`${t.url}/api/v1/workflows`, {
+      request(`${t.app.url}/api/v1/workflows`, {
         body: { workflow_type: 'project_initialization', data: { name: 'Flagged', goals: ['A'] } },
         headers: ADMIN,
       });
     const wf = (on: boolean) => ({
       'workflow.project_initialization.enabled': { variants: onOff, defaultVariant: on ? 'on' : 'off' },
     });
-    kubeletWrite(dir, { 'mira.yaml': flagsConfig(20, wf(false)) });
+    t.write(flagsConfig(20, wf(false)));
     const off = await until('the workflow to be off', start, (r) => r.status === 404);
     expect(off.text).toContain('workflow.project_initialization.enabled');
-    kubeletWrite(dir, { 'mira.yaml': flagsConfig(20, wf(true)) });
+    t.write(flagsConfig(20, wf(true)));
     const on = await until('the workflow to be on', start, (r) => r.status !== 404);
     expect(on.status).toBeLessThan(300);
   });
 
   it('applies a live reload to 100 % within the debounce, and keeps the last good on an invalid definition', async () => {
     const sample = Array.from({ length: 200 }, (_, i) => `caller-${i}`);
-    kubeletWrite(dir, { 'mira.yaml': flagsConfig(100) });
+    t.write(flagsConfig(100));
     await until(
       '100 % rollout',
       async () => [...(await rollout(sample)).values()].every(Boolean),
@@ -271,15 +233,15 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
       (ls) => ls.some((l) => l.msg.startsWith(`Flag ${ROLLOUT} changed by config reload`)),
     );
 
-    kubeletWrite(dir, {
-      'mira.yaml': flagsConfig(0, {
+    t.write(
+      flagsConfig(0, {
         broken: {
           variants: onOff,
           defaultVariant: 'on',
           targeting: { if: [{ frobnicate: [1] }, 'on', null] },
         },
       }),
-    });
+    );
     const degraded = await until('degraded health', health, (c) => c.status === 'degraded');
     expect(degraded.reason).toMatch(/features\.flags\.broken\.targeting/);
     expect(degraded.reason).toContain('targeting.if[0].frobnicate');
@@ -287,7 +249,7 @@ describe('feature flags (OpenFeature, flagd format, OFREP) over real HTTP', () =
     expect([...(await rollout(sample)).values()].every(Boolean)).toBe(true);
     expect((await ofrep('broken', { context: { targetingKey: 'x' } })).status).toBe(404);
 
-    kubeletWrite(dir, { 'mira.yaml': flagsConfig(0) });
+    t.write(flagsConfig(0));
     await until('recovery', health, (c) => c.status === 'healthy');
     expect([...(await rollout(sample)).values()].some(Boolean)).toBe(false);
   }, 60_000);

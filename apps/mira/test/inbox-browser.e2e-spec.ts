@@ -1,23 +1,18 @@
 import { createServer, type Server } from 'node:http';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './support/browser';
+import type { Page } from 'playwright-core';
 import { freePort } from './support/child';
 import {
-  startOidcProvider,
-  TEST_CLIENT_ID,
-  TEST_CLIENT_SECRET,
-  TEST_ROLES_MAP,
-  TEST_USERS,
-  type TestOidcProvider,
-} from './support/oidc-provider';
+  buildInbox,
+  inboxOidc,
+  launchInboxBrowser,
+  signInThroughProvider,
+  startInboxIdp,
+  type InboxBrowser,
+} from './support/inbox-browser';
+import { TEST_USERS, type TestOidcProvider } from './support/oidc-provider';
 import { until } from './support/poll';
 import { request, startTestApp, type TestApp } from './support/test-app';
 
-// The page's script is built as `npm run build` builds it (tsc for the browser, into dist/).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildInbox } = require('../../../scripts/build-inbox.js') as {
-  buildInbox: (o?: { quiet?: boolean }) => string;
-};
 const SUBMIT_KEY = 'inbox-suite-submitter-key-5a4b3c2d';
 
 const risky = (name: string) => ({
@@ -35,10 +30,9 @@ const risky = (name: string) => ({
 describe('reviewer inbox in a browser', () => {
   let idp: TestOidcProvider;
   let app: TestApp;
-  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: InboxBrowser;
   let attacker: Server;
   let attackerUrl: string;
-  const contexts: BrowserContext[] = [];
   /** Console messages about blocked content: the page must need nothing its CSP refuses. */
   const cspViolations: string[] = [];
 
@@ -51,15 +45,7 @@ describe('reviewer inbox in a browser', () => {
         api: { keys: [{ name: 'intake-bot', key: SUBMIT_KEY, roles: ['submitter'] }] },
         governance: { approvals_required: { high: 1 } },
         auth: {
-          oidc: {
-            issuer: `http://127.0.0.1:${idpPort}`,
-            client_id: TEST_CLIENT_ID,
-            client_secret: TEST_CLIENT_SECRET,
-            redirect_uri: `http://127.0.0.1:${appPort}/inbox/callback`,
-            scopes: ['openid', 'profile', 'groups'],
-            roles_claim: 'groups',
-            roles_map: TEST_ROLES_MAP,
-          },
+          oidc: inboxOidc(idpPort, appPort),
           session: {
             secret: 'inbox-session-secret-for-tests-0123456789abcdef',
             ttl_seconds: 3600,
@@ -68,11 +54,8 @@ describe('reviewer inbox in a browser', () => {
         },
       },
     });
-    idp = await startOidcProvider({
-      port: idpPort,
-      redirectUri: () => `http://127.0.0.1:${appPort}/inbox/callback`,
-    });
-    chromium = await launchChromium();
+    idp = await startInboxIdp(idpPort, appPort);
+    browser = await launchInboxBrowser();
     // A page on another port of the same host: same-site, so a SameSite=Lax cookie still rides
     // along on its form POST; only the CSRF check stands between it and an approval.
     const attackPort = await freePort();
@@ -91,8 +74,7 @@ describe('reviewer inbox in a browser', () => {
   afterEach(() => expect(cspViolations).toEqual([]));
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await chromium?.close();
+    await browser?.close();
     await new Promise((resolve) => attacker?.close(resolve));
     await app?.close();
     await idp?.close();
@@ -107,21 +89,11 @@ describe('reviewer inbox in a browser', () => {
     (await request(`${app.url}/api/v1/workflows/${id}`, { headers: { 'x-api-key': SUBMIT_KEY } })).body;
 
   async function signIn(user: string, viewport = { width: 1100, height: 900 }): Promise<Page> {
-    const context = await chromium.browser.newContext({ viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(10000);
+    const page = await browser.newPage({ viewport });
     page.on('console', (msg) => {
       if (/Content.Security.Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
     });
-    await page.goto(`${app.url}/inbox`);
-    await page.getByRole('link', { name: 'Sign in' }).click();
-    // The provider's development login form (any password; the login name is the account).
-    await page.locator('input[name="login"]').fill(user);
-    await page.locator('input[name="password"]').fill('any-password');
-    await page.locator('button[type="submit"]').click();
-    await page.waitForURL(`${app.url}/inbox`);
-    await page.locator('#who-name').getByText(user).waitFor();
+    await signInThroughProvider(page, app.url, user);
     return page;
   }
   const openWorkflow = async (page: Page, id: string, title: string) => {

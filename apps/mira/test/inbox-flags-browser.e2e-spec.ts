@@ -1,23 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page, Request } from 'playwright-core';
-import { launchChromium } from './support/browser';
+import type { Page, Request } from 'playwright-core';
 import { freePort } from './support/child';
-import { kubeletWrite } from './support/kubelet-volume';
 import {
-  startOidcProvider,
-  TEST_CLIENT_ID,
-  TEST_CLIENT_SECRET,
-  TEST_ROLES_MAP,
-  type TestOidcProvider,
-} from './support/oidc-provider';
+  buildInbox,
+  inboxOidc,
+  launchInboxBrowser,
+  signInThroughProvider,
+  startInboxIdp,
+  type InboxBrowser,
+} from './support/inbox-browser';
+import { kubeletWrite } from './support/kubelet-volume';
+import type { TestOidcProvider } from './support/oidc-provider';
 import { request, startTestApp, type TestApp } from './support/test-app';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildInbox } = require('../../../scripts/build-inbox.js') as {
-  buildInbox: (o?: { quiet?: boolean }) => string;
-};
 const KEY = 'inbox-flags-submitter-key-9f8e7d6c';
 const onOff = { on: true, off: false };
 
@@ -40,8 +36,7 @@ describe('inbox UI flags through OFREP, in a browser', () => {
   let dir: string;
   let idp: TestOidcProvider;
   let app: TestApp;
-  let chromium: Awaited<ReturnType<typeof launchChromium>>;
-  const contexts: BrowserContext[] = [];
+  let browser: InboxBrowser;
 
   beforeAll(async () => {
     buildInbox({ quiet: true });
@@ -55,29 +50,17 @@ describe('inbox UI flags through OFREP, in a browser', () => {
         config: { hot_reload: true, debounce_ms: 20 },
         api: { keys: [{ name: 'intake-bot', key: KEY, roles: ['submitter'] }] },
         auth: {
-          oidc: {
-            issuer: `http://127.0.0.1:${idpPort}`,
-            client_id: TEST_CLIENT_ID,
-            client_secret: TEST_CLIENT_SECRET,
-            redirect_uri: `http://127.0.0.1:${appPort}/inbox/callback`,
-            scopes: ['openid', 'profile', 'groups'],
-            roles_claim: 'groups',
-            roles_map: TEST_ROLES_MAP,
-          },
+          oidc: inboxOidc(idpPort, appPort),
           session: { secret: 'inbox-flags-session-secret-0123456789abcdef', ttl_seconds: 3600 },
         },
       },
     });
-    idp = await startOidcProvider({
-      port: idpPort,
-      redirectUri: () => `http://127.0.0.1:${appPort}/inbox/callback`,
-    });
-    chromium = await launchChromium();
+    idp = await startInboxIdp(idpPort, appPort);
+    browser = await launchInboxBrowser();
   }, 60000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await chromium?.close();
+    await browser?.close();
     await app?.close();
     await idp?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -117,19 +100,10 @@ describe('inbox UI flags through OFREP, in a browser', () => {
 
   /** Signs alice (an approver) in and records every request the page makes. */
   async function signIn(): Promise<{ page: Page; requests: Request[] }> {
-    const context = await chromium.browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(10000);
+    const page = await browser.newPage();
     const requests: Request[] = [];
     page.on('request', (r) => requests.push(r));
-    await page.goto(`${app.url}/inbox`);
-    await page.getByRole('link', { name: 'Sign in' }).click();
-    await page.locator('input[name="login"]').fill('alice');
-    await page.locator('input[name="password"]').fill('any-password');
-    await page.locator('button[type="submit"]').click();
-    await page.waitForURL(`${app.url}/inbox`);
-    await page.locator('#who-name').getByText('alice').waitFor();
+    await signInThroughProvider(page, app.url, 'alice');
     return { page, requests };
   }
   const paths = (requests: Request[]) => requests.map((r) => new URL(r.url()).pathname);

@@ -1,24 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './support/browser';
+import type { Page } from 'playwright-core';
 import { freePort } from './support/child';
 import {
-  startOidcProvider,
-  TEST_CLIENT_ID,
-  TEST_CLIENT_SECRET,
-  TEST_ROLES_MAP,
-  type TestOidcProvider,
-} from './support/oidc-provider';
+  buildInbox,
+  inboxOidc,
+  launchInboxBrowser,
+  signInThroughProvider,
+  startInboxIdp,
+  type InboxBrowser,
+} from './support/inbox-browser';
+import type { TestOidcProvider } from './support/oidc-provider';
 import { startPostgres, type PostgresServer } from './support/postgres-server';
 import { startRedisServer, type RedisServer } from './support/redis-server';
 import { request, startTestApp, type TestApp } from './support/test-app';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { buildInbox } = require('../../../scripts/build-inbox.js') as {
-  buildInbox: (o?: { quiet?: boolean }) => string;
-};
 const ARTIFACTS = join(__dirname, 'artifacts');
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SESSION_SECRET = 'inbox-review-session-secret-0123456789abcdef';
@@ -35,8 +32,7 @@ describe('reviewer inbox: review at quorum 2 across two replicas', () => {
   let idp: TestOidcProvider;
   let a: TestApp;
   let b: TestApp;
-  let chromium: Awaited<ReturnType<typeof launchChromium>>;
-  const contexts: BrowserContext[] = [];
+  let browser: InboxBrowser;
 
   beforeAll(async () => {
     buildInbox({ quiet: true });
@@ -49,29 +45,17 @@ describe('reviewer inbox: review at quorum 2 across two replicas', () => {
       state: { backend: 'postgres', postgres: { url: postgres.url } },
       governance: { approvals_required: { high: 2 } },
       auth: {
-        oidc: {
-          issuer: `http://127.0.0.1:${idpPort}`,
-          client_id: TEST_CLIENT_ID,
-          client_secret: TEST_CLIENT_SECRET,
-          redirect_uri: `http://127.0.0.1:${port}/inbox/callback`,
-          scopes: ['openid', 'profile', 'groups'],
-          roles_claim: 'groups',
-          roles_map: TEST_ROLES_MAP,
-        },
+        oidc: inboxOidc(idpPort, port),
         session: { secret: SESSION_SECRET, ttl_seconds: 3600 },
       },
     });
     a = await startTestApp({ port: portA, overrides: overrides(portA) });
     b = await startTestApp({ port: portB, overrides: overrides(portB) });
-    idp = await startOidcProvider({
-      port: idpPort,
-      redirectUri: () => `http://127.0.0.1:${portA}/inbox/callback`,
-    });
-    chromium = await launchChromium();
+    idp = await startInboxIdp(idpPort, portA);
+    browser = await launchInboxBrowser();
   }, 90000);
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await chromium?.close();
+    await browser?.close();
     await Promise.all([a?.close(), b?.close()]);
     await idp?.close();
     await Promise.all([redis?.stop(), postgres?.stop()]);
@@ -112,17 +96,8 @@ describe('reviewer inbox: review at quorum 2 across two replicas', () => {
     on: TestApp = a,
     viewport = { width: 1100, height: 900 },
   ): Promise<Page> {
-    const context = await chromium.browser.newContext({ viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(10000);
-    await page.goto(`${a.url}/inbox`);
-    await page.getByRole('link', { name: 'Sign in' }).click();
-    await page.locator('input[name="login"]').fill(user);
-    await page.locator('input[name="password"]').fill('any-password');
-    await page.locator('button[type="submit"]').click();
-    await page.waitForURL(`${a.url}/inbox`);
-    await page.locator('#who-name').getByText(user).waitFor();
+    const page = await browser.newPage({ viewport });
+    await signInThroughProvider(page, a.url, user);
     if (on !== a) {
       await page.goto(`${on.url}/inbox`);
       await page.locator('#who-name').getByText(user).waitFor();
@@ -299,11 +274,10 @@ describe('reviewer inbox: review at quorum 2 across two replicas', () => {
     expect(await phone.evaluate('document.documentElement.scrollWidth > window.innerWidth')).toBe(false);
     await phone.screenshot({ path: join(ARTIFACTS, 'inbox-phone.png'), fullPage: true });
     // 200 % zoom of a 1280 px window is a 640 px CSS viewport at twice the pixel density.
-    const zoomed = await chromium.browser.newContext({
+    const zoomed = await browser.newContext({
       viewport: { width: 640, height: 400 },
       deviceScaleFactor: 2,
     });
-    contexts.push(zoomed);
     const out = await zoomed.newPage();
     await out.goto(`${a.url}/inbox`);
     await out.getByRole('link', { name: 'Sign in' }).waitFor();

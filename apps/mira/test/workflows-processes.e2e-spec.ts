@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useCluster, waitReady } from './support/cluster';
-import { keyedApi } from './support/keyed-api';
+import { keyedApi, keyedServiceConfig, secretKey as secret } from './support/keyed-api';
 import {
   builtEntry,
   eventually,
@@ -16,7 +16,6 @@ import {
 // generous for a loaded 2-core machine; what is asserted is statuses, counts and the audit
 // trail, never timings.
 
-const secret = (name: string) => `${name}-${randomBytes(12).toString('hex')}`;
 const KEYS = {
   requester: { name: 'requester', key: secret('req'), roles: ['submitter'] },
   approver1: { name: 'approver-1', key: secret('ap1'), roles: ['approver'] },
@@ -26,10 +25,7 @@ const KEYS = {
 } as const;
 
 /** Config shared by every process: named keys with roles, no rate limit (one client IP), quick drain. */
-const baseConfig = {
-  api: { keys: Object.values(KEYS), rate_limit: { enabled: false } },
-  shutdown: { drain_delay_ms: 0 },
-};
+const baseConfig = keyedServiceConfig(KEYS);
 
 /** Above governance.financial_threshold (10000): risk "high", held for approval. */
 const HIGH_RISK = { financial_impact: 250000, compliance_level: 'low', explainability_score: 0.9 };

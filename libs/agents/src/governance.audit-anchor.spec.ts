@@ -11,19 +11,47 @@ import './agents.config';
 
 const KEY = 'anchor-test-key-0123456789abcdef0123';
 
+/** A local webhook receiver: records every request and answers 200. */
+async function startReceiver() {
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/anchor`,
+    received,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** Creates workflow `wf-1` with `entries` copies of its `created` audit entry. */
+async function seedTrail(store: SqliteStateStore, entries: number): Promise<void> {
+  const rec = bareRecord({ workflow_type: 't', risk_level: 'low' });
+  const entry = {
+    at: rec.created_at,
+    actor: 'alice',
+    action: 'created',
+    workflow_id: 'wf-1',
+    from_status: null,
+    to_status: 'pending_approval',
+    comment: null,
+    correlation_id: null,
+  };
+  await store.createWorkflow(
+    rec,
+    Array.from({ length: entries }, () => entry),
+  );
+}
+
 describe('GovernanceAuditAnchor', () => {
   it('publishes a moved head once: gauge, and a webhook POST signed with a key derived from the audit key', async () => {
-    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/anchor`;
+    const { url, received, close } = await startReceiver();
     const governance: MiraConfigInput['governance'] = {
       audit: { key: KEY, key_id: 'k9', anchor_webhook: url },
     };
@@ -34,18 +62,7 @@ describe('GovernanceAuditAnchor', () => {
     const anchor = new GovernanceAuditAnchor(config, keys, store, metrics);
     try {
       expect(await anchor.publish()).toBeNull(); // empty trail: nothing to anchor
-      const rec = bareRecord({ workflow_type: 't', risk_level: 'low' });
-      const entry = {
-        at: rec.created_at,
-        actor: 'alice',
-        action: 'created',
-        workflow_id: 'wf-1',
-        from_status: null,
-        to_status: 'pending_approval',
-        comment: null,
-        correlation_id: null,
-      };
-      await store.createWorkflow(rec, [entry, entry]);
+      await seedTrail(store, 2);
       const head = await anchor.publish();
       expect(head).toMatchObject({ seq: 2, chain: 'wf-1', chain_seq: 2, key_id: 'k9' });
       expect(await anchor.publish()).toBeNull(); // unchanged: not published again
@@ -63,18 +80,12 @@ describe('GovernanceAuditAnchor', () => {
     } finally {
       anchor.onApplicationShutdown();
       await store.close();
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 
   it("refuses to post over http when the config loader's environment is production, whatever process.env says", async () => {
-    let posts = 0;
-    const server = createServer((_req, res) => {
-      posts++;
-      res.end('ok');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/anchor`;
+    const { url, received, close } = await startReceiver();
     // Loaded outside production (so the load-time check passes); the keys see the app's production env.
     const config = new ConfigStore(
       loadConfig({
@@ -89,26 +100,14 @@ describe('GovernanceAuditAnchor', () => {
     const nodeEnv = process.env.NODE_ENV;
     process.env.NODE_ENV = 'test';
     try {
-      const rec = bareRecord({ workflow_type: 't', risk_level: 'low' });
-      await store.createWorkflow(rec, [
-        {
-          at: rec.created_at,
-          actor: 'alice',
-          action: 'created',
-          workflow_id: 'wf-1',
-          from_status: null,
-          to_status: 'pending_approval',
-          comment: null,
-          correlation_id: null,
-        },
-      ]);
+      await seedTrail(store, 1);
       expect(await anchor.publish()).toMatchObject({ seq: 1 });
-      expect(posts).toBe(0);
+      expect(received).toHaveLength(0);
     } finally {
       process.env.NODE_ENV = nodeEnv;
       anchor.onApplicationShutdown();
       await store.close();
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 });

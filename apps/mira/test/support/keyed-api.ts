@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** An API answer: the status, the headers and the body (parsed when it is JSON). */
 export interface Answer {
   status: number;
@@ -45,4 +47,20 @@ export function keyedApi<Who extends string>(
   if (!options.noAnswerAsZero) return call;
   return (base, path, who, body) =>
     call(base, path, who, body).catch(() => ({ status: 0, headers: new Headers(), body: null }));
+}
+
+/** A random API key value, prefixed with what it is for (`req-…`, `aud-…`). */
+export const secretKey = (name: string): string => `${name}-${randomBytes(12).toString('hex')}`;
+
+/**
+ * The `api` and `shutdown` sections a spec's built service processes share: its named keys with
+ * roles, no rate limit (every call comes from one client IP), a quick drain.
+ */
+export function keyedServiceConfig(
+  keys: Record<string, { name: string; key: string; roles: readonly string[] }>,
+) {
+  return {
+    api: { keys: Object.values(keys), rate_limit: { enabled: false } },
+    shutdown: { drain_delay_ms: 0 },
+  };
 }

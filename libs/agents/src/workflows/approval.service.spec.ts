@@ -6,6 +6,7 @@ import {
   alice,
   bob,
   boot,
+  createOrphanedRun,
   carol,
   projectData,
   reconfigure,
@@ -105,32 +106,11 @@ describe('ApprovalService', () => {
 
     it('finishes a run whose replica stopped renewing its lease', async () => {
       b = await boot({ overrides: { governance: { lease_seconds: 1 } } });
-      const now = WEDNESDAY.toISOString();
-      await b.store.createWorkflow(
-        {
-          workflow_id: 'wf-orphan',
-          workflow_type: 'project_initialization',
-          status: 'running',
-          requested_by: 'key:a',
-          requested_by_name: 'a',
-          created_at: now,
-          data: projectData,
-          data_hash: dataHash(projectData),
-          policy: null,
-          governance: null,
-          risk_level: 'low',
-          reasons: [],
-          approvals_required: 0,
-          decisions: [],
-          expires_at: null,
-          steps: [],
-          lease_owner: 'a-dead-replica',
-          lease_expires_at: new Date(WEDNESDAY.getTime() + 1000).toISOString(),
-          idempotency_key: null,
-          request_hash: null,
-        },
-        [],
-      );
+      await createOrphanedRun(b, {
+        workflow_id: 'wf-orphan',
+        data: projectData,
+        lease_expires_at: new Date(WEDNESDAY.getTime() + 1000).toISOString(),
+      });
       await b.ref.get(WorkflowSweeper).sweep();
       expect((await b.approvals.get('wf-orphan')).status).toBe('running');
       b.clock.at = new Date(WEDNESDAY.getTime() + 1500);

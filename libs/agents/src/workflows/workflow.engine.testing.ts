@@ -2,7 +2,7 @@ import { Injectable, Module, type Type } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { MESSAGE_BROKER, type MessageBroker } from '@mira/broker';
 import { ConfigStore, loadConfig } from '@mira/config';
-import { STATE_STORE, type StateStore } from '@mira/state';
+import { dataHash, STATE_STORE, type StateStore } from '@mira/state';
 import { bootAgentsModule } from '../agents.testing';
 import { ApprovalService } from './approval.service';
 import { Workflow } from './workflow.decorator';
@@ -73,3 +73,45 @@ export const projectData = {
 export const alice: Actor = { id: 'key:alice', name: 'alice', roles: ['submitter'] };
 export const bob: Actor = { id: 'key:bob', name: 'bob', roles: ['approver'] };
 export const carol: Actor = { id: 'key:carol', name: 'carol', roles: ['approver'] };
+
+/**
+ * Creates a `running` record as a replica that died mid-run leaves it: no steps done, its lease
+ * held by `a-dead-replica` until `lease_expires_at`, for the sweeper to take over.
+ */
+export async function createOrphanedRun(
+  b: Booted,
+  run: {
+    workflow_id: string;
+    data: Record<string, unknown>;
+    lease_expires_at: string;
+    flag_variants?: Record<string, string>;
+  },
+): Promise<void> {
+  const { workflow_id, data, lease_expires_at, flag_variants } = run;
+  await b.store.createWorkflow(
+    {
+      workflow_id,
+      workflow_type: 'project_initialization',
+      status: 'running',
+      requested_by: 'key:a',
+      requested_by_name: 'a',
+      created_at: WEDNESDAY.toISOString(),
+      data,
+      data_hash: dataHash(data),
+      policy: null,
+      governance: null,
+      risk_level: 'low',
+      reasons: [],
+      approvals_required: 0,
+      decisions: [],
+      expires_at: null,
+      steps: [],
+      lease_owner: 'a-dead-replica',
+      lease_expires_at,
+      idempotency_key: null,
+      request_hash: null,
+      ...(flag_variants ? { flag_variants } : {}),
+    },
+    [],
+  );
+}

@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { FlagsModule } from '@mira/flags';
-import { dataHash } from '@mira/state';
 import { WorkflowSweeper } from './workflow.sweeper';
 import {
   alice,
   bob,
   boot,
+  createOrphanedRun,
   projectData,
   reconfigure,
   WEDNESDAY,
@@ -79,33 +79,12 @@ describe('WorkflowEngine: steps behind a flag', () => {
       overrides: { ...rules('v2'), governance: { lease_seconds: 1 } },
       importsFirst: [FlagsModule],
     });
-    const now = WEDNESDAY.toISOString();
-    await b.store.createWorkflow(
-      {
-        workflow_id: 'wf-pinned-orphan',
-        workflow_type: 'project_initialization',
-        status: 'running',
-        requested_by: 'key:a',
-        requested_by_name: 'a',
-        created_at: now,
-        data,
-        data_hash: dataHash(data),
-        policy: null,
-        governance: null,
-        risk_level: 'low',
-        reasons: [],
-        approvals_required: 0,
-        decisions: [],
-        expires_at: null,
-        steps: [],
-        lease_owner: 'a-dead-replica',
-        lease_expires_at: now,
-        idempotency_key: null,
-        request_hash: null,
-        flag_variants: { [RULES]: 'v1' },
-      },
-      [],
-    );
+    await createOrphanedRun(b, {
+      workflow_id: 'wf-pinned-orphan',
+      data,
+      lease_expires_at: WEDNESDAY.toISOString(),
+      flag_variants: { [RULES]: 'v1' },
+    });
     b.clock.at = new Date(WEDNESDAY.getTime() + 1500);
     await b.ref.get(WorkflowSweeper).sweep();
     const done = await b.approvals.get('wf-pinned-orphan');
