@@ -26,7 +26,8 @@ const api = keyedApi(KEYS, { noAnswerAsZero: true });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('state store outage under two service processes (real PostgreSQL and Redis)', () => {
-  const cluster = useCluster({ setupTimeoutMs: 240_000 });
+  // Durable commits: the SIGKILL case checks that every acknowledged decision survives the crash.
+  const cluster = useCluster({ setupTimeoutMs: 240_000, durableCommits: true });
 
   it.each(['SIGINT', 'SIGKILL'] as const)(
     'PostgreSQL down for 5 s (%s) while 20 clients create, approve and reject',

@@ -40,6 +40,8 @@ export interface ClusterOptions {
   redis?: boolean;
   /** beforeAll's timeout: the build and the servers' start (default 240 s). */
   setupTimeoutMs?: number;
+  /** PostgreSQL with synchronous_commit=on (tests that SIGKILL the postmaster; see startPostgres). */
+  durableCommits?: boolean;
 }
 
 /** Ready = config valid, agents registered, store and broker reachable. */
@@ -61,7 +63,7 @@ export function useCluster(options: ClusterOptions = {}): Cluster {
   beforeAll(async () => {
     if (options.build ?? true) builtEntry();
     [postgres, redis] = await Promise.all([
-      startPostgres(),
+      startPostgres({ durableCommits: options.durableCommits }),
       withRedis ? startRedisServer() : Promise.resolve(undefined),
     ]);
   }, options.setupTimeoutMs ?? 240_000);
