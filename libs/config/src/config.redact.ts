@@ -21,7 +21,7 @@ export function isCredentialValue(value: string): boolean {
 
 /** Query (or fragment) parameters whose value is a credential, beside every secret-looking name. */
 const SECRET_PARAM =
-  /^(token|key|secret|sig|password|pass|auth|code|jwt|sas|bearer|session|sessionid|[a-z0-9_.-]*signature|x-(?:amz|goog)-credential)$/i;
+  /^(token|key|secret|sig|password|pass|auth|authorization|(?:x-)?api[-_]?key|code|jwt|sas|bearer|session|sessionid|[a-z0-9_.-]*signature|x-(?:amz|goog)-credential)$/i;
 /** Hosts whose webhook URLs carry the credential in the path: only the first segment stays. */
 const SECRET_PATH_HOSTS =
   /^(hooks\.slack\.com|hooks\.slack-gov\.com|(?:(?:canary|ptb)\.)?(?:discord|discordapp)\.com|[a-z0-9-]+\.webhook\.office\.com|outlook\.office\.com)$/i;
@@ -36,12 +36,12 @@ const MAX_SCHEME = 32;
 function isSecretParamName(raw: string): boolean {
   let name = raw;
   // Decoding only when there is something to decode keeps a long query cheap (access log: per request).
+  // Only well-formed escapes are decoded, without decodeURIComponent: a name full of stray `%` would
+  // otherwise throw once per parameter, on every request's access line.
   if (name.includes('%') || name.includes('+'))
-    try {
-      name = decodeURIComponent(name.replace(/\+/g, ' '));
-    } catch {
-      /* an undecodable name is judged as written */
-    }
+    name = name
+      .replace(/\+/g, ' ')
+      .replace(/%([0-9a-f]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   if (name.endsWith(']') || name.endsWith(' ')) name = name.trim().replace(/\[\]$/, '');
   return SECRET_PARAM.test(name) || isSecretLookingKey(name);
 }

@@ -75,7 +75,10 @@ export function ledgerHolds(
   for (const c of registered) {
     if (c.key_id === undefined || !byId.has(c.key_id)) continue;
     const name = ledgerStripe(c.key_id, c.chain);
-    expected.set(name, [...(expected.get(name) ?? []), c]);
+    // Pushed in place: copying the stripe's list per chain made verify quadratic in the chains.
+    let chains = expected.get(name);
+    if (!chains) expected.set(name, (chains = []));
+    chains.push(c);
   }
   for (const [name, chains] of expected) {
     const row = stripes.get(name);
