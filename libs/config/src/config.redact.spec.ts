@@ -152,6 +152,15 @@ describe('credential URLs: masking gaps (L1)', () => {
     expect(isCredentialValue(url)).toBe(true);
   });
 
+  it('masks passwords holding "#", "?" or starting with "/"', () => {
+    for (const [url, masked] of [
+      ['postgres://mira:p#ss@db/mira', `postgres://${REDACTED_VALUE}@db/mira`],
+      ['postgres://mira:p?ss@db/mira', `postgres://${REDACTED_VALUE}@db/mira`],
+      ['postgres://mira:/abc@db', `postgres://${REDACTED_VALUE}@db`],
+    ])
+      expect(maskCredentialUrls(`connecting to ${url} now`)).toBe(`connecting to ${masked} now`);
+  });
+
   it('masks api-key, x-api-key and authorization parameters, and encoded names', () => {
     for (const name of [
       'api-key',

@@ -100,16 +100,18 @@ export function maskCredentialUrl(url: string): string {
   if (!scheme || WHITESPACE.test(url)) return url;
   let authorityEnd = firstOf(url, AUTHORITY_END, scheme.length);
   let authority = url.slice(scheme.length, authorityEnd);
-  // `https://user:pa/ss@host`: a "port" that is not a number is a password holding '/', and the
-  // user info runs to the last '@' before the query (such a URL is invalid anyway: over-masking is safe).
+  // `https://user:pa/ss@host`, `postgres://u:p#ss@db`, `postgres://u:/x@db`: a "port" that is empty
+  // or not a number is a password holding '/', '?' or '#', and the user info runs to the URL's last
+  // '@' (such a URL is invalid anyway: over-masking is safe). A numeric start (`u:123/45@db`) reads
+  // as host:port/path, as URL parsers read it.
   const colon = authority.lastIndexOf(':');
   if (
     colon >= 0 &&
     !authority.includes('@') &&
     !authority.startsWith('[') &&
-    /\D/.test(authority.slice(colon + 1))
+    !/^\d+$/.test(authority.slice(colon + 1))
   ) {
-    const lastAt = url.lastIndexOf('@', firstOf(url, PATH_END, authorityEnd) - 1);
+    const lastAt = url.lastIndexOf('@');
     if (lastAt > authorityEnd) {
       authorityEnd = firstOf(url, AUTHORITY_END, lastAt);
       authority = url.slice(scheme.length, authorityEnd);
