@@ -181,6 +181,24 @@ export function auditAttacksContract(t: ContractContext): void {
       });
     });
 
+    it('M1: a rolling rotation (a replica still linking under k1 after k2 started) stays honest', async () => {
+      store.useAuditKeys!(auditKeyring(K1));
+      await seedChain(2);
+      store.useAuditKeys!(auditKeyring(K2, [K1])); // replica A rotated
+      await seedChain(1);
+      store.useAuditKeys!(auditKeyring(K1)); // replica B, not yet
+      await seedChain(2);
+      store.useAuditKeys!(auditKeyring(K2, [K1])); // B rotated too
+      await seedChain(1);
+      expect(await store.verifyAudit()).toEqual({ ok: true, entries: 6 });
+      // A verifier not rotated yet: k2's entries all came after k2 started.
+      store.useAuditKeys!(auditKeyring(K1));
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'unknown_key', key_id: 'k2' });
+      // The documented limit (docs/governance.md): k1 dropped, B's late k1 entries read tampered.
+      store.useAuditKeys!(auditKeyring(K2));
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'tampered', first_bad_seq: 4 });
+    });
+
     it('M2: a new current key with no entries yet cannot be made to look wrong to hide edits (key_mismatch)', async () => {
       store.useAuditKeys!(auditKeyring(K1));
       for (let i = 0; i < 3; i++) await seedChain(2);
