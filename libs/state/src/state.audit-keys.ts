@@ -45,9 +45,10 @@ export function auditKeyCheck(key: string): string {
  * when a held key vouches for it; an id nobody vouches for was written by someone without any key
  * (`tampered`). Written when a key starts linking: the current key vouches for each previous key (and
  * for every id those vouched for as older), each previous key for the current one (newer). The
- * voucher is the one the row's name says, never its key_id column. An 'older' vouch also fixes
- * `since` (row column seq, under the MAC): the last seq handed out when the voucher started, so an
- * entry under the older id with a later seq was relabelled.
+ * voucher is the one the row's name says, never its key_id column. Every vouch also fixes `since`
+ * (row column seq, under the MAC): the last seq handed out when the current key started, so an
+ * entry under the older id with a later seq, or under the newer id with that seq or an earlier one,
+ * was relabelled. ('newer' rows before this release carry 0: they fix nothing.)
  */
 export const VOUCH_PREFIX = '#vouch:';
 export const vouchChain = (by: string, forId: string) => `${VOUCH_PREFIX}${by}:${forId}`;
@@ -61,7 +62,7 @@ export interface VouchRow {
   chain: string;
   link: string;
   key_id: string;
-  /** 'older' vouches: the last seq handed out when the voucher started linking. */
+  /** The last seq handed out when the current key of the rotation started linking. */
   seq: number;
 }
 
@@ -76,7 +77,7 @@ export function parseVouch(chain: string): { by: string; forId: string } | null 
 /** What key `key` (id `by`) says about `forId` in a vouch row, or null when its MAC does not verify. */
 export function vouchAge(key: string, by: string, forId: string, row: StoredVouch): VouchAge | null {
   for (const age of ['older', 'newer'] as const)
-    if (vouchMac(key, by, forId, age, age === 'older' ? Number(row.seq ?? 0) : 0) === row.link) return age;
+    if (vouchMac(key, by, forId, age, Number(row.seq ?? 0)) === row.link) return age;
   return null;
 }
 
@@ -112,9 +113,9 @@ export function vouchRows(keys: AuditKeyring, existing: readonly StoredVouch[], 
     by !== forId &&
     out.set(vouchChain(by, forId), {
       chain: vouchChain(by, forId),
-      link: vouchMac(byKey, by, forId, age, age === 'older' ? since : 0),
+      link: vouchMac(byKey, by, forId, age, since),
       key_id: by,
-      seq: age === 'older' ? since : 0,
+      seq: since,
     });
   const previous = keys.all.filter((k) => k.id !== cur);
   for (const p of previous) {

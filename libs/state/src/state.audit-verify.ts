@@ -170,10 +170,12 @@ export async function verifyChain(
         const vouchers = vouchersFor(e.key_id);
         if (vouchers.length > 0) {
           // Key epochs: an id a held key took over from cannot link after that key started (the
-          // last seq its vouch fixed) nor after its first entry.
+          // last seq its vouch fixed) nor after its first entry; a successor's entries all come
+          // after it started (a replica not rotated yet links only under the older id).
           const later = (v: { by: string; since: number }) =>
             e.seq > v.since || (firstSeqOfKey.get(v.by) ?? Infinity) < e.seq;
-          if (vouchers.some((v) => v.age === 'older' && later(v))) return bad(entries, e.seq, 'tampered');
+          if (vouchers.some((v) => (v.age === 'older' ? later(v) : e.seq <= v.since)))
+            return bad(entries, e.seq, 'tampered');
           unknownAt ??= { entries, seq: e.seq, id: e.key_id };
         } else {
           // Vouched for (by the row's name) only by a configured key in doubt: judged at the end.

@@ -154,6 +154,51 @@ export function auditAttacksContract(t: ContractContext): void {
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'tampered', first_bad_seq: 4 });
     });
 
+    it('M1: an edited entry relabelled to a newer (vouched) key id is tampered, not unknown_key', async () => {
+      store.useAuditKeys!(auditKeyring(K1));
+      const id = await seedChain(3);
+      await seedChain(1);
+      store.useAuditKeys!(auditKeyring(K2, [K1]));
+      await seedChain(2);
+      // Rotation rolled back (or a verifier not rotated yet): k2's entries cannot be checked.
+      store.useAuditKeys!(auditKeyring(K1));
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'unknown_key', key_id: 'k2' });
+      const [mid] = (await store.listAudit({ workflow_id: id, limit: 10 })).items.filter(
+        (x) => x.chain_seq === 2,
+      );
+      // k2 started after every k1 entry so far (its vouch says when): none of them can be k2's.
+      await db.sql(`UPDATE audit SET comment = 'forged', key_id = 'k2' WHERE seq = ${mid.seq}`);
+      expect(await store.verifyAudit()).toMatchObject({
+        ok: false,
+        reason: 'tampered',
+        first_bad_seq: mid.seq,
+      });
+      store.useAuditKeys!(auditKeyring(K2, [K1]));
+      expect(await store.verifyAudit()).toMatchObject({
+        ok: false,
+        reason: 'tampered',
+        first_bad_seq: mid.seq,
+      });
+    });
+
+    it('M1: a rolling rotation (a replica still linking under k1 after k2 started) stays honest', async () => {
+      store.useAuditKeys!(auditKeyring(K1));
+      await seedChain(2);
+      store.useAuditKeys!(auditKeyring(K2, [K1])); // replica A rotated
+      await seedChain(1);
+      store.useAuditKeys!(auditKeyring(K1)); // replica B, not yet
+      await seedChain(2);
+      store.useAuditKeys!(auditKeyring(K2, [K1])); // B rotated too
+      await seedChain(1);
+      expect(await store.verifyAudit()).toEqual({ ok: true, entries: 6 });
+      // A verifier not rotated yet: k2's entries all came after k2 started.
+      store.useAuditKeys!(auditKeyring(K1));
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'unknown_key', key_id: 'k2' });
+      // The documented limit (docs/governance.md): k1 dropped, B's late k1 entries read tampered.
+      store.useAuditKeys!(auditKeyring(K2));
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'tampered', first_bad_seq: 4 });
+    });
+
     it('M2: a new current key with no entries yet cannot be made to look wrong to hide edits (key_mismatch)', async () => {
       store.useAuditKeys!(auditKeyring(K1));
       for (let i = 0; i < 3; i++) await seedChain(2);
