@@ -100,10 +100,9 @@ export function maskCredentialUrl(url: string): string {
   if (!scheme || WHITESPACE.test(url)) return url;
   let authorityEnd = firstOf(url, AUTHORITY_END, scheme.length);
   let authority = url.slice(scheme.length, authorityEnd);
-  // `https://user:pa/ss@host`, `postgres://u:p#ss@db`, `postgres://u:/x@db`: a "port" that is empty
-  // or not a number is a password holding '/', '?' or '#', and the user info runs to the URL's last
-  // '@' (such a URL is invalid anyway: over-masking is safe). A numeric start (`u:123/45@db`) reads
-  // as host:port/path, as URL parsers read it.
+  // A "port" that is empty or not a number is a password holding '/', '?' or '#' (or starting
+  // with '/'), and the user info runs to the URL's last '@' (such a URL is invalid anyway:
+  // over-masking is safe). A numeric start reads as host:port/path, as URL parsers read it.
   const colon = authority.lastIndexOf(':');
   if (
     colon >= 0 &&
