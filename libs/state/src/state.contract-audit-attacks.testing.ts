@@ -1,7 +1,7 @@
 import { auditKeyring, auditKeyCheck, vouchChain } from './state.audit-keys';
 import { ledgerStripe } from './state.audit-ledger';
 import type { StateStore } from './state.interface';
-import { auditFor, newRecord, type ContractContext, type ContractDatabase } from './state.contract.testing';
+import { seedChain, type ContractContext, type ContractDatabase } from './state.contract.testing';
 
 const K1 = { id: 'k1', key: 'first-key-0123456789abcdef0123456789' };
 const K2 = { id: 'k2', key: 'second-key-0123456789abcdef012345678' };
@@ -28,15 +28,6 @@ export function auditAttacksContract(t: ContractContext): void {
     ? (name, fn) => it(name, fn)
     : () => undefined;
 
-  async function seedChain(n: number): Promise<string> {
-    const input = newRecord();
-    await store.createWorkflow(input, [auditFor(input.workflow_id)]);
-    for (let v = 1; v < n; v++)
-      await store.updateWorkflow(input.workflow_id, v, { risk_level: `r${v}` }, [
-        auditFor(input.workflow_id, 'workflow.updated', { comment: `step ${v}` }),
-      ]);
-    return input.workflow_id;
-  }
   const stripes = async () =>
     new Map(
       (await db.sql("SELECT chain, link, seq FROM audit_chains WHERE chain LIKE '#ledger:%:%'")).map((r) => [
@@ -51,7 +42,7 @@ export function auditAttacksContract(t: ContractContext): void {
   /** The stripe row a chain registered in: the one whose count moved when it was created. */
   async function createWatched(): Promise<{ id: string; stripe: string; before: bigint; after: bigint }> {
     const before = await stripes();
-    const id = await seedChain(1);
+    const id = await seedChain(store, 1);
     const after = await stripes();
     const [stripe] = [...after].find(([c, r]) => r.seq !== (before.get(c)?.seq ?? 0))!;
     return { id, stripe, before: big(before.get(stripe)?.link ?? '0'), after: big(after.get(stripe)!.link) };
@@ -66,7 +57,7 @@ export function auditAttacksContract(t: ContractContext): void {
         // Chains until two more share the victim's stripe (names are random).
         const ids: string[] = [];
         while (ids.filter((id) => ledgerStripe('k1', id) === victim.stripe).length < 2)
-          ids.push(await seedChain(1));
+          ids.push(await seedChain(store, 1));
         expect(await store.verifyAudit()).toEqual({ ok: true, entries: ids.length + 1 });
         await dropChain(victim.id);
         await db.sql(`DELETE FROM audit_chains WHERE chain = '${victim.stripe}'`);
@@ -80,7 +71,7 @@ export function auditAttacksContract(t: ContractContext): void {
       'a stripe put back to its copy from before its last chain, that chain deleted: only the anchored counts show it',
       async () => {
         store.useAuditKeys!(auditKeyring(K1));
-        for (let i = 0; i < 3; i++) await seedChain(1);
+        for (let i = 0; i < 3; i++) await seedChain(store, 1);
         const before = await stripes();
         const victim = await createWatched();
         const anchored = (await store.auditHead())!.ledger!;
@@ -103,7 +94,7 @@ export function auditAttacksContract(t: ContractContext): void {
       'H1: every ledger row deleted and every chain unregistered (a trail posing as pre-ledger) is truncated',
       async () => {
         store.useAuditKeys!(auditKeyring(K1));
-        const ids = await Promise.all(Array.from({ length: 8 }, () => seedChain(1)));
+        const ids = await Promise.all(Array.from({ length: 8 }, () => seedChain(store, 1)));
         await dropChain(ids[2]);
         await db.sql("DELETE FROM audit_chains WHERE chain LIKE '#ledger:%'");
         await db.sql("UPDATE audit_chains SET first_seq = 0 WHERE chain LIKE '#mac:%'");
@@ -115,9 +106,9 @@ export function auditAttacksContract(t: ContractContext): void {
       "H2: a chain's term learnt from its stripe before and after its creation cannot be taken out",
       async () => {
         store.useAuditKeys!(auditKeyring(K1));
-        for (let i = 0; i < 4; i++) await seedChain(1);
+        for (let i = 0; i < 4; i++) await seedChain(store, 1);
         const victim = await createWatched();
-        for (let i = 0; i < 4; i++) await seedChain(1);
+        for (let i = 0; i < 4; i++) await seedChain(store, 1);
         expect(await store.verifyAudit()).toEqual({ ok: true, entries: 9 });
         const term = (((victim.after - victim.before) % MOD) + MOD) % MOD;
         await dropChain(victim.id);
@@ -132,7 +123,7 @@ export function auditAttacksContract(t: ContractContext): void {
 
     it('M1: an edited entry relabelled to a dropped (vouched) key id is tampered, not unknown_key', async () => {
       store.useAuditKeys!(auditKeyring(K2, [K1]));
-      for (let i = 0; i < 4; i++) await seedChain(1);
+      for (let i = 0; i < 4; i++) await seedChain(store, 1);
       store.useAuditKeys!(auditKeyring(K2));
       expect(await store.verifyAudit()).toEqual({ ok: true, entries: 4 });
       await db.sql(`UPDATE audit SET comment = 'rewritten', key_id = 'k1' WHERE seq = 3`);
@@ -145,9 +136,9 @@ export function auditAttacksContract(t: ContractContext): void {
 
     it('M1: after an unheld (vouched) id, the walk goes on: a later edit is still tampered', async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      await seedChain(2);
+      await seedChain(store, 2);
       store.useAuditKeys!(auditKeyring(K2, [K1]));
-      await seedChain(3);
+      await seedChain(store, 3);
       store.useAuditKeys!(auditKeyring(K2));
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'unknown_key', key_id: 'k1' });
       await db.sql(`UPDATE audit SET comment = 'rewritten' WHERE seq = 4`);
@@ -156,10 +147,10 @@ export function auditAttacksContract(t: ContractContext): void {
 
     it('M1: an edited entry relabelled to a newer (vouched) key id is tampered, not unknown_key', async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      const id = await seedChain(3);
-      await seedChain(1);
+      const id = await seedChain(store, 3);
+      await seedChain(store, 1);
       store.useAuditKeys!(auditKeyring(K2, [K1]));
-      await seedChain(2);
+      await seedChain(store, 2);
       // Rotation rolled back (or a verifier not rotated yet): k2's entries cannot be checked.
       store.useAuditKeys!(auditKeyring(K1));
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'unknown_key', key_id: 'k2' });
@@ -183,13 +174,13 @@ export function auditAttacksContract(t: ContractContext): void {
 
     it('M1: a rolling rotation (a replica still linking under k1 after k2 started) stays honest', async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      await seedChain(2);
+      await seedChain(store, 2);
       store.useAuditKeys!(auditKeyring(K2, [K1])); // replica A rotated
-      await seedChain(1);
+      await seedChain(store, 1);
       store.useAuditKeys!(auditKeyring(K1)); // replica B, not yet
-      await seedChain(2);
+      await seedChain(store, 2);
       store.useAuditKeys!(auditKeyring(K2, [K1])); // B rotated too
-      await seedChain(1);
+      await seedChain(store, 1);
       expect(await store.verifyAudit()).toEqual({ ok: true, entries: 6 });
       // A verifier not rotated yet: k2's entries all came after k2 started.
       store.useAuditKeys!(auditKeyring(K1));
@@ -201,7 +192,7 @@ export function auditAttacksContract(t: ContractContext): void {
 
     it('M2: a new current key with no entries yet cannot be made to look wrong to hide edits (key_mismatch)', async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      for (let i = 0; i < 3; i++) await seedChain(2);
+      for (let i = 0; i < 3; i++) await seedChain(store, 2);
       store.useAuditKeys!(auditKeyring(K2, [K1]));
       expect(await store.verifyAudit()).toEqual({ ok: true, entries: 6 });
       const insert = (chain: string, link: string, keyId: string) =>
@@ -223,9 +214,9 @@ export function auditAttacksContract(t: ContractContext): void {
 
     it("M2: a key_id column pointed at a doubted key does not skip a head's MAC", async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      const id = await seedChain(5);
+      const id = await seedChain(store, 5);
       store.useAuditKeys!(auditKeyring(K2, [K1]));
-      await seedChain(1);
+      await seedChain(store, 1);
       store.useAuditKeys!(auditKeyring({ id: 'k2', key: 'not-the-key-0123456789abcdef012345' }, [K1]));
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'key_mismatch', key_id: 'k2' });
       // Tail cut with the head moved back, its MAC row relabelled to the doubted key.
@@ -242,8 +233,8 @@ export function auditAttacksContract(t: ContractContext): void {
 
     onSqlite("M2: SQLite's '#seq' row relabelled to a doubted key does not skip its MAC", async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      await seedChain(2);
-      const last = await seedChain(2);
+      await seedChain(store, 2);
+      const last = await seedChain(store, 2);
       // k2 configured but not linked yet; a planted check row puts it in doubt.
       store.useAuditKeys!(auditKeyring(K2, [K1]));
       await db.sql(

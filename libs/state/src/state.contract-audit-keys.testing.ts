@@ -1,6 +1,6 @@
 import { auditKeyring, auditKeyCheck, vouchChain, vouchMac } from './state.audit-keys';
 import type { StateStore } from './state.interface';
-import { auditFor, newRecord, type ContractContext, type ContractDatabase } from './state.contract.testing';
+import { seedChain, type ContractContext, type ContractDatabase } from './state.contract.testing';
 
 const K1 = { id: 'k1', key: 'first-key-0123456789abcdef0123456789' };
 const K2 = { id: 'k2', key: 'second-key-0123456789abcdef012345678' };
@@ -18,20 +18,10 @@ export function auditKeysContract(t: ContractContext): void {
     ({ db, store } = t.current());
   });
 
-  async function seedChain(n: number): Promise<string> {
-    const input = newRecord();
-    await store.createWorkflow(input, [auditFor(input.workflow_id)]);
-    for (let v = 1; v < n; v++)
-      await store.updateWorkflow(input.workflow_id, v, { risk_level: `r${v}` }, [
-        auditFor(input.workflow_id, 'workflow.updated', { comment: `step ${v}` }),
-      ]);
-    return input.workflow_id;
-  }
-
   describe('audit key rows', () => {
     it("an altered key check row is tampering, not key_mismatch, when the configured key verifies the key's entries", async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      await seedChain(3);
+      await seedChain(store, 3);
       await db.sql(`UPDATE audit_chains SET link = '${'0'.repeat(64)}' WHERE chain = '#key:k1'`);
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'tampered', first_bad_seq: 1 });
       // The check row and the first entry both altered: a later entry still proves the key right.
@@ -41,7 +31,7 @@ export function auditKeysContract(t: ContractContext): void {
 
     it("an entry's key id changed to an id no held key vouches for is tampering, not unknown_key", async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      await seedChain(3);
+      await seedChain(store, 3);
       // Relabelled only: the MAC still verifies under k1 with its real id.
       await db.sql(`UPDATE audit SET key_id = 'k9' WHERE seq = 2`);
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'tampered', first_bad_seq: 2 });
@@ -62,11 +52,11 @@ export function auditKeysContract(t: ContractContext): void {
 
     it('rotation: a dropped key stays unknown_key (vouched), also after a second rotation that drops it', async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      await seedChain(2);
+      await seedChain(store, 2);
       store.useAuditKeys!(auditKeyring(K2, [K1]));
-      await seedChain(2);
+      await seedChain(store, 2);
       store.useAuditKeys!(auditKeyring(K3, [K2]));
-      await seedChain(2);
+      await seedChain(store, 2);
       store.useAuditKeys!(auditKeyring(K3, [K2, K1]));
       expect(await store.verifyAudit()).toEqual({ ok: true, entries: 6 });
       // k3 alone: k1 was vouched for by k2, and k3 carried that forward when it started.
@@ -84,8 +74,8 @@ export function auditKeysContract(t: ContractContext): void {
 
     it('whole chains deleted are caught by the keyed ledger (postgres) or seq (sqlite); concurrent creations add up', async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      const ids = await Promise.all(Array.from({ length: 12 }, () => seedChain(1)));
-      await seedChain(2);
+      const ids = await Promise.all(Array.from({ length: 12 }, () => seedChain(store, 1)));
+      await seedChain(store, 2);
       expect(await store.verifyAudit()).toEqual({ ok: true, entries: 14 });
       if (t.name.startsWith('postgres')) {
         // Edited ledger: a stripe's sum or count no longer matches the registered chains.
@@ -110,13 +100,13 @@ export function auditKeysContract(t: ContractContext): void {
 
     it('a configured key that verifies none of its entries nor its check value is key_mismatch', async () => {
       store.useAuditKeys!(auditKeyring(K1));
-      await seedChain(3);
+      await seedChain(store, 3);
       store.useAuditKeys!(auditKeyring({ id: 'k1', key: 'not-the-key-0123456789abcdef012345' }));
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'key_mismatch', key_id: 'k1' });
       // After a rotation, the new id configured with another key and the old key dropped: the old
       // entries are vouched for only by the key in doubt, so the answer is still key_mismatch.
       store.useAuditKeys!(auditKeyring(K2, [K1]));
-      await seedChain(2);
+      await seedChain(store, 2);
       store.useAuditKeys!(auditKeyring({ id: 'k2', key: 'not-the-key-0123456789abcdef012345' }));
       expect(await store.verifyAudit()).toMatchObject({ ok: false, reason: 'key_mismatch', key_id: 'k2' });
     });

@@ -77,6 +77,17 @@ export function auditFor(
   };
 }
 
+/** A workflow whose chain holds `n` audit entries (created, then n - 1 updates); returns its id. */
+export async function seedChain(store: StateStore, n: number): Promise<string> {
+  const input = newRecord();
+  await store.createWorkflow(input, [auditFor(input.workflow_id)]);
+  for (let v = 1; v < n; v++)
+    await store.updateWorkflow(input.workflow_id, v, { risk_level: `r${v}` }, [
+      auditFor(input.workflow_id, 'workflow.updated', { comment: `step ${v}` }),
+    ]);
+  return input.workflow_id;
+}
+
 export function defineStateStoreContract(name: string, target: ContractTarget): void {
   describe(`StateStore contract: ${name}`, () => {
     let db: ContractDatabase;
