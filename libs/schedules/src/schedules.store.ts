@@ -38,20 +38,7 @@ export class SchedulesStore {
         `INSERT INTO schedules (id, name, cron, timezone, target, deliveries, overlap, catch_up, paused, owner, source,
                                 since, last_scheduled, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $12, $12)`,
-        [
-          id,
-          input.name,
-          input.cron,
-          input.timezone,
-          JSON.stringify(input.target),
-          JSON.stringify(input.deliveries),
-          input.overlap,
-          input.catch_up,
-          input.paused ? 1 : 0,
-          owner,
-          source,
-          at,
-        ],
+        [id, ...definitionParams(input), owner, source, at],
       );
     } catch (err) {
       if (isDuplicate(err))
@@ -76,19 +63,7 @@ export class SchedulesStore {
               paused = $9, updated_at = $10, owner = COALESCE($11, owner),
               since = CASE WHEN cron <> $3 OR timezone <> $4 OR paused <> $9 THEN $10 ELSE since END
         WHERE id = $1`,
-        [
-          id,
-          input.name,
-          input.cron,
-          input.timezone,
-          JSON.stringify(input.target),
-          JSON.stringify(input.deliveries),
-          input.overlap,
-          input.catch_up,
-          input.paused ? 1 : 0,
-          at,
-          owner ?? null,
-        ],
+        [id, ...definitionParams(input), at, owner ?? null],
       )
       .catch((err: unknown) => {
         if (isDuplicate(err))
@@ -367,4 +342,18 @@ export class SchedulesStore {
     const [row] = await this.sql().query<Raw>('SELECT * FROM schedule_runs WHERE id = $1', [runId]);
     return row ? toRun(row) : null;
   }
+}
+
+/** The definition's columns in statement order (name, cron, timezone, target, deliveries, overlap, catch_up, paused). */
+function definitionParams(input: ScheduleInput): unknown[] {
+  return [
+    input.name,
+    input.cron,
+    input.timezone,
+    JSON.stringify(input.target),
+    JSON.stringify(input.deliveries),
+    input.overlap,
+    input.catch_up,
+    input.paused ? 1 : 0,
+  ];
 }
