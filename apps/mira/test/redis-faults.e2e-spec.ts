@@ -200,6 +200,12 @@ describe('item 3: a short outage of Redis with AOF', () => {
       'the backlog to drain',
       30000,
     );
+    // The command connection is up: a publish while it still reconnects (a loaded machine) is
+    // refused outright (BROKER_UNAVAILABLE) instead of being sent and left unanswered.
+    await until(async () => {
+      const r = await request(`${t.url}/api/v1/events`, { body: { type: 'fault.warm', data: {} } });
+      return r.status === 202 ? r : null;
+    }, 'a publish to be accepted');
     await admin.call('CLIENT', 'PAUSE', '3000', 'WRITE'); // XADD is sent but not answered
     const key = 'retry-me-1';
     const body = { type: 'fault.once', data: { x: 1 } };
