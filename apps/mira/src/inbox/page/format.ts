@@ -45,8 +45,9 @@ export function relative(iso: string, now = Date.now()): string {
   const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
   for (const [unit, size] of UNITS)
     if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
+  // Zero is the past: a change rendered in the millisecond it happened is "just now", not "in a moment".
   return Math.abs(seconds) < 45
-    ? seconds < 0
+    ? seconds <= 0
       ? 'just now'
       : 'in a moment'
     : rtf.format(Math.round(seconds / 60), 'minute');
