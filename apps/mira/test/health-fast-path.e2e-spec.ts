@@ -57,7 +57,9 @@ describe('health endpoints on the fast path (real app, real HTTP)', () => {
 describe('health endpoints with health.fast_path: false (real app, real HTTP)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ overrides: { health: { fast_path: false, cache_ttl_ms: 0 } } });
+    t = await startTestApp({
+      overrides: { health: { fast_path: false, cache_ttl_ms: 0, event_loop_max_lag_ms: 600000 } },
+    });
   });
   afterAll(() => t.close());
 

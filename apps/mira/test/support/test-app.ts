@@ -38,7 +38,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       env: options.env ?? {},
       overrides: {
         logging: { level: capture ? 'debug' : 'silent' },
-        health: { cache_ttl_ms: 0 },
+        // In-process apps share the jest worker's event loop, which a loaded CI machine can stall
+        // past the 1 s liveness limit; specs about lag set `health` themselves (lifecycle: 400 ms).
+        health: { cache_ttl_ms: 0, event_loop_max_lag_ms: 600000 },
         shutdown: { drain_delay_ms: 0 },
         // No data/mira.db left behind by tests; a spec that wants a file or postgres overrides `state`.
         state: { sqlite: { path: ':memory:' } },
