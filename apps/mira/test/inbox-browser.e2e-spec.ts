@@ -155,6 +155,31 @@ describe('reviewer inbox in a browser', () => {
     ]);
   });
 
+  it('stays on the list when a workflow that was still loading arrives after the reader went back', async () => {
+    const id = await submit('Slow to load');
+    const page = await signIn('alice');
+    await page.locator(`li[data-workflow-id="${id}"]`).waitFor();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked = false;
+    await page.route(`**/api/v1/workflows/${id}`, async (route) => {
+      asked = true;
+      await held;
+      await route.continue();
+    });
+    await page.evaluate((hash) => (location.hash = hash), `#/w/${id}`);
+    await until(() => asked, 'the workflow to be asked for');
+    await page.evaluate(() => (location.hash = '#/'));
+    await page.locator('#list-title').getByText('Needs my decision').waitFor();
+    const answered = page.waitForResponse((r) => r.url().endsWith(`/api/v1/workflows/${id}`));
+    release();
+    await answered;
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    expect(await page.locator('#list-view').isVisible()).toBe(true);
+    expect(await page.locator('#detail-view').isVisible()).toBe(false);
+    await page.close();
+  });
+
   it('is readable on a phone-width screen', async () => {
     await submit('Phone check');
     const page = await signIn('bob', { width: 375, height: 740 });

@@ -44,6 +44,9 @@ function tick(): void {
 
 async function openDetail(id: string, keepResult = false): Promise<void> {
   const w = await api<Workflow>(`/api/v1/workflows/${encodeURIComponent(id)}`);
+  // The reader may have gone elsewhere while this was loading (a live refresh after a decision,
+  // then "back to the list"): drawing it now would cover the view they asked for.
+  if (routedId() !== id) return;
   const fresh = current?.workflow_id !== id;
   current = w;
   if (fresh) {
@@ -62,11 +65,23 @@ async function openDetail(id: string, keepResult = false): Promise<void> {
   if (fresh) $('detail-title').focus();
 }
 
+/** The workflow id the address names (`#/w/<id>`), or null on a list. */
+function routedId(): string | null {
+  const m = /^#\/w\/(.+)$/.exec(location.hash);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1];
+  }
+}
+
 async function route(): Promise<void> {
   if (!state.session) return;
-  const m = /^#\/w\/(.+)$/.exec(location.hash);
+  const id = routedId();
+  const m = id !== null;
   try {
-    if (m) await openDetail(decodeURIComponent(m[1]));
+    if (m) await openDetail(id);
     else {
       current = null;
       show('list-view');
