@@ -58,6 +58,21 @@ describe('Redis Streams transport (real redis-server)', () => {
     );
   });
 
+  it('subscribes through a dropped command connection: it waits for the reconnect instead of failing', async () => {
+    const p = prefix();
+    const t = await transport(p);
+    // As after a stalled event loop outlasted the socket timeout: the server drops the connection.
+    const clients = (await redis.admin.call('CLIENT', 'LIST')) as string;
+    const line = clients.split('\n').find((l) => l.includes(` name=mira-cmd-${t.consumerName} `))!;
+    await redis.admin.call('CLIENT', 'KILL', 'ID', /\bid=(\d+)/.exec(line)![1]);
+    const got: unknown[] = [];
+    await t.subscribe('blip', (m) => void got.push(m.data), { group: 'g' });
+    await t.publish('blip', { n: 1 });
+    await until('the message after the reconnect', () => got.length === 1);
+    expect(got).toEqual([{ n: 1 }]);
+    expect(await redis.admin.xinfo('GROUPS', `${p}blip`)).toHaveLength(1);
+  });
+
   it('load-balances one subscription group across two consumers (two transports)', async () => {
     const p = prefix();
     const one = await transport(p);

@@ -1,3 +1,6 @@
+import { whenRedisReady } from '@mira/redis';
+import { handleWhen, retry } from 'cockatiel';
+import { BrokerError } from '../broker.error';
 import type { TransportSubscription } from '../broker.message';
 import type { MessageHandler } from '../broker.interface';
 import type { AckBatcher } from './redis-ack.batcher';
@@ -5,6 +8,7 @@ import { errorText } from './redis.codec';
 import type { RedisConnection } from './redis.connection';
 import type { RedisDeadLetters } from './redis.dead-letters';
 import type { HeldEntry } from './redis.delivery';
+import { JitteredBackoff } from './redis.policies';
 import type { RedisRuntime } from './redis.runtime';
 
 // What a consumer is made of, and its membership of its group: created before reading, left
@@ -43,15 +47,30 @@ export async function ensureGroups(
   streams: readonly string[],
   group: string,
   from: '$' | '0',
+  readyWaitMs: number,
 ): Promise<void> {
-  for (const stream of streams) {
-    try {
-      await connection.require().xgroup('CREATE', stream, group, from, 'MKSTREAM');
-    } catch (err) {
-      if (!errorText(err).includes('BUSYGROUP')) throw err;
-    }
-  }
+  for (const stream of streams)
+    await connectionBlips.execute(async () => {
+      const client = connection.require();
+      // After a dropped socket (a stalled event loop outlasting command_timeout_ms, e.g. during
+      // app start) ioredis is reconnecting: wait for it rather than fail the subscription.
+      await whenRedisReady(client, readyWaitMs);
+      try {
+        await client.xgroup('CREATE', stream, group, from, 'MKSTREAM');
+      } catch (err) {
+        if (!errorText(err).includes('BUSYGROUP')) throw err;
+      }
+    });
 }
+
+/**
+ * A few attempts for failures of the connection (socket timeout, closed, reconnecting), none for
+ * Redis' own replies (WRONGTYPE, NOPERM, ...) or a transport that is stopped.
+ */
+const connectionBlips = retry(
+  handleWhen((err) => !(err instanceof BrokerError) && (err as Error)?.name !== 'ReplyError'),
+  { maxAttempts: 3, backoff: new JitteredBackoff(100, 1000).factory },
+).dangerouslyUnref();
 
 /** Deletes the consumer when it holds nothing (never with pending entries); ephemeral groups go entirely. */
 export async function retireConsumer(

@@ -84,7 +84,14 @@ export class RedisConsumer implements DeliveryOwner {
 
   /** See ensureGroups() in redis.consumer-group.ts. */
   ensureGroups(from: '$' | '0' = '$'): Promise<void> {
-    return ensureGroups(this.deps.connection, this.streams, this.group, from);
+    const { commandTimeoutMs, reconnectMaxDelayMs } = this.deps.runtime.options;
+    return ensureGroups(
+      this.deps.connection,
+      this.streams,
+      this.group,
+      from,
+      commandTimeoutMs + reconnectMaxDelayMs,
+    );
   }
 
   startReading(): void {
