@@ -167,9 +167,9 @@ describe('reviewer inbox in a browser', () => {
       await held;
       await route.continue();
     });
-    await page.evaluate((hash) => (location.hash = hash), `#/w/${id}`);
+    await page.evaluate(`location.hash = '#/w/${id}'`);
     await until(() => asked, 'the workflow to be asked for');
-    await page.evaluate(() => (location.hash = '#/'));
+    await page.evaluate(`location.hash = '#/'`);
     await page.locator('#list-title').getByText('Needs my decision').waitFor();
     const answered = page.waitForResponse((r) => r.url().endsWith(`/api/v1/workflows/${id}`));
     release();
@@ -298,6 +298,10 @@ describe('reviewer inbox in a browser', () => {
       expect(approve.status).toBe(401);
       expect((await request(`${app.url}/inbox/session`, { headers })).status).toBe(401);
       expect((await workflow(id)).decisions).toEqual([]);
+      // The open page learns it too (its live stream is refused), and says so without a click.
+      await page.locator('#signin-ended').getByText('Your session has ended').waitFor({ timeout: 20000 });
+      expect(await page.getByRole('link', { name: 'Sign in' }).isVisible()).toBe(true);
+      expect(await page.locator('#list-view').isVisible()).toBe(false);
     } finally {
       TEST_USERS.alice.groups = groups;
     }

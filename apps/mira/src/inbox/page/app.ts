@@ -91,7 +91,7 @@ async function route(): Promise<void> {
   } catch (err) {
     say($(m ? 'detail-message' : 'list-message'), explain(err), 'error');
     if (m) $('detail-view').hidden = false;
-    if (err instanceof ApiError && err.status === 401) signedOut();
+    if (err instanceof ApiError && err.status === 401) signedOut(true);
   }
 }
 
@@ -105,8 +105,10 @@ async function refresh(workflowId?: string): Promise<void> {
       await loadList(tabOf(location.hash));
       touched();
     }
-  } catch {
-    // The next event or poll tries again.
+  } catch (err) {
+    // Signed out elsewhere (logout, session expiry, removed from the groups): say so now.
+    if (err instanceof ApiError && err.status === 401) signedOut(true);
+    // Otherwise the next event or poll tries again.
   }
 }
 
@@ -131,15 +133,20 @@ function live(): void {
       poll = null;
     },
     down: () => {
-      if (poll === null) poll = window.setInterval(() => void refresh(), 10000);
+      if (poll === null && state.session) poll = window.setInterval(() => void refresh(), 10000);
     },
+    ended: () => signedOut(true),
   });
 }
 
-function signedOut(): void {
+/** Shows the sign-in view; `ended`: a session the page had is gone, so it says so. */
+function signedOut(ended = false): void {
   state.session = null;
+  if (poll !== null) clearInterval(poll);
+  poll = null;
   $('who').hidden = true;
   show('signin');
+  $('signin-ended').hidden = !ended;
 }
 
 async function start(): Promise<void> {

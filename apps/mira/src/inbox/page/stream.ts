@@ -6,6 +6,8 @@ export interface StreamHandlers {
   event(type: string, data: { workflow_id?: string }): void;
   up(): void;
   down(): void;
+  /** The server no longer knows the session (401): no point reconnecting. */
+  ended(): void;
 }
 
 export function follow(handlers: StreamHandlers): void {
@@ -19,6 +21,7 @@ export function follow(handlers: StreamHandlers): void {
       };
       if (lastId) headers['last-event-id'] = lastId;
       const res = await fetch('/api/v1/workflows/stream', { headers, credentials: 'same-origin' });
+      if (res.status === 401) return handlers.ended();
       if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
       handlers.up();
       const reader = res.body.getReader();
