@@ -52,6 +52,8 @@ export async function ensureGroups(
   for (const stream of streams)
     await connectionBlips.execute(async () => {
       const client = connection.require();
+      if (client.status === 'end')
+        throw new BrokerError('BROKER_UNAVAILABLE', 'the Redis command connection is closed', true);
       // After a dropped socket (a stalled event loop outlasting command_timeout_ms, e.g. during
       // app start) ioredis is reconnecting: wait for it rather than fail the subscription.
       await whenRedisReady(client, readyWaitMs);
