@@ -38,11 +38,15 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
     adapter,
     // No rawBody copy on every request: webhook routes get the exact bytes received as their body
     // (see HttpEdge's body parsers), which is what their signatures are checked on.
-    { bufferLogs: true, abortOnError: false, rawBody: false },
+    // Nest's buffered start-up lines go out through the quiet logger below; when the start fails,
+    // not at all (autoFlushLogs would print them, and the error with its stack, in Nest's own
+    // coloured format before main.ts's one `mira: fatal:` line).
+    { bufferLogs: true, autoFlushLogs: false, abortOnError: false, rawBody: false },
   );
   const logger = new BootstrapQuietLogger(app.get(Logger));
   bootstrapLoggers.set(app, logger);
   app.useLogger(logger);
+  app.flushLogs();
   app.useGlobalPipes(new StandardSchemaValidationPipe());
   app.useGlobalFilters(new ApiExceptionFilter({ bodyLimitBytes: server.body_limit_bytes }));
   // Every hook and parser of the HTTP edge, in its one order (see HttpEdge).

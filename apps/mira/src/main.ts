@@ -84,6 +84,13 @@ function moduleName(module: LoadedPlugin['module']): string {
 }
 
 if (require.main === module)
-  bootstrap().catch((err: Error & { code?: string }) =>
-    fail(`${err.code ? `${err.code}: ` : ''}${err.message}`),
-  );
+  bootstrap().catch((err: Error & { code?: string }) => {
+    // Mira's own errors (a code) say what to fix; anything else (a plugin's provider that threw)
+    // also needs where it came from: its frames outside node_modules follow the one fatal line.
+    const frames = err.code
+      ? []
+      : String(err.stack ?? '')
+          .split('\n')
+          .filter((l) => /^\s+at /.test(l) && !/node_modules|node:internal/.test(l));
+    fail(`${err.code ? `${err.code}: ` : ''}${err.message}${frames.map((f) => `\n${f}`).join('')}`);
+  });

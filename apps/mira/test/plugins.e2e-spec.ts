@@ -225,4 +225,33 @@ describe('plugins by configuration (MIRA_MODULES, built service)', () => {
       30000,
     );
   });
+
+  it("a plugin provider that throws while Nest builds it stops the start with the fatal line and the plugin's frames, not Nest's log buffer", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'exploding.js'),
+      [
+        "const { Injectable, Module } = require('@nestjs/common');",
+        'class Exploding {',
+        '  constructor() {',
+        "    throw new TypeError('exploding provider: no budget table');",
+        '  }',
+        '}',
+        'Injectable()(Exploding);',
+        'class ExplodingModule {}',
+        'Module({ providers: [Exploding] })(ExplodingModule);',
+        'module.exports = ExplodingModule;',
+        '',
+      ].join('\n'),
+    );
+    const child = runNode([builtEntry()], { MIRA_MODULES: './exploding.js', PORT: '0' }, dir);
+    expect((await child.exited).code).toBe(1);
+    const lines = child.stderr().trimEnd().split('\n');
+    expect(lines[0]).toBe('mira: fatal: exploding provider: no budget table');
+    expect(lines.slice(1).length).toBeGreaterThan(0);
+    expect(lines[1]).toMatch(/^\s+at new Exploding \(\S+exploding\.js:4:\d+\)$/);
+    for (const l of lines.slice(1)) expect(l).not.toMatch(/node_modules/);
+    // Nothing of Nest's own start-up output (buffered "dependencies initialized", ExceptionHandler).
+    expect(child.stdout() + child.stderr()).not.toMatch(/\[Nest\]|InstanceLoader|ExceptionHandler/);
+  }, 30000);
 });

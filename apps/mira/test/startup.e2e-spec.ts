@@ -75,6 +75,21 @@ describe('start-up of the built service (npm start path)', () => {
     expect(lines.slice(1).join('\n')).toContain('^');
   }, 60_000);
 
+  it("stops on a bad features.flags_file with the one fatal line, not Nest's buffered start-up output", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mira-start-'));
+    const flags = join(dir, 'flags.json');
+    writeFileSync(flags, '{"flags": {');
+    const child = runNode([entry], {
+      MIRA_FEATURES__FLAGS_FILE: flags,
+      MIRA_STATE__SQLITE__PATH: join(dir, 'mira.db'),
+      PORT: '0',
+    });
+    expect(await fatalLine(child)).toMatch(
+      new RegExp(`^mira: fatal: FLAGS_FILE_INVALID: features\\.flags_file ${flags} is not readable JSON`),
+    );
+    expect(child.stdout()).not.toMatch(/\[Nest\]|InstanceLoader|Listening on/);
+  }, 60_000);
+
   it('exits 1 naming the file when MIRA_CONFIG_FILE does not exist', async () => {
     const child = runNode([entry], { MIRA_CONFIG_FILE: '/nonexistent/mira.yaml' });
     const { code } = await child.exited;
