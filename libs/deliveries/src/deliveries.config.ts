@@ -9,7 +9,8 @@ const { bool, int } = configValue;
 export const destinationSchema = z.strictObject({
   // A string, not an enum: a module may contribute another kind (@DeliveryKindProvider).
   kind: z.string().min(1),
-  // webhook, slack: where to POST.
+  // webhook, slack: where to POST; a secret:// reference when the URL is the credential (a Slack
+  // incoming webhook), which then needs its host in deliveries.allowed_hosts.
   url: z.string().min(1).nullable().default(null),
   // webhook: a Standard Webhooks secret (whsec_...) or a secret:// reference; never logged.
   secret: z.string().min(1).nullable().default(null),

@@ -62,13 +62,36 @@ export class HostGuard {
       );
   }
 
-  /** Every configured destination URL, checked: used at config load so a bad one refuses to start. */
+  /**
+   * Every configured destination URL, checked: used at config load so a bad one refuses to start.
+   * A `secret://` URL (a Slack or Teams webhook URL is itself the credential) is read only after
+   * validation: its host can't be known here, so it needs an explicit `allowed_hosts`, and the
+   * resolved URL is checked at each send like any other.
+   */
   static validate(
     allowedHosts: readonly string[],
     destinations: Readonly<Record<string, DestinationLike>>,
   ): void {
-    const guard = new HostGuard(allowedHosts, destinations);
-    for (const [name, d] of Object.entries(destinations))
+    const literal: Record<string, DestinationLike> = {};
+    for (const [name, d] of Object.entries(destinations)) {
+      if (!isSecretUrl(d.url)) {
+        literal[name] = d;
+        continue;
+      }
+      if (allowedHosts.length === 0)
+        throw new DeliveriesError(
+          'DELIVERY_HOST_REFUSED',
+          `deliveries.destinations.${name}.url is a secret:// reference, so its host is known only once it is read; list the hosts it may use in deliveries.allowed_hosts`,
+          false,
+        );
+    }
+    const guard = new HostGuard(allowedHosts, literal);
+    for (const [name, d] of Object.entries(literal))
       if (d.url) guard.check(d.url, `deliveries.destinations.${name}.url`);
   }
+}
+
+/** A `secret://name:key` reference, resolved after validation (the secrets lib's prefix). */
+function isSecretUrl(url: string | null | undefined): boolean {
+  return typeof url === 'string' && url.startsWith('secret://');
 }

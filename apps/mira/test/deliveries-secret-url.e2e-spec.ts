@@ -1,0 +1,126 @@
+import { loadConfig } from '@mira/config';
+import { request, startTestApp, type TestApp } from './support/test-app';
+import { until } from './support/poll';
+import { startHttpReceiver, type HttpReceiver } from './support/delivery-receivers';
+
+// A Slack (or Teams) incoming-webhook URL is itself the credential: it is given as a secret://
+// reference (env backend here: SLACK_WEBHOOK_URL), read after validation, and checked against
+// deliveries.allowed_hosts at each send.
+
+const KEY = 'secret-url-submitter-key-0123456789';
+const AUDIT_KEY = 'secret-url-auditor-key-0123456789';
+const auditor = { authorization: `Bearer ${AUDIT_KEY}` };
+
+describe('a delivery destination whose URL is a secret:// reference (real app, local receiver)', () => {
+  let t: TestApp;
+  let slack: HttpReceiver;
+  let hookUrl: string;
+
+  beforeAll(async () => {
+    slack = await startHttpReceiver();
+    hookUrl = `${slack.url}/services/T0SECRET/B0SECRET/x0secretpath0123`;
+    t = await startTestApp({
+      env: { SLACK_WEBHOOK_URL: hookUrl },
+      overrides: {
+        api: { keys: [{ name: 'pm-bot', key: KEY, roles: ['submitter'] }] },
+        schedules: { tick_ms: 100 },
+        deliveries: {
+          poll_interval_ms: 50,
+          allowed_hosts: ['127.0.0.1'],
+          destinations: { team: { kind: 'slack', url: 'secret://slack:webhook_url' } },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await slack?.close();
+  });
+
+  it('delivers to the URL the secret holds', async () => {
+    const headers = { authorization: `Bearer ${KEY}` };
+    const made = await request(`${t.url}/api/v1/schedules`, {
+      headers,
+      body: {
+        name: 'weekly-secret-hook',
+        cron: '0 16 * * 5',
+        timezone: 'UTC',
+        target: { message: { type: 'generate_report', data: { name: 'Apollo', week_number: 1, tasks: [] } } },
+        deliveries: ['team'],
+      },
+    });
+    expect(made.status).toBe(201);
+    const run = await request(`${t.url}/api/v1/schedules/${made.body.id}/trigger`, {
+      method: 'POST',
+      headers,
+    });
+    expect(run.status).toBe(202);
+    await until(() => slack.requests.length === 1, 'the Slack message');
+    expect(slack.requests[0].path).toBe('/services/T0SECRET/B0SECRET/x0secretpath0123');
+    expect(JSON.parse(slack.requests[0].body).text).toMatch(/^Status report: Apollo, week 1/);
+  });
+
+  it('needs deliveries.allowed_hosts: the host of a secret URL is unknown until it is read', () => {
+    expect(() =>
+      loadConfig({
+        env: {},
+        overrides: {
+          deliveries: { destinations: { team: { kind: 'slack', url: 'secret://slack:webhook_url' } } },
+        },
+      }),
+    ).toThrow(
+      /deliveries\.destinations\.team\.url is a secret:\/\/ reference.*list the hosts it may use in deliveries\.allowed_hosts/,
+    );
+  });
+
+  it('checks the URL it holds against deliveries.allowed_hosts when it is sent', async () => {
+    const other = await startTestApp({
+      env: { SLACK_WEBHOOK_URL: hookUrl },
+      overrides: {
+        api: {
+          keys: [
+            { name: 'pm-bot', key: KEY, roles: ['submitter'] },
+            { name: 'audit', key: AUDIT_KEY, roles: ['auditor'] },
+          ],
+        },
+        deliveries: {
+          poll_interval_ms: 50,
+          max_attempts: 1,
+          allowed_hosts: ['hooks.slack.com'],
+          destinations: { team: { kind: 'slack', url: 'secret://slack:webhook_url' } },
+        },
+      },
+    });
+    try {
+      const headers = { authorization: `Bearer ${KEY}` };
+      const made = await request(`${other.url}/api/v1/schedules`, {
+        headers,
+        body: {
+          name: 'refused-host',
+          cron: '0 16 * * 5',
+          timezone: 'UTC',
+          target: {
+            message: { type: 'generate_report', data: { name: 'Apollo', week_number: 1, tasks: [] } },
+          },
+          deliveries: ['team'],
+        },
+      });
+      expect(made.status).toBe(201);
+      const before = slack.requests.length;
+      await request(`${other.url}/api/v1/schedules/${made.body.id}/trigger`, { method: 'POST', headers });
+      const dead = await until(async () => {
+        const r = await request(`${other.url}/api/v1/deliveries?status=dead`, { headers: auditor });
+        return r.body.deliveries?.find((d: { destination: string }) => d.destination === 'team');
+      }, 'the delivery to be refused');
+      expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
+      expect(dead.last_error).toMatch(
+        /^destination team: host 127\.0\.0\.1 is not in deliveries\.allowed_hosts/,
+      );
+      // The error names the host, never the URL the secret holds.
+      expect(JSON.stringify(dead)).not.toContain('x0secretpath0123');
+      expect(slack.requests.length).toBe(before);
+    } finally {
+      await other.close();
+    }
+  });
+});
