@@ -112,6 +112,21 @@ describe('credential URLs: passwords holding "@" (M4)', () => {
     );
   });
 
+  it('masks a connection-string password that starts with digits and holds "/", where a web URL keeps its path', () => {
+    expect(maskCredentialUrl('postgres://u:123/45@db/mira')).toBe(`postgres://${REDACTED_VALUE}@db/mira`);
+    expect(maskCredentialUrl('redis://default:6379/pw@cache:6379/0')).toBe(
+      `redis://${REDACTED_VALUE}@cache:6379/0`,
+    );
+    expect(maskCredentialUrls('DATABASE_URL=postgresql://app:2024/x@db:5432/mira rejected')).toBe(
+      `DATABASE_URL=postgresql://${REDACTED_VALUE}@db:5432/mira rejected`,
+    );
+    // Connection strings without user info, and web URLs with '@' in the path, are unchanged.
+    expect(maskCredentialUrl('redis://cache:6379/0')).toBe('redis://cache:6379/0');
+    expect(maskCredentialUrl('https://registry.example.com:443/@scope/pkg')).toBe(
+      'https://registry.example.com:443/@scope/pkg',
+    );
+  });
+
   it('hides the whole password in config print and in config errors quoting an env value', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mira-redact-'));
     const file = join(dir, 'mira.yaml');

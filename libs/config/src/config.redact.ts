@@ -26,6 +26,8 @@ const SECRET_PARAM =
 const SECRET_PATH_HOSTS =
   /^(hooks\.slack\.com|hooks\.slack-gov\.com|(?:(?:canary|ptb)\.)?(?:discord|discordapp)\.com|[a-z0-9-]+\.webhook\.office\.com|outlook\.office\.com)$/i;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** Schemes whose paths may hold '@' (profile pages, package scopes). */
+const WEB_SCHEME = /^(https?|wss?|ftp):\/\/$/i;
 const WHITESPACE = /\s/;
 /** The URL's text after `://`: up to whitespace, a quote, `<>`, a backtick or a backslash (`\u0026` continues it). Sticky: linear. */
 const URL_BODY = /[^\s"'<>`\\]*/y;
@@ -102,13 +104,15 @@ export function maskCredentialUrl(url: string): string {
   let authority = url.slice(scheme.length, authorityEnd);
   // A "port" that is empty or not a number is a password holding '/', '?' or '#' (or starting
   // with '/'), and the user info runs to the URL's last '@' (such a URL is invalid anyway:
-  // over-masking is safe). A numeric start reads as host:port/path, as URL parsers read it.
+  // over-masking is safe). In a web URL a numeric start reads as host:port/path, as URL parsers
+  // read it (`https://host:8080/users/@ada`); a connection string (postgres, redis, amqp...) has
+  // no '@' in its path, so there `u:123/45@db` is a password starting with digits.
   const colon = authority.lastIndexOf(':');
   if (
     colon >= 0 &&
     !authority.includes('@') &&
     !authority.startsWith('[') &&
-    !/^\d+$/.test(authority.slice(colon + 1))
+    (!WEB_SCHEME.test(scheme) || !/^\d+$/.test(authority.slice(colon + 1)))
   ) {
     const lastAt = url.lastIndexOf('@');
     if (lastAt > authorityEnd) {
