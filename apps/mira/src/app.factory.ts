@@ -1,5 +1,5 @@
 import type { ServerOptions } from 'node:http';
-import { StandardSchemaValidationPipe } from '@nestjs/common';
+import { Logger as NestLogger, StandardSchemaValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyServerOptions } from 'fastify';
@@ -33,16 +33,25 @@ export async function createApp(options: AppModuleOptions = {}): Promise<NestFas
     genReqId: correlationIdForRequest,
     ...edge.adapterOptions(),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register({ ...options, config: { ...options.config, preloaded: loaded } }),
-    adapter,
-    // No rawBody copy on every request: webhook routes get the exact bytes received as their body
-    // (see HttpEdge's body parsers), which is what their signatures are checked on.
-    // Nest's buffered start-up lines go out through the quiet logger below; when the start fails,
-    // not at all (autoFlushLogs would print them, and the error with its stack, in Nest's own
-    // coloured format before main.ts's one `mira: fatal:` line).
-    { bufferLogs: true, autoFlushLogs: false, abortOnError: false, rawBody: false },
-  );
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.register({ ...options, config: { ...options.config, preloaded: loaded } }),
+      adapter,
+      // No rawBody copy on every request: webhook routes get the exact bytes received as their body
+      // (see HttpEdge's body parsers), which is what their signatures are checked on.
+      // Nest's buffered start-up lines go out through the quiet logger below; when the start fails,
+      // not at all (autoFlushLogs would print them, and the error with its stack, in Nest's own
+      // coloured format before main.ts's one `mira: fatal:` line).
+      { bufferLogs: true, autoFlushLogs: false, abortOnError: false, rawBody: false },
+    );
+  } catch (err) {
+    // The buffer is static: left attached, a process that goes on (a test worker) would hold every
+    // later Nest line and replay this failed start's lines into the next app's logger.
+    NestLogger.detachBuffer();
+    (NestLogger as unknown as { logBuffer: unknown[] }).logBuffer = [];
+    throw err;
+  }
   const logger = new BootstrapQuietLogger(app.get(Logger));
   bootstrapLoggers.set(app, logger);
   app.useLogger(logger);

@@ -3,7 +3,14 @@ import './node-version.check';
 import { startupConfigRead, tracingStart } from './tracing.preload';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, ConfigStore, loadConfig, readModuleList, type LoadedConfig } from '@mira/config';
+import {
+  ConfigError,
+  ConfigStore,
+  loadConfig,
+  maskCredentialUrls,
+  readModuleList,
+  type LoadedConfig,
+} from '@mira/config';
 import { ShutdownService } from '@mira/shutdown';
 import { SERVICE_VERSION } from '@mira/logging';
 import { createApp } from './app.factory';
@@ -14,7 +21,8 @@ import { PluginLoader, type LoadedPlugin } from './plugins/plugin.loader';
 
 /** One plain line on stderr, then exit 1: a start failure must be obvious in any log viewer. */
 function fail(message: string): never {
-  process.stderr.write(`mira: fatal: ${message}\n`);
+  // Masked like a log line: a plugin's or driver's message may quote a URL with credentials.
+  process.stderr.write(`mira: fatal: ${maskCredentialUrls(message)}\n`);
   process.exit(1);
 }
 

@@ -1,4 +1,11 @@
+import { Injectable, Module } from '@nestjs/common';
 import { loadConfig } from '@mira/config';
+import {
+  DeliveryKindProvider,
+  type DeliveryKind,
+  type DeliveryMessage,
+  type DeliveryTarget,
+} from '@mira/deliveries';
 import { request, startTestApp, type TestApp } from './support/test-app';
 import { until } from './support/poll';
 import { startHttpReceiver, type HttpReceiver } from './support/delivery-receivers';
@@ -8,6 +15,18 @@ import { startHttpReceiver, type HttpReceiver } from './support/delivery-receive
 // deliveries.allowed_hosts at each send.
 
 const KEY = 'secret-url-submitter-key-0123456789';
+
+/** A module's kind that sends with its own client, not through the kinds' guarded HTTP helper. */
+const sentByModuleKind: DeliveryTarget[] = [];
+@Injectable()
+@DeliveryKindProvider({ kind: 'teams' })
+class TeamsDeliveryKind implements DeliveryKind {
+  async send(target: DeliveryTarget, _message: DeliveryMessage): Promise<void> {
+    sentByModuleKind.push(target);
+  }
+}
+@Module({ providers: [TeamsDeliveryKind] })
+class TeamsDeliveryModule {}
 const AUDIT_KEY = 'secret-url-auditor-key-0123456789';
 const auditor = { authorization: `Bearer ${AUDIT_KEY}` };
 
@@ -73,9 +92,10 @@ describe('a delivery destination whose URL is a secret:// reference (real app, l
     );
   });
 
-  it('checks the URL it holds against deliveries.allowed_hosts when it is sent', async () => {
+  it('checks the URL it holds against deliveries.allowed_hosts when it is sent, for a module kind too', async () => {
     const other = await startTestApp({
-      env: { SLACK_WEBHOOK_URL: hookUrl },
+      env: { SLACK_WEBHOOK_URL: hookUrl, TEAMS_WEBHOOK_URL: 'http://169.254.169.254/latest/meta-data' },
+      imports: [TeamsDeliveryModule],
       overrides: {
         api: {
           keys: [
@@ -87,7 +107,10 @@ describe('a delivery destination whose URL is a secret:// reference (real app, l
           poll_interval_ms: 50,
           max_attempts: 1,
           allowed_hosts: ['hooks.slack.com'],
-          destinations: { team: { kind: 'slack', url: 'secret://slack:webhook_url' } },
+          destinations: {
+            team: { kind: 'slack', url: 'secret://slack:webhook_url' },
+            teams: { kind: 'teams', url: 'secret://teams:webhook_url' },
+          },
         },
       },
     });
@@ -102,7 +125,7 @@ describe('a delivery destination whose URL is a secret:// reference (real app, l
           target: {
             message: { type: 'generate_report', data: { name: 'Apollo', week_number: 1, tasks: [] } },
           },
-          deliveries: ['team'],
+          deliveries: ['team', 'teams'],
         },
       });
       expect(made.status).toBe(201);
@@ -119,6 +142,15 @@ describe('a delivery destination whose URL is a secret:// reference (real app, l
       // The error names the host, never the URL the secret holds.
       expect(JSON.stringify(dead)).not.toContain('x0secretpath0123');
       expect(slack.requests.length).toBe(before);
+      // The module's kind was never handed the refused URL.
+      const deadTeams = await until(async () => {
+        const r = await request(`${other.url}/api/v1/deliveries?status=dead`, { headers: auditor });
+        return r.body.deliveries?.find((d: { destination: string }) => d.destination === 'teams');
+      }, 'the module-kind delivery to be refused');
+      expect(deadTeams.last_error).toMatch(
+        /^destination teams: host 169\.254\.169\.254 is not in deliveries\.allowed_hosts/,
+      );
+      expect(sentByModuleKind).toEqual([]);
     } finally {
       await other.close();
     }

@@ -155,6 +155,9 @@ export class DeliveriesService implements OnApplicationBootstrap, OnModuleDestro
           `destination ${row.destination} is no longer configured`,
         );
       const guard = new HostGuard(s.allowed_hosts, s.destinations);
+      // Here too, not only in the kinds' own HTTP: a module kind may send without guardedPost, and a
+      // secret:// URL was never host-checked at load.
+      if (destination.url) guard.check(destination.url, `destination ${row.destination}`);
       await this.kinds.get(destination.kind).send({ ...destination, name: row.destination }, row.message, {
         timeoutMs: s.timeout_ms,
         guard,

@@ -20,7 +20,8 @@ export function urlHost(url: string, where: string): string {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
     throw new DeliveriesError(
       'DELIVERY_HOST_REFUSED',
-      `${where}: only http and https URLs can be delivered to (got ${parsed.protocol})`,
+      // The scheme is not echoed: the URL may be a secret's value (`user:pass` read as a scheme).
+      `${where}: only http and https URLs can be delivered to; write https://host/path`,
       false,
     );
   return parsed.hostname.toLowerCase();

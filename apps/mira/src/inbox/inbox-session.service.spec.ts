@@ -57,7 +57,9 @@ describe('inbox sessions (encrypted cookies)', () => {
     await expect(service().read(cookie)).resolves.toBeNull();
     await expect(service().read(other.cookie)).resolves.not.toBeNull();
     await store.close();
-    await expect(s.read(other.cookie)).resolves.toBeNull();
+    // Fails closed, and says why: the store's error (a 503 from the API), not "signed out", so the
+    // inbox page does not end a live session over a database outage.
+    await expect(s.read(other.cookie)).rejects.toMatchObject({ code: 'STATE_CLOSED' });
   });
 
   it('compares CSRF tokens exactly', async () => {

@@ -4,6 +4,7 @@ import { ConfigStore } from '@mira/config';
 import { STATE_STORE, type StateStore } from '@mira/state';
 import { isUnresolvedReference } from '@mira/secrets';
 import type { FastifyRequest } from 'fastify';
+import type { JWTPayload } from 'jose';
 import { CredentialRevocations, type ApiRole, type CallerIdentity, type LoginTransaction } from '../security';
 import { requestCookies } from './inbox-cookies';
 import { jose } from '../security/oidc-libraries';
@@ -92,36 +93,37 @@ export class InboxSessionService {
     return { cookie, session };
   }
 
-  /** The session in a cookie value, or null when it is absent, forged, expired or revoked. */
+  /**
+   * The session in a cookie value, or null when it is absent, forged, expired or revoked. A state
+   * store that can't say whether it was revoked throws (503), so an outage doesn't read as "signed
+   * out" to the inbox page.
+   */
   async read(cookie: string | undefined): Promise<InboxSession | null> {
     if (!cookie) return null;
+    let payload: JWTPayload;
     try {
-      const { payload } = await jose().jwtDecrypt(cookie, this.keys().session, {
+      ({ payload } = await jose().jwtDecrypt(cookie, this.keys().session, {
         requiredClaims: ['jti', 'iat', 'exp'],
-      });
-      const iat = payload.iat!;
-      if (Math.floor(Date.now() / 1000) >= iat + this.ttlSeconds) return null;
-      if (await this.store.isSessionRevoked(payload.jti!, new Date().toISOString())) return null;
-      if (
-        typeof payload.name !== 'string' ||
-        typeof payload.csrf !== 'string' ||
-        !Array.isArray(payload.roles)
-      )
-        return null;
-      return {
-        name: payload.name,
-        roles: payload.roles as ApiRole[],
-        csrf: payload.csrf,
-        sid: payload.jti!,
-        iat,
-        exp: payload.exp!,
-        ...(typeof payload.sub === 'string' && typeof payload.at === 'string'
-          ? { sub: payload.sub, at: payload.at }
-          : {}),
-      };
+      }));
     } catch {
       return null;
     }
+    const iat = payload.iat!;
+    if (Math.floor(Date.now() / 1000) >= iat + this.ttlSeconds) return null;
+    if (await this.store.isSessionRevoked(payload.jti!, new Date().toISOString())) return null;
+    if (typeof payload.name !== 'string' || typeof payload.csrf !== 'string' || !Array.isArray(payload.roles))
+      return null;
+    return {
+      name: payload.name,
+      roles: payload.roles as ApiRole[],
+      csrf: payload.csrf,
+      sid: payload.jti!,
+      iat,
+      exp: payload.exp!,
+      ...(typeof payload.sub === 'string' && typeof payload.at === 'string'
+        ? { sub: payload.sub, at: payload.at }
+        : {}),
+    };
   }
 
   /** Ends the session on every replica: its id is refused until it would have expired anyway. */

@@ -56,7 +56,7 @@ export async function ensureGroups(
         throw new BrokerError('BROKER_UNAVAILABLE', 'the Redis command connection is closed', true);
       // After a dropped socket (a stalled event loop outlasting command_timeout_ms, e.g. during
       // app start) ioredis is reconnecting: wait for it rather than fail the subscription.
-      await whenRedisReady(client, readyWaitMs);
+      await whenRedisReady(client, readyWaitMs, { failOnEnd: true });
       try {
         await client.xgroup('CREATE', stream, group, from, 'MKSTREAM');
       } catch (err) {
@@ -71,7 +71,8 @@ export async function ensureGroups(
  */
 const connectionBlips = retry(
   handleWhen((err) => !(err instanceof BrokerError) && (err as Error)?.name !== 'ReplyError'),
-  { maxAttempts: 3, backoff: new JitteredBackoff(100, 1000).factory },
+  // Retries after the first try: three tries in all.
+  { maxAttempts: 2, backoff: new JitteredBackoff(100, 1000).factory },
 ).dangerouslyUnref();
 
 /** Deletes the consumer when it holds nothing (never with pending entries); ephemeral groups go entirely. */

@@ -89,6 +89,8 @@ async function route(): Promise<void> {
       touched();
     }
   } catch (err) {
+    // Like a stale success (openDetail): a failure for a workflow the reader left says nothing.
+    if (m && routedId() !== id) return;
     say($(m ? 'detail-message' : 'list-message'), explain(err), 'error');
     if (m) $('detail-view').hidden = false;
     if (err instanceof ApiError && err.status === 401) signedOut(true);
@@ -113,6 +115,7 @@ async function refresh(workflowId?: string): Promise<void> {
 }
 
 let poll: number | null = null;
+let stopStream: (() => void) | null = null;
 /**
  * Live updates: the event stream, or polling every 10 s while the stream is down; polling only
  * when the inbox.live_updates flag is off (e.g. behind a proxy that buffers streams).
@@ -123,7 +126,7 @@ function live(): void {
     return;
   }
   let timer: number | null = null;
-  follow({
+  stopStream = follow({
     event: (_type, data) => {
       if (timer !== null) clearTimeout(timer);
       timer = window.setTimeout(() => void refresh(data.workflow_id), 100);
@@ -144,6 +147,8 @@ function signedOut(ended = false): void {
   state.session = null;
   if (poll !== null) clearInterval(poll);
   poll = null;
+  stopStream?.();
+  stopStream = null;
   $('who').hidden = true;
   show('signin');
   $('signin-ended').hidden = !ended;

@@ -10,7 +10,9 @@ export interface StreamHandlers {
   ended(): void;
 }
 
-export function follow(handlers: StreamHandlers): void {
+/** Follows the stream until the returned stop function is called (sign-out) or the session ends. */
+export function follow(handlers: StreamHandlers): () => void {
+  const stop = new AbortController();
   let lastId: string | null = null;
   const connect = async (): Promise<void> => {
     try {
@@ -20,7 +22,11 @@ export function follow(handlers: StreamHandlers): void {
         'x-csrf-token': state.session.csrf_token,
       };
       if (lastId) headers['last-event-id'] = lastId;
-      const res = await fetch('/api/v1/workflows/stream', { headers, credentials: 'same-origin' });
+      const res = await fetch('/api/v1/workflows/stream', {
+        headers,
+        credentials: 'same-origin',
+        signal: stop.signal,
+      });
       if (res.status === 401) return handlers.ended();
       if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
       handlers.up();
@@ -48,8 +54,10 @@ export function follow(handlers: StreamHandlers): void {
     } catch {
       // Down: polling covers until the next attempt succeeds.
     }
+    if (stop.signal.aborted) return;
     handlers.down();
     if (state.session) window.setTimeout(() => void connect(), 3000);
   };
   void connect();
+  return () => stop.abort();
 }
