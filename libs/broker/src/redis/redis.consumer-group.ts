@@ -47,8 +47,10 @@ export async function ensureGroups(
   streams: readonly string[],
   group: string,
   from: '$' | '0',
-  readyWaitMs: number,
+  rt: RedisRuntime,
 ): Promise<void> {
+  // Long enough for one reconnect: the socket timeout plus the longest backoff delay.
+  const readyWaitMs = rt.options.commandTimeoutMs + rt.options.reconnectMaxDelayMs;
   for (const stream of streams)
     await connectionBlips.execute(async () => {
       const client = connection.require();

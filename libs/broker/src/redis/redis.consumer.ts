@@ -84,14 +84,7 @@ export class RedisConsumer implements DeliveryOwner {
 
   /** See ensureGroups() in redis.consumer-group.ts. */
   ensureGroups(from: '$' | '0' = '$'): Promise<void> {
-    const { commandTimeoutMs, reconnectMaxDelayMs } = this.deps.runtime.options;
-    return ensureGroups(
-      this.deps.connection,
-      this.streams,
-      this.group,
-      from,
-      commandTimeoutMs + reconnectMaxDelayMs,
-    );
+    return ensureGroups(this.deps.connection, this.streams, this.group, from, this.rt);
   }
 
   startReading(): void {
