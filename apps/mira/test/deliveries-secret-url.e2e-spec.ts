@@ -29,6 +29,30 @@ class TeamsDeliveryKind implements DeliveryKind {
 class TeamsDeliveryModule {}
 const AUDIT_KEY = 'secret-url-auditor-key-0123456789';
 const auditor = { authorization: `Bearer ${AUDIT_KEY}` };
+const submitter = { authorization: `Bearer ${KEY}` };
+
+/** Creates a weekly report schedule sending to `deliveries` and runs it now; answers the trigger's response. */
+async function runReport(url: string, name: string, deliveries: string[]) {
+  const made = await request(`${url}/api/v1/schedules`, {
+    headers: submitter,
+    body: {
+      name,
+      cron: '0 16 * * 5',
+      timezone: 'UTC',
+      target: { message: { type: 'generate_report', data: { name: 'Apollo', week_number: 1, tasks: [] } } },
+      deliveries,
+    },
+  });
+  expect(made.status).toBe(201);
+  return request(`${url}/api/v1/schedules/${made.body.id}/trigger`, { method: 'POST', headers: submitter });
+}
+
+/** The dead delivery row for `destination`, once there is one (auditor's view). */
+const deadDelivery = (url: string, destination: string) =>
+  until(async () => {
+    const r = await request(`${url}/api/v1/deliveries?status=dead`, { headers: auditor });
+    return r.body.deliveries?.find((d: { destination: string }) => d.destination === destination);
+  }, `the delivery to ${destination} to be refused`);
 
 describe('a delivery destination whose URL is a secret:// reference (real app, local receiver)', () => {
   let t: TestApp;
@@ -57,22 +81,7 @@ describe('a delivery destination whose URL is a secret:// reference (real app, l
   });
 
   it('delivers to the URL the secret holds', async () => {
-    const headers = { authorization: `Bearer ${KEY}` };
-    const made = await request(`${t.url}/api/v1/schedules`, {
-      headers,
-      body: {
-        name: 'weekly-secret-hook',
-        cron: '0 16 * * 5',
-        timezone: 'UTC',
-        target: { message: { type: 'generate_report', data: { name: 'Apollo', week_number: 1, tasks: [] } } },
-        deliveries: ['team'],
-      },
-    });
-    expect(made.status).toBe(201);
-    const run = await request(`${t.url}/api/v1/schedules/${made.body.id}/trigger`, {
-      method: 'POST',
-      headers,
-    });
+    const run = await runReport(t.url, 'weekly-secret-hook', ['team']);
     expect(run.status).toBe(202);
     await until(() => slack.requests.length === 1, 'the Slack message');
     expect(slack.requests[0].path).toBe('/services/T0SECRET/B0SECRET/x0secretpath0123');
@@ -115,26 +124,9 @@ describe('a delivery destination whose URL is a secret:// reference (real app, l
       },
     });
     try {
-      const headers = { authorization: `Bearer ${KEY}` };
-      const made = await request(`${other.url}/api/v1/schedules`, {
-        headers,
-        body: {
-          name: 'refused-host',
-          cron: '0 16 * * 5',
-          timezone: 'UTC',
-          target: {
-            message: { type: 'generate_report', data: { name: 'Apollo', week_number: 1, tasks: [] } },
-          },
-          deliveries: ['team', 'teams'],
-        },
-      });
-      expect(made.status).toBe(201);
       const before = slack.requests.length;
-      await request(`${other.url}/api/v1/schedules/${made.body.id}/trigger`, { method: 'POST', headers });
-      const dead = await until(async () => {
-        const r = await request(`${other.url}/api/v1/deliveries?status=dead`, { headers: auditor });
-        return r.body.deliveries?.find((d: { destination: string }) => d.destination === 'team');
-      }, 'the delivery to be refused');
+      await runReport(other.url, 'refused-host', ['team', 'teams']);
+      const dead = await deadDelivery(other.url, 'team');
       expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
       expect(dead.last_error).toMatch(
         /^destination team: host 127\.0\.0\.1 is not in deliveries\.allowed_hosts/,
@@ -143,10 +135,7 @@ describe('a delivery destination whose URL is a secret:// reference (real app, l
       expect(JSON.stringify(dead)).not.toContain('x0secretpath0123');
       expect(slack.requests.length).toBe(before);
       // The module's kind was never handed the refused URL.
-      const deadTeams = await until(async () => {
-        const r = await request(`${other.url}/api/v1/deliveries?status=dead`, { headers: auditor });
-        return r.body.deliveries?.find((d: { destination: string }) => d.destination === 'teams');
-      }, 'the module-kind delivery to be refused');
+      const deadTeams = await deadDelivery(other.url, 'teams');
       expect(deadTeams.last_error).toMatch(
         /^destination teams: host 169\.254\.169\.254 is not in deliveries\.allowed_hosts/,
       );

@@ -92,7 +92,10 @@ export class HostGuard {
   }
 }
 
-/** A `secret://name:key` reference, resolved after validation (the secrets lib's prefix). */
+/**
+ * A `secret://name:key` reference, resolved after validation. Not @mira/secrets' isSecretReference:
+ * this file loads with the config section, which the docs generator reads without the Nest modules.
+ */
 function isSecretUrl(url: string | null | undefined): boolean {
   return typeof url === 'string' && url.startsWith('secret://');
 }

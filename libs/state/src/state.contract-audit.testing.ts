@@ -6,6 +6,7 @@ import {
   at,
   auditFor,
   newRecord,
+  seedChain,
   type ContractContext,
   type ContractDatabase,
 } from './state.contract.testing';
@@ -20,18 +21,8 @@ export function auditContract(t: ContractContext): void {
   const extra = t.extra;
 
   describe('audit chain', () => {
-    async function seedChain(n: number) {
-      const input = newRecord();
-      await store.createWorkflow(input, [auditFor(input.workflow_id)]);
-      for (let v = 1; v < n; v++)
-        await store.updateWorkflow(input.workflow_id, v, { risk_level: `r${v}` }, [
-          auditFor(input.workflow_id, 'workflow.updated', { comment: `step ${v}` }),
-        ]);
-      return input.workflow_id;
-    }
-
     it('links entries per workflow chain from the genesis link, keyed; seq, chain, links assigned by the store', async () => {
-      const id = await seedChain(3);
+      const id = await seedChain(store, 3);
       const other = newRecord();
       await store.createWorkflow(other, [auditFor(null, 'system.note'), auditFor(null, 'system.note2')]);
       const entries = (await store.listAudit({ limit: 100 })).items;
@@ -60,8 +51,8 @@ export function auditContract(t: ContractContext): void {
     });
 
     it('lists oldest first, by workflow and in pages', async () => {
-      const id = await seedChain(4);
-      await seedChain(2);
+      const id = await seedChain(store, 4);
+      await seedChain(store, 2);
       const mine = (await store.listAudit({ workflow_id: id, limit: 100 })).items;
       expect(mine.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
       const p1 = await store.listAudit({ limit: 4 });
@@ -78,7 +69,7 @@ export function auditContract(t: ContractContext): void {
     });
 
     it('an entry altered with SQL is reported as the first bad seq', async () => {
-      await seedChain(5);
+      await seedChain(store, 5);
       expect(await store.verifyAudit()).toEqual({ ok: true, entries: 5 });
       await db.sql("UPDATE audit SET comment = 'nothing to see' WHERE seq = 3");
       expect(await store.verifyAudit()).toEqual({
@@ -90,7 +81,7 @@ export function auditContract(t: ContractContext): void {
     });
 
     it('an entry edited and re-hashed without the key (SHA-256 as 0.1.0 did, or a guessed key) is reported', async () => {
-      await seedChain(4);
+      await seedChain(store, 4);
       const [e] = (await store.listAudit({ limit: 100 })).items.filter((x) => x.seq === 2);
       const edited = { ...e, comment: 'approved by nobody' };
       const { hash: _h, ...rest } = edited;
@@ -104,9 +95,9 @@ export function auditContract(t: ContractContext): void {
       const k1 = { id: 'k1', key: 'first-key-0123456789abcdef0123456789' };
       const k2 = { id: 'k2', key: 'second-key-0123456789abcdef012345678' };
       store.useAuditKeys!(auditKeyring(k1));
-      await seedChain(2);
+      await seedChain(store, 2);
       store.useAuditKeys!(auditKeyring(k2, [k1]));
-      await seedChain(2);
+      await seedChain(store, 2);
       expect(await store.verifyAudit()).toEqual({ ok: true, entries: 4 });
       const ids = (await store.listAudit({ limit: 10 })).items.map((e) => e.key_id);
       expect(ids).toEqual(['k1', 'k1', 'k2', 'k2']);
@@ -129,7 +120,7 @@ export function auditContract(t: ContractContext): void {
     });
 
     it('a deleted entry (a gap in seq) is detected at the entry after it', async () => {
-      await seedChain(5);
+      await seedChain(store, 5);
       await db.sql('DELETE FROM audit WHERE seq = 2');
       expect(await store.verifyAudit()).toEqual({
         ok: false,
@@ -140,13 +131,13 @@ export function auditContract(t: ContractContext): void {
     });
 
     it('a rewritten chain tail (hash recomputed without prev link) is detected', async () => {
-      await seedChain(3);
+      await seedChain(store, 3);
       await db.sql("UPDATE audit SET prev_hash = '" + 'f'.repeat(64) + "' WHERE seq = 2");
       expect((await store.verifyAudit()).first_bad_seq).toBe(2);
     });
 
     it('entries cut off the end of a chain are detected against its recorded head, and later appends keep the gap', async () => {
-      const id = await seedChain(5);
+      const id = await seedChain(store, 5);
       await db.sql('DELETE FROM audit WHERE seq >= 4');
       expect(await store.verifyAudit()).toEqual({
         ok: false,
@@ -167,7 +158,7 @@ export function auditContract(t: ContractContext): void {
     });
 
     it('a tail cut with the head row moved back to the remaining last entry is detected (head rows are keyed)', async () => {
-      const id = await seedChain(5);
+      const id = await seedChain(store, 5);
       await db.sql('DELETE FROM audit WHERE seq >= 4');
       const [e] = (await store.listAudit({ limit: 10 })).items.filter((x) => x.seq === 3);
       await db.sql(
@@ -177,8 +168,8 @@ export function auditContract(t: ContractContext): void {
     });
 
     it('a whole chain deleted with its head row is detected', async () => {
-      const id = await seedChain(2);
-      await seedChain(2);
+      const id = await seedChain(store, 2);
+      await seedChain(store, 2);
       await db.sql(`DELETE FROM audit WHERE chain = '${id}'`);
       await db.sql(`DELETE FROM audit_chains WHERE chain = '${id}' OR chain = '#mac:${id}'`);
       const v = await store.verifyAudit();
